@@ -1,0 +1,150 @@
+//! The site configuration, `glossa.toml`: title, base URL, language,
+//! description and autolinking. Unknown keys are errors with a "did you mean".
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::content::{read_text, schema};
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+
+pub const FILE: &str = "glossa.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub title: String,
+    /// Absolute base URL, always ending in `/` (e.g. `https://x.org/project/`).
+    pub base_url: String,
+    pub language: String,
+    pub description: String,
+    pub autolink: Autolink,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Autolink {
+    #[default]
+    First,
+    All,
+    None,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "glossa".into(),
+            base_url: "/".into(),
+            language: "vi".into(),
+            description: String::new(),
+            autolink: Autolink::First,
+        }
+    }
+}
+
+impl Config {
+    /// The path part of `base_url` (`/` or `/project/`): every page URL
+    /// starts with it.
+    pub fn root_path(&self) -> String {
+        let rest = match self.base_url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+            None => &self.base_url,
+        };
+        let mut p = rest.to_string();
+        if !p.starts_with('/') {
+            p.insert(0, '/');
+        }
+        if !p.ends_with('/') {
+            p.push('/');
+        }
+        p
+    }
+
+    /// The absolute URL of a root-relative path (`/articles/x/`).
+    pub fn absolute(&self, path: &str) -> String {
+        if self.base_url.contains("://") {
+            let origin_end = self.base_url.split_once("://").map_or(0, |(s, rest)| s.len() + 3 + rest.find('/').unwrap_or(rest.len()));
+            format!("{}{}", &self.base_url[..origin_end], path)
+        } else {
+            path.to_string()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    title: Option<String>,
+    base_url: Option<String>,
+    language: Option<String>,
+    description: Option<String>,
+    autolink: Option<Autolink>,
+}
+
+const KEYS: &[&str] = &["title", "base_url", "language", "description", "autolink"];
+
+/// Normalises a base URL so it ends in `/`.
+pub fn normalise_base_url(url: &str) -> String {
+    let mut u = url.trim().to_string();
+    if u.is_empty() {
+        u.push('/');
+    }
+    if !u.ends_with('/') {
+        u.push('/');
+    }
+    u
+}
+
+/// Reads `root/glossa.toml`; a missing file gives the defaults.
+pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Config {
+    let rel = Path::new(FILE);
+    let mut config = Config::default();
+    if !root.join(rel).is_file() {
+        return config;
+    }
+    let Some(text) = read_text(root, rel, diags) else { return config };
+    sources.insert(rel, text.clone().into());
+    if !schema::check(&text, 0, rel, |p| if p.is_empty() { Some(KEYS) } else { None }, diags) {
+        return config;
+    }
+    match toml::from_str::<Raw>(&text) {
+        Ok(raw) => {
+            if let Some(t) = raw.title {
+                config.title = t;
+            }
+            if let Some(u) = raw.base_url {
+                config.base_url = normalise_base_url(&u);
+            }
+            if let Some(l) = raw.language {
+                config.language = l;
+            }
+            if let Some(d) = raw.description {
+                config.description = d;
+            }
+            if let Some(a) = raw.autolink {
+                config.autolink = a;
+            }
+        }
+        Err(e) => diags.push(
+            Diagnostic::error(rel, e.span(), e.message().trim().to_string())
+                .with_hint("autolink is \"first\", \"all\" or \"none\"; the other keys are strings"),
+        ),
+    }
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_path_of_base_urls() {
+        let mut c = Config::default();
+        assert_eq!(c.root_path(), "/");
+        c.base_url = "https://user.github.io/project/".into();
+        assert_eq!(c.root_path(), "/project/");
+        assert_eq!(c.absolute("/project/a/"), "https://user.github.io/project/a/");
+        c.base_url = "https://example.org/".into();
+        assert_eq!(c.root_path(), "/");
+        c.base_url = normalise_base_url("/sub");
+        assert_eq!(c.root_path(), "/sub/");
+    }
+}

@@ -1,0 +1,260 @@
+//! An article's annotation file (`SLUG.annotations.toml`): mentions, quotes,
+//! notes and links, each with a TextQuoteSelector and the byte spans of its
+//! keys so that anchoring problems point at the right line.
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::schema;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::text::nfc;
+
+/// What an annotation says about its span.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// The span names an entity.
+    Mention { entity: Spanned<String> },
+    /// A direct quote by `speaker`; `id` is explicit or derived later.
+    Quote { id: Option<Spanned<String>>, speaker: Spanned<String> },
+    /// A gloss; `body` is Markdown.
+    Note { body: String },
+    /// A cross-link to `@/articles/x.md`, `entity:id` or an URL.
+    Link { to: Spanned<String> },
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Mention { .. } => "mention",
+            Kind::Quote { .. } => "quote",
+            Kind::Note { .. } => "note",
+            Kind::Link { .. } => "link",
+        }
+    }
+}
+
+/// W3C TextQuoteSelector plus glossa's `nth` / `all`; texts are NFC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selector {
+    pub exact: String,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    pub nth: Option<usize>,
+    pub all: bool,
+}
+
+/// One annotation as written, with where it is in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    pub kind: Kind,
+    pub selector: Selector,
+    /// Span of the `exact` value: where "not found" diagnostics point.
+    pub exact_span: Range<usize>,
+    /// Span of the `nth` value, when given.
+    pub nth_span: Option<Range<usize>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawFile {
+    #[serde(default)]
+    mention: Vec<Spanned<Raw>>,
+    #[serde(default)]
+    quote: Vec<Spanned<Raw>>,
+    #[serde(default)]
+    note: Vec<Spanned<Raw>>,
+    #[serde(default)]
+    link: Vec<Spanned<Raw>>,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    exact: Option<Spanned<String>>,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    nth: Option<Spanned<i64>>,
+    all: Option<bool>,
+    entity: Option<Spanned<String>>,
+    id: Option<Spanned<String>>,
+    speaker: Option<Spanned<String>>,
+    body: Option<String>,
+    to: Option<Spanned<String>>,
+}
+
+const SELECTOR: [&str; 5] = ["exact", "prefix", "suffix", "nth", "all"];
+
+fn keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
+    const TOP: &[&str] = &["mention", "quote", "note", "link"];
+    const MENTION: &[&str] = &["exact", "prefix", "suffix", "nth", "all", "entity"];
+    const QUOTE: &[&str] = &["exact", "prefix", "suffix", "nth", "all", "id", "speaker"];
+    const NOTE: &[&str] = &["exact", "prefix", "suffix", "nth", "all", "body"];
+    const LINK: &[&str] = &["exact", "prefix", "suffix", "nth", "all", "to"];
+    debug_assert!(SELECTOR.iter().all(|k| MENTION.contains(k)));
+    match path {
+        [] => Some(TOP),
+        ["mention"] => Some(MENTION),
+        ["quote"] => Some(QUOTE),
+        ["note"] => Some(NOTE),
+        ["link"] => Some(LINK),
+        _ => None,
+    }
+}
+
+/// Parses an annotation file whose (BOM-free, LF, NFC) text is `text`.
+/// Every problem goes into `diags`; what could be read is returned.
+pub fn parse(text: &str, file: &Path, diags: &mut Diagnostics) -> Vec<Annotation> {
+    if !schema::check(text, 0, file, keys_at, diags) {
+        return Vec::new();
+    }
+    let raw: RawFile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(file, e.span(), e.message().trim().to_string())
+                    .with_hint("see the annotation file format in the README"),
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    let groups = [("mention", raw.mention), ("quote", raw.quote), ("note", raw.note), ("link", raw.link)];
+    for (kind, items) in groups {
+        for item in items {
+            let table_span = item.span();
+            let raw = item.into_inner();
+            if let Some(a) = convert(kind, raw, table_span, file, diags) {
+                out.push(a);
+            }
+        }
+    }
+    out.sort_by_key(|a| a.exact_span.start);
+    out
+}
+
+fn missing(file: &Path, span: Range<usize>, kind: &str, key: &str, hint: &str) -> Diagnostic {
+    Diagnostic::error(file, Some(span), format!("this [[{kind}]] has no `{key}`")).with_hint(hint.to_string())
+}
+
+fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &mut Diagnostics) -> Option<Annotation> {
+    // The header line `[[kind]]` is the most useful place to point at.
+    let head = table_span.start..table_span.start + kind.len() + 4;
+    let Some(exact) = raw.exact else {
+        diags.push(missing(file, head, kind, "exact", "add `exact = \"…\"` with the text this annotation selects"));
+        return None;
+    };
+    let exact_span = exact.span();
+    let exact_text = nfc(exact.get_ref()).into_owned();
+    if exact_text.trim().is_empty() {
+        diags.push(
+            Diagnostic::error(file, Some(exact_span), "`exact` is empty")
+                .with_hint("give the text this annotation selects"),
+        );
+        return None;
+    }
+    let mut ok = true;
+    let nth_span = raw.nth.as_ref().map(|n| n.span());
+    let nth = match raw.nth {
+        Some(n) if *n.get_ref() < 1 => {
+            diags.push(
+                Diagnostic::error(file, Some(n.span()), "`nth` counts from 1")
+                    .with_hint("use `nth = 1` for the first occurrence"),
+            );
+            ok = false;
+            None
+        }
+        Some(n) => Some(*n.get_ref() as usize),
+        None => None,
+    };
+    let all = raw.all.unwrap_or(false);
+    if all && nth.is_some() {
+        diags.push(
+            Diagnostic::error(file, nth_span.clone(), "`nth` and `all = true` cannot both be given")
+                .with_hint("keep `nth` for one occurrence or `all` for every one"),
+        );
+        ok = false;
+    }
+    let kind = match kind {
+        "mention" => match raw.entity {
+            Some(entity) => Kind::Mention { entity },
+            None => {
+                diags.push(missing(file, head, kind, "entity", "add `entity = \"id\"`, the file name of an entity in content/entities/"));
+                return None;
+            }
+        },
+        "quote" => match raw.speaker {
+            Some(speaker) => Kind::Quote { id: raw.id, speaker },
+            None => {
+                diags.push(missing(file, head, kind, "speaker", "add `speaker = \"id\"`, the entity who said it"));
+                return None;
+            }
+        },
+        "note" => match raw.body {
+            Some(body) => Kind::Note { body: nfc(&body).into_owned() },
+            None => {
+                diags.push(missing(file, head, kind, "body", "add `body = \"…\"`, the gloss in Markdown"));
+                return None;
+            }
+        },
+        _ => match raw.to {
+            Some(to) => Kind::Link { to },
+            None => {
+                diags.push(missing(file, head, kind, "to", "add `to = \"@/articles/x.md\"`, `\"entity:id\"` or an https URL"));
+                return None;
+            }
+        },
+    };
+    ok.then(|| Annotation {
+        kind,
+        selector: Selector {
+            exact: exact_text,
+            prefix: raw.prefix.map(|p| nfc(&p).into_owned()),
+            suffix: raw.suffix.map(|s| nfc(&s).into_owned()),
+            nth,
+            all,
+        },
+        exact_span,
+        nth_span,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_kind_and_reports_unknown_keys() {
+        let text = r#"
+[[mention]]
+entity = "a"
+exact = "A"
+all = true
+
+[[quote]]
+speaker = "a"
+exact = "hello"
+
+[[note]]
+exact = "A"
+body = "gloss"
+nht = 2
+"#;
+        let mut d = Diagnostics::default();
+        let anns = parse(text, Path::new("x.toml"), &mut d);
+        assert_eq!(anns.len(), 3);
+        let msgs: Vec<String> = d.iter().map(|d| format!("{} {:?}", d.message, d.hint)).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].contains("unknown key `nht`") && msgs[0].contains("did you mean `nth`"), "{msgs:?}");
+    }
+
+    #[test]
+    fn missing_speaker_points_at_the_table() {
+        let text = "[[quote]]\nexact = \"x\"\n";
+        let mut d = Diagnostics::default();
+        let anns = parse(text, Path::new("x.toml"), &mut d);
+        assert!(anns.is_empty());
+        let diag = d.iter().next().unwrap();
+        assert!(diag.message.contains("no `speaker`"));
+    }
+}

@@ -1,0 +1,495 @@
+//! Loading the site's content from disk: walk `content/`, read each file as
+//! UTF-8 (BOM stripped, CRLF → LF, NFC), split front matter and read it into
+//! [`Article`]s and [`Entity`]s, and parse annotation files. Everything read
+//! is kept in [`Sources`] so diagnostics can show the lines they point at.
+
+pub mod annotations;
+pub mod frontmatter;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
+use walkdir::WalkDir;
+
+pub use annotations::{Annotation, Kind, Selector};
+use frontmatter::{Format, FrontMatterError};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::text::{nfc, slugify};
+
+/// An article as written: front matter, Markdown body, annotations.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub slug: String,
+    /// Path relative to the site root, e.g. `content/articles/x.md`.
+    pub path: PathBuf,
+    pub title: String,
+    /// As written: `YYYY-MM-DD` or RFC 3339.
+    pub date: String,
+    pub description: Option<String>,
+    pub authors: Vec<String>,
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    pub via: Option<String>,
+    pub lang: Option<String>,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    /// The Markdown body, NFC.
+    pub body: String,
+    /// Byte offset of the body in the file (after the front matter).
+    pub body_offset: usize,
+    /// Path of the annotation file, when there is one.
+    pub annotations_path: Option<PathBuf>,
+    pub annotations: Vec<Annotation>,
+}
+
+/// The kinds of entity glossa knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Person,
+    Organization,
+    Place,
+    Product,
+    Concept,
+    Event,
+    Work,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 7] = [
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Place,
+        EntityKind::Product,
+        EntityKind::Concept,
+        EntityKind::Event,
+        EntityKind::Work,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Person => "person",
+            EntityKind::Organization => "organization",
+            EntityKind::Place => "place",
+            EntityKind::Product => "product",
+            EntityKind::Concept => "concept",
+            EntityKind::Event => "event",
+            EntityKind::Work => "work",
+        }
+    }
+}
+
+/// A relation as written on its subject entity.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Relation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub target: String,
+}
+
+/// An entity as written in `content/entities/ID.md`.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub path: PathBuf,
+    pub name: String,
+    pub kind: EntityKind,
+    pub aliases: Vec<String>,
+    pub wikidata: Option<String>,
+    pub url: Option<String>,
+    pub image: Option<String>,
+    pub relations: Vec<Relation>,
+    /// Span of the front matter, where relation diagnostics point.
+    pub front_span: Range<usize>,
+    pub autolink: bool,
+    /// Markdown description, NFC.
+    pub description: String,
+}
+
+/// Everything under `content/`.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    pub articles: Vec<Article>,
+    pub entities: Vec<Entity>,
+}
+
+/// Reads a file as text the way every loader wants it: UTF-8 (an error
+/// otherwise), BOM dropped, CRLF as LF, NFC.
+pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String> {
+    let bytes = match std::fs::read(root.join(rel)) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(rel, None, format!("cannot read the file: {e}")));
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            diags.push(
+                Diagnostic::error(rel, None, format!("the file is not valid UTF-8 (first bad byte at line {line}, byte {at})"))
+                    .with_hint("save it as UTF-8; legacy encodings (TCVN3, VNI, Windows-1258) must be converted"),
+            );
+            return None;
+        }
+    };
+    Some(clean_text(&text))
+}
+
+/// BOM dropped, CRLF/CR as LF, NFC.
+pub fn clean_text(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() };
+    nfc(&text).into_owned()
+}
+
+/// Loads `root/content`. Files that fail give diagnostics and are skipped.
+pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Content {
+    let mut content = Content::default();
+    for rel in list_files(root, Path::new("content/articles"), diags) {
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".md") {
+            if let Some(a) = load_article(root, &rel, diags, sources) {
+                content.articles.push(a);
+            }
+        } else if name.ends_with(".annotations.toml") {
+            let md = rel.with_file_name(format!("{}.md", name.trim_end_matches(".annotations.toml")));
+            if !root.join(&md).is_file() {
+                diags.push(
+                    Diagnostic::warning(&rel, None, "annotation file without an article")
+                        .with_hint(format!("expected the article at {}", md.display())),
+                );
+            }
+        }
+    }
+    for rel in list_files(root, Path::new("content/entities"), diags) {
+        if rel.extension().is_some_and(|e| e == "md")
+            && let Some(e) = load_entity(root, &rel, diags, sources)
+        {
+            content.entities.push(e);
+        }
+    }
+    content.articles.sort_by(|a, b| a.slug.cmp(&b.slug));
+    content.entities.sort_by(|a, b| a.id.cmp(&b.id));
+    content
+}
+
+/// Regular files under `root/dir`, relative to root, sorted. Symlinks are not
+/// followed (a warning says so); hidden and editor temp files are skipped.
+pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let base = root.join(dir);
+    if !base.is_dir() {
+        return out;
+    }
+    for entry in WalkDir::new(&base).follow_links(false).sort_by_file_name() {
+        let Ok(entry) = entry else { continue };
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let name = entry.file_name().to_string_lossy();
+        if is_ignored_name(&name) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            diags.push(
+                Diagnostic::warning(&rel, None, "symbolic link not followed")
+                    .with_hint("glossa reads only real files inside the site; copy the file in instead"),
+            );
+            continue;
+        }
+        if entry.file_type().is_file() {
+            out.push(rel);
+        }
+    }
+    out
+}
+
+/// Hidden files and editor temp files (`.x`, `*.swp`, `*~`, `4913`, `.#x`).
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with(".swp") || name.ends_with('~') || name == "4913" || name.ends_with(".tmp")
+}
+
+#[derive(Deserialize)]
+struct ArticleFront {
+    title: Option<String>,
+    #[serde(default, deserialize_with = "de_date")]
+    date: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    authors: Vec<String>,
+    source: Option<String>,
+    source_url: Option<String>,
+    via: Option<String>,
+    lang: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    draft: bool,
+}
+
+const ARTICLE_KEYS: &[&str] =
+    &["title", "date", "description", "authors", "source", "source_url", "via", "lang", "tags", "draft"];
+
+#[derive(Deserialize)]
+struct EntityFront {
+    name: Option<String>,
+    kind: Option<EntityKind>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    wikidata: Option<String>,
+    url: Option<String>,
+    image: Option<String>,
+    #[serde(default)]
+    relations: Vec<Relation>,
+    autolink: Option<bool>,
+}
+
+const ENTITY_KEYS: &[&str] = &["name", "kind", "aliases", "wikidata", "url", "image", "relations", "autolink"];
+
+/// A date as TOML datetime or string, kept as its text.
+fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    Ok(Some(match v {
+        toml::Value::String(s) => s,
+        other => other.to_string().trim_matches('"').to_string(),
+    }))
+}
+
+/// Parsed front matter plus where it is, or `None` after reporting why not.
+struct Front<T> {
+    value: T,
+    split: frontmatter::Split,
+}
+
+fn read_front<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    rel: &Path,
+    keys: &'static [&'static str],
+    keys_at: schema::KeysAt,
+    diags: &mut Diagnostics,
+) -> Option<Front<T>> {
+    let split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err(FrontMatterError::Missing) => {
+            diags.push(
+                Diagnostic::error(rel, Some(0..text.find('\n').unwrap_or(text.len())), "no front matter")
+                    .with_hint("start the file with a `+++` line, `title = \"…\"` etc., and another `+++` line"),
+            );
+            return None;
+        }
+        Err(FrontMatterError::Unclosed(span)) => {
+            diags.push(
+                Diagnostic::error(rel, Some(span), "front matter is not closed")
+                    .with_hint("add the closing `+++` (or `---`) line after the front matter"),
+            );
+            return None;
+        }
+    };
+    let front = &text[split.front.clone()];
+    let value = match split.format {
+        Format::Toml => {
+            if !schema::check(front, split.front.start, rel, keys_at, diags) {
+                return None;
+            }
+            match toml::from_str::<T>(front) {
+                Ok(v) => v,
+                Err(e) => {
+                    let span = e.span().map(|s| schema::shift(s, split.front.start));
+                    diags.push(Diagnostic::error(rel, span.or(Some(split.opener.clone())), e.message().trim().to_string()));
+                    return None;
+                }
+            }
+        }
+        Format::Yaml => {
+            if let Ok(map) = serde_saphyr::from_str::<BTreeMap<String, serde::de::IgnoredAny>>(front) {
+                for key in map.keys().filter(|k| !keys.contains(&k.as_str())) {
+                    let at = front.find(key.as_str()).map_or(split.opener.clone(), |i| {
+                        split.front.start + i..split.front.start + i + key.len()
+                    });
+                    let mut d = Diagnostic::error(rel, Some(at), format!("unknown key `{key}`"));
+                    if let Some(s) = schema::did_you_mean(key, keys.iter().copied()) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(d);
+                }
+            }
+            match serde_saphyr::from_str::<T>(front) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(rel, Some(split.opener.clone()), format!("YAML front matter: {e}"))
+                            .with_hint("check the indentation and `key: value` pairs"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    Some(Front { value, split })
+}
+
+fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Article> {
+    let text = read_text(root, rel, diags)?;
+    let text: Arc<str> = Arc::from(text);
+    sources.insert(rel, text.clone());
+    let stem = rel.file_stem()?.to_string_lossy().into_owned();
+    let slug = slugify(&stem);
+    if slug.is_empty() {
+        diags.push(
+            Diagnostic::error(rel, None, format!("the file name `{stem}` gives an empty URL slug"))
+                .with_hint("name the file with letters or digits, e.g. `my-article.md`"),
+        );
+        return None;
+    }
+    let front: Option<Front<ArticleFront>> =
+        read_front(&text, rel, ARTICLE_KEYS, |p| if p.is_empty() { Some(ARTICLE_KEYS) } else { None }, diags);
+    let ann_rel = rel.with_file_name(format!("{stem}.annotations.toml"));
+    let (annotations_path, annotations) = if root.join(&ann_rel).is_file() {
+        let anns = match read_text(root, &ann_rel, diags) {
+            Some(t) => {
+                let t: Arc<str> = Arc::from(t);
+                sources.insert(&ann_rel, t.clone());
+                annotations::parse(&t, &ann_rel, diags)
+            }
+            None => Vec::new(),
+        };
+        (Some(ann_rel), anns)
+    } else {
+        (None, Vec::new())
+    };
+    let Front { value: f, split } = front?;
+    let title = match f.title.map(|t| nfc(t.trim()).into_owned()) {
+        Some(t) if !t.is_empty() => t,
+        _ => {
+            diags.push(
+                Diagnostic::error(rel, Some(split.opener.clone()), "the article has no `title`")
+                    .with_hint("add `title = \"…\"` to the front matter"),
+            );
+            return None;
+        }
+    };
+    let Some(date) = f.date else {
+        diags.push(
+            Diagnostic::error(rel, Some(split.opener.clone()), "the article has no `date`")
+                .with_hint("add `date = \"YYYY-MM-DD\"` (or an RFC 3339 date-time) to the front matter"),
+        );
+        return None;
+    };
+    if !is_valid_date(&date) {
+        let at = text[split.front.clone()].find(&date).map(|i| split.front.start + i..split.front.start + i + date.len());
+        diags.push(
+            Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("`{date}` is not a date"))
+                .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time such as 2026-11-28T08:00:00+07:00"),
+        );
+        return None;
+    }
+    let n = |s: Option<String>| s.map(|s| nfc(s.trim()).into_owned()).filter(|s| !s.is_empty());
+    Some(Article {
+        slug,
+        path: rel.to_path_buf(),
+        title,
+        date,
+        description: n(f.description),
+        authors: f.authors.into_iter().map(|a| nfc(&a).into_owned()).collect(),
+        source: n(f.source),
+        source_url: n(f.source_url),
+        via: n(f.via),
+        lang: n(f.lang),
+        tags: f.tags.into_iter().map(|t| nfc(t.trim()).into_owned()).filter(|t| !t.is_empty()).collect(),
+        draft: f.draft,
+        body: text[split.body.clone()].to_string(),
+        body_offset: split.body.start,
+        annotations_path,
+        annotations,
+    })
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T`/space and a time.
+pub fn is_valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 10 || !s.is_char_boundary(10) {
+        return false;
+    }
+    let digits = |r: Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day) && (b.len() == 10 || matches!(b[10], b'T' | b't' | b' '))
+}
+
+fn entity_keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(ENTITY_KEYS),
+        ["relations"] => Some(&["type", "target"]),
+        _ => None,
+    }
+}
+
+fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Entity> {
+    let text = read_text(root, rel, diags)?;
+    let text: Arc<str> = Arc::from(text);
+    sources.insert(rel, text.clone());
+    let id = rel.file_stem()?.to_string_lossy().into_owned();
+    if slugify(&id) != id {
+        diags.push(
+            Diagnostic::error(rel, None, format!("entity id `{id}` is not a URL slug"))
+                .with_hint(format!("rename the file to `{}.md` (lowercase ASCII letters, digits and hyphens)", slugify(&id))),
+        );
+        return None;
+    }
+    let Front { value: f, split } = read_front::<EntityFront>(&text, rel, ENTITY_KEYS, entity_keys_at, diags)?;
+    let Some(name) = f.name.map(|n| nfc(n.trim()).into_owned()).filter(|n| !n.is_empty()) else {
+        diags.push(
+            Diagnostic::error(rel, Some(split.opener.clone()), "the entity has no `name`")
+                .with_hint("add `name = \"…\"` to the front matter"),
+        );
+        return None;
+    };
+    let Some(kind) = f.kind else {
+        diags.push(
+            Diagnostic::error(rel, Some(split.opener.clone()), "the entity has no `kind`")
+                .with_hint("add `kind = \"person\"` (or organization, place, product, concept, event, work)"),
+        );
+        return None;
+    };
+    Some(Entity {
+        id,
+        path: rel.to_path_buf(),
+        name,
+        kind,
+        aliases: f.aliases.into_iter().map(|a| nfc(a.trim()).into_owned()).filter(|a| !a.is_empty()).collect(),
+        wikidata: f.wikidata,
+        url: f.url,
+        image: f.image,
+        relations: f.relations,
+        front_span: split.front.clone(),
+        autolink: f.autolink.unwrap_or(true),
+        description: text[split.body.clone()].to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(is_valid_date("2026-11-28"));
+        assert!(is_valid_date("2026-11-28T08:00:00+07:00"));
+        assert!(!is_valid_date("28/11/2026"));
+        assert!(!is_valid_date("2026-13-01"));
+    }
+
+    #[test]
+    fn clean_text_strips_bom_and_crlf() {
+        assert_eq!(clean_text("\u{feff}a\r\nb"), "a\nb");
+    }
+}

@@ -1,0 +1,124 @@
+//! glossa: a static site generator for annotated articles.
+//!
+//! The pipeline, one module per stage: [`config`] and [`content`] load and
+//! normalise; [`anchor`] resolves annotations to spans of the rendered text
+//! ([`markdown`]); [`site`] links everything into the site graph; [`render`]
+//! turns the graph into pages; [`write`] puts them on disk. Problems at any
+//! stage are [`diagnostics`].
+
+pub mod anchor;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod i18n;
+pub mod markdown;
+pub mod render;
+pub mod site;
+pub mod text;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use diagnostics::{Diagnostic, Diagnostics, Sources};
+use site::Site;
+
+/// Options shared by `build` and `check`.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Output directory; default `ROOT/public`.
+    pub output_dir: Option<PathBuf>,
+    /// Overrides `base_url` from `glossa.toml`.
+    pub base_url: Option<String>,
+    /// Include articles with `draft = true`.
+    pub drafts: bool,
+}
+
+/// The site loaded, anchored and linked, with every problem found.
+pub struct Loaded {
+    pub site: Site,
+    pub tera: Option<tera::Tera>,
+    pub diags: Diagnostics,
+    pub sources: Sources,
+}
+
+/// Load → normalise → anchor → link. Never writes.
+pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
+    let mut diags = Diagnostics::default();
+    let mut sources = Sources::default();
+    let mut config = config::load(root, &mut diags, &mut sources);
+    if let Some(url) = &opts.base_url {
+        config.base_url = config::normalise_base_url(url);
+    }
+    let content = content::load(root, &mut diags, &mut sources);
+    let tera = render::templates::load(root, &mut diags, &mut sources);
+    let site = site::build(config, content, opts.drafts, &sources, &mut diags);
+    diags.sort();
+    Loaded { site, tera, diags, sources }
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub stats: write::WriteStats,
+    pub output_dir: PathBuf,
+}
+
+/// Why a build wrote nothing.
+pub struct BuildFailure {
+    pub diags: Diagnostics,
+    pub sources: Sources,
+}
+
+/// Builds the site into the output directory. On any error nothing is
+/// written and every diagnostic is returned; warnings come back either way.
+pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnostics, Sources), BuildFailure> {
+    let Loaded { site, tera, mut diags, sources } = load(root, opts);
+    let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
+        return Err(BuildFailure { diags, sources });
+    };
+    let mut files = match render::render_all(&site, &tera) {
+        Ok(f) => f,
+        Err(errs) => {
+            for e in errs {
+                diags.push(
+                    Diagnostic::error(Path::new("templates"), None, format!("rendering {} failed: {}", e.page, e.message))
+                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                );
+            }
+            return Err(BuildFailure { diags, sources });
+        }
+    };
+    let pages = files.len();
+    files.extend(static_files(root, &mut diags));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|later, earlier| later.0 == earlier.0);
+    let output_dir = opts.output_dir.clone().unwrap_or_else(|| root.join("public"));
+    match write::write_site(&output_dir, &files) {
+        Ok(stats) => Ok((BuildReport { pages, stats, output_dir }, diags, sources)),
+        Err(e) => {
+            diags.push(Diagnostic::error(&output_dir, None, format!("cannot write the output: {e}")));
+            Err(BuildFailure { diags, sources })
+        }
+    }
+}
+
+/// The built-in static files, overridden and extended by `ROOT/static`.
+/// A site file of the same name comes first so it wins the dedup.
+fn static_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for rel in content::list_files(root, Path::new("static"), diags) {
+        let Ok(name) = rel.strip_prefix("static") else { continue };
+        let name = name.to_string_lossy().replace('\\', "/");
+        match std::fs::read(root.join(&rel)) {
+            Ok(bytes) => out.push((name, bytes)),
+            Err(e) => diags.push(Diagnostic::error(&rel, None, format!("cannot read the file: {e}"))),
+        }
+    }
+    for (name, text) in render::templates::STATIC_DEFAULTS {
+        if !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_string(), text.as_bytes().to_vec()));
+        }
+    }
+    out
+}

@@ -1,0 +1,460 @@
+//! Markdown as glossa sees it: pulldown-cmark's event stream, the article's
+//! *rendered text* (what the reader sees, Markdown syntax gone, every run of
+//! white space one space, blocks separated by `\n`) with a map back into the
+//! events, and span injection — turning spans of rendered text into markup
+//! that stays well-formed across inline formatting and never nests `<a>`.
+//!
+//! Raw HTML in articles is shown as text (escaped), never passed through.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::text::escape_html_into;
+
+/// The Markdown extensions glossa enables.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// A parsed article: its events (raw HTML already turned into text), the
+/// source range of each event, and the rendered text.
+pub struct Document<'a> {
+    pub events: Vec<Event<'a>>,
+    pub src: Vec<Range<usize>>,
+    pub text: RenderedText,
+}
+
+/// The text a reader sees, with a map from its bytes back to the events.
+#[derive(Debug, Default, Clone)]
+pub struct RenderedText {
+    pub text: String,
+    /// Runs of rendered text that are byte-identical to a run of an event's
+    /// text, in order. A collapsed white-space run is a piece of length 1.
+    pieces: Vec<Piece>,
+    /// Rendered ranges inside inline code or code blocks: not annotatable.
+    pub code: Vec<Range<usize>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    at: usize,
+    len: usize,
+    event: usize,
+    offset: usize,
+}
+
+impl RenderedText {
+    fn piece_at(&self, pos: usize) -> Option<&Piece> {
+        let i = self.pieces.partition_point(|p| p.at + p.len <= pos);
+        self.pieces.get(i).filter(|p| p.at <= pos)
+    }
+
+    /// Event and byte offset in its text where the character at `pos` starts.
+    pub fn locate_start(&self, pos: usize) -> Option<(usize, usize)> {
+        let p = self.piece_at(pos)?;
+        Some((p.event, p.offset + (pos - p.at).min(p.len.saturating_sub(1))))
+    }
+
+    /// Event and byte offset just after the character that ends at `end`.
+    pub fn locate_end(&self, end: usize) -> Option<(usize, usize)> {
+        let last = self.text[..end].chars().next_back()?;
+        let start = end - last.len_utf8();
+        let p = self.piece_at(start)?;
+        if p.len == 1 && last == ' ' {
+            // a collapsed space: end right after the first white-space char
+            return Some((p.event, p.offset + 1));
+        }
+        Some((p.event, p.offset + (end - p.at)))
+    }
+
+    /// Whether `range` touches code.
+    pub fn overlaps_code(&self, range: &Range<usize>) -> bool {
+        self.code.iter().any(|c| c.start < range.end && range.start < c.end)
+    }
+}
+
+impl<'a> Document<'a> {
+    /// Parses `markdown` (NFC, LF).
+    pub fn parse(markdown: &'a str) -> Document<'a> {
+        let mut events = Vec::new();
+        let mut src = Vec::new();
+        for (ev, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+            let ev = match ev {
+                // Raw HTML is shown as text, never trusted.
+                Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+                Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
+                Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
+                other => other,
+            };
+            events.push(ev);
+            src.push(range);
+        }
+        let text = build_text(&events);
+        Document { events, src, text }
+    }
+
+    /// Byte offset in the Markdown source of rendered position `pos`.
+    pub fn source_offset(&self, pos: usize) -> usize {
+        match self.text.locate_start(pos) {
+            Some((ev, off)) => {
+                let r = &self.src[ev];
+                // Text events map 1:1 unless escapes/entities shortened them.
+                (r.start + off).min(r.end)
+            }
+            None => 0,
+        }
+    }
+}
+
+fn is_block(tag: &TagEnd) -> bool {
+    !matches!(
+        tag,
+        TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
+    )
+}
+
+fn build_text(events: &[Event<'_>]) -> RenderedText {
+    let mut rt = RenderedText::default();
+    let mut image_depth = 0usize;
+    let mut in_code_block = false;
+    for (i, ev) in events.iter().enumerate() {
+        match ev {
+            Event::Start(Tag::Image { .. }) => image_depth += 1,
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(_)) => {
+                end_block(&mut rt);
+                in_code_block = true;
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code_block = false;
+                end_block(&mut rt);
+            }
+            Event::Start(t) if !matches!(t, Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => {
+                end_block(&mut rt)
+            }
+            Event::End(t) if is_block(t) => end_block(&mut rt),
+            Event::Text(s) if image_depth == 0 => {
+                let start = rt.text.len();
+                push_text(&mut rt, s, i);
+                if in_code_block {
+                    rt.code.push(start..rt.text.len());
+                }
+            }
+            Event::Code(s) if image_depth == 0 => {
+                let start = rt.text.len();
+                push_text(&mut rt, s, i);
+                rt.code.push(start..rt.text.len());
+            }
+            Event::SoftBreak | Event::HardBreak if image_depth == 0 => push_space(&mut rt, i, 0),
+            _ => {}
+        }
+    }
+    end_block(&mut rt);
+    if rt.text.ends_with('\n') {
+        rt.text.pop();
+    }
+    rt
+}
+
+fn end_block(rt: &mut RenderedText) {
+    if rt.text.ends_with(' ') {
+        rt.text.pop();
+        rt.pieces.pop();
+    }
+    if !rt.text.is_empty() && !rt.text.ends_with('\n') {
+        rt.text.push('\n');
+    }
+}
+
+fn push_space(rt: &mut RenderedText, event: usize, offset: usize) {
+    if rt.text.is_empty() || rt.text.ends_with(' ') || rt.text.ends_with('\n') {
+        return;
+    }
+    rt.pieces.push(Piece { at: rt.text.len(), len: 1, event, offset });
+    rt.text.push(' ');
+}
+
+fn push_text(rt: &mut RenderedText, s: &str, event: usize) {
+    let mut run_start: Option<usize> = None;
+    for (off, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if let Some(st) = run_start.take() {
+                push_run(rt, &s[st..off], event, st);
+            }
+            push_space(rt, event, off);
+        } else if run_start.is_none() {
+            run_start = Some(off);
+        }
+    }
+    if let Some(st) = run_start {
+        push_run(rt, &s[st..], event, st);
+    }
+}
+
+fn push_run(rt: &mut RenderedText, run: &str, event: usize, offset: usize) {
+    rt.pieces.push(Piece { at: rt.text.len(), len: run.len(), event, offset });
+    rt.text.push_str(run);
+}
+
+/// How one annotation is drawn around its span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup {
+    /// `a`, `mark` or `span`. An `a` inside another link becomes a `span`
+    /// without `href`.
+    pub tag: &'static str,
+    /// Classes; continuation pieces add `FIRST-cont`.
+    pub class: String,
+    /// Only on the first piece.
+    pub id: Option<String>,
+    pub href: Option<String>,
+    /// `data-*` attributes (name without `data-`), on every piece.
+    pub data: Vec<(&'static str, String)>,
+    /// Trusted HTML placed right after the span ends, outside any link.
+    pub after: String,
+}
+
+/// A span of rendered text to mark up.
+#[derive(Debug, Clone)]
+pub struct Inject {
+    pub range: Range<usize>,
+    /// Nesting preference for equal ranges: lower is outer.
+    pub rank: u8,
+    pub markup: Markup,
+}
+
+impl Markup {
+    fn open(&self, out: &mut String, first: bool, in_link: bool) {
+        let tag = if self.tag == "a" && in_link { "span" } else { self.tag };
+        out.push('<');
+        out.push_str(tag);
+        out.push_str(" class=\"");
+        escape_html_into(out, &self.class);
+        if !first {
+            let base = self.class.split(' ').next().unwrap_or("");
+            out.push(' ');
+            escape_html_into(out, base);
+            out.push_str("-cont");
+        }
+        out.push('"');
+        if first && let Some(id) = &self.id {
+            out.push_str(" id=\"");
+            escape_html_into(out, id);
+            out.push('"');
+        }
+        if tag == "a"
+            && let Some(href) = &self.href
+        {
+            out.push_str(" href=\"");
+            escape_html_into(out, href);
+            out.push('"');
+        }
+        for (k, v) in &self.data {
+            out.push_str(" data-");
+            out.push_str(k);
+            out.push_str("=\"");
+            escape_html_into(out, v);
+            out.push('"');
+        }
+        out.push('>');
+    }
+
+    fn close(&self, out: &mut String, in_link: bool) {
+        let tag = if self.tag == "a" && in_link { "span" } else { self.tag };
+        out.push_str("</");
+        out.push_str(tag);
+        out.push('>');
+    }
+}
+
+/// Renders `doc` to HTML with `spans` injected. Spans must be well-nested
+/// (no partial overlaps), lie within one block and outside code; the caller
+/// (anchoring) guarantees that and reports the rest as diagnostics. A span
+/// that still breaks those rules is skipped rather than producing bad HTML.
+pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
+    // Opening order: by start, longer first, then rank.
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].range.start, std::cmp::Reverse(spans[i].range.end), spans[i].rank, i));
+    // Boundaries per event: (offset, close?=0/open=1, sort key, span index).
+    let mut bounds: Vec<(usize, usize, u8, isize, usize)> = Vec::new();
+    let mut accepted: Vec<&Range<usize>> = Vec::new();
+    for (seq, &i) in order.iter().enumerate() {
+        let r = &spans[i].range;
+        if r.start >= r.end || r.end > doc.text.text.len() || doc.text.text[r.clone()].contains('\n') {
+            continue;
+        }
+        if doc.text.overlaps_code(r) {
+            continue;
+        }
+        // Partial overlap with an accepted span: skip (diagnosed earlier).
+        if accepted.iter().any(|a| a.start < r.end && r.start < a.end && !(a.start <= r.start && r.end <= a.end) && !(r.start <= a.start && a.end <= r.end)) {
+            continue;
+        }
+        let (Some((se, so)), Some((ee, eo))) = (doc.text.locate_start(r.start), doc.text.locate_end(r.end)) else {
+            continue;
+        };
+        accepted.push(r);
+        bounds.push((se, so, 1, seq as isize, i));
+        bounds.push((ee, eo, 0, -(seq as isize), i));
+    }
+    bounds.sort();
+
+    let mut st = State {
+        spans,
+        open: Vec::new(),
+        started: vec![false; spans.len()],
+        md_links: 0,
+        pending: String::new(),
+        out: Vec::new(),
+        parked: Vec::new(),
+    };
+    let mut b = 0;
+    for (i, ev) in doc.events.iter().enumerate() {
+        let mut k = b;
+        while b < bounds.len() && bounds[b].0 == i {
+            b += 1;
+        }
+        match ev {
+            Event::Text(s) if k < b => {
+                let mut last = 0;
+                while k < b {
+                    let (_, off, is_open, _, si) = bounds[k];
+                    let off = off.min(s.len());
+                    if off > last && s.is_char_boundary(off) {
+                        st.out.push(Event::Text(CowStr::from(s[last..off].to_string())));
+                        last = off;
+                    }
+                    if is_open == 1 { st.open_span(si) } else { st.close_span(si) }
+                    k += 1;
+                }
+                if last < s.len() {
+                    st.out.push(Event::Text(CowStr::from(s[last..].to_string())));
+                }
+            }
+            Event::Start(tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. })) => {
+                let reopen = st.close_all();
+                st.out.push(ev.clone());
+                match tag {
+                    Tag::Image { .. } => st.parked = reopen,
+                    Tag::Link { .. } => {
+                        st.md_links += 1;
+                        st.reopen(reopen);
+                    }
+                    _ => st.reopen(reopen),
+                }
+            }
+            Event::End(tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image)) => {
+                let reopen = if matches!(tag, TagEnd::Image) { std::mem::take(&mut st.parked) } else { st.close_all() };
+                st.out.push(ev.clone());
+                if matches!(tag, TagEnd::Link) {
+                    st.md_links = st.md_links.saturating_sub(1);
+                }
+                st.flush_pending();
+                st.reopen(reopen);
+            }
+            _ => {
+                // Breaks may carry a boundary (a span ending on a collapsed space).
+                let is_end = matches!(ev, Event::End(_));
+                if is_end {
+                    let _ = st.close_all();
+                    st.flush_pending();
+                }
+                st.out.push(ev.clone());
+                while k < b {
+                    let (_, _, is_open, _, si) = bounds[k];
+                    if is_open == 1 { st.open_span(si) } else { st.close_span(si) }
+                    k += 1;
+                }
+            }
+        }
+    }
+    let _ = st.close_all();
+    st.flush_pending();
+    let mut out = String::with_capacity(doc.text.text.len() * 2);
+    pulldown_cmark::html::push_html(&mut out, st.out.into_iter());
+    out
+}
+
+struct State<'s, 'a> {
+    spans: &'s [Inject],
+    /// Spans whose tag is open now, outermost first, and whether each was
+    /// opened as a real `<a>`.
+    open: Vec<(usize, bool)>,
+    /// Whether a span's first piece (with its id) was emitted.
+    started: Vec<bool>,
+    /// Markdown links open now.
+    md_links: usize,
+    /// `after` markup waiting until no link is open.
+    pending: String,
+    out: Vec<Event<'a>>,
+    /// Spans closed around an image, reopened after it.
+    parked: Vec<usize>,
+}
+
+impl State<'_, '_> {
+    fn in_link(&self) -> bool {
+        self.md_links > 0 || self.open.iter().any(|&(_, a)| a)
+    }
+
+    fn html(&mut self, s: String) {
+        if !s.is_empty() {
+            self.out.push(Event::InlineHtml(CowStr::from(s)));
+        }
+    }
+
+    fn open_span(&mut self, i: usize) {
+        let first = !self.started[i];
+        self.started[i] = true;
+        let in_link = self.in_link();
+        let mut s = String::new();
+        self.spans[i].markup.open(&mut s, first, in_link);
+        self.open.push((i, self.spans[i].markup.tag == "a" && !in_link));
+        self.html(s);
+    }
+
+    fn close_top(&mut self) -> Option<usize> {
+        let (i, as_a) = self.open.pop()?;
+        let mut s = String::new();
+        self.spans[i].markup.close(&mut s, !as_a);
+        self.html(s);
+        Some(i)
+    }
+
+    fn close_span(&mut self, i: usize) {
+        let Some(pos) = self.open.iter().position(|&(j, _)| j == i) else { return };
+        let mut above = Vec::new();
+        while self.open.len() > pos + 1 {
+            if let Some(j) = self.close_top() {
+                above.push(j);
+            }
+        }
+        self.close_top();
+        self.pending.push_str(&self.spans[i].markup.after);
+        self.flush_pending();
+        above.reverse();
+        self.reopen(above);
+    }
+
+    /// Closes every open span, innermost first; returns them outermost first.
+    fn close_all(&mut self) -> Vec<usize> {
+        let mut closed = Vec::new();
+        while let Some(j) = self.close_top() {
+            closed.push(j);
+        }
+        closed.reverse();
+        closed
+    }
+
+    fn reopen(&mut self, spans: Vec<usize>) {
+        for i in spans {
+            self.open_span(i);
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if !self.in_link() && !self.pending.is_empty() {
+            let p = std::mem::take(&mut self.pending);
+            self.html(p);
+        }
+    }
+}

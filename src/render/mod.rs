@@ -1,0 +1,261 @@
+//! Rendering the site graph into pages: one [`Page`] per output file, a small
+//! view made for each (see `docs/templates.md`), rendered with Tera; feeds and
+//! the sitemap are written directly. Pages render in parallel.
+
+pub mod templates;
+mod views;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::i18n;
+use crate::site::{Site, Urls};
+use crate::text::escape_html;
+use views::*;
+
+/// One output file of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Page {
+    Home,
+    Article(usize),
+    EntityIndex,
+    Entity(usize),
+    QuoteIndex,
+    Quote(usize),
+    TagIndex,
+    Tag(usize),
+    NotFound,
+    Atom,
+    Sitemap,
+    Robots,
+}
+
+impl Page {
+    /// Every page of the site.
+    pub fn all(site: &Site) -> Vec<Page> {
+        let mut v = vec![Page::Home, Page::EntityIndex, Page::QuoteIndex, Page::TagIndex, Page::NotFound, Page::Atom, Page::Sitemap, Page::Robots];
+        v.extend((0..site.articles.len()).map(Page::Article));
+        v.extend((0..site.entities.len()).map(Page::Entity));
+        v.extend((0..site.quotes.len()).map(Page::Quote));
+        v.extend((0..site.tags.len()).map(Page::Tag));
+        v
+    }
+
+    /// The output path, relative to the output directory.
+    pub fn path(&self, site: &Site) -> String {
+        match *self {
+            Page::Home => "index.html".into(),
+            Page::Article(i) => format!("articles/{}/index.html", site.articles[i].src.slug),
+            Page::EntityIndex => "entities/index.html".into(),
+            Page::Entity(i) => format!("entities/{}/index.html", site.entities[i].src.id),
+            Page::QuoteIndex => "quotes/index.html".into(),
+            Page::Quote(i) => format!("quotes/{}/index.html", site.quotes[i].id),
+            Page::TagIndex => "tags/index.html".into(),
+            Page::Tag(i) => format!("tags/{}/index.html", site.tags[i].slug),
+            Page::NotFound => "404.html".into(),
+            Page::Atom => "atom.xml".into(),
+            Page::Sitemap => "sitemap.xml".into(),
+            Page::Robots => "robots.txt".into(),
+        }
+    }
+
+    /// The page's URL path (`/articles/x/`), for HTML pages.
+    pub fn url(&self, site: &Site) -> String {
+        let root = site.config.root_path();
+        let p = self.path(site);
+        match p.strip_suffix("index.html") {
+            Some(dir) => format!("{root}{dir}"),
+            None => format!("{root}{p}"),
+        }
+    }
+}
+
+/// A rendering failure: which page and Tera's message.
+#[derive(Debug)]
+pub struct RenderError {
+    pub page: String,
+    pub message: String,
+}
+
+/// Renders every page; returns (output path, bytes) sorted by path.
+pub fn render_all(site: &Site, tera: &Tera) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
+    let pages = Page::all(site);
+    let results: Vec<Result<(String, Vec<u8>), RenderError>> =
+        pages.par_iter().map(|p| render(site, tera, *p).map(|b| (p.path(site), b))).collect();
+    let mut ok = Vec::with_capacity(results.len());
+    let mut errs = Vec::new();
+    for r in results {
+        match r {
+            Ok(x) => ok.push(x),
+            Err(e) => errs.push(e),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    ok.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(ok)
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    root: String,
+    base_url: String,
+}
+
+#[derive(Serialize)]
+struct PageMeta {
+    url: String,
+    canonical: String,
+    title: String,
+    description: String,
+}
+
+/// Renders one page.
+pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderError> {
+    let cfg = &site.config;
+    let urls = Urls { root: cfg.root_path() };
+    let t = i18n::strings(&cfg.language);
+    let v = Views { site, urls: &urls, t };
+    let url = page.url(site);
+    let mut ctx = Context::new();
+    let site_view = SiteView {
+        title: &cfg.title,
+        description: &cfg.description,
+        language: &cfg.language,
+        root: urls.root.clone(),
+        base_url: cfg.absolute(&urls.root),
+    };
+    ctx.insert("site", &site_view);
+    ctx.insert("t", t);
+    let meta = |title: String, description: String| PageMeta {
+        canonical: cfg.absolute(&url),
+        url: url.clone(),
+        title,
+        description: if description.is_empty() { cfg.description.clone() } else { description },
+    };
+    let template = match page {
+        Page::Home => {
+            ctx.insert("page", &meta(cfg.title.clone(), cfg.description.clone()));
+            ctx.insert("articles", &site.articles.iter().enumerate().map(|(i, _)| v.article_item(i)).collect::<Vec<_>>());
+            let featured: Vec<QuoteCard> = site.quotes.iter().enumerate().take(6).map(|(i, _)| v.quote_card(i)).collect();
+            ctx.insert("featured_quotes", &featured);
+            "index.html"
+        }
+        Page::Article(i) => {
+            let a = &site.articles[i];
+            ctx.insert("page", &meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default()));
+            ctx.insert("article", &v.article(i));
+            ctx.insert("preview_json", &v.preview_json(i));
+            "article.html"
+        }
+        Page::Entity(i) => {
+            let e = &site.entities[i];
+            ctx.insert("page", &meta(e.src.name.clone(), e.summary.clone()));
+            ctx.insert("entity", &v.entity(i));
+            "entity.html"
+        }
+        Page::EntityIndex => {
+            ctx.insert("page", &meta(t.entities.to_string(), String::new()));
+            ctx.insert("groups", &v.entity_groups());
+            "entities.html"
+        }
+        Page::Quote(i) => {
+            let q = &site.quotes[i];
+            let speaker = &site.entities[q.speaker].src.name;
+            ctx.insert("page", &meta(format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)), q.text.clone()));
+            ctx.insert("quote", &v.quote_card(i));
+            "quote.html"
+        }
+        Page::QuoteIndex => {
+            ctx.insert("page", &meta(t.quotes.to_string(), String::new()));
+            ctx.insert("quotes", &(0..site.quotes.len()).map(|i| v.quote_card(i)).collect::<Vec<_>>());
+            "quotes.html"
+        }
+        Page::Tag(i) => {
+            let tag = &site.tags[i];
+            ctx.insert("page", &meta(tag.name.clone(), String::new()));
+            ctx.insert("tag", &TagItem { name: tag.name.clone(), url: urls.tag(&tag.slug), count: tag.articles.len() });
+            ctx.insert("articles", &tag.articles.iter().map(|&a| v.article_item(a)).collect::<Vec<_>>());
+            "tag.html"
+        }
+        Page::TagIndex => {
+            ctx.insert("page", &meta(t.tags.to_string(), String::new()));
+            let mut tags: Vec<TagItem> =
+                site.tags.iter().map(|tag| TagItem { name: tag.name.clone(), url: urls.tag(&tag.slug), count: tag.articles.len() }).collect();
+            let alpha = crate::text::Alphabet::new(&cfg.language);
+            tags.sort_by(|a, b| alpha.compare(&a.name, &b.name));
+            ctx.insert("tags", &tags);
+            "tags.html"
+        }
+        Page::NotFound => {
+            ctx.insert("page", &meta(t.not_found.to_string(), String::new()));
+            "404.html"
+        }
+        Page::Atom => return Ok(atom(site, &urls).into_bytes()),
+        Page::Sitemap => return Ok(sitemap(site).into_bytes()),
+        Page::Robots => {
+            return Ok(format!("User-agent: *\nAllow: /\nSitemap: {}\n", cfg.absolute(&format!("{}sitemap.xml", urls.root))).into_bytes());
+        }
+    };
+    tera.render(template, &ctx)
+        .map(String::into_bytes)
+        .map_err(|e| RenderError { page: page.path(site), message: templates::error_chain(&e) })
+}
+
+fn atom(site: &Site, urls: &Urls) -> String {
+    let cfg = &site.config;
+    let updated = site.articles.iter().map(|a| rfc3339(&a.src.date)).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let mut s = String::new();
+    s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"");
+    s.push_str(&format!(" xml:lang=\"{}\">\n", escape_html(&cfg.language)));
+    s.push_str(&format!("<title>{}</title>\n", escape_html(&cfg.title)));
+    let home = cfg.absolute(&urls.root);
+    s.push_str(&format!("<link href=\"{}\"/>\n", escape_html(&home)));
+    s.push_str(&format!("<link rel=\"self\" href=\"{}\"/>\n", escape_html(&cfg.absolute(&format!("{}atom.xml", urls.root)))));
+    s.push_str(&format!("<id>{}</id>\n<updated>{updated}</updated>\n", escape_html(&home)));
+    for a in site.articles.iter().take(50) {
+        let link = cfg.absolute(&urls.article(&a.src.slug));
+        s.push_str("<entry>\n");
+        s.push_str(&format!("<title>{}</title>\n", escape_html(&a.src.title)));
+        s.push_str(&format!("<link href=\"{}\"/>\n<id>{}</id>\n", escape_html(&link), escape_html(&link)));
+        s.push_str(&format!("<updated>{}</updated>\n", rfc3339(&a.src.date)));
+        let authors = if a.src.authors.is_empty() { vec![cfg.title.clone()] } else { a.src.authors.clone() };
+        for au in authors {
+            s.push_str(&format!("<author><name>{}</name></author>\n", escape_html(&au)));
+        }
+        if let Some(d) = &a.src.description {
+            s.push_str(&format!("<summary>{}</summary>\n", escape_html(d)));
+        }
+        s.push_str(&format!("<content type=\"html\">{}</content>\n", escape_html(&a.body_html)));
+        s.push_str("</entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+/// `2026-11-28` → `2026-11-28T00:00:00Z`; full date-times pass through.
+fn rfc3339(date: &str) -> String {
+    if date.len() == 10 { format!("{date}T00:00:00Z") } else { date.replace(' ', "T") }
+}
+
+fn sitemap(site: &Site) -> String {
+    let mut urls: BTreeMap<String, ()> = BTreeMap::new();
+    for p in Page::all(site) {
+        if p.path(site).ends_with("index.html") {
+            urls.insert(site.config.absolute(&p.url(site)), ());
+        }
+    }
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for u in urls.keys() {
+        s.push_str(&format!("<url><loc>{}</loc></url>\n", escape_html(u)));
+    }
+    s.push_str("</urlset>\n");
+    s
+}

@@ -1,0 +1,67 @@
+//! The Tera templates: the defaults embedded in the binary (the repo's
+//! `templates/`), overridden file by file by the site's own `templates/`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tera::Tera;
+
+use crate::content::read_text;
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+
+/// The built-in templates, by name.
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("article.html", include_str!("../../templates/article.html")),
+    ("entity.html", include_str!("../../templates/entity.html")),
+    ("entities.html", include_str!("../../templates/entities.html")),
+    ("quote.html", include_str!("../../templates/quote.html")),
+    ("quotes.html", include_str!("../../templates/quotes.html")),
+    ("tag.html", include_str!("../../templates/tag.html")),
+    ("tags.html", include_str!("../../templates/tags.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+];
+
+/// The built-in static files, by output name.
+pub const STATIC_DEFAULTS: &[(&str, &str)] =
+    &[("style.css", include_str!("../../static/style.css")), ("glossa.js", include_str!("../../static/glossa.js"))];
+
+/// Loads the templates; `None` (with diagnostics) when one does not parse.
+pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Tera> {
+    let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let dir = root.join("templates");
+    if dir.is_dir() {
+        for rel in crate::content::list_files(root, Path::new("templates"), diags) {
+            let Ok(name) = rel.strip_prefix("templates") else { continue };
+            let name = name.to_string_lossy().replace('\\', "/");
+            if let Some(text) = read_text(root, &rel, diags) {
+                sources.insert(&rel, text.clone().into());
+                all.insert(name, text);
+            }
+        }
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    if let Err(e) = tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        diags.push(
+            Diagnostic::error(Path::new("templates"), None, format!("template error: {}", error_chain(&e)))
+                .with_hint("fix the template syntax; see docs/templates.md for what each template gets"),
+        );
+        return None;
+    }
+    Some(tera)
+}
+
+/// Tera's error with its causes, on one line.
+pub fn error_chain(e: &tera::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

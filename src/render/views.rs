@@ -1,0 +1,332 @@
+//! The views templates get: small structs made for one page from the site
+//! graph (see `docs/templates.md`), never the graph itself.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::EntityKind;
+use crate::i18n::{self, Strings};
+use crate::site::{Site, Urls, context};
+use crate::text::{Alphabet, json_for_script};
+
+pub struct Views<'a> {
+    pub site: &'a Site,
+    pub urls: &'a Urls,
+    pub t: &'static Strings,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TagItem {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ArticleItem {
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub date_display: String,
+    pub description: String,
+    pub tags: Vec<TagLink>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct EntityItem {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub summary: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct SpeakerRef {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub kind_label: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ArticleRef {
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub date_display: String,
+}
+
+#[derive(Serialize)]
+pub struct QuoteCard {
+    pub id: String,
+    pub url: String,
+    pub text: String,
+    pub speaker: SpeakerRef,
+    pub article: ArticleRef,
+    pub anchor_url: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Serialize)]
+pub struct NoteView<'a> {
+    pub number: usize,
+    pub id: &'a str,
+    pub body_html: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct RelatedArticle {
+    #[serde(flatten)]
+    pub item: ArticleItem,
+    pub shared: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ArticleView<'a> {
+    #[serde(flatten)]
+    pub item: ArticleItem,
+    pub authors: &'a [String],
+    pub source: &'a str,
+    pub source_url: &'a str,
+    pub source_entity_url: String,
+    pub via: &'a str,
+    pub via_entity_url: String,
+    pub body_html: &'a str,
+    pub entities: Vec<EntityItem>,
+    pub quotes: Vec<QuoteCard>,
+    pub notes: Vec<NoteView<'a>>,
+    pub related: Vec<RelatedArticle>,
+}
+
+#[derive(Serialize)]
+pub struct RelationView {
+    pub label: String,
+    pub other: EntityItem,
+}
+
+#[derive(Serialize)]
+pub struct MentionContext {
+    pub before: String,
+    pub text: String,
+    pub after: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct MentionGroup {
+    pub article: ArticleItem,
+    pub mentions: Vec<MentionContext>,
+}
+
+#[derive(Serialize)]
+pub struct RelatedEntity {
+    #[serde(flatten)]
+    pub item: EntityItem,
+    pub weight: f64,
+}
+
+#[derive(Serialize)]
+pub struct EntityView<'a> {
+    #[serde(flatten)]
+    pub item: EntityItem,
+    pub aliases: &'a [String],
+    pub description_html: &'a str,
+    pub wikidata: &'a str,
+    pub wikidata_url: String,
+    pub external_url: &'a str,
+    pub relations: Vec<RelationView>,
+    pub mention_groups: Vec<MentionGroup>,
+    pub quotes: Vec<QuoteCard>,
+    pub related: Vec<RelatedEntity>,
+    pub articles: Vec<ArticleItem>,
+}
+
+#[derive(Serialize)]
+pub struct EntityGroup {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub entities: Vec<EntityItem>,
+}
+
+#[derive(Serialize)]
+struct Preview<'a> {
+    name: &'a str,
+    kind_label: &'static str,
+    summary: &'a str,
+    url: String,
+}
+
+impl Views<'_> {
+    pub fn article_item(&self, i: usize) -> ArticleItem {
+        let a = &self.site.articles[i];
+        ArticleItem {
+            title: a.src.title.clone(),
+            url: self.urls.article(&a.src.slug),
+            date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
+            date_display: i18n::format_date(&a.src.date, &self.site.config.language),
+            description: a.src.description.clone().unwrap_or_default(),
+            tags: a
+                .tag_slugs
+                .iter()
+                .zip(&a.src.tags)
+                .map(|(slug, name)| TagLink { name: name.clone(), url: self.urls.tag(slug) })
+                .collect(),
+        }
+    }
+
+    pub fn entity_item(&self, i: usize) -> EntityItem {
+        let e = &self.site.entities[i];
+        EntityItem {
+            id: e.src.id.clone(),
+            name: e.src.name.clone(),
+            url: self.urls.entity(&e.src.id),
+            kind: e.src.kind.as_str(),
+            kind_label: self.t.kind.label(e.src.kind),
+            summary: e.summary.clone(),
+            count: e.mentions.len(),
+        }
+    }
+
+    pub fn quote_card(&self, i: usize) -> QuoteCard {
+        let q = &self.site.quotes[i];
+        let a = &self.site.articles[q.article];
+        let s = &self.site.entities[q.speaker];
+        let article_url = self.urls.article(&a.src.slug);
+        QuoteCard {
+            id: q.id.clone(),
+            url: self.urls.quote(&q.id),
+            text: q.text.clone(),
+            speaker: SpeakerRef {
+                id: s.src.id.clone(),
+                name: s.src.name.clone(),
+                url: self.urls.entity(&s.src.id),
+                kind_label: self.t.kind.label(s.src.kind),
+            },
+            article: ArticleRef {
+                title: a.src.title.clone(),
+                date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
+                date_display: i18n::format_date(&a.src.date, &self.site.config.language),
+                url: article_url.clone(),
+            },
+            anchor_url: format!("{article_url}#{}", q.anchor),
+            before: q.before.clone(),
+            after: q.after.clone(),
+        }
+    }
+
+    pub fn article(&self, i: usize) -> ArticleView<'_> {
+        let a = &self.site.articles[i];
+        let entity_url = |e: Option<usize>| e.map(|e| self.urls.entity(&self.site.entities[e].src.id)).unwrap_or_default();
+        ArticleView {
+            item: self.article_item(i),
+            authors: &a.src.authors,
+            source: a.src.source.as_deref().unwrap_or(""),
+            source_url: a.src.source_url.as_deref().unwrap_or(""),
+            source_entity_url: entity_url(a.source_entity),
+            via: a.src.via.as_deref().unwrap_or(""),
+            via_entity_url: entity_url(a.via_entity),
+            body_html: &a.body_html,
+            entities: a
+                .entities
+                .iter()
+                .map(|&(e, n)| EntityItem { count: n, ..self.entity_item(e) })
+                .collect(),
+            quotes: a.quotes.iter().map(|&q| self.quote_card(q)).collect(),
+            notes: a.notes.iter().map(|n| NoteView { number: n.number, id: &n.id, body_html: &n.body_html }).collect(),
+            related: a
+                .related
+                .iter()
+                .map(|(b, _, shared)| RelatedArticle {
+                    item: self.article_item(*b),
+                    shared: shared.iter().map(|&e| self.site.entities[e].src.name.clone()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Entity previews for the hover card, safe inside `<script>`.
+    pub fn preview_json(&self, i: usize) -> String {
+        let a = &self.site.articles[i];
+        let mut map: BTreeMap<&str, Preview> = BTreeMap::new();
+        for &(e, _) in &a.entities {
+            let n = &self.site.entities[e];
+            map.insert(
+                &n.src.id,
+                Preview {
+                    name: &n.src.name,
+                    kind_label: self.t.kind.label(n.src.kind),
+                    summary: &n.summary,
+                    url: self.urls.entity(&n.src.id),
+                },
+            );
+        }
+        json_for_script(&map)
+    }
+
+    pub fn entity(&self, i: usize) -> EntityView<'_> {
+        let e = &self.site.entities[i];
+        let mut groups: Vec<MentionGroup> = Vec::new();
+        let mut last_article = usize::MAX;
+        for &(ai, mi) in &e.mentions {
+            let a = &self.site.articles[ai];
+            let m = &a.mentions[mi];
+            if ai != last_article {
+                groups.push(MentionGroup { article: self.article_item(ai), mentions: Vec::new() });
+                last_article = ai;
+            }
+            let (before, after) = context(&a.text, &m.range, 80);
+            if let Some(g) = groups.last_mut() {
+                g.mentions.push(MentionContext {
+                    before,
+                    text: a.text[m.range.clone()].to_string(),
+                    after,
+                    url: format!("{}#{}", self.urls.article(&a.src.slug), m.id),
+                });
+            }
+        }
+        EntityView {
+            item: self.entity_item(i),
+            aliases: &e.src.aliases,
+            description_html: &e.description_html,
+            wikidata: e.src.wikidata.as_deref().unwrap_or(""),
+            wikidata_url: e.src.wikidata.as_ref().map(|q| format!("https://www.wikidata.org/wiki/{q}")).unwrap_or_default(),
+            external_url: e.src.url.as_deref().unwrap_or(""),
+            relations: e.relations.iter().map(|(label, o)| RelationView { label: label.clone(), other: self.entity_item(*o) }).collect(),
+            mention_groups: groups,
+            quotes: e.quotes.iter().map(|&q| self.quote_card(q)).collect(),
+            related: e.related.iter().map(|&(o, w)| RelatedEntity { item: self.entity_item(o), weight: w }).collect(),
+            articles: e.articles.iter().map(|&a| self.article_item(a)).collect(),
+        }
+    }
+
+    /// Entities by kind (fixed order), names in the language's alphabet.
+    pub fn entity_groups(&self) -> Vec<EntityGroup> {
+        let alpha = Alphabet::new(&self.site.config.language);
+        EntityKind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let mut ids: Vec<usize> = (0..self.site.entities.len()).filter(|&i| self.site.entities[i].src.kind == kind).collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                ids.sort_by(|&a, &b| alpha.compare(&self.site.entities[a].src.name, &self.site.entities[b].src.name));
+                Some(EntityGroup {
+                    kind: kind.as_str(),
+                    label: self.t.kind.label(kind),
+                    entities: ids.into_iter().map(|i| self.entity_item(i)).collect(),
+                })
+            })
+            .collect()
+    }
+}

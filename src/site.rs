@@ -1,0 +1,672 @@
+//! The site graph: articles with their anchored annotations, entities with
+//! every mention of them, quotes, tags, relations, related articles and
+//! related entities. Built from [`Content`] in two steps — per article
+//! (parse, anchor, inject; in parallel) and then across the site (link) —
+//! and the only thing the renderer reads.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::anchor::{self, Failure};
+use crate::config::Config;
+use crate::content::{Annotation, Article, Content, Entity, Kind};
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources, line_col};
+use crate::i18n;
+use crate::markdown::{self, Document, Inject, Markup};
+use crate::text::{escape_html, first_sentence, fold, slugify, truncate_words};
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Newest first (date, then slug).
+    pub articles: Vec<ArticleNode>,
+    /// By id.
+    pub entities: Vec<EntityNode>,
+    pub entity_index: HashMap<String, usize>,
+    /// Newest article first, then in text order.
+    pub quotes: Vec<QuoteNode>,
+    /// By slug.
+    pub tags: Vec<TagNode>,
+}
+
+#[derive(Debug)]
+pub struct ArticleNode {
+    pub src: Article,
+    /// What the reader sees (see [`markdown::RenderedText`]).
+    pub text: String,
+    pub body_html: String,
+    /// In text order.
+    pub mentions: Vec<MentionNode>,
+    /// Indices into `Site::quotes`.
+    pub quotes: Vec<usize>,
+    pub notes: Vec<NoteNode>,
+    /// (entity, mentions here), most mentioned first.
+    pub entities: Vec<(usize, usize)>,
+    /// (article, score, shared entities), best first.
+    pub related: Vec<(usize, f64, Vec<usize>)>,
+    pub tag_slugs: Vec<String>,
+    pub source_entity: Option<usize>,
+    pub via_entity: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MentionNode {
+    pub entity: usize,
+    /// Element id in the article page (`m-ENTITY-N`).
+    pub id: String,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NoteNode {
+    pub number: usize,
+    pub id: String,
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QuoteNode {
+    pub id: String,
+    pub article: usize,
+    pub speaker: usize,
+    pub text: String,
+    /// Element id of the quote in the article page.
+    pub anchor: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug)]
+pub struct EntityNode {
+    pub src: Entity,
+    pub description_html: String,
+    pub summary: String,
+    /// (article, index into its mentions).
+    pub mentions: Vec<(usize, usize)>,
+    pub quotes: Vec<usize>,
+    /// (label seen from this entity, other entity).
+    pub relations: Vec<(String, usize)>,
+    /// (entity, weight), best first.
+    pub related: Vec<(usize, f64)>,
+    /// Articles that mention it or name it as source/via, newest first.
+    pub articles: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct TagNode {
+    pub slug: String,
+    pub name: String,
+    pub articles: Vec<usize>,
+}
+
+/// URL paths of every page kind, under the site's root path.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    pub root: String,
+}
+
+impl Urls {
+    pub fn article(&self, slug: &str) -> String {
+        format!("{}articles/{slug}/", self.root)
+    }
+    pub fn entity(&self, id: &str) -> String {
+        format!("{}entities/{id}/", self.root)
+    }
+    pub fn quote(&self, id: &str) -> String {
+        format!("{}quotes/{id}/", self.root)
+    }
+    pub fn tag(&self, slug: &str) -> String {
+        format!("{}tags/{slug}/", self.root)
+    }
+}
+
+const RANK_LINK: u8 = 0;
+const RANK_QUOTE: u8 = 1;
+const RANK_NOTE: u8 = 2;
+const RANK_MENTION: u8 = 3;
+
+/// What anchoring one article produced, before site-wide linking.
+struct Anchored {
+    text: String,
+    body_html: String,
+    mentions: Vec<MentionNode>,
+    quotes: Vec<(String, usize, String, Range<usize>)>,
+    notes: Vec<NoteNode>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Builds the graph. Problems go into `diags`; the graph is still returned
+/// (with the failing annotations left out) so `check` can report everything.
+pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, diags: &mut Diagnostics) -> Site {
+    let urls = Urls { root: config.root_path() };
+    let mut entities = content.entities;
+    let mut entity_index: HashMap<String, usize> = HashMap::new();
+    entities.sort_by(|a, b| a.id.cmp(&b.id));
+    for (i, e) in entities.iter().enumerate() {
+        entity_index.insert(e.id.clone(), i);
+    }
+
+    let mut articles: Vec<Article> = content.articles.into_iter().filter(|a| drafts || !a.draft).collect();
+    articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    let mut seen_slugs: HashMap<String, &Path> = HashMap::new();
+    for a in &articles {
+        if let Some(other) = seen_slugs.insert(a.slug.clone(), &a.path) {
+            diags.push(
+                Diagnostic::error(&a.path, None, format!("two articles have the URL /articles/{}/", a.slug))
+                    .with_hint(format!("{} gives the same slug; rename one of them", other.display())),
+            );
+        }
+    }
+
+    let strings = i18n::strings(&config.language);
+    let anchored: Vec<Anchored> =
+        articles.par_iter().map(|a| anchor_article(a, &entity_index, &entities, &urls, strings, sources)).collect();
+
+    // Site-wide: quotes, mentions per entity, counts.
+    let mut quotes: Vec<QuoteNode> = Vec::new();
+    let mut quote_ids: HashMap<String, usize> = HashMap::new();
+    let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
+    for (ai, (src, an)) in articles.into_iter().zip(anchored).enumerate() {
+        diags.extend(an.diags);
+        let mut qidx = Vec::new();
+        for (id, speaker, qtext, range) in an.quotes {
+            if let Some(&prev) = quote_ids.get(&id) {
+                let prev_article = quotes[prev].article;
+                let prev_path = nodes.get(prev_article).map_or(src.path.clone(), |n: &ArticleNode| n.src.path.clone());
+                diags.push(
+                    Diagnostic::error(src.annotations_path.clone().unwrap_or(src.path.clone()), None, format!("duplicate quote id `{id}`"))
+                        .with_hint(format!("it is also used in {}; give one of them another `id`", prev_path.display())),
+                );
+                continue;
+            }
+            let (before, after) = context(&an.text, &range, 140);
+            quote_ids.insert(id.clone(), quotes.len());
+            qidx.push(quotes.len());
+            quotes.push(QuoteNode { anchor: format!("q-{id}"), id, article: ai, speaker, text: qtext, before, after });
+        }
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for m in &an.mentions {
+            *counts.entry(m.entity).or_default() += 1;
+        }
+        let mut ents: Vec<(usize, usize)> = counts.into_iter().collect();
+        ents.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
+        nodes.push(ArticleNode {
+            text: an.text,
+            body_html: an.body_html,
+            mentions: an.mentions,
+            quotes: qidx,
+            notes: an.notes,
+            entities: ents,
+            related: Vec::new(),
+            tag_slugs,
+            source_entity: None,
+            via_entity: None,
+            src,
+        });
+    }
+
+    // Names and aliases, folded, for source/via attribution.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entities.iter().enumerate() {
+        for n in std::iter::once(&e.name).chain(&e.aliases) {
+            by_name.entry(fold(n)).or_insert(i);
+        }
+    }
+    for n in &mut nodes {
+        n.source_entity = n.src.source.as_deref().and_then(|s| by_name.get(&fold(s)).copied());
+        n.via_entity = n.src.via.as_deref().and_then(|s| by_name.get(&fold(s)).copied());
+    }
+
+    let mut entity_nodes: Vec<EntityNode> = entities
+        .into_iter()
+        .map(|e| {
+            let doc = Document::parse(&e.description);
+            let summary = first_sentence(&doc.text.text.replace('\n', " "), 200);
+            let description_html = markdown::render(&doc, &[]);
+            EntityNode {
+                src: e,
+                description_html,
+                summary,
+                mentions: Vec::new(),
+                quotes: Vec::new(),
+                relations: Vec::new(),
+                related: Vec::new(),
+                articles: Vec::new(),
+            }
+        })
+        .collect();
+    for (ai, n) in nodes.iter().enumerate() {
+        for (mi, m) in n.mentions.iter().enumerate() {
+            entity_nodes[m.entity].mentions.push((ai, mi));
+        }
+        let mut named: Vec<usize> = n.entities.iter().map(|e| e.0).collect();
+        named.extend(n.source_entity);
+        named.extend(n.via_entity);
+        named.sort_unstable();
+        named.dedup();
+        for e in named {
+            entity_nodes[e].articles.push(ai);
+        }
+    }
+    for (qi, q) in quotes.iter().enumerate() {
+        entity_nodes[q.speaker].quotes.push(qi);
+    }
+    link_relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
+    related_articles(&mut nodes, entity_nodes.len());
+    related_entities(&nodes, &mut entity_nodes);
+
+    let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
+    for (ai, n) in nodes.iter().enumerate() {
+        for (slug, name) in n.tag_slugs.iter().zip(&n.src.tags) {
+            let t = tags.entry(slug.clone()).or_insert_with(|| TagNode { slug: slug.clone(), name: name.clone(), articles: Vec::new() });
+            if t.articles.last() != Some(&ai) {
+                t.articles.push(ai);
+            }
+        }
+    }
+
+    diags.sort();
+    Site {
+        config,
+        articles: nodes,
+        entities: entity_nodes,
+        entity_index,
+        quotes,
+        tags: tags.into_values().collect(),
+    }
+}
+
+/// The text around `range` in its block: up to `max` characters each side,
+/// cut at word boundaries, with `…` where cut.
+pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String) {
+    let block_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let block_end = text[range.end..].find('\n').map_or(text.len(), |i| range.end + i);
+    let before = &text[block_start..range.start];
+    let after = &text[range.end..block_end];
+    let b = if before.chars().count() > max {
+        let skip = before.chars().count() - max;
+        let cut: String = before.chars().skip(skip).collect();
+        let cut = match cut.find(' ') {
+            Some(i) => cut[i + 1..].to_string(),
+            None => cut,
+        };
+        format!("…{cut}")
+    } else {
+        before.to_string()
+    };
+    (b, truncate_words(after, max))
+}
+
+fn anchor_article(
+    a: &Article,
+    entity_index: &HashMap<String, usize>,
+    entities: &[Entity],
+    urls: &Urls,
+    strings: &i18n::Strings,
+    sources: &Sources,
+) -> Anchored {
+    let doc = Document::parse(&a.body);
+    let text = &doc.text.text;
+    let mut diags = Vec::new();
+    let ann_path = a.annotations_path.clone().unwrap_or_else(|| a.path.clone());
+    let file_text = sources.get(&a.path).unwrap_or("");
+    let article_line = |pos: usize| -> usize { line_col(file_text, a.body_offset + doc.source_offset(pos)).0 };
+    let ann_text = sources.get(&ann_path).unwrap_or("");
+
+    // Resolve every annotation to its ranges.
+    struct Resolved<'a> {
+        ann: &'a Annotation,
+        ranges: Vec<Range<usize>>,
+    }
+    let mut resolved: Vec<Resolved> = Vec::new();
+    for ann in &a.annotations {
+        // Names first, so an unknown entity is reported even if the text is fine.
+        let mut names_ok = true;
+        for name in match &ann.kind {
+            Kind::Mention { entity } => vec![entity],
+            Kind::Quote { speaker, .. } => vec![speaker],
+            _ => vec![],
+        } {
+            if !entity_index.contains_key(name.get_ref()) {
+                names_ok = false;
+                let role = if matches!(ann.kind, Kind::Quote { .. }) { "speaker" } else { "entity" };
+                let mut d = Diagnostic::error(&ann_path, Some(name.span()), format!("unknown {role} `{}`", name.get_ref()));
+                d = match crate::content::schema::did_you_mean(name.get_ref(), entities.iter().map(|e| e.id.as_str())) {
+                    Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                    None => d.with_hint(format!("add content/entities/{}.md or use an existing entity id", name.get_ref())),
+                };
+                diags.push(d);
+            }
+        }
+        if let Kind::Link { to } = &ann.kind
+            && resolve_link(to.get_ref(), entity_index, urls).is_err()
+        {
+            names_ok = false;
+            diags.push(link_diag(&ann_path, to));
+        }
+        match anchor::anchor(text, &ann.selector) {
+            Ok(ranges) => {
+                let (bad, good): (Vec<_>, Vec<_>) = ranges.into_iter().partition(|r| doc.text.overlaps_code(r));
+                if let Some(r) = bad.first() {
+                    diags.push(
+                        Diagnostic::error(&ann_path, Some(ann.exact_span.clone()), "the annotation is inside code")
+                            .with_hint(format!("text in code spans and blocks is not annotated (article line {})", article_line(r.start))),
+                    );
+                }
+                if names_ok && !good.is_empty() {
+                    resolved.push(Resolved { ann, ranges: good });
+                }
+            }
+            Err(f) => diags.push(failure_diag(f, ann, &ann_path, text, &article_line)),
+        }
+    }
+
+    // Overlaps that cannot nest.
+    let mut all: Vec<(Range<usize>, usize)> =
+        resolved.iter().enumerate().flat_map(|(i, r)| r.ranges.iter().map(move |x| (x.clone(), i))).collect();
+    all.sort_by_key(|(r, i)| (r.start, std::cmp::Reverse(r.end), *i));
+    let mut dropped: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<(Range<usize>, usize)> = Vec::new();
+    for (r, i) in &all {
+        while stack.last().is_some_and(|(s, _)| s.end <= r.start) {
+            stack.pop();
+        }
+        if let Some((s, j)) = stack.last()
+            && r.end > s.end
+            && !dropped.contains(j)
+        {
+            let other = resolved[*j].ann;
+            diags.push(
+                Diagnostic::error(&ann_path, Some(resolved[*i].ann.exact_span.clone()), format!(
+                    "this {} overlaps a {} (line {}) without nesting inside it",
+                    resolved[*i].ann.kind.name(),
+                    other.kind.name(),
+                    line_col(ann_text, other.exact_span.start).0
+                ))
+                .with_hint(format!("«{}» and «{}» share only part of their text; make one contain the other", &text[r.clone()], &text[s.clone()])),
+            );
+            dropped.insert(*i);
+            continue;
+        }
+        stack.push((r.clone(), *i));
+    }
+
+    // Markup for each span.
+    let mut injects = Vec::new();
+    let mut mentions = Vec::new();
+    let mut quotes = Vec::new();
+    let mut notes = Vec::new();
+    let mut per_entity: HashMap<usize, usize> = HashMap::new();
+    let mut spans: Vec<(Range<usize>, usize)> = all.into_iter().filter(|(_, i)| !dropped.contains(i)).collect();
+    spans.sort_by_key(|(r, i)| (r.start, *i));
+    for (range, i) in spans {
+        let ann = resolved[i].ann;
+        let (rank, markup) = match &ann.kind {
+            Kind::Mention { entity } => {
+                let e = entity_index[entity.get_ref()];
+                let n = per_entity.entry(e).or_default();
+                *n += 1;
+                let id = format!("m-{}-{}", entity.get_ref(), n);
+                mentions.push(MentionNode { entity: e, id: id.clone(), range: range.clone() });
+                (
+                    RANK_MENTION,
+                    Markup {
+                        tag: "a",
+                        class: "mention".into(),
+                        id: Some(id),
+                        href: Some(urls.entity(entity.get_ref())),
+                        data: vec![("entity", entity.get_ref().clone())],
+                        after: String::new(),
+                    },
+                )
+            }
+            Kind::Quote { id, speaker } => {
+                let qid = match id {
+                    Some(id) => id.get_ref().clone(),
+                    None => derive_quote_id(speaker.get_ref(), &text[range.clone()]),
+                };
+                if quotes.iter().any(|(q, ..): &(String, usize, String, Range<usize>)| *q == qid) {
+                    continue; // an `all = true` quote: the first occurrence is the card
+                }
+                let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
+                quotes.push((qid.clone(), entity_index[speaker.get_ref()], qtext, range.clone()));
+                let after = format!(
+                    "<a class=\"quote-link\" href=\"{}\" aria-label=\"{}\"></a>",
+                    escape_html(&urls.quote(&qid)),
+                    escape_html(strings.quote_link)
+                );
+                (
+                    RANK_QUOTE,
+                    Markup {
+                        tag: "mark",
+                        class: "quote".into(),
+                        id: Some(format!("q-{qid}")),
+                        href: None,
+                        data: vec![("quote", qid)],
+                        after,
+                    },
+                )
+            }
+            Kind::Note { body } => {
+                let k = notes.len() + 1;
+                let body_html = render_inline(body);
+                let after = format!(
+                    "<label for=\"sn-{k}\" class=\"margin-toggle sidenote-number\"></label><input type=\"checkbox\" id=\"sn-{k}\" class=\"margin-toggle\"><span class=\"sidenote\" role=\"note\">{body_html}</span>"
+                );
+                notes.push(NoteNode { number: k, id: format!("n-{k}"), body_html });
+                (
+                    RANK_NOTE,
+                    Markup { tag: "span", class: "note-ref".into(), id: Some(format!("n-{k}")), href: None, data: vec![], after },
+                )
+            }
+            Kind::Link { to } => {
+                let href = resolve_link(to.get_ref(), entity_index, urls).unwrap_or_default();
+                (RANK_LINK, Markup { tag: "a", class: "xref".into(), id: None, href: Some(href), data: vec![], after: String::new() })
+            }
+        };
+        injects.push(Inject { range, rank, markup });
+    }
+    let body_html = markdown::render(&doc, &injects);
+    Anchored { text: doc.text.text.clone(), body_html, mentions, quotes, notes, diags }
+}
+
+/// `chan` + “Đôi khi rất khó…” → `chan-doi-khi-rat-kho-de`.
+fn derive_quote_id(speaker: &str, text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(5).collect();
+    let slug = slugify(&format!("{speaker} {}", words.join(" ")));
+    slug.chars().take(60).collect::<String>().trim_end_matches('-').to_string()
+}
+
+/// Renders a note body (Markdown, raw HTML escaped) as inline HTML that can
+/// sit inside a paragraph: block boundaries become `<br>`.
+pub fn render_inline(md: &str) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let doc = Document::parse(md);
+    let mut events = Vec::new();
+    let mut blocks = 0;
+    for ev in doc.events {
+        match ev {
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => events.push(ev),
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => events.push(ev),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
+            Event::Start(_) => {}
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock) => {
+                blocks += 1;
+                events.push(Event::InlineHtml("\u{1}".into()));
+            }
+            Event::End(_) => {}
+            Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak => events.push(ev),
+            _ => {}
+        }
+    }
+    let _ = blocks;
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events.into_iter());
+    let out = out.trim_end_matches('\u{1}');
+    out.replace('\u{1}', "<br>")
+}
+
+/// Where a `[[link]]` `to` points, or why it cannot.
+pub fn resolve_link(to: &str, entity_index: &HashMap<String, usize>, urls: &Urls) -> Result<String, &'static str> {
+    if let Some(rest) = to.strip_prefix("@/articles/") {
+        let stem = rest.trim_end_matches(".md");
+        let slug = slugify(stem);
+        if slug.is_empty() {
+            return Err("empty article path");
+        }
+        return Ok(urls.article(&slug));
+    }
+    if let Some(id) = to.strip_prefix("entity:") {
+        return if entity_index.contains_key(id) { Ok(urls.entity(id)) } else { Err("unknown entity") };
+    }
+    let lower = to.trim().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:") {
+        return Ok(to.trim().to_string());
+    }
+    Err("unsupported URL scheme")
+}
+
+fn link_diag(file: &Path, to: &toml::Spanned<String>) -> Diagnostic {
+    Diagnostic::error(file, Some(to.span()), format!("link target `{}` does not resolve", to.get_ref()))
+        .with_hint("use `@/articles/SLUG.md`, `entity:ID` or an http(s) URL; javascript: and data: URLs are refused")
+}
+
+fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_line: &dyn Fn(usize) -> usize) -> Diagnostic {
+    match f {
+        Failure::NotFound { exact } => {
+            let flat = text.replace('\n', " ");
+            if !anchor::find_all(&flat, &exact).is_empty() {
+                return Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation spans two paragraphs")
+                    .with_hint("an annotation must lie within one paragraph; split it in two");
+            }
+            let d = Diagnostic::error(file, Some(ann.exact_span.clone()), format!("`exact` not found in the article: «{exact}»"));
+            match anchor::closest(text, &exact) {
+                Some((r, _)) => d.with_hint(format!("closest match at article line {}: «{}»", article_line(r.start), &text[r])),
+                None => d.with_hint("check the spelling against the article; matching is case-sensitive"),
+            }
+        }
+        Failure::Ambiguous { occurrences } => {
+            let lines: Vec<String> = occurrences.iter().take(8).map(|r| article_line(r.start).to_string()).collect();
+            Diagnostic::error(
+                file,
+                Some(ann.exact_span.clone()),
+                format!("`exact` occurs {} times in the article (lines {})", occurrences.len(), lines.join(", ")),
+            )
+            .with_hint("say which: `nth = N`, `all = true`, or `prefix`/`suffix` with the text around it")
+        }
+        Failure::NthPastEnd { nth, count } => Diagnostic::error(
+            file,
+            ann.nth_span.clone().or(Some(ann.exact_span.clone())),
+            format!("`nth = {nth}` but the text occurs only {count} time{}", if count == 1 { "" } else { "s" }),
+        )
+        .with_hint(format!("use a number from 1 to {count}")),
+    }
+}
+
+fn link_relations(nodes: &mut [EntityNode], index: &HashMap<String, usize>, language: &str, sources: &Sources, diags: &mut Diagnostics) {
+    let mut pairs = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        for rel in &n.src.relations {
+            match index.get(&rel.target) {
+                Some(&t) => {
+                    let (fwd, inv) = i18n::relation_labels(&rel.kind, language);
+                    pairs.push((i, fwd, t, inv));
+                }
+                None => {
+                    let span = n.src.front_span.clone();
+                    let text_span = sources
+                        .get(&n.src.path)
+                        .and_then(|t| t.get(span.clone()))
+                        .and_then(|t| t.find(&rel.target))
+                        .map(|i| span.start + i..span.start + i + rel.target.len());
+                    let mut d = Diagnostic::error(&n.src.path, text_span.or(Some(span)), format!("relation to unknown entity `{}`", rel.target));
+                    if let Some(s) = crate::content::schema::did_you_mean(&rel.target, index.keys().map(String::as_str)) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+    }
+    for (a, fwd, b, inv) in pairs {
+        nodes[a].relations.push((fwd, b));
+        nodes[b].relations.push((inv, a));
+    }
+}
+
+/// Related articles by shared entities, each weighted by how rare it is
+/// (idf). Walks entity → articles postings, so the cost is the sum of
+/// postings pairs, not all article pairs; very common entities (in more than
+/// a quarter of a large site) carry little weight and are skipped.
+fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
+    let n = nodes.len();
+    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); entity_count];
+    for (ai, a) in nodes.iter().enumerate() {
+        for &(e, _) in &a.entities {
+            postings[e].push(ai);
+        }
+    }
+    let idf: Vec<f64> = postings.iter().map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln()).collect();
+    let cap = if n > 200 { n / 4 } else { usize::MAX };
+    let related: Vec<Vec<(usize, f64, Vec<usize>)>> = (0..n)
+        .into_par_iter()
+        .map(|ai| {
+            let mut score: HashMap<usize, (f64, Vec<usize>)> = HashMap::new();
+            for &(e, _) in &nodes[ai].entities {
+                if postings[e].len() > cap {
+                    continue;
+                }
+                for &bi in &postings[e] {
+                    if bi != ai {
+                        let s = score.entry(bi).or_default();
+                        s.0 += idf[e];
+                        s.1.push(e);
+                    }
+                }
+            }
+            let mut v: Vec<(usize, f64, Vec<usize>)> = score.into_iter().map(|(b, (s, es))| (b, s, es)).collect();
+            v.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            v.truncate(5);
+            v
+        })
+        .collect();
+    for (a, r) in nodes.iter_mut().zip(related) {
+        a.related = r;
+    }
+}
+
+/// Related entities: co-mentioned in the same articles (weighted by how
+/// often), plus a bonus for a declared relation.
+fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) {
+    let mut co: HashMap<(usize, usize), f64> = HashMap::new();
+    for a in articles {
+        let es: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
+        if es.len() > 200 {
+            continue;
+        }
+        for (i, &x) in es.iter().enumerate() {
+            for &y in &es[i + 1..] {
+                *co.entry((x.min(y), x.max(y))).or_default() += 1.0;
+            }
+        }
+    }
+    for (i, e) in entities.iter().enumerate() {
+        for (_, other) in &e.relations {
+            *co.entry((i.min(*other), i.max(*other))).or_default() += 2.0;
+        }
+    }
+    let mut per: Vec<Vec<(usize, f64)>> = vec![Vec::new(); entities.len()];
+    for ((x, y), w) in co {
+        per[x].push((y, w));
+        per[y].push((x, w));
+    }
+    for (e, mut v) in entities.iter_mut().zip(per) {
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(8);
+        e.related = v;
+    }
+}

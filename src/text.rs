@@ -1,0 +1,202 @@
+//! Text utilities that every stage shares: Unicode normalisation, slugs,
+//! search/matching folds and the site language's alphabetical order.
+//!
+//! Vietnamese is the first-class case: inputs arrive as NFC, NFD or the legacy
+//! half-composed form, so everything is normalised to NFC before any offset is
+//! computed; slugs and folds map `đ` to `d`; sorting uses ICU collation.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use icu_collator::options::CollatorOptions;
+use icu_collator::{Collator, CollatorBorrowed};
+use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
+
+/// Returns `s` in Unicode NFC, borrowing when it already is.
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// A URL slug: lowercase ASCII letters, digits and single hyphens.
+/// `Đà Nẵng` → `da-nang`. Returns an empty string when nothing is left.
+pub fn slugify(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let ascii = deunicode::deunicode(&nfc(s));
+    let mut pending_dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    out
+}
+
+/// Folds text for diacritic-insensitive matching and search: lowercase, tones
+/// and other marks stripped, `đ` → `d`. `Bắc Kinh` → `bac kinh`.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Whether `c` belongs inside a word (letters with their marks, digits).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Alphabetical order for a language, by ICU collation (`vi`: a ă â b c d đ …,
+/// tones ngang, huyền, hỏi, ngã, sắc, nặng). Falls back to byte order only if
+/// the locale has no collation data, which does not happen for compiled data.
+pub struct Alphabet {
+    collator: Option<CollatorBorrowed<'static>>,
+}
+
+impl Alphabet {
+    pub fn new(language: &str) -> Self {
+        let collator = language
+            .parse::<icu_locale_core::Locale>()
+            .ok()
+            .and_then(|loc| Collator::try_new(loc.into(), CollatorOptions::default()).ok());
+        Alphabet { collator }
+    }
+
+    pub fn compare(&self, a: &str, b: &str) -> Ordering {
+        match &self.collator {
+            Some(c) => c.compare(a, b).then_with(|| a.cmp(b)),
+            None => a.cmp(b),
+        }
+    }
+}
+
+/// Collapses every run of white space to one space and trims the ends.
+pub fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_html_into(&mut out, s);
+    out
+}
+
+pub fn escape_html_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// JSON for embedding inside `<script>`: `<`, `>` and `&` are written as
+/// `\u003c` etc. so no `</script>` or comment opener can appear.
+pub fn json_for_script<T: serde::Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The first sentence of a plain text (up to `.`, `!`, `?` followed by space
+/// or end), at most `max_chars` characters (cut at a word, with `…`).
+pub fn first_sentence(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    let mut end = text.len();
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            let next = i + c.len_utf8();
+            if next >= bytes.len() || bytes[next] == b' ' || bytes[next] == b'\n' {
+                end = next;
+                break;
+            }
+        }
+    }
+    truncate_words(&text[..end], max_chars)
+}
+
+/// Cuts `s` to at most `max_chars` characters at a word boundary, adding `…`.
+pub fn truncate_words(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max_chars).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > 0 => &cut[..i],
+        _ => &cut[..],
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_fold_vietnamese() {
+        assert_eq!(slugify("Đà Nẵng"), "da-nang");
+        assert_eq!(slugify("  Trung Quốc!! "), "trung-quoc");
+        assert_eq!(slugify("AI tạo sinh"), "ai-tao-sinh");
+        assert_eq!(slugify("../.."), "");
+    }
+
+    #[test]
+    fn fold_maps_d_bar_and_tones() {
+        assert_eq!(fold("Bắc Kinh"), "bac kinh");
+        assert_eq!(fold("Đặng"), "dang");
+        assert_eq!(fold("hoà"), fold("hòa"));
+    }
+
+    #[test]
+    fn nfc_composes_nfd_input() {
+        let nfd: String = "Quốc".nfd().collect();
+        assert_ne!(nfd, "Quốc");
+        assert_eq!(nfc(&nfd), "Quốc");
+    }
+
+    #[test]
+    fn vietnamese_alphabet_is_not_byte_order() {
+        let vi = Alphabet::new("vi");
+        let mut names = vec!["Đà Nẵng", "Huawei", "Hà Nội", "Dung", "Ánh", "An", "Ư", "Ơn", "Ôn", "Zed"];
+        names.sort_by(|a, b| vi.compare(a, b));
+        assert_eq!(
+            names,
+            vec!["An", "Ánh", "Dung", "Đà Nẵng", "Hà Nội", "Huawei", "Ôn", "Ơn", "Ư", "Zed"]
+        );
+    }
+
+    #[test]
+    fn first_sentence_stops_at_period() {
+        assert_eq!(first_sentence("Một. Hai.", 100), "Một.");
+        assert_eq!(first_sentence("Baochinhphu.vn là báo. Hai.", 100), "Baochinhphu.vn là báo.");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_tag() {
+        let s = json_for_script(&"</script><!--");
+        assert!(!s.contains('<'));
+    }
+}

@@ -1,0 +1,118 @@
+/* glossa: entity hover/focus previews. No libraries, no network.
+   Reads {id: {name, kind_label, summary, url}} from #glossa-entities. */
+(function () {
+  "use strict";
+
+  var source = document.getElementById("glossa-entities");
+  var data = null;
+  if (source) {
+    try { data = JSON.parse(source.textContent); } catch (e) { data = null; }
+  }
+  if (!data || typeof data !== "object") return;
+
+  var mentions = document.querySelectorAll("a.mention, span.mention");
+  if (!mentions.length) return;
+
+  var PREVIEW_ID = "glossa-preview";
+  var box = null, current = null, showTimer = 0, hideTimer = 0;
+
+  function lookup(el) {
+    var id = el.getAttribute("data-entity");
+    if (!id || !Object.prototype.hasOwnProperty.call(data, id)) return null;
+    var info = data[id];
+    return info && typeof info === "object" ? info : null;
+  }
+
+  // The element that takes focus: the mention itself, or the link around a span.mention.
+  function owner(el) {
+    return el.tagName === "A" ? el : (el.closest("a") || el);
+  }
+
+  function describe(el, on) {
+    var o = owner(el);
+    var ids = (o.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== PREVIEW_ID;
+    });
+    if (on) ids.push(PREVIEW_ID);
+    if (ids.length) o.setAttribute("aria-describedby", ids.join(" "));
+    else o.removeAttribute("aria-describedby");
+  }
+
+  function add(parent, tag, cls, text) {
+    var node = document.createElement(tag);
+    node.className = cls;
+    node.textContent = text;
+    parent.appendChild(node);
+  }
+
+  function build() {
+    box = document.createElement("div");
+    box.id = PREVIEW_ID;
+    box.className = "glossa-preview";
+    box.setAttribute("role", "tooltip");
+    box.hidden = true;
+    box.addEventListener("mouseenter", cancelHide);
+    box.addEventListener("mouseleave", scheduleHide);
+    document.body.appendChild(box);
+  }
+
+  function place(el) {
+    var rects = el.getClientRects();
+    var r = rects.length ? rects[0] : el.getBoundingClientRect();
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    var w = box.offsetWidth, h = box.offsetHeight;
+    var left = Math.max(8, Math.min(r.left, vw - w - 8));
+    var top = r.bottom + 6;
+    if (top + h > vh - 8 && r.top - h - 6 > 8) top = r.top - h - 6; // flip above
+    box.style.left = Math.round(left + window.pageXOffset) + "px";
+    box.style.top = Math.round(top + window.pageYOffset) + "px";
+  }
+
+  function show(el) {
+    var info = lookup(el);
+    if (!info) return;
+    cancelHide();
+    if (!box) build();
+    if (current && current !== el) describe(current, false);
+    box.textContent = "";
+    add(box, "strong", "glossa-preview-name", String(info.name || ""));
+    if (info.kind_label) add(box, "span", "glossa-preview-kind", String(info.kind_label));
+    if (info.summary) add(box, "p", "glossa-preview-summary", String(info.summary));
+    current = el;
+    describe(el, true);
+    box.hidden = false;
+    place(el);
+  }
+
+  function hide() {
+    clearTimeout(showTimer);
+    cancelHide();
+    if (box) box.hidden = true;
+    if (current) describe(current, false);
+    current = null;
+  }
+
+  function cancelHide() { clearTimeout(hideTimer); }
+  function scheduleHide() {
+    clearTimeout(showTimer);
+    cancelHide();
+    hideTimer = setTimeout(hide, 200);
+  }
+
+  Array.prototype.forEach.call(mentions, function (el) {
+    if (!lookup(el)) return;
+    el.addEventListener("mouseenter", function () {
+      clearTimeout(showTimer);
+      showTimer = setTimeout(function () { show(el); }, 120);
+    });
+    el.addEventListener("mouseleave", scheduleHide);
+    var o = owner(el);
+    o.addEventListener("focus", function () { show(el); });
+    o.addEventListener("blur", hide);
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if ((e.key === "Escape" || e.key === "Esc") && box && !box.hidden) hide();
+  });
+  window.addEventListener("resize", hide);
+})();
