@@ -538,6 +538,16 @@ fn link_diag(file: &Path, to: &toml::Spanned<String>) -> Diagnostic {
 fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_line: &dyn Fn(usize) -> usize) -> Diagnostic {
     match f {
         Failure::NotFound { exact } => {
+            let occurrences = anchor::find_all(text, &exact);
+            if !occurrences.is_empty() {
+                let lines: Vec<String> = occurrences.iter().take(8).map(|r| article_line(r.start).to_string()).collect();
+                return Diagnostic::error(
+                    file,
+                    Some(ann.exact_span.clone()),
+                    format!("`exact` occurs {} times (lines {}) but never with this `prefix`/`suffix`", occurrences.len(), lines.join(", ")),
+                )
+                .with_hint("prefix/suffix must be the text right before/after it as the reader sees it (Markdown syntax removed)");
+            }
             let flat = text.replace('\n', " ");
             if !anchor::find_all(&flat, &exact).is_empty() {
                 return Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation spans two paragraphs")
