@@ -44,6 +44,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    // Tera's default escaper also rewrites `/` as `&#x2F;`, which is safe but
+    // bloats every URL; ours escapes the five characters that matter.
+    tera.set_escape_fn(crate::text::escape_html);
     if let Err(e) = tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
         diags.push(
             Diagnostic::error(Path::new("templates"), None, format!("template error: {}", error_chain(&e)))

@@ -1,0 +1,322 @@
+//! The pipeline end to end: the seed site (the repo root) and the small
+//! multi-article fixture, built into temp dirs and read like a browser would.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{build, copy_site, fixture, sel, seed_root, visible_text};
+use unicode_normalization::UnicodeNormalization;
+
+const SEED_ARTICLE: &str = "articles/ai-trung-quoc-nguon-mo/index.html";
+
+const SEED_ENTITIES: &[&str] = &[
+    "trung-quoc",
+    "bac-kinh",
+    "my",
+    "thung-lung-silicon",
+    "bytedance",
+    "tiktok",
+    "rand",
+    "smic",
+    "huawei",
+    "qualcomm",
+    "nvidia",
+    "alibaba",
+    "baidu",
+    "openai",
+    "google",
+    "deepseek",
+    "interconnected-capital",
+    "the-new-york-times",
+    "baochinhphu",
+    "chan",
+    "sam-altman",
+    "kevin-xu",
+    "chatgpt",
+    "ai-tao-sinh",
+    "nguon-mo",
+    "nhan-dang-khuon-mat",
+];
+
+#[test]
+fn seed_has_a_page_for_every_entity() {
+    let site = build(&seed_root());
+    for id in SEED_ENTITIES {
+        let page = site.html(&format!("entities/{id}/index.html"));
+        let h1: String = page.select(&sel("h1")).next().expect("entity page has a heading").text().collect();
+        assert!(!h1.trim().is_empty(), "{id} has an empty heading");
+    }
+}
+
+#[test]
+fn seed_mentions_link_to_existing_entity_pages() {
+    let site = build(&seed_root());
+    let page = site.html(SEED_ARTICLE);
+    let mentions: Vec<_> = page.select(&sel(".article-body a.mention")).collect();
+    // Every occurrence of every entity in the body (52, counted by hand).
+    let with_id = page.select(&sel(".article-body .mention[id]")).count();
+    assert_eq!(with_id, 52, "mentions with an id");
+    let mut entities = BTreeSet::new();
+    for m in &mentions {
+        let href = m.value().attr("href").expect("mention has href");
+        let entity = m.value().attr("data-entity").expect("mention has data-entity");
+        assert_eq!(href, format!("/entities/{entity}/"));
+        assert!(site.resolves(href, SEED_ARTICLE), "{href} does not resolve");
+        entities.insert(entity.to_string());
+    }
+    // Everything but the two outlets (they are the source/via line) is mentioned.
+    for id in SEED_ENTITIES.iter().filter(|id| !["the-new-york-times", "baochinhphu"].contains(id)) {
+        assert!(entities.contains(*id), "{id} is never mentioned");
+    }
+    // Source and via link to their entity pages.
+    let attribution: Vec<String> = page
+        .select(&sel("a"))
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .filter(|h| h.ends_with("/entities/the-new-york-times/") || h.ends_with("/entities/baochinhphu/"))
+        .collect();
+    assert!(attribution.len() >= 2, "source and via are linked: {attribution:?}");
+}
+
+#[test]
+fn mention_ids_are_unique_and_stable() {
+    let site = build(&seed_root());
+    let page = site.html(SEED_ARTICLE);
+    let ids: Vec<&str> = page.select(&sel("[id]")).filter_map(|e| e.value().attr("id")).collect();
+    let unique: BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "duplicate ids on the article page");
+    assert!(ids.contains(&"m-trung-quoc-1") && ids.contains(&"m-trung-quoc-12"));
+}
+
+#[test]
+fn entity_page_backlinks_resolve_to_each_mention() {
+    let site = build(&seed_root());
+    let mut total = 0;
+    for id in SEED_ENTITIES {
+        let rel = format!("entities/{id}/index.html");
+        let page = site.html(&rel);
+        for a in page.select(&sel("a.mention-backlink")) {
+            let href = a.value().attr("href").unwrap();
+            assert!(href.contains('#'), "{href} is not a deep link");
+            assert!(site.resolves(href, &rel), "{href} on {rel} does not point at an element id");
+            total += 1;
+        }
+    }
+    assert_eq!(total, 52, "one backlink per mention");
+    // The mention itself is highlighted in its snippet.
+    let smic = site.html("entities/smic/index.html");
+    let marks: Vec<String> = smic.select(&sel("a.mention-backlink mark, .mention-backlink mark, li mark")).map(|m| m.text().collect()).collect();
+    assert!(marks.iter().any(|m| m == "SMIC"), "{marks:?}");
+}
+
+#[test]
+fn every_internal_link_on_every_page_resolves() {
+    for root in [seed_root(), fixture("multi")] {
+        let site = build(&root);
+        for rel in site.html_files() {
+            let page = site.html(&rel);
+            for (selector, attr) in [("a[href]", "href"), ("link[href]", "href"), ("script[src]", "src")] {
+                for el in page.select(&sel(selector)) {
+                    let href = el.value().attr(attr).unwrap();
+                    assert!(site.resolves(href, &rel), "{href} on {rel} ({}) is broken", root.display());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn annotations_add_markup_only() {
+    let site = build(&seed_root());
+    let bare_root = copy_site(&seed_root(), false);
+    std::fs::remove_file(bare_root.path().join("content/articles/ai-trung-quoc-nguon-mo.annotations.toml")).unwrap();
+    let bare = build(bare_root.path());
+    let annotated = visible_text(&site.html(SEED_ARTICLE), ".article-body", ".sidenote");
+    let plain = visible_text(&bare.html(SEED_ARTICLE), ".article-body", ".sidenote");
+    assert_eq!(annotated, plain);
+    assert!(plain.contains("Nguồn mở là một nguồn sức mạnh mềm về công nghệ"));
+    assert_eq!(bare.html(SEED_ARTICLE).select(&sel(".article-body .mention")).count(), 0);
+}
+
+#[test]
+fn spans_across_bold_em_and_links_stay_well_formed() {
+    let site = build(&fixture("multi"));
+    let rel = "articles/chip-war/index.html";
+    let page = site.html(rel);
+    // A mention wholly inside **bold**.
+    let huawei = page.select(&sel(".article-body strong > a.mention#m-huawei-1")).next().expect("mention inside strong");
+    assert_eq!(huawei.text().collect::<String>(), "Huawei");
+    // A mention crossing into *em*: the first piece has the id, the rest continues it.
+    let first = page.select(&sel("a.mention#m-trung-quoc-1")).next().expect("first piece");
+    assert_eq!(first.text().collect::<String>(), "chip tại ");
+    let cont = page.select(&sel("em > a.mention.mention-cont[data-entity=trung-quoc]")).next().expect("continued piece in em");
+    assert_eq!(cont.text().collect::<String>(), "Trung");
+    assert!(cont.value().attr("id").is_none(), "only the first piece has the id");
+    // A mention inside a Markdown link is not a link itself.
+    let inner = page.select(&sel("a[href='https://example.org/report'] span.mention#m-da-nang-1")).next();
+    assert!(inner.is_some(), "mention inside a link becomes a span");
+    // No <a> inside <a> on any page, and the raw HTML is balanced.
+    for rel in site.html_files() {
+        assert_eq!(site.html(&rel).select(&sel("a a")).count(), 0, "nested links on {rel}");
+    }
+    // Code is not annotated.
+    assert_eq!(page.select(&sel("code .mention")).count(), 0);
+    // A [[link]] annotation to another article.
+    let xref = page.select(&sel("a.xref")).next().expect("xref");
+    assert_eq!(xref.value().attr("href"), Some("/sub/articles/open-models/"));
+}
+
+#[test]
+fn nfd_article_anchors_exactly_like_nfc() {
+    let nfc = build(&seed_root());
+    let copy = copy_site(&seed_root(), false);
+    for name in ["ai-trung-quoc-nguon-mo.md", "ai-trung-quoc-nguon-mo.annotations.toml"] {
+        let p = copy.path().join("content/articles").join(name);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let nfd: String = text.nfd().collect();
+        assert_ne!(nfd, text);
+        std::fs::write(&p, nfd).unwrap();
+    }
+    let nfd = build(copy.path());
+    assert_eq!(nfc.text(SEED_ARTICLE), nfd.text(SEED_ARTICLE));
+    assert_eq!(nfc.text("entities/trung-quoc/index.html"), nfd.text("entities/trung-quoc/index.html"));
+}
+
+#[test]
+fn entity_index_is_in_vietnamese_alphabetical_order() {
+    let site = build(&fixture("multi"));
+    let page = site.html("entities/index.html");
+    let mut groups = Vec::new();
+    for section in page.select(&sel("section")) {
+        let names: Vec<String> = section.select(&sel("a[href*='/entities/']")).map(|a| {
+            let href = a.value().attr("href").unwrap().to_string();
+            href.trim_end_matches('/').rsplit('/').next().unwrap().to_string()
+        }).collect();
+        if !names.is_empty() {
+            groups.push(names);
+        }
+    }
+    // People: An, Ánh Dương, Dũng, Hà, Hồ, Uyên — not byte order (which puts Á, Ũ… last).
+    assert!(groups.contains(&vec!["an", "anh-duong", "dung", "ha", "ho", "uyen"].into_iter().map(String::from).collect()), "{groups:?}");
+    // Places: Đà Nẵng (Đ after D, before T).
+    assert!(groups.contains(&vec!["da-nang".to_string(), "trung-quoc".to_string()]), "{groups:?}");
+}
+
+#[test]
+fn seed_quotes_have_pages_whose_links_resolve() {
+    let site = build(&seed_root());
+    let quotes = [
+        ("chan-phan-bo-nguon-luc", "chan"),
+        ("chan-khong-giong-thep", "chan"),
+        ("chan-bi-cat-dut", "chan"),
+        ("altman-ai-dan-chu", "sam-altman"),
+        ("kevin-xu-suc-manh-mem", "kevin-xu"),
+    ];
+    for (id, speaker) in quotes {
+        let rel = format!("quotes/{id}/index.html");
+        let page = site.html(&rel);
+        let speaker_href = format!("/entities/{speaker}/");
+        assert!(
+            page.select(&sel("a")).any(|a| a.value().attr("href") == Some(speaker_href.as_str())),
+            "{rel} does not link its speaker"
+        );
+        let anchor = format!("/articles/ai-trung-quoc-nguon-mo/#q-{id}");
+        assert!(page.select(&sel("a")).any(|a| a.value().attr("href") == Some(anchor.as_str())), "{rel} has no go-to-text link");
+        assert!(site.resolves(&anchor, &rel));
+        // The card also appears on the speaker's page and in the article.
+        assert!(site.text(&format!("entities/{speaker}/index.html")).contains(&format!("/quotes/{id}/")));
+        assert!(site.text(SEED_ARTICLE).contains(&format!("id=\"q-{id}\"")));
+    }
+    let index = site.html("quotes/index.html");
+    assert!(index.select(&sel("blockquote")).count() >= 5);
+}
+
+#[test]
+fn relations_show_on_both_ends_with_inverse_wording() {
+    let site = build(&seed_root());
+    let bytedance = visible_text(&site.html("entities/bytedance/index.html"), "main", "script");
+    let tiktok = visible_text(&site.html("entities/tiktok/index.html"), "main", "script");
+    assert!(bytedance.contains("Công ty mẹ của TikTok"), "{bytedance}");
+    assert!(tiktok.contains("Công ty con của ByteDance"), "{tiktok}");
+    let chan = visible_text(&site.html("entities/chan/index.html"), "main", "script");
+    assert!(chan.contains("Nhà nghiên cứu tại RAND"), "{chan}");
+}
+
+#[test]
+fn related_articles_come_from_shared_entities() {
+    let site = build(&fixture("multi"));
+    let page = site.html("articles/open-models/index.html");
+    let related: Vec<&str> = page.select(&sel("a")).filter_map(|a| a.value().attr("href")).filter(|h| h.starts_with("/sub/articles/")).collect();
+    assert!(related.contains(&"/sub/articles/chip-war/"), "{related:?}");
+    assert!(!related.contains(&"/sub/articles/plain/"), "an article sharing nothing is not related");
+    // Cross-article entity page: Huawei is mentioned in both.
+    let huawei = site.html("entities/huawei/index.html");
+    let backlinks: BTreeSet<String> = huawei
+        .select(&sel("a.mention-backlink"))
+        .map(|a| a.value().attr("href").unwrap().split('#').next().unwrap().to_string())
+        .collect();
+    assert_eq!(backlinks.into_iter().collect::<Vec<_>>(), vec!["/sub/articles/chip-war/", "/sub/articles/open-models/"]);
+}
+
+#[test]
+fn user_text_is_escaped() {
+    let site = build(&fixture("multi"));
+    let page = site.text("articles/chip-war/index.html");
+    assert!(!page.contains("<script>alert"), "note body raw HTML must be escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn builds_are_deterministic_and_unchanged_files_are_not_rewritten() {
+    let a = build(&seed_root());
+    let b = build(&seed_root());
+    let files = a.html_files();
+    assert_eq!(files, b.html_files());
+    for f in files.iter().chain(["atom.xml", "sitemap.xml", "style.css"].iter().map(|s| s.to_string()).collect::<Vec<_>>().iter()) {
+        assert_eq!(std::fs::read(a.path(f)).unwrap(), std::fs::read(b.path(f)).unwrap(), "{f} differs");
+    }
+    // Building into the same directory again writes nothing.
+    let opts = glossa::BuildOptions { output_dir: Some(a.out.path().to_path_buf()), ..Default::default() };
+    let (report, _, _) = glossa::build(&seed_root(), &opts).ok().unwrap();
+    assert_eq!(report.stats.written, 0);
+    assert!(report.stats.unchanged > 40);
+}
+
+#[test]
+fn a_broken_annotation_fails_with_its_location_and_writes_nothing() {
+    let copy = copy_site(&fixture("multi"), false);
+    let ann = copy.path().join("content/articles/open-models.annotations.toml");
+    let text = std::fs::read_to_string(&ann).unwrap().replace("exact = \"Ánh Dương\"", "exact = \"Anh Duong\"");
+    std::fs::write(&ann, text).unwrap();
+    let bad = copy.path().join("content/articles/chip-war.annotations.toml");
+    let text = std::fs::read_to_string(&bad).unwrap().replace("entity = \"smic\"\nexact = \"SMIC\"\nprefix = \"với \"", "entity = \"smc\"\nexact = \"SMIC\"\nprefix = \"với \"");
+    std::fs::write(&bad, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("public");
+    let opts = glossa::BuildOptions { output_dir: Some(target.clone()), ..Default::default() };
+    let failure = glossa::build(copy.path(), &opts).err().expect("the build must fail");
+    let report = failure.diags.render(&failure.sources, false);
+    // Both problems, each at its line, in one run.
+    assert!(report.contains("open-models.annotations.toml:12:9"), "{report}");
+    assert!(report.contains("closest match at article line 7: «Ánh Dương»"), "{report}");
+    assert!(report.contains("chip-war.annotations.toml:8:10"), "{report}");
+    assert!(report.contains("unknown entity `smc`") && report.contains("did you mean `smic`?"), "{report}");
+    assert!(report.contains("2 errors"), "{report}");
+    assert!(!target.exists(), "nothing is written on error");
+}
+
+#[test]
+fn every_page_declares_its_language_and_the_sub_path_is_honoured() {
+    let site = build(&fixture("multi"));
+    for rel in site.html_files() {
+        let page = site.html(&rel);
+        let html = page.select(&sel("html")).next().unwrap();
+        assert_eq!(html.value().attr("lang"), Some("vi"), "{rel}");
+        for a in page.select(&sel("a[href]")) {
+            let href = a.value().attr("href").unwrap();
+            if !href.starts_with("http") && !href.starts_with('#') {
+                assert!(href.starts_with("/sub/"), "{href} on {rel} ignores base_url");
+            }
+        }
+    }
+}
