@@ -294,7 +294,7 @@ fn a_broken_annotation_fails_with_its_location_and_writes_nothing() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("public");
     let opts = glossa::BuildOptions { output_dir: Some(target.clone()), ..Default::default() };
-    let failure = glossa::build(copy.path(), &opts).err().expect("the build must fail");
+    let failure = glossa::build(copy.path(), &opts).expect_err("the build must fail");
     let report = failure.diags.render(&failure.sources, false);
     // Both problems, each at its line, in one run.
     assert!(report.contains("open-models.annotations.toml:12:9"), "{report}");
