@@ -29,6 +29,7 @@ pub struct Strings {
     pub go_to_text: &'static str,
     pub in_this_article: &'static str,
     pub quote_link: &'static str,
+    pub skip_to_content: &'static str,
     pub kind: Kinds,
 }
 
@@ -83,6 +84,7 @@ const VI: Strings = Strings {
     go_to_text: "Đến đoạn văn",
     in_this_article: "Trong bài này",
     quote_link: "Trang trích dẫn",
+    skip_to_content: "Chuyển đến nội dung chính",
     kind: Kinds {
         person: "Nhân vật",
         organization: "Tổ chức",
@@ -119,6 +121,7 @@ const EN: Strings = Strings {
     go_to_text: "Go to text",
     in_this_article: "In this article",
     quote_link: "Quote page",
+    skip_to_content: "Skip to main content",
     kind: Kinds {
         person: "People",
         organization: "Organisations",

@@ -74,14 +74,16 @@ fn where_(path: &[&str]) -> String {
     if path.is_empty() { String::new() } else { format!(" in `{}`", path.join(".")) }
 }
 
-/// The allowed name closest to `name`, if it is close enough to be a typo.
+/// The candidate closest to `name`, if it is close enough to be a typo:
+/// few edits (transpositions count as one) or a high Jaro-Winkler score.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let max_edits = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|c| (strsim::damerau_levenshtein(name, c), strsim::jaro_winkler(name, c), c))
+        .filter(|(edits, jw, _)| *edits <= max_edits || *jw > 0.85)
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(_, _, c)| c)
 }
 
 /// Shifts a span found in a sub-document to the enclosing file.

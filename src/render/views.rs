@@ -96,6 +96,8 @@ pub struct RelatedArticle {
 pub struct ArticleView<'a> {
     #[serde(flatten)]
     pub item: ArticleItem,
+    /// The article's own language when it differs from the site's.
+    pub lang: &'a str,
     pub authors: &'a [String],
     pub source: &'a str,
     pub source_url: &'a str,
@@ -230,6 +232,7 @@ impl Views<'_> {
         let entity_url = |e: Option<usize>| e.map(|e| self.urls.entity(&self.site.entities[e].src.id)).unwrap_or_default();
         ArticleView {
             item: self.article_item(i),
+            lang: a.src.lang.as_deref().unwrap_or(""),
             authors: &a.src.authors,
             source: a.src.source.as_deref().unwrap_or(""),
             source_url: a.src.source_url.as_deref().unwrap_or(""),
