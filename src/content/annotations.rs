@@ -184,7 +184,21 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
             }
         },
         "quote" => match raw.speaker {
-            Some(speaker) => Kind::Quote { id: raw.id, speaker },
+            Some(speaker) => {
+                if let Some(id) = &raw.id
+                    && crate::text::slugify(id.get_ref()) != *id.get_ref()
+                {
+                    diags.push(
+                        Diagnostic::error(file, Some(id.span()), format!("quote id `{}` is not a URL slug", id.get_ref()))
+                            .with_hint(format!(
+                                "use lowercase ASCII letters, digits and hyphens, e.g. `{}`",
+                                crate::text::slugify(id.get_ref())
+                            )),
+                    );
+                    return None;
+                }
+                Kind::Quote { id: raw.id, speaker }
+            }
             None => {
                 diags.push(missing(file, head, kind, "speaker", "add `speaker = \"id\"`, the entity who said it"));
                 return None;
@@ -246,6 +260,16 @@ nht = 2
         let msgs: Vec<String> = d.iter().map(|d| format!("{} {:?}", d.message, d.hint)).collect();
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert!(msgs[0].contains("unknown key `nht`") && msgs[0].contains("did you mean `nth`"), "{msgs:?}");
+    }
+
+    #[test]
+    fn quote_ids_must_be_slugs() {
+        let text = "[[quote]]\nid = \"../../etc\"\nspeaker = \"a\"\nexact = \"x\"\n";
+        let mut d = Diagnostics::default();
+        assert!(parse(text, Path::new("x.toml"), &mut d).is_empty());
+        let diag = d.iter().next().unwrap();
+        assert!(diag.message.contains("not a URL slug"), "{}", diag.message);
+        assert_eq!(diag.span, Some(15..26));
     }
 
     #[test]

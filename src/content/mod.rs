@@ -410,6 +410,12 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
     })
 }
 
+/// Whether `u` is an absolute http(s) URL (the only kind entity links may be).
+pub fn is_web_url(u: &str) -> bool {
+    let l = u.trim().to_ascii_lowercase();
+    (l.starts_with("https://") || l.starts_with("http://")) && l.len() > 8
+}
+
 /// `YYYY-MM-DD`, optionally followed by `T`/space and a time.
 pub fn is_valid_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -460,6 +466,17 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
         );
         return None;
     };
+    let url = match f.url {
+        Some(u) if !is_web_url(&u) => {
+            let at = text[split.front.clone()].find(u.as_str()).map(|i| split.front.start + i..split.front.start + i + u.len());
+            diags.push(
+                Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("`url` must be an http(s) address, not `{u}`"))
+                    .with_hint("javascript:, data: and other schemes are refused; write https://…"),
+            );
+            None
+        }
+        other => other,
+    };
     Some(Entity {
         id,
         path: rel.to_path_buf(),
@@ -467,7 +484,7 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
         kind,
         aliases: f.aliases.into_iter().map(|a| nfc(a.trim()).into_owned()).filter(|a| !a.is_empty()).collect(),
         wikidata: f.wikidata,
-        url: f.url,
+        url,
         image: f.image,
         relations: f.relations,
         front_span: split.front.clone(),
