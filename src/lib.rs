@@ -12,6 +12,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod i18n;
 pub mod markdown;
+pub mod rebuild;
 pub mod render;
 pub mod site;
 pub mod text;
@@ -72,40 +73,22 @@ pub struct BuildFailure {
 
 /// Builds the site into the output directory. On any error nothing is
 /// written and every diagnostic is returned; warnings come back either way.
+/// This is one [`rebuild::Session::rebuild`] from nothing, the same path the
+/// watcher takes.
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnostics, Sources), BuildFailure> {
-    let Loaded { site, tera, mut diags, sources } = load(root, opts);
-    let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
-        return Err(BuildFailure { diags, sources });
-    };
-    let mut files = match render::render_all(&site, &tera) {
-        Ok(f) => f,
-        Err(errs) => {
-            for e in errs {
-                diags.push(
-                    Diagnostic::error(Path::new("templates"), None, format!("rendering {} failed: {}", e.page, e.message))
-                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                );
-            }
-            return Err(BuildFailure { diags, sources });
+    let mut session = rebuild::Session::new(root, opts.clone());
+    match session.rebuild(&[]) {
+        rebuild::Outcome::Built { pages, changed, removed, unchanged, diags, sources } => {
+            let stats = write::WriteStats { written: changed.len(), unchanged, removed: removed.len() };
+            Ok((BuildReport { pages, stats, output_dir: session.output_dir().to_path_buf() }, diags, sources))
         }
-    };
-    let pages = files.len();
-    files.extend(static_files(root, &mut diags));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.dedup_by(|later, earlier| later.0 == earlier.0);
-    let output_dir = opts.output_dir.clone().unwrap_or_else(|| root.join("public"));
-    match write::write_site(&output_dir, &files) {
-        Ok(stats) => Ok((BuildReport { pages, stats, output_dir }, diags, sources)),
-        Err(e) => {
-            diags.push(Diagnostic::error(&output_dir, None, format!("cannot write the output: {e}")));
-            Err(BuildFailure { diags, sources })
-        }
+        rebuild::Outcome::Failed { diags, sources } => Err(BuildFailure { diags, sources }),
     }
 }
 
 /// The built-in static files, overridden and extended by `ROOT/static`.
 /// A site file of the same name comes first so it wins the dedup.
-fn static_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn static_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for rel in content::list_files(root, Path::new("static"), diags) {
         let Ok(name) = rel.strip_prefix("static") else { continue };

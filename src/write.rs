@@ -6,12 +6,26 @@ use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-/// What a write did.
+/// What a write did, in counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+}
+
+/// What a write did: the output paths written and removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub unchanged: usize,
+    pub removed: Vec<String>,
+}
+
+impl WriteReport {
+    pub fn stats(&self) -> WriteStats {
+        WriteStats { written: self.written.len(), unchanged: self.unchanged, removed: self.removed.len() }
+    }
 }
 
 /// Whether `rel` is a plain relative path (no `..`, root, prefix, NUL or `\`).
@@ -24,8 +38,8 @@ pub fn is_safe_relative(rel: &str) -> bool {
 
 /// Writes `files` (relative path, bytes) into `out`, skipping unchanged files
 /// and removing files that are not in `files`.
-pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteStats> {
-    let mut stats = WriteStats::default();
+pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteReport> {
+    let mut report = WriteReport::default();
     let mut keep: HashSet<PathBuf> = HashSet::new();
     std::fs::create_dir_all(out)?;
     for (rel, bytes) in files {
@@ -35,13 +49,13 @@ pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteSt
         let path = out.join(rel);
         keep.insert(path.clone());
         if write_if_changed(&path, bytes)? {
-            stats.written += 1;
+            report.written.push(rel.clone());
         } else {
-            stats.unchanged += 1;
+            report.unchanged += 1;
         }
     }
-    stats.removed = remove_stale(out, &keep)?;
-    Ok(stats)
+    report.removed = remove_stale(out, &keep)?;
+    Ok(report)
 }
 
 /// Writes `bytes` to `path` unless it already holds exactly them.
@@ -62,8 +76,8 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     Ok(true)
 }
 
-fn remove_stale(out: &Path, keep: &HashSet<PathBuf>) -> io::Result<usize> {
-    let mut removed = 0;
+fn remove_stale(out: &Path, keep: &HashSet<PathBuf>) -> io::Result<Vec<String>> {
+    let mut removed = Vec::new();
     let mut dirs = Vec::new();
     for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
         let entry = entry.map_err(io::Error::other)?;
@@ -71,7 +85,7 @@ fn remove_stale(out: &Path, keep: &HashSet<PathBuf>) -> io::Result<usize> {
             dirs.push(entry.path().to_path_buf());
         } else if !keep.contains(entry.path()) {
             std::fs::remove_file(entry.path())?;
-            removed += 1;
+            removed.push(entry.path().strip_prefix(out).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/"));
         }
     }
     // Deepest first, so emptied parents go too.
@@ -101,10 +115,10 @@ mod tests {
     fn unchanged_files_are_not_rewritten_and_stale_ones_go() {
         let dir = tempfile::tempdir().unwrap();
         let files = vec![("a/index.html".to_string(), b"A".to_vec()), ("b.txt".to_string(), b"B".to_vec())];
-        assert_eq!(write_site(dir.path(), &files).unwrap(), WriteStats { written: 2, unchanged: 0, removed: 0 });
-        assert_eq!(write_site(dir.path(), &files).unwrap(), WriteStats { written: 0, unchanged: 2, removed: 0 });
+        assert_eq!(write_site(dir.path(), &files).unwrap().stats(), WriteStats { written: 2, unchanged: 0, removed: 0 });
+        assert_eq!(write_site(dir.path(), &files).unwrap().stats(), WriteStats { written: 0, unchanged: 2, removed: 0 });
         let fewer = vec![files[1].clone()];
-        assert_eq!(write_site(dir.path(), &fewer).unwrap(), WriteStats { written: 0, unchanged: 1, removed: 1 });
+        assert_eq!(write_site(dir.path(), &fewer).unwrap().stats(), WriteStats { written: 0, unchanged: 1, removed: 1 });
         assert!(!dir.path().join("a").exists());
     }
 }
