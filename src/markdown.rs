@@ -304,6 +304,7 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
         open: Vec::new(),
         started: vec![false; spans.len()],
         md_links: 0,
+        images: 0,
         pending: String::new(),
         out: Vec::new(),
         parked: Vec::new(),
@@ -333,6 +334,11 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
             }
             Event::Start(tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. })) => {
                 let reopen = st.close_all();
+                if matches!(tag, Tag::Image { .. }) {
+                    // `after` markup must not end up in the alt text
+                    st.flush_pending();
+                    st.images += 1;
+                }
                 st.out.push(ev.clone());
                 match tag {
                     Tag::Image { .. } => st.parked = reopen,
@@ -346,8 +352,10 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
             Event::End(tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image)) => {
                 let reopen = if matches!(tag, TagEnd::Image) { std::mem::take(&mut st.parked) } else { st.close_all() };
                 st.out.push(ev.clone());
-                if matches!(tag, TagEnd::Link) {
-                    st.md_links = st.md_links.saturating_sub(1);
+                match tag {
+                    TagEnd::Link => st.md_links = st.md_links.saturating_sub(1),
+                    TagEnd::Image => st.images = st.images.saturating_sub(1),
+                    _ => {}
                 }
                 st.flush_pending();
                 st.reopen(reopen);
@@ -377,13 +385,16 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
 
 struct State<'s, 'a> {
     spans: &'s [Inject],
-    /// Spans whose tag is open now, outermost first, and whether each was
-    /// opened as a real `<a>`.
-    open: Vec<(usize, bool)>,
+    /// Spans whose tag is open now, outermost first: index, whether opened
+    /// as a real `<a>`, whether it is the first piece, and where in `out`
+    /// its opening tag is.
+    open: Vec<(usize, bool, bool, usize)>,
     /// Whether a span's first piece (with its id) was emitted.
     started: Vec<bool>,
     /// Markdown links open now.
     md_links: usize,
+    /// Images open now: everything inside goes into the `alt` attribute.
+    images: usize,
     /// `after` markup waiting until no link is open.
     pending: String,
     out: Vec<Event<'a>>,
@@ -393,7 +404,7 @@ struct State<'s, 'a> {
 
 impl State<'_, '_> {
     fn in_link(&self) -> bool {
-        self.md_links > 0 || self.open.iter().any(|&(_, a)| a)
+        self.md_links > 0 || self.open.iter().any(|&(_, a, _, _)| a)
     }
 
     fn html(&mut self, s: String) {
@@ -408,12 +419,22 @@ impl State<'_, '_> {
         let in_link = self.in_link();
         let mut s = String::new();
         self.spans[i].markup.open(&mut s, first, in_link);
-        self.open.push((i, self.spans[i].markup.tag == "a" && !in_link));
+        self.open.push((i, self.spans[i].markup.tag == "a" && !in_link, first, self.out.len()));
         self.html(s);
     }
 
     fn close_top(&mut self) -> Option<usize> {
-        let (i, as_a) = self.open.pop()?;
+        let (i, as_a, first, at) = self.open.pop()?;
+        if self.out.len() == at + 1 {
+            // Nothing since the opening tag (a piece reopened right before
+            // more formatting starts or ends): drop it rather than leave an
+            // empty element; the id goes to the next piece.
+            self.out.pop();
+            if first {
+                self.started[i] = false;
+            }
+            return Some(i);
+        }
         let mut s = String::new();
         self.spans[i].markup.close(&mut s, !as_a);
         self.html(s);
@@ -421,7 +442,7 @@ impl State<'_, '_> {
     }
 
     fn close_span(&mut self, i: usize) {
-        let Some(pos) = self.open.iter().position(|&(j, _)| j == i) else { return };
+        let Some(pos) = self.open.iter().position(|&(j, _, _, _)| j == i) else { return };
         let mut above = Vec::new();
         while self.open.len() > pos + 1 {
             if let Some(j) = self.close_top() {
@@ -452,7 +473,7 @@ impl State<'_, '_> {
     }
 
     fn flush_pending(&mut self) {
-        if !self.in_link() && !self.pending.is_empty() {
+        if !self.in_link() && self.images == 0 && !self.pending.is_empty() {
             let p = std::mem::take(&mut self.pending);
             self.html(p);
         }
