@@ -140,6 +140,154 @@ pub fn closest(text: &str, exact: &str) -> Option<(Range<usize>, f64)> {
     best.filter(|b| b.1 >= 0.5)
 }
 
+/// A selector re-anchored by approximate matching after its text changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reanchor {
+    pub range: Range<usize>,
+    /// 0..=1: the weighted similarity of quote, prefix and suffix.
+    pub score: f64,
+}
+
+/// The smallest score at which a changed annotation is re-attached (with a
+/// warning) instead of being reported as an orphan.
+pub const REANCHOR_THRESHOLD: f64 = 0.75;
+
+/// Finds where a selector whose `exact` no longer occurs most likely moved,
+/// the way Hypothesis's client re-anchors — candidates by approximate match
+/// of `exact`, scored (50·quote + 20·prefix + 20·suffix) / weights, with
+/// similarity = 1 − edits/length — but with a threshold: below
+/// [`REANCHOR_THRESHOLD`], or when a second, different candidate scores
+/// almost as well, it returns `None` (an orphan) rather than guess.
+pub fn reanchor(text: &str, sel: &Selector) -> Option<Reanchor> {
+    let exact = collapse_ws(&sel.exact);
+    let n = exact.chars().count();
+    if n < 4 || sel.all {
+        return None;
+    }
+    let prefix = sel.prefix.as_deref().map(collapse_ws).filter(|p| !p.is_empty());
+    let suffix = sel.suffix.as_deref().map(collapse_ws).filter(|s| !s.is_empty());
+    let slack = (n / 8).max(1);
+    // Quote similarity at every word start, then refine the best few.
+    let mut coarse: Vec<(f64, usize)> = word_starts(text, &exact)
+        .into_iter()
+        .map(|start| (similarity(window(text, start, n), &exact), start))
+        .filter(|(q, _)| *q >= 0.5)
+        .collect();
+    coarse.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    coarse.truncate(8);
+    let mut scored: Vec<(f64, Range<usize>)> = Vec::new();
+    for &(_, start) in &coarse {
+        let mut best: Option<(f64, Range<usize>)> = None;
+        for len in n.saturating_sub(slack)..=n + slack {
+            let w = window(text, start, len);
+            if w.contains('\n') {
+                continue;
+            }
+            let q = similarity(w, &exact);
+            if best.as_ref().is_none_or(|b| q > b.0) {
+                best = Some((q, start..start + w.len()));
+            }
+        }
+        let Some((q, range)) = best else { continue };
+        // Short texts (names) need more than a high ratio: one edit, or the
+        // same letters up to tones and marks (`Bac Kinh` → `Bắc Kinh`).
+        if n < 16 {
+            let cand = &text[range.clone()];
+            if strsim::levenshtein(cand, &exact) > 1 && crate::text::fold(cand) != crate::text::fold(&exact) {
+                continue;
+            }
+        }
+        let before = text[..range.start].replace('\n', " ");
+        let after = text[range.end..].replace('\n', " ");
+        let mut total = 50.0 * q;
+        let mut weight = 50.0;
+        if let Some(p) = &prefix {
+            total += 20.0 * similarity(tail(&before, p.chars().count()), p);
+            weight += 20.0;
+        }
+        if let Some(s) = &suffix {
+            total += 20.0 * similarity(window(&after, 0, s.chars().count()), s);
+            weight += 20.0;
+        }
+        if q >= REANCHOR_THRESHOLD {
+            scored.push((total / weight, range));
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
+    let (best_score, best) = scored.first()?.clone();
+    if best_score < REANCHOR_THRESHOLD {
+        return None;
+    }
+    // A rival elsewhere that scores nearly as well: ambiguous, do not guess.
+    if scored.iter().skip(1).any(|(s, r)| (r.start >= best.end || r.end <= best.start) && *s > best_score - 0.05) {
+        return None;
+    }
+    Some(Reanchor { range: best, score: best_score })
+}
+
+/// Byte offsets where a word starts. For very long texts only those near a
+/// place where a piece of `exact` occurs (a match with few edits keeps at
+/// least one of its quarters intact).
+fn word_starts(text: &str, exact: &str) -> Vec<usize> {
+    let is_start = |i: usize| i == 0 || text[..i].ends_with([' ', '\n']);
+    if text.len() < 400_000 {
+        return text.char_indices().filter(|&(i, c)| !c.is_whitespace() && is_start(i)).map(|(i, _)| i).collect();
+    }
+    let chars: Vec<char> = exact.chars().collect();
+    let q = (chars.len() / 4).max(2);
+    let mut starts = std::collections::BTreeSet::new();
+    for chunk in chars.chunks(q) {
+        let piece: String = chunk.iter().collect();
+        for (at, _) in text.match_indices(&piece).take(2000) {
+            let from = at.saturating_sub(exact.len() + 8);
+            let mut i = from;
+            while i <= at {
+                if text.is_char_boundary(i) && is_start(i) {
+                    starts.insert(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    starts.into_iter().collect()
+}
+
+/// Up to `len` characters of `text` from byte `start`.
+fn window(text: &str, start: usize, len: usize) -> &str {
+    let rest = &text[start..];
+    let end = rest.char_indices().nth(len).map_or(rest.len(), |(o, _)| o);
+    &rest[..end]
+}
+
+/// The last `len` characters of `text`.
+fn tail(text: &str, len: usize) -> &str {
+    let count = text.chars().count();
+    let skip = count.saturating_sub(len);
+    let start = text.char_indices().nth(skip).map_or(text.len(), |(o, _)| o);
+    &text[start..]
+}
+
+/// 1 − edits / length, over characters.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    strsim::normalized_levenshtein(a, b)
+}
+
+/// Marks where two strings differ: the common start and end are kept, the
+/// differing middle is bracketed. («Bytedance», «ByteDance») →
+/// («Byte[d]ance», «Byte[D]ance»).
+pub fn mark_difference(a: &str, b: &str) -> (String, String) {
+    let ac: Vec<char> = a.chars().collect();
+    let bc: Vec<char> = b.chars().collect();
+    let pre = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let max_suf = ac.len().min(bc.len()) - pre;
+    let suf = ac.iter().rev().zip(bc.iter().rev()).take(max_suf).take_while(|(x, y)| x == y).count();
+    let show = |c: &[char]| {
+        let mid: String = c[pre..c.len() - suf].iter().collect();
+        format!("{}[{}]{}", c[..pre].iter().collect::<String>(), mid, c[c.len() - suf..].iter().collect::<String>())
+    };
+    (show(&ac), show(&bc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +330,44 @@ mod tests {
     #[test]
     fn whitespace_in_exact_is_collapsed() {
         assert_eq!(anchor("Bắc Kinh đã", &sel("Bắc  \n Kinh")).unwrap(), vec![0.."Bắc Kinh".len()]);
+    }
+
+    #[test]
+    fn reanchors_an_edited_passage_and_warns_not_guesses() {
+        let old = Selector {
+            exact: "sản xuất chip được thiết kế bởi các công ty".into(),
+            prefix: Some("hàng đầu của Trung Quốc, ".into()),
+            suffix: Some(" như Huawei".into()),
+            nth: None,
+            all: false,
+        };
+        let text = "SMIC, nhà sản xuất chip hàng đầu của Trung Quốc, sản xuất các chip được thiết kế bởi các công ty như Huawei.";
+        let r = reanchor(text, &old).expect("close enough to re-anchor");
+        assert_eq!(&text[r.range.clone()], "sản xuất các chip được thiết kế bởi các công ty");
+        assert!(r.score >= REANCHOR_THRESHOLD && r.score < 1.0);
+        // A rewrite beyond recognition is an orphan, not a wrong attachment.
+        let unrelated = "Một câu hoàn toàn khác không liên quan gì đến chip.";
+        assert_eq!(reanchor(unrelated, &old), None);
+        // Two equally good places: refuse to guess.
+        let twice = "sản xuất các chip được thiết kế bởi các công ty. Và sản xuất các chip được thiết kế bởi các công ty.";
+        let no_context = Selector { prefix: None, suffix: None, ..old };
+        assert_eq!(reanchor(twice, &no_context), None);
+    }
+
+    #[test]
+    fn short_names_reanchor_only_on_tone_or_one_letter_changes() {
+        let text = "Ở Bắc Kinh và Hà Nội.";
+        let sel = |e: &str| Selector { exact: e.into(), prefix: None, suffix: None, nth: None, all: false };
+        assert_eq!(reanchor(text, &sel("Bac Kinh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
+        assert_eq!(reanchor(text, &sel("Bắc Kinhh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
+        assert_eq!(reanchor(text, &sel("Bắc Ninh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
+        assert_eq!(reanchor(text, &sel("Nam Kinh")), None);
+    }
+
+    #[test]
+    fn differences_are_bracketed() {
+        assert_eq!(mark_difference("Bytedance", "ByteDance"), ("Byte[d]ance".into(), "Byte[D]ance".into()));
+        assert_eq!(mark_difference("Bac Kinh", "Bắc Kinh"), ("B[a]c Kinh".into(), "B[ắ]c Kinh".into()));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::content::{Annotation, Article, Content, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources, line_col};
 use crate::i18n;
 use crate::markdown::{self, Document, Inject, Markup};
-use crate::text::{escape_html, first_sentence, fold, slugify, truncate_words};
+use crate::text::{collapse_ws, escape_html, first_sentence, fold, slugify, truncate_words};
 
 #[derive(Debug)]
 pub struct Site {
@@ -30,6 +30,19 @@ pub struct Site {
     pub quotes: Vec<QuoteNode>,
     /// By slug.
     pub tags: Vec<TagNode>,
+    /// Annotations re-attached by approximate matching (each also warned
+    /// about); `glossa check --fix` writes their new text back.
+    pub reanchored: Vec<Reanchored>,
+}
+
+/// An annotation whose `exact` no longer matched and was re-anchored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reanchored {
+    pub file: std::path::PathBuf,
+    /// Span of the `exact` string (quotes included) in the annotation file.
+    pub exact_span: Range<usize>,
+    pub old: String,
+    pub new: String,
 }
 
 #[derive(Debug)]
@@ -136,6 +149,7 @@ struct Anchored {
     quotes: Vec<(String, usize, String, Range<usize>)>,
     notes: Vec<NoteNode>,
     diags: Vec<Diagnostic>,
+    reanchored: Vec<Reanchored>,
 }
 
 /// Builds the graph. Problems go into `diags`; the graph is still returned
@@ -169,8 +183,10 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     let mut quotes: Vec<QuoteNode> = Vec::new();
     let mut quote_ids: HashMap<String, usize> = HashMap::new();
     let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
+    let mut reanchored = Vec::new();
     for (ai, (src, an)) in articles.into_iter().zip(anchored).enumerate() {
         diags.extend(an.diags);
+        reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
         for (id, speaker, qtext, range) in an.quotes {
             if let Some(&prev) = quote_ids.get(&id) {
@@ -277,6 +293,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         entity_index,
         quotes,
         tags: tags.into_values().collect(),
+        reanchored,
     }
 }
 
@@ -323,6 +340,7 @@ fn anchor_article(
         ranges: Vec<Range<usize>>,
     }
     let mut resolved: Vec<Resolved> = Vec::new();
+    let mut reanchored = Vec::new();
     for ann in &a.annotations {
         // Names first, so an unknown entity is reported even if the text is fine.
         let mut names_ok = true;
@@ -359,6 +377,24 @@ fn anchor_article(
                 }
                 if names_ok && !good.is_empty() {
                     resolved.push(Resolved { ann, ranges: good });
+                }
+            }
+            Err(Failure::NotFound { .. })
+                if let Some(r) = anchor::reanchor(text, &ann.selector).filter(|r| !doc.text.overlaps_code(&r.range)) =>
+            {
+                let new = text[r.range.clone()].to_string();
+                let (was, now) = anchor::mark_difference(&collapse_ws(&ann.selector.exact), &new);
+                diags.push(
+                    Diagnostic::warning(&ann_path, Some(ann.exact_span.clone()), format!(
+                        "the text changed; re-anchored at article line {} ({:.0}% similar): «{was}» → «{now}»",
+                        article_line(r.range.start),
+                        r.score * 100.0
+                    ))
+                    .with_hint("check it is the same passage, then run `glossa check --fix` to update the annotation file"),
+                );
+                reanchored.push(Reanchored { file: ann_path.clone(), exact_span: ann.exact_span.clone(), old: ann.selector.exact.clone(), new });
+                if names_ok {
+                    resolved.push(Resolved { ann, ranges: vec![r.range] });
                 }
             }
             Err(f) => diags.push(failure_diag(f, ann, &ann_path, text, &article_line)),
@@ -471,7 +507,7 @@ fn anchor_article(
         injects.push(Inject { range, rank, markup });
     }
     let body_html = markdown::render(&doc, &injects);
-    Anchored { text: doc.text.text.clone(), body_html, mentions, quotes, notes, diags }
+    Anchored { text: doc.text.text.clone(), body_html, mentions, quotes, notes, diags, reanchored }
 }
 
 /// `chan` + “Đôi khi rất khó…” → `chan-doi-khi-rat-kho-de`.
@@ -555,7 +591,14 @@ fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_l
             }
             let d = Diagnostic::error(file, Some(ann.exact_span.clone()), format!("`exact` not found in the article: «{exact}»"));
             match anchor::closest(text, &exact) {
-                Some((r, _)) => d.with_hint(format!("closest match at article line {}: «{}»", article_line(r.start), &text[r])),
+                Some((r, _)) => {
+                    let (want, have) = anchor::mark_difference(&exact, &text[r.clone()]);
+                    d.with_hint(format!(
+                        "closest match at article line {}: «{}» (differs: «{want}» vs «{have}»)",
+                        article_line(r.start),
+                        &text[r]
+                    ))
+                }
                 None => d.with_hint("check the spelling against the article; matching is case-sensitive"),
             }
         }

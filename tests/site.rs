@@ -286,7 +286,7 @@ fn builds_are_deterministic_and_unchanged_files_are_not_rewritten() {
 fn a_broken_annotation_fails_with_its_location_and_writes_nothing() {
     let copy = copy_site(&fixture("multi"), false);
     let ann = copy.path().join("content/articles/open-models.annotations.toml");
-    let text = std::fs::read_to_string(&ann).unwrap().replace("exact = \"Ánh Dương\"", "exact = \"Anh Duong\"");
+    let text = std::fs::read_to_string(&ann).unwrap().replace("exact = \"Ánh Dương\"", "exact = \"Ánh Trăng\"");
     std::fs::write(&ann, text).unwrap();
     let bad = copy.path().join("content/articles/chip-war.annotations.toml");
     let text = std::fs::read_to_string(&bad).unwrap().replace("entity = \"smic\"\nexact = \"SMIC\"\nprefix = \"với \"", "entity = \"smc\"\nexact = \"SMIC\"\nprefix = \"với \"");
@@ -298,7 +298,7 @@ fn a_broken_annotation_fails_with_its_location_and_writes_nothing() {
     let report = failure.diags.render(&failure.sources, false);
     // Both problems, each at its line, in one run.
     assert!(report.contains("open-models.annotations.toml:12:9"), "{report}");
-    assert!(report.contains("closest match at article line 7: «Ánh Dương»"), "{report}");
+    assert!(report.contains("closest match at article line 7: «Ánh Dương» (differs: «Ánh [Tră]ng» vs «Ánh [Dươ]ng»)"), "{report}");
     assert!(report.contains("chip-war.annotations.toml:8:10"), "{report}");
     assert!(report.contains("unknown entity `smc`") && report.contains("did you mean `smic`?"), "{report}");
     assert!(report.contains("2 errors"), "{report}");
