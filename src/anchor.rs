@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use crate::content::Selector;
-use crate::text::collapse_ws;
+use crate::text::{collapse_ws, is_word_char};
 
 /// Why a selector did not resolve to its span(s).
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +166,7 @@ pub fn reanchor(text: &str, sel: &Selector) -> Option<Reanchor> {
     }
     let prefix = sel.prefix.as_deref().map(collapse_ws).filter(|p| !p.is_empty());
     let suffix = sel.suffix.as_deref().map(collapse_ws).filter(|s| !s.is_empty());
-    let slack = (n / 8).max(1);
+    let slack = (n / 4).max(1);
     // Quote similarity at every word start, then refine the best few.
     let mut coarse: Vec<(f64, usize)> = word_starts(text, &exact)
         .into_iter()
@@ -229,9 +229,18 @@ pub fn reanchor(text: &str, sel: &Selector) -> Option<Reanchor> {
 /// place where a piece of `exact` occurs (a match with few edits keeps at
 /// least one of its quarters intact).
 fn word_starts(text: &str, exact: &str) -> Vec<usize> {
-    let is_start = |i: usize| i == 0 || text[..i].ends_with([' ', '\n']);
+    // After white space, or where a word begins after punctuation (“Chúng).
+    let is_start = |i: usize| {
+        let prev = text[..i].chars().next_back();
+        let cur = text[i..].chars().next();
+        match (prev, cur) {
+            (None, Some(_)) => true,
+            (Some(p), Some(c)) => !c.is_whitespace() && (p.is_whitespace() || (is_word_char(c) && !is_word_char(p))),
+            _ => false,
+        }
+    };
     if text.len() < 400_000 {
-        return text.char_indices().filter(|&(i, c)| !c.is_whitespace() && is_start(i)).map(|(i, _)| i).collect();
+        return text.char_indices().map(|(i, _)| i).filter(|&i| is_start(i)).collect();
     }
     let chars: Vec<char> = exact.chars().collect();
     let q = (chars.len() / 4).max(2);

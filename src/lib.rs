@@ -10,6 +10,7 @@ pub mod anchor;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod fix;
 pub mod i18n;
 pub mod markdown;
 pub mod rebuild;

@@ -1,0 +1,78 @@
+//! `glossa check --fix`: writes re-anchored text back into the annotation
+//! files. Only the bytes of each `exact` string (located by the TOML parser's
+//! span) are replaced, so the file's formatting, order and comments stay as
+//! the author wrote them.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::content::clean_text;
+use crate::site::Reanchored;
+
+/// A TOML basic string holding `s`.
+pub fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Applies `fixes` under `root`; returns the files rewritten.
+pub fn apply(root: &Path, fixes: &[Reanchored]) -> io::Result<Vec<PathBuf>> {
+    let mut by_file: BTreeMap<&Path, Vec<&Reanchored>> = BTreeMap::new();
+    for f in fixes {
+        by_file.entry(&f.file).or_default().push(f);
+    }
+    let mut written = Vec::new();
+    for (file, mut fixes) in by_file {
+        let path = root.join(file);
+        let raw = std::fs::read_to_string(&path)?;
+        // Spans refer to the cleaned text (BOM dropped, LF, NFC).
+        let mut text = clean_text(&raw);
+        fixes.sort_by_key(|f| std::cmp::Reverse(f.exact_span.start));
+        for f in fixes {
+            let span = f.exact_span.clone();
+            if span.end > text.len() || !text.is_char_boundary(span.start) || !text.is_char_boundary(span.end) {
+                continue;
+            }
+            text.replace_range(span, &toml_string(&f.new));
+        }
+        // Keep the file's own conventions.
+        if raw.contains("\r\n") {
+            text = text.replace('\n', "\r\n");
+        }
+        if raw.starts_with('\u{feff}') {
+            text.insert(0, '\u{feff}');
+        }
+        if text != raw {
+            std::fs::write(&path, text)?;
+            written.push(file.to_path_buf());
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_strings_round_trip() {
+        for s in ["plain", "“curly” and \"straight\"", "back\\slash", "Bắc Kinh"] {
+            let doc = format!("x = {}", toml_string(s));
+            let v: toml::Table = toml::from_str(&doc).unwrap();
+            assert_eq!(v["x"].as_str(), Some(s));
+        }
+    }
+}
