@@ -18,15 +18,25 @@ pub enum Failure {
     Ambiguous { occurrences: Vec<Range<usize>> },
     /// `nth` is past the last occurrence.
     NthPastEnd { nth: usize, count: usize },
+    /// Every occurrence is inside code (the first one given).
+    InCode { range: Range<usize> },
 }
 
-/// Resolves `sel` against the rendered `text`.
-pub fn anchor(text: &str, sel: &Selector) -> Result<Vec<Range<usize>>, Failure> {
+/// Resolves `sel` against the rendered `text`. Occurrences touching `code`
+/// (ranges of code spans and blocks) do not count: code is not annotated.
+pub fn anchor(text: &str, code: &[Range<usize>], sel: &Selector) -> Result<Vec<Range<usize>>, Failure> {
     let exact = collapse_ws(&sel.exact);
     let mut found = find_all(text, &exact);
     if found.is_empty() && has_quote_marks(&exact) {
         found = find_all_loose(text, &exact);
     }
+    let in_code = |r: &Range<usize>| code.iter().any(|c| c.start < r.end && r.start < c.end);
+    if let Some(first) = found.first().cloned()
+        && found.iter().all(in_code)
+    {
+        return Err(Failure::InCode { range: first });
+    }
+    found.retain(|r| !in_code(r));
     let prefix = sel.prefix.as_deref().map(collapse_ws).filter(|p| !p.is_empty());
     let suffix = sel.suffix.as_deref().map(collapse_ws).filter(|s| !s.is_empty());
     let with_context: Vec<Range<usize>> = found
@@ -307,24 +317,24 @@ mod tests {
 
     #[test]
     fn unique_exact_anchors() {
-        assert_eq!(anchor("a ByteDance b", &sel("ByteDance")).unwrap(), vec![2..11]);
+        assert_eq!(anchor("a ByteDance b", &[], &sel("ByteDance")).unwrap(), vec![2..11]);
     }
 
     #[test]
     fn ambiguous_without_selector() {
-        let e = anchor("SMIC x SMIC", &sel("SMIC")).unwrap_err();
+        let e = anchor("SMIC x SMIC", &[], &sel("SMIC")).unwrap_err();
         assert_eq!(e, Failure::Ambiguous { occurrences: vec![0..4, 7..11] });
     }
 
     #[test]
     fn nth_all_prefix_suffix() {
         let t = "SMIC x SMIC y SMIC";
-        assert_eq!(anchor(t, &Selector { nth: Some(2), ..sel("SMIC") }).unwrap(), vec![7..11]);
-        assert_eq!(anchor(t, &Selector { all: true, ..sel("SMIC") }).unwrap().len(), 3);
-        assert_eq!(anchor(t, &Selector { prefix: Some("y ".into()), ..sel("SMIC") }).unwrap(), vec![14..18]);
-        assert_eq!(anchor(t, &Selector { suffix: Some(" x".into()), ..sel("SMIC") }).unwrap(), vec![0..4]);
+        assert_eq!(anchor(t, &[], &Selector { nth: Some(2), ..sel("SMIC") }).unwrap(), vec![7..11]);
+        assert_eq!(anchor(t, &[], &Selector { all: true, ..sel("SMIC") }).unwrap().len(), 3);
+        assert_eq!(anchor(t, &[], &Selector { prefix: Some("y ".into()), ..sel("SMIC") }).unwrap(), vec![14..18]);
+        assert_eq!(anchor(t, &[], &Selector { suffix: Some(" x".into()), ..sel("SMIC") }).unwrap(), vec![0..4]);
         assert_eq!(
-            anchor(t, &Selector { nth: Some(4), ..sel("SMIC") }).unwrap_err(),
+            anchor(t, &[], &Selector { nth: Some(4), ..sel("SMIC") }).unwrap_err(),
             Failure::NthPastEnd { nth: 4, count: 3 }
         );
     }
@@ -332,13 +342,13 @@ mod tests {
     #[test]
     fn straight_quotes_match_curly() {
         let t = "ông nói “tiềm năng kiếm tiền” của";
-        let r = anchor(t, &sel("\"tiềm năng kiếm tiền\"")).unwrap();
+        let r = anchor(t, &[], &sel("\"tiềm năng kiếm tiền\"")).unwrap();
         assert_eq!(&t[r[0].clone()], "“tiềm năng kiếm tiền”");
     }
 
     #[test]
     fn whitespace_in_exact_is_collapsed() {
-        assert_eq!(anchor("Bắc Kinh đã", &sel("Bắc  \n Kinh")).unwrap(), vec![0.."Bắc Kinh".len()]);
+        assert_eq!(anchor("Bắc Kinh đã", &[], &sel("Bắc  \n Kinh")).unwrap(), vec![0.."Bắc Kinh".len()]);
     }
 
     #[test]

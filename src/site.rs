@@ -160,7 +160,12 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     let mut entity_index: HashMap<String, usize> = HashMap::new();
     entities.sort_by(|a, b| a.id.cmp(&b.id));
     for (i, e) in entities.iter().enumerate() {
-        entity_index.insert(e.id.clone(), i);
+        if let Some(prev) = entity_index.insert(e.id.clone(), i) {
+            diags.push(
+                Diagnostic::error(&e.path, None, format!("duplicate entity id `{}`", e.id))
+                    .with_hint(format!("{} has the same file name; entity ids must be unique across content/entities/", entities[prev].path.display())),
+            );
+        }
     }
 
     let mut articles: Vec<Article> = content.articles.into_iter().filter(|a| drafts || !a.draft).collect();
@@ -176,8 +181,9 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     }
 
     let strings = i18n::strings(&config.language);
+    let links = LinkTargets { entities: &entity_index, articles: articles.iter().map(|a| a.slug.clone()).collect(), urls: &urls };
     let anchored: Vec<Anchored> =
-        articles.par_iter().map(|a| anchor_article(a, &entity_index, &entities, &urls, strings, sources)).collect();
+        articles.par_iter().map(|a| anchor_article(a, &links, &entities, strings, sources)).collect();
 
     // Site-wide: quotes, mentions per entity, counts.
     let mut quotes: Vec<QuoteNode> = Vec::new();
@@ -318,14 +324,22 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
     (b, truncate_words(after, max))
 }
 
+/// What a `[[link]]` may point at.
+struct LinkTargets<'a> {
+    entities: &'a HashMap<String, usize>,
+    articles: HashSet<String>,
+    urls: &'a Urls,
+}
+
 fn anchor_article(
     a: &Article,
-    entity_index: &HashMap<String, usize>,
+    links: &LinkTargets<'_>,
     entities: &[Entity],
-    urls: &Urls,
     strings: &i18n::Strings,
     sources: &Sources,
 ) -> Anchored {
+    let entity_index = links.entities;
+    let urls = links.urls;
     let doc = Document::parse(&a.body);
     let text = &doc.text.text;
     let mut diags = Vec::new();
@@ -361,22 +375,15 @@ fn anchor_article(
             }
         }
         if let Kind::Link { to } = &ann.kind
-            && resolve_link(to.get_ref(), entity_index, urls).is_err()
+            && let Err(why) = resolve_link(to.get_ref(), links)
         {
             names_ok = false;
-            diags.push(link_diag(&ann_path, to));
+            diags.push(link_diag(&ann_path, to, why));
         }
-        match anchor::anchor(text, &ann.selector) {
+        match anchor::anchor(text, &doc.text.code, &ann.selector) {
             Ok(ranges) => {
-                let (bad, good): (Vec<_>, Vec<_>) = ranges.into_iter().partition(|r| doc.text.overlaps_code(r));
-                if let Some(r) = bad.first() {
-                    diags.push(
-                        Diagnostic::error(&ann_path, Some(ann.exact_span.clone()), "the annotation is inside code")
-                            .with_hint(format!("text in code spans and blocks is not annotated (article line {})", article_line(r.start))),
-                    );
-                }
-                if names_ok && !good.is_empty() {
-                    resolved.push(Resolved { ann, ranges: good });
+                if names_ok {
+                    resolved.push(Resolved { ann, ranges });
                 }
             }
             Err(Failure::NotFound { .. })
@@ -500,7 +507,7 @@ fn anchor_article(
                 )
             }
             Kind::Link { to } => {
-                let href = resolve_link(to.get_ref(), entity_index, urls).unwrap_or_default();
+                let href = resolve_link(to.get_ref(), links).unwrap_or_default();
                 (RANK_LINK, Markup { tag: "a", class: "xref".into(), id: None, href: Some(href), data: vec![], after: String::new() })
             }
         };
@@ -547,17 +554,22 @@ pub fn render_inline(md: &str) -> String {
 }
 
 /// Where a `[[link]]` `to` points, or why it cannot.
-pub fn resolve_link(to: &str, entity_index: &HashMap<String, usize>, urls: &Urls) -> Result<String, &'static str> {
+fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static str> {
     if let Some(rest) = to.strip_prefix("@/articles/") {
-        let stem = rest.trim_end_matches(".md");
+        let (path, fragment) = rest.split_once('#').map_or((rest, None), |(p, f)| (p, Some(f)));
+        let stem = path.trim_end_matches(".md").rsplit('/').next().unwrap_or("");
         let slug = slugify(stem);
-        if slug.is_empty() {
-            return Err("empty article path");
+        if slug.is_empty() || !links.articles.contains(&slug) {
+            return Err("no such article");
         }
-        return Ok(urls.article(&slug));
+        let url = links.urls.article(&slug);
+        return Ok(match fragment {
+            Some(f) if !f.is_empty() => format!("{url}#{f}"),
+            _ => url,
+        });
     }
     if let Some(id) = to.strip_prefix("entity:") {
-        return if entity_index.contains_key(id) { Ok(urls.entity(id)) } else { Err("unknown entity") };
+        return if links.entities.contains_key(id) { Ok(links.urls.entity(id)) } else { Err("unknown entity") };
     }
     let lower = to.trim().to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:") {
@@ -566,8 +578,8 @@ pub fn resolve_link(to: &str, entity_index: &HashMap<String, usize>, urls: &Urls
     Err("unsupported URL scheme")
 }
 
-fn link_diag(file: &Path, to: &toml::Spanned<String>) -> Diagnostic {
-    Diagnostic::error(file, Some(to.span()), format!("link target `{}` does not resolve", to.get_ref()))
+fn link_diag(file: &Path, to: &toml::Spanned<String>, why: &str) -> Diagnostic {
+    Diagnostic::error(file, Some(to.span()), format!("link target `{}` does not resolve: {why}", to.get_ref()))
         .with_hint("use `@/articles/SLUG.md`, `entity:ID` or an http(s) URL; javascript: and data: URLs are refused")
 }
 
@@ -611,6 +623,8 @@ fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_l
             )
             .with_hint("say which: `nth = N`, `all = true`, or `prefix`/`suffix` with the text around it")
         }
+        Failure::InCode { range } => Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation is inside code")
+            .with_hint(format!("text in code spans and blocks is not annotated (article line {})", article_line(range.start))),
         Failure::NthPastEnd { nth, count } => Diagnostic::error(
             file,
             ann.nth_span.clone().or(Some(ann.exact_span.clone())),

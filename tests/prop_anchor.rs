@@ -664,16 +664,16 @@ proptest! {
         prop_assert!(k.is_some(), "{:?} not among {:?}", r, all);
         let k = k.unwrap() + 1;
         let sel = |nth, all| Selector { exact: exact.clone(), prefix: None, suffix: None, nth, all };
-        prop_assert_eq!(anchor::anchor(text, &sel(Some(k), false)), Ok(vec![r.clone()]));
-        prop_assert_eq!(anchor::anchor(text, &sel(None, true)), Ok(all.clone()));
-        let unique = anchor::anchor(text, &sel(None, false));
+        prop_assert_eq!(anchor::anchor(text, &[], &sel(Some(k), false)), Ok(vec![r.clone()]));
+        prop_assert_eq!(anchor::anchor(text, &[], &sel(None, true)), Ok(all.clone()));
+        let unique = anchor::anchor(text, &[], &sel(None, false));
         if all.len() == 1 {
             prop_assert_eq!(unique, Ok(vec![r]));
         } else {
             prop_assert_eq!(unique, Err(anchor::Failure::Ambiguous { occurrences: all.clone() }));
         }
         prop_assert_eq!(
-            anchor::anchor(text, &sel(Some(all.len() + 1), false)),
+            anchor::anchor(text, &[], &sel(Some(all.len() + 1), false)),
             Err(anchor::Failure::NthPastEnd { nth: all.len() + 1, count: all.len() })
         );
     }
@@ -712,9 +712,9 @@ proptest! {
         // the selector, as an annotation file would hold it, decomposed
         let exact_nfd: String = text[r.clone()].nfd().collect();
         let sel = Selector { exact: nfc(&exact_nfd).into_owned(), prefix: None, suffix: None, nth: None, all: true };
-        let want = anchor::anchor(text, &sel);
+        let want = anchor::anchor(text, &[], &sel);
         prop_assert!(want.as_ref().is_ok_and(|v| v.contains(&r)), "{:?}", want);
-        prop_assert_eq!(anchor::anchor(&b.text.text, &sel), want);
+        prop_assert_eq!(anchor::anchor(&b.text.text, &[], &sel), want);
     }
 }
 

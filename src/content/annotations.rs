@@ -186,7 +186,7 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
         "quote" => match raw.speaker {
             Some(speaker) => {
                 if let Some(id) = &raw.id
-                    && crate::text::slugify(id.get_ref()) != *id.get_ref()
+                    && (crate::text::slugify(id.get_ref()) != *id.get_ref() || super::is_reserved_name(id.get_ref()))
                 {
                     diags.push(
                         Diagnostic::error(file, Some(id.span()), format!("quote id `{}` is not a URL slug", id.get_ref()))

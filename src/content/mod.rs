@@ -322,8 +322,21 @@ fn read_front<T: for<'de> Deserialize<'de>>(
             match serde_saphyr::from_str::<T>(front) {
                 Ok(v) => v,
                 Err(e) => {
+                    let at = e
+                        .location()
+                        .and_then(|l| offset_of(front, l.line() as usize, l.column() as usize))
+                        .map(|o| split.front.start + o..split.front.start + o + 1);
+                    let msg = e.to_string();
+                    // The position is in the diagnostic; drop saphyr's own
+                    // "error: line N column M:" (relative to the front matter).
+                    let mut msg = msg.lines().next().unwrap_or("").trim().trim_start_matches("error: ");
+                    if msg.starts_with("line ")
+                        && let Some((_, rest)) = msg.split_once(": ")
+                    {
+                        msg = rest;
+                    }
                     diags.push(
-                        Diagnostic::error(rel, Some(split.opener.clone()), format!("YAML front matter: {e}"))
+                        Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("YAML front matter: {msg}"))
                             .with_hint("check the indentation and `key: value` pairs"),
                     );
                     return None;
@@ -340,6 +353,13 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
     sources.insert(rel, text.clone());
     let stem = rel.file_stem()?.to_string_lossy().into_owned();
     let slug = slugify(&stem);
+    if is_reserved_name(&slug) {
+        diags.push(
+            Diagnostic::error(rel, None, format!("`{slug}` is a reserved file name on some systems"))
+                .with_hint(format!("rename the file, e.g. `{slug}-1.md`")),
+        );
+        return None;
+    }
     if slug.is_empty() {
         diags.push(
             Diagnostic::error(rel, None, format!("the file name `{stem}` gives an empty URL slug"))
@@ -416,6 +436,23 @@ pub fn is_web_url(u: &str) -> bool {
     (l.starts_with("https://") || l.starts_with("http://")) && l.len() > 8
 }
 
+/// Byte offset of 1-based `line` and character `column` in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
+    let rest = &text[start..];
+    let col = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(o, _)| o);
+    Some((start + col).min(text.len().saturating_sub(1)))
+}
+
+/// Windows device names, refused as ids and slugs so the output can be
+/// checked out and served anywhere.
+pub fn is_reserved_name(slug: &str) -> bool {
+    const NAMES: &[&str] = &["con", "prn", "aux", "nul"];
+    let s = slug.to_ascii_lowercase();
+    NAMES.contains(&s.as_str())
+        || ((s.starts_with("com") || s.starts_with("lpt")) && s.len() == 4 && s.as_bytes()[3].is_ascii_digit())
+}
+
 /// `YYYY-MM-DD`, optionally followed by `T`/space and a time.
 pub fn is_valid_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -444,6 +481,13 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
     let text: Arc<str> = Arc::from(text);
     sources.insert(rel, text.clone());
     let id = rel.file_stem()?.to_string_lossy().into_owned();
+    if is_reserved_name(&id) {
+        diags.push(
+            Diagnostic::error(rel, None, format!("`{id}` is a reserved file name on some systems"))
+                .with_hint(format!("rename the file, e.g. `{id}-1.md`")),
+        );
+        return None;
+    }
     if slugify(&id) != id {
         diags.push(
             Diagnostic::error(rel, None, format!("entity id `{id}` is not a URL slug"))
