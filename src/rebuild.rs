@@ -5,7 +5,6 @@
 //! batch of file events — the same code path either way.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
@@ -28,12 +27,6 @@ pub struct Session {
     /// Output path → hash of the bytes last written there (by this session
     /// or found on disk at the first build).
     written: Option<HashMap<String, u64>>,
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }
 
 impl Session {
@@ -78,14 +71,12 @@ impl Session {
             diags.push(Diagnostic::error(&self.out, None, format!("refusing to write outside the output directory: {:?}", bad.0)));
             return Outcome::Failed { diags, sources };
         }
-        let result = match &self.written {
-            // First build: compare with what is on disk.
-            None => write::write_site(&self.out, &files).map(|r| (r.stats(), r.written, r.removed)),
-            Some(prev) => self.write_diff(prev, &files),
-        };
+        let result = write::plan(&self.out, &files, self.written.as_ref())
+            .and_then(|plan| write::commit(&self.out, &plan))
+            .map(|r| (r.stats(), r.written, r.removed));
         match result {
             Ok((stats, changed, removed)) => {
-                self.written = Some(files.iter().map(|(p, b)| (p.clone(), hash(b))).collect());
+                self.written = Some(files.iter().map(|(p, b)| (p.clone(), write::hash(b))).collect());
                 Outcome::Built { pages, changed, removed, unchanged: stats.unchanged, diags, sources }
             }
             Err(e) => {
@@ -94,45 +85,5 @@ impl Session {
                 Outcome::Failed { diags, sources }
             }
         }
-    }
-
-    fn write_diff(
-        &self,
-        prev: &HashMap<String, u64>,
-        files: &[(String, Vec<u8>)],
-    ) -> std::io::Result<(write::WriteStats, Vec<String>, Vec<String>)> {
-        let mut stats = write::WriteStats::default();
-        let mut changed = Vec::new();
-        for (rel, bytes) in files {
-            if prev.get(rel) == Some(&hash(bytes)) && self.out.join(rel).is_file() {
-                stats.unchanged += 1;
-                continue;
-            }
-            if write::write_if_changed(&self.out.join(rel), bytes)? {
-                stats.written += 1;
-                changed.push(rel.clone());
-            } else {
-                stats.unchanged += 1;
-            }
-        }
-        let now: std::collections::HashSet<&str> = files.iter().map(|f| f.0.as_str()).collect();
-        let mut removed: Vec<String> = prev.keys().filter(|k| !now.contains(k.as_str())).cloned().collect();
-        removed.sort();
-        for rel in &removed {
-            let p = self.out.join(rel);
-            if p.is_file() {
-                std::fs::remove_file(&p)?;
-                stats.removed += 1;
-                // Remove emptied parent folders up to the output dir.
-                let mut dir = p.parent();
-                while let Some(d) = dir {
-                    if d == self.out || std::fs::remove_dir(d).is_err() {
-                        break;
-                    }
-                    dir = d.parent();
-                }
-            }
-        }
-        Ok((stats, changed, removed))
     }
 }

@@ -1,8 +1,19 @@
-//! Writing the output directory: every file path checked to stay inside it,
-//! files whose bytes did not change left alone (not even touched), files from
-//! an earlier build that are no longer produced removed.
+//! Writing the output directory, all or nothing. Every path is checked to
+//! stay inside the output; files whose bytes did not change are left alone
+//! (not even touched); files an earlier build made that are no longer
+//! produced are removed.
+//!
+//! A write is planned first (what differs from what is there), then the
+//! changed files are written into a staging directory *next to* the output
+//! (`.NAME.glossa-staging`), and only when all of them are written is the
+//! change committed: a journal file marks the staging complete, each file is
+//! renamed into place and stale files are removed. A failure or interruption
+//! while staging leaves the output byte-identical (the staging dir is
+//! discarded on the next run); an interruption during the commit — a burst
+//! of renames — is rolled forward by the next run, which finds the journal.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -36,66 +47,222 @@ pub fn is_safe_relative(rel: &str) -> bool {
         && Path::new(rel).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Writes `files` (relative path, bytes) into `out`, skipping unchanged files
-/// and removing files that are not in `files`.
-pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteReport> {
-    let mut report = WriteReport::default();
-    let mut keep: HashSet<PathBuf> = HashSet::new();
-    std::fs::create_dir_all(out)?;
+/// A content hash of an output file.
+pub fn hash(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// What must change in the output directory.
+#[derive(Debug, Default)]
+pub struct Plan<'a> {
+    pub write: Vec<(&'a str, &'a [u8])>,
+    pub remove: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// Compares `files` with the output: with `known` (path → hash of what the
+/// last write put there) it trusts that record; without, it reads the disk.
+pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&HashMap<String, u64>>) -> io::Result<Plan<'a>> {
+    let mut plan = Plan::default();
     for (rel, bytes) in files {
         if !is_safe_relative(rel) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output directory: {rel:?}")));
         }
-        let path = out.join(rel);
-        keep.insert(path.clone());
-        if write_if_changed(&path, bytes)? {
-            report.written.push(rel.clone());
+        let same = match known {
+            Some(k) => k.get(rel) == Some(&hash(bytes)) && out.join(rel).is_file(),
+            None => same_file_bytes(&out.join(rel), bytes),
+        };
+        if same {
+            plan.unchanged += 1;
         } else {
-            report.unchanged += 1;
+            plan.write.push((rel, bytes));
         }
     }
-    report.removed = remove_stale(out, &keep)?;
+    let produced: HashSet<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    match known {
+        Some(k) => plan.remove = k.keys().filter(|p| !produced.contains(p.as_str())).cloned().collect(),
+        None if out.is_dir() => {
+            for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
+                let entry = entry.map_err(io::Error::other)?;
+                if !entry.file_type().is_dir() {
+                    let rel = entry.path().strip_prefix(out).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                    if !produced.contains(rel.as_str()) {
+                        plan.remove.push(rel);
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    plan.remove.sort();
+    Ok(plan)
+}
+
+fn same_file_bytes(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => std::fs::read(path).is_ok_and(|b| b == bytes),
+        _ => false,
+    }
+}
+
+/// The staging directory for `out`: a hidden sibling.
+pub fn staging_dir(out: &Path) -> PathBuf {
+    let name = out.file_name().map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.glossa-staging"))
+}
+
+const JOURNAL: &str = ".glossa-commit";
+
+/// Test-only fault injection: with `GLOSSA_FAIL_AFTER_WRITES=N` in the
+/// environment, staging fails after N files, as a full disk would.
+fn injected_failure(written: usize) -> io::Result<()> {
+    match std::env::var("GLOSSA_FAIL_AFTER_WRITES").ok().and_then(|v| v.parse::<usize>().ok()) {
+        Some(n) if written >= n => Err(io::Error::other("injected write failure (GLOSSA_FAIL_AFTER_WRITES)")),
+        _ => Ok(()),
+    }
+}
+
+/// Carries out `plan`: stage, then commit. See the module docs.
+pub fn commit(out: &Path, plan: &Plan<'_>) -> io::Result<WriteReport> {
+    recover(out)?;
+    let mut report = WriteReport { unchanged: plan.unchanged, ..Default::default() };
+    if plan.write.is_empty() && plan.remove.is_empty() {
+        return Ok(report);
+    }
+    let staging = staging_dir(out);
+    if let Err(e) = stage(&staging, plan) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    // The journal makes the staging complete: from here on we roll forward.
+    let mut journal = String::new();
+    for (rel, _) in &plan.write {
+        journal.push_str("w ");
+        journal.push_str(rel);
+        journal.push('\n');
+    }
+    for rel in &plan.remove {
+        journal.push_str("r ");
+        journal.push_str(rel);
+        journal.push('\n');
+    }
+    std::fs::write(staging.join(JOURNAL), &journal)?;
+    apply_journal(out, &staging, &journal)?;
+    report.written = plan.write.iter().map(|(r, _)| r.to_string()).collect();
+    report.removed = plan.remove.clone();
     Ok(report)
 }
 
-/// Writes `bytes` to `path` unless it already holds exactly them.
-/// Returns whether it wrote.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.is_file() && meta.len() == bytes.len() as u64 && std::fs::read(path)? == bytes {
-            return Ok(false);
-        }
-        if meta.is_dir() {
-            std::fs::remove_dir_all(path)?;
-        }
+fn stage(staging: &Path, plan: &Plan<'_>) -> io::Result<()> {
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)?;
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+    std::fs::create_dir_all(staging)?;
+    for (i, (rel, bytes)) in plan.write.iter().enumerate() {
+        injected_failure(i)?;
+        let p = staging.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&p, bytes)?;
     }
-    std::fs::write(path, bytes)?;
-    Ok(true)
+    Ok(())
 }
 
-fn remove_stale(out: &Path, keep: &HashSet<PathBuf>) -> io::Result<Vec<String>> {
-    let mut removed = Vec::new();
-    let mut dirs = Vec::new();
-    for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
-        let entry = entry.map_err(io::Error::other)?;
-        if entry.file_type().is_dir() {
-            dirs.push(entry.path().to_path_buf());
-        } else if !keep.contains(entry.path()) {
-            std::fs::remove_file(entry.path())?;
-            removed.push(entry.path().strip_prefix(out).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/"));
+/// Finishes a commit an earlier run started, or discards an incomplete
+/// staging directory.
+pub fn recover(out: &Path) -> io::Result<()> {
+    let staging = staging_dir(out);
+    if !staging.exists() {
+        return Ok(());
+    }
+    match std::fs::read_to_string(staging.join(JOURNAL)) {
+        Ok(journal) => apply_journal(out, &staging, &journal),
+        Err(_) => std::fs::remove_dir_all(&staging),
+    }
+}
+
+fn apply_journal(out: &Path, staging: &Path, journal: &str) -> io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let mut touched_dirs = HashSet::new();
+    for line in journal.lines() {
+        let (op, rel) = line.split_at(2.min(line.len()));
+        if !is_safe_relative(rel) {
+            continue;
+        }
+        let target = out.join(rel);
+        match op {
+            "w " => {
+                let from = staging.join(rel);
+                if !from.exists() {
+                    continue; // already moved by an interrupted run
+                }
+                if let Ok(m) = std::fs::symlink_metadata(&target)
+                    && m.is_dir()
+                {
+                    std::fs::remove_dir_all(&target)?;
+                }
+                if let Some(parent) = target.parent() {
+                    make_dirs(out, parent)?;
+                }
+                std::fs::rename(&from, &target)?;
+            }
+            "r " => {
+                match std::fs::remove_file(&target) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                if let Some(parent) = target.parent() {
+                    touched_dirs.insert(parent.to_path_buf());
+                }
+            }
+            _ => {}
         }
     }
-    // Deepest first, so emptied parents go too.
+    // Remove folders the removals emptied, deepest first.
+    let mut dirs: Vec<PathBuf> = touched_dirs.into_iter().collect();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for d in dirs {
-        if std::fs::read_dir(&d)?.next().is_none() {
-            std::fs::remove_dir(&d)?;
+        let mut cur = Some(d.as_path());
+        while let Some(dir) = cur {
+            if dir == out || !dir.starts_with(out) || std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+            cur = dir.parent();
         }
     }
-    Ok(removed)
+    std::fs::remove_dir_all(staging)
+}
+
+/// `create_dir_all` that replaces a file standing where a folder must be.
+fn make_dirs(out: &Path, dir: &Path) -> io::Result<()> {
+    match std::fs::create_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let mut cur = dir;
+            while cur != out && cur.starts_with(out) {
+                if std::fs::symlink_metadata(cur).is_ok_and(|m| !m.is_dir()) {
+                    std::fs::remove_file(cur)?;
+                    return std::fs::create_dir_all(dir);
+                }
+                match cur.parent() {
+                    Some(p) => cur = p,
+                    None => break,
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Plans against the disk and commits: what `glossa build` does.
+pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteReport> {
+    recover(out)?;
+    let plan = plan(out, files, None)?;
+    commit(out, &plan)
 }
 
 #[cfg(test)]
@@ -109,16 +276,44 @@ mod tests {
         assert!(!is_safe_relative("/etc/passwd"));
         assert!(!is_safe_relative("a\\b"));
         assert!(!is_safe_relative("a/../../b"));
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![("../escape.txt".to_string(), b"x".to_vec())];
+        assert!(write_site(&dir.path().join("out"), &files).is_err());
+        assert!(!dir.path().join("escape.txt").exists());
     }
 
     #[test]
     fn unchanged_files_are_not_rewritten_and_stale_ones_go() {
         let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
         let files = vec![("a/index.html".to_string(), b"A".to_vec()), ("b.txt".to_string(), b"B".to_vec())];
-        assert_eq!(write_site(dir.path(), &files).unwrap().stats(), WriteStats { written: 2, unchanged: 0, removed: 0 });
-        assert_eq!(write_site(dir.path(), &files).unwrap().stats(), WriteStats { written: 0, unchanged: 2, removed: 0 });
+        assert_eq!(write_site(&out, &files).unwrap().stats(), WriteStats { written: 2, unchanged: 0, removed: 0 });
+        assert_eq!(write_site(&out, &files).unwrap().stats(), WriteStats { written: 0, unchanged: 2, removed: 0 });
         let fewer = vec![files[1].clone()];
-        assert_eq!(write_site(dir.path(), &fewer).unwrap().stats(), WriteStats { written: 0, unchanged: 1, removed: 1 });
-        assert!(!dir.path().join("a").exists());
+        assert_eq!(write_site(&out, &fewer).unwrap().stats(), WriteStats { written: 0, unchanged: 1, removed: 1 });
+        assert!(!out.join("a").exists());
+        assert!(!staging_dir(&out).exists());
+    }
+
+    #[test]
+    fn an_interrupted_commit_is_rolled_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[("old.txt".to_string(), b"old".to_vec())]).unwrap();
+        // A complete staging dir with its journal, as if the process died
+        // right after writing the journal.
+        let staging = staging_dir(&out);
+        std::fs::create_dir_all(staging.join("n")).unwrap();
+        std::fs::write(staging.join("n/new.txt"), "new").unwrap();
+        std::fs::write(staging.join(JOURNAL), "w n/new.txt\nr old.txt\n").unwrap();
+        recover(&out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("n/new.txt")).unwrap(), "new");
+        assert!(!out.join("old.txt").exists());
+        assert!(!staging.exists());
+        // An incomplete one (no journal) is discarded.
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(staging.join("junk.txt"), "junk").unwrap();
+        recover(&out).unwrap();
+        assert!(!staging.exists() && !out.join("junk.txt").exists());
     }
 }
