@@ -2,6 +2,7 @@
 //! view made for each (see `docs/templates.md`), rendered with Tera; feeds and
 //! the sitemap are written directly. Pages render in parallel.
 
+mod jsonld;
 pub mod templates;
 mod views;
 
@@ -115,6 +116,8 @@ struct PageMeta {
     canonical: String,
     title: String,
     description: String,
+    /// schema.org JSON-LD, safe inside its `<script>` (empty: none).
+    jsonld_html: String,
 }
 
 /// Renders one page.
@@ -139,10 +142,15 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         url: url.clone(),
         title,
         description: if description.is_empty() { cfg.description.clone() } else { description },
+        jsonld_html: String::new(),
+    };
+    let with_ld = |mut m: PageMeta, v: serde_json::Value| {
+        m.jsonld_html = jsonld::to_script_text(&v);
+        m
     };
     let template = match page {
         Page::Home => {
-            ctx.insert("page", &meta(cfg.title.clone(), cfg.description.clone()));
+            ctx.insert("page", &with_ld(meta(cfg.title.clone(), cfg.description.clone()), jsonld::website(site, &urls)));
             ctx.insert("articles", &site.articles.iter().enumerate().map(|(i, _)| v.article_item(i)).collect::<Vec<_>>());
             let featured: Vec<QuoteCard> = site.quotes.iter().enumerate().take(6).map(|(i, _)| v.quote_card(i)).collect();
             ctx.insert("featured_quotes", &featured);
@@ -150,14 +158,15 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         }
         Page::Article(i) => {
             let a = &site.articles[i];
-            ctx.insert("page", &meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default()));
+            let m = meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default());
+            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, None)));
             ctx.insert("article", &v.article(i));
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
         }
         Page::Entity(i) => {
             let e = &site.entities[i];
-            ctx.insert("page", &meta(e.src.name.clone(), e.summary.clone()));
+            ctx.insert("page", &with_ld(meta(e.src.name.clone(), e.summary.clone()), jsonld::entity(site, &urls, i)));
             ctx.insert("entity", &v.entity(i));
             "entity.html"
         }
@@ -169,7 +178,8 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         Page::Quote(i) => {
             let q = &site.quotes[i];
             let speaker = &site.entities[q.speaker].src.name;
-            ctx.insert("page", &meta(format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)), q.text.clone()));
+            let m = meta(format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)), q.text.clone());
+            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, None)));
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }

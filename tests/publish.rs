@@ -1,0 +1,86 @@
+//! Publishing output: feeds, sitemap, robots, JSON-LD — parsed, not grepped.
+
+mod common;
+
+use common::{build, fixture, sel, seed_root};
+
+#[test]
+fn atom_feed_is_valid_atom_with_every_article() {
+    let site = build(&fixture("multi"));
+    let xml = site.text("atom.xml");
+    let doc = roxmltree::Document::parse(&xml).expect("atom.xml is well-formed XML");
+    let feed = doc.root_element();
+    assert_eq!(feed.tag_name().name(), "feed");
+    assert_eq!(feed.tag_name().namespace(), Some("http://www.w3.org/2005/Atom"));
+    for required in ["id", "title", "updated"] {
+        assert!(feed.children().any(|c| c.tag_name().name() == required), "feed lacks <{required}>");
+    }
+    let entries: Vec<_> = feed.children().filter(|c| c.tag_name().name() == "entry").collect();
+    assert_eq!(entries.len(), 3);
+    for e in &entries {
+        for required in ["id", "title", "updated", "link", "author"] {
+            assert!(e.children().any(|c| c.tag_name().name() == required), "entry lacks <{required}>");
+        }
+        let href = e.children().find(|c| c.tag_name().name() == "link").unwrap().attribute("href").unwrap();
+        assert!(href.starts_with("https://example.org/sub/articles/"), "{href}");
+    }
+    // Newest first.
+    let first_title = entries[0].children().find(|c| c.tag_name().name() == "title").unwrap().text().unwrap();
+    assert_eq!(first_title, "Mô hình mở từ Alibaba");
+}
+
+#[test]
+fn sitemap_lists_every_page_and_robots_points_at_it() {
+    let site = build(&fixture("multi"));
+    let xml = site.text("sitemap.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let locs: Vec<&str> = doc.descendants().filter(|n| n.tag_name().name() == "loc").filter_map(|n| n.text()).collect();
+    assert_eq!(locs.len(), site.html_files().iter().filter(|f| f.ends_with("index.html")).count());
+    assert!(locs.contains(&"https://example.org/sub/entities/huawei/"));
+    assert!(site.text("robots.txt").contains("Sitemap: https://example.org/sub/sitemap.xml"));
+}
+
+#[test]
+fn json_ld_describes_articles_quotes_and_entities() {
+    let site = build(&seed_root());
+    let ld = |rel: &str| -> serde_json::Value {
+        let page = site.html(rel);
+        let script = page.select(&sel("script[type='application/ld+json']")).next().unwrap_or_else(|| panic!("{rel} has no JSON-LD"));
+        serde_json::from_str(&script.text().collect::<String>()).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let a = ld("articles/ai-trung-quoc-nguon-mo/index.html");
+    assert_eq!(a["@type"], "NewsArticle");
+    let mentions = a["mentions"].as_array().unwrap();
+    assert_eq!(mentions.len(), 24);
+    let china = mentions.iter().find(|m| m["name"] == "Trung Quốc").unwrap();
+    assert_eq!(china["@type"], "Place");
+    assert_eq!(china["sameAs"][0], "https://www.wikidata.org/wiki/Q148");
+    assert_eq!(a["isBasedOn"]["name"], "The New York Times");
+
+    let q = ld("quotes/kevin-xu-suc-manh-mem/index.html");
+    assert_eq!(q["@type"], "Quotation");
+    assert_eq!(q["creator"]["@type"], "Person");
+    assert_eq!(q["creator"]["name"], "Kevin Xu");
+    assert_eq!(q["isPartOf"]["@type"], "NewsArticle");
+
+    let e = ld("entities/openai/index.html");
+    assert_eq!(e["@type"], "Organization");
+    assert_eq!(ld("index.html")["@type"], "WebSite");
+}
+
+#[test]
+fn json_ld_cannot_close_its_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |p: &str, t: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    };
+    w("content/articles/a.md", "+++\ntitle = \"</script><script>alert(1)</script>\"\ndate = \"2026-01-01\"\n+++\nx\n");
+    let site = build(dir.path());
+    let html = site.text("articles/a/index.html");
+    let page = scraper::Html::parse_document(&html);
+    let script = page.select(&sel("script[type='application/ld+json']")).next().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&script.text().collect::<String>()).unwrap();
+    assert_eq!(v["headline"], "</script><script>alert(1)</script>");
+}
