@@ -12,6 +12,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod fix;
 pub mod i18n;
+pub mod init;
 pub mod markdown;
 pub mod rebuild;
 pub mod render;
