@@ -30,6 +30,11 @@ pub struct Strings {
     pub in_this_article: &'static str,
     pub quote_link: &'static str,
     pub skip_to_content: &'static str,
+    pub search: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_needs_js: &'static str,
+    pub search_found: &'static str,
+    pub search_none: &'static str,
     pub kind: Kinds,
 }
 
@@ -85,6 +90,11 @@ const VI: Strings = Strings {
     in_this_article: "Trong bài này",
     quote_link: "Trang trích dẫn",
     skip_to_content: "Chuyển đến nội dung chính",
+    search: "Tìm kiếm",
+    search_placeholder: "Tìm bài viết, thực thể, trích dẫn…",
+    search_needs_js: "Tìm kiếm cần JavaScript.",
+    search_found: "Kết quả:",
+    search_none: "Không tìm thấy kết quả.",
     kind: Kinds {
         person: "Nhân vật",
         organization: "Tổ chức",
@@ -122,6 +132,11 @@ const EN: Strings = Strings {
     in_this_article: "In this article",
     quote_link: "Quote page",
     skip_to_content: "Skip to main content",
+    search: "Search",
+    search_placeholder: "Search articles, entities, quotes…",
+    search_needs_js: "Search needs JavaScript.",
+    search_found: "Results:",
+    search_none: "No results.",
     kind: Kinds {
         person: "People",
         organization: "Organisations",

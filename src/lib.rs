@@ -16,6 +16,7 @@ pub mod init;
 pub mod markdown;
 pub mod rebuild;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod text;
 pub mod write;

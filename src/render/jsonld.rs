@@ -1,8 +1,7 @@
 //! schema.org JSON-LD for each page: articles as `NewsArticle` with the
 //! entities they mention, quotes as `Quotation`, entities as `Person` /
 //! `Organization` / `Place` … with `sameAs` Wikidata, the home page as
-//! `WebSite`. Serialised with `</` written as `<\/` so it cannot close its
-//! `<script>` element.
+//! `WebSite`. Serialised so that it cannot close its `<script>` element.
 
 use serde_json::{Value, json};
 
@@ -22,10 +21,11 @@ fn schema_type(kind: EntityKind) -> &'static str {
     }
 }
 
-/// The JSON text, safe inside `<script type="application/ld+json">`.
+/// The JSON text, safe inside `<script type="application/ld+json">`: every
+/// `<`, `>` and `&` is written as a `\u` escape, so neither `</script>` nor
+/// `<!--` can appear (a superset of escaping `</`).
 pub fn to_script_text(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_else(|_| "{}".into());
-    s.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    crate::text::json_for_script(v)
 }
 
 fn entity_ref(site: &Site, urls: &Urls, cfg: &Config, e: usize) -> Value {

@@ -2,6 +2,7 @@
 //! view made for each (see `docs/templates.md`), rendered with Tera; feeds and
 //! the sitemap are written directly. Pages render in parallel.
 
+pub mod card;
 mod jsonld;
 pub mod templates;
 mod views;
@@ -29,6 +30,8 @@ pub enum Page {
     TagIndex,
     Tag(usize),
     NotFound,
+    Search,
+    SearchIndex,
     Atom,
     Sitemap,
     Robots,
@@ -37,7 +40,18 @@ pub enum Page {
 impl Page {
     /// Every page of the site.
     pub fn all(site: &Site) -> Vec<Page> {
-        let mut v = vec![Page::Home, Page::EntityIndex, Page::QuoteIndex, Page::TagIndex, Page::NotFound, Page::Atom, Page::Sitemap, Page::Robots];
+        let mut v = vec![
+            Page::Home,
+            Page::EntityIndex,
+            Page::QuoteIndex,
+            Page::TagIndex,
+            Page::NotFound,
+            Page::Search,
+            Page::SearchIndex,
+            Page::Atom,
+            Page::Sitemap,
+            Page::Robots,
+        ];
         v.extend((0..site.articles.len()).map(Page::Article));
         v.extend((0..site.entities.len()).map(Page::Entity));
         v.extend((0..site.quotes.len()).map(Page::Quote));
@@ -57,6 +71,8 @@ impl Page {
             Page::TagIndex => "tags/index.html".into(),
             Page::Tag(i) => format!("tags/{}/index.html", site.tags[i].slug),
             Page::NotFound => "404.html".into(),
+            Page::Search => "search/index.html".into(),
+            Page::SearchIndex => "search/index.json".into(),
             Page::Atom => "atom.xml".into(),
             Page::Sitemap => "sitemap.xml".into(),
             Page::Robots => "robots.txt".into(),
@@ -208,6 +224,16 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             ctx.insert("page", &meta(t.not_found.to_string(), String::new()));
             "404.html"
         }
+        Page::Search => {
+            ctx.insert("page", &meta(t.search.to_string(), String::new()));
+            ctx.insert("search_index_url", &format!("{}search/index.json", urls.root));
+            let labels = serde_json::json!({
+                "a": t.articles, "e": t.entities, "q": t.quotes, "found": t.search_found, "none": t.search_none,
+            });
+            ctx.insert("search_labels", &labels.to_string());
+            "search.html"
+        }
+        Page::SearchIndex => return Ok(crate::search::index_json(site, &urls).into_bytes()),
         Page::Atom => return Ok(atom(site, &urls).into_bytes()),
         Page::Sitemap => return Ok(sitemap(site).into_bytes()),
         Page::Robots => {

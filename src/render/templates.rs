@@ -22,11 +22,15 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tag.html", include_str!("../../templates/tag.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
 ];
 
 /// The built-in static files, by output name.
-pub const STATIC_DEFAULTS: &[(&str, &str)] =
-    &[("style.css", include_str!("../../static/style.css")), ("glossa.js", include_str!("../../static/glossa.js"))];
+pub const STATIC_DEFAULTS: &[(&str, &str)] = &[
+    ("style.css", include_str!("../../static/style.css")),
+    ("glossa.js", include_str!("../../static/glossa.js")),
+    ("search.js", include_str!("../../static/search.js")),
+];
 
 /// Loads the templates; `None` (with diagnostics) when one does not parse.
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Tera> {
