@@ -32,6 +32,10 @@ pub enum Page {
     NotFound,
     Search,
     SearchIndex,
+    /// Social images (PNG, 1200×630): the site's, an article's, a quote's.
+    SiteImage,
+    ArticleImage(usize),
+    QuoteImage(usize),
     Atom,
     Sitemap,
     Robots,
@@ -48,6 +52,7 @@ impl Page {
             Page::NotFound,
             Page::Search,
             Page::SearchIndex,
+            Page::SiteImage,
             Page::Atom,
             Page::Sitemap,
             Page::Robots,
@@ -56,6 +61,8 @@ impl Page {
         v.extend((0..site.entities.len()).map(Page::Entity));
         v.extend((0..site.quotes.len()).map(Page::Quote));
         v.extend((0..site.tags.len()).map(Page::Tag));
+        v.extend((0..site.articles.len()).map(Page::ArticleImage));
+        v.extend((0..site.quotes.len()).map(Page::QuoteImage));
         v
     }
 
@@ -73,6 +80,9 @@ impl Page {
             Page::NotFound => "404.html".into(),
             Page::Search => "search/index.html".into(),
             Page::SearchIndex => "search/index.json".into(),
+            Page::SiteImage => "card.png".into(),
+            Page::ArticleImage(i) => format!("articles/{}/card.png", site.articles[i].src.slug),
+            Page::QuoteImage(i) => format!("quotes/{}/card.png", site.quotes[i].id),
             Page::Atom => "atom.xml".into(),
             Page::Sitemap => "sitemap.xml".into(),
             Page::Robots => "robots.txt".into(),
@@ -134,6 +144,9 @@ struct PageMeta {
     description: String,
     /// schema.org JSON-LD, safe inside its `<script>` (empty: none).
     jsonld_html: String,
+    /// The social image (absolute URL when `base_url` is) and its text.
+    image: String,
+    image_alt: String,
 }
 
 /// Renders one page.
@@ -159,6 +172,13 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         title,
         description: if description.is_empty() { cfg.description.clone() } else { description },
         jsonld_html: String::new(),
+        image: cfg.absolute(&format!("{}card.png", urls.root)),
+        image_alt: cfg.title.clone(),
+    };
+    let with_image = |mut m: PageMeta, path: String, alt: String| {
+        m.image = cfg.absolute(&path);
+        m.image_alt = alt;
+        m
     };
     let with_ld = |mut m: PageMeta, v: serde_json::Value| {
         m.jsonld_html = jsonld::to_script_text(&v);
@@ -175,7 +195,9 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         Page::Article(i) => {
             let a = &site.articles[i];
             let m = meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default());
-            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, None)));
+            let image = format!("{}card.png", urls.article(&a.src.slug));
+            let m = with_image(m, image.clone(), a.src.title.clone());
+            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, Some(&cfg.absolute(&image)))));
             ctx.insert("article", &v.article(i));
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
@@ -195,7 +217,9 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             let q = &site.quotes[i];
             let speaker = &site.entities[q.speaker].src.name;
             let m = meta(format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)), q.text.clone());
-            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, None)));
+            let image = format!("{}card.png", urls.quote(&q.id));
+            let m = with_image(m, image.clone(), format!("“{}” — {speaker}", q.text));
+            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, Some(&cfg.absolute(&image)))));
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }
@@ -234,6 +258,20 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             "search.html"
         }
         Page::SearchIndex => return Ok(crate::search::index_json(site, &urls).into_bytes()),
+        Page::SiteImage => return Ok(card::title_card(&cfg.title, &cfg.description, "")),
+        Page::ArticleImage(i) => {
+            let a = &site.articles[i];
+            let mut sub = i18n::format_date(&a.src.date, &cfg.language);
+            if let Some(s) = &a.src.source {
+                sub.push_str(" · ");
+                sub.push_str(s);
+            }
+            return Ok(card::title_card(&a.src.title, &sub, &cfg.title));
+        }
+        Page::QuoteImage(i) => {
+            let q = &site.quotes[i];
+            return Ok(card::quote_card(&q.text, &site.entities[q.speaker].src.name, &cfg.title));
+        }
         Page::Atom => return Ok(atom(site, &urls).into_bytes()),
         Page::Sitemap => return Ok(sitemap(site).into_bytes()),
         Page::Robots => {
