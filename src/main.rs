@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use glossa::{BuildOptions, build, load};
@@ -28,6 +28,32 @@ enum Command {
         #[arg(long, short = 'o')]
         output_dir: Option<PathBuf>,
         /// Base URL, overriding glossa.toml (e.g. https://user.github.io/project/).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include articles marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Keep watching content/, templates/, static/ and glossa.toml and
+        /// rebuild after every change (Ctrl-C to stop).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Build, serve the site with live reload and rebuild on every change.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, short = 'i', default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// The port (a free one is picked if it is taken).
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long, short = 'O')]
+        open: bool,
+        /// Where to write the site (default: ROOT/public).
+        #[arg(long, short = 'o')]
+        output_dir: Option<PathBuf>,
+        /// Base URL (default: http://INTERFACE:PORT/); a path part such as
+        /// /sub/ serves the site under that path.
         #[arg(long)]
         base_url: Option<String>,
         /// Include articles marked `draft = true`.
@@ -66,7 +92,43 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match cli.command {
-        Command::Build { output_dir, base_url, drafts } => {
+        Command::Build { output_dir, base_url, drafts, watch: true } => {
+            let opts = BuildOptions { output_dir, base_url, drafts };
+            let interrupt = Interrupt::catch();
+            match glossa::serve::watch_and_build(&cli.root, opts, color, Duration::from_millis(150)) {
+                Ok(watching) => {
+                    wait_for_ctrl_c(interrupt);
+                    watching.stop();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot watch {}: {e}", cli.root.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Serve { interface, port, open, output_dir, base_url, drafts } => {
+            let mut opts = glossa::serve::ServeOptions::new(&cli.root);
+            opts.build = BuildOptions { output_dir, base_url, drafts };
+            opts.interface = interface;
+            opts.port = port;
+            opts.open = open;
+            opts.color = color;
+            let interrupt = Interrupt::catch();
+            match glossa::serve::start(opts) {
+                Ok(server) => {
+                    wait_for_ctrl_c(interrupt);
+                    eprintln!("Stopping.");
+                    server.stop();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot serve on {interface}:{port}: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Build { output_dir, base_url, drafts, watch: false } => {
             let started = Instant::now();
             let opts = BuildOptions { output_dir, base_url, drafts };
             match build(&cli.root, &opts) {
@@ -102,5 +164,61 @@ fn main() -> ExitCode {
             }
             if loaded.diags.has_errors() || loaded.tera.is_none() { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, caught from the moment this is made (so a
+/// Ctrl-C during the first build is not lost) until [`Interrupt::wait`].
+struct Interrupt {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    fn catch() -> Option<Interrupt> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().ok()?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let _guard = rt.enter();
+            vec![signal(SignalKind::interrupt()).ok()?, signal(SignalKind::terminate()).ok()?]
+        };
+        Some(Interrupt {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Blocks until Ctrl-C or SIGTERM.
+    fn wait(self) {
+        #[cfg(unix)]
+        {
+            let Interrupt { rt, mut signals } = self;
+            rt.block_on(async {
+                let (int, rest) = signals.split_at_mut(1);
+                tokio::select! {
+                    _ = int[0].recv() => {}
+                    _ = rest[0].recv() => {}
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = self.rt.block_on(tokio::signal::ctrl_c());
+        }
+    }
+}
+
+/// Blocks until Ctrl-C, with the handler set up by `caught` (made before the
+/// work started) when there is one.
+fn wait_for_ctrl_c(caught: Option<Interrupt>) {
+    match caught.or_else(Interrupt::catch) {
+        Some(i) => i.wait(),
+        // No signal handling: wait until the process is killed.
+        None => loop {
+            std::thread::park();
+        },
     }
 }

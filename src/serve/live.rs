@@ -1,0 +1,106 @@
+//! Live reload: the events the rebuild loop sends to every open page, the
+//! last build error (so a page opened while the site is broken shows it at
+//! once), and the script injected into served HTML.
+
+use std::sync::Mutex;
+
+use tokio::sync::{broadcast, watch};
+
+/// The script served at `{root}__glossa/live.js`.
+pub const SCRIPT: &str = include_str!("live.js");
+
+/// One message on the event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A rebuild succeeded; the output paths (relative, `/`-separated) that
+    /// were written or removed. Clears any error overlay.
+    Reload { changed: Vec<String> },
+    /// A rebuild failed; the plain-text diagnostics.
+    Error { text: String },
+}
+
+impl Event {
+    /// The SSE event name and its JSON data.
+    pub fn to_sse(&self) -> (&'static str, String) {
+        match self {
+            Event::Reload { changed } => ("reload", serde_json::json!({ "changed": changed }).to_string()),
+            Event::Error { text } => ("error", serde_json::json!({ "text": text }).to_string()),
+        }
+    }
+}
+
+/// Shared between the rebuild loop and the HTTP server.
+pub struct Live {
+    tx: broadcast::Sender<Event>,
+    last_error: Mutex<Option<String>>,
+    /// Flips to true when the server shuts down, ending every open stream.
+    pub(crate) shutdown: watch::Sender<bool>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live { tx: broadcast::channel(64).0, last_error: Mutex::new(None), shutdown: watch::channel(false).0 }
+    }
+}
+
+impl Live {
+    /// Records the outcome and tells every connected page.
+    pub fn send(&self, event: Event) {
+        *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = match &event {
+            Event::Error { text } => Some(text.clone()),
+            Event::Reload { .. } => None,
+        };
+        // No receiver (no page open) is not an error.
+        let _ = self.tx.send(event);
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A new listener: the current error first (if any), then every event.
+    pub fn subscribe(&self) -> (Option<Event>, broadcast::Receiver<Event>) {
+        let rx = self.tx.subscribe();
+        (self.last_error().map(|text| Event::Error { text }), rx)
+    }
+}
+
+/// Inserts the live-reload script tag just before the last `</body>` (or at
+/// the end when there is none). Served responses only; files on disk are
+/// never touched.
+pub fn inject(html: &[u8], root_path: &str) -> Vec<u8> {
+    let tag = format!("<script src=\"{root_path}__glossa/live.js\"></script>");
+    let lower = html.to_ascii_lowercase();
+    let at = lower.windows(7).rposition(|w| w == b"</body>").unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + tag.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(tag.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injects_before_the_last_body_close() {
+        let got = inject(b"<html><body><p>x</p></BODY></html>", "/sub/");
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            "<html><body><p>x</p><script src=\"/sub/__glossa/live.js\"></script></BODY></html>"
+        );
+        let got = inject(b"<p>no body", "/");
+        assert!(String::from_utf8(got).unwrap().ends_with("<script src=\"/__glossa/live.js\"></script>"));
+    }
+
+    #[test]
+    fn a_new_listener_gets_the_current_error_until_a_good_build() {
+        let live = Live::default();
+        assert_eq!(live.subscribe().0, None);
+        live.send(Event::Error { text: "boom".into() });
+        assert_eq!(live.subscribe().0, Some(Event::Error { text: "boom".into() }));
+        live.send(Event::Reload { changed: vec![] });
+        assert_eq!(live.subscribe().0, None);
+    }
+}

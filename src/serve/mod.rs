@@ -1,0 +1,322 @@
+//! `glossa serve` and `glossa build --watch`: build, watch the inputs,
+//! rebuild after every batch of changes through [`crate::rebuild::Session`]
+//! (the same code path as `glossa build`), and — when serving — serve the
+//! output directory with live reload and an in-page error overlay.
+//!
+//! Crates, and why:
+//! - **axum + tokio** for HTTP: what Zola's `serve` uses, well kept, and it
+//!   gives server-sent events (the live-reload stream, on the same port as
+//!   the pages) and graceful shutdown without extra code. Default features
+//!   are off; only HTTP/1 is compiled.
+//! - **notify + notify-debouncer-full**: the standard cross-platform file
+//!   watcher; the debouncer turns an editor's save (temp file, rename,
+//!   chmod) or a burst of fifty writes into one batch, and merges renames.
+//! - **open**: starts the user's browser on every platform (`--open`).
+//!
+//! Files are served from disk (the output dir the session writes), so what
+//! the preview shows is byte for byte what `build` produces, except for the
+//! live-reload `<script>` added to HTML responses on the way out.
+
+pub mod http;
+pub mod live;
+pub mod watch;
+
+use std::io::{self, IsTerminal};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::BuildOptions;
+use crate::config::{Config, normalise_base_url};
+use crate::rebuild::{Outcome, Session};
+pub use live::{Event, Live};
+
+/// How `glossa serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    /// Output dir, drafts; `base_url` overrides the default
+    /// `http://INTERFACE:PORT/`.
+    pub build: BuildOptions,
+    pub interface: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Open the site in the default browser once it is up.
+    pub open: bool,
+    /// Colour in the terminal's diagnostics.
+    pub color: bool,
+    /// How long the watcher waits for a burst of changes to settle.
+    pub debounce: Duration,
+}
+
+impl ServeOptions {
+    pub fn new(root: impl Into<PathBuf>) -> ServeOptions {
+        ServeOptions {
+            root: root.into(),
+            build: BuildOptions::default(),
+            interface: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 1111,
+            open: false,
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            debounce: Duration::from_millis(150),
+        }
+    }
+}
+
+/// The base URL a preview uses when none is given: the address it listens
+/// on (an unspecified interface becomes 127.0.0.1), like `zola serve`.
+pub fn default_base_url(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
+    match ip {
+        IpAddr::V4(v4) => format!("http://{v4}:{}/", addr.port()),
+        IpAddr::V6(v6) => format!("http://[{v6}]:{}/", addr.port()),
+    }
+}
+
+/// A running preview server; [`Server::stop`] (or dropping it) shuts it down.
+pub struct Server {
+    addr: SocketAddr,
+    base_url: String,
+    root_path: String,
+    output_dir: PathBuf,
+    live: Arc<Live>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The site's base URL as built (`http://127.0.0.1:PORT/` by default).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `/` or `/sub/`: every page is under it.
+    pub fn root_path(&self) -> &str {
+        &self.root_path
+    }
+
+    /// The URL of the home page on this server.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.addr, self.root_path)
+    }
+
+    pub fn output_dir(&self) -> &Path {
+        &self.output_dir
+    }
+
+    /// The event hub: what the rebuild loop sends to open pages.
+    pub fn live(&self) -> &Arc<Live> {
+        &self.live
+    }
+
+    /// Stops watching and serving and waits for both to end.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.live.shutdown.send(true);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Binds `interface:port`; when the port is taken, says so and takes a
+/// free one.
+fn bind(interface: IpAddr, port: u16) -> io::Result<TcpListener> {
+    match TcpListener::bind((interface, port)) {
+        Ok(l) => Ok(l),
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse && port != 0 => {
+            let l = TcpListener::bind((interface, 0))?;
+            eprintln!("Port {port} is already in use; using port {} instead.", l.local_addr()?.port());
+            Ok(l)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Builds the site, starts watching and serving, and returns at once. The
+/// first build's failure does not stop it: the error shows in the terminal
+/// and in every page until an edit fixes it.
+pub fn start(opts: ServeOptions) -> io::Result<Server> {
+    let listener = bind(opts.interface, opts.port)?;
+    let addr = listener.local_addr()?;
+    if !opts.interface.is_loopback() {
+        eprintln!(
+            "warning: listening on {} makes the preview reachable from other machines; \
+             it is a development server, not meant to be exposed",
+            opts.interface
+        );
+    }
+    let base_url = normalise_base_url(opts.build.base_url.as_deref().unwrap_or(&default_base_url(addr)));
+    let root_path = Config { base_url: base_url.clone(), ..Config::default() }.root_path();
+    let build = BuildOptions { base_url: Some(base_url.clone()), ..opts.build.clone() };
+    let mut session = Session::new(&opts.root, build);
+    let output_dir = session.output_dir().to_path_buf();
+    let live = Arc::new(Live::default());
+    let stop = Arc::new(AtomicBool::new(false));
+
+    first_build(&mut session, &live, opts.color);
+    let watcher = watch::Watch::new(&opts.root, &output_dir, opts.debounce).map_err(io::Error::other)?;
+    let rebuilder = {
+        let (live, stop, color) = (live.clone(), stop.clone(), opts.color);
+        std::thread::Builder::new()
+            .name("glossa-rebuild".into())
+            .spawn(move || rebuild_loop(session, watcher, Some(&live), &stop, color))?
+    };
+
+    listener.set_nonblocking(true)?;
+    let app = Arc::new(http::App { out: output_dir.clone(), root_path: root_path.clone(), live: live.clone() });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("glossa-http")
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let mut stopped = live.shutdown.subscribe();
+    let server = std::thread::Builder::new().name("glossa-serve".into()).spawn(move || {
+        runtime.block_on(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, http::router(app)).with_graceful_shutdown(shutdown).await {
+                eprintln!("error: the server stopped: {e}");
+            }
+        });
+        runtime.shutdown_timeout(Duration::from_secs(1));
+    })?;
+
+    let shown =
+        if addr.ip().is_unspecified() { SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()) } else { addr };
+    let url = format!("http://{shown}{root_path}");
+    eprintln!("Serving {} at {url} (Ctrl-C to stop)", output_dir.display());
+    if opts.open
+        && let Err(e) = open::that_detached(&url)
+    {
+        eprintln!("warning: cannot open a browser: {e}");
+    }
+    Ok(Server { addr, base_url, root_path, output_dir, live, stop, threads: vec![rebuilder, server] })
+}
+
+/// `glossa build --watch`: the rebuild loop without a server.
+pub struct Watching {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watching {
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Builds once, then rebuilds after every batch of changes until stopped.
+pub fn watch_and_build(root: &Path, build: BuildOptions, color: bool, debounce: Duration) -> io::Result<Watching> {
+    let mut session = Session::new(root, build);
+    first_build(&mut session, &Live::default(), color);
+    let watcher = watch::Watch::new(root, session.output_dir(), debounce).map_err(io::Error::other)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("glossa-rebuild".into())
+            .spawn(move || rebuild_loop(session, watcher, None, &stop, color))?
+    };
+    eprintln!("Watching {} for changes (Ctrl-C to stop)", root.display());
+    Ok(Watching { stop, thread: Some(thread) })
+}
+
+fn first_build(session: &mut Session, live: &Live, color: bool) {
+    let event = rebuild(session, &[], color);
+    if let Event::Error { .. } = event {
+        eprintln!("Fix the files above and the site rebuilds by itself.");
+    }
+    live.send(event);
+}
+
+fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&Live>, stop: &AtomicBool, color: bool) {
+    while !stop.load(Ordering::SeqCst) {
+        let Some(batch) = watcher.next(Duration::from_millis(100)) else {
+            continue;
+        };
+        let changed = match batch {
+            watch::Batch::Changed(paths) if paths.is_empty() => continue,
+            watch::Batch::Changed(paths) => {
+                let shown: Vec<String> = paths.iter().take(3).map(|p| p.display().to_string()).collect();
+                let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
+                eprintln!("Change detected: {}{more}", shown.join(", "));
+                paths
+            }
+            watch::Batch::Rescan => {
+                eprintln!("Change detected (events were lost; rescanning everything)");
+                Vec::new()
+            }
+            watch::Batch::Error(e) => {
+                eprintln!("warning: the file watcher reported: {e}");
+                continue;
+            }
+        };
+        let event = rebuild(&mut session, &changed, color);
+        if let Some(live) = live {
+            live.send(event);
+        }
+    }
+}
+
+/// One rebuild, reported in the terminal; the event for open pages.
+fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
+    let started = Instant::now();
+    match session.rebuild(changed) {
+        Outcome::Built { pages, changed, removed, diags, sources, .. } => {
+            if !diags.is_empty() {
+                eprint!("{}", diags.render(&sources, color));
+            }
+            eprintln!(
+                "Built {pages} pages in {} ms ({} written, {} removed)",
+                started.elapsed().as_millis(),
+                changed.len(),
+                removed.len()
+            );
+            let mut all = changed;
+            all.extend(removed);
+            Event::Reload { changed: all }
+        }
+        Outcome::Failed { diags, sources } => {
+            eprint!("{}", diags.render(&sources, color));
+            eprintln!("Build failed ({}); the last good output stays as it was.", diags.summary());
+            Event::Error { text: diags.render(&sources, false) }
+        }
+    }
+}
