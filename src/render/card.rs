@@ -46,6 +46,10 @@ pub const WIDTH: u32 = 1200;
 /// Card height in pixels.
 pub const HEIGHT: u32 = 630;
 
+/// Bump when a change here changes the pixels of existing cards: a cache of rendered cards keyed
+/// by a hash of (this, the function, its arguments) then stays correct.
+pub const RENDER_VERSION: u32 = 1;
+
 static SERIF_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSerif-Regular.ttf");
 static SANS_BOLD_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSans-Bold.ttf");
 
