@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod fix;
+pub mod graph;
 pub mod i18n;
 pub mod init;
 pub mod markdown;
