@@ -1,0 +1,436 @@
+//! Random edit sequences through the watcher's code path: after every edit
+//! the site is rebuilt by one long-lived `rebuild::Session` (what `serve` and
+//! `build --watch` call after each batch of file events) and compared byte
+//! for byte with a fresh `glossa::build` of the same content into another
+//! temp dir. When an edit makes the content invalid, both must fail and the
+//! session's output must still be the last good build. Any difference fails
+//! with the seed and the edit sequence that produced it.
+//!
+//! `GLOSSA_EDIT_SEQUENCES=N` runs more sequences; `GLOSSA_EDIT_SEED=S` runs
+//! only the sequence with seed S.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use glossa::BuildOptions;
+use glossa::rebuild::{Outcome, Session};
+
+const STEPS: usize = 12;
+const SEQUENCES: u64 = 12;
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() { None } else { Some(&items[self.below(items.len())]) }
+    }
+}
+
+type Tree = BTreeMap<String, Vec<u8>>;
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> Tree {
+    let mut t = Tree::new();
+    if !dir.exists() {
+        return t;
+    }
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if e.file_type().is_file() || e.file_type().is_symlink() {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            t.insert(rel, std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    t
+}
+
+/// Empty folders left in the output (a removed page's folder) are a
+/// difference a browser would not see, but a fresh build has none.
+fn empty_dirs(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_dir() && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none()))
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn diff(got: &Tree, want: &Tree) -> Option<String> {
+    let mut out = Vec::new();
+    for (k, v) in want {
+        match got.get(k) {
+            None => out.push(format!("missing in the session's output: {k}")),
+            Some(g) if g != v => out.push(format!("differs: {k}")),
+            _ => {}
+        }
+    }
+    for k in got.keys().filter(|k| !want.contains_key(*k)) {
+        out.push(format!("extra in the session's output: {k}"));
+    }
+    if out.is_empty() { None } else { Some(out.join("\n")) }
+}
+
+/// The site being edited.
+struct Site {
+    root: PathBuf,
+    n: usize,
+    /// An annotation file we broke, and its text before.
+    broken: Vec<(PathBuf, String)>,
+    /// The inputs at the last step that built, to go back to when the
+    /// content stays broken.
+    good: Tree,
+    /// How many steps in a row have failed.
+    failing: usize,
+}
+
+impl Site {
+    fn files(&self, dir: &str, ext: &str) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.root.join(dir))
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file() && e.path().to_string_lossy().ends_with(ext))
+            .map(|e| e.path().strip_prefix(&self.root).unwrap().to_path_buf())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn read(&self, rel: &Path) -> String {
+        std::fs::read_to_string(self.root.join(rel)).unwrap_or_default()
+    }
+
+    fn write(&self, rel: &Path, text: impl AsRef<[u8]>) {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn remove(&self, rel: &Path) {
+        let _ = std::fs::remove_file(self.root.join(rel));
+    }
+
+    /// Puts the inputs back as they were at the last good step.
+    fn restore(&mut self) -> Vec<PathBuf> {
+        let now = tree(&self.root);
+        let mut touched = Vec::new();
+        for (rel, bytes) in &now {
+            if self.good.get(rel) != Some(bytes) {
+                touched.push(PathBuf::from(rel));
+                match self.good.get(rel) {
+                    Some(b) => self.write(Path::new(rel), b),
+                    None => self.remove(Path::new(rel)),
+                }
+            }
+        }
+        for (rel, bytes) in &self.good {
+            if !now.contains_key(rel) {
+                touched.push(PathBuf::from(rel));
+                self.write(Path::new(rel), bytes);
+            }
+        }
+        self.broken.clear();
+        touched
+    }
+
+    fn articles(&self) -> Vec<PathBuf> {
+        self.files("content/articles", ".md")
+    }
+
+    /// Applies one random edit; returns its description and the input
+    /// paths it touched.
+    fn edit(&mut self, rng: &mut Rng) -> (String, Vec<PathBuf>) {
+        self.n += 1;
+        let n = self.n;
+        if self.failing >= 2 {
+            return ("restore the last good content".into(), self.restore());
+        }
+        // Fix what we broke, most of the time, soon.
+        if !self.broken.is_empty() && rng.below(2) == 0 {
+            let (rel, text) = self.broken.pop().unwrap();
+            self.write(&rel, text);
+            return (format!("fix {}", rel.display()), vec![rel]);
+        }
+        let words = ["Huawei", "SMIC", "Alibaba", "chip", "Trung Quốc", "Đà Nẵng", "mô hình"];
+        match rng.below(15) {
+            0 | 1 => {
+                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let w = rng.pick(&words).unwrap();
+                let mut t = self.read(&a);
+                t.push_str(&format!("\n\nĐoạn {n} nói về {w} và *nhấn mạnh {n}*.\n"));
+                self.write(&a, t);
+                (format!("append a paragraph to {}", a.display()), vec![a])
+            }
+            2 => {
+                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let w = rng.pick(&words).unwrap();
+                let t = self.read(&a);
+                // Only the body (after the front matter); may orphan an annotation.
+                let body_at = t.rfind("+++\n").map_or(0, |i| i + 4);
+                let (head, body) = t.split_at(body_at);
+                self.write(&a, format!("{head}{}", body.replacen(w, &format!("X{n}"), 1)));
+                (format!("replace {w:?} in the body of {}", a.display()), vec![a])
+            }
+            3 => {
+                let rel = PathBuf::from(format!("content/articles/new-{n}.md"));
+                let w = rng.pick(&words).unwrap();
+                let day = 1 + rng.below(28);
+                self.write(
+                    &rel,
+                    format!(
+                        "+++\ntitle = \"Bài mới {n}\"\ndate = \"2026-10-{day:02}\"\ntags = [\"Mới\", \"T{}\"]\n+++\n{w} xuất hiện ở đây. Huawei nói: “Câu {n}.”\n",
+                        rng.below(3)
+                    ),
+                );
+                let mut touched = vec![rel];
+                if rng.below(2) == 0 {
+                    let ann = PathBuf::from(format!("content/articles/new-{n}.annotations.toml"));
+                    self.write(
+                        &ann,
+                        format!("[[mention]]\nentity = \"huawei\"\nexact = \"Huawei\"\n\n[[quote]]\nspeaker = \"huawei\"\nexact = \"Câu {n}.\"\n"),
+                    );
+                    touched.push(ann);
+                }
+                (format!("add article new-{n} ({} files)", touched.len()), touched)
+            }
+            4 => {
+                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let ann = a.with_extension("annotations.toml");
+                self.remove(&a);
+                self.remove(&ann);
+                (format!("delete {} and its annotations", a.display()), vec![a, ann])
+            }
+            5 => {
+                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let to = PathBuf::from(format!("content/articles/renamed-{n}.md"));
+                let ann = a.with_extension("annotations.toml");
+                let ann_to = to.with_extension("annotations.toml");
+                std::fs::rename(self.root.join(&a), self.root.join(&to)).unwrap();
+                if self.root.join(&ann).is_file() {
+                    std::fs::rename(self.root.join(&ann), self.root.join(&ann_to)).unwrap();
+                }
+                (format!("rename {} to {}", a.display(), to.display()), vec![a, to, ann, ann_to])
+            }
+            6 => {
+                // Break an annotation: an unknown entity.
+                let anns = self.files("content/articles", ".annotations.toml");
+                let Some(rel) = rng.pick(&anns).cloned() else { return self.edit(rng) };
+                let before = self.read(&rel);
+                self.write(&rel, format!("{before}\n[[mention]]\nentity = \"khong-co-{n}\"\nexact = \"Huawei\"\n"));
+                self.broken.push((rel.clone(), before));
+                (format!("break {} (unknown entity)", rel.display()), vec![rel])
+            }
+            7 => {
+                // A note on an occurrence; may be fine or overlap badly.
+                let anns = self.files("content/articles", ".annotations.toml");
+                let Some(rel) = rng.pick(&anns).cloned() else { return self.edit(rng) };
+                let w = rng.pick(&words).unwrap();
+                let mut t = self.read(&rel);
+                t.push_str(&format!("\n[[note]]\nexact = \"{w}\"\nnth = 1\nbody = \"Ghi chú {n}\"\n"));
+                self.write(&rel, t);
+                (format!("add a note on {w:?} in {}", rel.display()), vec![rel])
+            }
+            8 => {
+                let rel = PathBuf::from(format!("content/entities/e{n}.md"));
+                let w = rng.pick(&["mô hình", "nhà máy", "chip", "nguồn mở"]).unwrap();
+                self.write(
+                    &rel,
+                    format!("+++\nname = \"Thực thể {n}\"\nkind = \"concept\"\naliases = [\"{w}\"]\n+++\nMô tả {n}.\n"),
+                );
+                (format!("add entity e{n} with alias {w:?}"), vec![rel])
+            }
+            9 => {
+                let ents = self.files("content/entities", ".md");
+                let Some(rel) = rng.pick(&ents).cloned() else { return self.edit(rng) };
+                if rng.below(3) == 0 {
+                    self.remove(&rel);
+                    (format!("delete entity {}", rel.display()), vec![rel])
+                } else {
+                    let t = self.read(&rel);
+                    let t = t.replacen("name = \"", &format!("name = \"Đổi {n} "), 1);
+                    self.write(&rel, format!("{t}\nThêm mô tả {n}.\n"));
+                    (format!("rename and describe entity {}", rel.display()), vec![rel])
+                }
+            }
+            10 => {
+                let rel = PathBuf::from("templates/base.html");
+                let base = std::fs::read_to_string(common::seed_root().join("templates/base.html")).unwrap();
+                match rng.below(4) {
+                    0 => {
+                        self.remove(&rel);
+                        ("remove the base.html override".into(), vec![rel])
+                    }
+                    1 => {
+                        let before = if self.root.join(&rel).is_file() { Some(self.read(&rel)) } else { None };
+                        self.write(&rel, format!("{base}{{% if %}}\n"));
+                        match before {
+                            Some(b) => self.broken.push((rel.clone(), b)),
+                            None => self.broken.push((rel.clone(), base.clone())),
+                        }
+                        ("break templates/base.html (syntax error)".into(), vec![rel])
+                    }
+                    _ => {
+                        let at = base.rfind("</body>").unwrap();
+                        self.write(&rel, format!("{}<!-- sửa {n} -->\n{}", &base[..at], &base[at..]));
+                        (format!("override templates/base.html (edit {n})"), vec![rel])
+                    }
+                }
+            }
+            11 | 12 => {
+                let names = ["style.css", "extra.css", "img/a.png", "b.txt", "glossa.js"];
+                let name = *rng.pick(&names).unwrap();
+                let rel = PathBuf::from("static").join(name);
+                if rng.below(3) == 0 {
+                    self.remove(&rel);
+                    (format!("delete static/{name}"), vec![rel])
+                } else {
+                    let bytes: Vec<u8> = (0..1 + rng.below(64)).map(|_| rng.next() as u8).collect();
+                    self.write(&rel, bytes);
+                    (format!("write static/{name}"), vec![rel])
+                }
+            }
+            13 => {
+                let rel = PathBuf::from("glossa.toml");
+                let t = self.read(&rel);
+                let t = match t.find("title = \"") {
+                    Some(i) => format!("{}title = \"Sửa {n} {}", &t[..i], &t[i + 9..]),
+                    None => t,
+                };
+                self.write(&rel, t);
+                (format!("retitle the site ({n})"), vec![rel])
+            }
+            _ => {
+                // An orphaned or stray annotation file and a nested folder.
+                let rel = PathBuf::from(format!("content/articles/sub-{n}/bai-{n}.md"));
+                self.write(
+                    &rel,
+                    format!("+++\ntitle = \"Trong thư mục {n}\"\ndate = \"2026-09-01\"\n+++\nSMIC và Huawei.\n"),
+                );
+                (format!("add a nested article sub-{n}/bai-{n}"), vec![rel])
+            }
+        }
+    }
+}
+
+/// A temp dir on tmpfs when there is one: creating files there is 10–50×
+/// cheaper than on the work disk, and this test creates thousands.
+fn fast_tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(d) = tempfile::tempdir_in(shm)
+    {
+        return d;
+    }
+    tempfile::tempdir().unwrap()
+}
+
+fn fresh_build(root: &Path) -> Result<Tree, String> {
+    let out = fast_tempdir();
+    let opts = BuildOptions { output_dir: Some(out.path().to_path_buf()), ..Default::default() };
+    match glossa::build(root, &opts) {
+        Ok(_) => Ok(tree(out.path())),
+        Err(f) => Err(f.diags.render(&f.sources, false)),
+    }
+}
+
+fn run_sequence(seed: u64) -> Result<usize, String> {
+    let site_dir = common::copy_site(&common::fixture("multi"), false);
+    let out_dir = fast_tempdir();
+    let out = out_dir.path().join("public");
+    let root = site_dir.path().to_path_buf();
+    let mut site = Site { good: tree(&root), root, n: 0, broken: Vec::new(), failing: 0 };
+    let mut rng = Rng::new(seed);
+    let mut session = Session::new(&site.root, BuildOptions { output_dir: Some(out.clone()), ..Default::default() });
+    let mut log: Vec<String> = vec!["initial build".into()];
+    let mut last_good: Option<Tree> = None;
+    let mut changed: Vec<PathBuf> = Vec::new();
+    let mut failures = 0;
+    for step in 0..=STEPS {
+        if step > 0 {
+            let (what, paths) = site.edit(&mut rng);
+            log.push(what);
+            changed = paths;
+        }
+        let fail = |msg: String| {
+            let steps: Vec<String> = log.iter().enumerate().map(|(i, s)| format!("  {i:2}. {s}")).collect();
+            Err(format!("seed {seed}, after step {step}: {msg}\nedits:\n{}", steps.join("\n")))
+        };
+        let outcome = session.rebuild(&changed);
+        let fresh = fresh_build(&site.root);
+        match (outcome, fresh) {
+            (Outcome::Built { .. }, Ok(want)) => {
+                if let Some(d) = diff(&tree(&out), &want) {
+                    return fail(format!("the session's output differs from a fresh build:\n{d}"));
+                }
+                let empty = empty_dirs(&out);
+                if !empty.is_empty() {
+                    return fail(format!("empty folders left in the output: {empty:?}"));
+                }
+                last_good = Some(want);
+                site.good = tree(&site.root);
+                site.failing = 0;
+            }
+            (Outcome::Failed { diags, sources }, Err(_)) => {
+                failures += 1;
+                site.failing += 1;
+                let want = last_good.clone().unwrap_or_default();
+                if let Some(d) = diff(&tree(&out), &want) {
+                    return fail(format!(
+                        "a failed rebuild changed the output:\n{d}\nthe errors:\n{}",
+                        diags.render(&sources, false)
+                    ));
+                }
+            }
+            (Outcome::Built { .. }, Err(e)) => {
+                return fail(format!("the session built but a fresh build failed:\n{e}"));
+            }
+            (Outcome::Failed { diags, sources }, Ok(_)) => {
+                return fail(format!(
+                    "the session failed but a fresh build succeeded:\n{}",
+                    diags.render(&sources, false)
+                ));
+            }
+        }
+    }
+    Ok(failures)
+}
+
+#[test]
+fn random_edits_rebuild_like_a_fresh_build() {
+    let seeds: Vec<u64> = match std::env::var("GLOSSA_EDIT_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(s) => vec![s],
+        None => {
+            let n = std::env::var("GLOSSA_EDIT_SEQUENCES").ok().and_then(|s| s.parse().ok()).unwrap_or(SEQUENCES);
+            (1..=n).collect()
+        }
+    };
+    let started = std::time::Instant::now();
+    let mut failed_steps = 0;
+    for seed in &seeds {
+        match run_sequence(*seed) {
+            Ok(f) => failed_steps += f,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    eprintln!(
+        "{} sequences × {STEPS} edits in {} ms; {failed_steps} steps left the content invalid",
+        seeds.len(),
+        started.elapsed().as_millis()
+    );
+    // The sequences must exercise the failure path too.
+    assert!(seeds.len() < 4 || failed_steps > 0, "no edit broke the site");
+}
