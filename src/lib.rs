@@ -57,7 +57,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     }
     let content = content::load(root, &mut diags, &mut sources);
     let tera = render::templates::load(root, &mut diags, &mut sources);
-    let site = site::build(config, content, opts.drafts, &sources, &mut diags);
+    let mut site = site::build(config, content, opts.drafts, &sources, &mut diags);
+    site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
     Loaded { site, tera, diags, sources }
 }

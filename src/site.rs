@@ -33,6 +33,9 @@ pub struct Site {
     /// Annotations re-attached by approximate matching (each also warned
     /// about); `glossa check --fix` writes their new text back.
     pub reanchored: Vec<Reanchored>,
+    /// Where rendered social images are kept between builds, by content
+    /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// An annotation whose `exact` no longer matched and was re-anchored.
@@ -300,6 +303,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         quotes,
         tags: tags.into_values().collect(),
         reanchored,
+        cache_dir: None,
     }
 }
 

@@ -258,7 +258,13 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             "search.html"
         }
         Page::SearchIndex => return Ok(crate::search::index_json(site, &urls).into_bytes()),
-        Page::SiteImage => return Ok(card::title_card(&cfg.title, &cfg.description, "")),
+        Page::SiteImage => {
+            let host = cfg.absolute(&urls.root);
+            let footer = host.split_once("://").map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
+            return Ok(cached_card(site, &["site", &cfg.title, &cfg.description, footer], || {
+                card::title_card(&cfg.title, &cfg.description, footer)
+            }));
+        }
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
             let mut sub = i18n::format_date(&a.src.date, &cfg.language);
@@ -266,11 +272,16 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
                 sub.push_str(" · ");
                 sub.push_str(s);
             }
-            return Ok(card::title_card(&a.src.title, &sub, &cfg.title));
+            return Ok(cached_card(site, &["title", &a.src.title, &sub, &cfg.title], || {
+                card::title_card(&a.src.title, &sub, &cfg.title)
+            }));
         }
         Page::QuoteImage(i) => {
             let q = &site.quotes[i];
-            return Ok(card::quote_card(&q.text, &site.entities[q.speaker].src.name, &cfg.title));
+            let speaker = &site.entities[q.speaker].src.name;
+            return Ok(cached_card(site, &["quote", &q.text, speaker, &cfg.title], || {
+                card::quote_card(&q.text, speaker, &cfg.title)
+            }));
         }
         Page::Atom => return Ok(atom(site, &urls).into_bytes()),
         Page::Sitemap => return Ok(sitemap(site).into_bytes()),
@@ -281,6 +292,31 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
     tera.render(template, &ctx)
         .map(String::into_bytes)
         .map_err(|e| RenderError { page: page.path(site), message: templates::error_chain(&e) })
+}
+
+/// A social image from the content-addressed cache (`.glossa-cache/cards/`,
+/// keyed by the renderer version and every input), rendered and stored on a
+/// miss. Rendering is deterministic, so a hit gives the same bytes; the cache
+/// only saves time (cards are the slowest thing a large site renders).
+fn cached_card(site: &Site, key: &[&str], render: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
+    let Some(dir) = &site.cache_dir else { return render() };
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&(card::RENDER_VERSION, key), &mut h);
+    let file = dir.join("cards").join(format!("{:016x}.png", std::hash::Hasher::finish(&h)));
+    if let Ok(bytes) = std::fs::read(&file)
+        && bytes.starts_with(b"\x89PNG")
+    {
+        return bytes;
+    }
+    let bytes = render();
+    if std::fs::create_dir_all(dir.join("cards")).is_ok() {
+        // Write then rename, so a concurrent build never reads half a file.
+        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, &bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, &file);
+        }
+    }
+    bytes
 }
 
 fn atom(site: &Site, urls: &Urls) -> String {
