@@ -19,23 +19,27 @@
     const box = document.createElement("div");
     box.id = OVERLAY_ID;
     box.setAttribute("role", "alert");
+    // "all:initial" first: the site's own CSS must not restyle the overlay.
     box.style.cssText =
-      "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:1.5rem;" +
+      "all:initial;display:block;position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:1.5rem;" +
       "background:rgba(20,20,24,.94);color:#f2f2f2;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;";
     const head = document.createElement("div");
-    head.style.cssText = "display:flex;justify-content:space-between;align-items:center;gap:1rem;margin-bottom:1rem;";
+    head.style.cssText = "all:initial;display:flex;justify-content:space-between;align-items:center;gap:1rem;margin-bottom:1rem;";
     const title = document.createElement("strong");
-    title.style.cssText = "color:#ff8a80;font-size:16px;";
+    title.style.cssText = "all:initial;color:#ff8a80;font:bold 16px/1.4 ui-monospace,Menlo,Consolas,monospace;";
     title.textContent = "glossa: the last edit broke the build — showing the last good version";
     const close = document.createElement("button");
     close.type = "button";
     close.textContent = "×";
     close.setAttribute("aria-label", "Hide");
-    close.style.cssText = "font-size:20px;background:none;color:inherit;border:1px solid #888;border-radius:4px;cursor:pointer;";
+    close.style.cssText =
+      "all:initial;font:20px/1 sans-serif;color:#f2f2f2;padding:.2rem .5rem;border:1px solid #888;border-radius:4px;cursor:pointer;";
     close.addEventListener("click", hideOverlay);
     head.append(title, close);
     const pre = document.createElement("pre");
-    pre.style.cssText = "white-space:pre-wrap;margin:0;";
+    pre.style.cssText =
+      "all:initial;display:block;white-space:pre-wrap;margin:0;color:#f2f2f2;" +
+      "font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;";
     pre.textContent = text; // textContent, never innerHTML: diagnostics quote user content
     box.append(head, pre);
     (document.body || document.documentElement).append(box);
