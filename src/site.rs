@@ -33,6 +33,8 @@ pub struct Site {
     /// Annotations re-attached by approximate matching (each also warned
     /// about); `glossa check --fix` writes their new text back.
     pub reanchored: Vec<Reanchored>,
+    /// The entity graph: co-mentions and relations, sorted by (a, b).
+    pub entity_edges: Vec<EntityEdge>,
     /// Where rendered social images are kept between builds, by content
     /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
     pub cache_dir: Option<std::path::PathBuf>,
@@ -282,7 +284,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     }
     link_relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
     related_articles(&mut nodes, entity_nodes.len());
-    related_entities(&nodes, &mut entity_nodes);
+    let entity_edges = related_entities(&nodes, &mut entity_nodes);
 
     let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
     for (ai, n) in nodes.iter().enumerate() {
@@ -303,6 +305,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         quotes,
         tags: tags.into_values().collect(),
         reanchored,
+        entity_edges,
         cache_dir: None,
     }
 }
@@ -710,10 +713,22 @@ fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
     }
 }
 
+/// An edge of the entity graph: co-mentions (articles in common) and/or a
+/// declared relation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityEdge {
+    pub a: usize,
+    pub b: usize,
+    /// Articles mentioning both, plus 2 for a declared relation.
+    pub weight: f64,
+    pub relation: bool,
+}
+
 /// Related entities: co-mentioned in the same articles (weighted by how
-/// often), plus a bonus for a declared relation.
-fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) {
-    let mut co: HashMap<(usize, usize), f64> = HashMap::new();
+/// often), plus a bonus for a declared relation. Returns the graph's edges,
+/// sorted, for the entity graph views.
+fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Vec<EntityEdge> {
+    let mut co: HashMap<(usize, usize), (f64, bool)> = HashMap::new();
     for a in articles {
         let es: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
         if es.len() > 200 {
@@ -721,23 +736,31 @@ fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) {
         }
         for (i, &x) in es.iter().enumerate() {
             for &y in &es[i + 1..] {
-                *co.entry((x.min(y), x.max(y))).or_default() += 1.0;
+                co.entry((x.min(y), x.max(y))).or_default().0 += 1.0;
             }
         }
     }
     for (i, e) in entities.iter().enumerate() {
         for (_, other) in &e.relations {
-            *co.entry((i.min(*other), i.max(*other))).or_default() += 2.0;
+            let edge = co.entry((i.min(*other), i.max(*other))).or_default();
+            if !edge.1 {
+                edge.0 += 2.0;
+                edge.1 = true;
+            }
         }
     }
     let mut per: Vec<Vec<(usize, f64)>> = vec![Vec::new(); entities.len()];
-    for ((x, y), w) in co {
+    let mut edges = Vec::with_capacity(co.len());
+    for ((x, y), (w, relation)) in co {
         per[x].push((y, w));
         per[y].push((x, w));
+        edges.push(EntityEdge { a: x, b: y, weight: w, relation });
     }
     for (e, mut v) in entities.iter_mut().zip(per) {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(8);
         e.related = v;
     }
+    edges.sort_by(|p, q| (p.a, p.b).cmp(&(q.a, q.b)));
+    edges
 }

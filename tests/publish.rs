@@ -84,3 +84,46 @@ fn json_ld_cannot_close_its_script() {
     let v: serde_json::Value = serde_json::from_str(&script.text().collect::<String>()).unwrap();
     assert_eq!(v["headline"], "</script><script>alert(1)</script>");
 }
+
+#[test]
+fn entity_graphs_are_inline_svg_whose_nodes_link_to_entity_pages() {
+    let site = build(&seed_root());
+    let index = site.html("entities/index.html");
+    let svg = index.select(&sel("svg.entity-graph")).next().expect("the entity index shows the graph");
+    let hrefs: Vec<&str> = svg.select(&sel("a")).filter_map(|a| a.value().attr("href")).collect();
+    assert!(hrefs.len() >= 20, "{hrefs:?}");
+    for h in &hrefs {
+        assert!(h.starts_with("/entities/") && site.resolves(h, "entities/index.html"), "{h}");
+    }
+    let local = site.html("entities/openai/index.html");
+    let svg = local.select(&sel("svg.entity-graph")).next().expect("an entity page shows its neighbourhood");
+    let current: Vec<&str> = svg.select(&sel("a.current")).filter_map(|a| a.value().attr("href")).collect();
+    assert_eq!(current, vec!["/entities/openai/"]);
+    // Deterministic: the same bytes on a second build.
+    let again = build(&seed_root());
+    assert_eq!(site.text("entities/index.html"), again.text("entities/index.html"));
+}
+
+#[test]
+fn social_images_are_1200_by_630_pngs_and_pages_point_at_them() {
+    let site = build(&seed_root());
+    for rel in ["quotes/chan-bi-cat-dut/card.png", "articles/ai-trung-quoc-nguon-mo/card.png", "card.png"] {
+        let bytes = std::fs::read(site.path(rel)).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let reader = decoder.read_info().expect("a valid PNG");
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1200, 630), "{rel}");
+    }
+    let page = site.html("quotes/chan-bi-cat-dut/index.html");
+    let meta = |p: &str| {
+        page.select(&sel(&format!("meta[property='{p}'], meta[name='{p}']")))
+            .next()
+            .and_then(|m| m.value().attr("content").map(str::to_string))
+    };
+    assert_eq!(meta("og:image").as_deref(), Some("/quotes/chan-bi-cat-dut/card.png"));
+    assert!(meta("og:image:alt").unwrap().contains("Chan"));
+    assert_eq!(meta("twitter:card").as_deref(), Some("summary_large_image"));
+    for p in ["og:title", "og:description", "og:type", "og:url"] {
+        assert!(meta(p).is_some_and(|v| !v.is_empty()), "{p} missing");
+    }
+}

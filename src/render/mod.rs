@@ -206,11 +206,13 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             let e = &site.entities[i];
             ctx.insert("page", &with_ld(meta(e.src.name.clone(), e.summary.clone()), jsonld::entity(site, &urls, i)));
             ctx.insert("entity", &v.entity(i));
+            ctx.insert("graph_svg", &v.local_graph(i));
             "entity.html"
         }
         Page::EntityIndex => {
             ctx.insert("page", &meta(t.entities.to_string(), String::new()));
             ctx.insert("groups", &v.entity_groups());
+            ctx.insert("graph_svg", &v.site_graph());
             "entities.html"
         }
         Page::Quote(i) => {

@@ -170,6 +170,77 @@ struct Preview<'a> {
 }
 
 impl Views<'_> {
+    fn graph_nodes(&self) -> (Vec<crate::graph::Node>, Vec<crate::graph::Edge>) {
+        let nodes = self
+            .site
+            .entities
+            .iter()
+            .map(|e| crate::graph::Node {
+                label: e.src.name.clone(),
+                url: self.urls.entity(&e.src.id),
+                kind: e.src.kind.as_str().to_string(),
+                weight: e.mentions.len() as f64 + 1.0,
+            })
+            .collect();
+        let edges = self
+            .site
+            .entity_edges
+            .iter()
+            .map(|e| crate::graph::Edge { a: e.a, b: e.b, weight: e.weight, relation: e.relation })
+            .collect();
+        (nodes, edges)
+    }
+
+    /// The whole entity graph (the most mentioned entities), as inline SVG.
+    pub fn site_graph(&self) -> String {
+        if self.site.entities.len() < 2 {
+            return String::new();
+        }
+        let (nodes, edges) = self.graph_nodes();
+        // Entities with no edge would only push the others into a corner.
+        let mut connected = vec![false; nodes.len()];
+        for e in &edges {
+            connected[e.a] = true;
+            connected[e.b] = true;
+        }
+        let keep: Vec<usize> = (0..nodes.len()).filter(|&i| connected[i]).collect();
+        if keep.len() < 2 {
+            return String::new();
+        }
+        let (nodes, edges) = crate::graph::subgraph(&nodes, &edges, &keep);
+        crate::graph::layout_svg(
+            &nodes,
+            &edges,
+            &crate::graph::Options {
+                title: self.t.entity_graph.to_string(),
+                id_prefix: "site-graph".into(),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Entity `i` and its strongest neighbours, as inline SVG.
+    pub fn local_graph(&self, i: usize) -> String {
+        let (nodes, edges) = self.graph_nodes();
+        let keep = crate::graph::neighbourhood(i, &edges, 12);
+        if keep.len() < 2 {
+            return String::new();
+        }
+        let (n, e) = crate::graph::subgraph(&nodes, &edges, &keep);
+        crate::graph::layout_svg(
+            &n,
+            &e,
+            &crate::graph::Options {
+                width: 640.0,
+                height: 420.0,
+                highlight: Some(0),
+                title: format!("{}: {}", self.t.entity_graph, self.site.entities[i].src.name),
+                id_prefix: "local-graph".into(),
+                ..Default::default()
+            },
+        )
+    }
+
     pub fn article_item(&self, i: usize) -> ArticleItem {
         let a = &self.site.articles[i];
         ArticleItem {
