@@ -281,7 +281,11 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
             }
             watch::Batch::Rescan => {
                 eprintln!("Change detected (events were lost; rescanning everything)");
-                Vec::new()
+                // Every input root: a folder in `changed` means "anything
+                // below it may have changed".
+                let mut all: Vec<PathBuf> = watch::INPUT_DIRS.iter().map(PathBuf::from).collect();
+                all.push(PathBuf::from(crate::config::FILE));
+                all
             }
             watch::Batch::Error(e) => {
                 eprintln!("warning: the file watcher reported: {e}");
