@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod fix;
 pub mod graph;
 pub mod i18n;
+pub mod linkcheck;
 pub mod init;
 pub mod markdown;
 pub mod rebuild;
@@ -61,6 +62,52 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
     Loaded { site, tera, diags, sources }
+}
+
+/// What `glossa check` found (and, with `--fix`, rewrote).
+pub struct CheckReport {
+    pub diags: Diagnostics,
+    pub sources: Sources,
+    /// Annotation files rewritten by `--fix`.
+    pub fixed: Vec<PathBuf>,
+}
+
+/// `glossa check`: load, anchor and link; when that succeeds, render every
+/// page in memory and check that every internal link and `#fragment`
+/// resolves. Writes nothing — except, with `fix`, the re-anchored `exact`
+/// texts back into the annotation files.
+pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
+    let Loaded { site, tera, mut diags, sources } = load(root, opts);
+    if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
+        let mut files = Vec::new();
+        for page in render::Page::all(&site) {
+            let path = page.path(&site);
+            if !path.ends_with(".html") {
+                files.push((path, Vec::new())); // exists; its bytes are not needed
+                continue;
+            }
+            match render::render(&site, &tera, page) {
+                Ok(bytes) => files.push((path, bytes)),
+                Err(e) => diags.push(
+                    Diagnostic::error(Path::new("templates"), None, format!("rendering {} failed: {}", e.page, e.message))
+                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                ),
+            }
+        }
+        for (name, _) in static_files(root, &mut diags) {
+            files.push((name, Vec::new()));
+        }
+        diags.extend(linkcheck::check(&files, &site.config.root_path()));
+    }
+    let mut fixed = Vec::new();
+    if fix && !site.reanchored.is_empty() {
+        match fix::apply(root, &site.reanchored) {
+            Ok(f) => fixed = f,
+            Err(e) => diags.push(Diagnostic::error(root, None, format!("cannot update the annotation files: {e}"))),
+        }
+    }
+    diags.sort();
+    CheckReport { diags, sources, fixed }
 }
 
 /// What a successful build did.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use glossa::{BuildOptions, build, load};
+use glossa::{BuildOptions, build};
 
 #[derive(Parser)]
 #[command(name = "glossa", version, about = "A static site generator for annotated articles")]
@@ -60,7 +60,8 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
-    /// Load, anchor and link everything without writing; report every problem.
+    /// Load, anchor and link everything and check every internal link,
+    /// without writing; report every problem.
     Check {
         #[arg(long)]
         base_url: Option<String>,
@@ -69,6 +70,18 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Write re-anchored annotation text back into the annotation files
+        /// (only the `exact` strings change; comments and layout are kept).
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Scaffold a new site in DIR that builds at once.
+    Init {
+        /// The folder to create the site in (created if missing).
+        dir: PathBuf,
+        /// Also copy the default templates and static files, to edit.
+        #[arg(long)]
+        templates: bool,
     },
 }
 
@@ -155,15 +168,31 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { base_url, drafts, format } => {
+        Command::Check { base_url, drafts, format, fix } => {
             let opts = BuildOptions { output_dir: None, base_url, drafts };
-            let loaded = load(&cli.root, &opts);
+            let report = glossa::check(&cli.root, &opts, fix);
             match format {
-                Format::Json => println!("{}", loaded.diags.to_json(&loaded.sources)),
-                Format::Human => eprint!("{}", loaded.diags.render(&loaded.sources, color)),
+                Format::Json => println!("{}", report.diags.to_json(&report.sources)),
+                Format::Human => eprint!("{}", report.diags.render(&report.sources, color)),
             }
-            if loaded.diags.has_errors() || loaded.tera.is_none() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            for f in &report.fixed {
+                eprintln!("fixed {}", f.display());
+            }
+            if report.diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
+        Command::Init { dir, templates } => match glossa::init::init(&dir, templates) {
+            Ok(files) => {
+                for f in &files {
+                    eprintln!("created {}", dir.join(f).display());
+                }
+                eprintln!("Next: glossa --root {} serve", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
     }
 }
 
