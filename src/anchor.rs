@@ -41,8 +41,16 @@ pub fn anchor(text: &str, code: &[Range<usize>], sel: &Selector) -> Result<Vec<R
     let suffix = sel.suffix.as_deref().map(collapse_ws).filter(|s| !s.is_empty());
     let with_context: Vec<Range<usize>> = found
         .into_iter()
-        .filter(|r| prefix.as_deref().is_none_or(|p| context_before_matches(&text[..r.start], p)))
-        .filter(|r| suffix.as_deref().is_none_or(|s| context_after_matches(&text[r.end..], s)))
+        .filter(|r| {
+            prefix
+                .as_deref()
+                .is_none_or(|p| context_before_matches(&text[..r.start], p))
+        })
+        .filter(|r| {
+            suffix
+                .as_deref()
+                .is_none_or(|s| context_after_matches(&text[r.end..], s))
+        })
         .collect();
     if with_context.is_empty() {
         return Err(Failure::NotFound { exact });
@@ -53,11 +61,16 @@ pub fn anchor(text: &str, code: &[Range<usize>], sel: &Selector) -> Result<Vec<R
     if let Some(nth) = sel.nth {
         return match with_context.get(nth - 1) {
             Some(r) => Ok(vec![r.clone()]),
-            None => Err(Failure::NthPastEnd { nth, count: with_context.len() }),
+            None => Err(Failure::NthPastEnd {
+                nth,
+                count: with_context.len(),
+            }),
         };
     }
     if with_context.len() > 1 {
-        return Err(Failure::Ambiguous { occurrences: with_context });
+        return Err(Failure::Ambiguous {
+            occurrences: with_context,
+        });
     }
     Ok(with_context)
 }
@@ -133,10 +146,16 @@ pub fn closest(text: &str, exact: &str) -> Option<(Range<usize>, f64)> {
         return None;
     }
     let mut best: Option<(Range<usize>, f64)> = None;
-    let starts = text.char_indices().filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with([' ', '\n']))).map(|(i, _)| i);
+    let starts = text
+        .char_indices()
+        .filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with([' ', '\n'])))
+        .map(|(i, _)| i);
     for start in starts {
         for len in [n, n.saturating_sub(1).max(1), n + 1] {
-            let end = text[start..].char_indices().nth(len).map_or(text.len(), |(o, _)| start + o);
+            let end = text[start..]
+                .char_indices()
+                .nth(len)
+                .map_or(text.len(), |(o, _)| start + o);
             let cand = &text[start..end];
             if cand.contains('\n') {
                 continue;
@@ -229,10 +248,17 @@ pub fn reanchor(text: &str, sel: &Selector) -> Option<Reanchor> {
         return None;
     }
     // A rival elsewhere that scores nearly as well: ambiguous, do not guess.
-    if scored.iter().skip(1).any(|(s, r)| (r.start >= best.end || r.end <= best.start) && *s > best_score - 0.05) {
+    if scored
+        .iter()
+        .skip(1)
+        .any(|(s, r)| (r.start >= best.end || r.end <= best.start) && *s > best_score - 0.05)
+    {
         return None;
     }
-    Some(Reanchor { range: best, score: best_score })
+    Some(Reanchor {
+        range: best,
+        score: best_score,
+    })
 }
 
 /// Byte offsets where a word starts. For very long texts only those near a
@@ -299,10 +325,21 @@ pub fn mark_difference(a: &str, b: &str) -> (String, String) {
     let bc: Vec<char> = b.chars().collect();
     let pre = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
     let max_suf = ac.len().min(bc.len()) - pre;
-    let suf = ac.iter().rev().zip(bc.iter().rev()).take(max_suf).take_while(|(x, y)| x == y).count();
+    let suf = ac
+        .iter()
+        .rev()
+        .zip(bc.iter().rev())
+        .take(max_suf)
+        .take_while(|(x, y)| x == y)
+        .count();
     let show = |c: &[char]| {
         let mid: String = c[pre..c.len() - suf].iter().collect();
-        format!("{}[{}]{}", c[..pre].iter().collect::<String>(), mid, c[c.len() - suf..].iter().collect::<String>())
+        format!(
+            "{}[{}]{}",
+            c[..pre].iter().collect::<String>(),
+            mid,
+            c[c.len() - suf..].iter().collect::<String>()
+        )
     };
     (show(&ac), show(&bc))
 }
@@ -312,7 +349,13 @@ mod tests {
     use super::*;
 
     fn sel(exact: &str) -> Selector {
-        Selector { exact: exact.into(), prefix: None, suffix: None, nth: None, all: false }
+        Selector {
+            exact: exact.into(),
+            prefix: None,
+            suffix: None,
+            nth: None,
+            all: false,
+        }
     }
 
     #[test]
@@ -323,18 +366,76 @@ mod tests {
     #[test]
     fn ambiguous_without_selector() {
         let e = anchor("SMIC x SMIC", &[], &sel("SMIC")).unwrap_err();
-        assert_eq!(e, Failure::Ambiguous { occurrences: vec![0..4, 7..11] });
+        assert_eq!(
+            e,
+            Failure::Ambiguous {
+                occurrences: vec![0..4, 7..11]
+            }
+        );
     }
 
     #[test]
     fn nth_all_prefix_suffix() {
         let t = "SMIC x SMIC y SMIC";
-        assert_eq!(anchor(t, &[], &Selector { nth: Some(2), ..sel("SMIC") }).unwrap(), vec![7..11]);
-        assert_eq!(anchor(t, &[], &Selector { all: true, ..sel("SMIC") }).unwrap().len(), 3);
-        assert_eq!(anchor(t, &[], &Selector { prefix: Some("y ".into()), ..sel("SMIC") }).unwrap(), vec![14..18]);
-        assert_eq!(anchor(t, &[], &Selector { suffix: Some(" x".into()), ..sel("SMIC") }).unwrap(), vec![0..4]);
         assert_eq!(
-            anchor(t, &[], &Selector { nth: Some(4), ..sel("SMIC") }).unwrap_err(),
+            anchor(
+                t,
+                &[],
+                &Selector {
+                    nth: Some(2),
+                    ..sel("SMIC")
+                }
+            )
+            .unwrap(),
+            vec![7..11]
+        );
+        assert_eq!(
+            anchor(
+                t,
+                &[],
+                &Selector {
+                    all: true,
+                    ..sel("SMIC")
+                }
+            )
+            .unwrap()
+            .len(),
+            3
+        );
+        assert_eq!(
+            anchor(
+                t,
+                &[],
+                &Selector {
+                    prefix: Some("y ".into()),
+                    ..sel("SMIC")
+                }
+            )
+            .unwrap(),
+            vec![14..18]
+        );
+        assert_eq!(
+            anchor(
+                t,
+                &[],
+                &Selector {
+                    suffix: Some(" x".into()),
+                    ..sel("SMIC")
+                }
+            )
+            .unwrap(),
+            vec![0..4]
+        );
+        assert_eq!(
+            anchor(
+                t,
+                &[],
+                &Selector {
+                    nth: Some(4),
+                    ..sel("SMIC")
+                }
+            )
+            .unwrap_err(),
             Failure::NthPastEnd { nth: 4, count: 3 }
         );
     }
@@ -348,7 +449,10 @@ mod tests {
 
     #[test]
     fn whitespace_in_exact_is_collapsed() {
-        assert_eq!(anchor("Bắc Kinh đã", &[], &sel("Bắc  \n Kinh")).unwrap(), vec![0.."Bắc Kinh".len()]);
+        assert_eq!(
+            anchor("Bắc Kinh đã", &[], &sel("Bắc  \n Kinh")).unwrap(),
+            vec![0.."Bắc Kinh".len()]
+        );
     }
 
     #[test]
@@ -362,31 +466,60 @@ mod tests {
         };
         let text = "SMIC, nhà sản xuất chip hàng đầu của Trung Quốc, sản xuất các chip được thiết kế bởi các công ty như Huawei.";
         let r = reanchor(text, &old).expect("close enough to re-anchor");
-        assert_eq!(&text[r.range.clone()], "sản xuất các chip được thiết kế bởi các công ty");
+        assert_eq!(
+            &text[r.range.clone()],
+            "sản xuất các chip được thiết kế bởi các công ty"
+        );
         assert!(r.score >= REANCHOR_THRESHOLD && r.score < 1.0);
         // A rewrite beyond recognition is an orphan, not a wrong attachment.
         let unrelated = "Một câu hoàn toàn khác không liên quan gì đến chip.";
         assert_eq!(reanchor(unrelated, &old), None);
         // Two equally good places: refuse to guess.
-        let twice = "sản xuất các chip được thiết kế bởi các công ty. Và sản xuất các chip được thiết kế bởi các công ty.";
-        let no_context = Selector { prefix: None, suffix: None, ..old };
+        let twice =
+            "sản xuất các chip được thiết kế bởi các công ty. Và sản xuất các chip được thiết kế bởi các công ty.";
+        let no_context = Selector {
+            prefix: None,
+            suffix: None,
+            ..old
+        };
         assert_eq!(reanchor(twice, &no_context), None);
     }
 
     #[test]
     fn short_names_reanchor_only_on_tone_or_one_letter_changes() {
         let text = "Ở Bắc Kinh và Hà Nội.";
-        let sel = |e: &str| Selector { exact: e.into(), prefix: None, suffix: None, nth: None, all: false };
-        assert_eq!(reanchor(text, &sel("Bac Kinh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
-        assert_eq!(reanchor(text, &sel("Bắc Kinhh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
-        assert_eq!(reanchor(text, &sel("Bắc Ninh")).map(|r| &text[r.range]), Some("Bắc Kinh"));
+        let sel = |e: &str| Selector {
+            exact: e.into(),
+            prefix: None,
+            suffix: None,
+            nth: None,
+            all: false,
+        };
+        assert_eq!(
+            reanchor(text, &sel("Bac Kinh")).map(|r| &text[r.range]),
+            Some("Bắc Kinh")
+        );
+        assert_eq!(
+            reanchor(text, &sel("Bắc Kinhh")).map(|r| &text[r.range]),
+            Some("Bắc Kinh")
+        );
+        assert_eq!(
+            reanchor(text, &sel("Bắc Ninh")).map(|r| &text[r.range]),
+            Some("Bắc Kinh")
+        );
         assert_eq!(reanchor(text, &sel("Nam Kinh")), None);
     }
 
     #[test]
     fn differences_are_bracketed() {
-        assert_eq!(mark_difference("Bytedance", "ByteDance"), ("Byte[d]ance".into(), "Byte[D]ance".into()));
-        assert_eq!(mark_difference("Bac Kinh", "Bắc Kinh"), ("B[a]c Kinh".into(), "B[ắ]c Kinh".into()));
+        assert_eq!(
+            mark_difference("Bytedance", "ByteDance"),
+            ("Byte[d]ance".into(), "Byte[D]ance".into())
+        );
+        assert_eq!(
+            mark_difference("Bac Kinh", "Bắc Kinh"),
+            ("B[a]c Kinh".into(), "B[ắ]c Kinh".into())
+        );
     }
 
     #[test]

@@ -62,7 +62,10 @@ impl Config {
     /// The absolute URL of a root-relative path (`/articles/x/`).
     pub fn absolute(&self, path: &str) -> String {
         if self.base_url.contains("://") {
-            let origin_end = self.base_url.split_once("://").map_or(0, |(s, rest)| s.len() + 3 + rest.find('/').unwrap_or(rest.len()));
+            let origin_end = self
+                .base_url
+                .split_once("://")
+                .map_or(0, |(s, rest)| s.len() + 3 + rest.find('/').unwrap_or(rest.len()));
             format!("{}{}", &self.base_url[..origin_end], path)
         } else {
             path.to_string()
@@ -100,7 +103,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Conf
     if !root.join(rel).is_file() {
         return config;
     }
-    let Some(text) = read_text(root, rel, diags) else { return config };
+    let Some(text) = read_text(root, rel, diags) else {
+        return config;
+    };
     sources.insert(rel, text.clone().into());
     if !schema::check(&text, 0, rel, |p| if p.is_empty() { Some(KEYS) } else { None }, diags) {
         return config;

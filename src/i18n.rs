@@ -153,7 +153,15 @@ const EN: Strings = Strings {
 
 /// The strings for a language tag (`vi`, `en`, `vi-VN`…); English otherwise.
 pub fn strings(language: &str) -> &'static Strings {
-    if language.split(['-', '_']).next().is_some_and(|l| l.eq_ignore_ascii_case("vi")) { &VI } else { &EN }
+    if language
+        .split(['-', '_'])
+        .next()
+        .is_some_and(|l| l.eq_ignore_ascii_case("vi"))
+    {
+        &VI
+    } else {
+        &EN
+    }
 }
 
 fn is_vi(language: &str) -> bool {
@@ -215,7 +223,17 @@ pub fn format_date(date: &str, language: &str) -> String {
         return format!("{d}/{m}/{y}");
     }
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
         "December",
     ];
     let mi: usize = m.parse().unwrap_or(1);

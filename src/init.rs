@@ -73,7 +73,10 @@ pub fn init(dir: &Path, templates: bool) -> io::Result<Vec<PathBuf>> {
     let mut files: Vec<(String, &str)> = vec![
         ("glossa.toml".into(), CONFIG),
         ("content/articles/bai-viet-dau-tien.md".into(), ARTICLE),
-        ("content/articles/bai-viet-dau-tien.annotations.toml".into(), ANNOTATIONS),
+        (
+            "content/articles/bai-viet-dau-tien.annotations.toml".into(),
+            ANNOTATIONS,
+        ),
         ("content/entities/ha-noi.md".into(), ENTITY_HA_NOI),
         ("content/entities/lan.md".into(), ENTITY_LAN),
     ];
@@ -85,7 +88,10 @@ pub fn init(dir: &Path, templates: bool) -> io::Result<Vec<PathBuf>> {
         if dir.join(rel).exists() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                format!("{} already exists; glossa init never overwrites files", dir.join(rel).display()),
+                format!(
+                    "{} already exists; glossa init never overwrites files",
+                    dir.join(rel).display()
+                ),
             ));
         }
     }

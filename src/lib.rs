@@ -13,8 +13,8 @@ pub mod diagnostics;
 pub mod fix;
 pub mod graph;
 pub mod i18n;
-pub mod linkcheck;
 pub mod init;
+pub mod linkcheck;
 pub mod markdown;
 pub mod rebuild;
 pub mod render;
@@ -61,7 +61,12 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     let mut site = site::build(config, content, opts.drafts, &sources, &mut diags);
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
-    Loaded { site, tera, diags, sources }
+    Loaded {
+        site,
+        tera,
+        diags,
+        sources,
+    }
 }
 
 /// What `glossa check` found (and, with `--fix`, rewrote).
@@ -77,7 +82,12 @@ pub struct CheckReport {
 /// resolves. Writes nothing — except, with `fix`, the re-anchored `exact`
 /// texts back into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
-    let Loaded { site, tera, mut diags, sources } = load(root, opts);
+    let Loaded {
+        site,
+        tera,
+        mut diags,
+        sources,
+    } = load(root, opts);
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
         let mut files = Vec::new();
         for page in render::Page::all(&site) {
@@ -89,8 +99,12 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
             match render::render(&site, &tera, page) {
                 Ok(bytes) => files.push((path, bytes)),
                 Err(e) => diags.push(
-                    Diagnostic::error(Path::new("templates"), None, format!("rendering {} failed: {}", e.page, e.message))
-                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                    Diagnostic::error(
+                        Path::new("templates"),
+                        None,
+                        format!("rendering {} failed: {}", e.page, e.message),
+                    )
+                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
                 ),
             }
         }
@@ -103,7 +117,11 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
     if fix && !site.reanchored.is_empty() {
         match fix::apply(root, &site.reanchored) {
             Ok(f) => fixed = f,
-            Err(e) => diags.push(Diagnostic::error(root, None, format!("cannot update the annotation files: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                root,
+                None,
+                format!("cannot update the annotation files: {e}"),
+            )),
         }
     }
     diags.sort();
@@ -131,9 +149,28 @@ pub struct BuildFailure {
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnostics, Sources), BuildFailure> {
     let mut session = rebuild::Session::new(root, opts.clone());
     match session.rebuild(&[]) {
-        rebuild::Outcome::Built { pages, changed, removed, unchanged, diags, sources } => {
-            let stats = write::WriteStats { written: changed.len(), unchanged, removed: removed.len() };
-            Ok((BuildReport { pages, stats, output_dir: session.output_dir().to_path_buf() }, diags, sources))
+        rebuild::Outcome::Built {
+            pages,
+            changed,
+            removed,
+            unchanged,
+            diags,
+            sources,
+        } => {
+            let stats = write::WriteStats {
+                written: changed.len(),
+                unchanged,
+                removed: removed.len(),
+            };
+            Ok((
+                BuildReport {
+                    pages,
+                    stats,
+                    output_dir: session.output_dir().to_path_buf(),
+                },
+                diags,
+                sources,
+            ))
         }
         rebuild::Outcome::Failed { diags, sources } => Err(BuildFailure { diags, sources }),
     }

@@ -24,7 +24,11 @@ fn attrs<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a 
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// Checks the links of `files` (output path, bytes) for a site whose URLs
@@ -51,8 +55,12 @@ pub fn check(files: &[(String, Vec<u8>)], root: &str) -> Vec<Diagnostic> {
             }
             if let Some(problem) = broken(&link, path, root, &paths, &ids) {
                 out.push(
-                    Diagnostic::error(format!("public/{path}"), None, format!("broken link `{link}`: {problem}"))
-                        .with_hint("a template or an annotation points at a page or #id the build does not produce"),
+                    Diagnostic::error(
+                        format!("public/{path}"),
+                        None,
+                        format!("broken link `{link}`: {problem}"),
+                    )
+                    .with_hint("a template or an annotation points at a page or #id the build does not produce"),
                 );
             }
         }
@@ -78,7 +86,11 @@ fn broken(
         page.to_string()
     } else if let Some(rest) = path.strip_prefix(root) {
         let rest = rest.split('?').next().unwrap_or("");
-        if rest.is_empty() || rest.ends_with('/') { format!("{rest}index.html") } else { rest.to_string() }
+        if rest.is_empty() || rest.ends_with('/') {
+            format!("{rest}index.html")
+        } else {
+            rest.to_string()
+        }
     } else if path.starts_with('/') {
         return Some(format!("outside the site's path {root}"));
     } else {
@@ -107,8 +119,17 @@ mod tests {
         ];
         let errs: Vec<String> = check(&files, "/sub/").into_iter().map(|d| d.message).collect();
         assert_eq!(errs.len(), 3, "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("`/sub/a/#x`") && e.contains("no element with id `x`")));
-        assert!(errs.iter().any(|e| e.contains("`/sub/b/`") && e.contains("no page b/index.html")));
-        assert!(errs.iter().any(|e| e.contains("`/other/`") && e.contains("outside the site's path")));
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("`/sub/a/#x`") && e.contains("no element with id `x`"))
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("`/sub/b/`") && e.contains("no page b/index.html"))
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("`/other/`") && e.contains("outside the site's path"))
+        );
     }
 }

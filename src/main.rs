@@ -96,7 +96,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -105,8 +109,17 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match cli.command {
-        Command::Build { output_dir, base_url, drafts, watch: true } => {
-            let opts = BuildOptions { output_dir, base_url, drafts };
+        Command::Build {
+            output_dir,
+            base_url,
+            drafts,
+            watch: true,
+        } => {
+            let opts = BuildOptions {
+                output_dir,
+                base_url,
+                drafts,
+            };
             let interrupt = Interrupt::catch();
             match glossa::serve::watch_and_build(&cli.root, opts, color, Duration::from_millis(150)) {
                 Ok(watching) => {
@@ -120,9 +133,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Serve { interface, port, open, output_dir, base_url, drafts } => {
+        Command::Serve {
+            interface,
+            port,
+            open,
+            output_dir,
+            base_url,
+            drafts,
+        } => {
             let mut opts = glossa::serve::ServeOptions::new(&cli.root);
-            opts.build = BuildOptions { output_dir, base_url, drafts };
+            opts.build = BuildOptions {
+                output_dir,
+                base_url,
+                drafts,
+            };
             opts.interface = interface;
             opts.port = port;
             opts.open = open;
@@ -141,9 +165,18 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Build { output_dir, base_url, drafts, watch: false } => {
+        Command::Build {
+            output_dir,
+            base_url,
+            drafts,
+            watch: false,
+        } => {
             let started = Instant::now();
-            let opts = BuildOptions { output_dir, base_url, drafts };
+            let opts = BuildOptions {
+                output_dir,
+                base_url,
+                drafts,
+            };
             match build(&cli.root, &opts) {
                 Ok((report, diags, sources)) => {
                     if !diags.is_empty() {
@@ -168,8 +201,17 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { base_url, drafts, format, fix } => {
-            let opts = BuildOptions { output_dir: None, base_url, drafts };
+        Command::Check {
+            base_url,
+            drafts,
+            format,
+            fix,
+        } => {
+            let opts = BuildOptions {
+                output_dir: None,
+                base_url,
+                drafts,
+            };
             let report = glossa::check(&cli.root, &opts, fix);
             match format {
                 Format::Json => println!("{}", report.diags.to_json(&report.sources)),
@@ -178,7 +220,11 @@ fn main() -> ExitCode {
             for f in &report.fixed {
                 eprintln!("fixed {}", f.display());
             }
-            if report.diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if report.diags.has_errors() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Command::Init { dir, templates } => match glossa::init::init(&dir, templates) {
             Ok(files) => {
@@ -211,7 +257,10 @@ impl Interrupt {
         let signals = {
             use tokio::signal::unix::{SignalKind, signal};
             let _guard = rt.enter();
-            vec![signal(SignalKind::interrupt()).ok()?, signal(SignalKind::terminate()).ok()?]
+            vec![
+                signal(SignalKind::interrupt()).ok()?,
+                signal(SignalKind::terminate()).ok()?,
+            ]
         };
         Some(Interrupt {
             rt,

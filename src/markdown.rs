@@ -171,7 +171,12 @@ fn push_space(rt: &mut RenderedText, event: usize, offset: usize) {
     if rt.text.is_empty() || rt.text.ends_with(' ') || rt.text.ends_with('\n') {
         return;
     }
-    rt.pieces.push(Piece { at: rt.text.len(), len: 1, event, offset });
+    rt.pieces.push(Piece {
+        at: rt.text.len(),
+        len: 1,
+        event,
+        offset,
+    });
     rt.text.push(' ');
 }
 
@@ -193,7 +198,12 @@ fn push_text(rt: &mut RenderedText, s: &str, event: usize) {
 }
 
 fn push_run(rt: &mut RenderedText, run: &str, event: usize, offset: usize) {
-    rt.pieces.push(Piece { at: rt.text.len(), len: run.len(), event, offset });
+    rt.pieces.push(Piece {
+        at: rt.text.len(),
+        len: run.len(),
+        event,
+        offset,
+    });
     rt.text.push_str(run);
 }
 
@@ -274,7 +284,14 @@ impl Markup {
 pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
     // Opening order: by start, longer first, then rank.
     let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_by_key(|&i| (spans[i].range.start, std::cmp::Reverse(spans[i].range.end), spans[i].rank, i));
+    order.sort_by_key(|&i| {
+        (
+            spans[i].range.start,
+            std::cmp::Reverse(spans[i].range.end),
+            spans[i].rank,
+            i,
+        )
+    });
     // Boundaries per event: (offset, close?=0/open=1, sort key, span index).
     let mut bounds: Vec<(usize, usize, u8, isize, usize)> = Vec::new();
     let mut accepted: Vec<&Range<usize>> = Vec::new();
@@ -287,7 +304,12 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
             continue;
         }
         // Partial overlap with an accepted span: skip (diagnosed earlier).
-        if accepted.iter().any(|a| a.start < r.end && r.start < a.end && !(a.start <= r.start && r.end <= a.end) && !(r.start <= a.start && a.end <= r.end)) {
+        if accepted.iter().any(|a| {
+            a.start < r.end
+                && r.start < a.end
+                && !(a.start <= r.start && r.end <= a.end)
+                && !(r.start <= a.start && a.end <= r.end)
+        }) {
             continue;
         }
         let (Some((se, so)), Some((ee, eo))) = (doc.text.locate_start(r.start), doc.text.locate_end(r.end)) else {
@@ -325,14 +347,20 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
                         st.out.push(Event::Text(CowStr::from(s[last..off].to_string())));
                         last = off;
                     }
-                    if is_open == 1 { st.open_span(si) } else { st.close_span(si) }
+                    if is_open == 1 {
+                        st.open_span(si)
+                    } else {
+                        st.close_span(si)
+                    }
                     k += 1;
                 }
                 if last < s.len() {
                     st.out.push(Event::Text(CowStr::from(s[last..].to_string())));
                 }
             }
-            Event::Start(tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. })) => {
+            Event::Start(
+                tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }),
+            ) => {
                 let reopen = st.close_all();
                 if matches!(tag, Tag::Image { .. }) {
                     // `after` markup must not end up in the alt text
@@ -349,8 +377,14 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
                     _ => st.reopen(reopen),
                 }
             }
-            Event::End(tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image)) => {
-                let reopen = if matches!(tag, TagEnd::Image) { std::mem::take(&mut st.parked) } else { st.close_all() };
+            Event::End(
+                tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image),
+            ) => {
+                let reopen = if matches!(tag, TagEnd::Image) {
+                    std::mem::take(&mut st.parked)
+                } else {
+                    st.close_all()
+                };
                 st.out.push(ev.clone());
                 match tag {
                     TagEnd::Link => st.md_links = st.md_links.saturating_sub(1),
@@ -370,7 +404,11 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
                 st.out.push(ev.clone());
                 while k < b {
                     let (_, _, is_open, _, si) = bounds[k];
-                    if is_open == 1 { st.open_span(si) } else { st.close_span(si) }
+                    if is_open == 1 {
+                        st.open_span(si)
+                    } else {
+                        st.close_span(si)
+                    }
                     k += 1;
                 }
             }
@@ -419,7 +457,8 @@ impl State<'_, '_> {
         let in_link = self.in_link();
         let mut s = String::new();
         self.spans[i].markup.open(&mut s, first, in_link);
-        self.open.push((i, self.spans[i].markup.tag == "a" && !in_link, first, self.out.len()));
+        self.open
+            .push((i, self.spans[i].markup.tag == "a" && !in_link, first, self.out.len()));
         self.html(s);
     }
 
@@ -442,7 +481,9 @@ impl State<'_, '_> {
     }
 
     fn close_span(&mut self, i: usize) {
-        let Some(pos) = self.open.iter().position(|&(j, _, _, _)| j == i) else { return };
+        let Some(pos) = self.open.iter().position(|&(j, _, _, _)| j == i) else {
+            return;
+        };
         let mut above = Vec::new();
         while self.open.len() > pos + 1 {
             if let Some(j) = self.close_top() {

@@ -14,7 +14,14 @@ use crate::{BuildOptions, Loaded, load, render, write};
 pub enum Outcome {
     /// The site was written; `changed` and `removed` are output paths
     /// (relative, `/`-separated) whose bytes changed or that went away.
-    Built { pages: usize, changed: Vec<String>, removed: Vec<String>, unchanged: usize, diags: Diagnostics, sources: Sources },
+    Built {
+        pages: usize,
+        changed: Vec<String>,
+        removed: Vec<String>,
+        unchanged: usize,
+        diags: Diagnostics,
+        sources: Sources,
+    },
     /// Nothing was written; the previous output stays as it was.
     Failed { diags: Diagnostics, sources: Sources },
 }
@@ -32,7 +39,12 @@ pub struct Session {
 impl Session {
     pub fn new(root: &Path, opts: BuildOptions) -> Session {
         let out = opts.output_dir.clone().unwrap_or_else(|| root.join("public"));
-        Session { root: root.to_path_buf(), opts, out, written: None }
+        Session {
+            root: root.to_path_buf(),
+            opts,
+            out,
+            written: None,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -47,7 +59,12 @@ impl Session {
     /// input files that changed (relative to the root); the whole site is
     /// re-derived and only differing outputs are written.
     pub fn rebuild(&mut self, _changed: &[PathBuf]) -> Outcome {
-        let Loaded { site, tera, mut diags, sources } = load(&self.root, &self.opts);
+        let Loaded {
+            site,
+            tera,
+            mut diags,
+            sources,
+        } = load(&self.root, &self.opts);
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
@@ -56,8 +73,12 @@ impl Session {
             Err(errs) => {
                 for e in errs {
                     diags.push(
-                        Diagnostic::error(Path::new("templates"), None, format!("rendering {} failed: {}", e.page, e.message))
-                            .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                        Diagnostic::error(
+                            Path::new("templates"),
+                            None,
+                            format!("rendering {} failed: {}", e.page, e.message),
+                        )
+                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
                     );
                 }
                 return Outcome::Failed { diags, sources };
@@ -68,7 +89,11 @@ impl Session {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         files.dedup_by(|later, earlier| later.0 == earlier.0);
         if let Some(bad) = files.iter().find(|(rel, _)| !write::is_safe_relative(rel)) {
-            diags.push(Diagnostic::error(&self.out, None, format!("refusing to write outside the output directory: {:?}", bad.0)));
+            diags.push(Diagnostic::error(
+                &self.out,
+                None,
+                format!("refusing to write outside the output directory: {:?}", bad.0),
+            ));
             return Outcome::Failed { diags, sources };
         }
         let result = write::plan(&self.out, &files, self.written.as_ref())
@@ -77,11 +102,22 @@ impl Session {
         match result {
             Ok((stats, changed, removed)) => {
                 self.written = Some(files.iter().map(|(p, b)| (p.clone(), write::hash(b))).collect());
-                Outcome::Built { pages, changed, removed, unchanged: stats.unchanged, diags, sources }
+                Outcome::Built {
+                    pages,
+                    changed,
+                    removed,
+                    unchanged: stats.unchanged,
+                    diags,
+                    sources,
+                }
             }
             Err(e) => {
                 self.written = None;
-                diags.push(Diagnostic::error(&self.out, None, format!("cannot write the output: {e}")));
+                diags.push(Diagnostic::error(
+                    &self.out,
+                    None,
+                    format!("cannot write the output: {e}"),
+                ));
                 Outcome::Failed { diags, sources }
             }
         }

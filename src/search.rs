@@ -61,7 +61,13 @@ pub fn index_json(site: &Site, urls: &Urls) -> String {
             f.push(' ');
             f.push_str(&fold(al));
         }
-        docs.push(Doc { k: "e", t: &e.src.name, u: urls.entity(&e.src.id), s: truncate_words(&e.summary, 140), f });
+        docs.push(Doc {
+            k: "e",
+            t: &e.src.name,
+            u: urls.entity(&e.src.id),
+            s: truncate_words(&e.summary, 140),
+            f,
+        });
     }
     for q in &site.quotes {
         let speaker = &site.entities[q.speaker].src.name;

@@ -160,15 +160,19 @@ struct Anchored {
 /// Builds the graph. Problems go into `diags`; the graph is still returned
 /// (with the failing annotations left out) so `check` can report everything.
 pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, diags: &mut Diagnostics) -> Site {
-    let urls = Urls { root: config.root_path() };
+    let urls = Urls {
+        root: config.root_path(),
+    };
     let mut entities = content.entities;
     let mut entity_index: HashMap<String, usize> = HashMap::new();
     entities.sort_by(|a, b| a.id.cmp(&b.id));
     for (i, e) in entities.iter().enumerate() {
         if let Some(prev) = entity_index.insert(e.id.clone(), i) {
             diags.push(
-                Diagnostic::error(&e.path, None, format!("duplicate entity id `{}`", e.id))
-                    .with_hint(format!("{} has the same file name; entity ids must be unique across content/entities/", entities[prev].path.display())),
+                Diagnostic::error(&e.path, None, format!("duplicate entity id `{}`", e.id)).with_hint(format!(
+                    "{} has the same file name; entity ids must be unique across content/entities/",
+                    entities[prev].path.display()
+                )),
             );
         }
     }
@@ -179,16 +183,26 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     for a in &articles {
         if let Some(other) = seen_slugs.insert(a.slug.clone(), &a.path) {
             diags.push(
-                Diagnostic::error(&a.path, None, format!("two articles have the URL /articles/{}/", a.slug))
-                    .with_hint(format!("{} gives the same slug; rename one of them", other.display())),
+                Diagnostic::error(
+                    &a.path,
+                    None,
+                    format!("two articles have the URL /articles/{}/", a.slug),
+                )
+                .with_hint(format!("{} gives the same slug; rename one of them", other.display())),
             );
         }
     }
 
     let strings = i18n::strings(&config.language);
-    let links = LinkTargets { entities: &entity_index, articles: articles.iter().map(|a| a.slug.clone()).collect(), urls: &urls };
-    let anchored: Vec<Anchored> =
-        articles.par_iter().map(|a| anchor_article(a, &links, &entities, strings, sources)).collect();
+    let links = LinkTargets {
+        entities: &entity_index,
+        articles: articles.iter().map(|a| a.slug.clone()).collect(),
+        urls: &urls,
+    };
+    let anchored: Vec<Anchored> = articles
+        .par_iter()
+        .map(|a| anchor_article(a, &links, &entities, strings, sources))
+        .collect();
 
     // Site-wide: quotes, mentions per entity, counts.
     let mut quotes: Vec<QuoteNode> = Vec::new();
@@ -202,17 +216,34 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         for (id, speaker, qtext, range) in an.quotes {
             if let Some(&prev) = quote_ids.get(&id) {
                 let prev_article = quotes[prev].article;
-                let prev_path = nodes.get(prev_article).map_or(src.path.clone(), |n: &ArticleNode| n.src.path.clone());
+                let prev_path = nodes
+                    .get(prev_article)
+                    .map_or(src.path.clone(), |n: &ArticleNode| n.src.path.clone());
                 diags.push(
-                    Diagnostic::error(src.annotations_path.clone().unwrap_or(src.path.clone()), None, format!("duplicate quote id `{id}`"))
-                        .with_hint(format!("it is also used in {}; give one of them another `id`", prev_path.display())),
+                    Diagnostic::error(
+                        src.annotations_path.clone().unwrap_or(src.path.clone()),
+                        None,
+                        format!("duplicate quote id `{id}`"),
+                    )
+                    .with_hint(format!(
+                        "it is also used in {}; give one of them another `id`",
+                        prev_path.display()
+                    )),
                 );
                 continue;
             }
             let (before, after) = context(&an.text, &range, 140);
             quote_ids.insert(id.clone(), quotes.len());
             qidx.push(quotes.len());
-            quotes.push(QuoteNode { anchor: format!("q-{id}"), id, article: ai, speaker, text: qtext, before, after });
+            quotes.push(QuoteNode {
+                anchor: format!("q-{id}"),
+                id,
+                article: ai,
+                speaker,
+                text: qtext,
+                before,
+                after,
+            });
         }
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         for m in &an.mentions {
@@ -289,7 +320,11 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
     for (ai, n) in nodes.iter().enumerate() {
         for (slug, name) in n.tag_slugs.iter().zip(&n.src.tags) {
-            let t = tags.entry(slug.clone()).or_insert_with(|| TagNode { slug: slug.clone(), name: name.clone(), articles: Vec::new() });
+            let t = tags.entry(slug.clone()).or_insert_with(|| TagNode {
+                slug: slug.clone(),
+                name: name.clone(),
+                articles: Vec::new(),
+            });
             if t.articles.last() != Some(&ai) {
                 t.articles.push(ai);
             }
@@ -372,11 +407,22 @@ fn anchor_article(
         } {
             if !entity_index.contains_key(name.get_ref()) {
                 names_ok = false;
-                let role = if matches!(ann.kind, Kind::Quote { .. }) { "speaker" } else { "entity" };
-                let mut d = Diagnostic::error(&ann_path, Some(name.span()), format!("unknown {role} `{}`", name.get_ref()));
+                let role = if matches!(ann.kind, Kind::Quote { .. }) {
+                    "speaker"
+                } else {
+                    "entity"
+                };
+                let mut d = Diagnostic::error(
+                    &ann_path,
+                    Some(name.span()),
+                    format!("unknown {role} `{}`", name.get_ref()),
+                );
                 d = match crate::content::schema::did_you_mean(name.get_ref(), entities.iter().map(|e| e.id.as_str())) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                    None => d.with_hint(format!("add content/entities/{}.md or use an existing entity id", name.get_ref())),
+                    None => d.with_hint(format!(
+                        "add content/entities/{}.md or use an existing entity id",
+                        name.get_ref()
+                    )),
                 };
                 diags.push(d);
             }
@@ -394,21 +440,36 @@ fn anchor_article(
                 }
             }
             Err(Failure::NotFound { .. })
-                if let Some(r) = anchor::reanchor(text, &ann.selector).filter(|r| !doc.text.overlaps_code(&r.range)) =>
+                if let Some(r) =
+                    anchor::reanchor(text, &ann.selector).filter(|r| !doc.text.overlaps_code(&r.range)) =>
             {
                 let new = text[r.range.clone()].to_string();
                 let (was, now) = anchor::mark_difference(&collapse_ws(&ann.selector.exact), &new);
                 diags.push(
-                    Diagnostic::warning(&ann_path, Some(ann.exact_span.clone()), format!(
-                        "the text changed; re-anchored at article line {} ({:.0}% similar): «{was}» → «{now}»",
-                        article_line(r.range.start),
-                        r.score * 100.0
-                    ))
-                    .with_hint("check it is the same passage, then run `glossa check --fix` to update the annotation file"),
+                    Diagnostic::warning(
+                        &ann_path,
+                        Some(ann.exact_span.clone()),
+                        format!(
+                            "the text changed; re-anchored at article line {} ({:.0}% similar): «{was}» → «{now}»",
+                            article_line(r.range.start),
+                            r.score * 100.0
+                        ),
+                    )
+                    .with_hint(
+                        "check it is the same passage, then run `glossa check --fix` to update the annotation file",
+                    ),
                 );
-                reanchored.push(Reanchored { file: ann_path.clone(), exact_span: ann.exact_span.clone(), old: ann.selector.exact.clone(), new });
+                reanchored.push(Reanchored {
+                    file: ann_path.clone(),
+                    exact_span: ann.exact_span.clone(),
+                    old: ann.selector.exact.clone(),
+                    new,
+                });
                 if names_ok {
-                    resolved.push(Resolved { ann, ranges: vec![r.range] });
+                    resolved.push(Resolved {
+                        ann,
+                        ranges: vec![r.range],
+                    });
                 }
             }
             Err(f) => diags.push(failure_diag(f, ann, &ann_path, text, &article_line)),
@@ -416,8 +477,11 @@ fn anchor_article(
     }
 
     // Overlaps that cannot nest.
-    let mut all: Vec<(Range<usize>, usize)> =
-        resolved.iter().enumerate().flat_map(|(i, r)| r.ranges.iter().map(move |x| (x.clone(), i))).collect();
+    let mut all: Vec<(Range<usize>, usize)> = resolved
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.ranges.iter().map(move |x| (x.clone(), i)))
+        .collect();
     all.sort_by_key(|(r, i)| (r.start, std::cmp::Reverse(r.end), *i));
     let mut dropped: HashSet<usize> = HashSet::new();
     let mut stack: Vec<(Range<usize>, usize)> = Vec::new();
@@ -431,13 +495,21 @@ fn anchor_article(
         {
             let other = resolved[*j].ann;
             diags.push(
-                Diagnostic::error(&ann_path, Some(resolved[*i].ann.exact_span.clone()), format!(
-                    "this {} overlaps a {} (line {}) without nesting inside it",
-                    resolved[*i].ann.kind.name(),
-                    other.kind.name(),
-                    line_col(ann_text, other.exact_span.start).0
-                ))
-                .with_hint(format!("«{}» and «{}» share only part of their text; make one contain the other", &text[r.clone()], &text[s.clone()])),
+                Diagnostic::error(
+                    &ann_path,
+                    Some(resolved[*i].ann.exact_span.clone()),
+                    format!(
+                        "this {} overlaps a {} (line {}) without nesting inside it",
+                        resolved[*i].ann.kind.name(),
+                        other.kind.name(),
+                        line_col(ann_text, other.exact_span.start).0
+                    ),
+                )
+                .with_hint(format!(
+                    "«{}» and «{}» share only part of their text; make one contain the other",
+                    &text[r.clone()],
+                    &text[s.clone()]
+                )),
             );
             dropped.insert(*i);
             continue;
@@ -461,7 +533,11 @@ fn anchor_article(
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
                 let id = format!("m-{}-{}", entity.get_ref(), n);
-                mentions.push(MentionNode { entity: e, id: id.clone(), range: range.clone() });
+                mentions.push(MentionNode {
+                    entity: e,
+                    id: id.clone(),
+                    range: range.clone(),
+                });
                 (
                     RANK_MENTION,
                     Markup {
@@ -479,7 +555,10 @@ fn anchor_article(
                     Some(id) => id.get_ref().clone(),
                     None => derive_quote_id(speaker.get_ref(), &text[range.clone()]),
                 };
-                if quotes.iter().any(|(q, ..): &(String, usize, String, Range<usize>)| *q == qid) {
+                if quotes
+                    .iter()
+                    .any(|(q, ..): &(String, usize, String, Range<usize>)| *q == qid)
+                {
                     continue; // an `all = true` quote: the first occurrence is the card
                 }
                 let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
@@ -507,28 +586,61 @@ fn anchor_article(
                 let after = format!(
                     "<label for=\"sn-{k}\" class=\"margin-toggle sidenote-number\"></label><input type=\"checkbox\" id=\"sn-{k}\" class=\"margin-toggle\"><span class=\"sidenote\" role=\"note\">{body_html}</span>"
                 );
-                notes.push(NoteNode { number: k, id: format!("n-{k}"), body_html });
+                notes.push(NoteNode {
+                    number: k,
+                    id: format!("n-{k}"),
+                    body_html,
+                });
                 (
                     RANK_NOTE,
-                    Markup { tag: "span", class: "note-ref".into(), id: Some(format!("n-{k}")), href: None, data: vec![], after },
+                    Markup {
+                        tag: "span",
+                        class: "note-ref".into(),
+                        id: Some(format!("n-{k}")),
+                        href: None,
+                        data: vec![],
+                        after,
+                    },
                 )
             }
             Kind::Link { to } => {
                 let href = resolve_link(to.get_ref(), links).unwrap_or_default();
-                (RANK_LINK, Markup { tag: "a", class: "xref".into(), id: None, href: Some(href), data: vec![], after: String::new() })
+                (
+                    RANK_LINK,
+                    Markup {
+                        tag: "a",
+                        class: "xref".into(),
+                        id: None,
+                        href: Some(href),
+                        data: vec![],
+                        after: String::new(),
+                    },
+                )
             }
         };
         injects.push(Inject { range, rank, markup });
     }
     let body_html = markdown::render(&doc, &injects);
-    Anchored { text: doc.text.text.clone(), body_html, mentions, quotes, notes, diags, reanchored }
+    Anchored {
+        text: doc.text.text.clone(),
+        body_html,
+        mentions,
+        quotes,
+        notes,
+        diags,
+        reanchored,
+    }
 }
 
 /// `chan` + “Đôi khi rất khó…” → `chan-doi-khi-rat-kho-de`.
 fn derive_quote_id(speaker: &str, text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().take(5).collect();
     let slug = slugify(&format!("{speaker} {}", words.join(" ")));
-    slug.chars().take(60).collect::<String>().trim_end_matches('-').to_string()
+    slug.chars()
+        .take(60)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// Renders a note body (Markdown, raw HTML escaped) as inline HTML that can
@@ -576,7 +688,11 @@ fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static st
         });
     }
     if let Some(id) = to.strip_prefix("entity:") {
-        return if links.entities.contains_key(id) { Ok(links.urls.entity(id)) } else { Err("unknown entity") };
+        return if links.entities.contains_key(id) {
+            Ok(links.urls.entity(id))
+        } else {
+            Err("unknown entity")
+        };
     }
     let lower = to.trim().to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:") {
@@ -586,16 +702,30 @@ fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static st
 }
 
 fn link_diag(file: &Path, to: &toml::Spanned<String>, why: &str) -> Diagnostic {
-    Diagnostic::error(file, Some(to.span()), format!("link target `{}` does not resolve: {why}", to.get_ref()))
-        .with_hint("use `@/articles/SLUG.md`, `entity:ID` or an http(s) URL; javascript: and data: URLs are refused")
+    Diagnostic::error(
+        file,
+        Some(to.span()),
+        format!("link target `{}` does not resolve: {why}", to.get_ref()),
+    )
+    .with_hint("use `@/articles/SLUG.md`, `entity:ID` or an http(s) URL; javascript: and data: URLs are refused")
 }
 
-fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_line: &dyn Fn(usize) -> usize) -> Diagnostic {
+fn failure_diag(
+    f: Failure,
+    ann: &Annotation,
+    file: &Path,
+    text: &str,
+    article_line: &dyn Fn(usize) -> usize,
+) -> Diagnostic {
     match f {
         Failure::NotFound { exact } => {
             let occurrences = anchor::find_all(text, &exact);
             if !occurrences.is_empty() {
-                let lines: Vec<String> = occurrences.iter().take(8).map(|r| article_line(r.start).to_string()).collect();
+                let lines: Vec<String> = occurrences
+                    .iter()
+                    .take(8)
+                    .map(|r| article_line(r.start).to_string())
+                    .collect();
                 return Diagnostic::error(
                     file,
                     Some(ann.exact_span.clone()),
@@ -605,10 +735,18 @@ fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_l
             }
             let flat = text.replace('\n', " ");
             if !anchor::find_all(&flat, &exact).is_empty() {
-                return Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation spans two paragraphs")
-                    .with_hint("an annotation must lie within one paragraph; split it in two");
+                return Diagnostic::error(
+                    file,
+                    Some(ann.exact_span.clone()),
+                    "the annotation spans two paragraphs",
+                )
+                .with_hint("an annotation must lie within one paragraph; split it in two");
             }
-            let d = Diagnostic::error(file, Some(ann.exact_span.clone()), format!("`exact` not found in the article: «{exact}»"));
+            let d = Diagnostic::error(
+                file,
+                Some(ann.exact_span.clone()),
+                format!("`exact` not found in the article: «{exact}»"),
+            );
             match anchor::closest(text, &exact) {
                 Some((r, _)) => {
                     let (want, have) = anchor::mark_difference(&exact, &text[r.clone()]);
@@ -622,26 +760,47 @@ fn failure_diag(f: Failure, ann: &Annotation, file: &Path, text: &str, article_l
             }
         }
         Failure::Ambiguous { occurrences } => {
-            let lines: Vec<String> = occurrences.iter().take(8).map(|r| article_line(r.start).to_string()).collect();
+            let lines: Vec<String> = occurrences
+                .iter()
+                .take(8)
+                .map(|r| article_line(r.start).to_string())
+                .collect();
             Diagnostic::error(
                 file,
                 Some(ann.exact_span.clone()),
-                format!("`exact` occurs {} times in the article (lines {})", occurrences.len(), lines.join(", ")),
+                format!(
+                    "`exact` occurs {} times in the article (lines {})",
+                    occurrences.len(),
+                    lines.join(", ")
+                ),
             )
             .with_hint("say which: `nth = N`, `all = true`, or `prefix`/`suffix` with the text around it")
         }
-        Failure::InCode { range } => Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation is inside code")
-            .with_hint(format!("text in code spans and blocks is not annotated (article line {})", article_line(range.start))),
+        Failure::InCode { range } => {
+            Diagnostic::error(file, Some(ann.exact_span.clone()), "the annotation is inside code").with_hint(format!(
+                "text in code spans and blocks is not annotated (article line {})",
+                article_line(range.start)
+            ))
+        }
         Failure::NthPastEnd { nth, count } => Diagnostic::error(
             file,
             ann.nth_span.clone().or(Some(ann.exact_span.clone())),
-            format!("`nth = {nth}` but the text occurs only {count} time{}", if count == 1 { "" } else { "s" }),
+            format!(
+                "`nth = {nth}` but the text occurs only {count} time{}",
+                if count == 1 { "" } else { "s" }
+            ),
         )
         .with_hint(format!("use a number from 1 to {count}")),
     }
 }
 
-fn link_relations(nodes: &mut [EntityNode], index: &HashMap<String, usize>, language: &str, sources: &Sources, diags: &mut Diagnostics) {
+fn link_relations(
+    nodes: &mut [EntityNode],
+    index: &HashMap<String, usize>,
+    language: &str,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
     let mut pairs = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         for rel in &n.src.relations {
@@ -657,8 +816,13 @@ fn link_relations(nodes: &mut [EntityNode], index: &HashMap<String, usize>, lang
                         .and_then(|t| t.get(span.clone()))
                         .and_then(|t| t.find(&rel.target))
                         .map(|i| span.start + i..span.start + i + rel.target.len());
-                    let mut d = Diagnostic::error(&n.src.path, text_span.or(Some(span)), format!("relation to unknown entity `{}`", rel.target));
-                    if let Some(s) = crate::content::schema::did_you_mean(&rel.target, index.keys().map(String::as_str)) {
+                    let mut d = Diagnostic::error(
+                        &n.src.path,
+                        text_span.or(Some(span)),
+                        format!("relation to unknown entity `{}`", rel.target),
+                    );
+                    if let Some(s) = crate::content::schema::did_you_mean(&rel.target, index.keys().map(String::as_str))
+                    {
                         d = d.with_hint(format!("did you mean `{s}`?"));
                     }
                     diags.push(d);
@@ -684,7 +848,10 @@ fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
             postings[e].push(ai);
         }
     }
-    let idf: Vec<f64> = postings.iter().map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln()).collect();
+    let idf: Vec<f64> = postings
+        .iter()
+        .map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln())
+        .collect();
     let cap = if n > 200 { n / 4 } else { usize::MAX };
     let related: Vec<Vec<(usize, f64, Vec<usize>)>> = (0..n)
         .into_par_iter()
@@ -754,13 +921,18 @@ fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Ve
     for ((x, y), (w, relation)) in co {
         per[x].push((y, w));
         per[y].push((x, w));
-        edges.push(EntityEdge { a: x, b: y, weight: w, relation });
+        edges.push(EntityEdge {
+            a: x,
+            b: y,
+            weight: w,
+            relation,
+        });
     }
     for (e, mut v) in entities.iter_mut().zip(per) {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(8);
         e.related = v;
     }
-    edges.sort_by(|p, q| (p.a, p.b).cmp(&(q.a, q.b)));
+    edges.sort_by_key(|e| (e.a, e.b));
     edges
 }

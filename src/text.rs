@@ -180,18 +180,43 @@ mod tests {
     #[test]
     fn vietnamese_alphabet_is_not_byte_order() {
         let vi = Alphabet::new("vi");
-        let mut names = vec!["Đà Nẵng", "Huawei", "Hà Nội", "Dung", "Ánh", "An", "Ư", "Ơn", "Ôn", "Zed"];
+        let mut names = vec![
+            "Đà Nẵng",
+            "Huawei",
+            "Hà Nội",
+            "Dung",
+            "Ánh",
+            "An",
+            "Ư",
+            "Ơn",
+            "Ôn",
+            "Zed",
+        ];
         names.sort_by(|a, b| vi.compare(a, b));
         assert_eq!(
             names,
-            vec!["An", "Ánh", "Dung", "Đà Nẵng", "Hà Nội", "Huawei", "Ôn", "Ơn", "Ư", "Zed"]
+            vec![
+                "An",
+                "Ánh",
+                "Dung",
+                "Đà Nẵng",
+                "Hà Nội",
+                "Huawei",
+                "Ôn",
+                "Ơn",
+                "Ư",
+                "Zed"
+            ]
         );
     }
 
     #[test]
     fn first_sentence_stops_at_period() {
         assert_eq!(first_sentence("Một. Hai.", 100), "Một.");
-        assert_eq!(first_sentence("Baochinhphu.vn là báo. Hai.", 100), "Baochinhphu.vn là báo.");
+        assert_eq!(
+            first_sentence("Baochinhphu.vn là báo. Hai.", 100),
+            "Baochinhphu.vn là báo."
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ pub struct WriteReport {
 
 impl WriteReport {
     pub fn stats(&self) -> WriteStats {
-        WriteStats { written: self.written.len(), unchanged: self.unchanged, removed: self.removed.len() }
+        WriteStats {
+            written: self.written.len(),
+            unchanged: self.unchanged,
+            removed: self.removed.len(),
+        }
     }
 }
 
@@ -64,11 +68,18 @@ pub struct Plan<'a> {
 
 /// Compares `files` with the output: with `known` (path → hash of what the
 /// last write put there) it trusts that record; without, it reads the disk.
-pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&HashMap<String, u64>>) -> io::Result<Plan<'a>> {
+pub fn plan<'a>(
+    out: &Path,
+    files: &'a [(String, Vec<u8>)],
+    known: Option<&HashMap<String, u64>>,
+) -> io::Result<Plan<'a>> {
     let mut plan = Plan::default();
     for (rel, bytes) in files {
         if !is_safe_relative(rel) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output directory: {rel:?}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output directory: {rel:?}"),
+            ));
         }
         let same = match known {
             Some(k) => k.get(rel) == Some(&hash(bytes)) && out.join(rel).is_file(),
@@ -87,7 +98,12 @@ pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&HashM
             for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
                 let entry = entry.map_err(io::Error::other)?;
                 if !entry.file_type().is_dir() {
-                    let rel = entry.path().strip_prefix(out).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                    let rel = entry
+                        .path()
+                        .strip_prefix(out)
+                        .unwrap_or(entry.path())
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     if !produced.contains(rel.as_str()) {
                         plan.remove.push(rel);
                     }
@@ -109,7 +125,9 @@ fn same_file_bytes(path: &Path, bytes: &[u8]) -> bool {
 
 /// The staging directory for `out`: a hidden sibling.
 pub fn staging_dir(out: &Path) -> PathBuf {
-    let name = out.file_name().map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.glossa-staging"))
 }
 
@@ -118,7 +136,10 @@ const JOURNAL: &str = ".glossa-commit";
 /// Test-only fault injection: with `GLOSSA_FAIL_AFTER_WRITES=N` in the
 /// environment, staging fails after N files, as a full disk would.
 fn injected_failure(written: usize) -> io::Result<()> {
-    match std::env::var("GLOSSA_FAIL_AFTER_WRITES").ok().and_then(|v| v.parse::<usize>().ok()) {
+    match std::env::var("GLOSSA_FAIL_AFTER_WRITES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         Some(n) if written >= n => Err(io::Error::other("injected write failure (GLOSSA_FAIL_AFTER_WRITES)")),
         _ => Ok(()),
     }
@@ -127,7 +148,10 @@ fn injected_failure(written: usize) -> io::Result<()> {
 /// Carries out `plan`: stage, then commit. See the module docs.
 pub fn commit(out: &Path, plan: &Plan<'_>) -> io::Result<WriteReport> {
     recover(out)?;
-    let mut report = WriteReport { unchanged: plan.unchanged, ..Default::default() };
+    let mut report = WriteReport {
+        unchanged: plan.unchanged,
+        ..Default::default()
+    };
     if plan.write.is_empty() && plan.remove.is_empty() {
         return Ok(report);
     }
@@ -286,11 +310,35 @@ mod tests {
     fn unchanged_files_are_not_rewritten_and_stale_ones_go() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let files = vec![("a/index.html".to_string(), b"A".to_vec()), ("b.txt".to_string(), b"B".to_vec())];
-        assert_eq!(write_site(&out, &files).unwrap().stats(), WriteStats { written: 2, unchanged: 0, removed: 0 });
-        assert_eq!(write_site(&out, &files).unwrap().stats(), WriteStats { written: 0, unchanged: 2, removed: 0 });
+        let files = vec![
+            ("a/index.html".to_string(), b"A".to_vec()),
+            ("b.txt".to_string(), b"B".to_vec()),
+        ];
+        assert_eq!(
+            write_site(&out, &files).unwrap().stats(),
+            WriteStats {
+                written: 2,
+                unchanged: 0,
+                removed: 0
+            }
+        );
+        assert_eq!(
+            write_site(&out, &files).unwrap().stats(),
+            WriteStats {
+                written: 0,
+                unchanged: 2,
+                removed: 0
+            }
+        );
         let fewer = vec![files[1].clone()];
-        assert_eq!(write_site(&out, &fewer).unwrap().stats(), WriteStats { written: 0, unchanged: 1, removed: 1 });
+        assert_eq!(
+            write_site(&out, &fewer).unwrap().stats(),
+            WriteStats {
+                written: 0,
+                unchanged: 1,
+                removed: 1
+            }
+        );
         assert!(!out.join("a").exists());
         assert!(!staging_dir(&out).exists());
     }

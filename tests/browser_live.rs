@@ -43,7 +43,12 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let mut b = Browser { driver, addr, session: String::new(), _profile: tempfile::tempdir().unwrap() };
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: tempfile::tempdir().unwrap(),
+        };
         let deadline = Instant::now() + WAIT;
         loop {
             if std::net::TcpStream::connect(addr).is_ok() {
@@ -67,7 +72,10 @@ impl Browser {
             }
         }}});
         let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
         b
     }
 
@@ -80,7 +88,11 @@ impl Browser {
     }
 
     fn goto(&self, url: &str) {
-        self.call("POST", &format!("/session/{}/url", self.session), Some(json!({ "url": url })));
+        self.call(
+            "POST",
+            &format!("/session/{}/url", self.session),
+            Some(json!({ "url": url })),
+        );
     }
 
     fn js(&self, script: &str) -> Value {
@@ -109,7 +121,10 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(100));
         }
         let body = self.js("return document.body ? document.body.innerText.slice(0, 2000) : ''");
-        panic!("timed out waiting for {what}; the page shows:\n{}", body.as_str().unwrap_or_default());
+        panic!(
+            "timed out waiting for {what}; the page shows:\n{}",
+            body.as_str().unwrap_or_default()
+        );
     }
 }
 
@@ -132,7 +147,10 @@ fn edit(path: &Path, from: &str, to: &str) {
 #[test]
 fn the_page_follows_edits_and_shows_errors() {
     if !Path::new(CHROMIUM).is_file() || !Path::new(CHROMEDRIVER).is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have {CHROMIUM} and {CHROMEDRIVER} (.ci/run installs them)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {CHROMIUM} and {CHROMEDRIVER} (.ci/run installs them)"
+        );
         eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
         return;
     }
@@ -167,8 +185,11 @@ fn the_page_follows_edits_and_shows_errors() {
     browser.js("window.__glossaMark = 2; return true");
     std::fs::create_dir_all(root.join("static")).unwrap();
     let css = std::fs::read_to_string(common::seed_root().join("static/style.css")).unwrap();
-    std::fs::write(root.join("static/style.css"), format!("{css}\nbody {{ outline: 3px solid rgb(1, 2, 3); }}\n"))
-        .unwrap();
+    std::fs::write(
+        root.join("static/style.css"),
+        format!("{css}\nbody {{ outline: 3px solid rgb(1, 2, 3); }}\n"),
+    )
+    .unwrap();
     browser.wait_for(
         "the new stylesheet without a reload",
         "return getComputedStyle(document.body).outlineColor === 'rgb(1, 2, 3)' && window.__glossaMark === 2",
@@ -180,7 +201,10 @@ fn the_page_follows_edits_and_shows_errors() {
                    return !!o && o.textContent.includes('chip-war.annotations.toml:3:') && o.textContent.includes('hint')";
     browser.wait_for("the error overlay", overlay);
     // The page under it is the last good one.
-    assert_eq!(browser.js("return document.body.textContent.includes('Ghi chú từ trình duyệt')"), json!(true));
+    assert_eq!(
+        browser.js("return document.body.textContent.includes('Ghi chú từ trình duyệt')"),
+        json!(true)
+    );
     // A page opened while the site is broken shows the overlay too.
     browser.goto(&page);
     browser.wait_for("the overlay on a freshly opened page", overlay);
@@ -188,7 +212,10 @@ fn the_page_follows_edits_and_shows_errors() {
         browser.screenshot(Path::new(&path));
     }
     // The diagnostics are text, never markup.
-    assert_eq!(browser.js("return document.querySelector('#glossa-error-overlay pre').children.length"), json!(0));
+    assert_eq!(
+        browser.js("return document.querySelector('#glossa-error-overlay pre').children.length"),
+        json!(0)
+    );
 
     // Fix it: the overlay goes, the page reloads with the fix.
     edit(&ann, "entity = \"huaweii\"", "entity = \"huawei\"");

@@ -8,8 +8,16 @@ use std::process::Command;
 use common::{copy_site, fixture};
 
 fn glossa(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glossa")).args(args).env("NO_COLOR", "1").output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_glossa"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -26,7 +34,9 @@ fn errors_exit_1_warnings_exit_0_and_json_is_parseable() {
     let root = site.path().to_str().unwrap();
     // A warning only: an edited quote re-anchors.
     let article = site.path().join("content/articles/chip-war.md");
-    let text = std::fs::read_to_string(&article).unwrap().replace("Chúng tôi sẽ tự chủ.", "Chúng tôi sẽ luôn tự chủ.");
+    let text = std::fs::read_to_string(&article)
+        .unwrap()
+        .replace("Chúng tôi sẽ tự chủ.", "Chúng tôi sẽ luôn tự chủ.");
     std::fs::write(&article, text).unwrap();
     let (code, _, err) = glossa(&["--root", root, "check"]);
     assert_eq!(code, 0, "{err}");
@@ -34,12 +44,17 @@ fn errors_exit_1_warnings_exit_0_and_json_is_parseable() {
     // --fix rewrites it; then the check is clean.
     let (code, _, err) = glossa(&["check", "--fix", "--root", root]);
     assert_eq!(code, 0);
-    assert!(err.contains("fixed content/articles/chip-war.annotations.toml"), "{err}");
+    assert!(
+        err.contains("fixed content/articles/chip-war.annotations.toml"),
+        "{err}"
+    );
     let (_, _, err) = glossa(&["--root", root, "check"]);
     assert!(err.contains("0 errors, 0 warnings"), "{err}");
     // An error: exit 1, in JSON with file, line and column.
     let ann = site.path().join("content/articles/open-models.annotations.toml");
-    let text = std::fs::read_to_string(&ann).unwrap().replace("entity = \"alibaba\"", "entity = \"alibab\"");
+    let text = std::fs::read_to_string(&ann)
+        .unwrap()
+        .replace("entity = \"alibaba\"", "entity = \"alibab\"");
     std::fs::write(&ann, text).unwrap();
     let (code, out, _) = glossa(&["--root", root, "check", "--format", "json"]);
     assert_eq!(code, 1);
@@ -53,7 +68,10 @@ fn errors_exit_1_warnings_exit_0_and_json_is_parseable() {
     let out_dir = site.path().join("out");
     let (code, _, err) = glossa(&["--root", root, "build", "--output-dir", out_dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.contains("unknown entity `alibab`") && err.contains("Nothing was written."), "{err}");
+    assert!(
+        err.contains("unknown entity `alibab`") && err.contains("Nothing was written."),
+        "{err}"
+    );
     assert!(!out_dir.exists());
 }
 
@@ -76,8 +94,14 @@ fn check_finds_broken_internal_links_in_templates() {
     .unwrap();
     let (code, _, err) = glossa(&["--root", site.path().to_str().unwrap(), "check"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("broken link `/sub/nowhere/`: no page nowhere/index.html"), "{err}");
-    assert!(err.contains("no element with id `m-none` on entities/huawei/index.html"), "{err}");
+    assert!(
+        err.contains("broken link `/sub/nowhere/`: no page nowhere/index.html"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no element with id `m-none` on entities/huawei/index.html"),
+        "{err}"
+    );
 }
 
 #[test]

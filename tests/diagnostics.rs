@@ -29,7 +29,10 @@ fn report(files: &[(&str, &str)]) -> String {
     let loaded = glossa::load(dir.path(), &Default::default());
     // `build` agrees with `check` and writes nothing.
     let out = dir.path().join("public");
-    let opts = glossa::BuildOptions { output_dir: Some(out.clone()), ..Default::default() };
+    let opts = glossa::BuildOptions {
+        output_dir: Some(out.clone()),
+        ..Default::default()
+    };
     if loaded.diags.has_errors() {
         assert!(glossa::build(dir.path(), &opts).is_err());
         assert!(!out.exists());
@@ -60,14 +63,24 @@ fn toml_syntax_error() {
 
 #[test]
 fn yaml_syntax_error() {
-    let r = report(&[("content/articles/a.md", "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n")]);
+    let r = report(&[(
+        "content/articles/a.md",
+        "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n",
+    )]);
     assert_has(&r, &["YAML front matter: expected string scalar", "a.md:2:8"]);
 }
 
 #[test]
 fn unknown_key_with_did_you_mean() {
     let r = with_ann("[[mention]]\nentity = \"huawei\"\nexcat = \"Huawei\"\n");
-    assert_has(&r, &["a.annotations.toml:3:1", "unknown key `excat` in `mention`", "did you mean `exact`?"]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:3:1",
+            "unknown key `excat` in `mention`",
+            "did you mean `exact`?",
+        ],
+    );
 }
 
 #[test]
@@ -81,37 +94,59 @@ fn missing_required_keys() {
 #[test]
 fn exact_not_found_shows_the_closest_match_and_the_difference() {
     let r = with_ann("[[mention]]\nentity = \"huawei\"\nexact = \"Hauwei hợp tác\"\n");
-    assert_has(&r, &[
-        "a.annotations.toml:3:9",
-        "`exact` not found in the article: «Hauwei hợp tác»",
-        "closest match at article line 5: «Huawei hợp tác»",
-        "«H[au]wei hợp tác» vs «H[ua]wei hợp tác»",
-    ]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:3:9",
+            "`exact` not found in the article: «Hauwei hợp tác»",
+            "closest match at article line 5: «Huawei hợp tác»",
+            "«H[au]wei hợp tác» vs «H[ua]wei hợp tác»",
+        ],
+    );
 }
 
 #[test]
 fn exact_ambiguous_lists_the_occurrences() {
     let r = with_ann("[[mention]]\nentity = \"smic\"\nexact = \"SMIC\"\n");
-    assert_has(&r, &["a.annotations.toml:3:9", "`exact` occurs 2 times in the article (lines 5, 5)", "`nth = N`, `all = true`"]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:3:9",
+            "`exact` occurs 2 times in the article (lines 5, 5)",
+            "`nth = N`, `all = true`",
+        ],
+    );
 }
 
 #[test]
 fn nth_past_the_last_occurrence() {
     let r = with_ann("[[mention]]\nentity = \"smic\"\nexact = \"SMIC\"\nnth = 3\n");
-    assert_has(&r, &["a.annotations.toml:4:7", "`nth = 3` but the text occurs only 2 times", "from 1 to 2"]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:4:7",
+            "`nth = 3` but the text occurs only 2 times",
+            "from 1 to 2",
+        ],
+    );
 }
 
 #[test]
 fn unknown_entity_and_speaker_with_the_nearest_id() {
-    let r = with_ann("[[mention]]\nentity = \"huawey\"\nexact = \"Huawei\"\nall = true\n\n[[quote]]\nspeaker = \"smc\"\nexact = \"SMIC mở rộng.\"\n");
-    assert_has(&r, &[
-        "a.annotations.toml:2:10",
-        "unknown entity `huawey`",
-        "did you mean `huawei`?",
-        "a.annotations.toml:7:11",
-        "unknown speaker `smc`",
-        "did you mean `smic`?",
-    ]);
+    let r = with_ann(
+        "[[mention]]\nentity = \"huawey\"\nexact = \"Huawei\"\nall = true\n\n[[quote]]\nspeaker = \"smc\"\nexact = \"SMIC mở rộng.\"\n",
+    );
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:2:10",
+            "unknown entity `huawey`",
+            "did you mean `huawei`?",
+            "a.annotations.toml:7:11",
+            "unknown speaker `smc`",
+            "did you mean `smic`?",
+        ],
+    );
 }
 
 #[test]
@@ -124,13 +159,19 @@ fn duplicate_entity_ids_quote_ids_and_colliding_slugs() {
             "content/articles/a.annotations.toml",
             "[[quote]]\nid = \"q\"\nspeaker = \"huawei\"\nexact = \"Huawei hợp tác\"\n",
         ),
-        ("content/articles/a-b.annotations.toml", "[[quote]]\nid = \"q\"\nspeaker = \"huawei\"\nexact = \"Huawei hợp tác\"\n"),
+        (
+            "content/articles/a-b.annotations.toml",
+            "[[quote]]\nid = \"q\"\nspeaker = \"huawei\"\nexact = \"Huawei hợp tác\"\n",
+        ),
     ]);
-    assert_has(&r, &[
-        "duplicate entity id `huawei`",
-        "two articles have the URL /articles/a-b/",
-        "duplicate quote id `q`",
-    ]);
+    assert_has(
+        &r,
+        &[
+            "duplicate entity id `huawei`",
+            "two articles have the URL /articles/a-b/",
+            "duplicate quote id `q`",
+        ],
+    );
 }
 
 #[test]
@@ -138,7 +179,14 @@ fn overlapping_annotations_that_cannot_nest() {
     let r = with_ann(
         "[[mention]]\nentity = \"huawei\"\nexact = \"Huawei hợp tác\"\nnth = 1\n\n[[quote]]\nspeaker = \"smic\"\nexact = \"hợp tác với SMIC\"\n",
     );
-    assert_has(&r, &["a.annotations.toml:8:9", "this quote overlaps a mention (line 3) without nesting inside it", "make one contain the other"]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:8:9",
+            "this quote overlaps a mention (line 3) without nesting inside it",
+            "make one contain the other",
+        ],
+    );
 }
 
 #[test]
@@ -150,18 +198,30 @@ fn annotation_spanning_two_paragraphs() {
 #[test]
 fn annotation_inside_a_code_span() {
     let r = with_ann("[[mention]]\nentity = \"smic\"\nexact = \"mã SMIC\"\n");
-    assert_has(&r, &["a.annotations.toml:3:9", "the annotation is inside code", "article line 7"]);
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:3:9",
+            "the annotation is inside code",
+            "article line 7",
+        ],
+    );
 }
 
 #[test]
 fn link_that_does_not_resolve() {
-    let r = with_ann("[[link]]\nexact = \"SMIC mở rộng\"\nto = \"@/articles/missing.md\"\n\n[[link]]\nexact = \"Đoạn hai\"\nto = \"entity:nope\"\n");
-    assert_has(&r, &[
-        "a.annotations.toml:3:6",
-        "link target `@/articles/missing.md` does not resolve: no such article",
-        "a.annotations.toml:7:6",
-        "`entity:nope` does not resolve: unknown entity",
-    ]);
+    let r = with_ann(
+        "[[link]]\nexact = \"SMIC mở rộng\"\nto = \"@/articles/missing.md\"\n\n[[link]]\nexact = \"Đoạn hai\"\nto = \"entity:nope\"\n",
+    );
+    assert_has(
+        &r,
+        &[
+            "a.annotations.toml:3:6",
+            "link target `@/articles/missing.md` does not resolve: no such article",
+            "a.annotations.toml:7:6",
+            "`entity:nope` does not resolve: unknown entity",
+        ],
+    );
 }
 
 #[test]
@@ -170,18 +230,37 @@ fn relation_to_an_unknown_entity() {
         "content/entities/huawei.md",
         "+++\nname = \"Huawei\"\nkind = \"organization\"\nrelations = [{ type = \"parent_of\", target = \"smc\" }]\n+++\n",
     )]);
-    assert_has(&r, &["huawei.md:4:46", "relation to unknown entity `smc`", "did you mean `smic`?"]);
+    assert_has(
+        &r,
+        &[
+            "huawei.md:4:46",
+            "relation to unknown entity `smc`",
+            "did you mean `smic`?",
+        ],
+    );
 }
 
 #[test]
 fn reserved_names_are_refused() {
-    let r = report(&[("content/entities/con.md", &entity("Con")), ("content/articles/nul.md", ARTICLE)]);
-    assert_has(&r, &["content/entities/con.md", "`con` is a reserved file name", "content/articles/nul.md"]);
+    let r = report(&[
+        ("content/entities/con.md", &entity("Con")),
+        ("content/articles/nul.md", ARTICLE),
+    ]);
+    assert_has(
+        &r,
+        &[
+            "content/entities/con.md",
+            "`con` is a reserved file name",
+            "content/articles/nul.md",
+        ],
+    );
 }
 
 #[test]
 fn every_problem_in_one_run_with_a_summary_and_json() {
-    let r = with_ann("[[mention]]\nentity = \"x\"\nexact = \"Huawei\"\nall = true\n\n[[mention]]\nentity = \"smic\"\nexact = \"nothing like it\"\n");
+    let r = with_ann(
+        "[[mention]]\nentity = \"x\"\nexact = \"Huawei\"\nall = true\n\n[[mention]]\nentity = \"smic\"\nexact = \"nothing like it\"\n",
+    );
     assert_has(&r, &["unknown entity `x`", "`exact` not found", "2 errors, 0 warnings"]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("content/articles")).unwrap();

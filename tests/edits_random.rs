@@ -37,7 +37,11 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() { None } else { Some(&items[self.below(items.len())]) }
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len())])
+        }
     }
 }
 
@@ -168,7 +172,9 @@ impl Site {
         let words = ["Huawei", "SMIC", "Alibaba", "chip", "Trung Quốc", "Đà Nẵng", "mô hình"];
         match rng.below(15) {
             0 | 1 => {
-                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
                 let w = rng.pick(&words).unwrap();
                 let mut t = self.read(&a);
                 t.push_str(&format!("\n\nĐoạn {n} nói về {w} và *nhấn mạnh {n}*.\n"));
@@ -176,7 +182,9 @@ impl Site {
                 (format!("append a paragraph to {}", a.display()), vec![a])
             }
             2 => {
-                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
                 let w = rng.pick(&words).unwrap();
                 let t = self.read(&a);
                 // Only the body (after the front matter); may orphan an annotation.
@@ -208,14 +216,18 @@ impl Site {
                 (format!("add article new-{n} ({} files)", touched.len()), touched)
             }
             4 => {
-                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
                 let ann = a.with_extension("annotations.toml");
                 self.remove(&a);
                 self.remove(&ann);
                 (format!("delete {} and its annotations", a.display()), vec![a, ann])
             }
             5 => {
-                let Some(a) = rng.pick(&self.articles()).cloned() else { return self.edit(rng) };
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
                 let to = PathBuf::from(format!("content/articles/renamed-{n}.md"));
                 let ann = a.with_extension("annotations.toml");
                 let ann_to = to.with_extension("annotations.toml");
@@ -223,24 +235,36 @@ impl Site {
                 if self.root.join(&ann).is_file() {
                     std::fs::rename(self.root.join(&ann), self.root.join(&ann_to)).unwrap();
                 }
-                (format!("rename {} to {}", a.display(), to.display()), vec![a, to, ann, ann_to])
+                (
+                    format!("rename {} to {}", a.display(), to.display()),
+                    vec![a, to, ann, ann_to],
+                )
             }
             6 => {
                 // Break an annotation: an unknown entity.
                 let anns = self.files("content/articles", ".annotations.toml");
-                let Some(rel) = rng.pick(&anns).cloned() else { return self.edit(rng) };
+                let Some(rel) = rng.pick(&anns).cloned() else {
+                    return self.edit(rng);
+                };
                 let before = self.read(&rel);
-                self.write(&rel, format!("{before}\n[[mention]]\nentity = \"khong-co-{n}\"\nexact = \"Huawei\"\n"));
+                self.write(
+                    &rel,
+                    format!("{before}\n[[mention]]\nentity = \"khong-co-{n}\"\nexact = \"Huawei\"\n"),
+                );
                 self.broken.push((rel.clone(), before));
                 (format!("break {} (unknown entity)", rel.display()), vec![rel])
             }
             7 => {
                 // A note on an occurrence; may be fine or overlap badly.
                 let anns = self.files("content/articles", ".annotations.toml");
-                let Some(rel) = rng.pick(&anns).cloned() else { return self.edit(rng) };
+                let Some(rel) = rng.pick(&anns).cloned() else {
+                    return self.edit(rng);
+                };
                 let w = rng.pick(&words).unwrap();
                 let mut t = self.read(&rel);
-                t.push_str(&format!("\n[[note]]\nexact = \"{w}\"\nnth = 1\nbody = \"Ghi chú {n}\"\n"));
+                t.push_str(&format!(
+                    "\n[[note]]\nexact = \"{w}\"\nnth = 1\nbody = \"Ghi chú {n}\"\n"
+                ));
                 self.write(&rel, t);
                 (format!("add a note on {w:?} in {}", rel.display()), vec![rel])
             }
@@ -255,7 +279,9 @@ impl Site {
             }
             9 => {
                 let ents = self.files("content/entities", ".md");
-                let Some(rel) = rng.pick(&ents).cloned() else { return self.edit(rng) };
+                let Some(rel) = rng.pick(&ents).cloned() else {
+                    return self.edit(rng);
+                };
                 if rng.below(3) == 0 {
                     self.remove(&rel);
                     (format!("delete entity {}", rel.display()), vec![rel])
@@ -275,7 +301,11 @@ impl Site {
                         ("remove the base.html override".into(), vec![rel])
                     }
                     1 => {
-                        let before = if self.root.join(&rel).is_file() { Some(self.read(&rel)) } else { None };
+                        let before = if self.root.join(&rel).is_file() {
+                            Some(self.read(&rel))
+                        } else {
+                            None
+                        };
                         self.write(&rel, format!("{base}{{% if %}}\n"));
                         match before {
                             Some(b) => self.broken.push((rel.clone(), b)),
@@ -340,7 +370,10 @@ fn fast_tempdir() -> tempfile::TempDir {
 
 fn fresh_build(root: &Path) -> Result<Tree, String> {
     let out = fast_tempdir();
-    let opts = BuildOptions { output_dir: Some(out.path().to_path_buf()), ..Default::default() };
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
     match glossa::build(root, &opts) {
         Ok(_) => Ok(tree(out.path())),
         Err(f) => Err(f.diags.render(&f.sources, false)),
@@ -352,9 +385,21 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
     let out_dir = fast_tempdir();
     let out = out_dir.path().join("public");
     let root = site_dir.path().to_path_buf();
-    let mut site = Site { good: tree(&root), root, n: 0, broken: Vec::new(), failing: 0 };
+    let mut site = Site {
+        good: tree(&root),
+        root,
+        n: 0,
+        broken: Vec::new(),
+        failing: 0,
+    };
     let mut rng = Rng::new(seed);
-    let mut session = Session::new(&site.root, BuildOptions { output_dir: Some(out.clone()), ..Default::default() });
+    let mut session = Session::new(
+        &site.root,
+        BuildOptions {
+            output_dir: Some(out.clone()),
+            ..Default::default()
+        },
+    );
     let mut log: Vec<String> = vec!["initial build".into()];
     let mut last_good: Option<Tree> = None;
     let mut changed: Vec<PathBuf> = Vec::new();
@@ -367,7 +412,10 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
         }
         let fail = |msg: String| {
             let steps: Vec<String> = log.iter().enumerate().map(|(i, s)| format!("  {i:2}. {s}")).collect();
-            Err(format!("seed {seed}, after step {step}: {msg}\nedits:\n{}", steps.join("\n")))
+            Err(format!(
+                "seed {seed}, after step {step}: {msg}\nedits:\n{}",
+                steps.join("\n")
+            ))
         };
         let outcome = session.rebuild(&changed);
         let fresh = fresh_build(&site.root);
@@ -414,7 +462,10 @@ fn random_edits_rebuild_like_a_fresh_build() {
     let seeds: Vec<u64> = match std::env::var("GLOSSA_EDIT_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
         None => {
-            let n = std::env::var("GLOSSA_EDIT_SEQUENCES").ok().and_then(|s| s.parse().ok()).unwrap_or(SEQUENCES);
+            let n = std::env::var("GLOSSA_EDIT_SEQUENCES")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(SEQUENCES);
             (1..=n).collect()
         }
     };

@@ -22,7 +22,11 @@ fn every_page_is_valid_html5() {
     for site in [&seed, &multi] {
         files.extend(site.html_files().into_iter().map(|f| site.path(&f)));
     }
-    assert!(files.len() > 60, "expected every page of both sites, got {}", files.len());
+    assert!(
+        files.len() > 60,
+        "expected every page of both sites, got {}",
+        files.len()
+    );
     let out = Command::new("java")
         .arg("-jar")
         .arg(&jar)
@@ -31,5 +35,8 @@ fn every_page_is_valid_html5() {
         .output()
         .expect("java runs");
     let report = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && report.trim().is_empty(), "the Nu HTML Checker found errors:\n{report}");
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "the Nu HTML Checker found errors:\n{report}"
+    );
 }

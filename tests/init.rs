@@ -12,7 +12,11 @@ fn init_scaffolds_a_site_that_builds_at_once() {
     let files = glossa::init::init(&root, false).unwrap();
     assert!(files.len() >= 5);
     let loaded = glossa::load(&root, &Default::default());
-    assert!(loaded.diags.is_empty(), "{}", loaded.diags.render(&loaded.sources, false));
+    assert!(
+        loaded.diags.is_empty(),
+        "{}",
+        loaded.diags.render(&loaded.sources, false)
+    );
     let site = build(&root);
     let page = site.html("articles/bai-viet-dau-tien/index.html");
     assert_eq!(page.select(&sel(".article-body a.mention")).count(), 3);

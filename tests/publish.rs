@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{build, fixture, sel, seed_root};
+use common::{build, fixture, seed_root, sel};
 
 #[test]
 fn atom_feed_is_valid_atom_with_every_article() {
@@ -13,19 +13,35 @@ fn atom_feed_is_valid_atom_with_every_article() {
     assert_eq!(feed.tag_name().name(), "feed");
     assert_eq!(feed.tag_name().namespace(), Some("http://www.w3.org/2005/Atom"));
     for required in ["id", "title", "updated"] {
-        assert!(feed.children().any(|c| c.tag_name().name() == required), "feed lacks <{required}>");
+        assert!(
+            feed.children().any(|c| c.tag_name().name() == required),
+            "feed lacks <{required}>"
+        );
     }
     let entries: Vec<_> = feed.children().filter(|c| c.tag_name().name() == "entry").collect();
     assert_eq!(entries.len(), 3);
     for e in &entries {
         for required in ["id", "title", "updated", "link", "author"] {
-            assert!(e.children().any(|c| c.tag_name().name() == required), "entry lacks <{required}>");
+            assert!(
+                e.children().any(|c| c.tag_name().name() == required),
+                "entry lacks <{required}>"
+            );
         }
-        let href = e.children().find(|c| c.tag_name().name() == "link").unwrap().attribute("href").unwrap();
+        let href = e
+            .children()
+            .find(|c| c.tag_name().name() == "link")
+            .unwrap()
+            .attribute("href")
+            .unwrap();
         assert!(href.starts_with("https://example.org/sub/articles/"), "{href}");
     }
     // Newest first.
-    let first_title = entries[0].children().find(|c| c.tag_name().name() == "title").unwrap().text().unwrap();
+    let first_title = entries[0]
+        .children()
+        .find(|c| c.tag_name().name() == "title")
+        .unwrap()
+        .text()
+        .unwrap();
     assert_eq!(first_title, "Mô hình mở từ Alibaba");
 }
 
@@ -34,10 +50,20 @@ fn sitemap_lists_every_page_and_robots_points_at_it() {
     let site = build(&fixture("multi"));
     let xml = site.text("sitemap.xml");
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let locs: Vec<&str> = doc.descendants().filter(|n| n.tag_name().name() == "loc").filter_map(|n| n.text()).collect();
-    assert_eq!(locs.len(), site.html_files().iter().filter(|f| f.ends_with("index.html")).count());
+    let locs: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "loc")
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(
+        locs.len(),
+        site.html_files().iter().filter(|f| f.ends_with("index.html")).count()
+    );
     assert!(locs.contains(&"https://example.org/sub/entities/huawei/"));
-    assert!(site.text("robots.txt").contains("Sitemap: https://example.org/sub/sitemap.xml"));
+    assert!(
+        site.text("robots.txt")
+            .contains("Sitemap: https://example.org/sub/sitemap.xml")
+    );
 }
 
 #[test]
@@ -45,7 +71,10 @@ fn json_ld_describes_articles_quotes_and_entities() {
     let site = build(&seed_root());
     let ld = |rel: &str| -> serde_json::Value {
         let page = site.html(rel);
-        let script = page.select(&sel("script[type='application/ld+json']")).next().unwrap_or_else(|| panic!("{rel} has no JSON-LD"));
+        let script = page
+            .select(&sel("script[type='application/ld+json']"))
+            .next()
+            .unwrap_or_else(|| panic!("{rel} has no JSON-LD"));
         serde_json::from_str(&script.text().collect::<String>()).unwrap_or_else(|e| panic!("{rel}: {e}"))
     };
     let a = ld("articles/ai-trung-quoc-nguon-mo/index.html");
@@ -76,7 +105,10 @@ fn json_ld_cannot_close_its_script() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, t).unwrap();
     };
-    w("content/articles/a.md", "+++\ntitle = \"</script><script>alert(1)</script>\"\ndate = \"2026-01-01\"\n+++\nx\n");
+    w(
+        "content/articles/a.md",
+        "+++\ntitle = \"</script><script>alert(1)</script>\"\ndate = \"2026-01-01\"\n+++\nx\n",
+    );
     let site = build(dir.path());
     let html = site.text("articles/a/index.html");
     let page = scraper::Html::parse_document(&html);
@@ -89,15 +121,27 @@ fn json_ld_cannot_close_its_script() {
 fn entity_graphs_are_inline_svg_whose_nodes_link_to_entity_pages() {
     let site = build(&seed_root());
     let index = site.html("entities/index.html");
-    let svg = index.select(&sel("svg.entity-graph")).next().expect("the entity index shows the graph");
+    let svg = index
+        .select(&sel("svg.entity-graph"))
+        .next()
+        .expect("the entity index shows the graph");
     let hrefs: Vec<&str> = svg.select(&sel("a")).filter_map(|a| a.value().attr("href")).collect();
     assert!(hrefs.len() >= 20, "{hrefs:?}");
     for h in &hrefs {
-        assert!(h.starts_with("/entities/") && site.resolves(h, "entities/index.html"), "{h}");
+        assert!(
+            h.starts_with("/entities/") && site.resolves(h, "entities/index.html"),
+            "{h}"
+        );
     }
     let local = site.html("entities/openai/index.html");
-    let svg = local.select(&sel("svg.entity-graph")).next().expect("an entity page shows its neighbourhood");
-    let current: Vec<&str> = svg.select(&sel("a.current")).filter_map(|a| a.value().attr("href")).collect();
+    let svg = local
+        .select(&sel("svg.entity-graph"))
+        .next()
+        .expect("an entity page shows its neighbourhood");
+    let current: Vec<&str> = svg
+        .select(&sel("a.current"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
     assert_eq!(current, vec!["/entities/openai/"]);
     // Deterministic: the same bytes on a second build.
     let again = build(&seed_root());
@@ -107,7 +151,11 @@ fn entity_graphs_are_inline_svg_whose_nodes_link_to_entity_pages() {
 #[test]
 fn social_images_are_1200_by_630_pngs_and_pages_point_at_them() {
     let site = build(&seed_root());
-    for rel in ["quotes/chan-bi-cat-dut/card.png", "articles/ai-trung-quoc-nguon-mo/card.png", "card.png"] {
+    for rel in [
+        "quotes/chan-bi-cat-dut/card.png",
+        "articles/ai-trung-quoc-nguon-mo/card.png",
+        "card.png",
+    ] {
         let bytes = std::fs::read(site.path(rel)).unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         let reader = decoder.read_info().expect("a valid PNG");

@@ -48,9 +48,17 @@ fn edits_reload_errors_show_and_the_last_good_site_stays() {
     let page = "/articles/chip-war/";
     let first = get(addr, page);
     assert_eq!(first.status, 200);
-    assert!(first.text().contains("<script src=\"/__glossa/live.js\"></script></body>"));
+    assert!(
+        first
+            .text()
+            .contains("<script src=\"/__glossa/live.js\"></script></body>")
+    );
     // Feeds carry this server's absolute URLs.
-    assert!(get(addr, "/atom.xml").text().contains(&format!("http://127.0.0.1:{}/articles/chip-war/", addr.port())));
+    assert!(
+        get(addr, "/atom.xml")
+            .text()
+            .contains(&format!("http://127.0.0.1:{}/articles/chip-war/", addr.port()))
+    );
     // The file on disk has no live-reload script.
     let on_disk = std::fs::read_to_string(root.join("public/articles/chip-war/index.html")).unwrap();
     assert!(!on_disk.contains("__glossa"));
@@ -71,7 +79,9 @@ fn edits_reload_errors_show_and_the_last_good_site_stays() {
     // (a) an in-place edit: the page changes and a reload names it.
     let started = Instant::now();
     append(&articles.join("chip-war.md"), "\n\nĐoạn sửa đổi mới.\n");
-    let ev = events.next_named("reload", WAIT).expect("a reload event after the edit");
+    let ev = events
+        .next_named("reload", WAIT)
+        .expect("a reload event after the edit");
     assert!(ev.data.contains("articles/chip-war/index.html"), "{}", ev.data);
     eprintln!("edit → reload event in {} ms", started.elapsed().as_millis());
     assert!(get(addr, page).text().contains("Đoạn sửa đổi mới."));
@@ -81,7 +91,9 @@ fn edits_reload_errors_show_and_the_last_good_site_stays() {
     let text = std::fs::read_to_string(articles.join("chip-war.md")).unwrap();
     std::fs::write(&tmp, text.replace("Đoạn sửa đổi mới.", "Lưu kiểu nguyên tử.")).unwrap();
     std::fs::rename(&tmp, articles.join("chip-war.md")).unwrap();
-    let ev = events.next_named("reload", WAIT).expect("a reload event after an atomic save");
+    let ev = events
+        .next_named("reload", WAIT)
+        .expect("a reload event after an atomic save");
     assert!(ev.data.contains("articles/chip-war/index.html"), "{}", ev.data);
     assert!(get(addr, page).text().contains("Lưu kiểu nguyên tử."));
 
@@ -121,7 +133,9 @@ fn edits_reload_errors_show_and_the_last_good_site_stays() {
     let deadline = Instant::now() + WAIT;
     let mut seen = std::collections::BTreeSet::new();
     while seen.len() < 30 && Instant::now() < deadline {
-        let Some(ev) = events.next_named("reload", WAIT) else { break };
+        let Some(ev) = events.next_named("reload", WAIT) else {
+            break;
+        };
         let v: serde_json::Value = serde_json::from_str(&ev.data).unwrap();
         for p in v["changed"].as_array().unwrap() {
             seen.insert(p.as_str().unwrap().to_string());
@@ -198,7 +212,10 @@ fn build_watch_rebuilds_and_stops_on_ctrl_c() {
     }
     // The watcher is set up right after the first build; give it a moment.
     std::thread::sleep(Duration::from_millis(300));
-    append(&root.join("content/articles/chip-war.md"), "\n\nTheo dõi và dựng lại.\n");
+    append(
+        &root.join("content/articles/chip-war.md"),
+        "\n\nTheo dõi và dựng lại.\n",
+    );
     let rebuilt = wait_for(&|| std::fs::read_to_string(&page).is_ok_and(|t| t.contains("Theo dõi và dựng lại.")));
     stop(&mut child);
     let deadline = Instant::now() + WAIT;
@@ -215,6 +232,10 @@ fn build_watch_rebuilds_and_stops_on_ctrl_c() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(rebuilt, "the edit was not rebuilt:\n{stderr}");
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "Ctrl-C exits cleanly:\n{stderr}");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "Ctrl-C exits cleanly:\n{stderr}"
+    );
     assert!(!out.path().join("__glossa").exists());
 }

@@ -74,7 +74,11 @@ fn content_types_and_no_store() {
     let (_site, _outside, server) = served();
     let addr = server.addr();
     std::fs::write(server.output_dir().join("pixel.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    std::fs::write(server.output_dir().join("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    std::fs::write(
+        server.output_dir().join("logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
     std::fs::write(server.output_dir().join("data.json"), "{}").unwrap();
     for (path, ctype) in [
         ("/sub/", "text/html; charset=utf-8"),
@@ -129,7 +133,10 @@ fn missing_pages_get_the_404_page_and_directories_their_index() {
     assert_eq!(r.header("location"), Some("/sub/"));
     // Pages link under the sub-path, and those links resolve on the server.
     let home = get(addr, "/sub/").text();
-    assert!(home.contains("href=\"/sub/articles/chip-war/\""), "links honour the base path");
+    assert!(
+        home.contains("href=\"/sub/articles/chip-war/\""),
+        "links honour the base path"
+    );
     // The live endpoints are under the base path too.
     assert_eq!(get(addr, "/__glossa/live.js").status, 404);
     assert_eq!(get(addr, "/sub/__glossa/live.js").status, 200);

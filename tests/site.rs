@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{build, copy_site, fixture, sel, seed_root, visible_text};
+use common::{build, copy_site, fixture, seed_root, sel, visible_text};
 use unicode_normalization::UnicodeNormalization;
 
 const SEED_ARTICLE: &str = "articles/ai-trung-quoc-nguon-mo/index.html";
@@ -44,7 +44,12 @@ fn seed_has_a_page_for_every_entity() {
     let site = build(&seed_root());
     for id in SEED_ENTITIES {
         let page = site.html(&format!("entities/{id}/index.html"));
-        let h1: String = page.select(&sel("h1")).next().expect("entity page has a heading").text().collect();
+        let h1: String = page
+            .select(&sel("h1"))
+            .next()
+            .expect("entity page has a heading")
+            .text()
+            .collect();
         assert!(!h1.trim().is_empty(), "{id} has an empty heading");
     }
 }
@@ -66,7 +71,10 @@ fn seed_mentions_link_to_existing_entity_pages() {
         entities.insert(entity.to_string());
     }
     // Everything but the two outlets (they are the source/via line) is mentioned.
-    for id in SEED_ENTITIES.iter().filter(|id| !["the-new-york-times", "baochinhphu"].contains(id)) {
+    for id in SEED_ENTITIES
+        .iter()
+        .filter(|id| !["the-new-york-times", "baochinhphu"].contains(id))
+    {
         assert!(entities.contains(*id), "{id} is never mentioned");
     }
     // Source and via link to their entity pages.
@@ -98,14 +106,20 @@ fn entity_page_backlinks_resolve_to_each_mention() {
         for a in page.select(&sel("a.mention-backlink")) {
             let href = a.value().attr("href").unwrap();
             assert!(href.contains('#'), "{href} is not a deep link");
-            assert!(site.resolves(href, &rel), "{href} on {rel} does not point at an element id");
+            assert!(
+                site.resolves(href, &rel),
+                "{href} on {rel} does not point at an element id"
+            );
             total += 1;
         }
     }
     assert_eq!(total, 52, "one backlink per mention");
     // The mention itself is highlighted in its snippet.
     let smic = site.html("entities/smic/index.html");
-    let marks: Vec<String> = smic.select(&sel("a.mention-backlink mark, .mention-backlink mark, li mark")).map(|m| m.text().collect()).collect();
+    let marks: Vec<String> = smic
+        .select(&sel("a.mention-backlink mark, .mention-backlink mark, li mark"))
+        .map(|m| m.text().collect())
+        .collect();
     assert!(marks.iter().any(|m| m == "SMIC"), "{marks:?}");
 }
 
@@ -118,7 +132,11 @@ fn every_internal_link_on_every_page_resolves() {
             for (selector, attr) in [("a[href]", "href"), ("link[href]", "href"), ("script[src]", "src")] {
                 for el in page.select(&sel(selector)) {
                     let href = el.value().attr(attr).unwrap();
-                    assert!(site.resolves(href, &rel), "{href} on {rel} ({}) is broken", root.display());
+                    assert!(
+                        site.resolves(href, &rel),
+                        "{href} on {rel} ({}) is broken",
+                        root.display()
+                    );
                 }
             }
         }
@@ -129,13 +147,21 @@ fn every_internal_link_on_every_page_resolves() {
 fn annotations_add_markup_only() {
     let site = build(&seed_root());
     let bare_root = copy_site(&seed_root(), false);
-    std::fs::remove_file(bare_root.path().join("content/articles/ai-trung-quoc-nguon-mo.annotations.toml")).unwrap();
+    std::fs::remove_file(
+        bare_root
+            .path()
+            .join("content/articles/ai-trung-quoc-nguon-mo.annotations.toml"),
+    )
+    .unwrap();
     let bare = build(bare_root.path());
     let annotated = visible_text(&site.html(SEED_ARTICLE), ".article-body", ".sidenote");
     let plain = visible_text(&bare.html(SEED_ARTICLE), ".article-body", ".sidenote");
     assert_eq!(annotated, plain);
     assert!(plain.contains("Nguồn mở là một nguồn sức mạnh mềm về công nghệ"));
-    assert_eq!(bare.html(SEED_ARTICLE).select(&sel(".article-body .mention")).count(), 0);
+    assert_eq!(
+        bare.html(SEED_ARTICLE).select(&sel(".article-body .mention")).count(),
+        0
+    );
 }
 
 #[test]
@@ -144,16 +170,27 @@ fn spans_across_bold_em_and_links_stay_well_formed() {
     let rel = "articles/chip-war/index.html";
     let page = site.html(rel);
     // A mention wholly inside **bold**.
-    let huawei = page.select(&sel(".article-body strong > a.mention#m-huawei-1")).next().expect("mention inside strong");
+    let huawei = page
+        .select(&sel(".article-body strong > a.mention#m-huawei-1"))
+        .next()
+        .expect("mention inside strong");
     assert_eq!(huawei.text().collect::<String>(), "Huawei");
     // A mention crossing into *em*: the first piece has the id, the rest continues it.
-    let first = page.select(&sel("a.mention#m-trung-quoc-1")).next().expect("first piece");
+    let first = page
+        .select(&sel("a.mention#m-trung-quoc-1"))
+        .next()
+        .expect("first piece");
     assert_eq!(first.text().collect::<String>(), "chip tại ");
-    let cont = page.select(&sel("em > a.mention.mention-cont[data-entity=trung-quoc]")).next().expect("continued piece in em");
+    let cont = page
+        .select(&sel("em > a.mention.mention-cont[data-entity=trung-quoc]"))
+        .next()
+        .expect("continued piece in em");
     assert_eq!(cont.text().collect::<String>(), "Trung");
     assert!(cont.value().attr("id").is_none(), "only the first piece has the id");
     // A mention inside a Markdown link is not a link itself.
-    let inner = page.select(&sel("a[href='https://example.org/report'] span.mention#m-da-nang-1")).next();
+    let inner = page
+        .select(&sel("a[href='https://example.org/report'] span.mention#m-da-nang-1"))
+        .next();
     assert!(inner.is_some(), "mention inside a link becomes a span");
     // No <a> inside <a> on any page, and the raw HTML is balanced.
     for rel in site.html_files() {
@@ -179,7 +216,10 @@ fn nfd_article_anchors_exactly_like_nfc() {
     }
     let nfd = build(copy.path());
     assert_eq!(nfc.text(SEED_ARTICLE), nfd.text(SEED_ARTICLE));
-    assert_eq!(nfc.text("entities/trung-quoc/index.html"), nfd.text("entities/trung-quoc/index.html"));
+    assert_eq!(
+        nfc.text("entities/trung-quoc/index.html"),
+        nfd.text("entities/trung-quoc/index.html")
+    );
 }
 
 #[test]
@@ -188,18 +228,32 @@ fn entity_index_is_in_vietnamese_alphabetical_order() {
     let page = site.html("entities/index.html");
     let mut groups = Vec::new();
     for section in page.select(&sel("section")) {
-        let names: Vec<String> = section.select(&sel("a[href*='/entities/']")).map(|a| {
-            let href = a.value().attr("href").unwrap().to_string();
-            href.trim_end_matches('/').rsplit('/').next().unwrap().to_string()
-        }).collect();
+        let names: Vec<String> = section
+            .select(&sel("a[href*='/entities/']"))
+            .map(|a| {
+                let href = a.value().attr("href").unwrap().to_string();
+                href.trim_end_matches('/').rsplit('/').next().unwrap().to_string()
+            })
+            .collect();
         if !names.is_empty() {
             groups.push(names);
         }
     }
     // People: An, Ánh Dương, Dũng, Hà, Hồ, Uyên — not byte order (which puts Á, Ũ… last).
-    assert!(groups.contains(&vec!["an", "anh-duong", "dung", "ha", "ho", "uyen"].into_iter().map(String::from).collect()), "{groups:?}");
+    assert!(
+        groups.contains(
+            &vec!["an", "anh-duong", "dung", "ha", "ho", "uyen"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        ),
+        "{groups:?}"
+    );
     // Places: Đà Nẵng (Đ after D, before T).
-    assert!(groups.contains(&vec!["da-nang".to_string(), "trung-quoc".to_string()]), "{groups:?}");
+    assert!(
+        groups.contains(&vec!["da-nang".to_string(), "trung-quoc".to_string()]),
+        "{groups:?}"
+    );
 }
 
 #[test]
@@ -217,14 +271,22 @@ fn seed_quotes_have_pages_whose_links_resolve() {
         let page = site.html(&rel);
         let speaker_href = format!("/entities/{speaker}/");
         assert!(
-            page.select(&sel("a")).any(|a| a.value().attr("href") == Some(speaker_href.as_str())),
+            page.select(&sel("a"))
+                .any(|a| a.value().attr("href") == Some(speaker_href.as_str())),
             "{rel} does not link its speaker"
         );
         let anchor = format!("/articles/ai-trung-quoc-nguon-mo/#q-{id}");
-        assert!(page.select(&sel("a")).any(|a| a.value().attr("href") == Some(anchor.as_str())), "{rel} has no go-to-text link");
+        assert!(
+            page.select(&sel("a"))
+                .any(|a| a.value().attr("href") == Some(anchor.as_str())),
+            "{rel} has no go-to-text link"
+        );
         assert!(site.resolves(&anchor, &rel));
         // The card also appears on the speaker's page and in the article.
-        assert!(site.text(&format!("entities/{speaker}/index.html")).contains(&format!("/quotes/{id}/")));
+        assert!(
+            site.text(&format!("entities/{speaker}/index.html"))
+                .contains(&format!("/quotes/{id}/"))
+        );
         assert!(site.text(SEED_ARTICLE).contains(&format!("id=\"q-{id}\"")));
     }
     let index = site.html("quotes/index.html");
@@ -246,16 +308,26 @@ fn relations_show_on_both_ends_with_inverse_wording() {
 fn related_articles_come_from_shared_entities() {
     let site = build(&fixture("multi"));
     let page = site.html("articles/open-models/index.html");
-    let related: Vec<&str> = page.select(&sel("a")).filter_map(|a| a.value().attr("href")).filter(|h| h.starts_with("/sub/articles/")).collect();
+    let related: Vec<&str> = page
+        .select(&sel("a"))
+        .filter_map(|a| a.value().attr("href"))
+        .filter(|h| h.starts_with("/sub/articles/"))
+        .collect();
     assert!(related.contains(&"/sub/articles/chip-war/"), "{related:?}");
-    assert!(!related.contains(&"/sub/articles/plain/"), "an article sharing nothing is not related");
+    assert!(
+        !related.contains(&"/sub/articles/plain/"),
+        "an article sharing nothing is not related"
+    );
     // Cross-article entity page: Huawei is mentioned in both.
     let huawei = site.html("entities/huawei/index.html");
     let backlinks: BTreeSet<String> = huawei
         .select(&sel("a.mention-backlink"))
         .map(|a| a.value().attr("href").unwrap().split('#').next().unwrap().to_string())
         .collect();
-    assert_eq!(backlinks.into_iter().collect::<Vec<_>>(), vec!["/sub/articles/chip-war/", "/sub/articles/open-models/"]);
+    assert_eq!(
+        backlinks.into_iter().collect::<Vec<_>>(),
+        vec!["/sub/articles/chip-war/", "/sub/articles/open-models/"]
+    );
 }
 
 #[test]
@@ -272,11 +344,24 @@ fn builds_are_deterministic_and_unchanged_files_are_not_rewritten() {
     let b = build(&seed_root());
     let files = a.html_files();
     assert_eq!(files, b.html_files());
-    for f in files.iter().chain(["atom.xml", "sitemap.xml", "style.css"].iter().map(|s| s.to_string()).collect::<Vec<_>>().iter()) {
-        assert_eq!(std::fs::read(a.path(f)).unwrap(), std::fs::read(b.path(f)).unwrap(), "{f} differs");
+    for f in files.iter().chain(
+        ["atom.xml", "sitemap.xml", "style.css"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        assert_eq!(
+            std::fs::read(a.path(f)).unwrap(),
+            std::fs::read(b.path(f)).unwrap(),
+            "{f} differs"
+        );
     }
     // Building into the same directory again writes nothing.
-    let opts = glossa::BuildOptions { output_dir: Some(a.out.path().to_path_buf()), ..Default::default() };
+    let opts = glossa::BuildOptions {
+        output_dir: Some(a.out.path().to_path_buf()),
+        ..Default::default()
+    };
     let (report, _, _) = glossa::build(&seed_root(), &opts).ok().unwrap();
     assert_eq!(report.stats.written, 0);
     assert!(report.stats.unchanged > 40);
@@ -286,21 +371,35 @@ fn builds_are_deterministic_and_unchanged_files_are_not_rewritten() {
 fn a_broken_annotation_fails_with_its_location_and_writes_nothing() {
     let copy = copy_site(&fixture("multi"), false);
     let ann = copy.path().join("content/articles/open-models.annotations.toml");
-    let text = std::fs::read_to_string(&ann).unwrap().replace("exact = \"Ánh Dương\"", "exact = \"Ánh Trăng\"");
+    let text = std::fs::read_to_string(&ann)
+        .unwrap()
+        .replace("exact = \"Ánh Dương\"", "exact = \"Ánh Trăng\"");
     std::fs::write(&ann, text).unwrap();
     let bad = copy.path().join("content/articles/chip-war.annotations.toml");
-    let text = std::fs::read_to_string(&bad).unwrap().replace("entity = \"smic\"\nexact = \"SMIC\"\nprefix = \"với \"", "entity = \"smc\"\nexact = \"SMIC\"\nprefix = \"với \"");
+    let text = std::fs::read_to_string(&bad).unwrap().replace(
+        "entity = \"smic\"\nexact = \"SMIC\"\nprefix = \"với \"",
+        "entity = \"smc\"\nexact = \"SMIC\"\nprefix = \"với \"",
+    );
     std::fs::write(&bad, text).unwrap();
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("public");
-    let opts = glossa::BuildOptions { output_dir: Some(target.clone()), ..Default::default() };
+    let opts = glossa::BuildOptions {
+        output_dir: Some(target.clone()),
+        ..Default::default()
+    };
     let failure = glossa::build(copy.path(), &opts).expect_err("the build must fail");
     let report = failure.diags.render(&failure.sources, false);
     // Both problems, each at its line, in one run.
     assert!(report.contains("open-models.annotations.toml:12:9"), "{report}");
-    assert!(report.contains("closest match at article line 7: «Ánh Dương» (differs: «Ánh [Tră]ng» vs «Ánh [Dươ]ng»)"), "{report}");
+    assert!(
+        report.contains("closest match at article line 7: «Ánh Dương» (differs: «Ánh [Tră]ng» vs «Ánh [Dươ]ng»)"),
+        "{report}"
+    );
     assert!(report.contains("chip-war.annotations.toml:8:10"), "{report}");
-    assert!(report.contains("unknown entity `smc`") && report.contains("did you mean `smic`?"), "{report}");
+    assert!(
+        report.contains("unknown entity `smc`") && report.contains("did you mean `smic`?"),
+        "{report}"
+    );
     assert!(report.contains("2 errors"), "{report}");
     assert!(!target.exists(), "nothing is written on error");
 }

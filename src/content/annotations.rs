@@ -18,7 +18,10 @@ pub enum Kind {
     /// The span names an entity.
     Mention { entity: Spanned<String> },
     /// A direct quote by `speaker`; `id` is explicit or derived later.
-    Quote { id: Option<Spanned<String>>, speaker: Spanned<String> },
+    Quote {
+        id: Option<Spanned<String>>,
+        speaker: Spanned<String>,
+    },
     /// A gloss; `body` is Markdown.
     Note { body: String },
     /// A cross-link to `@/articles/x.md`, `entity:id` or an URL.
@@ -119,7 +122,12 @@ pub fn parse(text: &str, file: &Path, diags: &mut Diagnostics) -> Vec<Annotation
         }
     };
     let mut out = Vec::new();
-    let groups = [("mention", raw.mention), ("quote", raw.quote), ("note", raw.note), ("link", raw.link)];
+    let groups = [
+        ("mention", raw.mention),
+        ("quote", raw.quote),
+        ("note", raw.note),
+        ("link", raw.link),
+    ];
     for (kind, items) in groups {
         for item in items {
             let table_span = item.span();
@@ -141,7 +149,13 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
     // The header line `[[kind]]` is the most useful place to point at.
     let head = table_span.start..table_span.start + kind.len() + 4;
     let Some(exact) = raw.exact else {
-        diags.push(missing(file, head, kind, "exact", "add `exact = \"…\"` with the text this annotation selects"));
+        diags.push(missing(
+            file,
+            head,
+            kind,
+            "exact",
+            "add `exact = \"…\"` with the text this annotation selects",
+        ));
         return None;
     };
     let exact_span = exact.span();
@@ -179,7 +193,13 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
         "mention" => match raw.entity {
             Some(entity) => Kind::Mention { entity },
             None => {
-                diags.push(missing(file, head, kind, "entity", "add `entity = \"id\"`, the file name of an entity in content/entities/"));
+                diags.push(missing(
+                    file,
+                    head,
+                    kind,
+                    "entity",
+                    "add `entity = \"id\"`, the file name of an entity in content/entities/",
+                ));
                 return None;
             }
         },
@@ -189,32 +209,56 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
                     && (crate::text::slugify(id.get_ref()) != *id.get_ref() || super::is_reserved_name(id.get_ref()))
                 {
                     diags.push(
-                        Diagnostic::error(file, Some(id.span()), format!("quote id `{}` is not a URL slug", id.get_ref()))
-                            .with_hint(format!(
-                                "use lowercase ASCII letters, digits and hyphens, e.g. `{}`",
-                                crate::text::slugify(id.get_ref())
-                            )),
+                        Diagnostic::error(
+                            file,
+                            Some(id.span()),
+                            format!("quote id `{}` is not a URL slug", id.get_ref()),
+                        )
+                        .with_hint(format!(
+                            "use lowercase ASCII letters, digits and hyphens, e.g. `{}`",
+                            crate::text::slugify(id.get_ref())
+                        )),
                     );
                     return None;
                 }
                 Kind::Quote { id: raw.id, speaker }
             }
             None => {
-                diags.push(missing(file, head, kind, "speaker", "add `speaker = \"id\"`, the entity who said it"));
+                diags.push(missing(
+                    file,
+                    head,
+                    kind,
+                    "speaker",
+                    "add `speaker = \"id\"`, the entity who said it",
+                ));
                 return None;
             }
         },
         "note" => match raw.body {
-            Some(body) => Kind::Note { body: nfc(&body).into_owned() },
+            Some(body) => Kind::Note {
+                body: nfc(&body).into_owned(),
+            },
             None => {
-                diags.push(missing(file, head, kind, "body", "add `body = \"…\"`, the gloss in Markdown"));
+                diags.push(missing(
+                    file,
+                    head,
+                    kind,
+                    "body",
+                    "add `body = \"…\"`, the gloss in Markdown",
+                ));
                 return None;
             }
         },
         _ => match raw.to {
             Some(to) => Kind::Link { to },
             None => {
-                diags.push(missing(file, head, kind, "to", "add `to = \"@/articles/x.md\"`, `\"entity:id\"` or an https URL"));
+                diags.push(missing(
+                    file,
+                    head,
+                    kind,
+                    "to",
+                    "add `to = \"@/articles/x.md\"`, `\"entity:id\"` or an https URL",
+                ));
                 return None;
             }
         },
@@ -259,7 +303,10 @@ nht = 2
         assert_eq!(anns.len(), 3);
         let msgs: Vec<String> = d.iter().map(|d| format!("{} {:?}", d.message, d.hint)).collect();
         assert_eq!(msgs.len(), 1, "{msgs:?}");
-        assert!(msgs[0].contains("unknown key `nht`") && msgs[0].contains("did you mean `nth`"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("unknown key `nht`") && msgs[0].contains("did you mean `nth`"),
+            "{msgs:?}"
+        );
     }
 
     #[test]

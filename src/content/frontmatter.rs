@@ -86,6 +86,9 @@ mod tests {
     #[test]
     fn reports_missing_and_unclosed() {
         assert_eq!(split("hello").unwrap_err(), FrontMatterError::Missing);
-        assert!(matches!(split("+++\ntitle = 1\n").unwrap_err(), FrontMatterError::Unclosed(_)));
+        assert!(matches!(
+            split("+++\ntitle = 1\n").unwrap_err(),
+            FrontMatterError::Unclosed(_)
+        ));
     }
 }

@@ -134,8 +134,12 @@ pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Str
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             diags.push(
-                Diagnostic::error(rel, None, format!("the file is not valid UTF-8 (first bad byte at line {line}, byte {at})"))
-                    .with_hint("save it as UTF-8; legacy encodings (TCVN3, VNI, Windows-1258) must be converted"),
+                Diagnostic::error(
+                    rel,
+                    None,
+                    format!("the file is not valid UTF-8 (first bad byte at line {line}, byte {at})"),
+                )
+                .with_hint("save it as UTF-8; legacy encodings (TCVN3, VNI, Windows-1258) must be converted"),
             );
             return None;
         }
@@ -146,7 +150,11 @@ pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Str
 /// BOM dropped, CRLF/CR as LF, NFC.
 pub fn clean_text(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() };
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    };
     nfc(&text).into_owned()
 }
 
@@ -233,8 +241,18 @@ struct ArticleFront {
     draft: bool,
 }
 
-const ARTICLE_KEYS: &[&str] =
-    &["title", "date", "description", "authors", "source", "source_url", "via", "lang", "tags", "draft"];
+const ARTICLE_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "description",
+    "authors",
+    "source",
+    "source_url",
+    "via",
+    "lang",
+    "tags",
+    "draft",
+];
 
 #[derive(Deserialize)]
 struct EntityFront {
@@ -250,7 +268,16 @@ struct EntityFront {
     autolink: Option<bool>,
 }
 
-const ENTITY_KEYS: &[&str] = &["name", "kind", "aliases", "wikidata", "url", "image", "relations", "autolink"];
+const ENTITY_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "aliases",
+    "wikidata",
+    "url",
+    "image",
+    "relations",
+    "autolink",
+];
 
 /// A date as TOML datetime or string, kept as its text.
 fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -301,7 +328,11 @@ fn read_front<T: for<'de> Deserialize<'de>>(
                 Ok(v) => v,
                 Err(e) => {
                     let span = e.span().map(|s| schema::shift(s, split.front.start));
-                    diags.push(Diagnostic::error(rel, span.or(Some(split.opener.clone())), e.message().trim().to_string()));
+                    diags.push(Diagnostic::error(
+                        rel,
+                        span.or(Some(split.opener.clone())),
+                        e.message().trim().to_string(),
+                    ));
                     return None;
                 }
             }
@@ -336,8 +367,12 @@ fn read_front<T: for<'de> Deserialize<'de>>(
                         msg = rest;
                     }
                     diags.push(
-                        Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("YAML front matter: {msg}"))
-                            .with_hint("check the indentation and `key: value` pairs"),
+                        Diagnostic::error(
+                            rel,
+                            at.or(Some(split.opener.clone())),
+                            format!("YAML front matter: {msg}"),
+                        )
+                        .with_hint("check the indentation and `key: value` pairs"),
                     );
                     return None;
                 }
@@ -367,8 +402,13 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         );
         return None;
     }
-    let front: Option<Front<ArticleFront>> =
-        read_front(&text, rel, ARTICLE_KEYS, |p| if p.is_empty() { Some(ARTICLE_KEYS) } else { None }, diags);
+    let front: Option<Front<ArticleFront>> = read_front(
+        &text,
+        rel,
+        ARTICLE_KEYS,
+        |p| if p.is_empty() { Some(ARTICLE_KEYS) } else { None },
+        diags,
+    );
     let ann_rel = rel.with_file_name(format!("{stem}.annotations.toml"));
     let (annotations_path, annotations) = if root.join(&ann_rel).is_file() {
         let anns = match read_text(root, &ann_rel, diags) {
@@ -402,10 +442,16 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         return None;
     };
     if !is_valid_date(&date) {
-        let at = text[split.front.clone()].find(&date).map(|i| split.front.start + i..split.front.start + i + date.len());
+        let at = text[split.front.clone()]
+            .find(&date)
+            .map(|i| split.front.start + i..split.front.start + i + date.len());
         diags.push(
-            Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("`{date}` is not a date"))
-                .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time such as 2026-11-28T08:00:00+07:00"),
+            Diagnostic::error(
+                rel,
+                at.or(Some(split.opener.clone())),
+                format!("`{date}` is not a date"),
+            )
+            .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time such as 2026-11-28T08:00:00+07:00"),
         );
         return None;
     }
@@ -421,7 +467,12 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         source_url: n(f.source_url),
         via: n(f.via),
         lang: n(f.lang),
-        tags: f.tags.into_iter().map(|t| nfc(t.trim()).into_owned()).filter(|t| !t.is_empty()).collect(),
+        tags: f
+            .tags
+            .into_iter()
+            .map(|t| nfc(t.trim()).into_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
         draft: f.draft,
         body: text[split.body.clone()].to_string(),
         body_offset: split.body.start,
@@ -438,9 +489,16 @@ pub fn is_web_url(u: &str) -> bool {
 
 /// Byte offset of 1-based `line` and character `column` in `text`.
 fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
-    let start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
+    };
     let rest = &text[start..];
-    let col = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(o, _)| o);
+    let col = rest
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(rest.len(), |(o, _)| o);
     Some((start + col).min(text.len().saturating_sub(1)))
 }
 
@@ -490,8 +548,10 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
     }
     if slugify(&id) != id {
         diags.push(
-            Diagnostic::error(rel, None, format!("entity id `{id}` is not a URL slug"))
-                .with_hint(format!("rename the file to `{}.md` (lowercase ASCII letters, digits and hyphens)", slugify(&id))),
+            Diagnostic::error(rel, None, format!("entity id `{id}` is not a URL slug")).with_hint(format!(
+                "rename the file to `{}.md` (lowercase ASCII letters, digits and hyphens)",
+                slugify(&id)
+            )),
         );
         return None;
     }
@@ -512,10 +572,16 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
     };
     let url = match f.url {
         Some(u) if !is_web_url(&u) => {
-            let at = text[split.front.clone()].find(u.as_str()).map(|i| split.front.start + i..split.front.start + i + u.len());
+            let at = text[split.front.clone()]
+                .find(u.as_str())
+                .map(|i| split.front.start + i..split.front.start + i + u.len());
             diags.push(
-                Diagnostic::error(rel, at.or(Some(split.opener.clone())), format!("`url` must be an http(s) address, not `{u}`"))
-                    .with_hint("javascript:, data: and other schemes are refused; write https://…"),
+                Diagnostic::error(
+                    rel,
+                    at.or(Some(split.opener.clone())),
+                    format!("`url` must be an http(s) address, not `{u}`"),
+                )
+                .with_hint("javascript:, data: and other schemes are refused; write https://…"),
             );
             None
         }
@@ -526,7 +592,12 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
         path: rel.to_path_buf(),
         name,
         kind,
-        aliases: f.aliases.into_iter().map(|a| nfc(a.trim()).into_owned()).filter(|a| !a.is_empty()).collect(),
+        aliases: f
+            .aliases
+            .into_iter()
+            .map(|a| nfc(a.trim()).into_owned())
+            .filter(|a| !a.is_empty())
+            .collect(),
         wikidata: f.wikidata,
         url,
         image: f.image,

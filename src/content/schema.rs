@@ -31,7 +31,14 @@ pub fn check(text: &str, offset: usize, file: &Path, keys_at: KeysAt, diags: &mu
     true
 }
 
-fn walk(table: &DeTable<'_>, path: &mut Vec<String>, offset: usize, file: &Path, keys_at: KeysAt, diags: &mut Diagnostics) {
+fn walk(
+    table: &DeTable<'_>,
+    path: &mut Vec<String>,
+    offset: usize,
+    file: &Path,
+    keys_at: KeysAt,
+    diags: &mut Diagnostics,
+) {
     let (allowed, location) = {
         let path_refs: Vec<&str> = path.iter().map(String::as_str).collect();
         (keys_at(&path_refs), where_(&path_refs))
@@ -71,7 +78,11 @@ fn walk(table: &DeTable<'_>, path: &mut Vec<String>, offset: usize, file: &Path,
 }
 
 fn where_(path: &[&str]) -> String {
-    if path.is_empty() { String::new() } else { format!(" in `{}`", path.join(".")) }
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" in `{}`", path.join("."))
+    }
 }
 
 /// The candidate closest to `name`, if it is close enough to be a typo:

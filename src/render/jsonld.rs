@@ -68,7 +68,13 @@ pub fn article(site: &Site, urls: &Urls, i: usize, image: Option<&str>) -> Value
         v["description"] = json!(d);
     }
     if !a.src.authors.is_empty() {
-        v["author"] = json!(a.src.authors.iter().map(|n| json!({"@type": "Person", "name": n})).collect::<Vec<_>>());
+        v["author"] = json!(
+            a.src
+                .authors
+                .iter()
+                .map(|n| json!({"@type": "Person", "name": n}))
+                .collect::<Vec<_>>()
+        );
     }
     if let Some(src) = &a.src.source {
         let mut based = json!({"@type": "CreativeWork", "name": src});

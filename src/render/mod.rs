@@ -110,8 +110,10 @@ pub struct RenderError {
 /// Renders every page; returns (output path, bytes) sorted by path.
 pub fn render_all(site: &Site, tera: &Tera) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
     let pages = Page::all(site);
-    let results: Vec<Result<(String, Vec<u8>), RenderError>> =
-        pages.par_iter().map(|p| render(site, tera, *p).map(|b| (p.path(site), b))).collect();
+    let results: Vec<Result<(String, Vec<u8>), RenderError>> = pages
+        .par_iter()
+        .map(|p| render(site, tera, *p).map(|b| (p.path(site), b)))
+        .collect();
     let mut ok = Vec::with_capacity(results.len());
     let mut errs = Vec::new();
     for r in results {
@@ -170,7 +172,11 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         canonical: cfg.absolute(&url),
         url: url.clone(),
         title,
-        description: if description.is_empty() { cfg.description.clone() } else { description },
+        description: if description.is_empty() {
+            cfg.description.clone()
+        } else {
+            description
+        },
         jsonld_html: String::new(),
         image: cfg.absolute(&format!("{}card.png", urls.root)),
         image_alt: cfg.title.clone(),
@@ -186,9 +192,29 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
     };
     let template = match page {
         Page::Home => {
-            ctx.insert("page", &with_ld(meta(cfg.title.clone(), cfg.description.clone()), jsonld::website(site, &urls)));
-            ctx.insert("articles", &site.articles.iter().enumerate().map(|(i, _)| v.article_item(i)).collect::<Vec<_>>());
-            let featured: Vec<QuoteCard> = site.quotes.iter().enumerate().take(6).map(|(i, _)| v.quote_card(i)).collect();
+            ctx.insert(
+                "page",
+                &with_ld(
+                    meta(cfg.title.clone(), cfg.description.clone()),
+                    jsonld::website(site, &urls),
+                ),
+            );
+            ctx.insert(
+                "articles",
+                &site
+                    .articles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| v.article_item(i))
+                    .collect::<Vec<_>>(),
+            );
+            let featured: Vec<QuoteCard> = site
+                .quotes
+                .iter()
+                .enumerate()
+                .take(6)
+                .map(|(i, _)| v.quote_card(i))
+                .collect();
             ctx.insert("featured_quotes", &featured);
             "index.html"
         }
@@ -197,14 +223,23 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             let m = meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default());
             let image = format!("{}card.png", urls.article(&a.src.slug));
             let m = with_image(m, image.clone(), a.src.title.clone());
-            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, Some(&cfg.absolute(&image)))));
+            ctx.insert(
+                "page",
+                &with_ld(m, jsonld::article(site, &urls, i, Some(&cfg.absolute(&image)))),
+            );
             ctx.insert("article", &v.article(i));
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
         }
         Page::Entity(i) => {
             let e = &site.entities[i];
-            ctx.insert("page", &with_ld(meta(e.src.name.clone(), e.summary.clone()), jsonld::entity(site, &urls, i)));
+            ctx.insert(
+                "page",
+                &with_ld(
+                    meta(e.src.name.clone(), e.summary.clone()),
+                    jsonld::entity(site, &urls, i),
+                ),
+            );
             ctx.insert("entity", &v.entity(i));
             ctx.insert("graph_svg", &v.local_graph(i));
             "entity.html"
@@ -218,29 +253,55 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         Page::Quote(i) => {
             let q = &site.quotes[i];
             let speaker = &site.entities[q.speaker].src.name;
-            let m = meta(format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)), q.text.clone());
+            let m = meta(
+                format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)),
+                q.text.clone(),
+            );
             let image = format!("{}card.png", urls.quote(&q.id));
             let m = with_image(m, image.clone(), format!("“{}” — {speaker}", q.text));
-            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, Some(&cfg.absolute(&image)))));
+            ctx.insert(
+                "page",
+                &with_ld(m, jsonld::quote(site, &urls, i, Some(&cfg.absolute(&image)))),
+            );
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }
         Page::QuoteIndex => {
             ctx.insert("page", &meta(t.quotes.to_string(), String::new()));
-            ctx.insert("quotes", &(0..site.quotes.len()).map(|i| v.quote_card(i)).collect::<Vec<_>>());
+            ctx.insert(
+                "quotes",
+                &(0..site.quotes.len()).map(|i| v.quote_card(i)).collect::<Vec<_>>(),
+            );
             "quotes.html"
         }
         Page::Tag(i) => {
             let tag = &site.tags[i];
             ctx.insert("page", &meta(tag.name.clone(), String::new()));
-            ctx.insert("tag", &TagItem { name: tag.name.clone(), url: urls.tag(&tag.slug), count: tag.articles.len() });
-            ctx.insert("articles", &tag.articles.iter().map(|&a| v.article_item(a)).collect::<Vec<_>>());
+            ctx.insert(
+                "tag",
+                &TagItem {
+                    name: tag.name.clone(),
+                    url: urls.tag(&tag.slug),
+                    count: tag.articles.len(),
+                },
+            );
+            ctx.insert(
+                "articles",
+                &tag.articles.iter().map(|&a| v.article_item(a)).collect::<Vec<_>>(),
+            );
             "tag.html"
         }
         Page::TagIndex => {
             ctx.insert("page", &meta(t.tags.to_string(), String::new()));
-            let mut tags: Vec<TagItem> =
-                site.tags.iter().map(|tag| TagItem { name: tag.name.clone(), url: urls.tag(&tag.slug), count: tag.articles.len() }).collect();
+            let mut tags: Vec<TagItem> = site
+                .tags
+                .iter()
+                .map(|tag| TagItem {
+                    name: tag.name.clone(),
+                    url: urls.tag(&tag.slug),
+                    count: tag.articles.len(),
+                })
+                .collect();
             let alpha = crate::text::Alphabet::new(&cfg.language);
             tags.sort_by(|a, b| alpha.compare(&a.name, &b.name));
             ctx.insert("tags", &tags);
@@ -262,10 +323,14 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         Page::SearchIndex => return Ok(crate::search::index_json(site, &urls).into_bytes()),
         Page::SiteImage => {
             let host = cfg.absolute(&urls.root);
-            let footer = host.split_once("://").map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
-            return Ok(cached_card(site, &["site", &cfg.title, &cfg.description, footer], || {
-                card::title_card(&cfg.title, &cfg.description, footer)
-            }));
+            let footer = host
+                .split_once("://")
+                .map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
+            return Ok(cached_card(
+                site,
+                &["site", &cfg.title, &cfg.description, footer],
+                || card::title_card(&cfg.title, &cfg.description, footer),
+            ));
         }
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
@@ -288,12 +353,19 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         Page::Atom => return Ok(atom(site, &urls).into_bytes()),
         Page::Sitemap => return Ok(sitemap(site).into_bytes()),
         Page::Robots => {
-            return Ok(format!("User-agent: *\nAllow: /\nSitemap: {}\n", cfg.absolute(&format!("{}sitemap.xml", urls.root))).into_bytes());
+            return Ok(format!(
+                "User-agent: *\nAllow: /\nSitemap: {}\n",
+                cfg.absolute(&format!("{}sitemap.xml", urls.root))
+            )
+            .into_bytes());
         }
     };
     tera.render(template, &ctx)
         .map(String::into_bytes)
-        .map_err(|e| RenderError { page: page.path(site), message: templates::error_chain(&e) })
+        .map_err(|e| RenderError {
+            page: page.path(site),
+            message: templates::error_chain(&e),
+        })
 }
 
 /// A social image from the content-addressed cache (`.glossa-cache/cards/`,
@@ -304,7 +376,9 @@ fn cached_card(site: &Site, key: &[&str], render: impl FnOnce() -> Vec<u8>) -> V
     let Some(dir) = &site.cache_dir else { return render() };
     let mut h = std::hash::DefaultHasher::new();
     std::hash::Hash::hash(&(card::RENDER_VERSION, key), &mut h);
-    let file = dir.join("cards").join(format!("{:016x}.png", std::hash::Hasher::finish(&h)));
+    let file = dir
+        .join("cards")
+        .join(format!("{:016x}.png", std::hash::Hasher::finish(&h)));
     if let Ok(bytes) = std::fs::read(&file)
         && bytes.starts_with(b"\x89PNG")
     {
@@ -323,29 +397,51 @@ fn cached_card(site: &Site, key: &[&str], render: impl FnOnce() -> Vec<u8>) -> V
 
 fn atom(site: &Site, urls: &Urls) -> String {
     let cfg = &site.config;
-    let updated = site.articles.iter().map(|a| rfc3339(&a.src.date)).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let updated = site
+        .articles
+        .iter()
+        .map(|a| rfc3339(&a.src.date))
+        .max()
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"");
     s.push_str(&format!(" xml:lang=\"{}\">\n", escape_html(&cfg.language)));
     s.push_str(&format!("<title>{}</title>\n", escape_html(&cfg.title)));
     let home = cfg.absolute(&urls.root);
     s.push_str(&format!("<link href=\"{}\"/>\n", escape_html(&home)));
-    s.push_str(&format!("<link rel=\"self\" href=\"{}\"/>\n", escape_html(&cfg.absolute(&format!("{}atom.xml", urls.root)))));
-    s.push_str(&format!("<id>{}</id>\n<updated>{updated}</updated>\n", escape_html(&home)));
+    s.push_str(&format!(
+        "<link rel=\"self\" href=\"{}\"/>\n",
+        escape_html(&cfg.absolute(&format!("{}atom.xml", urls.root)))
+    ));
+    s.push_str(&format!(
+        "<id>{}</id>\n<updated>{updated}</updated>\n",
+        escape_html(&home)
+    ));
     for a in site.articles.iter().take(50) {
         let link = cfg.absolute(&urls.article(&a.src.slug));
         s.push_str("<entry>\n");
         s.push_str(&format!("<title>{}</title>\n", escape_html(&a.src.title)));
-        s.push_str(&format!("<link href=\"{}\"/>\n<id>{}</id>\n", escape_html(&link), escape_html(&link)));
+        s.push_str(&format!(
+            "<link href=\"{}\"/>\n<id>{}</id>\n",
+            escape_html(&link),
+            escape_html(&link)
+        ));
         s.push_str(&format!("<updated>{}</updated>\n", rfc3339(&a.src.date)));
-        let authors = if a.src.authors.is_empty() { vec![cfg.title.clone()] } else { a.src.authors.clone() };
+        let authors = if a.src.authors.is_empty() {
+            vec![cfg.title.clone()]
+        } else {
+            a.src.authors.clone()
+        };
         for au in authors {
             s.push_str(&format!("<author><name>{}</name></author>\n", escape_html(&au)));
         }
         if let Some(d) = &a.src.description {
             s.push_str(&format!("<summary>{}</summary>\n", escape_html(d)));
         }
-        s.push_str(&format!("<content type=\"html\">{}</content>\n", escape_html(&a.body_html)));
+        s.push_str(&format!(
+            "<content type=\"html\">{}</content>\n",
+            escape_html(&a.body_html)
+        ));
         s.push_str("</entry>\n");
     }
     s.push_str("</feed>\n");
@@ -354,7 +450,11 @@ fn atom(site: &Site, urls: &Urls) -> String {
 
 /// `2026-11-28` → `2026-11-28T00:00:00Z`; full date-times pass through.
 fn rfc3339(date: &str) -> String {
-    if date.len() == 10 { format!("{date}T00:00:00Z") } else { date.replace(' ', "T") }
+    if date.len() == 10 {
+        format!("{date}T00:00:00Z")
+    } else {
+        date.replace(' ', "T")
+    }
 }
 
 fn sitemap(site: &Site) -> String {
@@ -364,7 +464,9 @@ fn sitemap(site: &Site) -> String {
             urls.insert(site.config.absolute(&p.url(site)), ());
         }
     }
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for u in urls.keys() {
         s.push_str(&format!("<url><loc>{}</loc></url>\n", escape_html(u)));
     }

@@ -38,7 +38,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
     let dir = root.join("templates");
     if dir.is_dir() {
         for rel in crate::content::list_files(root, Path::new("templates"), diags) {
-            let Ok(name) = rel.strip_prefix("templates") else { continue };
+            let Ok(name) = rel.strip_prefix("templates") else {
+                continue;
+            };
             let name = name.to_string_lossy().replace('\\', "/");
             if let Some(text) = read_text(root, &rel, diags) {
                 sources.insert(&rel, text.clone().into());
@@ -53,8 +55,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
     tera.set_escape_fn(crate::text::escape_html);
     if let Err(e) = tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
         diags.push(
-            Diagnostic::error(Path::new("templates"), None, format!("template error: {}", error_chain(&e)))
-                .with_hint("fix the template syntax; see docs/templates.md for what each template gets"),
+            Diagnostic::error(
+                Path::new("templates"),
+                None,
+                format!("template error: {}", error_chain(&e)),
+            )
+            .with_hint("fix the template syntax; see docs/templates.md for what each template gets"),
         );
         return None;
     }

@@ -186,7 +186,12 @@ impl Views<'_> {
             .site
             .entity_edges
             .iter()
-            .map(|e| crate::graph::Edge { a: e.a, b: e.b, weight: e.weight, relation: e.relation })
+            .map(|e| crate::graph::Edge {
+                a: e.a,
+                b: e.b,
+                weight: e.weight,
+                relation: e.relation,
+            })
             .collect();
         (nodes, edges)
     }
@@ -253,7 +258,10 @@ impl Views<'_> {
                 .tag_slugs
                 .iter()
                 .zip(&a.src.tags)
-                .map(|(slug, name)| TagLink { name: name.clone(), url: self.urls.tag(slug) })
+                .map(|(slug, name)| TagLink {
+                    name: name.clone(),
+                    url: self.urls.tag(slug),
+                })
                 .collect(),
         }
     }
@@ -300,7 +308,10 @@ impl Views<'_> {
 
     pub fn article(&self, i: usize) -> ArticleView<'_> {
         let a = &self.site.articles[i];
-        let entity_url = |e: Option<usize>| e.map(|e| self.urls.entity(&self.site.entities[e].src.id)).unwrap_or_default();
+        let entity_url = |e: Option<usize>| {
+            e.map(|e| self.urls.entity(&self.site.entities[e].src.id))
+                .unwrap_or_default()
+        };
         ArticleView {
             item: self.article_item(i),
             lang: a.src.lang.as_deref().unwrap_or(""),
@@ -314,10 +325,21 @@ impl Views<'_> {
             entities: a
                 .entities
                 .iter()
-                .map(|&(e, n)| EntityItem { count: n, ..self.entity_item(e) })
+                .map(|&(e, n)| EntityItem {
+                    count: n,
+                    ..self.entity_item(e)
+                })
                 .collect(),
             quotes: a.quotes.iter().map(|&q| self.quote_card(q)).collect(),
-            notes: a.notes.iter().map(|n| NoteView { number: n.number, id: &n.id, body_html: &n.body_html }).collect(),
+            notes: a
+                .notes
+                .iter()
+                .map(|n| NoteView {
+                    number: n.number,
+                    id: &n.id,
+                    body_html: &n.body_html,
+                })
+                .collect(),
             related: a
                 .related
                 .iter()
@@ -356,7 +378,10 @@ impl Views<'_> {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
             if ai != last_article {
-                groups.push(MentionGroup { article: self.article_item(ai), mentions: Vec::new() });
+                groups.push(MentionGroup {
+                    article: self.article_item(ai),
+                    mentions: Vec::new(),
+                });
                 last_article = ai;
             }
             let (before, after) = context(&a.text, &m.range, 80);
@@ -374,12 +399,31 @@ impl Views<'_> {
             aliases: &e.src.aliases,
             description_html: &e.description_html,
             wikidata: e.src.wikidata.as_deref().unwrap_or(""),
-            wikidata_url: e.src.wikidata.as_ref().map(|q| format!("https://www.wikidata.org/wiki/{q}")).unwrap_or_default(),
+            wikidata_url: e
+                .src
+                .wikidata
+                .as_ref()
+                .map(|q| format!("https://www.wikidata.org/wiki/{q}"))
+                .unwrap_or_default(),
             external_url: e.src.url.as_deref().unwrap_or(""),
-            relations: e.relations.iter().map(|(label, o)| RelationView { label: label.clone(), other: self.entity_item(*o) }).collect(),
+            relations: e
+                .relations
+                .iter()
+                .map(|(label, o)| RelationView {
+                    label: label.clone(),
+                    other: self.entity_item(*o),
+                })
+                .collect(),
             mention_groups: groups,
             quotes: e.quotes.iter().map(|&q| self.quote_card(q)).collect(),
-            related: e.related.iter().map(|&(o, w)| RelatedEntity { item: self.entity_item(o), weight: w }).collect(),
+            related: e
+                .related
+                .iter()
+                .map(|&(o, w)| RelatedEntity {
+                    item: self.entity_item(o),
+                    weight: w,
+                })
+                .collect(),
             articles: e.articles.iter().map(|&a| self.article_item(a)).collect(),
         }
     }
@@ -390,7 +434,9 @@ impl Views<'_> {
         EntityKind::ALL
             .iter()
             .filter_map(|&kind| {
-                let mut ids: Vec<usize> = (0..self.site.entities.len()).filter(|&i| self.site.entities[i].src.kind == kind).collect();
+                let mut ids: Vec<usize> = (0..self.site.entities.len())
+                    .filter(|&i| self.site.entities[i].src.kind == kind)
+                    .collect();
                 if ids.is_empty() {
                     return None;
                 }

@@ -84,7 +84,11 @@ pub fn resolve(out: &Path, rest: &str) -> Resolved {
             _ => Resolved::NotFound,
         };
     }
-    if real.is_file() && !wants_dir { Resolved::File(real) } else { Resolved::NotFound }
+    if real.is_file() && !wants_dir {
+        Resolved::File(real)
+    } else {
+        Resolved::NotFound
+    }
 }
 
 /// Strict percent-decoding: a `%` not followed by two hex digits fails.
@@ -107,7 +111,10 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
 
 /// The Content-Type for a file name.
 pub fn content_type(path: &Path) -> &'static str {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     if name == "atom.xml" {
         return "application/atom+xml; charset=utf-8";
     }
@@ -180,8 +187,13 @@ fn not_found(app: &App) -> Response {
 
 async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut r = respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "method not allowed\n");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        let mut r = respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            "method not allowed\n",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
     let path = req.uri().path();
@@ -228,7 +240,11 @@ fn sse_event(e: &Event) -> Result<SseEvent, Infallible> {
 fn events(app: &App) -> impl IntoResponse {
     let (first, rx) = app.live.subscribe();
     let stop = app.live.shutdown.subscribe();
-    let first = Some(first.as_ref().map_or_else(|| Ok(SseEvent::default().event("hello").data("{}")), sse_event));
+    let first = Some(
+        first
+            .as_ref()
+            .map_or_else(|| Ok(SseEvent::default().event("hello").data("{}")), sse_event),
+    );
     let stream = futures_util::stream::unfold((first, rx, stop), |(first, mut rx, mut stop)| async move {
         if let Some(ev) = first {
             return Some((ev, (None, rx, stop)));
@@ -247,7 +263,8 @@ fn events(app: &App) -> impl IntoResponse {
         }
     });
     let mut r = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 

@@ -39,7 +39,11 @@ pub struct Live {
 
 impl Default for Live {
     fn default() -> Self {
-        Live { tx: broadcast::channel(64).0, last_error: Mutex::new(None), shutdown: watch::channel(false).0 }
+        Live {
+            tx: broadcast::channel(64).0,
+            last_error: Mutex::new(None),
+            shutdown: watch::channel(false).0,
+        }
     }
 }
 
@@ -91,7 +95,11 @@ mod tests {
             "<html><body><p>x</p><script src=\"/sub/__glossa/live.js\"></script></BODY></html>"
         );
         let got = inject(b"<p>no body", "/");
-        assert!(String::from_utf8(got).unwrap().ends_with("<script src=\"/__glossa/live.js\"></script>"));
+        assert!(
+            String::from_utf8(got)
+                .unwrap()
+                .ends_with("<script src=\"/__glossa/live.js\"></script>")
+        );
     }
 
     #[test]

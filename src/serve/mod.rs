@@ -69,7 +69,11 @@ impl ServeOptions {
 /// The base URL a preview uses when none is given: the address it listens
 /// on (an unspecified interface becomes 127.0.0.1), like `zola serve`.
 pub fn default_base_url(addr: SocketAddr) -> String {
-    let ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
+    let ip = if addr.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        addr.ip()
+    };
     match ip {
         IpAddr::V4(v4) => format!("http://{v4}:{}/", addr.port()),
         IpAddr::V6(v6) => format!("http://[{v6}]:{}/", addr.port()),
@@ -144,7 +148,10 @@ fn bind(interface: IpAddr, port: u16) -> io::Result<TcpListener> {
         Ok(l) => Ok(l),
         Err(e) if e.kind() == io::ErrorKind::AddrInUse && port != 0 => {
             let l = TcpListener::bind((interface, 0))?;
-            eprintln!("Port {port} is already in use; using port {} instead.", l.local_addr()?.port());
+            eprintln!(
+                "Port {port} is already in use; using port {} instead.",
+                l.local_addr()?.port()
+            );
             Ok(l)
         }
         Err(e) => Err(e),
@@ -165,8 +172,15 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         );
     }
     let base_url = normalise_base_url(opts.build.base_url.as_deref().unwrap_or(&default_base_url(addr)));
-    let root_path = Config { base_url: base_url.clone(), ..Config::default() }.root_path();
-    let build = BuildOptions { base_url: Some(base_url.clone()), ..opts.build.clone() };
+    let root_path = Config {
+        base_url: base_url.clone(),
+        ..Config::default()
+    }
+    .root_path();
+    let build = BuildOptions {
+        base_url: Some(base_url.clone()),
+        ..opts.build.clone()
+    };
     let mut session = Session::new(&opts.root, build);
     let output_dir = session.output_dir().to_path_buf();
     let live = Arc::new(Live::default());
@@ -182,7 +196,11 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
     };
 
     listener.set_nonblocking(true)?;
-    let app = Arc::new(http::App { out: output_dir.clone(), root_path: root_path.clone(), live: live.clone() });
+    let app = Arc::new(http::App {
+        out: output_dir.clone(),
+        root_path: root_path.clone(),
+        live: live.clone(),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("glossa-http")
@@ -198,15 +216,21 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, http::router(app)).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, http::router(app))
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 eprintln!("error: the server stopped: {e}");
             }
         });
         runtime.shutdown_timeout(Duration::from_secs(1));
     })?;
 
-    let shown =
-        if addr.ip().is_unspecified() { SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()) } else { addr };
+    let shown = if addr.ip().is_unspecified() {
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
     let url = format!("http://{shown}{root_path}");
     eprintln!("Serving {} at {url} (Ctrl-C to stop)", output_dir.display());
     if opts.open
@@ -214,7 +238,15 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
     {
         eprintln!("warning: cannot open a browser: {e}");
     }
-    Ok(Server { addr, base_url, root_path, output_dir, live, stop, threads: vec![rebuilder, server] })
+    Ok(Server {
+        addr,
+        base_url,
+        root_path,
+        output_dir,
+        live,
+        stop,
+        threads: vec![rebuilder, server],
+    })
 }
 
 /// `glossa build --watch`: the rebuild loop without a server.
@@ -255,7 +287,10 @@ pub fn watch_and_build(root: &Path, build: BuildOptions, color: bool, debounce: 
             .spawn(move || rebuild_loop(session, watcher, None, &stop, color))?
     };
     eprintln!("Watching {} for changes (Ctrl-C to stop)", root.display());
-    Ok(Watching { stop, thread: Some(thread) })
+    Ok(Watching {
+        stop,
+        thread: Some(thread),
+    })
 }
 
 fn first_build(session: &mut Session, live: &Live, color: bool) {
@@ -275,7 +310,11 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
             watch::Batch::Changed(paths) if paths.is_empty() => continue,
             watch::Batch::Changed(paths) => {
                 let shown: Vec<String> = paths.iter().take(3).map(|p| p.display().to_string()).collect();
-                let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
+                let more = if paths.len() > 3 {
+                    format!(" and {} more", paths.len() - 3)
+                } else {
+                    String::new()
+                };
                 eprintln!("Change detected: {}{more}", shown.join(", "));
                 paths
             }
@@ -303,7 +342,14 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
 fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
     let started = Instant::now();
     match session.rebuild(changed) {
-        Outcome::Built { pages, changed, removed, diags, sources, .. } => {
+        Outcome::Built {
+            pages,
+            changed,
+            removed,
+            diags,
+            sources,
+            ..
+        } => {
             if !diags.is_empty() {
                 eprint!("{}", diags.render(&sources, color));
             }
@@ -319,8 +365,13 @@ fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
         }
         Outcome::Failed { diags, sources } => {
             eprint!("{}", diags.render(&sources, color));
-            eprintln!("Build failed ({}); the last good output stays as it was.", diags.summary());
-            Event::Error { text: diags.render(&sources, false) }
+            eprintln!(
+                "Build failed ({}); the last good output stays as it was.",
+                diags.summary()
+            );
+            Event::Error {
+                text: diags.render(&sources, false),
+            }
         }
     }
 }

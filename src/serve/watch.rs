@@ -43,7 +43,10 @@ pub fn relevant(root: &Path, out: &Path, path: &Path) -> Option<PathBuf> {
     if !INPUT_DIRS.contains(&first) {
         return None;
     }
-    if rel.components().any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name)) {
+    if rel
+        .components()
+        .any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name))
+    {
         return None;
     }
     Some(rel.to_path_buf())
@@ -76,7 +79,12 @@ impl Watch {
         // by renaming, which a watch on the file itself would lose) and the
         // input folders appearing later.
         debouncer.watch(&root, RecursiveMode::NonRecursive)?;
-        let mut w = Watch { debouncer, root, out, rx };
+        let mut w = Watch {
+            debouncer,
+            root,
+            out,
+            rx,
+        };
         for dir in INPUT_DIRS {
             w.watch_dir(dir);
         }
@@ -175,7 +183,10 @@ mod tests {
         let out = Path::new("/site/public");
         let rel = |p: &str| relevant(root, out, Path::new(p)).map(|r| r.to_string_lossy().into_owned());
         assert_eq!(rel("/site/glossa.toml").as_deref(), Some("glossa.toml"));
-        assert_eq!(rel("/site/content/articles/a.md").as_deref(), Some("content/articles/a.md"));
+        assert_eq!(
+            rel("/site/content/articles/a.md").as_deref(),
+            Some("content/articles/a.md")
+        );
         assert_eq!(rel("/site/templates/base.html").as_deref(), Some("templates/base.html"));
         assert_eq!(rel("/site/static/x.png").as_deref(), Some("static/x.png"));
         assert_eq!(rel("/site/content").as_deref(), Some("content"));
@@ -193,6 +204,13 @@ mod tests {
             assert_eq!(rel(ignored), None, "{ignored}");
         }
         // An output dir inside an input folder is never an input.
-        assert_eq!(relevant(root, Path::new("/site/static/out"), Path::new("/site/static/out/a.html")), None);
+        assert_eq!(
+            relevant(
+                root,
+                Path::new("/site/static/out"),
+                Path::new("/site/static/out/a.html")
+            ),
+            None
+        );
     }
 }

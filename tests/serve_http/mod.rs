@@ -16,7 +16,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -37,7 +40,10 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -
     let mut s = connect(addr, Duration::from_secs(20));
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(b) = body {
-        req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
     }
     req.push_str("\r\n");
     if let Some(b) = body {
@@ -46,7 +52,9 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -
     s.write_all(req.as_bytes()).unwrap();
     let mut r = BufReader::new(s);
     let (status, headers) = read_head(&mut r);
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     let length = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
@@ -128,10 +136,19 @@ impl Sse {
         let mut r = BufReader::new(s);
         let (status, headers) = read_head(&mut r);
         assert_eq!(status, 200, "event stream status");
-        let ctype = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.clone());
+        let ctype = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone());
         assert_eq!(ctype.as_deref(), Some("text/event-stream"));
-        let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-        Sse { r, chunked, buf: String::new() }
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+        Sse {
+            r,
+            chunked,
+            buf: String::new(),
+        }
     }
 
     /// The next event (comments skipped), or `None` when `timeout` passes.
@@ -142,7 +159,10 @@ impl Sse {
                 return Some(ev);
             }
             let left = deadline.checked_duration_since(Instant::now())?;
-            self.r.get_ref().set_read_timeout(Some(left.max(Duration::from_millis(1)))).unwrap();
+            self.r
+                .get_ref()
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .unwrap();
             let more = if self.chunked {
                 read_chunk(&mut self.r)?
             } else {
@@ -184,7 +204,10 @@ impl Sse {
                 }
             }
             if !data.is_empty() {
-                return Some(SseEvent { name, data: data.join("\n") });
+                return Some(SseEvent {
+                    name,
+                    data: data.join("\n"),
+                });
             }
         }
     }
