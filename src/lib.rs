@@ -22,6 +22,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod text;
+pub mod timing;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -56,9 +57,12 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     if let Some(url) = &opts.base_url {
         config.base_url = config::normalise_base_url(url);
     }
+    let t = std::time::Instant::now();
     let content = content::load(root, &mut diags, &mut sources);
+    let t = timing::lap("load content", t);
     let tera = render::templates::load(root, &mut diags, &mut sources);
     let mut site = site::build(config, content, opts.drafts, &sources, &mut diags);
+    timing::lap("anchor + link (site graph)", t);
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
     Loaded {

@@ -96,8 +96,14 @@ impl Session {
             ));
             return Outcome::Failed { diags, sources };
         }
+        let t = std::time::Instant::now();
         let result = write::plan(&self.out, &files, self.written.as_ref())
-            .and_then(|plan| write::commit(&self.out, &plan))
+            .and_then(|plan| {
+                let t = crate::timing::lap("plan writes", t);
+                let r = write::commit(&self.out, &plan);
+                crate::timing::lap("commit writes", t);
+                r
+            })
             .map(|r| (r.stats(), r.written, r.removed));
         match result {
             Ok((stats, changed, removed)) => {

@@ -35,6 +35,8 @@ pub struct Site {
     pub reanchored: Vec<Reanchored>,
     /// The entity graph: co-mentions and relations, sorted by (a, b).
     pub entity_edges: Vec<EntityEdge>,
+    /// The same edges per entity: (other, weight, relation), by other.
+    pub entity_adjacency: Vec<Vec<(usize, f64, bool)>>,
     /// Where rendered social images are kept between builds, by content
     /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
     pub cache_dir: Option<std::path::PathBuf>,
@@ -316,6 +318,11 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     link_relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
     related_articles(&mut nodes, entity_nodes.len());
     let entity_edges = related_entities(&nodes, &mut entity_nodes);
+    let mut entity_adjacency: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); entity_nodes.len()];
+    for e in &entity_edges {
+        entity_adjacency[e.a].push((e.b, e.weight, e.relation));
+        entity_adjacency[e.b].push((e.a, e.weight, e.relation));
+    }
 
     let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
     for (ai, n) in nodes.iter().enumerate() {
@@ -341,6 +348,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         tags: tags.into_values().collect(),
         reanchored,
         entity_edges,
+        entity_adjacency,
         cache_dir: None,
     }
 }

@@ -66,6 +66,27 @@ impl Page {
         v
     }
 
+    /// The page kind, for timings.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Page::Home => "home",
+            Page::Article(_) => "article",
+            Page::EntityIndex => "entity index",
+            Page::Entity(_) => "entity",
+            Page::QuoteIndex => "quote index",
+            Page::Quote(_) => "quote",
+            Page::TagIndex => "tag index",
+            Page::Tag(_) => "tag",
+            Page::NotFound => "404",
+            Page::Search => "search",
+            Page::SearchIndex => "search index",
+            Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => "image",
+            Page::Atom => "atom",
+            Page::Sitemap => "sitemap",
+            Page::Robots => "robots",
+        }
+    }
+
     /// The output path, relative to the output directory.
     pub fn path(&self, site: &Site) -> String {
         match *self {
@@ -110,10 +131,29 @@ pub struct RenderError {
 /// Renders every page; returns (output path, bytes) sorted by path.
 pub fn render_all(site: &Site, tera: &Tera) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
     let pages = Page::all(site);
+    let t = std::time::Instant::now();
+    let per_kind = std::sync::Mutex::new(BTreeMap::<&'static str, (usize, f64)>::new());
     let results: Vec<Result<(String, Vec<u8>), RenderError>> = pages
         .par_iter()
-        .map(|p| render(site, tera, *p).map(|b| (p.path(site), b)))
+        .map(|p| {
+            let start = std::time::Instant::now();
+            let r = render(site, tera, *p).map(|b| (p.path(site), b));
+            if crate::timing::on() {
+                let kind = p.kind_name();
+                let mut m = per_kind.lock().unwrap_or_else(|e| e.into_inner());
+                let e = m.entry(kind).or_default();
+                e.0 += 1;
+                e.1 += start.elapsed().as_secs_f64() * 1000.0;
+            }
+            r
+        })
         .collect();
+    crate::timing::lap("render (wall)", t);
+    if crate::timing::on() {
+        for (kind, (n, ms)) in per_kind.into_inner().unwrap_or_default() {
+            eprintln!("[timing]   {kind}: {n} pages, {ms:.1} ms CPU");
+        }
+    }
     let mut ok = Vec::with_capacity(results.len());
     let mut errs = Vec::new();
     for r in results {

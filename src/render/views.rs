@@ -224,17 +224,47 @@ impl Views<'_> {
         )
     }
 
-    /// Entity `i` and its strongest neighbours, as inline SVG.
+    /// Entity `i` and its strongest neighbours, as inline SVG. Built from
+    /// the site's adjacency lists, so each page touches only the edges of
+    /// the dozen entities it shows, not the whole graph.
     pub fn local_graph(&self, i: usize) -> String {
-        let (nodes, edges) = self.graph_nodes();
-        let keep = crate::graph::neighbourhood(i, &edges, 12);
+        let adj = &self.site.entity_adjacency;
+        let mut neighbours: Vec<(usize, f64)> = adj[i].iter().map(|&(o, w, _)| (o, w)).collect();
+        neighbours.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut keep = vec![i];
+        keep.extend(neighbours.iter().take(11).map(|n| n.0));
         if keep.len() < 2 {
             return String::new();
         }
-        let (n, e) = crate::graph::subgraph(&nodes, &edges, &keep);
+        let index_of = |e: usize| keep.iter().position(|&k| k == e);
+        let nodes: Vec<crate::graph::Node> = keep
+            .iter()
+            .map(|&k| {
+                let e = &self.site.entities[k];
+                crate::graph::Node {
+                    label: e.src.name.clone(),
+                    url: self.urls.entity(&e.src.id),
+                    kind: e.src.kind.as_str().to_string(),
+                    weight: e.mentions.len() as f64 + 1.0,
+                }
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for (a, &k) in keep.iter().enumerate() {
+            for &(o, w, relation) in &adj[k] {
+                if let Some(b) = index_of(o).filter(|&b| b > a) {
+                    edges.push(crate::graph::Edge {
+                        a,
+                        b,
+                        weight: w,
+                        relation,
+                    });
+                }
+            }
+        }
         crate::graph::layout_svg(
-            &n,
-            &e,
+            &nodes,
+            &edges,
             &crate::graph::Options {
                 width: 640.0,
                 height: 420.0,
