@@ -1,10 +1,19 @@
-//! UI strings in the site's language (`vi` and `en`), relation labels in both
-//! directions, and date formatting. Templates get the strings as `t`.
+//! UI strings in the site's language, relation labels in both directions,
+//! and date formatting. `vi` and `en` are built in; a site adds a language,
+//! or changes some strings of a built-in one, with `i18n/LANG.toml` (the
+//! keys of [`Strings`]; unknown keys are errors with a "did you mean").
+//! Templates get the strings as `t`.
 
-use serde::Serialize;
+use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
+use crate::content::{read_text, schema};
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+
+/// The built-in tables, borrowed; see [`Strings`] for the owned, per-site form.
 #[derive(Debug, Clone, Serialize)]
-pub struct Strings {
+struct BuiltIn {
     pub home: &'static str,
     pub entities: &'static str,
     pub quotes: &'static str,
@@ -36,11 +45,14 @@ pub struct Strings {
     pub search_needs_js: &'static str,
     pub search_found: &'static str,
     pub search_none: &'static str,
-    pub kind: Kinds,
+    /// `{d}`, `{m}` (two digits), `{month}` (name), `{y}`.
+    pub date_format: &'static str,
+    pub months: [&'static str; 12],
+    pub kind: BuiltInKinds,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Kinds {
+struct BuiltInKinds {
     pub person: &'static str,
     pub organization: &'static str,
     pub place: &'static str,
@@ -50,22 +62,7 @@ pub struct Kinds {
     pub work: &'static str,
 }
 
-impl Kinds {
-    pub fn label(&self, kind: crate::content::EntityKind) -> &'static str {
-        use crate::content::EntityKind::*;
-        match kind {
-            Person => self.person,
-            Organization => self.organization,
-            Place => self.place,
-            Product => self.product,
-            Concept => self.concept,
-            Event => self.event,
-            Work => self.work,
-        }
-    }
-}
-
-const VI: Strings = Strings {
+const VI: BuiltIn = BuiltIn {
     home: "Trang chủ",
     entities: "Thực thể",
     quotes: "Trích dẫn",
@@ -97,7 +94,22 @@ const VI: Strings = Strings {
     search_needs_js: "Tìm kiếm cần JavaScript.",
     search_found: "Kết quả:",
     search_none: "Không tìm thấy kết quả.",
-    kind: Kinds {
+    date_format: "{d}/{m}/{y}",
+    months: [
+        "tháng 1",
+        "tháng 2",
+        "tháng 3",
+        "tháng 4",
+        "tháng 5",
+        "tháng 6",
+        "tháng 7",
+        "tháng 8",
+        "tháng 9",
+        "tháng 10",
+        "tháng 11",
+        "tháng 12",
+    ],
+    kind: BuiltInKinds {
         person: "Nhân vật",
         organization: "Tổ chức",
         place: "Địa danh",
@@ -108,7 +120,7 @@ const VI: Strings = Strings {
     },
 };
 
-const EN: Strings = Strings {
+const EN: BuiltIn = BuiltIn {
     home: "Home",
     entities: "Entities",
     quotes: "Quotes",
@@ -140,7 +152,22 @@ const EN: Strings = Strings {
     search_needs_js: "Search needs JavaScript.",
     search_found: "Results:",
     search_none: "No results.",
-    kind: Kinds {
+    date_format: "{day} {month} {y}",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    kind: BuiltInKinds {
         person: "People",
         organization: "Organisations",
         place: "Places",
@@ -151,21 +178,245 @@ const EN: Strings = Strings {
     },
 };
 
-/// The strings for a language tag (`vi`, `en`, `vi-VN`…); English otherwise.
-pub fn strings(language: &str) -> &'static Strings {
-    if language
+fn is_vi(language: &str) -> bool {
+    language
         .split(['-', '_'])
         .next()
         .is_some_and(|l| l.eq_ignore_ascii_case("vi"))
-    {
-        &VI
-    } else {
-        &EN
+}
+
+fn builtin(language: &str) -> &'static BuiltIn {
+    if is_vi(language) { &VI } else { &EN }
+}
+
+/// The UI strings of one site, in its language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strings {
+    pub home: String,
+    pub entities: String,
+    pub quotes: String,
+    pub tags: String,
+    pub mentions: String,
+    pub related_articles: String,
+    pub related_entities: String,
+    pub relations: String,
+    pub aliases: String,
+    pub articles: String,
+    pub notes: String,
+    pub source: String,
+    pub via: String,
+    pub said: String,
+    pub in_article: String,
+    pub permalink: String,
+    pub featured_quotes: String,
+    pub all_articles: String,
+    pub not_found: String,
+    pub not_found_text: String,
+    pub mention_count: String,
+    pub go_to_text: String,
+    pub in_this_article: String,
+    pub quote_link: String,
+    pub skip_to_content: String,
+    pub search: String,
+    pub entity_graph: String,
+    pub search_placeholder: String,
+    pub search_needs_js: String,
+    pub search_found: String,
+    pub search_none: String,
+    pub date_format: String,
+    pub months: Vec<String>,
+    pub kind: Kinds,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kinds {
+    pub person: String,
+    pub organization: String,
+    pub place: String,
+    pub product: String,
+    pub concept: String,
+    pub event: String,
+    pub work: String,
+}
+
+impl Kinds {
+    pub fn label(&self, kind: crate::content::EntityKind) -> &str {
+        use crate::content::EntityKind::*;
+        match kind {
+            Person => &self.person,
+            Organization => &self.organization,
+            Place => &self.place,
+            Product => &self.product,
+            Concept => &self.concept,
+            Event => &self.event,
+            Work => &self.work,
+        }
     }
 }
 
-fn is_vi(language: &str) -> bool {
-    std::ptr::eq(strings(language), &VI)
+impl Strings {
+    /// The built-in strings for a language tag (`vi`, `vi-VN`; English otherwise).
+    pub fn builtin(language: &str) -> Strings {
+        let table = toml::Table::try_from(builtin(language)).unwrap_or_default();
+        table.try_into().unwrap_or_else(|_| unreachable_strings())
+    }
+
+    /// `2026-11-28` in this language's format.
+    pub fn format_date(&self, date: &str) -> String {
+        let (Some(y), Some(m), Some(d)) = (date.get(0..4), date.get(5..7), date.get(8..10)) else {
+            return date.to_string();
+        };
+        let mi: usize = m.parse().unwrap_or(1);
+        let day: u32 = d.parse().unwrap_or(1);
+        let month = self.months.get(mi.clamp(1, 12) - 1).map_or("", String::as_str);
+        self.date_format
+            .replace("{day}", &day.to_string())
+            .replace("{d}", d)
+            .replace("{month}", month)
+            .replace("{m}", m)
+            .replace("{y}", y)
+    }
+}
+
+/// Never used: the built-in tables always convert. Kept so a mistake in them
+/// shows as English strings rather than a panic.
+fn unreachable_strings() -> Strings {
+    Strings {
+        home: "Home".into(),
+        entities: "Entities".into(),
+        quotes: "Quotes".into(),
+        tags: "Tags".into(),
+        mentions: "Mentions".into(),
+        related_articles: "Related articles".into(),
+        related_entities: "Related entities".into(),
+        relations: "Relations".into(),
+        aliases: "Also known as".into(),
+        articles: "Articles".into(),
+        notes: "Notes".into(),
+        source: "From".into(),
+        via: "Via".into(),
+        said: "said".into(),
+        in_article: "in".into(),
+        permalink: "Permalink".into(),
+        featured_quotes: "Featured quotes".into(),
+        all_articles: "All articles".into(),
+        not_found: "Page not found".into(),
+        not_found_text: "".into(),
+        mention_count: "mentions".into(),
+        go_to_text: "Go to text".into(),
+        in_this_article: "In this article".into(),
+        quote_link: "Quote page".into(),
+        skip_to_content: "Skip to main content".into(),
+        search: "Search".into(),
+        entity_graph: "Entity graph".into(),
+        search_placeholder: "".into(),
+        search_needs_js: "".into(),
+        search_found: "".into(),
+        search_none: "".into(),
+        date_format: "{y}-{m}-{d}".into(),
+        months: Vec::new(),
+        kind: Kinds {
+            person: "People".into(),
+            organization: "Organisations".into(),
+            place: "Places".into(),
+            product: "Products".into(),
+            concept: "Concepts".into(),
+            event: "Events".into(),
+            work: "Works".into(),
+        },
+    }
+}
+
+fn strings_keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
+    const TOP: &[&str] = &[
+        "home",
+        "entities",
+        "quotes",
+        "tags",
+        "mentions",
+        "related_articles",
+        "related_entities",
+        "relations",
+        "aliases",
+        "articles",
+        "notes",
+        "source",
+        "via",
+        "said",
+        "in_article",
+        "permalink",
+        "featured_quotes",
+        "all_articles",
+        "not_found",
+        "not_found_text",
+        "mention_count",
+        "go_to_text",
+        "in_this_article",
+        "quote_link",
+        "skip_to_content",
+        "search",
+        "entity_graph",
+        "search_placeholder",
+        "search_needs_js",
+        "search_found",
+        "search_none",
+        "date_format",
+        "months",
+        "kind",
+    ];
+    const KINDS: &[&str] = &["person", "organization", "place", "product", "concept", "event", "work"];
+    match path {
+        [] => Some(TOP),
+        ["kind"] => Some(KINDS),
+        _ => None,
+    }
+}
+
+/// The site's strings: the built-in ones for its language, with
+/// `ROOT/i18n/LANG.toml` laid over them when it exists.
+pub fn load(root: &Path, language: &str, diags: &mut Diagnostics, sources: &mut Sources) -> Strings {
+    let mut strings = Strings::builtin(language);
+    let rel = Path::new("i18n").join(format!("{language}.toml"));
+    if !root.join(&rel).is_file() {
+        return strings;
+    }
+    let Some(text) = read_text(root, &rel, diags) else {
+        return strings;
+    };
+    sources.insert(&rel, text.clone().into());
+    if !schema::check(&text, 0, &rel, strings_keys_at, diags) {
+        return strings;
+    }
+    let overrides: toml::Table = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(&rel, e.span(), e.message().trim().to_string()));
+            return strings;
+        }
+    };
+    let mut base = toml::Table::try_from(&strings).unwrap_or_default();
+    for (k, v) in overrides {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => b.extend(o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+    match base.try_into::<Strings>() {
+        Ok(s) if s.months.len() == 12 => strings = s,
+        Ok(_) => diags.push(
+            Diagnostic::error(&rel, None, "`months` must list 12 month names")
+                .with_hint("months = [\"January\", …, \"December\"]"),
+        ),
+        Err(e) => diags.push(
+            Diagnostic::error(&rel, None, format!("UI strings: {}", e.message().trim()))
+                .with_hint("every value is a string; `months` a list of 12; `kind` a table"),
+        ),
+    }
+    strings
 }
 
 /// A relation type's label seen from its subject and from its target.
@@ -214,29 +465,37 @@ pub const KNOWN_RELATIONS: &[&str] = &[
     "competitor_of",
 ];
 
-/// `2026-11-28` → `28/11/2026` (vi) or `28 November 2026` (en).
-pub fn format_date(date: &str, language: &str) -> String {
-    let (Some(y), Some(m), Some(d)) = (date.get(0..4), date.get(5..7), date.get(8..10)) else {
-        return date.to_string();
-    };
-    if is_vi(language) {
-        return format!("{d}/{m}/{y}");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_follow_the_language() {
+        assert_eq!(Strings::builtin("vi").format_date("2026-11-08"), "08/11/2026");
+        assert_eq!(
+            Strings::builtin("en").format_date("2026-11-08T10:00:00Z"),
+            "8 November 2026"
+        );
     }
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let mi: usize = m.parse().unwrap_or(1);
-    let di: u32 = d.parse().unwrap_or(1);
-    format!("{di} {} {y}", MONTHS[mi.clamp(1, 12) - 1])
+
+    #[test]
+    fn a_language_file_adds_a_language_and_reports_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("i18n")).unwrap();
+        std::fs::write(
+            dir.path().join("i18n/fr.toml"),
+            "home = \"Accueil\"\ndate_format = \"{day} {month} {y}\"\nmonths = [\"janvier\", \"février\", \"mars\", \"avril\", \"mai\", \"juin\", \"juillet\", \"août\", \"septembre\", \"octobre\", \"novembre\", \"décembre\"]\n[kind]\nperson = \"Personnes\"\n",
+        )
+        .unwrap();
+        let (mut d, mut s) = (Diagnostics::default(), Sources::default());
+        let fr = load(dir.path(), "fr", &mut d, &mut s);
+        assert!(d.is_empty(), "{}", d.render(&s, false));
+        assert_eq!(fr.home, "Accueil");
+        assert_eq!(fr.kind.person, "Personnes");
+        assert_eq!(fr.kind.place, "Places", "unset keys keep the English default");
+        assert_eq!(fr.format_date("2026-02-01"), "1 février 2026");
+        std::fs::write(dir.path().join("i18n/fr.toml"), "hme = \"Accueil\"\n").unwrap();
+        let _ = load(dir.path(), "fr", &mut d, &mut s);
+        assert!(d.render(&s, false).contains("did you mean `home`?"));
+    }
 }

@@ -61,7 +61,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     let content = content::load(root, &mut diags, &mut sources);
     let t = timing::lap("load content", t);
     let tera = render::templates::load(root, &mut diags, &mut sources);
-    let mut site = site::build(config, content, opts.drafts, &sources, &mut diags);
+    let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
+    let mut site = site::build(config, strings, content, opts.drafts, &sources, &mut diags);
     timing::lap("anchor + link (site graph)", t);
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();

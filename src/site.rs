@@ -33,6 +33,8 @@ pub struct Site {
     /// Annotations re-attached by approximate matching (each also warned
     /// about); `glossa check --fix` writes their new text back.
     pub reanchored: Vec<Reanchored>,
+    /// UI strings in the site's language.
+    pub strings: i18n::Strings,
     /// The entity graph: co-mentions and relations, sorted by (a, b).
     pub entity_edges: Vec<EntityEdge>,
     /// The same edges per entity: (other, weight, relation), by other.
@@ -161,7 +163,14 @@ struct Anchored {
 
 /// Builds the graph. Problems go into `diags`; the graph is still returned
 /// (with the failing annotations left out) so `check` can report everything.
-pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, diags: &mut Diagnostics) -> Site {
+pub fn build(
+    config: Config,
+    strings: i18n::Strings,
+    content: Content,
+    drafts: bool,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Site {
     let urls = Urls {
         root: config.root_path(),
     };
@@ -195,7 +204,6 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         }
     }
 
-    let strings = i18n::strings(&config.language);
     let links = LinkTargets {
         entities: &entity_index,
         articles: articles.iter().map(|a| a.slug.clone()).collect(),
@@ -203,7 +211,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
     };
     let anchored: Vec<Anchored> = articles
         .par_iter()
-        .map(|a| anchor_article(a, &links, &entities, strings, sources))
+        .map(|a| anchor_article(a, &links, &entities, &strings, sources))
         .collect();
 
     // Site-wide: quotes, mentions per entity, counts.
@@ -347,6 +355,7 @@ pub fn build(config: Config, content: Content, drafts: bool, sources: &Sources, 
         quotes,
         tags: tags.into_values().collect(),
         reanchored,
+        strings,
         entity_edges,
         entity_adjacency,
         cache_dir: None,
@@ -574,7 +583,7 @@ fn anchor_article(
                 let after = format!(
                     "<a class=\"quote-link\" href=\"{}\" aria-label=\"{}\"></a>",
                     escape_html(&urls.quote(&qid)),
-                    escape_html(strings.quote_link)
+                    escape_html(&strings.quote_link)
                 );
                 (
                     RANK_QUOTE,

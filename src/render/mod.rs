@@ -13,7 +13,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::i18n;
 use crate::site::{Site, Urls};
 use crate::text::escape_html;
 use views::*;
@@ -195,7 +194,7 @@ struct PageMeta {
 pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderError> {
     let cfg = &site.config;
     let urls = Urls { root: cfg.root_path() };
-    let t = i18n::strings(&cfg.language);
+    let t = &site.strings;
     let v = Views { site, urls: &urls, t };
     let url = page.url(site);
     let mut ctx = Context::new();
@@ -374,7 +373,7 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
         }
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
-            let mut sub = i18n::format_date(&a.src.date, &cfg.language);
+            let mut sub = t.format_date(&a.src.date);
             if let Some(s) = &a.src.source {
                 sub.push_str(" · ");
                 sub.push_str(s);

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::content::EntityKind;
-use crate::i18n::{self, Strings};
+use crate::i18n::Strings;
 use crate::site::{Site, Urls, context};
 use crate::text::{Alphabet, json_for_script};
 
 pub struct Views<'a> {
     pub site: &'a Site,
     pub urls: &'a Urls,
-    pub t: &'static Strings,
+    pub t: &'a Strings,
 }
 
 #[derive(Serialize, Clone)]
@@ -45,7 +45,7 @@ pub struct EntityItem {
     pub name: String,
     pub url: String,
     pub kind: &'static str,
-    pub kind_label: &'static str,
+    pub kind_label: String,
     pub summary: String,
     pub count: usize,
 }
@@ -55,7 +55,7 @@ pub struct SpeakerRef {
     pub id: String,
     pub name: String,
     pub url: String,
-    pub kind_label: &'static str,
+    pub kind_label: String,
 }
 
 #[derive(Serialize)]
@@ -157,14 +157,14 @@ pub struct EntityView<'a> {
 #[derive(Serialize)]
 pub struct EntityGroup {
     pub kind: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub entities: Vec<EntityItem>,
 }
 
 #[derive(Serialize)]
 struct Preview<'a> {
     name: &'a str,
-    kind_label: &'static str,
+    kind_label: String,
     summary: &'a str,
     url: String,
 }
@@ -282,7 +282,7 @@ impl Views<'_> {
             title: a.src.title.clone(),
             url: self.urls.article(&a.src.slug),
             date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
-            date_display: i18n::format_date(&a.src.date, &self.site.config.language),
+            date_display: self.t.format_date(&a.src.date),
             description: a.src.description.clone().unwrap_or_default(),
             tags: a
                 .tag_slugs
@@ -303,7 +303,7 @@ impl Views<'_> {
             name: e.src.name.clone(),
             url: self.urls.entity(&e.src.id),
             kind: e.src.kind.as_str(),
-            kind_label: self.t.kind.label(e.src.kind),
+            kind_label: self.t.kind.label(e.src.kind).to_string(),
             summary: e.summary.clone(),
             count: e.mentions.len(),
         }
@@ -322,12 +322,12 @@ impl Views<'_> {
                 id: s.src.id.clone(),
                 name: s.src.name.clone(),
                 url: self.urls.entity(&s.src.id),
-                kind_label: self.t.kind.label(s.src.kind),
+                kind_label: self.t.kind.label(s.src.kind).to_string(),
             },
             article: ArticleRef {
                 title: a.src.title.clone(),
                 date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
-                date_display: i18n::format_date(&a.src.date, &self.site.config.language),
+                date_display: self.t.format_date(&a.src.date),
                 url: article_url.clone(),
             },
             anchor_url: format!("{article_url}#{}", q.anchor),
@@ -391,7 +391,7 @@ impl Views<'_> {
                 &n.src.id,
                 Preview {
                     name: &n.src.name,
-                    kind_label: self.t.kind.label(n.src.kind),
+                    kind_label: self.t.kind.label(n.src.kind).to_string(),
                     summary: &n.summary,
                     url: self.urls.entity(&n.src.id),
                 },
@@ -473,7 +473,7 @@ impl Views<'_> {
                 ids.sort_by(|&a, &b| alpha.compare(&self.site.entities[a].src.name, &self.site.entities[b].src.name));
                 Some(EntityGroup {
                     kind: kind.as_str(),
-                    label: self.t.kind.label(kind),
+                    label: self.t.kind.label(kind).to_string(),
                     entities: ids.into_iter().map(|i| self.entity_item(i)).collect(),
                 })
             })
