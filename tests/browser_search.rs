@@ -1,0 +1,410 @@
+//! The client-side search in a real browser: headless Chromium driven over
+//! WebDriver (chromedriver, spoken to with the tests' small HTTP client, as
+//! in `browser_live.rs`). Queries are typed with WebDriver key sending into
+//! `#search-input` on the example site served under `/project/` and on the
+//! multi fixture: diacritic-insensitive ("bac kinh" → Bắc Kinh), `đ` folded
+//! ("doi khi" → «Đôi khi…», "da nang" → Đà Nẵng), prefixes as you type
+//! ("huaw" → Huawei), results grouped entities → articles → quotes with
+//! headings, `?q=` pre-fills, and the keyboard: ↓ focuses the first result,
+//! ↑ goes back, Enter opens the focused result.
+//!
+//! Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian's `chromium`
+//! and `chromium-driver`; `.ci/run` installs them). Without them the test
+//! prints "skipped" — unless CI is set, where it fails.
+
+mod common;
+mod serve_http;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use serve_http::request;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(30);
+/// The W3C WebDriver element key and special keys.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const ARROW_UP: &str = "\u{E013}";
+const ARROW_DOWN: &str = "\u{E015}";
+const ENTER: &str = "\u{E007}";
+
+/// chromedriver and one browser session; both end on drop.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: tempfile::tempdir().unwrap(),
+        };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                let status = request(addr, "GET", "/status", None);
+                let v: Value = serde_json::from_slice(&status.body).unwrap_or(Value::Null);
+                if v["value"]["ready"] == json!(true) {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = b._profile.path().to_string_lossy().into_owned();
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1200,900", format!("--user-data-dir={profile}")]
+            }
+        }}});
+        let v = b.call("POST", "/session", Some(caps));
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        b
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string());
+        let r = request(self.addr, method, path, body.as_deref());
+        let v: Value = serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("{method} {path}: {}", r.text()));
+        assert!(r.status == 200, "{method} {path}: {} {v}", r.status);
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.call(
+            "POST",
+            &format!("/session/{}/url", self.session),
+            Some(json!({ "url": url })),
+        );
+    }
+
+    fn current_url(&self) -> String {
+        self.call("GET", &format!("/session/{}/url", self.session), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn title(&self) -> String {
+        self.call("GET", &format!("/session/{}/title", self.session), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn js(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// The WebDriver id of the element matching a CSS selector.
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            &format!("/session/{}/element", self.session),
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    /// Types `text` into an element with WebDriver key sending (one key
+    /// event per character, as a user would).
+    fn type_into(&self, element: &str, text: &str) {
+        self.call(
+            "POST",
+            &format!("/session/{}/element/{element}/value", self.session),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Presses and releases one key on whatever has the focus.
+    fn press(&self, key: &str) {
+        let actions = json!({ "actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }]
+        }]});
+        self.call("POST", &format!("/session/{}/actions", self.session), Some(actions));
+    }
+
+    /// Polls `script` until it returns true.
+    fn wait_for(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if self.js(script) == json!(true) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let body = self.js("return document.body ? document.body.innerText.slice(0, 2000) : ''");
+        panic!(
+            "timed out waiting for {what}; the page shows:\n{}",
+            body.as_str().unwrap_or_default()
+        );
+    }
+
+    /// The results shown: (group kind `e`/`a`/`q`, title, href) in page order.
+    fn results(&self) -> Vec<(String, String, String)> {
+        let v = self.js(
+            "return Array.from(document.querySelectorAll('#glossa-search a.search-result')).map(a => { \
+               const s = a.closest('section'); \
+               const k = s ? (Array.from(s.classList).find(c => c.startsWith('search-group-')) || '') : ''; \
+               return [k.replace('search-group-', ''), a.textContent, a.getAttribute('href')]; })",
+        );
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let s = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+                (s(0), s(1), s(2))
+            })
+            .collect()
+    }
+
+    /// Opens the search page afresh, types `query` and waits until a result
+    /// titled `expect` (kind `kind`) shows; returns all results.
+    fn search(&self, page: &str, query: &str, kind: &str, expect: &str) -> Vec<(String, String, String)> {
+        self.goto(page);
+        self.wait_for("the search page", "return !!document.getElementById('search-input')");
+        let input = self.find("#search-input");
+        self.type_into(&input, query);
+        self.wait_until_result(query, kind, expect)
+    }
+
+    fn wait_until_result(&self, query: &str, kind: &str, expect: &str) -> Vec<(String, String, String)> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let results = self.results();
+            if results.iter().any(|(k, t, _)| k == kind && t == expect) {
+                return results;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{query:?}: no {kind} result {expect:?}; the input holds {}, results: {results:?}",
+                self.js("return document.getElementById('search-input').value")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = request(self.addr, "DELETE", &format!("/session/{}", self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
+    let mut opts = glossa::serve::ServeOptions::new(root);
+    opts.port = 0;
+    opts.color = false;
+    opts.build.base_url = base_url.map(str::to_string);
+    glossa::serve::start(opts).expect("server starts")
+}
+
+/// The group kinds in the order they appear, each once.
+fn group_order(results: &[(String, String, String)]) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    for (k, _, _) in results {
+        if order.last() != Some(k) {
+            assert!(!order.contains(k), "group {k} appears twice: {results:?}");
+            order.push(k.clone());
+        }
+    }
+    order
+}
+
+#[test]
+fn typed_queries_find_entities_articles_and_quotes() {
+    if !Path::new(CHROMIUM).is_file() || !Path::new(CHROMEDRIVER).is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {CHROMIUM} and {CHROMEDRIVER} (.ci/run installs them)"
+        );
+        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let started = Instant::now();
+    // Copies, so that edits to the repo while the test runs cause no rebuild.
+    let seed = common::copy_site(&common::seed_root(), true);
+    let seed_server = serve(seed.path(), Some("/project/"));
+    assert_eq!(seed_server.root_path(), "/project/");
+    let home = seed_server.url();
+    let search = format!("{home}search/");
+    let multi = common::copy_site(&common::fixture("multi"), false);
+    let multi_server = serve(multi.path(), None);
+    let multi_search = format!("{}search/", multi_server.url());
+
+    let browser = Browser::start();
+    eprintln!("servers and browser up in {} ms", started.elapsed().as_millis());
+
+    // Diacritic-insensitive: "bac kinh" finds Bắc Kinh, under the sub-path.
+    let r = browser.search(&search, "bac kinh", "e", "Bắc Kinh");
+    let (_, _, href) = r.iter().find(|(k, t, _)| k == "e" && t == "Bắc Kinh").unwrap();
+    assert_eq!(href, "/project/entities/bac-kinh/", "{r:?}");
+    assert_eq!(r[0].1, "Bắc Kinh", "the exact name ranks first: {r:?}");
+    // Every result URL stays under the sub-path.
+    assert!(r.iter().all(|(_, _, h)| h.starts_with("/project/")), "{r:?}");
+
+    // đ folds to d: "doi khi" finds Chan's quote «Đôi khi rất khó…».
+    let r = browser.search(
+        &search,
+        "doi khi",
+        "q",
+        "Đôi khi rất khó để xác định được nên đầu tư và phân bổ nguồn lực ở đâu,",
+    );
+    assert!(
+        r.iter().any(|(_, _, h)| h == "/project/quotes/chan-phan-bo-nguon-luc/"),
+        "{r:?}"
+    );
+    // …and typed with its diacritics, the same quote.
+    browser.search(
+        &search,
+        "Đôi khi",
+        "q",
+        "Đôi khi rất khó để xác định được nên đầu tư và phân bổ nguồn lực ở đâu,",
+    );
+
+    // Prefix as you type: the results follow each key.
+    browser.goto(&search);
+    let input = browser.find("#search-input");
+    browser.type_into(&input, "hu");
+    browser.wait_for(
+        "results for \"hu\"",
+        "return document.querySelectorAll('#glossa-search a.search-result').length > 0",
+    );
+    browser.type_into(&input, "aw");
+    let r = browser.wait_until_result("huaw", "e", "Huawei");
+    assert_eq!(r[0], ("e".into(), "Huawei".into(), "/project/entities/huawei/".into()));
+    // The status line counts them.
+    let status = browser.js("return document.querySelector('#glossa-search .search-status').textContent");
+    assert!(
+        status.as_str().unwrap_or_default().contains(&r.len().to_string()),
+        "status {status} for {} results",
+        r.len()
+    );
+    // One more key that matches nothing: no results, a "none" status.
+    browser.type_into(&input, "zzq");
+    browser.wait_for(
+        "no results for \"huawzzq\"",
+        "return document.querySelectorAll('#glossa-search a.search-result').length === 0 \
+         && document.querySelector('#glossa-search .search-status').textContent.trim() !== ''",
+    );
+
+    // Grouped by kind: "chan" is an entity, is mentioned by the article and
+    // speaks three quotes: entities, then articles, then quotes, each under
+    // its heading.
+    let r = browser.search(&search, "chan", "e", "Chan");
+    assert_eq!(group_order(&r), ["e", "a", "q"], "{r:?}");
+    assert_eq!(r.iter().filter(|(k, _, _)| k == "q").count(), 3, "{r:?}");
+    let sections = browser.js(
+        "return Array.from(document.querySelectorAll('#glossa-search .search-results > section')).map(s => \
+           [s.className, s.firstElementChild.tagName, s.firstElementChild.textContent.trim()])",
+    );
+    let sections = sections.as_array().unwrap();
+    let classes: Vec<&str> = sections.iter().map(|s| s[0].as_str().unwrap()).collect();
+    assert_eq!(
+        classes,
+        [
+            "search-group search-group-e",
+            "search-group search-group-a",
+            "search-group search-group-q"
+        ]
+    );
+    let headings: Vec<&str> = sections.iter().map(|s| s[2].as_str().unwrap()).collect();
+    for s in sections {
+        assert_eq!(s[1], "H2", "{sections:?}");
+    }
+    assert!(
+        headings.iter().all(|h| !h.is_empty() && !["e", "a", "q"].contains(h)),
+        "headings are labels, not kind codes: {headings:?}"
+    );
+
+    // The keyboard: ↓ focuses the first result, ↓ the next, ↑ back, ↑ from
+    // the first returns to the input; Enter opens the focused result.
+    let focused = "return document.activeElement && document.activeElement.matches('a.search-result') \
+                   ? document.activeElement.getAttribute('href') : (document.activeElement || {}).id || ''";
+    browser.press(ARROW_DOWN);
+    assert_eq!(browser.js(focused), json!(r[0].2), "{r:?}");
+    browser.press(ARROW_DOWN);
+    assert_eq!(browser.js(focused), json!(r[1].2), "{r:?}");
+    browser.press(ARROW_UP);
+    assert_eq!(browser.js(focused), json!(r[0].2));
+    browser.press(ARROW_UP);
+    assert_eq!(browser.js(focused), json!("search-input"));
+    browser.press(ARROW_DOWN);
+    assert_eq!(browser.js(focused), json!(r[0].2));
+    browser.press(ENTER);
+    let target = format!("http://{}{}", seed_server.addr(), r[0].2);
+    let deadline = Instant::now() + WAIT;
+    while browser.current_url() != target {
+        assert!(
+            Instant::now() < deadline,
+            "Enter did not open {target}; at {}",
+            browser.current_url()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    browser.wait_for("the entity page", "return document.readyState === 'complete'");
+    assert!(browser.title().contains("Chan"), "title {:?}", browser.title());
+    assert_eq!(
+        browser.js("return document.querySelector('h1').textContent.trim()"),
+        json!("Chan")
+    );
+
+    // ?q= pre-fills the query (with diacritics, percent-encoded).
+    browser.goto(&format!("{search}?q=B%E1%BA%AFc%20Kinh"));
+    let r = browser.wait_until_result("?q=Bắc Kinh", "e", "Bắc Kinh");
+    assert_eq!(
+        browser.js("return document.getElementById('search-input').value"),
+        json!("Bắc Kinh")
+    );
+    assert_eq!(r[0].1, "Bắc Kinh", "{r:?}");
+
+    // The multi fixture: "da nang" finds Đà Nẵng, "anh duong" Ánh Dương.
+    let r = browser.search(&multi_search, "da nang", "e", "Đà Nẵng");
+    assert_eq!(r[0].1, "Đà Nẵng", "{r:?}");
+    assert_eq!(r[0].2, "/entities/da-nang/", "{r:?}");
+    browser.search(&multi_search, "anh duong", "e", "Ánh Dương");
+    // A partial last word is a prefix: "da n" still finds Đà Nẵng.
+    browser.search(&multi_search, "da n", "e", "Đà Nẵng");
+
+    drop(browser);
+    seed_server.stop();
+    multi_server.stop();
+    eprintln!("browser search test: {} ms", started.elapsed().as_millis());
+}
