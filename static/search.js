@@ -47,7 +47,7 @@
       var s = score(docs[i], terms);
       if (s) groups[docs[i].k].push({ d: docs[i], s: s });
     }
-    var count = 0;
+    var count = groups.a.length + groups.e.length + groups.q.length;
     ["e", "a", "q"].forEach(function (k) {
       var list = groups[k];
       if (!list.length) return;
@@ -72,7 +72,6 @@
           li.appendChild(p);
         }
         ul.appendChild(li);
-        count++;
       });
       section.appendChild(ul);
       out.appendChild(section);
@@ -88,11 +87,16 @@
     if (ev.key === "ArrowDown") { ev.preventDefault(); all[Math.min(i + 1, all.length - 1)].focus(); }
     else if (ev.key === "ArrowUp") { ev.preventDefault(); if (i <= 0) input.focus(); else all[i - 1].focus(); }
   });
-  input.addEventListener("input", function () { render(input.value); });
+  input.addEventListener("input", function () {
+    // Keep the query in the URL, so Back from a result returns to it.
+    var v = input.value;
+    history.replaceState(null, "", v ? "?q=" + encodeURIComponent(v) : location.pathname);
+    render(v);
+  });
   fetch(root.getAttribute("data-index")).then(function (r) { return r.json(); }).then(function (d) {
     docs = d;
     var q = new URLSearchParams(location.search).get("q");
-    if (q) input.value = q;
+    if (q && !input.value) input.value = q;
     render(input.value);
   });
 })();
