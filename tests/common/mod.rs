@@ -57,13 +57,21 @@ pub struct Built {
 
 pub fn build(root: &Path) -> Built {
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions { output_dir: Some(out.path().to_path_buf()), ..Default::default() };
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
     let (report, _diags, _sources) = match glossa::build(root, &opts) {
         Ok(r) => r,
         Err(f) => panic!("build failed:\n{}", f.diags.render(&f.sources, false)),
     };
     let loaded = glossa::load(root, &opts);
-    Built { out, base_path: loaded.site.config.root_path(), stats: report.stats, cache: Mutex::new(HashMap::new()) }
+    Built {
+        out,
+        base_path: loaded.site.config.root_path(),
+        stats: report.stats,
+        cache: Mutex::new(HashMap::new()),
+    }
 }
 
 pub fn sel(s: &str) -> Selector {
@@ -98,7 +106,13 @@ impl Built {
             .into_iter()
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-            .map(|e| e.path().strip_prefix(self.out.path()).unwrap().to_string_lossy().into_owned())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(self.out.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         v.sort();
         v
@@ -116,8 +130,14 @@ impl Built {
         let file = if path.is_empty() {
             from.to_string()
         } else {
-            let rest = path.strip_prefix(&self.base_path).unwrap_or_else(|| panic!("{href} (in {from}) is outside the base path {}", self.base_path));
-            if rest.is_empty() || rest.ends_with('/') { format!("{rest}index.html") } else { rest.to_string() }
+            let rest = path
+                .strip_prefix(&self.base_path)
+                .unwrap_or_else(|| panic!("{href} (in {from}) is outside the base path {}", self.base_path));
+            if rest.is_empty() || rest.ends_with('/') {
+                format!("{rest}index.html")
+            } else {
+                rest.to_string()
+            }
         };
         Some((file, frag))
     }
@@ -125,7 +145,9 @@ impl Built {
     /// Whether an href found on page `from` leads to an existing file and,
     /// with a fragment, to an element with that id.
     pub fn resolves(&self, href: &str, from: &str) -> bool {
-        let Some((file, frag)) = self.target_of(href, from) else { return true };
+        let Some((file, frag)) = self.target_of(href, from) else {
+            return true;
+        };
         if !self.exists(&file) {
             return false;
         }
@@ -133,7 +155,8 @@ impl Built {
             None => true,
             Some(id) => {
                 let doc = self.html(&file);
-                doc.select(&sel("[id]")).any(|e| e.value().attr("id") == Some(id.as_str()))
+                doc.select(&sel("[id]"))
+                    .any(|e| e.value().attr("id") == Some(id.as_str()))
             }
         }
     }
