@@ -181,7 +181,15 @@ fn every_page_has_open_graph_and_twitter_meta() {
     let site = build(&fixture("multi"));
     for rel in site.html_files() {
         let page = site.html(&rel);
-        for p in ["og:title", "og:description", "og:type", "og:url", "og:image", "og:image:alt", "twitter:card"] {
+        for p in [
+            "og:title",
+            "og:description",
+            "og:type",
+            "og:url",
+            "og:image",
+            "og:image:alt",
+            "twitter:card",
+        ] {
             let content = page
                 .select(&sel(&format!("meta[property='{p}'], meta[name='{p}']")))
                 .next()
@@ -190,8 +198,16 @@ fn every_page_has_open_graph_and_twitter_meta() {
         }
         let card = page.select(&sel("meta[name='twitter:card']")).next().unwrap();
         assert_eq!(card.value().attr("content"), Some("summary_large_image"), "{rel}");
-        let image = page.select(&sel("meta[property='og:image']")).next().unwrap().value().attr("content").unwrap();
-        let path = image.strip_prefix("https://example.org/sub/").expect("absolute, under base_url");
+        let image = page
+            .select(&sel("meta[property='og:image']"))
+            .next()
+            .unwrap()
+            .value()
+            .attr("content")
+            .unwrap();
+        let path = image
+            .strip_prefix("https://example.org/sub/")
+            .expect("absolute, under base_url");
         assert!(site.exists(path), "{rel}: og:image {image} is not in the output");
     }
 }
