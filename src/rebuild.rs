@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::{BuildOptions, Loaded, load, render, write};
 
@@ -68,64 +70,85 @@ impl Session {
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
-        let mut files = match render::render_all(&site, &tera) {
-            Ok(f) => f,
-            Err(errs) => {
-                for e in errs {
-                    diags.push(
-                        Diagnostic::error(
-                            Path::new("templates"),
-                            None,
-                            format!("rendering {} failed: {}", e.page, e.message),
-                        )
-                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                    );
-                }
-                return Outcome::Failed { diags, sources };
-            }
-        };
-        let pages = files.len();
-        files.extend(crate::static_files(&self.root, &mut diags));
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        files.dedup_by(|later, earlier| later.0 == earlier.0);
-        if let Some(bad) = files.iter().find(|(rel, _)| !write::is_safe_relative(rel)) {
-            diags.push(Diagnostic::error(
-                &self.out,
-                None,
-                format!("refusing to write outside the output directory: {:?}", bad.0),
-            ));
-            return Outcome::Failed { diags, sources };
-        }
+        // Static files first (a page of the same path wins), then every
+        // page rendered in parallel and handed to the stager as it is made:
+        // only hashes stay in memory.
         let t = std::time::Instant::now();
-        let result = write::plan(&self.out, &files, self.written.as_ref())
-            .and_then(|plan| {
-                let t = crate::timing::lap("plan writes", t);
-                let r = write::commit(&self.out, &plan);
-                crate::timing::lap("commit writes", t);
-                r
+        let pages = render::Page::all(&site);
+        let page_paths: std::collections::HashSet<String> = pages.iter().map(|p| p.path(&site)).collect();
+        let statics: Vec<(String, Vec<u8>)> = crate::static_files(&self.root, &mut diags)
+            .into_iter()
+            .filter(|(name, _)| !page_paths.contains(name))
+            .collect();
+        let stager = match write::Stager::new(&self.out, self.written.as_ref()) {
+            Ok(s) => s,
+            Err(e) => return self.write_failed(diags, sources, e),
+        };
+        enum Fail {
+            Render(render::RenderError),
+            Io(std::io::Error),
+        }
+        let results: Vec<Result<write::Offered, Fail>> = pages
+            .par_iter()
+            .map(|p| {
+                let bytes = render::render(&site, &tera, *p).map_err(Fail::Render)?;
+                stager.offer(&p.path(&site), &bytes).map_err(Fail::Io)
             })
-            .map(|r| (r.stats(), r.written, r.removed));
-        match result {
-            Ok((stats, changed, removed)) => {
-                self.written = Some(files.iter().map(|(p, b)| (p.clone(), write::hash(b))).collect());
+            .chain(
+                statics
+                    .par_iter()
+                    .map(|(name, bytes)| stager.offer(name, bytes).map_err(Fail::Io)),
+            )
+            .collect();
+        let t = crate::timing::lap("render + stage", t);
+        let mut offered = Vec::with_capacity(results.len());
+        let mut io_error = None;
+        for r in results {
+            match r {
+                Ok(o) => offered.push(o),
+                Err(Fail::Render(e)) => diags.push(
+                    Diagnostic::error(
+                        Path::new("templates"),
+                        None,
+                        format!("rendering {} failed: {}", e.page, e.message),
+                    )
+                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                ),
+                Err(Fail::Io(e)) => io_error = io_error.or(Some(e)),
+            }
+        }
+        if diags.has_errors() || io_error.is_some() {
+            stager.abort();
+            return match io_error {
+                Some(e) => self.write_failed(diags, sources, e),
+                None => Outcome::Failed { diags, sources },
+            };
+        }
+        let page_count = pages.len();
+        match stager.commit(&offered) {
+            Ok(report) => {
+                crate::timing::lap("commit writes", t);
+                self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
                 Outcome::Built {
-                    pages,
-                    changed,
-                    removed,
-                    unchanged: stats.unchanged,
+                    pages: page_count,
+                    changed: report.written,
+                    removed: report.removed,
+                    unchanged: report.unchanged,
                     diags,
                     sources,
                 }
             }
-            Err(e) => {
-                self.written = None;
-                diags.push(Diagnostic::error(
-                    &self.out,
-                    None,
-                    format!("cannot write the output: {e}"),
-                ));
-                Outcome::Failed { diags, sources }
-            }
+            Err(e) => self.write_failed(diags, sources, e),
         }
+    }
+
+    fn write_failed(&mut self, mut diags: Diagnostics, sources: Sources, e: std::io::Error) -> Outcome {
+        self.written = None;
+        diags.push(Diagnostic::error(
+            &self.out,
+            None,
+            format!("cannot write the output: {e}"),
+        ));
+        Outcome::Failed { diags, sources }
     }
 }

@@ -282,6 +282,141 @@ fn make_dirs(out: &Path, dir: &Path) -> io::Result<()> {
     }
 }
 
+/// Streaming form of [`plan`] + [`commit`] for builds: each rendered file is
+/// offered as soon as it exists (from any thread), compared, and — if it
+/// differs — written into the staging directory at once; only hashes are
+/// kept, so memory does not grow with the size of the site. [`Stager::commit`]
+/// then removes what is no longer produced and commits the journal.
+pub struct Stager<'k> {
+    out: PathBuf,
+    staging: PathBuf,
+    known: Option<&'k HashMap<String, u64>>,
+    staged: std::sync::atomic::AtomicUsize,
+    ready: std::sync::OnceLock<io::Result<()>>,
+}
+
+/// What happened to one offered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub path: String,
+    pub hash: u64,
+    pub changed: bool,
+}
+
+impl<'k> Stager<'k> {
+    /// Finishes or discards an earlier interrupted write first.
+    pub fn new(out: &Path, known: Option<&'k HashMap<String, u64>>) -> io::Result<Stager<'k>> {
+        recover(out)?;
+        Ok(Stager {
+            out: out.to_path_buf(),
+            staging: staging_dir(out),
+            known,
+            staged: std::sync::atomic::AtomicUsize::new(0),
+            ready: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Compares `bytes` with what the output holds at `rel` and stages it
+    /// when it differs.
+    pub fn offer(&self, rel: &str, bytes: &[u8]) -> io::Result<Offered> {
+        if !is_safe_relative(rel) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output directory: {rel:?}"),
+            ));
+        }
+        let h = hash(bytes);
+        let same = match self.known {
+            Some(k) => k.get(rel) == Some(&h) && self.out.join(rel).is_file(),
+            None => same_file_bytes(&self.out.join(rel), bytes),
+        };
+        if !same {
+            let ready = self.ready.get_or_init(|| {
+                if self.staging.exists() {
+                    std::fs::remove_dir_all(&self.staging)?;
+                }
+                std::fs::create_dir_all(&self.staging)
+            });
+            if let Err(e) = ready {
+                return Err(io::Error::new(e.kind(), e.to_string()));
+            }
+            let n = self.staged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            injected_failure(n)?;
+            let p = self.staging.join(rel);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&p, bytes)?;
+        }
+        Ok(Offered {
+            path: rel.to_string(),
+            hash: h,
+            changed: !same,
+        })
+    }
+
+    /// Drops everything staged: the output stays as it was.
+    pub fn abort(self) {
+        if self.ready.get().is_some() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+
+    /// Commits the staged files and removes outputs not in `produced`.
+    pub fn commit(self, produced: &[Offered]) -> io::Result<WriteReport> {
+        let names: HashSet<&str> = produced.iter().map(|o| o.path.as_str()).collect();
+        let mut remove: Vec<String> = match self.known {
+            Some(k) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
+            None if self.out.is_dir() => {
+                let mut v = Vec::new();
+                for entry in walkdir::WalkDir::new(&self.out).min_depth(1).follow_links(false) {
+                    let entry = entry.map_err(io::Error::other)?;
+                    if !entry.file_type().is_dir() {
+                        let rel = entry
+                            .path()
+                            .strip_prefix(&self.out)
+                            .unwrap_or(entry.path())
+                            .to_string_lossy()
+                            .replace('\\', "/");
+                        if !names.contains(rel.as_str()) {
+                            v.push(rel);
+                        }
+                    }
+                }
+                v
+            }
+            None => Vec::new(),
+        };
+        remove.sort();
+        let mut written: Vec<String> = produced.iter().filter(|o| o.changed).map(|o| o.path.clone()).collect();
+        written.sort();
+        let report = WriteReport {
+            unchanged: produced.len() - written.len(),
+            written,
+            removed: remove,
+        };
+        if report.written.is_empty() && report.removed.is_empty() {
+            self.abort();
+            return Ok(report);
+        }
+        std::fs::create_dir_all(&self.staging)?;
+        let mut journal = String::new();
+        for rel in &report.written {
+            journal.push_str("w ");
+            journal.push_str(rel);
+            journal.push('\n');
+        }
+        for rel in &report.removed {
+            journal.push_str("r ");
+            journal.push_str(rel);
+            journal.push('\n');
+        }
+        std::fs::write(self.staging.join(JOURNAL), &journal)?;
+        apply_journal(&self.out, &self.staging, &journal)?;
+        Ok(report)
+    }
+}
+
 /// Plans against the disk and commits: what `glossa build` does.
 pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteReport> {
     recover(out)?;
