@@ -23,40 +23,83 @@ pub enum Failure {
 }
 
 /// Resolves `sel` against the rendered `text`. Occurrences touching `code`
-/// (ranges of code spans and blocks) do not count: code is not annotated.
+/// (ranges of code spans and blocks, sorted) do not count: code is not
+/// annotated.
 pub fn anchor(text: &str, code: &[Range<usize>], sel: &Selector) -> Result<Vec<Range<usize>>, Failure> {
+    anchor_cached(text, code, sel, &mut Occurrences::default())
+}
+
+/// Occurrences of each `exact` already searched for in one text, so that
+/// many annotations of the same words (10,000 `nth` selectors on one word)
+/// search the article once, not once each.
+#[derive(Default)]
+pub struct Occurrences {
+    found: std::collections::HashMap<String, Found>,
+}
+
+/// The occurrences of one `exact` outside code, or, when every occurrence is
+/// inside code, the first of them.
+enum Found {
+    Ranges(Vec<Range<usize>>),
+    OnlyInCode(Range<usize>),
+}
+
+/// [`anchor`] with a cache of occurrences shared by one article's selectors.
+pub fn anchor_cached(
+    text: &str,
+    code: &[Range<usize>],
+    sel: &Selector,
+    cache: &mut Occurrences,
+) -> Result<Vec<Range<usize>>, Failure> {
     let exact = collapse_ws(&sel.exact);
-    let mut found = find_all(text, &exact);
-    if found.is_empty() && has_quote_marks(&exact) {
-        found = find_all_loose(text, &exact);
-    }
-    let in_code = |r: &Range<usize>| code.iter().any(|c| c.start < r.end && r.start < c.end);
-    if let Some(first) = found.first().cloned()
-        && found.iter().all(in_code)
-    {
-        return Err(Failure::InCode { range: first });
-    }
-    found.retain(|r| !in_code(r));
+    let found = cache.found.entry(exact.clone()).or_insert_with(|| {
+        let found = find_all(text, &exact);
+        let found = if found.is_empty() && has_quote_marks(&exact) {
+            find_all_loose(text, &exact)
+        } else {
+            found
+        };
+        // Code ranges are sorted and disjoint: find the first ending after r.start.
+        let in_code = |r: &Range<usize>| {
+            let i = code.partition_point(|c| c.end <= r.start);
+            code.get(i).is_some_and(|c| c.start < r.end)
+        };
+        match found.first().cloned() {
+            Some(first) if found.iter().all(in_code) => Found::OnlyInCode(first),
+            _ => Found::Ranges(found.into_iter().filter(|r| !in_code(r)).collect()),
+        }
+    });
+    let found = match found {
+        Found::OnlyInCode(first) => return Err(Failure::InCode { range: first.clone() }),
+        Found::Ranges(r) => r,
+    };
     let prefix = sel.prefix.as_deref().map(collapse_ws).filter(|p| !p.is_empty());
     let suffix = sel.suffix.as_deref().map(collapse_ws).filter(|s| !s.is_empty());
-    let with_context: Vec<Range<usize>> = found
-        .into_iter()
-        .filter(|r| {
-            prefix
-                .as_deref()
-                .is_none_or(|p| context_before_matches(&text[..r.start], p))
-        })
-        .filter(|r| {
-            suffix
-                .as_deref()
-                .is_none_or(|s| context_after_matches(&text[r.end..], s))
-        })
-        .collect();
+    let with_context: std::borrow::Cow<'_, [Range<usize>]> = if prefix.is_none() && suffix.is_none() {
+        std::borrow::Cow::Borrowed(found.as_slice())
+    } else {
+        std::borrow::Cow::Owned(
+            found
+                .iter()
+                .filter(|r| {
+                    prefix
+                        .as_deref()
+                        .is_none_or(|p| context_before_matches(&text[..r.start], p))
+                })
+                .filter(|r| {
+                    suffix
+                        .as_deref()
+                        .is_none_or(|s| context_after_matches(&text[r.end..], s))
+                })
+                .cloned()
+                .collect(),
+        )
+    };
     if with_context.is_empty() {
         return Err(Failure::NotFound { exact });
     }
     if sel.all {
-        return Ok(with_context);
+        return Ok(with_context.into_owned());
     }
     if let Some(nth) = sel.nth {
         return match with_context.get(nth - 1) {
@@ -69,10 +112,10 @@ pub fn anchor(text: &str, code: &[Range<usize>], sel: &Selector) -> Result<Vec<R
     }
     if with_context.len() > 1 {
         return Err(Failure::Ambiguous {
-            occurrences: with_context,
+            occurrences: with_context.into_owned(),
         });
     }
-    Ok(with_context)
+    Ok(with_context.into_owned())
 }
 
 /// Every occurrence of `pat`, overlapping ones included.
@@ -126,13 +169,24 @@ fn find_all_loose(text: &str, pat: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Whether the text before an occurrence ends with `prefix` (a block break
+/// counting as a space). Looks only at the last few bytes, not all of it.
 fn context_before_matches(before: &str, prefix: &str) -> bool {
-    let before = before.replace('\n', " ");
+    let mut from = before.len().saturating_sub(prefix.len() + 8);
+    while !before.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = before[from..].replace('\n', " ");
     before.ends_with(prefix) || before.trim_end().ends_with(prefix.trim_end())
 }
 
+/// Whether the text after an occurrence starts with `suffix`.
 fn context_after_matches(after: &str, suffix: &str) -> bool {
-    let after = after.replace('\n', " ");
+    let mut to = (suffix.len() + 8).min(after.len());
+    while !after.is_char_boundary(to) {
+        to += 1;
+    }
+    let after = after[..to].replace('\n', " ");
     after.starts_with(suffix) || after.trim_start().starts_with(suffix.trim_start())
 }
 

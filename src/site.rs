@@ -365,13 +365,28 @@ pub fn build(
 /// The text around `range` in its block: up to `max` characters each side,
 /// cut at word boundaries, with `…` where cut.
 pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String) {
-    let block_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let block_end = text[range.end..].find('\n').map_or(text.len(), |i| range.end + i);
-    let before = &text[block_start..range.start];
-    let after = &text[range.end..block_end];
-    let b = if before.chars().count() > max {
-        let skip = before.chars().count() - max;
-        let cut: String = before.chars().skip(skip).collect();
+    // Look only at a window of at most 4·max bytes each side (max chars fit
+    // in it), so a mention in a huge paragraph costs O(max), not O(paragraph).
+    let reach = max * 4 + 4;
+    let mut from = range.start.saturating_sub(reach);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (range.end + reach).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let (before, before_cut) = match text[from..range.start].rfind('\n') {
+        Some(i) => (&text[from + i + 1..range.start], false),
+        None => (&text[from..range.start], from > 0),
+    };
+    let (after, after_cut) = match text[range.end..to].find('\n') {
+        Some(i) => (&text[range.end..range.end + i], false),
+        None => (&text[range.end..to], to < text.len()),
+    };
+    let count = before.chars().count();
+    let b = if count > max || before_cut {
+        let cut: String = before.chars().skip(count.saturating_sub(max)).collect();
         let cut = match cut.find(' ') {
             Some(i) => cut[i + 1..].to_string(),
             None => cut,
@@ -380,7 +395,11 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
     } else {
         before.to_string()
     };
-    (b, truncate_words(after, max))
+    let mut a = truncate_words(after, max);
+    if after_cut && !a.ends_with('…') {
+        a.push('…');
+    }
+    (b, a)
 }
 
 /// What a `[[link]]` may point at.
@@ -414,6 +433,7 @@ fn anchor_article(
     }
     let mut resolved: Vec<Resolved> = Vec::new();
     let mut reanchored = Vec::new();
+    let mut occurrences = anchor::Occurrences::default();
     for ann in &a.annotations {
         // Names first, so an unknown entity is reported even if the text is fine.
         let mut names_ok = true;
@@ -450,7 +470,7 @@ fn anchor_article(
             names_ok = false;
             diags.push(link_diag(&ann_path, to, why));
         }
-        match anchor::anchor(text, &doc.text.code, &ann.selector) {
+        match anchor::anchor_cached(text, &doc.text.code, &ann.selector, &mut occurrences) {
             Ok(ranges) => {
                 if names_ok {
                     resolved.push(Resolved { ann, ranges });
