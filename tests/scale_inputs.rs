@@ -45,6 +45,14 @@ fn article(title: &str, body: &str) -> String {
     format!("+++\ntitle = \"{title}\"\ndate = \"2026-01-01\"\n+++\n{body}")
 }
 
+/// `limit`, or `SCALE_LIMIT_SECS` when set.
+fn overridable(limit: Duration) -> Duration {
+    std::env::var("SCALE_LIMIT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(limit, Duration::from_secs)
+}
+
 struct Built {
     out: tempfile::TempDir,
 }
@@ -68,10 +76,7 @@ fn expect_built(root: &Path, what: &str, limit: Duration) -> Built {
             .map_err(|f| f.diags.render(&f.sources, false));
         let _ = tx.send(r);
     });
-    let limit = std::env::var("SCALE_LIMIT_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(limit, Duration::from_secs);
+    let limit = overridable(limit);
     match rx.recv_timeout(limit) {
         Ok(Ok(())) => eprintln!("{what}: built in {:.2?}", t.elapsed()),
         Ok(Err(report)) => panic!("{what}: build failed:\n{report}"),
@@ -787,4 +792,35 @@ fn twenty_thousand_annotations_not_found() {
     let dir = error_site(&ann);
     let (loaded, took) = load_diags(dir.path());
     assert_reported("20,000 annotations not found", &loaded, took, N, "not found");
+}
+
+/// The same 20,000 problems as JSON (`glossa check --format json`): every
+/// one with its line, quickly.
+#[test]
+fn twenty_thousand_errors_as_json() {
+    const N: usize = 20_000;
+    let mut ann = String::new();
+    for k in 0..N {
+        write!(ann, "[[mention]]\nentity = \"viet-nam\"\nexact = \"Việt Nám {k}\"\n\n").unwrap();
+    }
+    let dir = error_site(&ann);
+    let (loaded, took) = load_diags(dir.path());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(loaded.diags.to_json(&loaded.sources));
+    });
+    let limit = overridable(LINEAR);
+    let json = rx
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("to_json still running after {limit:.0?}"));
+    eprintln!(
+        "20,000 errors as JSON: loaded in {took:.2?}, to_json in {:.2?}",
+        t.elapsed()
+    );
+    let items = json["diagnostics"].as_array().unwrap();
+    assert_eq!(items.len(), N);
+    for (k, d) in items.iter().enumerate() {
+        assert_eq!(d["line"], 4 * k + 3, "{d}");
+    }
 }
