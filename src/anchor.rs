@@ -99,7 +99,15 @@ pub fn anchor_cached(
         return Err(Failure::NotFound { exact });
     }
     if sel.all {
-        return Ok(with_context.into_owned());
+        // Every occurrence, leftmost first, skipping ones that overlap the
+        // previous ("a a" in "a a a" is one occurrence, not two that clash).
+        let mut out: Vec<Range<usize>> = Vec::new();
+        for r in with_context.iter() {
+            if out.last().is_none_or(|l| l.end <= r.start) {
+                out.push(r.clone());
+            }
+        }
+        return Ok(out);
     }
     if let Some(nth) = sel.nth {
         return match with_context.get(nth - 1) {
@@ -492,6 +500,18 @@ mod tests {
             .unwrap_err(),
             Failure::NthPastEnd { nth: 4, count: 3 }
         );
+    }
+
+    #[test]
+    fn all_skips_occurrences_overlapping_the_previous() {
+        let sel = Selector {
+            exact: "a a".into(),
+            prefix: None,
+            suffix: None,
+            nth: None,
+            all: true,
+        };
+        assert_eq!(anchor("a a a a", &[], &sel).unwrap(), vec![0..3, 4..7]);
     }
 
     #[test]

@@ -212,13 +212,32 @@ impl Diagnostics {
         )
     }
 
-    /// The diagnostics as JSON for editors and CI.
+    /// The diagnostics as JSON for editors and CI. Line starts are computed
+    /// once per file, so thousands of diagnostics stay linear.
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
+        let mut line_starts: HashMap<&Path, Vec<usize>> = HashMap::new();
         let items: Vec<_> = self
             .list
             .iter()
             .map(|d| {
-                let (line, column) = d.line_col(sources).unzip();
+                let pos = match (sources.get(&d.file), &d.span) {
+                    (Some(text), Some(span)) => {
+                        let starts = line_starts.entry(&d.file).or_insert_with(|| {
+                            std::iter::once(0)
+                                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                                .collect()
+                        });
+                        let mut at = span.start.min(text.len());
+                        while !text.is_char_boundary(at) {
+                            at -= 1;
+                        }
+                        let line = starts.partition_point(|&s| s <= at);
+                        let col = text[starts[line - 1]..at].chars().count() + 1;
+                        Some((line, col))
+                    }
+                    _ => None,
+                };
+                let (line, column) = pos.unzip();
                 serde_json::json!({
                     "severity": d.severity,
                     "file": d.file.display().to_string(),

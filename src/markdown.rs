@@ -25,6 +25,43 @@ pub struct Document<'a> {
     pub text: RenderedText,
 }
 
+/// Link and image destinations that would run code or smuggle a document
+/// (`javascript:`, `vbscript:`, `data:`, `file:` and any scheme other than
+/// http(s), mailto, tel and ftp), with the source range of each. Browsers
+/// ignore tabs, newlines and case in a scheme, so this does too.
+pub fn unsafe_urls(doc: &Document<'_>) -> Vec<(Range<usize>, String)> {
+    let mut out = Vec::new();
+    for (ev, src) in doc.events.iter().zip(&doc.src) {
+        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = ev
+            && !is_safe_url(dest_url)
+        {
+            out.push((src.clone(), dest_url.to_string()));
+        }
+    }
+    out
+}
+
+/// Whether a URL written by an author may become an `href`/`src`.
+pub fn is_safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
+    let lower = cleaned.to_ascii_lowercase();
+    match lower.find(':') {
+        // A colon after the first / ? or # is not a scheme.
+        Some(i) if !lower[..i].contains(['/', '?', '#']) => {
+            let scheme = &lower[..i];
+            let is_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            !is_scheme || matches!(scheme, "http" | "https" | "mailto" | "tel" | "ftp")
+        }
+        _ => true,
+    }
+}
+
 /// The text a reader sees, with a map from its bytes back to the events.
 #[derive(Debug, Default, Clone)]
 pub struct RenderedText {

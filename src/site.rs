@@ -293,6 +293,10 @@ pub fn build(
         .into_iter()
         .map(|e| {
             let doc = Document::parse(&e.description);
+            for (src, url) in markdown::unsafe_urls(&doc) {
+                let at = e.description_offset + src.start..e.description_offset + src.end;
+                diags.push(unsafe_url_diag(&e.path, at, &url));
+            }
             let summary = first_sentence(&doc.text.text.replace('\n', " "), 200);
             let description_html = markdown::render(&doc, &[]);
             EntityNode {
@@ -421,9 +425,21 @@ fn anchor_article(
     let doc = Document::parse(&a.body);
     let text = &doc.text.text;
     let mut diags = Vec::new();
+    for (src, url) in markdown::unsafe_urls(&doc) {
+        diags.push(unsafe_url_diag(
+            &a.path,
+            a.body_offset + src.start..a.body_offset + src.end,
+            &url,
+        ));
+    }
     let ann_path = a.annotations_path.clone().unwrap_or_else(|| a.path.clone());
     let file_text = sources.get(&a.path).unwrap_or("");
-    let article_line = |pos: usize| -> usize { line_col(file_text, a.body_offset + doc.source_offset(pos)).0 };
+    // Line starts once per article, so thousands of diagnostics stay linear.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(file_text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let article_line =
+        |pos: usize| -> usize { line_starts.partition_point(|&s| s <= a.body_offset + doc.source_offset(pos)) };
     let ann_text = sources.get(&ann_path).unwrap_or("");
 
     // Resolve every annotation to its ranges.
@@ -618,6 +634,9 @@ fn anchor_article(
                 )
             }
             Kind::Note { body } => {
+                for (_, url) in markdown::unsafe_urls(&Document::parse(body)) {
+                    diags.push(unsafe_url_diag(&ann_path, ann.exact_span.clone(), &url));
+                }
                 let k = notes.len() + 1;
                 let body_html = render_inline(body);
                 let after = format!(
@@ -738,6 +757,15 @@ fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static st
     Err("unsupported URL scheme")
 }
 
+fn unsafe_url_diag(file: &Path, span: Range<usize>, url: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Some(span),
+        format!("link to `{url}` refused: only http(s), mailto, tel, ftp and relative URLs"),
+    )
+    .with_hint("javascript:, data: and other schemes could run code in the reader's browser")
+}
+
 fn link_diag(file: &Path, to: &toml::Spanned<String>, why: &str) -> Diagnostic {
     Diagnostic::error(
         file,
@@ -797,16 +825,15 @@ fn failure_diag(
             }
         }
         Failure::Ambiguous { occurrences } => {
-            let lines: Vec<String> = occurrences
-                .iter()
-                .take(8)
-                .map(|r| article_line(r.start).to_string())
-                .collect();
+            let mut lines: Vec<usize> = occurrences.iter().map(|r| article_line(r.start)).collect();
+            lines.dedup();
+            let more = if lines.len() > 8 { ", …" } else { "" };
+            let lines: Vec<String> = lines.iter().take(8).map(usize::to_string).collect();
             Diagnostic::error(
                 file,
                 Some(ann.exact_span.clone()),
                 format!(
-                    "`exact` occurs {} times in the article (lines {})",
+                    "`exact` occurs {} times in the article (lines {}{more})",
                     occurrences.len(),
                     lines.join(", ")
                 ),

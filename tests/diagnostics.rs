@@ -112,7 +112,7 @@ fn exact_ambiguous_lists_the_occurrences() {
         &r,
         &[
             "a.annotations.toml:3:9",
-            "`exact` occurs 2 times in the article (lines 5, 5)",
+            "`exact` occurs 2 times in the article (lines 5)",
             "`nth = N`, `all = true`",
         ],
     );

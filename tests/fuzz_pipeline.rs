@@ -782,6 +782,15 @@ fn make_case(mds: &[String], entity_mask: u8, anns: &[RawAnn], clean: bool, junk
             }
         }
     }
+    if clean {
+        // glossa refuses javascript: links with an error, so a clean case
+        // must not have one (the URL is not part of the rendered text, so
+        // anchoring is unaffected).
+        for (_, bytes) in &mut files {
+            let text = String::from_utf8_lossy(bytes).replace("javascript:alert(1)", "https://example.org/js");
+            *bytes = text.into_bytes();
+        }
+    }
     Case { files, clean, slugs }
 }
 
@@ -1202,16 +1211,12 @@ fn fuzz_pipeline_long() {
 /// links (in articles, note bodies, entity descriptions) must not carry them
 /// either.
 #[test]
-#[ignore = "bug: Markdown link destinations are passed through unchecked: `[x](javascript:…)` in an article, a note \
-            body or an entity description becomes a live href (src/markdown.rs render, src/site.rs render_inline)"]
 fn fuzz_pipeline_refuses_script_urls() {
     run(env_cases().unwrap_or(64), Checks { script_urls: true });
 }
 
 /// The minimal case of the bug above, in each of the three places.
 #[test]
-#[ignore = "bug: Markdown link destinations are passed through unchecked: `[x](javascript:…)` in an article, a note \
-            body or an entity description becomes a live href (src/markdown.rs render, src/site.rs render_inline)"]
 fn markdown_javascript_links_are_not_live() {
     let files: Vec<(String, Vec<u8>)> = [
         ("glossa.toml", "title = \"T\"\n"),

@@ -109,6 +109,8 @@ pub struct Entity {
     pub autolink: bool,
     /// Markdown description, NFC.
     pub description: String,
+    /// Byte offset of the description in the file.
+    pub description_offset: usize,
 }
 
 /// Everything under `content/`.
@@ -605,6 +607,7 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
         front_span: split.front.clone(),
         autolink: f.autolink.unwrap_or(true),
         description: text[split.body.clone()].to_string(),
+        description_offset: split.body.start,
     })
 }
 
