@@ -2,6 +2,8 @@
 //! check that links resolve the way a browser would follow them.
 #![allow(dead_code)]
 
+pub mod html_check;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
