@@ -35,6 +35,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
+/// TOML strings are written the way `glossa check --fix` writes them.
+use glossa::fix::toml_string as toml_str;
+
 // ─── PRNG (splitmix64) ──────────────────────────────────────────────────────
 
 #[derive(Clone)]
@@ -240,21 +243,6 @@ fn slug(s: &str) -> String {
             dash = true;
         }
     }
-    out
-}
-
-fn toml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            _ => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
