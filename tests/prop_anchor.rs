@@ -599,7 +599,10 @@ proptest! {
         let exact_nfd: String = text[r.clone()].nfd().collect();
         let sel = Selector { exact: nfc(&exact_nfd).into_owned(), prefix: None, suffix: None, nth: None, all: true };
         let want = anchor::anchor(text, &[], &sel);
-        prop_assert!(want.as_ref().is_ok_and(|v| v.contains(&r)), "{:?}", want);
+        // `all` skips an occurrence overlapping the one before it, so `r`
+        // itself may be absent; an occurrence of the same text covers it
+        let covered = |v: &Vec<Range<usize>>| v.iter().any(|o| o.start <= r.start && r.start < o.end);
+        prop_assert!(want.as_ref().is_ok_and(covered), "{:?}", want);
         prop_assert_eq!(anchor::anchor(&b.text.text, &[], &sel), want);
     }
 }
