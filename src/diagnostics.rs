@@ -110,6 +110,11 @@ impl Sources {
     pub fn get(&self, path: &Path) -> Option<&str> {
         self.files.get(path).map(|t| &**t)
     }
+
+    /// Adds every file of `other` (loaded elsewhere, e.g. on another thread).
+    pub fn extend(&mut self, other: Sources) {
+        self.files.extend(other.files);
+    }
 }
 
 /// Every problem found in one run.

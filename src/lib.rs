@@ -15,6 +15,7 @@ pub mod graph;
 pub mod i18n;
 pub mod init;
 pub mod linkcheck;
+pub mod manifest;
 pub mod markdown;
 pub mod rebuild;
 pub mod render;
@@ -44,13 +45,19 @@ pub struct BuildOptions {
 /// The site loaded, anchored and linked, with every problem found.
 pub struct Loaded {
     pub site: Site,
-    pub tera: Option<tera::Tera>,
+    pub tera: Option<render::Templates>,
     pub diags: Diagnostics,
     pub sources: Sources,
 }
 
 /// Load → normalise → anchor → link. Never writes.
 pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
+    load_cached(root, opts, None)
+}
+
+/// [`load`], reusing the anchoring of articles that did not change since the
+/// last call with the same cache (the rebuild loop keeps one).
+pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&mut site::AnchorCache>) -> Loaded {
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
     let mut config = config::load(root, &mut diags, &mut sources);
@@ -62,7 +69,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     let t = timing::lap("load content", t);
     let tera = render::templates::load(root, &mut diags, &mut sources);
     let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
-    let mut site = site::build(config, strings, content, opts.drafts, &sources, &mut diags);
+    let mut site = site::build_cached(config, strings, content, opts.drafts, &sources, &mut diags, cache);
     timing::lap("anchor + link (site graph)", t);
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
@@ -137,6 +144,9 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
 #[derive(Debug, Clone)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Pages rendered; the others were unchanged since the last build (see
+    /// [`manifest`]).
+    pub rendered: usize,
     pub stats: write::WriteStats,
     pub output_dir: PathBuf,
 }
@@ -156,6 +166,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
     match session.rebuild(&[]) {
         rebuild::Outcome::Built {
             pages,
+            rendered,
             changed,
             removed,
             unchanged,
@@ -170,6 +181,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
             Ok((
                 BuildReport {
                     pages,
+                    rendered,
                     stats,
                     output_dir: session.output_dir().to_path_buf(),
                 },

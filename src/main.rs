@@ -184,10 +184,11 @@ fn main() -> ExitCode {
                     }
                     let s = report.stats;
                     eprintln!(
-                        "Built {} pages into {} in {} ms ({} written, {} unchanged, {} removed)",
+                        "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed)",
                         report.pages,
                         report.output_dir.display(),
                         started.elapsed().as_millis(),
+                        report.rendered,
                         s.written,
                         s.unchanged,
                         s.removed

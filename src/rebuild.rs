@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::{BuildOptions, Loaded, load, render, write};
+use crate::{BuildOptions, Loaded, load_cached, manifest, render, write};
 
 /// The outcome of one rebuild.
 pub enum Outcome {
@@ -18,6 +18,8 @@ pub enum Outcome {
     /// (relative, `/`-separated) whose bytes changed or that went away.
     Built {
         pages: usize,
+        /// Pages rendered (the others' fingerprints had not changed).
+        rendered: usize,
         changed: Vec<String>,
         removed: Vec<String>,
         unchanged: usize,
@@ -34,18 +36,37 @@ pub struct Session {
     opts: BuildOptions,
     out: PathBuf,
     /// Output path → hash of the bytes last written there (by this session
-    /// or found on disk at the first build).
+    /// or, from the manifest, by the last build).
     written: Option<HashMap<String, u64>>,
+    /// Output path → fingerprint of what the page was made from.
+    fingerprints: HashMap<String, u64>,
+    manifest: PathBuf,
+    /// Articles' anchoring from the last rebuild, reused when unchanged
+    /// (kept only by a session that rebuilds again: it costs memory).
+    anchors: Option<crate::site::AnchorCache>,
 }
 
 impl Session {
     pub fn new(root: &Path, opts: BuildOptions) -> Session {
         let out = opts.output_dir.clone().unwrap_or_else(|| root.join("public"));
+        let manifest = manifest::location(root, &out, &opts);
         Session {
             root: root.to_path_buf(),
             opts,
             out,
             written: None,
+            fingerprints: HashMap::new(),
+            manifest,
+            anchors: None,
+        }
+    }
+
+    /// A session for the rebuild loop (`serve`, `build --watch`): it keeps
+    /// what the next rebuild can reuse.
+    pub fn watching(root: &Path, opts: BuildOptions) -> Session {
+        Session {
+            anchors: Some(Default::default()),
+            ..Session::new(root, opts)
         }
     }
 
@@ -59,14 +80,52 @@ impl Session {
 
     /// Loads, checks, renders and writes what changed. `_changed` names the
     /// input files that changed (relative to the root); the whole site is
-    /// re-derived and only differing outputs are written.
+    /// re-derived, pages whose fingerprint did not change are not rendered
+    /// again, and only differing outputs are written.
     pub fn rebuild(&mut self, _changed: &[PathBuf]) -> Outcome {
+        // The first build of a session starts from the manifest of the last
+        // build, if it still describes the output directory.
+        let mut listing = None;
+        let mut inputs = 0;
+        if self.written.is_none() {
+            let t = std::time::Instant::now();
+            // finish an interrupted commit first, so the listing is current
+            // (an error here comes back from `Stager::new` below)
+            let _ = write::recover(&self.out);
+            inputs = manifest::inputs_digest(&self.root, &self.opts);
+            let on_disk = manifest::list_output(&self.out);
+            if let Some(m) = manifest::read(&self.manifest) {
+                let intact: HashMap<&String, &manifest::Record> = m
+                    .files
+                    .iter()
+                    .filter(|(path, r)| on_disk.get(*path) == Some(&r.stamp))
+                    .collect();
+                if m.clean && m.inputs == inputs && intact.len() == m.files.len() && on_disk.len() == m.files.len() {
+                    crate::timing::lap("nothing changed (manifest)", t);
+                    self.written = Some(m.files.iter().map(|(p, r)| (p.clone(), r.hash)).collect());
+                    self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                    return Outcome::Built {
+                        pages: m.pages,
+                        rendered: 0,
+                        changed: Vec::new(),
+                        removed: Vec::new(),
+                        unchanged: m.files.len(),
+                        diags: Diagnostics::default(),
+                        sources: Sources::default(),
+                    };
+                }
+                self.written = Some(intact.iter().map(|(p, r)| ((*p).clone(), r.hash)).collect());
+                self.fingerprints = intact.iter().map(|(p, r)| ((*p).clone(), r.fingerprint)).collect();
+            }
+            listing = Some(on_disk.into_keys().collect::<std::collections::HashSet<String>>());
+            crate::timing::lap("read the manifest", t);
+        }
         let Loaded {
             site,
             tera,
             mut diags,
             sources,
-        } = load(&self.root, &self.opts);
+        } = load_cached(&self.root, &self.opts, self.anchors.as_mut());
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
@@ -80,7 +139,7 @@ impl Session {
             .into_iter()
             .filter(|(name, _)| !page_paths.contains(name))
             .collect();
-        let stager = match write::Stager::new(&self.out, self.written.as_ref()) {
+        let stager = match write::Stager::new(&self.out, self.written.as_ref(), listing) {
             Ok(s) => s,
             Err(e) => return self.write_failed(diags, sources, e),
         };
@@ -88,24 +147,57 @@ impl Session {
             Render(render::RenderError),
             Io(std::io::Error),
         }
-        let results: Vec<Result<write::Offered, Fail>> = pages
+        let fingerprints = &self.fingerprints;
+        let rendered = std::sync::atomic::AtomicUsize::new(0);
+        let per_kind = crate::timing::PerKind::default();
+        let skipped = crate::timing::PerKind::default();
+        let results: Vec<Result<(write::Offered, u64), Fail>> = pages
             .par_iter()
             .map(|p| {
-                let bytes = render::render(&site, &tera, *p).map_err(Fail::Render)?;
-                stager.offer(&p.path(&site), &bytes).map_err(Fail::Io)
+                let start = std::time::Instant::now();
+                let path = p.path(&site);
+                // the last fingerprint counts only if its output is still there
+                let intact = stager.intact(&path);
+                let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
+                let r = render::render_changed(&site, &tera, *p, previous).map_err(Fail::Render)?;
+                let offered = match (&r.bytes, intact) {
+                    (None, Some(found)) => stager.keep(&path, found),
+                    (Some(bytes), _) => stager.offer(&path, bytes).map_err(Fail::Io)?,
+                    // (no previous fingerprint without an intact file)
+                    (None, None) => {
+                        let bytes = render::render(&site, &tera, *p).map_err(Fail::Render)?;
+                        stager.offer(&path, &bytes).map_err(Fail::Io)?
+                    }
+                };
+                if r.bytes.is_some() {
+                    rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    per_kind.add(p.kind_name(), start);
+                } else {
+                    skipped.add(p.kind_name(), start);
+                }
+                Ok((offered, r.fingerprint))
             })
             .chain(
                 statics
                     .par_iter()
-                    .map(|(name, bytes)| stager.offer(name, bytes).map_err(Fail::Io)),
+                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0)).map_err(Fail::Io)),
             )
             .collect();
         let t = crate::timing::lap("render + stage", t);
+        per_kind.print();
+        if crate::timing::on() {
+            eprintln!("[timing]   not rendered again (fingerprint unchanged):");
+        }
+        skipped.print();
         let mut offered = Vec::with_capacity(results.len());
+        let mut prints = Vec::with_capacity(results.len());
         let mut io_error = None;
         for r in results {
             match r {
-                Ok(o) => offered.push(o),
+                Ok((o, fp)) => {
+                    prints.push(fp);
+                    offered.push(o);
+                }
                 Err(Fail::Render(e)) => diags.push(
                     Diagnostic::error(
                         Path::new("templates"),
@@ -125,12 +217,38 @@ impl Session {
             };
         }
         let page_count = pages.len();
+        // The old manifest stops describing the output once the commit starts.
+        let _ = manifest::remove(&self.manifest);
         match stager.commit(&offered) {
             Ok(report) => {
-                crate::timing::lap("commit writes", t);
+                let t = crate::timing::lap("commit writes", t);
+                let m = manifest::Manifest {
+                    inputs,
+                    clean: diags.is_empty(),
+                    pages: page_count,
+                    files: offered
+                        .par_iter()
+                        .zip(&prints)
+                        .filter_map(|(o, &fingerprint)| {
+                            // written files: as they are now
+                            let stamp = o.stamp.or_else(|| write::Stamp::read(&self.out.join(&o.path)))?;
+                            let r = manifest::Record {
+                                fingerprint,
+                                hash: o.hash,
+                                stamp,
+                            };
+                            Some((o.path.clone(), r))
+                        })
+                        .collect(),
+                };
+                // Without a manifest the next build just renders everything.
+                let _ = manifest::write(&self.manifest, &self.out, &m);
+                crate::timing::lap("write the manifest", t);
+                self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
                 self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
                 Outcome::Built {
                     pages: page_count,
+                    rendered: rendered.into_inner(),
                     changed: report.written,
                     removed: report.removed,
                     unchanged: report.unchanged,
@@ -144,6 +262,7 @@ impl Session {
 
     fn write_failed(&mut self, mut diags: Diagnostics, sources: Sources, e: std::io::Error) -> Outcome {
         self.written = None;
+        self.fingerprints.clear();
         diags.push(Diagnostic::error(
             &self.out,
             None,

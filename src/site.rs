@@ -5,8 +5,9 @@
 //! and the only thing the renderer reads.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -151,6 +152,7 @@ const RANK_NOTE: u8 = 2;
 const RANK_MENTION: u8 = 3;
 
 /// What anchoring one article produced, before site-wide linking.
+#[derive(Clone)]
 struct Anchored {
     text: String,
     body_html: String,
@@ -161,6 +163,13 @@ struct Anchored {
     reanchored: Vec<Reanchored>,
 }
 
+/// Anchoring results kept between rebuilds (`serve`, `build --watch`):
+/// article path → (a hash of everything anchoring it reads, the result).
+/// An article is anchored again only when its files, the set of entity ids
+/// or article slugs, the root URL or the UI strings changed.
+#[derive(Default)]
+pub struct AnchorCache(HashMap<PathBuf, (u64, Anchored)>);
+
 /// Builds the graph. Problems go into `diags`; the graph is still returned
 /// (with the failing annotations left out) so `check` can report everything.
 pub fn build(
@@ -170,6 +179,19 @@ pub fn build(
     drafts: bool,
     sources: &Sources,
     diags: &mut Diagnostics,
+) -> Site {
+    build_cached(config, strings, content, drafts, sources, diags, None)
+}
+
+/// [`build`], reusing (and refreshing) the anchoring of unchanged articles.
+pub fn build_cached(
+    config: Config,
+    strings: i18n::Strings,
+    content: Content,
+    drafts: bool,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+    cache: Option<&mut AnchorCache>,
 ) -> Site {
     let urls = Urls {
         root: config.root_path(),
@@ -209,10 +231,41 @@ pub fn build(
         articles: articles.iter().map(|a| a.slug.clone()).collect(),
         urls: &urls,
     };
-    let anchored: Vec<Anchored> = articles
+    // What every article's anchoring reads besides its own files.
+    let shared = {
+        let mut h = std::hash::DefaultHasher::new();
+        let mut ids: Vec<&String> = entity_index.keys().collect();
+        ids.sort();
+        let mut slugs: Vec<&String> = links.articles.iter().collect();
+        slugs.sort();
+        (ids, slugs, &urls.root, format!("{strings:?}")).hash(&mut h);
+        h.finish()
+    };
+    let key = |a: &Article| {
+        let mut h = std::hash::DefaultHasher::new();
+        let ann = a.annotations_path.as_deref().and_then(|p| sources.get(p));
+        (shared, &a.path, &a.slug, sources.get(&a.path), ann).hash(&mut h);
+        h.finish()
+    };
+    let old = cache.as_deref().map(|c| &c.0);
+    let anchored: Vec<(u64, Anchored)> = articles
         .par_iter()
-        .map(|a| anchor_article(a, &links, &entities, &strings, sources))
+        .map(|a| {
+            let k = if old.is_some() { key(a) } else { 0 };
+            match old.and_then(|c| c.get(&a.path)) {
+                Some((was, an)) if *was == k => (k, an.clone()),
+                _ => (k, anchor_article(a, &links, &entities, &strings, sources)),
+            }
+        })
         .collect();
+    if let Some(c) = cache {
+        c.0 = articles
+            .iter()
+            .zip(&anchored)
+            .map(|(a, (k, an))| (a.path.clone(), (*k, an.clone())))
+            .collect();
+    }
+    let anchored = anchored.into_iter().map(|(_, an)| an);
 
     // Site-wide: quotes, mentions per entity, counts.
     let mut quotes: Vec<QuoteNode> = Vec::new();

@@ -291,8 +291,39 @@ pub struct Stager<'k> {
     out: PathBuf,
     staging: PathBuf,
     known: Option<&'k HashMap<String, u64>>,
+    /// Every file in the output directory, when known: what is not produced
+    /// again is removed.
+    listing: Option<HashSet<String>>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
+}
+
+/// What identifies a file's bytes without reading them: size and
+/// modification time (nanoseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Stamp {
+            size: meta.len(),
+            mtime,
+        }
+    }
+
+    /// The stamp of the file at `path`, if it is a regular file.
+    pub fn read(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        meta.is_file().then(|| Stamp::of(&meta))
+    }
 }
 
 /// What happened to one offered file.
@@ -300,17 +331,26 @@ pub struct Stager<'k> {
 pub struct Offered {
     pub path: String,
     pub hash: u64,
+    /// The file as it was found, when it was kept (not staged).
+    pub stamp: Option<Stamp>,
     pub changed: bool,
 }
 
 impl<'k> Stager<'k> {
-    /// Finishes or discards an earlier interrupted write first.
-    pub fn new(out: &Path, known: Option<&'k HashMap<String, u64>>) -> io::Result<Stager<'k>> {
+    /// Finishes or discards an earlier interrupted write first. `known`:
+    /// what the output holds (path → hash), when known; `listing`: every
+    /// file in it, when known (else, without `known`, it is walked).
+    pub fn new(
+        out: &Path,
+        known: Option<&'k HashMap<String, u64>>,
+        listing: Option<HashSet<String>>,
+    ) -> io::Result<Stager<'k>> {
         recover(out)?;
         Ok(Stager {
             out: out.to_path_buf(),
             staging: staging_dir(out),
             known,
+            listing,
             staged: std::sync::atomic::AtomicUsize::new(0),
             ready: std::sync::OnceLock::new(),
         })
@@ -351,8 +391,26 @@ impl<'k> Stager<'k> {
         Ok(Offered {
             path: rel.to_string(),
             hash: h,
+            stamp: None,
             changed: !same,
         })
+    }
+
+    /// The hash of the bytes at `rel` and the file's stamp, when the bytes
+    /// are known and the file is still there.
+    pub fn intact(&self, rel: &str) -> Option<(u64, Stamp)> {
+        let h = *self.known?.get(rel)?;
+        Some((h, Stamp::read(&self.out.join(rel))?))
+    }
+
+    /// Keeps the file at `rel` as it is (as [`Stager::intact`] found it).
+    pub fn keep(&self, rel: &str, (hash, stamp): (u64, Stamp)) -> Offered {
+        Offered {
+            path: rel.to_string(),
+            hash,
+            stamp: Some(stamp),
+            changed: false,
+        }
     }
 
     /// Drops everything staged: the output stays as it was.
@@ -365,9 +423,10 @@ impl<'k> Stager<'k> {
     /// Commits the staged files and removes outputs not in `produced`.
     pub fn commit(self, produced: &[Offered]) -> io::Result<WriteReport> {
         let names: HashSet<&str> = produced.iter().map(|o| o.path.as_str()).collect();
-        let mut remove: Vec<String> = match self.known {
-            Some(k) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
-            None if self.out.is_dir() => {
+        let mut remove: Vec<String> = match (self.known, &self.listing) {
+            (_, Some(all)) => all.iter().filter(|p| !names.contains(p.as_str())).cloned().collect(),
+            (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
+            (None, None) if self.out.is_dir() => {
                 let mut v = Vec::new();
                 for entry in walkdir::WalkDir::new(&self.out).min_depth(1).follow_links(false) {
                     let entry = entry.map_err(io::Error::other)?;
@@ -385,7 +444,7 @@ impl<'k> Stager<'k> {
                 }
                 v
             }
-            None => Vec::new(),
+            (None, None) => Vec::new(),
         };
         remove.sort();
         let mut written: Vec<String> = produced.iter().filter(|o| o.changed).map(|o| o.path.clone()).collect();

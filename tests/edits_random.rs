@@ -393,7 +393,7 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
         failing: 0,
     };
     let mut rng = Rng::new(seed);
-    let mut session = Session::new(
+    let mut session = Session::watching(
         &site.root,
         BuildOptions {
             output_dir: Some(out.clone()),

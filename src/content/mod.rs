@@ -163,32 +163,59 @@ pub fn clean_text(text: &str) -> String {
 /// Loads `root/content`. Files that fail give diagnostics and are skipped.
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Content {
     let mut content = Content::default();
-    for rel in list_files(root, Path::new("content/articles"), diags) {
+    let articles = list_files(root, Path::new("content/articles"), diags);
+    for rel in &articles {
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.ends_with(".md") {
-            if let Some(a) = load_article(root, &rel, diags, sources) {
-                content.articles.push(a);
-            }
-        } else if name.ends_with(".annotations.toml") {
-            let md = rel.with_file_name(format!("{}.md", name.trim_end_matches(".annotations.toml")));
+        if let Some(stem) = name.strip_suffix(".annotations.toml") {
+            let md = rel.with_file_name(format!("{stem}.md"));
             if !root.join(&md).is_file() {
                 diags.push(
-                    Diagnostic::warning(&rel, None, "annotation file without an article")
+                    Diagnostic::warning(rel, None, "annotation file without an article")
                         .with_hint(format!("expected the article at {}", md.display())),
                 );
             }
         }
     }
-    for rel in list_files(root, Path::new("content/entities"), diags) {
-        if rel.extension().is_some_and(|e| e == "md")
-            && let Some(e) = load_entity(root, &rel, diags, sources)
-        {
-            content.entities.push(e);
-        }
-    }
+    let articles: Vec<&PathBuf> = articles
+        .iter()
+        .filter(|r| r.extension().is_some_and(|e| e == "md"))
+        .collect();
+    content.articles = load_each(&articles, diags, sources, |rel, d, s| load_article(root, rel, d, s));
+    let entities = list_files(root, Path::new("content/entities"), diags);
+    let entities: Vec<&PathBuf> = entities
+        .iter()
+        .filter(|r| r.extension().is_some_and(|e| e == "md"))
+        .collect();
+    content.entities = load_each(&entities, diags, sources, |rel, d, s| load_entity(root, rel, d, s));
     content.articles.sort_by(|a, b| a.slug.cmp(&b.slug));
     content.entities.sort_by(|a, b| a.id.cmp(&b.id));
     content
+}
+
+/// Loads files in parallel; their diagnostics and sources are merged in
+/// file order, so the result does not depend on scheduling.
+fn load_each<T: Send>(
+    files: &[&PathBuf],
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+    load: impl Fn(&Path, &mut Diagnostics, &mut Sources) -> Option<T> + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let loaded: Vec<(Option<T>, Diagnostics, Sources)> = files
+        .par_iter()
+        .map(|rel| {
+            let (mut d, mut s) = (Diagnostics::default(), Sources::default());
+            let item = load(rel, &mut d, &mut s);
+            (item, d, s)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(loaded.len());
+    for (item, d, s) in loaded {
+        diags.extend(d);
+        sources.extend(s);
+        out.extend(item);
+    }
+    out
 }
 
 /// Regular files under `root/dir`, relative to root, sorted. Symlinks are not

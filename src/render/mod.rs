@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera};
+use tera::Context;
+
+pub use templates::Templates;
 
 use crate::site::{Site, Urls};
 use crate::text::escape_html;
@@ -128,31 +130,21 @@ pub struct RenderError {
 }
 
 /// Renders every page; returns (output path, bytes) sorted by path.
-pub fn render_all(site: &Site, tera: &Tera) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
+pub fn render_all(site: &Site, tera: &Templates) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
     let pages = Page::all(site);
     let t = std::time::Instant::now();
-    let per_kind = std::sync::Mutex::new(BTreeMap::<&'static str, (usize, f64)>::new());
+    let per_kind = crate::timing::PerKind::default();
     let results: Vec<Result<(String, Vec<u8>), RenderError>> = pages
         .par_iter()
         .map(|p| {
             let start = std::time::Instant::now();
             let r = render(site, tera, *p).map(|b| (p.path(site), b));
-            if crate::timing::on() {
-                let kind = p.kind_name();
-                let mut m = per_kind.lock().unwrap_or_else(|e| e.into_inner());
-                let e = m.entry(kind).or_default();
-                e.0 += 1;
-                e.1 += start.elapsed().as_secs_f64() * 1000.0;
-            }
+            per_kind.add(p.kind_name(), start);
             r
         })
         .collect();
     crate::timing::lap("render (wall)", t);
-    if crate::timing::on() {
-        for (kind, (n, ms)) in per_kind.into_inner().unwrap_or_default() {
-            eprintln!("[timing]   {kind}: {n} pages, {ms:.1} ms CPU");
-        }
-    }
+    per_kind.print();
     let mut ok = Vec::with_capacity(results.len());
     let mut errs = Vec::new();
     for r in results {
@@ -190,8 +182,113 @@ struct PageMeta {
     image_alt: String,
 }
 
+/// A rendered page, or the news that its output cannot have changed.
+pub struct Rendered {
+    /// A hash of everything the page's bytes are made from: the template's
+    /// sources and the view given to it (Tera pages), the card's inputs
+    /// (images), the bytes themselves (feeds and indexes written directly).
+    pub fingerprint: u64,
+    /// `None` when `fingerprint` equals the one the caller passed: the bytes
+    /// were not made.
+    pub bytes: Option<Vec<u8>>,
+}
+
 /// Renders one page.
-pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderError> {
+pub fn render(site: &Site, tera: &Templates, page: Page) -> Result<Vec<u8>, RenderError> {
+    let r = render_changed(site, tera, page, None)?;
+    Ok(r.bytes.unwrap_or_default())
+}
+
+/// Renders one page unless its fingerprint is `previous`: the view is made
+/// (cheap) and hashed, and Tera (expensive) runs only when it changed.
+pub fn render_changed(
+    site: &Site,
+    tera: &Templates,
+    page: Page,
+    previous: Option<u64>,
+) -> Result<Rendered, RenderError> {
+    let unchanged = |fingerprint| Rendered {
+        fingerprint,
+        bytes: None,
+    };
+    match prepare(site, page) {
+        Prepared::Tera(template, ctx) => {
+            let view = ctx.into_json();
+            let mut h = HashWriter(std::hash::DefaultHasher::new());
+            std::hash::Hash::hash(&(template, tera.fingerprint(template)), &mut h.0);
+            // serde_json writes to the hasher; nothing is allocated
+            serde_json::to_writer(&mut h, &view).map_err(|e| RenderError {
+                page: page.path(site),
+                message: e.to_string(),
+            })?;
+            let fingerprint = std::hash::Hasher::finish(&h.0);
+            if previous == Some(fingerprint) {
+                return Ok(unchanged(fingerprint));
+            }
+            let ctx = Context::from_value(view).map_err(|e| RenderError {
+                page: page.path(site),
+                message: templates::error_chain(&e),
+            })?;
+            let bytes = tera
+                .tera
+                .render(template, &ctx)
+                .map(String::into_bytes)
+                .map_err(|e| RenderError {
+                    page: page.path(site),
+                    message: templates::error_chain(&e),
+                })?;
+            Ok(Rendered {
+                fingerprint,
+                bytes: Some(bytes),
+            })
+        }
+        Prepared::Bytes(bytes) => {
+            let fingerprint = crate::write::hash(&bytes);
+            if previous == Some(fingerprint) {
+                return Ok(unchanged(fingerprint));
+            }
+            Ok(Rendered {
+                fingerprint,
+                bytes: Some(bytes),
+            })
+        }
+        Prepared::Card(key, make) => {
+            let fingerprint = card_key(&key);
+            if previous == Some(fingerprint) {
+                return Ok(unchanged(fingerprint));
+            }
+            Ok(Rendered {
+                fingerprint,
+                bytes: Some(cached_card(site, fingerprint, make)),
+            })
+        }
+    }
+}
+
+/// `io::Write` into a hasher.
+struct HashWriter(std::hash::DefaultHasher);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(&mut self.0, buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A page's inputs, before the expensive step.
+enum Prepared<'a> {
+    /// A template and its view.
+    Tera(&'static str, Context),
+    /// Bytes made directly (feeds, sitemap, search index).
+    Bytes(Vec<u8>),
+    /// A social image: its inputs and how to draw it.
+    Card(Vec<String>, Box<dyn FnOnce() -> Vec<u8> + 'a>),
+}
+
+fn prepare(site: &Site, page: Page) -> Prepared<'_> {
     let cfg = &site.config;
     let urls = Urls { root: cfg.root_path() };
     let t = &site.strings;
@@ -359,17 +456,20 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
             ctx.insert("search_labels", &labels.to_string());
             "search.html"
         }
-        Page::SearchIndex => return Ok(crate::search::index_json(site, &urls).into_bytes()),
+        Page::SearchIndex => return Prepared::Bytes(crate::search::index_json(site, &urls).into_bytes()),
         Page::SiteImage => {
             let host = cfg.absolute(&urls.root);
             let footer = host
                 .split_once("://")
                 .map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
-            return Ok(cached_card(
-                site,
-                &["site", &cfg.title, &cfg.description, footer],
-                || card::title_card(&cfg.title, &cfg.description, footer),
-            ));
+            let key = ["site", &cfg.title, &cfg.description, footer]
+                .map(String::from)
+                .to_vec();
+            let footer = footer.to_string();
+            return Prepared::Card(
+                key,
+                Box::new(move || card::title_card(&cfg.title, &cfg.description, &footer)),
+            );
         }
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
@@ -378,46 +478,44 @@ pub fn render(site: &Site, tera: &Tera, page: Page) -> Result<Vec<u8>, RenderErr
                 sub.push_str(" · ");
                 sub.push_str(s);
             }
-            return Ok(cached_card(site, &["title", &a.src.title, &sub, &cfg.title], || {
-                card::title_card(&a.src.title, &sub, &cfg.title)
-            }));
+            let key = ["title", &a.src.title, &sub, &cfg.title].map(String::from).to_vec();
+            return Prepared::Card(key, Box::new(move || card::title_card(&a.src.title, &sub, &cfg.title)));
         }
         Page::QuoteImage(i) => {
             let q = &site.quotes[i];
             let speaker = &site.entities[q.speaker].src.name;
-            return Ok(cached_card(site, &["quote", &q.text, speaker, &cfg.title], || {
-                card::quote_card(&q.text, speaker, &cfg.title)
-            }));
+            let key = ["quote", &q.text, speaker, &cfg.title].map(String::from).to_vec();
+            return Prepared::Card(key, Box::new(move || card::quote_card(&q.text, speaker, &cfg.title)));
         }
-        Page::Atom => return Ok(atom(site, &urls).into_bytes()),
-        Page::Sitemap => return Ok(sitemap(site).into_bytes()),
+        Page::Atom => return Prepared::Bytes(atom(site, &urls).into_bytes()),
+        Page::Sitemap => return Prepared::Bytes(sitemap(site).into_bytes()),
         Page::Robots => {
-            return Ok(format!(
-                "User-agent: *\nAllow: /\nSitemap: {}\n",
-                cfg.absolute(&format!("{}sitemap.xml", urls.root))
-            )
-            .into_bytes());
+            return Prepared::Bytes(
+                format!(
+                    "User-agent: *\nAllow: /\nSitemap: {}\n",
+                    cfg.absolute(&format!("{}sitemap.xml", urls.root))
+                )
+                .into_bytes(),
+            );
         }
     };
-    tera.render(template, &ctx)
-        .map(String::into_bytes)
-        .map_err(|e| RenderError {
-            page: page.path(site),
-            message: templates::error_chain(&e),
-        })
+    Prepared::Tera(template, ctx)
+}
+
+/// The cache key of a social image: the renderer version and every input.
+fn card_key(key: &[String]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&(card::RENDER_VERSION, key), &mut h);
+    std::hash::Hasher::finish(&h)
 }
 
 /// A social image from the content-addressed cache (`.glossa-cache/cards/`,
 /// keyed by the renderer version and every input), rendered and stored on a
 /// miss. Rendering is deterministic, so a hit gives the same bytes; the cache
 /// only saves time (cards are the slowest thing a large site renders).
-fn cached_card(site: &Site, key: &[&str], render: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
+fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
     let Some(dir) = &site.cache_dir else { return render() };
-    let mut h = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(&(card::RENDER_VERSION, key), &mut h);
-    let file = dir
-        .join("cards")
-        .join(format!("{:016x}.png", std::hash::Hasher::finish(&h)));
+    let file = dir.join("cards").join(format!("{key:016x}.png"));
     if let Ok(bytes) = std::fs::read(&file)
         && bytes.starts_with(b"\x89PNG")
     {

@@ -32,8 +32,72 @@ pub const STATIC_DEFAULTS: &[(&str, &str)] = &[
     ("search.js", include_str!("../../static/search.js")),
 ];
 
+/// The page templates: each renders one kind of page. Every other template
+/// (`base.html`, `macros.html`, a site's own partials) may be used by any page.
+const PAGE_TEMPLATES: &[&str] = &[
+    "index.html",
+    "article.html",
+    "entity.html",
+    "entities.html",
+    "quote.html",
+    "quotes.html",
+    "tag.html",
+    "tags.html",
+    "404.html",
+    "search.html",
+];
+
+/// The loaded template set, with a fingerprint per page template of every
+/// source it can depend on, so a rebuild knows which pages a template edit
+/// affects.
+pub struct Templates {
+    pub tera: Tera,
+    fingerprints: BTreeMap<String, u64>,
+}
+
+impl Templates {
+    /// A hash of the sources `name` can use: itself, every shared template,
+    /// and any other page template it names (`extends`/`include`/`import`
+    /// refer to templates by name, so a name absent from the text cannot be
+    /// used). Editing `entity.html` changes only the entity pages'.
+    pub fn fingerprint(&self, name: &str) -> u64 {
+        self.fingerprints.get(name).copied().unwrap_or(0)
+    }
+
+    fn new(tera: Tera, all: &BTreeMap<String, String>) -> Templates {
+        let is_page = |n: &str| PAGE_TEMPLATES.contains(&n);
+        let mut fingerprints = BTreeMap::new();
+        for name in all.keys() {
+            // `name`, the shared templates, then (to a fixed point) every
+            // page template named by one already in the set
+            let mut used: std::collections::BTreeSet<&str> = all
+                .keys()
+                .map(String::as_str)
+                .filter(|n| n == name || !is_page(n))
+                .collect();
+            loop {
+                let named: Vec<&str> = all
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|n| !used.contains(n) && used.iter().any(|u| all[*u].contains(n)))
+                    .collect();
+                if named.is_empty() {
+                    break;
+                }
+                used.extend(named);
+            }
+            let mut h = std::hash::DefaultHasher::new();
+            for n in used {
+                std::hash::Hash::hash(&(n, &all[n]), &mut h);
+            }
+            fingerprints.insert(name.clone(), std::hash::Hasher::finish(&h));
+        }
+        Templates { tera, fingerprints }
+    }
+}
+
 /// Loads the templates; `None` (with diagnostics) when one does not parse.
-pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Tera> {
+pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Templates> {
     let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let dir = root.join("templates");
     if dir.is_dir() {
@@ -64,7 +128,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
         );
         return None;
     }
-    Some(tera)
+    Some(Templates::new(tera, &all))
 }
 
 /// Tera's error with its causes, on one line.

@@ -181,7 +181,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         base_url: Some(base_url.clone()),
         ..opts.build.clone()
     };
-    let mut session = Session::new(&opts.root, build);
+    let mut session = Session::watching(&opts.root, build);
     let output_dir = session.output_dir().to_path_buf();
     let live = Arc::new(Live::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -276,7 +276,7 @@ impl Drop for Watching {
 
 /// Builds once, then rebuilds after every batch of changes until stopped.
 pub fn watch_and_build(root: &Path, build: BuildOptions, color: bool, debounce: Duration) -> io::Result<Watching> {
-    let mut session = Session::new(root, build);
+    let mut session = Session::watching(root, build);
     first_build(&mut session, &Live::default(), color);
     let watcher = watch::Watch::new(root, session.output_dir(), debounce).map_err(io::Error::other)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -344,6 +344,7 @@ fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
     match session.rebuild(changed) {
         Outcome::Built {
             pages,
+            rendered,
             changed,
             removed,
             diags,
@@ -354,7 +355,7 @@ fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
                 eprint!("{}", diags.render(&sources, color));
             }
             eprintln!(
-                "Built {pages} pages in {} ms ({} written, {} removed)",
+                "Built {pages} pages in {} ms ({rendered} rendered; files: {} written, {} removed)",
                 started.elapsed().as_millis(),
                 changed.len(),
                 removed.len()

@@ -1,0 +1,239 @@
+//! The build manifest: what the last build of an output directory wrote and
+//! from what, kept in `.glossa-cache/builds/` so the next `glossa build` (a
+//! new process) can skip work:
+//!
+//! - when no input file changed since a build that had no diagnostics, and
+//!   the output directory still holds exactly what that build wrote, nothing
+//!   is loaded or rendered at all;
+//! - otherwise every page is re-derived, but a page whose fingerprint (its
+//!   template's sources + its view, see [`crate::render::render_changed`]) is
+//!   the one recorded, and whose output file is still there with the recorded
+//!   size and modification time, is not rendered again.
+//!
+//! The manifest is tied to the glossa executable (a different build of glossa
+//! may render the same view differently) and removed before a build changes
+//! the output, so an interrupted build never leaves one that lies.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::BuildOptions;
+use crate::write::Stamp;
+
+const HEADER: &str = "glossa-manifest 1";
+
+/// One output file as the last build left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// What the bytes were made from; 0 for static files.
+    pub fingerprint: u64,
+    /// A hash of the bytes ([`crate::write::hash`]).
+    pub hash: u64,
+    /// The file as the build left it; a file that no longer has this stamp
+    /// was changed by someone else and is not trusted.
+    pub stamp: Stamp,
+}
+
+/// What one build wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// [`inputs_digest`] of the build, 0 when unknown (a watch rebuild).
+    pub inputs: u64,
+    /// The build had no diagnostics at all (a no-op may skip printing them).
+    pub clean: bool,
+    /// How many pages (not static files) the site had.
+    pub pages: usize,
+    /// Output path (relative, `/`-separated) → record.
+    pub files: HashMap<String, Record>,
+}
+
+/// Where the manifest for building `root` into `out` with `opts` lives.
+pub fn location(root: &Path, out: &Path, opts: &BuildOptions) -> PathBuf {
+    let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    let mut h = DefaultHasher::new();
+    (out, &opts.base_url, opts.drafts).hash(&mut h);
+    root.join(".glossa-cache")
+        .join("builds")
+        .join(format!("{:016x}.manifest", h.finish()))
+}
+
+/// This glossa: its version and its executable's size and modification time.
+fn executable_identity() -> u64 {
+    let mut h = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+        meta.len().hash(&mut h);
+        if let Ok(t) = meta.modified()
+            && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
+        {
+            d.as_nanos().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Reads a manifest; `None` when there is none, it is damaged, or another
+/// build of glossa wrote it.
+pub fn read(path: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    let mut head = lines.next()?.strip_prefix(HEADER)?.split_whitespace();
+    let hex = |s: Option<&str>| s.and_then(|s| u64::from_str_radix(s, 16).ok());
+    if hex(head.next())? != executable_identity() {
+        return None;
+    }
+    let inputs = hex(head.next())?;
+    let clean = head.next()? == "clean";
+    let pages = head.next()?.parse().ok()?;
+    // the rest of the line names the output directory (see `prune`)
+    let mut files = HashMap::new();
+    for line in lines {
+        let mut f = line.splitn(5, ' ');
+        let fingerprint = hex(f.next())?;
+        let hash = hex(f.next())?;
+        let size = f.next()?.parse().ok()?;
+        let mtime = f.next()?.parse().ok()?;
+        let stamp = Stamp { size, mtime };
+        files.insert(
+            f.next()?.to_string(),
+            Record {
+                fingerprint,
+                hash,
+                stamp,
+            },
+        );
+    }
+    Some(Manifest {
+        inputs,
+        clean,
+        pages,
+        files,
+    })
+}
+
+/// Writes a manifest (whole or not at all: a temporary file renamed) for
+/// the output directory `out`, and removes the manifests of output
+/// directories that no longer exist (test runs and one-off builds into
+/// temporary directories would otherwise pile up).
+pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
+    let mut names: Vec<&String> = m.files.keys().collect();
+    names.sort();
+    let mut s = format!(
+        "{HEADER} {:016x} {:016x} {} {} {}\n",
+        executable_identity(),
+        m.inputs,
+        if m.clean { "clean" } else { "diagnostics" },
+        m.pages,
+        out.display()
+    );
+    for n in names {
+        let r = m.files[n];
+        let Stamp { size, mtime } = r.stamp;
+        s.push_str(&format!("{:016x} {:016x} {size} {mtime} {n}\n", r.fingerprint, r.hash));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, s)?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        prune(dir);
+    }
+    Ok(())
+}
+
+/// Removes manifests whose output directory is gone.
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != "manifest") {
+            continue;
+        }
+        let Ok(f) = std::fs::File::open(&p) else { continue };
+        let mut head = String::new();
+        let _ = io::BufRead::read_line(&mut io::BufReader::new(f), &mut head);
+        // HEADER, identity, inputs, clean, pages, then the directory
+        let out = head.trim_end_matches('\n').splitn(7, ' ').nth(6);
+        if out.is_some_and(|o| !Path::new(o).is_dir()) {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// Removes a manifest (before the output it describes changes).
+pub fn remove(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A hash of every file a build reads (`glossa.toml`, `content/`,
+/// `templates/`, `static/`, `i18n/`: names and bytes) and of the options.
+pub fn inputs_digest(root: &Path, opts: &BuildOptions) -> u64 {
+    let mut files: Vec<PathBuf> = vec![PathBuf::from("glossa.toml")];
+    for dir in ["content", "templates", "static", "i18n"] {
+        for entry in walkdir::WalkDir::new(root.join(dir))
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if !entry.file_type().is_dir() {
+                files.push(entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    let hashes: Vec<u64> = files
+        .par_iter()
+        .map(|rel| {
+            let mut h = DefaultHasher::new();
+            rel.hash(&mut h);
+            let p = root.join(rel);
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&p).ok().hash(&mut h),
+                _ => std::fs::read(&p).ok().hash(&mut h),
+            }
+            h.finish()
+        })
+        .collect();
+    let mut h = DefaultHasher::new();
+    (hashes, &opts.base_url, opts.drafts, &opts.output_dir).hash(&mut h);
+    h.finish()
+}
+
+/// Every file in the output directory with its stamp.
+pub fn list_output(out: &Path) -> HashMap<String, Stamp> {
+    let mut files = HashMap::new();
+    for entry in walkdir::WalkDir::new(out)
+        .min_depth(1)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(out)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let stamp = entry.metadata().map_or(
+            Stamp {
+                size: u64::MAX,
+                mtime: 0,
+            },
+            |m| Stamp::of(&m),
+        );
+        files.insert(rel, stamp);
+    }
+    files
+}

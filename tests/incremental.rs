@@ -1,0 +1,182 @@
+//! Builds that start from the last one (the manifest in
+//! `.glossa-cache/builds/`): nothing changed → nothing rendered; an edit →
+//! only pages whose view changed are rendered; either way the output is
+//! byte-identical to a fresh build, and output files changed or removed by
+//! hand are restored.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{copy_site, fixture, seed_root};
+use glossa::{BuildOptions, BuildReport};
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn build_into(root: &Path, out: &Path) -> BuildReport {
+    let opts = BuildOptions {
+        output_dir: Some(out.to_path_buf()),
+        ..Default::default()
+    };
+    match glossa::build(root, &opts) {
+        Ok((report, _, _)) => report,
+        Err(f) => panic!("build failed:\n{}", f.diags.render(&f.sources, false)),
+    }
+}
+
+/// The output of a build from nothing (no manifest: a new cache dir).
+fn fresh(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let copy = tempfile::tempdir().unwrap();
+    for part in ["glossa.toml", "content", "templates", "static"] {
+        let from = root.join(part);
+        for entry in walkdir::WalkDir::new(&from).into_iter().flatten() {
+            let to = copy.path().join(entry.path().strip_prefix(root).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let report = build_into(copy.path(), out.path());
+    assert_eq!(report.rendered, report.pages, "a fresh build renders every page");
+    snapshot(out.path())
+}
+
+fn differences(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut d: Vec<String> = want
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(*v))
+        .map(|(k, _)| format!("differs or missing: {k}"))
+        .collect();
+    d.extend(
+        got.keys()
+            .filter(|k| !want.contains_key(*k))
+            .map(|k| format!("extra: {k}")),
+    );
+    d
+}
+
+#[test]
+fn an_unchanged_site_is_not_rendered_again() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let first = build_into(site.path(), out.path());
+    assert_eq!(first.rendered, first.pages);
+    let before = snapshot(out.path());
+    let again = build_into(site.path(), out.path());
+    assert_eq!(again.pages, first.pages);
+    assert_eq!(again.rendered, 0, "nothing changed, nothing is rendered");
+    assert_eq!((again.stats.written, again.stats.removed), (0, 0));
+    assert_eq!(snapshot(out.path()), before);
+}
+
+#[test]
+fn an_edit_renders_only_what_it_affects_and_equals_a_fresh_build() {
+    let site = copy_site(&seed_root(), true);
+    let out = tempfile::tempdir().unwrap();
+    let first = build_into(site.path(), out.path());
+
+    // An entity's description: its page, and the pages that show its summary.
+    let rand = site.path().join("content/entities/rand.md");
+    let text = std::fs::read_to_string(&rand).unwrap();
+    std::fs::write(&rand, format!("{text}\nMột câu mô tả thêm.\n")).unwrap();
+    let r = build_into(site.path(), out.path());
+    assert!(
+        r.rendered > 0 && r.rendered < first.pages / 2,
+        "{} of {}",
+        r.rendered,
+        first.pages
+    );
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+
+    // A template used by one kind of page: exactly those pages.
+    let tpl = site.path().join("templates/quote.html");
+    let text = std::fs::read_to_string(&tpl).unwrap();
+    let edited = text.replacen("{% endblock content %}", "<!-- edited -->{% endblock content %}", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&tpl, edited).unwrap();
+    let r = build_into(site.path(), out.path());
+    let quote_pages = snapshot(out.path())
+        .keys()
+        .filter(|k| k.starts_with("quotes/") && k.ends_with("/index.html") && *k != "quotes/index.html")
+        .count();
+    assert!(quote_pages >= 5);
+    assert_eq!(r.rendered, quote_pages, "only the quote pages use quote.html");
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+
+    // An article's text: rendered again; the output still equals a fresh build.
+    let article = site.path().join("content/articles/ai-trung-quoc-nguon-mo.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{text}\nMột đoạn mới ở cuối bài.\n")).unwrap();
+    let r = build_into(site.path(), out.path());
+    assert!(r.rendered > 0 && r.rendered < first.pages);
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn output_changed_by_hand_is_restored() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let want = snapshot(out.path());
+    let home = out.path().join("index.html");
+    // same length, different bytes: only the modification time tells
+    let mut bytes = std::fs::read(&home).unwrap();
+    let at = bytes.iter().position(|&b| b == b'<').unwrap();
+    bytes[at + 1] = b'X';
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&home, &bytes).unwrap();
+    std::fs::remove_file(out.path().join("entities/index.html")).unwrap();
+    std::fs::write(out.path().join("stray.html"), "not ours").unwrap();
+    let r = build_into(site.path(), out.path());
+    assert!(r.rendered >= 2, "the changed and the removed page are made again");
+    assert_eq!(r.stats.removed, 1, "the stray file goes, as in any build");
+    assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
+}
+
+#[test]
+fn a_failed_build_leaves_output_and_manifest_that_agree() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let article = site.path().join("content/articles/chip-war.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{text}\nThêm một câu.\n")).unwrap();
+    // the build process dies after staging two files
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
+        .args(["--root", site.path().to_str().unwrap(), "build", "--output-dir"])
+        .arg(out.path())
+        .env("GLOSSA_FAIL_AFTER_WRITES", "0")
+        .output()
+        .unwrap();
+    assert!(!status.status.success());
+    // put the article back: the inputs are those of the first build again
+    std::fs::write(&article, &text).unwrap();
+    build_into(site.path(), out.path());
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+}
