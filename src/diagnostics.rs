@@ -111,6 +111,13 @@ impl Sources {
         self.files.get(path).map(|t| &**t)
     }
 
+    /// Keeps only the files some diagnostic points into: the rest are not
+    /// needed to print them (a large site's sources are its whole text).
+    pub fn retain_cited(&mut self, diags: &Diagnostics) {
+        let cited: std::collections::HashSet<&Path> = diags.list.iter().map(|d| d.file.as_path()).collect();
+        self.files.retain(|path, _| cited.contains(path.as_path()));
+    }
+
     /// Adds every file of `other` (loaded elsewhere, e.g. on another thread).
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);

@@ -71,8 +71,20 @@ pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&mut site::An
     let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
     let mut site = site::build_cached(config, strings, content, opts.drafts, &sources, &mut diags, cache);
     timing::lap("anchor + link (site graph)", t);
+    if timing::on() {
+        let sum = |f: &dyn Fn(&site::ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;
+        eprintln!(
+            "[timing]   graph: texts {} MB, body HTML {} MB, notes {} MB, {} mentions, {} related",
+            sum(&|a| a.text.len()),
+            sum(&|a| a.body_html.len()),
+            sum(&|a| a.notes.iter().map(|n| n.body_html.len()).sum()),
+            site.articles.iter().map(|a| a.mentions.len()).sum::<usize>(),
+            site.articles.iter().map(|a| a.related.len()).sum::<usize>(),
+        );
+    }
     site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
+    sources.retain_cited(&diags);
     Loaded {
         site,
         tera,

@@ -265,6 +265,7 @@ pub fn build_cached(
             .map(|(a, (k, an))| (a.path.clone(), (*k, an.clone())))
             .collect();
     }
+    let t = crate::timing::lap("  anchor articles", std::time::Instant::now());
     let anchored = anchored.into_iter().map(|(_, an)| an);
 
     // Site-wide: quotes, mentions per entity, counts.
@@ -272,7 +273,10 @@ pub fn build_cached(
     let mut quote_ids: HashMap<String, usize> = HashMap::new();
     let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
     let mut reanchored = Vec::new();
-    for (ai, (src, an)) in articles.into_iter().zip(anchored).enumerate() {
+    for (ai, (mut src, an)) in articles.into_iter().zip(anchored).enumerate() {
+        // Anchoring was their only reader: the graph keeps the rendered text.
+        src.body = String::new();
+        src.annotations = Vec::new();
         diags.extend(an.diags);
         reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
@@ -389,6 +393,7 @@ pub fn build_cached(
         entity_adjacency[e.b].push((e.a, e.weight, e.relation));
     }
 
+    crate::timing::lap(&format!("  link ({} entity edges)", entity_edges.len()), t);
     let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
     for (ai, n) in nodes.iter().enumerate() {
         for (slug, name) in n.tag_slugs.iter().zip(&n.src.tags) {
@@ -970,27 +975,53 @@ fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
         .map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln())
         .collect();
     let cap = if n > 200 { n / 4 } else { usize::MAX };
+    // Scores in a dense array per thread (only the touched slots are read
+    // and reset), the best five picked by partial selection; the shared
+    // entities are listed for those five only. Summation order is the
+    // entity order of `ai`, so scores do not depend on threads.
+    let nodes_ro: &[ArticleNode] = nodes;
     let related: Vec<Vec<(usize, f64, Vec<usize>)>> = (0..n)
         .into_par_iter()
-        .map(|ai| {
-            let mut score: HashMap<usize, (f64, Vec<usize>)> = HashMap::new();
-            for &(e, _) in &nodes[ai].entities {
-                if postings[e].len() > cap {
-                    continue;
-                }
-                for &bi in &postings[e] {
-                    if bi != ai {
-                        let s = score.entry(bi).or_default();
-                        s.0 += idf[e];
-                        s.1.push(e);
+        .map_init(
+            || (vec![0f64; n], vec![usize::MAX; n], Vec::new()),
+            |(score, seen, touched), ai| {
+                touched.clear();
+                let counted = |e: usize| postings[e].len() <= cap;
+                for &(e, _) in &nodes_ro[ai].entities {
+                    if !counted(e) {
+                        continue;
+                    }
+                    for &bi in &postings[e] {
+                        if bi != ai {
+                            if seen[bi] != ai {
+                                seen[bi] = ai;
+                                score[bi] = 0.0;
+                                touched.push(bi);
+                            }
+                            score[bi] += idf[e];
+                        }
                     }
                 }
-            }
-            let mut v: Vec<(usize, f64, Vec<usize>)> = score.into_iter().map(|(b, (s, es))| (b, s, es)).collect();
-            v.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            v.truncate(5);
-            v
-        })
+                let order = |x: &usize, y: &usize| score[*y].total_cmp(&score[*x]).then(x.cmp(y));
+                if touched.len() > 5 {
+                    touched.select_nth_unstable_by(4, order);
+                    touched.truncate(5);
+                }
+                touched.sort_by(order);
+                touched
+                    .iter()
+                    .map(|&b| {
+                        let shared = nodes_ro[ai]
+                            .entities
+                            .iter()
+                            .map(|&(e, _)| e)
+                            .filter(|&e| counted(e) && nodes_ro[b].entities.iter().any(|&(x, _)| x == e))
+                            .collect();
+                        (b, score[b], shared)
+                    })
+                    .collect()
+            },
+        )
         .collect();
     for (a, r) in nodes.iter_mut().zip(related) {
         a.related = r;

@@ -13,9 +13,31 @@ fn enabled() -> bool {
 /// Prints `name: N ms` since `start` when timings are on; returns now.
 pub fn lap(name: &str, start: Instant) -> Instant {
     if enabled() {
-        eprintln!("[timing] {name}: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "[timing] {name}: {:.1} ms{}",
+            start.elapsed().as_secs_f64() * 1000.0,
+            memory()
+        );
     }
     Instant::now()
+}
+
+/// `; RSS now N MB, peak M MB` from `/proc/self/status` (Linux), else "".
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("; RSS now {} MB, peak {} MB", now / 1024, peak / 1024),
+        _ => String::new(),
+    }
 }
 
 /// Whether timings are on (for callers that collect more detail).
