@@ -9,6 +9,7 @@
 pub mod anchor;
 pub mod config;
 pub mod content;
+pub mod deps;
 pub mod diagnostics;
 pub mod fix;
 pub mod graph;
@@ -55,9 +56,17 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     load_cached(root, opts, None)
 }
 
-/// [`load`], reusing the anchoring of articles that did not change since the
-/// last call with the same cache (the rebuild loop keeps one).
-pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&mut site::AnchorCache>) -> Loaded {
+/// What one load keeps for the next (the rebuild loop holds one): files
+/// whose stamp did not change are not read again, articles whose inputs did
+/// not change are not anchored again.
+#[derive(Default)]
+pub struct Reuse {
+    pub files: content::FileCache,
+    pub anchors: site::AnchorCache,
+}
+
+/// [`load`], reusing what did not change since the last call with `reuse`.
+pub fn load_cached(root: &Path, opts: &BuildOptions, mut reuse: Option<&mut Reuse>) -> Loaded {
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
     let mut config = config::load(root, &mut diags, &mut sources);
@@ -65,11 +74,17 @@ pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&mut site::An
         config.base_url = config::normalise_base_url(url);
     }
     let t = std::time::Instant::now();
-    let content = content::load(root, &mut diags, &mut sources);
+    let content = content::load_cached(
+        root,
+        &mut diags,
+        &mut sources,
+        reuse.as_deref_mut().map(|r| &mut r.files),
+    );
     let t = timing::lap("load content", t);
     let tera = render::templates::load(root, &mut diags, &mut sources);
     let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
-    let mut site = site::build_cached(config, strings, content, opts.drafts, &sources, &mut diags, cache);
+    let anchors = reuse.map(|r| &mut r.anchors);
+    let mut site = site::build_cached(config, strings, content, opts.drafts, &sources, &mut diags, anchors);
     timing::lap("anchor + link (site graph)", t);
     if timing::on() {
         let sum = |f: &dyn Fn(&site::ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;

@@ -40,10 +40,14 @@ pub struct Session {
     written: Option<HashMap<String, u64>>,
     /// Output path → fingerprint of what the page was made from.
     fingerprints: HashMap<String, u64>,
+    /// Output path → hash of the graph nodes the page's view reads (see
+    /// [`crate::deps`]), from the last rebuild of this session.
+    deps: HashMap<String, u64>,
     manifest: PathBuf,
-    /// Articles' anchoring from the last rebuild, reused when unchanged
-    /// (kept only by a session that rebuilds again: it costs memory).
-    anchors: Option<crate::site::AnchorCache>,
+    /// Loaded files and articles' anchoring from the last rebuild, reused
+    /// when unchanged (kept only by a session that rebuilds again: it costs
+    /// memory).
+    reuse: Option<crate::Reuse>,
 }
 
 impl Session {
@@ -56,8 +60,9 @@ impl Session {
             out,
             written: None,
             fingerprints: HashMap::new(),
+            deps: HashMap::new(),
             manifest,
-            anchors: None,
+            reuse: None,
         }
     }
 
@@ -65,7 +70,7 @@ impl Session {
     /// what the next rebuild can reuse.
     pub fn watching(root: &Path, opts: BuildOptions) -> Session {
         Session {
-            anchors: Some(Default::default()),
+            reuse: Some(Default::default()),
             ..Session::new(root, opts)
         }
     }
@@ -125,7 +130,7 @@ impl Session {
             tera,
             mut diags,
             sources,
-        } = load_cached(&self.root, &self.opts, self.anchors.as_mut());
+        } = load_cached(&self.root, &self.opts, self.reuse.as_mut());
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
@@ -148,10 +153,19 @@ impl Session {
             Io(std::io::Error),
         }
         let fingerprints = &self.fingerprints;
+        let last_deps = &self.deps;
+        let versions = if self.reuse.is_some() {
+            crate::deps::Versions::of(&site, &tera)
+        } else {
+            None
+        };
+        let t = crate::timing::lap("page dependencies", t);
         let rendered = std::sync::atomic::AtomicUsize::new(0);
         let per_kind = crate::timing::PerKind::default();
         let skipped = crate::timing::PerKind::default();
-        let results: Vec<Result<(write::Offered, u64), Fail>> = pages
+        // per output: what was offered, its view fingerprint, its dependencies
+        type Made = (write::Offered, u64, Option<u64>);
+        let results: Vec<Result<Made, Fail>> = pages
             .par_iter()
             .map(|p| {
                 let start = std::time::Instant::now();
@@ -159,6 +173,14 @@ impl Session {
                 // the last fingerprint counts only if its output is still there
                 let intact = stager.intact(&path);
                 let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
+                let deps = versions.as_ref().and_then(|v| v.page(&site, *p));
+                // Nothing the view reads changed: not even the view is built.
+                if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
+                    && last_deps.get(&path) == Some(&d)
+                {
+                    skipped.add("(view not built)", start);
+                    return Ok((stager.keep(&path, found), fp, deps));
+                }
                 let r = render::render_changed(&site, &tera, *p, previous).map_err(Fail::Render)?;
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
@@ -175,12 +197,12 @@ impl Session {
                 } else {
                     skipped.add(p.kind_name(), start);
                 }
-                Ok((offered, r.fingerprint))
+                Ok((offered, r.fingerprint, deps))
             })
             .chain(
                 statics
                     .par_iter()
-                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0)).map_err(Fail::Io)),
+                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0, None)).map_err(Fail::Io)),
             )
             .collect();
         let t = crate::timing::lap("render + stage", t);
@@ -191,10 +213,14 @@ impl Session {
         skipped.print();
         let mut offered = Vec::with_capacity(results.len());
         let mut prints = Vec::with_capacity(results.len());
+        let mut new_deps = HashMap::new();
         let mut io_error = None;
         for r in results {
             match r {
-                Ok((o, fp)) => {
+                Ok((o, fp, deps)) => {
+                    if let Some(d) = deps {
+                        new_deps.insert(o.path.clone(), d);
+                    }
                     prints.push(fp);
                     offered.push(o);
                 }
@@ -245,6 +271,7 @@ impl Session {
                 let _ = manifest::write(&self.manifest, &self.out, &m);
                 crate::timing::lap("write the manifest", t);
                 self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                self.deps = new_deps;
                 self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
                 Outcome::Built {
                     pages: page_count,
@@ -263,6 +290,7 @@ impl Session {
     fn write_failed(&mut self, mut diags: Diagnostics, sources: Sources, e: std::io::Error) -> Outcome {
         self.written = None;
         self.fingerprints.clear();
+        self.deps.clear();
         diags.push(Diagnostic::error(
             &self.out,
             None,

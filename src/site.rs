@@ -73,6 +73,9 @@ pub struct ArticleNode {
     pub tag_slugs: Vec<String>,
     pub source_entity: Option<usize>,
     pub via_entity: Option<usize>,
+    /// A hash of the article's files and of what its anchoring depends on
+    /// (see [`AnchorCache`]); 0 when built without a cache.
+    pub input_key: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -266,14 +269,16 @@ pub fn build_cached(
             .collect();
     }
     let t = crate::timing::lap("  anchor articles", std::time::Instant::now());
-    let anchored = anchored.into_iter().map(|(_, an)| an);
+    // With a cache, `k` is the hash of every input of the article's
+    // anchoring: the rebuild loop uses it to tell which articles changed.
+    let anchored = anchored.into_iter();
 
     // Site-wide: quotes, mentions per entity, counts.
     let mut quotes: Vec<QuoteNode> = Vec::new();
     let mut quote_ids: HashMap<String, usize> = HashMap::new();
     let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
     let mut reanchored = Vec::new();
-    for (ai, (mut src, an)) in articles.into_iter().zip(anchored).enumerate() {
+    for (ai, (mut src, (input_key, an))) in articles.into_iter().zip(anchored).enumerate() {
         // Anchoring was their only reader: the graph keeps the rendered text.
         src.body = String::new();
         src.annotations = Vec::new();
@@ -330,6 +335,7 @@ pub fn build_cached(
             tag_slugs,
             source_entity: None,
             via_entity: None,
+            input_key,
             src,
         });
     }

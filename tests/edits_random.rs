@@ -121,7 +121,8 @@ impl Site {
     fn write(&self, rel: &Path, text: impl AsRef<[u8]>) {
         let p = self.root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::write(&p, text).unwrap();
+        age(&p);
     }
 
     fn remove(&self, rel: &Path) {
@@ -170,7 +171,7 @@ impl Site {
             return (format!("fix {}", rel.display()), vec![rel]);
         }
         let words = ["Huawei", "SMIC", "Alibaba", "chip", "Trung Quốc", "Đà Nẵng", "mô hình"];
-        match rng.below(15) {
+        match rng.below(16) {
             0 | 1 => {
                 let Some(a) = rng.pick(&self.articles()).cloned() else {
                     return self.edit(rng);
@@ -343,6 +344,20 @@ impl Site {
                 self.write(&rel, t);
                 (format!("retitle the site ({n})"), vec![rel])
             }
+            15 => {
+                // What other pages show of an article: title, date, tags.
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
+                let t = self.read(&a);
+                let t = match rng.below(3) {
+                    0 => t.replacen("title = \"", &format!("title = \"Sửa {n}: "), 1),
+                    1 => t.replacen("date = \"2026-", "date = \"2025-", 1),
+                    _ => t.replacen("tags = [", &format!("tags = [\"Nhãn {n}\", "), 1),
+                };
+                self.write(&a, t);
+                (format!("retitle, redate or retag {}", a.display()), vec![a])
+            }
             _ => {
                 // An orphaned or stray annotation file and a nested folder.
                 let rel = PathBuf::from(format!("content/articles/sub-{n}/bai-{n}.md"));
@@ -380,8 +395,26 @@ fn fresh_build(root: &Path) -> Result<Tree, String> {
     }
 }
 
+/// Gives a file a modification time of its own, long past: the session
+/// trusts the stamps of files not changed in the last second (see
+/// `content::FileCache`), so with real times a fast test would hardly ever
+/// take its files from the cache. Every write gets a later time than the
+/// last, as a real edit would.
+fn age(path: &Path) {
+    static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tick = CLOCK.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000 + tick);
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(t).unwrap();
+}
+
 fn run_sequence(seed: u64) -> Result<usize, String> {
     let site_dir = common::copy_site(&common::fixture("multi"), false);
+    for entry in walkdir::WalkDir::new(site_dir.path()).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            age(entry.path());
+        }
+    }
     let out_dir = fast_tempdir();
     let out = out_dir.path().join("public");
     let root = site_dir.path().to_path_buf();

@@ -7,7 +7,7 @@ pub mod annotations;
 pub mod frontmatter;
 pub mod schema;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -162,6 +162,34 @@ pub fn clean_text(text: &str) -> String {
 
 /// Loads `root/content`. Files that fail give diagnostics and are skipped.
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Content {
+    load_cached(root, diags, sources, None)
+}
+
+/// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
+/// whose stamp (size, modification time) is unchanged is not read again.
+#[derive(Default)]
+pub struct FileCache {
+    articles: HashMap<PathBuf, Cached<Article>>,
+    entities: HashMap<PathBuf, Cached<Entity>>,
+}
+
+/// One loaded file (an article with its annotation file) and what loading
+/// it reported.
+struct Cached<T> {
+    stamps: Vec<Option<crate::write::Stamp>>,
+    item: Option<T>,
+    diags: Diagnostics,
+    sources: Sources,
+}
+
+/// [`load`], re-reading only files whose stamp changed since the last call
+/// with the same cache.
+pub fn load_cached(
+    root: &Path,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+    mut cache: Option<&mut FileCache>,
+) -> Content {
     let mut content = Content::default();
     let articles = list_files(root, Path::new("content/articles"), diags);
     for rel in &articles {
@@ -180,40 +208,118 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Cont
         .iter()
         .filter(|r| r.extension().is_some_and(|e| e == "md"))
         .collect();
-    content.articles = load_each(&articles, diags, sources, |rel, d, s| load_article(root, rel, d, s));
+    // an article reads its .md and its .annotations.toml
+    let article_files = |rel: &Path| {
+        let stem = rel
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        vec![
+            rel.to_path_buf(),
+            rel.with_file_name(format!("{stem}.annotations.toml")),
+        ]
+    };
+    content.articles = load_each(
+        root,
+        &articles,
+        diags,
+        sources,
+        cache.as_deref_mut().map(|c| &mut c.articles),
+        article_files,
+        |rel, d, s| load_article(root, rel, d, s),
+    );
     let entities = list_files(root, Path::new("content/entities"), diags);
     let entities: Vec<&PathBuf> = entities
         .iter()
         .filter(|r| r.extension().is_some_and(|e| e == "md"))
         .collect();
-    content.entities = load_each(&entities, diags, sources, |rel, d, s| load_entity(root, rel, d, s));
+    content.entities = load_each(
+        root,
+        &entities,
+        diags,
+        sources,
+        cache.map(|c| &mut c.entities),
+        |rel| vec![rel.to_path_buf()],
+        |rel, d, s| load_entity(root, rel, d, s),
+    );
     content.articles.sort_by(|a, b| a.slug.cmp(&b.slug));
     content.entities.sort_by(|a, b| a.id.cmp(&b.id));
     content
 }
 
-/// Loads files in parallel; their diagnostics and sources are merged in
+/// Loads files in parallel (or takes them from `cache` when every file they
+/// read has the same stamp); their diagnostics and sources are merged in
 /// file order, so the result does not depend on scheduling.
-fn load_each<T: Send>(
+fn load_each<T: Send + Sync + Clone>(
+    root: &Path,
     files: &[&PathBuf],
     diags: &mut Diagnostics,
     sources: &mut Sources,
+    cache: Option<&mut HashMap<PathBuf, Cached<T>>>,
+    reads: impl Fn(&Path) -> Vec<PathBuf> + Sync,
     load: impl Fn(&Path, &mut Diagnostics, &mut Sources) -> Option<T> + Sync,
 ) -> Vec<T> {
     use rayon::prelude::*;
-    let loaded: Vec<(Option<T>, Diagnostics, Sources)> = files
+    let old = cache.as_deref();
+    // A file changed within the last second may change again within the
+    // file system's timestamp granularity without a new stamp (git's "racy
+    // clean" problem): such a file is not trusted next time, but read again.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let trusted = |stamps: Vec<Option<crate::write::Stamp>>| {
+        let recent = stamps.iter().flatten().any(|s| s.mtime + 1_000_000_000 > now);
+        if recent { Vec::new() } else { stamps }
+    };
+    let loaded: Vec<Cached<T>> = files
         .par_iter()
         .map(|rel| {
+            let stamps: Vec<_> = match old {
+                Some(_) => reads(rel)
+                    .iter()
+                    .map(|f| crate::write::Stamp::read(&root.join(f)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if let Some(c) = old.and_then(|o| o.get(rel.as_path()))
+                && !c.stamps.is_empty()
+                && c.stamps == stamps
+            {
+                return Cached {
+                    stamps: trusted(stamps),
+                    item: c.item.clone(),
+                    diags: c.diags.clone(),
+                    sources: c.sources.clone(),
+                };
+            }
             let (mut d, mut s) = (Diagnostics::default(), Sources::default());
             let item = load(rel, &mut d, &mut s);
-            (item, d, s)
+            Cached {
+                stamps: trusted(stamps),
+                item,
+                diags: d,
+                sources: s,
+            }
         })
         .collect();
     let mut out = Vec::with_capacity(loaded.len());
-    for (item, d, s) in loaded {
-        diags.extend(d);
-        sources.extend(s);
-        out.extend(item);
+    match cache {
+        Some(cache) => {
+            cache.clear();
+            for (rel, c) in files.iter().zip(loaded) {
+                diags.extend(c.diags.clone());
+                sources.extend(c.sources.clone());
+                out.extend(c.item.clone());
+                cache.insert((*rel).clone(), c);
+            }
+        }
+        None => {
+            for c in loaded {
+                diags.extend(c.diags);
+                sources.extend(c.sources);
+                out.extend(c.item);
+            }
+        }
     }
     out
 }
