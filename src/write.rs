@@ -458,6 +458,17 @@ impl<'k> Stager<'k> {
             self.abort();
             return Ok(report);
         }
+        // A first build (no output folder, or an empty one): the staging
+        // folder becomes the output in one rename — as atomic as the journal,
+        // and one system call instead of one per file.
+        let fresh = match std::fs::read_dir(&self.out) {
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+            Ok(mut entries) => entries.next().is_none() && std::fs::remove_dir(&self.out).is_ok(),
+        };
+        if fresh && report.unchanged == 0 && self.ready.get().is_some_and(|r| r.is_ok()) {
+            std::fs::rename(&self.staging, &self.out)?;
+            return Ok(report);
+        }
         std::fs::create_dir_all(&self.staging)?;
         let mut journal = String::new();
         for rel in &report.written {
