@@ -7,6 +7,7 @@
 //! stage are [`diagnostics`].
 
 pub mod anchor;
+pub mod autolink;
 pub mod config;
 pub mod content;
 pub mod deps;

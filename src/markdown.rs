@@ -71,6 +71,9 @@ pub struct RenderedText {
     pieces: Vec<Piece>,
     /// Rendered ranges inside inline code or code blocks: not annotatable.
     pub code: Vec<Range<usize>>,
+    /// Rendered ranges inside headings and links: annotatable, but never
+    /// linked automatically.
+    pub no_autolink: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +111,12 @@ impl RenderedText {
     /// Whether `range` touches code.
     pub fn overlaps_code(&self, range: &Range<usize>) -> bool {
         self.code.iter().any(|c| c.start < range.end && range.start < c.end)
+    }
+
+    /// Whether `range` touches code, a heading or a link.
+    pub fn refuses_autolink(&self, range: &Range<usize>) -> bool {
+        let touches = |c: &Range<usize>| c.start < range.end && range.start < c.end;
+        self.code.iter().any(touches) || self.no_autolink.iter().any(touches)
     }
 }
 
@@ -155,7 +164,14 @@ fn build_text(events: &[Event<'_>]) -> RenderedText {
     let mut rt = RenderedText::default();
     let mut image_depth = 0usize;
     let mut in_code_block = false;
+    // inside a heading or a link (no automatic links there)
+    let mut plain_depth = 0usize;
     for (i, ev) in events.iter().enumerate() {
+        match ev {
+            Event::Start(Tag::Heading { .. } | Tag::Link { .. }) => plain_depth += 1,
+            Event::End(TagEnd::Heading(_) | TagEnd::Link) => plain_depth = plain_depth.saturating_sub(1),
+            _ => {}
+        }
         match ev {
             Event::Start(Tag::Image { .. }) => image_depth += 1,
             Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
@@ -176,6 +192,8 @@ fn build_text(events: &[Event<'_>]) -> RenderedText {
                 push_text(&mut rt, s, i);
                 if in_code_block {
                     rt.code.push(start..rt.text.len());
+                } else if plain_depth > 0 {
+                    rt.no_autolink.push(start..rt.text.len());
                 }
             }
             Event::Code(s) if image_depth == 0 => {

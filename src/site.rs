@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::anchor::{self, Failure};
+use crate::autolink::Autolinker;
+use crate::config::Autolink;
 use crate::config::Config;
 use crate::content::{Annotation, Article, Content, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources, line_col};
@@ -233,6 +235,8 @@ pub fn build_cached(
         entities: &entity_index,
         articles: articles.iter().map(|a| a.slug.clone()).collect(),
         urls: &urls,
+        auto: Autolinker::new(&entities),
+        autolink: config.autolink,
     };
     // What every article's anchoring reads besides its own files.
     let shared = {
@@ -241,7 +245,8 @@ pub fn build_cached(
         ids.sort();
         let mut slugs: Vec<&String> = links.articles.iter().collect();
         slugs.sort();
-        (ids, slugs, &urls.root, format!("{strings:?}")).hash(&mut h);
+        let auto = (links.auto.fingerprint(), format!("{:?}", links.autolink));
+        (ids, slugs, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
         h.finish()
     };
     let key = |a: &Article| {
@@ -470,11 +475,21 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
     (b, a)
 }
 
-/// What a `[[link]]` may point at.
+/// What annotations may point at, and what is linked automatically.
 struct LinkTargets<'a> {
     entities: &'a HashMap<String, usize>,
     articles: HashSet<String>,
     urls: &'a Urls,
+    auto: Autolinker,
+    /// The site's `autolink` (an article's front matter may override it).
+    autolink: Autolink,
+}
+
+/// A span to draw: an explicit annotation (index into the resolved ones)
+/// or an automatic mention (of an entity).
+enum Span {
+    Explicit(usize),
+    Auto(usize),
 }
 
 fn anchor_article(
@@ -640,13 +655,70 @@ fn anchor_article(
     let mut quotes = Vec::new();
     let mut notes = Vec::new();
     let mut per_entity: HashMap<usize, usize> = HashMap::new();
-    let mut spans: Vec<(Range<usize>, usize)> = all.into_iter().filter(|(_, i)| !dropped.contains(i)).collect();
-    spans.sort_by_key(|(r, i)| (r.start, *i));
-    for (range, i) in spans {
+    let explicit: Vec<(Range<usize>, usize)> = all.into_iter().filter(|(_, i)| !dropped.contains(i)).collect();
+    // Automatic mentions: names where no explicit annotation, code, heading
+    // or link is.
+    let mode = a.autolink.unwrap_or(links.autolink);
+    let autos: Vec<(Range<usize>, usize)> = if mode == Autolink::None {
+        Vec::new()
+    } else {
+        links
+            .auto
+            .find(text)
+            .into_iter()
+            .filter(|(r, _)| {
+                !doc.text.refuses_autolink(r) && !explicit.iter().any(|(s, _)| s.start < r.end && r.start < s.end)
+            })
+            .collect()
+    };
+    let mut spans: Vec<(Range<usize>, Span)> = explicit
+        .into_iter()
+        .map(|(r, i)| (r, Span::Explicit(i)))
+        .chain(autos.into_iter().map(|(r, e)| (r, Span::Auto(e))))
+        .collect();
+    spans.sort_by_key(|(r, s)| match s {
+        Span::Explicit(i) => (r.start, 0, *i),
+        Span::Auto(e) => (r.start, 1, *e),
+    });
+    // Entities already linked in this article ("first": one link each).
+    let mut linked: HashSet<usize> = HashSet::new();
+    for (range, span) in spans {
+        let i = match span {
+            Span::Explicit(i) => i,
+            Span::Auto(e) => {
+                let id = &entities[e].id;
+                let n = per_entity.entry(e).or_default();
+                *n += 1;
+                let mid = format!("m-{id}-{n}");
+                mentions.push(MentionNode {
+                    entity: e,
+                    id: mid.clone(),
+                    range: range.clone(),
+                });
+                // the others are drawn as plain spans: still mentions, with
+                // an id for the entity page's deep links
+                let link = mode == Autolink::All || linked.insert(e);
+                let markup = Markup {
+                    tag: if link { "a" } else { "span" },
+                    class: if link { "mention auto" } else { "mention mention-plain" }.into(),
+                    id: Some(mid),
+                    href: link.then(|| urls.entity(id)),
+                    data: vec![("entity", id.clone())],
+                    after: String::new(),
+                };
+                injects.push(Inject {
+                    range,
+                    rank: RANK_MENTION,
+                    markup,
+                });
+                continue;
+            }
+        };
         let ann = resolved[i].ann;
         let (rank, markup) = match &ann.kind {
             Kind::Mention { entity } => {
                 let e = entity_index[entity.get_ref()];
+                linked.insert(e);
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
                 let id = format!("m-{}-{}", entity.get_ref(), n);

@@ -153,8 +153,17 @@ fn annotations_add_markup_only() {
             .join("content/articles/ai-trung-quoc-nguon-mo.annotations.toml"),
     )
     .unwrap();
+    // Without its annotation file the article is still linked automatically
+    // (every name of every entity); with `autolink = "none"` it is bare.
+    let auto = build(bare_root.path());
+    let auto_mentions = auto.html(SEED_ARTICLE).select(&sel(".article-body .mention")).count();
+    assert!(auto_mentions > 40, "{auto_mentions} automatic mentions");
+    let config = bare_root.path().join("glossa.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("autolink = \"none\"\n{text}")).unwrap();
     let bare = build(bare_root.path());
     let annotated = visible_text(&site.html(SEED_ARTICLE), ".article-body", ".sidenote");
+    assert_eq!(annotated, visible_text(&auto.html(SEED_ARTICLE), ".article-body", ".sidenote"));
     let plain = visible_text(&bare.html(SEED_ARTICLE), ".article-body", ".sidenote");
     assert_eq!(annotated, plain);
     assert!(plain.contains("Nguồn mở là một nguồn sức mạnh mềm về công nghệ"));

@@ -38,6 +38,8 @@ pub struct Article {
     pub lang: Option<String>,
     pub tags: Vec<String>,
     pub draft: bool,
+    /// Overrides the site's `autolink` for this article.
+    pub autolink: Option<crate::config::Autolink>,
     /// The Markdown body, NFC.
     pub body: String,
     /// Byte offset of the body in the file (after the front matter).
@@ -107,6 +109,8 @@ pub struct Entity {
     /// Span of the front matter, where relation diagnostics point.
     pub front_span: Range<usize>,
     pub autolink: bool,
+    /// Names match in any case (`case_insensitive = true`); exact otherwise.
+    pub case_insensitive: bool,
     /// Markdown description, NFC.
     pub description: String,
     /// Byte offset of the description in the file.
@@ -374,6 +378,7 @@ struct ArticleFront {
     tags: Vec<String>,
     #[serde(default)]
     draft: bool,
+    autolink: Option<crate::config::Autolink>,
 }
 
 const ARTICLE_KEYS: &[&str] = &[
@@ -387,6 +392,7 @@ const ARTICLE_KEYS: &[&str] = &[
     "lang",
     "tags",
     "draft",
+    "autolink",
 ];
 
 #[derive(Deserialize)]
@@ -401,6 +407,7 @@ struct EntityFront {
     #[serde(default)]
     relations: Vec<Relation>,
     autolink: Option<bool>,
+    case_insensitive: Option<bool>,
 }
 
 const ENTITY_KEYS: &[&str] = &[
@@ -412,6 +419,7 @@ const ENTITY_KEYS: &[&str] = &[
     "image",
     "relations",
     "autolink",
+    "case_insensitive",
 ];
 
 /// A date as TOML datetime or string, kept as its text.
@@ -609,6 +617,7 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
             .filter(|t| !t.is_empty())
             .collect(),
         draft: f.draft,
+        autolink: f.autolink,
         body: text[split.body.clone()].to_string(),
         body_offset: split.body.start,
         annotations_path,
@@ -739,6 +748,7 @@ fn load_entity(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut S
         relations: f.relations,
         front_span: split.front.clone(),
         autolink: f.autolink.unwrap_or(true),
+        case_insensitive: f.case_insensitive.unwrap_or(false),
         description: text[split.body.clone()].to_string(),
         description_offset: split.body.start,
     })
