@@ -86,10 +86,20 @@ fn case_variants(name: &str, any_case: bool) -> Vec<String> {
 }
 
 impl Autolinker {
+    /// The names of the entities that allow automatic links.
     pub fn new(entities: &[Entity]) -> Autolinker {
+        Autolinker::build(entities, false)
+    }
+
+    /// Every entity's names, `autolink = false` or not (for `suggest`).
+    pub fn every_name(entities: &[Entity]) -> Autolinker {
+        Autolinker::build(entities, true)
+    }
+
+    fn build(entities: &[Entity], every: bool) -> Autolinker {
         // pattern → the entities it names
         let mut names: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-        for (i, e) in entities.iter().enumerate().filter(|(_, e)| e.autolink) {
+        for (i, e) in entities.iter().enumerate().filter(|(_, e)| every || e.autolink) {
             for n in std::iter::once(&e.name).chain(&e.aliases) {
                 let n = n.trim();
                 if n.chars().count() < 2 {

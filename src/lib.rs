@@ -24,6 +24,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod suggest;
 pub mod text;
 pub mod timing;
 pub mod write;
@@ -166,6 +167,19 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
     }
     diags.sort();
     CheckReport { diags, sources, fixed }
+}
+
+/// `glossa suggest`: loads the site (no output) and reports what its
+/// annotations and autolinking leave out; the diagnostics instead when the
+/// site has errors.
+pub fn suggest(root: &Path, opts: &BuildOptions) -> Result<suggest::Report, BuildFailure> {
+    let Loaded {
+        site, diags, sources, ..
+    } = load(root, opts);
+    if diags.has_errors() {
+        return Err(BuildFailure { diags, sources });
+    }
+    Ok(suggest::report(&site))
 }
 
 /// What a successful build did.

@@ -62,6 +62,15 @@ enum Command {
     },
     /// Load, anchor and link everything and check every internal link,
     /// without writing; report every problem.
+    /// Report what the annotations and autolinking leave out: names that
+    /// are not mentions, quotes not annotated, names that match no entity.
+    Suggest {
+        #[arg(long)]
+        drafts: bool,
+        /// Output format of the report.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     Check {
         #[arg(long)]
         base_url: Option<String>,
@@ -225,6 +234,25 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Suggest { drafts, format } => {
+            let opts = BuildOptions {
+                drafts,
+                ..Default::default()
+            };
+            match glossa::suggest(&cli.root, &opts) {
+                Ok(report) => {
+                    match format {
+                        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+                        Format::Human => print!("{}", glossa::suggest::render_human(&report)),
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(f) => {
+                    eprint!("{}", f.diags.render(&f.sources, color));
+                    ExitCode::from(1)
+                }
             }
         }
         Command::Init { dir, templates } => match glossa::init::init(&dir, templates) {

@@ -163,7 +163,10 @@ fn annotations_add_markup_only() {
     std::fs::write(&config, format!("autolink = \"none\"\n{text}")).unwrap();
     let bare = build(bare_root.path());
     let annotated = visible_text(&site.html(SEED_ARTICLE), ".article-body", ".sidenote");
-    assert_eq!(annotated, visible_text(&auto.html(SEED_ARTICLE), ".article-body", ".sidenote"));
+    assert_eq!(
+        annotated,
+        visible_text(&auto.html(SEED_ARTICLE), ".article-body", ".sidenote")
+    );
     let plain = visible_text(&bare.html(SEED_ARTICLE), ".article-body", ".sidenote");
     assert_eq!(annotated, plain);
     assert!(plain.contains("Nguồn mở là một nguồn sức mạnh mềm về công nghệ"));

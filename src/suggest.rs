@@ -1,0 +1,272 @@
+//! `glossa suggest`: the coverage report — what each article's annotations
+//! and autolinking leave out. Per article: entity names found in the text
+//! that are not mentions (the entity or the article turned autolinking off,
+//! or the name sits in a heading, link or code), quoted passages (“…” and
+//! "…") that are not annotated as quotes, with the nearest person or
+//! organisation mentioned in the same sentence as the likely speaker, and
+//! runs of capitalised words that name no entity (candidate new entities).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::autolink::Autolinker;
+use crate::config::Autolink;
+use crate::content::EntityKind;
+use crate::site::Site;
+use crate::text::fold;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub articles: Vec<ArticleReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArticleReport {
+    pub path: String,
+    /// Entity names in the text that are not mentions.
+    pub unlinked: Vec<Unlinked>,
+    /// Quoted passages not annotated as quotes.
+    pub quotes: Vec<QuoteCandidate>,
+    /// Capitalised names that match no entity.
+    pub candidates: Vec<Candidate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Unlinked {
+    pub entity: String,
+    pub text: String,
+    pub count: usize,
+    pub why: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuoteCandidate {
+    pub text: String,
+    /// The nearest person or organisation mentioned in the same sentence.
+    pub speaker: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Candidate {
+    pub name: String,
+    pub count: usize,
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// The report for every article of the site.
+pub fn report(site: &Site) -> Report {
+    let entities: Vec<crate::content::Entity> = site.entities.iter().map(|e| e.src.clone()).collect();
+    let every_name = Autolinker::every_name(&entities);
+    let known: std::collections::HashSet<String> = entities
+        .iter()
+        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+        .map(|n| fold(n))
+        .collect();
+    let articles = site
+        .articles
+        .iter()
+        .enumerate()
+        .map(|(ai, a)| {
+            let text = &a.text;
+            let mention_ranges: Vec<&Range<usize>> = a.mentions.iter().map(|m| &m.range).collect();
+            let mode = a.src.autolink.unwrap_or(site.config.autolink);
+
+            let mut unlinked: BTreeMap<(String, String), (usize, &'static str)> = BTreeMap::new();
+            for (r, e) in every_name.find(text) {
+                if mention_ranges.iter().any(|m| overlaps(m, &r)) {
+                    continue;
+                }
+                let id = entities[e].id.clone();
+                let why = if !entities[e].autolink {
+                    "the entity has autolink = false"
+                } else if mode == Autolink::None {
+                    "autolink is \"none\" for this article"
+                } else {
+                    "in a heading, a link, code or another annotation"
+                };
+                unlinked.entry((id, text[r].to_string())).or_insert((0, why)).0 += 1;
+            }
+
+            let quoted: Vec<String> = site
+                .quotes
+                .iter()
+                .filter(|q| q.article == ai)
+                .map(|q| crate::text::collapse_ws(&q.text))
+                .collect();
+            let mut quotes = Vec::new();
+            for r in quoted_passages(text) {
+                let inner = crate::text::collapse_ws(text[r.clone()].trim_matches(['“', '”', '"']));
+                if inner.is_empty() || quoted.iter().any(|q| q.contains(&inner) || inner.contains(q.as_str())) {
+                    continue;
+                }
+                let sentence = sentence_around(text, &r);
+                let speaker = a
+                    .mentions
+                    .iter()
+                    .filter(|m| {
+                        sentence.start <= m.range.start && m.range.end <= sentence.end && !overlaps(&m.range, &r)
+                    })
+                    .filter(|m| {
+                        matches!(
+                            site.entities[m.entity].src.kind,
+                            EntityKind::Person | EntityKind::Organization
+                        )
+                    })
+                    .min_by_key(|m| {
+                        if m.range.end <= r.start {
+                            r.start - m.range.end
+                        } else {
+                            m.range.start.saturating_sub(r.end)
+                        }
+                    })
+                    .map(|m| site.entities[m.entity].src.id.clone());
+                quotes.push(QuoteCandidate { text: inner, speaker });
+            }
+
+            let mut names: BTreeMap<String, usize> = BTreeMap::new();
+            for r in capitalised_runs(text) {
+                if mention_ranges.iter().any(|m| overlaps(m, &r)) || known.contains(&fold(&text[r.clone()])) {
+                    continue;
+                }
+                *names.entry(text[r].to_string()).or_default() += 1;
+            }
+            ArticleReport {
+                path: a.src.path.to_string_lossy().replace('\\', "/"),
+                unlinked: unlinked
+                    .into_iter()
+                    .map(|((entity, text), (count, why))| Unlinked {
+                        entity,
+                        text,
+                        count,
+                        why,
+                    })
+                    .collect(),
+                quotes,
+                candidates: names
+                    .into_iter()
+                    .map(|(name, count)| Candidate { name, count })
+                    .collect(),
+            }
+        })
+        .collect();
+    Report { articles }
+}
+
+/// “…” and "…" within one paragraph, marks included.
+fn quoted_passages(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in text.char_indices() {
+        match (open, c) {
+            (_, '\n') => open = None,
+            (None, '“') => open = Some((i, '”')),
+            (None, '"') => open = Some((i, '"')),
+            (Some((start, close)), c) if c == close => {
+                out.push(start..i + c.len_utf8());
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The sentence around `r`: from after the last `.`, `!`, `?` or line break
+/// before it to the first one after it.
+fn sentence_around(text: &str, r: &Range<usize>) -> Range<usize> {
+    let end_of = |c: char| matches!(c, '.' | '!' | '?' | '\n');
+    let start = text[..r.start].rfind(end_of).map_or(0, |i| i + 1);
+    let end = text[r.end..].find(end_of).map_or(text.len(), |i| r.end + i);
+    start..end
+}
+
+/// Runs of two or more capitalised words ("Lương Cường"). The word that
+/// starts a sentence is capitalised anyway, so it is left out of a run
+/// ("Rồi Lương Cường đến" gives "Lương Cường").
+fn capitalised_runs(text: &str) -> Vec<Range<usize>> {
+    let mut words: Vec<(Range<usize>, bool)> = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let word_char = c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
+        match (start, word_char) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                let capital = text[s..].chars().next().is_some_and(char::is_uppercase);
+                words.push((s..i, capital));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !words[i].1 {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        // extend while the next word is capitalised and only a space apart
+        while j + 1 < words.len() && words[j + 1].1 && &text[words[j].0.end..words[j + 1].0.start] == " " {
+            j += 1;
+        }
+        let mut first = i;
+        let before = text[..words[i].0.start].trim_end_matches([' ', '“', '”', '"', '(']);
+        let sentence_start = before.is_empty() || before.ends_with(['.', '!', '?', '\n', ':']);
+        if sentence_start {
+            first += 1;
+        }
+        if j > first {
+            out.push(words[first].0.start..words[j].0.end);
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// The report as text, for people.
+pub fn render_human(r: &Report) -> String {
+    let mut s = String::new();
+    let (mut n_unlinked, mut n_quotes, mut n_names) = (0, 0, 0);
+    for a in &r.articles {
+        if a.unlinked.is_empty() && a.quotes.is_empty() && a.candidates.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("{}\n", a.path));
+        if !a.unlinked.is_empty() {
+            s.push_str(&format!("  names that are not mentions ({}):\n", a.unlinked.len()));
+            for u in &a.unlinked {
+                s.push_str(&format!("    «{}» ×{} → {} ({})\n", u.text, u.count, u.entity, u.why));
+            }
+        }
+        if !a.quotes.is_empty() {
+            s.push_str(&format!("  quotes not annotated ({}):\n", a.quotes.len()));
+            for q in &a.quotes {
+                let who = q
+                    .speaker
+                    .as_deref()
+                    .map_or("no speaker in the sentence".to_string(), |s| format!("speaker? {s}"));
+                s.push_str(&format!("    “{}” — {who}\n", crate::text::truncate_words(&q.text, 80)));
+            }
+        }
+        if !a.candidates.is_empty() {
+            s.push_str(&format!("  names that match no entity ({}):\n", a.candidates.len()));
+            for c in &a.candidates {
+                s.push_str(&format!("    {} ×{}\n", c.name, c.count));
+            }
+        }
+        n_unlinked += a.unlinked.iter().map(|u| u.count).sum::<usize>();
+        n_quotes += a.quotes.len();
+        n_names += a.candidates.len();
+    }
+    s.push_str(&format!(
+        "{} articles: {n_unlinked} names not linked, {n_quotes} quotes not annotated, {n_names} possible new entities\n",
+        r.articles.len()
+    ));
+    s
+}

@@ -1,0 +1,147 @@
+//! `glossa suggest` on a small site with known gaps: a name whose entity
+//! opted out of autolinking, names in a heading, an article with autolink
+//! off, quotes without annotations (with and without a speaker in the
+//! sentence), and capitalised names that match no entity. Checked in the
+//! JSON the binary prints, and in its human output.
+
+use std::path::Path;
+use std::process::Command;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"Thử suggest\"\n");
+    write(
+        r,
+        "content/entities/chan.md",
+        "+++\nname = \"Chan\"\nkind = \"person\"\naliases = [\"ông Chan\"]\n+++\nNhà nghiên cứu.\n",
+    );
+    write(
+        r,
+        "content/entities/bidv.md",
+        "+++\nname = \"BIDV\"\nkind = \"organization\"\nautolink = false\n+++\nNgân hàng.\n",
+    );
+    write(
+        r,
+        "content/entities/ha-noi.md",
+        "+++\nname = \"Hà Nội\"\nkind = \"place\"\n+++\nThủ đô.\n",
+    );
+    write(
+        r,
+        "content/articles/bai.md",
+        "+++\ntitle = \"Bài\"\ndate = \"2026-11-20\"\n+++\n\
+         ## Hà Nội hôm nay\n\n\
+         BIDV và BIDV mở chi nhánh. Ông Chan nói: “Đây là một bước lớn.” Rồi Lương Cường đến Hà Nội.\n\n\
+         “Không ai biết trước.” Ông Phạm Minh Chính và Lương Cường gặp nhau. Câu “đã được chú thích” thì không.\n",
+    );
+    write(
+        r,
+        "content/articles/bai.annotations.toml",
+        "[[quote]]\nspeaker = \"chan\"\nexact = \"“đã được chú thích”\"\n",
+    );
+    write(
+        r,
+        "content/articles/tat.md",
+        "+++\ntitle = \"Tắt\"\ndate = \"2026-11-21\"\nautolink = \"none\"\n+++\nHà Nội mùa thu.\n",
+    );
+    dir
+}
+
+fn suggest(root: &Path, format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_glossa"))
+        .args(["--root", root.to_str().unwrap(), "suggest", "--format", format])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn reports_unlinked_names_unannotated_quotes_and_new_names() {
+    let s = site();
+    let v: serde_json::Value = serde_json::from_str(&suggest(s.path(), "json")).unwrap();
+    let articles = v["articles"].as_array().unwrap();
+    let bai = articles
+        .iter()
+        .find(|a| a["path"] == "content/articles/bai.md")
+        .unwrap();
+
+    let unlinked: Vec<(String, String, u64)> = bai["unlinked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["entity"].as_str().unwrap().into(),
+                u["text"].as_str().unwrap().into(),
+                u["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(unlinked.contains(&("bidv".into(), "BIDV".into(), 2)), "{unlinked:?}");
+    // the heading's "Hà Nội" is not linked; the one in the text is
+    assert!(
+        unlinked.contains(&("ha-noi".into(), "Hà Nội".into(), 1)),
+        "{unlinked:?}"
+    );
+    let why = bai["unlinked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["entity"] == "bidv")
+        .unwrap();
+    assert!(why["why"].as_str().unwrap().contains("autolink = false"));
+
+    let quotes: Vec<(String, Option<String>)> = bai["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["text"].as_str().unwrap().into(),
+                q["speaker"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    assert_eq!(
+        quotes,
+        vec![
+            ("Đây là một bước lớn.".to_string(), Some("chan".to_string())),
+            ("Không ai biết trước.".to_string(), None),
+        ],
+        "the annotated quote is not reported"
+    );
+
+    let names: Vec<(String, u64)> = bai["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().into(), c["count"].as_u64().unwrap()))
+        .collect();
+    assert!(names.contains(&("Lương Cường".into(), 2)), "{names:?}");
+    assert!(names.contains(&("Phạm Minh Chính".into(), 1)), "{names:?}");
+    assert!(
+        !names.iter().any(|(n, _)| n.contains("Hà Nội") || n.contains("Chan")),
+        "{names:?}"
+    );
+
+    let tat = articles
+        .iter()
+        .find(|a| a["path"] == "content/articles/tat.md")
+        .unwrap();
+    assert_eq!(tat["unlinked"][0]["entity"], "ha-noi");
+    assert!(tat["unlinked"][0]["why"].as_str().unwrap().contains("none"));
+
+    let human = suggest(s.path(), "human");
+    assert!(human.contains("content/articles/bai.md"), "{human}");
+    assert!(human.contains("«BIDV» ×2 → bidv"), "{human}");
+    assert!(human.contains("speaker? chan"), "{human}");
+    assert!(human.contains("Lương Cường ×2"), "{human}");
+    assert!(human.lines().last().unwrap().starts_with("2 articles:"), "{human}");
+}
