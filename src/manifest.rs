@@ -53,12 +53,32 @@ pub struct Manifest {
 
 /// Where the manifest for building `root` into `out` with `opts` lives.
 pub fn location(root: &Path, out: &Path, opts: &BuildOptions) -> PathBuf {
-    let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    let out = resolved(out);
     let mut h = DefaultHasher::new();
     (out, &opts.base_url, opts.drafts).hash(&mut h);
     root.join(".glossa-cache")
         .join("builds")
         .join(format!("{:016x}.manifest", h.finish()))
+}
+
+/// `path` made absolute with symbolic links and `..` resolved, also before
+/// it exists (the first build creates the output folder; the next must find
+/// the same manifest).
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            resolved(parent).join(name)
+        }
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 /// This glossa: its version and its executable's size and modification time.

@@ -84,6 +84,19 @@ fn an_unchanged_site_is_not_rendered_again() {
 }
 
 #[test]
+fn the_manifest_is_found_when_the_first_build_created_the_output_folder() {
+    let site = copy_site(&fixture("multi"), false);
+    let tmp = tempfile::tempdir().unwrap();
+    // not there yet, and named through `..`: the same folder either way
+    std::fs::create_dir(tmp.path().join("a")).unwrap();
+    let out = tmp.path().join("a/../public");
+    let first = build_into(site.path(), &out);
+    assert_eq!(first.rendered, first.pages);
+    let again = build_into(site.path(), &tmp.path().join("public"));
+    assert_eq!(again.rendered, 0, "the second build finds the first one's manifest");
+}
+
+#[test]
 fn an_edit_renders_only_what_it_affects_and_equals_a_fresh_build() {
     let site = copy_site(&seed_root(), true);
     let out = tempfile::tempdir().unwrap();
