@@ -31,7 +31,9 @@ pub fn toml_string(s: &str) -> String {
 /// Applies `fixes` under `root`; returns the files rewritten.
 pub fn apply(root: &Path, fixes: &[Reanchored]) -> io::Result<Vec<PathBuf>> {
     let mut by_file: BTreeMap<&Path, Vec<&Reanchored>> = BTreeMap::new();
-    for f in fixes {
+    // Only TOML annotation files carry the `exact` value's span; a JSON-LD
+    // file (`glossa export`'s format) is regenerated, not patched.
+    for f in fixes.iter().filter(|f| f.file.extension().is_some_and(|e| e == "toml")) {
         by_file.entry(&f.file).or_default().push(f);
     }
     let mut written = Vec::new();

@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod deps;
 pub mod diagnostics;
+pub mod export;
 pub mod fix;
 pub mod graph;
 pub mod i18n;
@@ -180,6 +181,18 @@ pub fn suggest(root: &Path, opts: &BuildOptions) -> Result<suggest::Report, Buil
         return Err(BuildFailure { diags, sources });
     }
     Ok(suggest::report(&site))
+}
+
+/// `glossa export`: every explicit annotation as a W3C Web Annotation
+/// collection (see [`export`]); the diagnostics when the site has errors.
+pub fn export(root: &Path, opts: &BuildOptions) -> Result<serde_json::Value, BuildFailure> {
+    let Loaded {
+        site, diags, sources, ..
+    } = load(root, opts);
+    if diags.has_errors() {
+        return Err(BuildFailure { diags, sources });
+    }
+    Ok(export::export(&site))
 }
 
 /// What a successful build did.

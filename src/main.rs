@@ -71,6 +71,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Write every annotation as a W3C Web Annotation collection (JSON-LD).
+    Export {
+        /// Where to write it (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Base URL of the annotations' targets, overriding glossa.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        drafts: bool,
+    },
     Check {
         #[arg(long)]
         base_url: Option<String>,
@@ -234,6 +245,42 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Export {
+            output,
+            base_url,
+            drafts,
+        } => {
+            let opts = BuildOptions {
+                base_url,
+                drafts,
+                ..Default::default()
+            };
+            match glossa::export(&cli.root, &opts) {
+                Ok(v) => {
+                    let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+                    match output {
+                        Some(path) => match std::fs::write(&path, text) {
+                            Ok(()) => {
+                                eprintln!("wrote {}", path.display());
+                                ExitCode::SUCCESS
+                            }
+                            Err(e) => {
+                                eprintln!("error: cannot write {}: {e}", path.display());
+                                ExitCode::from(1)
+                            }
+                        },
+                        None => {
+                            print!("{text}");
+                            ExitCode::SUCCESS
+                        }
+                    }
+                }
+                Err(f) => {
+                    eprint!("{}", f.diags.render(&f.sources, color));
+                    ExitCode::from(1)
+                }
             }
         }
         Command::Suggest { drafts, format } => {

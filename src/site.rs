@@ -75,6 +75,8 @@ pub struct ArticleNode {
     pub tag_slugs: Vec<String>,
     pub source_entity: Option<usize>,
     pub via_entity: Option<usize>,
+    /// Its explicit annotations, in text order.
+    pub explicit: Vec<ExplicitNode>,
     /// A hash of the article's files and of what its anchoring depends on
     /// (see [`AnchorCache`]); 0 when built without a cache.
     pub input_key: u64,
@@ -156,11 +158,33 @@ const RANK_QUOTE: u8 = 1;
 const RANK_NOTE: u8 = 2;
 const RANK_MENTION: u8 = 3;
 
+/// What an explicit annotation says (kept for `glossa export`).
+#[derive(Debug, Clone)]
+pub enum Explicit {
+    Mention(usize),
+    Quote {
+        id: String,
+        speaker: usize,
+    },
+    /// The note's Markdown.
+    Note(String),
+    /// The `to` as written.
+    Link(String),
+}
+
+/// An explicit annotation where it was anchored in the rendered text.
+#[derive(Debug, Clone)]
+pub struct ExplicitNode {
+    pub range: Range<usize>,
+    pub what: Explicit,
+}
+
 /// What anchoring one article produced, before site-wide linking.
 #[derive(Clone)]
 struct Anchored {
     text: String,
     body_html: String,
+    explicit: Vec<ExplicitNode>,
     mentions: Vec<MentionNode>,
     quotes: Vec<(String, usize, String, Range<usize>)>,
     notes: Vec<NoteNode>,
@@ -340,6 +364,7 @@ pub fn build_cached(
             tag_slugs,
             source_entity: None,
             via_entity: None,
+            explicit: an.explicit,
             input_key,
             src,
         });
@@ -565,6 +590,24 @@ fn anchor_article(
             names_ok = false;
             diags.push(link_diag(&ann_path, to, why));
         }
+        // A TextPositionSelector (JSON-LD files) picks the occurrence that
+        // starts there, as long as `exact` is still what is there.
+        if let Some(at) = ann
+            .position
+            .and_then(|cp| crate::content::jsonld::byte_offset(text, cp))
+        {
+            let exact = collapse_ws(&ann.selector.exact);
+            let range = at..at + exact.len();
+            if text[at..].starts_with(&exact) && !doc.text.overlaps_code(&range) {
+                if names_ok {
+                    resolved.push(Resolved {
+                        ann,
+                        ranges: vec![range],
+                    });
+                }
+                continue;
+            }
+        }
         match anchor::anchor_cached(text, &doc.text.code, &ann.selector, &mut occurrences) {
             Ok(ranges) => {
                 if names_ok {
@@ -682,6 +725,7 @@ fn anchor_article(
     });
     // Entities already linked in this article ("first": one link each).
     let mut linked: HashSet<usize> = HashSet::new();
+    let mut explicit = Vec::new();
     for (range, span) in spans {
         let i = match span {
             Span::Explicit(i) => i,
@@ -719,6 +763,10 @@ fn anchor_article(
             Kind::Mention { entity } => {
                 let e = entity_index[entity.get_ref()];
                 linked.insert(e);
+                explicit.push(ExplicitNode {
+                    range: range.clone(),
+                    what: Explicit::Mention(e),
+                });
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
                 let id = format!("m-{}-{}", entity.get_ref(), n);
@@ -750,6 +798,13 @@ fn anchor_article(
                 {
                     continue; // an `all = true` quote: the first occurrence is the card
                 }
+                explicit.push(ExplicitNode {
+                    range: range.clone(),
+                    what: Explicit::Quote {
+                        id: qid.clone(),
+                        speaker: entity_index[speaker.get_ref()],
+                    },
+                });
                 let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
                 quotes.push((qid.clone(), entity_index[speaker.get_ref()], qtext, range.clone()));
                 let after = format!(
@@ -770,6 +825,10 @@ fn anchor_article(
                 )
             }
             Kind::Note { body } => {
+                explicit.push(ExplicitNode {
+                    range: range.clone(),
+                    what: Explicit::Note(body.clone()),
+                });
                 for (_, url) in markdown::unsafe_urls(&Document::parse(body)) {
                     diags.push(unsafe_url_diag(&ann_path, ann.exact_span.clone(), &url));
                 }
@@ -796,6 +855,10 @@ fn anchor_article(
                 )
             }
             Kind::Link { to } => {
+                explicit.push(ExplicitNode {
+                    range: range.clone(),
+                    what: Explicit::Link(to.get_ref().clone()),
+                });
                 let href = resolve_link(to.get_ref(), links).unwrap_or_default();
                 (
                     RANK_LINK,
@@ -816,6 +879,7 @@ fn anchor_article(
     Anchored {
         text: doc.text.text.clone(),
         body_html,
+        explicit,
         mentions,
         quotes,
         notes,

@@ -9,20 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{copy_site, fixture, seed_root};
+use common::{copy_site, fixture, seed_root, snapshot};
 use glossa::{BuildOptions, BuildReport};
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
 
 fn build_into(root: &Path, out: &Path) -> BuildReport {
     let opts = BuildOptions {

@@ -58,6 +58,9 @@ pub struct Annotation {
     pub exact_span: Range<usize>,
     /// Span of the `nth` value, when given.
     pub nth_span: Option<Range<usize>>,
+    /// Where the annotation starts in the rendered text, in code points (a
+    /// W3C TextPositionSelector): picks among occurrences of `exact`.
+    pub position: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -274,6 +277,7 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
         },
         exact_span,
         nth_span,
+        position: None,
     })
 }
 

@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod frontmatter;
+pub mod jsonld;
 pub mod schema;
 
 use std::collections::{BTreeMap, HashMap};
@@ -198,7 +199,10 @@ pub fn load_cached(
     let articles = list_files(root, Path::new("content/articles"), diags);
     for rel in &articles {
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if let Some(stem) = name.strip_suffix(".annotations.toml") {
+        if let Some(stem) = name
+            .strip_suffix(".annotations.toml")
+            .or_else(|| name.strip_suffix(".annotations.jsonld"))
+        {
             let md = rel.with_file_name(format!("{stem}.md"));
             if !root.join(&md).is_file() {
                 diags.push(
@@ -221,6 +225,7 @@ pub fn load_cached(
         vec![
             rel.to_path_buf(),
             rel.with_file_name(format!("{stem}.annotations.toml")),
+            rel.with_file_name(format!("{stem}.annotations.jsonld")),
         ]
     };
     content.articles = load_each(
@@ -553,16 +558,33 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         diags,
     );
     let ann_rel = rel.with_file_name(format!("{stem}.annotations.toml"));
-    let (annotations_path, annotations) = if root.join(&ann_rel).is_file() {
-        let anns = match read_text(root, &ann_rel, diags) {
+    let jsonld_rel = rel.with_file_name(format!("{stem}.annotations.jsonld"));
+    let (toml_file, jsonld_file) = (root.join(&ann_rel).is_file(), root.join(&jsonld_rel).is_file());
+    if toml_file && jsonld_file {
+        diags.push(
+            Diagnostic::error(&jsonld_rel, None, "the article has two annotation files")
+                .with_hint(format!("keep {} or this one, not both", ann_rel.display())),
+        );
+    }
+    let (annotations_path, annotations) = if toml_file || jsonld_file {
+        let (file, jsonld) = if toml_file {
+            (ann_rel, false)
+        } else {
+            (jsonld_rel, true)
+        };
+        let anns = match read_text(root, &file, diags) {
             Some(t) => {
                 let t: Arc<str> = Arc::from(t);
-                sources.insert(&ann_rel, t.clone());
-                annotations::parse(&t, &ann_rel, diags)
+                sources.insert(&file, t.clone());
+                if jsonld {
+                    jsonld::parse(&t, &file, diags)
+                } else {
+                    annotations::parse(&t, &file, diags)
+                }
             }
             None => Vec::new(),
         };
-        (Some(ann_rel), anns)
+        (Some(file), anns)
     } else {
         (None, Vec::new())
     };

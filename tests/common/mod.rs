@@ -48,6 +48,20 @@ pub fn copy_site(src: &Path, with_theme: bool) -> TempDir {
     dir
 }
 
+/// Every file under `dir` (relative path → bytes), for byte-for-byte
+/// comparisons of whole outputs.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
 /// A built site in a temp dir.
 pub struct Built {
     pub out: TempDir,

@@ -1,0 +1,225 @@
+//! `SLUG.annotations.jsonld`: an article's annotations as W3C Web
+//! Annotations (what `glossa export` writes), read instead of a TOML file.
+//!
+//! Each item's `target.selector` gives a TextQuoteSelector (`exact`,
+//! `prefix`, `suffix`) and optionally a TextPositionSelector (`start`, in
+//! Unicode code points of the rendered text), which picks the occurrence
+//! when `exact` occurs more than once. What the annotation says comes from
+//! `motivation` and `body`:
+//!
+//! | motivation | body | glossa |
+//! |---|---|---|
+//! | `identifying` | the entity's URL (`…/entities/ID/`) | mention |
+//! | `highlighting` | the speaker's URL; the annotation `id` ends in `#q-QUOTE_ID` | quote |
+//! | `commenting` | a `TextualBody` (Markdown) | note |
+//! | `linking` | the target URL (`…/articles/SLUG/`, `…/entities/ID/` or an external URL) | link |
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde_json::Value;
+use toml::Spanned;
+
+use super::annotations::{Annotation, Kind, Selector};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::text::nfc;
+
+/// The last path segment of an `…/entities/ID/` or `…/articles/SLUG/` URL.
+fn segment_after<'a>(url: &'a str, dir: &str) -> Option<&'a str> {
+    let path = url.split('#').next()?;
+    let at = path.rfind(&format!("/{dir}/"))?;
+    let rest = path[at + dir.len() + 2..].trim_end_matches('/');
+    (!rest.is_empty() && !rest.contains('/')).then_some(rest)
+}
+
+fn body_source(item: &Value) -> Option<&str> {
+    let body = item.get("body")?;
+    let body = body.as_array().and_then(|a| a.first()).unwrap_or(body);
+    body.as_str()
+        .or_else(|| body.get("source").and_then(Value::as_str))
+        .or_else(|| body.get("id").and_then(Value::as_str))
+}
+
+fn body_text(item: &Value) -> Option<&str> {
+    let body = item.get("body")?;
+    let body = body.as_array().and_then(|a| a.first()).unwrap_or(body);
+    body.get("value").and_then(Value::as_str)
+}
+
+/// Parses a JSON-LD annotation file. `spans[k]` is where item `k` starts in
+/// the text (for diagnostics).
+pub fn parse(text: &str, file: &Path, diags: &mut Diagnostics) -> Vec<Annotation> {
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let offset = text
+                .lines()
+                .take(e.line().saturating_sub(1))
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+                + e.column().saturating_sub(1);
+            let at = offset.min(text.len());
+            diags.push(
+                Diagnostic::error(file, Some(at..at), format!("invalid JSON: {e}"))
+                    .with_hint("the file is a W3C Web Annotation collection, as `glossa export` writes it"),
+            );
+            return Vec::new();
+        }
+    };
+    // a collection (first.items / items), a page, a list, or one annotation
+    let items: Vec<&Value> = if let Some(a) = doc.as_array() {
+        a.iter().collect()
+    } else if let Some(a) = doc.pointer("/first/items").and_then(Value::as_array) {
+        a.iter().collect()
+    } else if let Some(a) = doc.get("items").and_then(Value::as_array) {
+        a.iter().collect()
+    } else {
+        vec![&doc]
+    };
+    // where each item's "exact" is in the file, in order
+    let mut exact_at = text.match_indices("\"exact\"").map(|(i, _)| i);
+    let mut out = Vec::new();
+    for item in items {
+        let at = exact_at.next().unwrap_or(0);
+        let span = at..at + 7;
+        let err =
+            |msg: String, hint: &str| Diagnostic::error(file, Some(span.clone()), msg).with_hint(hint.to_string());
+        let selectors: Vec<&Value> = match item.pointer("/target/selector") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v) => vec![v],
+            None => Vec::new(),
+        };
+        let by_type = |t: &str| {
+            selectors
+                .iter()
+                .find(|s| s.get("type").and_then(Value::as_str) == Some(t))
+        };
+        let Some(quote) = by_type("TextQuoteSelector") else {
+            diags.push(err(
+                "annotation without a TextQuoteSelector".into(),
+                "give target.selector a {\"type\": \"TextQuoteSelector\", \"exact\": …}",
+            ));
+            continue;
+        };
+        let Some(exact) = quote
+            .get("exact")
+            .and_then(Value::as_str)
+            .filter(|e| !e.trim().is_empty())
+        else {
+            diags.push(err(
+                "the TextQuoteSelector has no `exact` text".into(),
+                "add the quoted text as \"exact\"",
+            ));
+            continue;
+        };
+        let string = |k: &str| quote.get(k).and_then(Value::as_str).map(|s| nfc(s).into_owned());
+        let position = by_type("TextPositionSelector")
+            .and_then(|p| p.get("start"))
+            .and_then(Value::as_u64)
+            .map(|n| n as usize);
+        let spanned = |s: &str| Spanned::new(span.clone(), s.to_string());
+        let motivation = item.get("motivation").and_then(Value::as_str).unwrap_or("");
+        let source = body_source(item);
+        let kind = match motivation {
+            "identifying" | "tagging" | "classifying" => match source.and_then(|s| segment_after(s, "entities")) {
+                Some(id) => Kind::Mention { entity: spanned(id) },
+                None => {
+                    diags.push(err(
+                        "a mention whose body is not an entity URL".into(),
+                        "the body is the entity page's URL, e.g. https://example.org/entities/huawei/",
+                    ));
+                    continue;
+                }
+            },
+            "highlighting" => match source.and_then(|s| segment_after(s, "entities")) {
+                Some(speaker) => {
+                    let id = item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .and_then(|i| i.rsplit_once("#q-"))
+                        .map(|(_, q)| spanned(q));
+                    Kind::Quote {
+                        id,
+                        speaker: spanned(speaker),
+                    }
+                }
+                None => {
+                    diags.push(err(
+                        "a quote whose body is not the speaker's entity URL".into(),
+                        "the body is the speaker's entity page URL",
+                    ));
+                    continue;
+                }
+            },
+            "commenting" | "describing" => match body_text(item) {
+                Some(body) => Kind::Note {
+                    body: nfc(body).into_owned(),
+                },
+                None => {
+                    diags.push(err(
+                        "a note without a TextualBody value".into(),
+                        "give the body as {\"type\": \"TextualBody\", \"value\": \"…\"}",
+                    ));
+                    continue;
+                }
+            },
+            "linking" => match source {
+                Some(url) => {
+                    let to = if let Some(id) = segment_after(url, "entities") {
+                        format!("entity:{id}")
+                    } else if let Some(slug) = segment_after(url, "articles") {
+                        match url.split_once('#') {
+                            Some((_, f)) => format!("@/articles/{slug}.md#{f}"),
+                            None => format!("@/articles/{slug}.md"),
+                        }
+                    } else {
+                        url.to_string()
+                    };
+                    Kind::Link { to: spanned(&to) }
+                }
+                None => {
+                    diags.push(err(
+                        "a link without a target URL in its body".into(),
+                        "the body is the URL linked to",
+                    ));
+                    continue;
+                }
+            },
+            other => {
+                diags.push(err(
+                    format!("unsupported motivation `{other}`"),
+                    "glossa reads identifying (mention), highlighting (quote), commenting (note) and linking (link)",
+                ));
+                continue;
+            }
+        };
+        out.push(Annotation {
+            kind,
+            selector: Selector {
+                exact: nfc(exact).into_owned(),
+                prefix: string("prefix"),
+                suffix: string("suffix"),
+                nth: None,
+                all: false,
+            },
+            exact_span: span.clone(),
+            nth_span: None,
+            position,
+        });
+    }
+    out
+}
+
+/// `text[range]` as code points from the start of `text`.
+pub fn code_points(text: &str, range: &Range<usize>) -> (usize, usize) {
+    let start = text[..range.start].chars().count();
+    (start, start + text[range.clone()].chars().count())
+}
+
+/// The byte offset of code point `cp` in `text`.
+pub fn byte_offset(text: &str, cp: usize) -> Option<usize> {
+    text.char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .nth(cp)
+}
