@@ -8,13 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{build, sel};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use common::{build, sel, write};
 
 fn entity(root: &Path, id: &str, front: &str) {
     write(

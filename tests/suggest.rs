@@ -4,14 +4,12 @@
 //! sentence), and capitalised names that match no entity. Checked in the
 //! JSON the binary prints, and in its human output.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use std::path::Path;
+
+use common::write;
+use std::process::Command;
 
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 //! is kept in [`Sources`] so diagnostics can show the lines they point at.
 
 pub mod annotations;
+pub mod brat;
 pub mod frontmatter;
 pub mod jsonld;
 pub mod schema;
@@ -23,7 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::text::{nfc, slugify};
 
 /// An article as written: front matter, Markdown body, annotations.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Article {
     pub slug: String,
     /// Path relative to the site root, e.g. `content/articles/x.md`.
@@ -48,6 +49,8 @@ pub struct Article {
     /// Path of the annotation file, when there is one.
     pub annotations_path: Option<PathBuf>,
     pub annotations: Vec<Annotation>,
+    /// Entities its annotation file defines (brat articles).
+    pub entities: Vec<Entity>,
 }
 
 /// The kinds of entity glossa knows.
@@ -212,16 +215,31 @@ pub fn load_cached(
             }
         }
     }
+    // Markdown articles, and brat pairs (a .txt with its .ann)
+    let is_brat = |r: &Path| r.extension().is_some_and(|e| e == "txt") && root.join(r.with_extension("ann")).is_file();
     let articles: Vec<&PathBuf> = articles
         .iter()
-        .filter(|r| r.extension().is_some_and(|e| e == "md"))
+        .filter(|r| r.extension().is_some_and(|e| e == "md") || is_brat(r))
         .collect();
-    // an article reads its .md and its .annotations.toml
+    let brat_config = if articles.iter().any(|r| is_brat(r)) {
+        brat::config(root, diags, sources)
+    } else {
+        brat::BratConfig::default()
+    };
+    // the files an article reads
     let article_files = |rel: &Path| {
         let stem = rel
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if is_brat(rel) {
+            return vec![
+                rel.to_path_buf(),
+                rel.with_extension("ann"),
+                rel.with_extension("toml"),
+                PathBuf::from(brat::CONFIG),
+            ];
+        }
         vec![
             rel.to_path_buf(),
             rel.with_file_name(format!("{stem}.annotations.toml")),
@@ -235,7 +253,13 @@ pub fn load_cached(
         sources,
         cache.as_deref_mut().map(|c| &mut c.articles),
         article_files,
-        |rel, d, s| load_article(root, rel, d, s),
+        |rel, d, s| {
+            if is_brat(rel) {
+                load_brat_article(root, rel, &brat_config, d, s)
+            } else {
+                load_article(root, rel, d, s)
+            }
+        },
     );
     let entities = list_files(root, Path::new("content/entities"), diags);
     let entities: Vec<&PathBuf> = entities
@@ -251,6 +275,17 @@ pub fn load_cached(
         |rel| vec![rel.to_path_buf()],
         |rel, d, s| load_entity(root, rel, d, s),
     );
+    // Entities brat files define: new ones join the site's; for an entity
+    // the site has, their relations are added to it.
+    for a in &content.articles {
+        for g in &a.entities {
+            match content.entities.iter_mut().find(|e| e.id == g.id) {
+                Some(e) => e.relations.extend(g.relations.iter().cloned()),
+                None if !g.name.is_empty() => content.entities.push(g.clone()),
+                None => {}
+            }
+        }
+    }
     content.articles.sort_by(|a, b| a.slug.cmp(&b.slug));
     content.entities.sort_by(|a, b| a.id.cmp(&b.id));
     content
@@ -384,6 +419,29 @@ struct ArticleFront {
     #[serde(default)]
     draft: bool,
     autolink: Option<crate::config::Autolink>,
+}
+
+impl ArticleFront {
+    /// Sets `a`'s optional fields from the front matter (NFC, trimmed,
+    /// empty values dropped).
+    fn fill(self, mut a: Article) -> Article {
+        let n = |s: Option<String>| s.map(|s| nfc(s.trim()).into_owned()).filter(|s| !s.is_empty());
+        a.description = n(self.description);
+        a.authors = self.authors.into_iter().map(|x| nfc(&x).into_owned()).collect();
+        a.source = n(self.source);
+        a.source_url = n(self.source_url);
+        a.via = n(self.via);
+        a.lang = n(self.lang);
+        a.tags = self
+            .tags
+            .into_iter()
+            .map(|t| nfc(t.trim()).into_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        a.draft = self.draft;
+        a.autolink = self.autolink;
+        a
+    }
 }
 
 const ARTICLE_KEYS: &[&str] = &[
@@ -588,8 +646,8 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
     } else {
         (None, Vec::new())
     };
-    let Front { value: f, split } = front?;
-    let title = match f.title.map(|t| nfc(t.trim()).into_owned()) {
+    let Front { value: mut f, split } = front?;
+    let title = match f.title.take().map(|t| nfc(t.trim()).into_owned()) {
         Some(t) if !t.is_empty() => t,
         _ => {
             diags.push(
@@ -599,7 +657,7 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
             return None;
         }
     };
-    let Some(date) = f.date else {
+    let Some(date) = f.date.take() else {
         diags.push(
             Diagnostic::error(rel, Some(split.opener.clone()), "the article has no `date`")
                 .with_hint("add `date = \"YYYY-MM-DD\"` (or an RFC 3339 date-time) to the front matter"),
@@ -620,31 +678,104 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         );
         return None;
     }
-    let n = |s: Option<String>| s.map(|s| nfc(s.trim()).into_owned()).filter(|s| !s.is_empty());
-    Some(Article {
+    Some(f.fill(Article {
         slug,
         path: rel.to_path_buf(),
         title,
         date,
-        description: n(f.description),
-        authors: f.authors.into_iter().map(|a| nfc(&a).into_owned()).collect(),
-        source: n(f.source),
-        source_url: n(f.source_url),
-        via: n(f.via),
-        lang: n(f.lang),
-        tags: f
-            .tags
-            .into_iter()
-            .map(|t| nfc(t.trim()).into_owned())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        draft: f.draft,
-        autolink: f.autolink,
         body: text[split.body.clone()].to_string(),
         body_offset: split.body.start,
         annotations_path,
         annotations,
-    })
+        ..Default::default()
+    }))
+}
+
+/// A brat pair (`SLUG.txt` + `SLUG.ann`, front matter in `SLUG.toml` when
+/// there is one) as an article; see [`brat`].
+fn load_brat_article(
+    root: &Path,
+    rel: &Path,
+    cfg: &brat::BratConfig,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+) -> Option<Article> {
+    let txt = read_text(root, rel, diags)?;
+    sources.insert(rel, Arc::from(txt.as_str()));
+    let stem = rel.file_stem()?.to_string_lossy().into_owned();
+    let slug = slugify(&stem);
+    if slug.is_empty() || is_reserved_name(&slug) {
+        diags.push(
+            Diagnostic::error(rel, None, format!("the file name `{stem}` cannot be a URL slug"))
+                .with_hint("name the file with letters or digits, e.g. `my-article.txt`"),
+        );
+        return None;
+    }
+    let front_rel = rel.with_extension("toml");
+    let front: Option<ArticleFront> = if root.join(&front_rel).is_file() {
+        let text = read_text(root, &front_rel, diags)?;
+        sources.insert(&front_rel, Arc::from(text.as_str()));
+        match toml::from_str(&text) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(&front_rel, e.span(), e.message().trim().to_string())
+                        .with_hint("the front matter of a brat article: title, date, description, tags, …"),
+                );
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+    let loaded = brat::load(root, rel, &txt, cfg, diags, sources);
+    let n = |s: Option<String>| s.map(|s| nfc(s.trim()).into_owned()).filter(|s| !s.is_empty());
+    let mut f = front.unwrap_or(ArticleFront {
+        title: None,
+        date: None,
+        description: None,
+        authors: Vec::new(),
+        source: None,
+        source_url: None,
+        via: None,
+        lang: None,
+        tags: Vec::new(),
+        draft: false,
+        autolink: None,
+    });
+    let Some(title) = n(f.title.take()).or(loaded.title_line) else {
+        diags.push(Diagnostic::error(rel, None, "the brat article is empty").with_hint("the first line is its title"));
+        return None;
+    };
+    let date = match f.date.take() {
+        Some(d) if is_valid_date(&d) => d,
+        Some(d) => {
+            diags.push(
+                Diagnostic::error(&front_rel, None, format!("`{d}` is not a date"))
+                    .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time"),
+            );
+            return None;
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(rel, None, "the brat article has no date")
+                    .with_hint(format!("add {} with `date = \"YYYY-MM-DD\"`", front_rel.display())),
+            );
+            return None;
+        }
+    };
+    Some(f.fill(Article {
+        slug,
+        path: rel.to_path_buf(),
+        title,
+        date,
+        body: loaded.body,
+        body_offset: 0,
+        annotations_path: Some(rel.with_extension("ann")),
+        annotations: loaded.annotations,
+        entities: loaded.entities,
+        ..Default::default()
+    }))
 }
 
 /// Whether `u` is an absolute http(s) URL (the only kind entity links may be).

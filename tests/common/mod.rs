@@ -48,6 +48,13 @@ pub fn copy_site(src: &Path, with_theme: bool) -> TempDir {
     dir
 }
 
+/// Writes `text` to `root/rel`, creating folders (for sites made in tests).
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 /// Every file under `dir` (relative path → bytes), for byte-for-byte
 /// comparisons of whole outputs.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {

@@ -1,0 +1,125 @@
+//! brat standoff import: a `SLUG.txt` + `SLUG.ann` pair (written here, with
+//! Vietnamese text so code points and bytes differ) is an article; every
+//! line type glossa reads — T (contiguous and discontinuous), N (to a site
+//! entity and to Wikidata), # notes, R relations — shows up in the built
+//! site, and bad lines get diagnostics at their line.
+
+mod common;
+
+use common::{build, sel, write};
+
+/// Code-point offsets of the `nth` (1-based) occurrence of `needle`.
+fn cp(txt: &str, needle: &str, nth: usize) -> (usize, usize) {
+    let at = txt.match_indices(needle).nth(nth - 1).unwrap().0;
+    let start = txt[..at].chars().count();
+    (start, start + needle.chars().count())
+}
+
+const TXT: &str = "Hà Nội và Huawei\nÔng Nguyễn Văn A làm việc tại Huawei ở Hà Nội.\n\nTrung và Quốc là hai chữ.\n";
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"Thử brat\"\nautolink = \"none\"\n");
+    write(
+        r,
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\n+++\nHãng công nghệ.\n",
+    );
+    write(r, "content/brat.toml", "[types]\nLocation = \"place\"\n");
+    write(r, "content/articles/tin-brat.txt", TXT);
+    write(
+        r,
+        "content/articles/tin-brat.toml",
+        "date = \"2026-11-28\"\ntags = [\"brat\"]\n",
+    );
+    let (h1, h2) = cp(TXT, "Hà Nội", 1);
+    let (w1, w2) = cp(TXT, "Huawei", 2);
+    let (n1, n2) = cp(TXT, "Nguyễn Văn A", 1);
+    let (t1, t2) = cp(TXT, "Trung", 1);
+    let (q1, q2) = cp(TXT, "Quốc", 1);
+    let ann = format!(
+        "T1\tLocation {h1} {h2}\tHà Nội\n\
+         T2\tOrganization {w1} {w2}\tHuawei\n\
+         T3\tPerson {n1} {n2}\tNguyễn Văn A\n\
+         T4\tLocation {t1} {t2};{q1} {q2}\tTrung Quốc\n\
+         N1\tReference T2 glossa:huawei\tHuawei\n\
+         N2\tReference T3 Wikidata:Q1\tNguyễn Văn A\n\
+         #1\tAnnotatorNotes T1\tThủ đô của Việt Nam\n\
+         R1\tWorks_at Arg1:T3 Arg2:T2\n\
+         E1\tTravel:T3\n"
+    );
+    write(r, "content/articles/tin-brat.ann", &ann);
+    dir
+}
+
+#[test]
+fn every_line_type_reaches_the_site() {
+    let s = site();
+    let b = build(s.path());
+    let page = b.html("articles/tin-brat/index.html");
+    // title from the first line, the text unchanged
+    assert_eq!(
+        page.select(&sel("h1"))
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>()
+            .trim(),
+        "Hà Nội và Huawei"
+    );
+    let mentions: Vec<(String, String)> = page
+        .select(&sel(".article-body .mention"))
+        .filter(|e| e.value().attr("id").is_some())
+        .map(|e| (e.text().collect(), e.value().attr("data-entity").unwrap().to_string()))
+        .collect();
+    let want = [
+        ("Hà Nội", "ha-noi"),
+        ("Nguyễn Văn A", "nguyen-van-a"),
+        ("Huawei", "huawei"),
+        ("Trung", "trung-quoc"),
+        ("Quốc", "trung-quoc"),
+    ];
+    assert_eq!(
+        mentions,
+        want.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>(),
+        "T lines (the discontinuous one as two mentions)"
+    );
+    let note = page.select(&sel(".sidenote")).next().expect("the # line's note");
+    assert_eq!(note.text().collect::<String>().trim(), "Thủ đô của Việt Nam");
+
+    // entities created per (type, text), kinds from brat.toml and the type
+    let person = b.text("entities/nguyen-van-a/index.html");
+    assert!(person.contains("https://www.wikidata.org/wiki/Q1"), "N → Wikidata");
+    assert!(b.text("entities/ha-noi/index.html").contains("\"@type\":\"Place\""));
+    // R → a relation, shown on both ends
+    assert!(
+        person.contains("/entities/huawei/"),
+        "R: the person's page links Huawei"
+    );
+    let huawei = b.text("entities/huawei/index.html");
+    assert!(
+        huawei.contains("/entities/nguyen-van-a/"),
+        "the inverse relation on Huawei's page"
+    );
+}
+
+#[test]
+fn bad_lines_get_diagnostics_at_their_line() {
+    let s = site();
+    let r = s.path();
+    write(
+        r,
+        "content/articles/tin-brat.ann",
+        "T1\tLocation 0 x\tHà\nR1\tRel Arg1:T9 Arg2:T1\nT2\tLocation 0 6\tHà Nội\n",
+    );
+    let report = glossa::check(r, &glossa::BuildOptions::default(), false);
+    let text = report.diags.render(&report.sources, false);
+    assert!(report.diags.has_errors());
+    assert!(text.contains("tin-brat.ann:1:1"), "{text}");
+    assert!(text.contains("cannot read the type and offsets"), "{text}");
+    assert!(text.contains("tin-brat.ann:2:1"), "{text}");
+    assert!(text.contains("not a T line here"), "{text}");
+}
