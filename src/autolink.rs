@@ -228,6 +228,23 @@ mod tests {
     }
 
     #[test]
+    fn english_names_stop_at_word_boundaries_and_case_is_exact_by_default() {
+        let es = [entity("apple", "Apple", &[]), entity("ai", "AI", &["OpenAI"])];
+        assert_eq!(
+            found(&es, "Pineapple, SAID, AIM; but Apple and AI, OpenAI's apple."),
+            vec![
+                ("Apple".into(), "apple".into()),
+                ("AI".into(), "ai".into()),
+                ("OpenAI".into(), "ai".into()),
+            ]
+        );
+        let mut lower = entity("nguon-mo", "nguồn mở", &[]);
+        assert_eq!(found(std::slice::from_ref(&lower), "Nguồn mở và nguồn mở").len(), 1);
+        lower.case_insensitive = true;
+        assert_eq!(found(&[lower], "Nguồn mở và nguồn mở").len(), 2);
+    }
+
+    #[test]
     fn leftmost_longest_and_shared_aliases() {
         let es = [
             entity("silicon-valley", "Thung lũng Silicon", &["Silicon Valley"]),
