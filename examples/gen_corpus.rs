@@ -36,6 +36,7 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 /// TOML strings are written the way `glossa check --fix` writes them.
+use glossa::anchor::find_all;
 use glossa::fix::toml_string as toml_str;
 
 // ─── PRNG (splitmix64) ──────────────────────────────────────────────────────
@@ -764,19 +765,8 @@ fn render_toks(out: &mut Out, toks: &[Tok], ctx: &mut Ctx) {
     }
 }
 
-// Anchoring, as glossa does it (src/anchor.rs): overlapping substring
-// occurrences; prefix/suffix context compared with `\n` read as a space.
-
-fn find_all(text: &str, pat: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find(pat) {
-        let at = from + i;
-        out.push(at..at + pat.len());
-        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
-    }
-    out
-}
+// Anchoring, as glossa does it (`glossa::anchor::find_all`: overlapping
+// occurrences); prefix/suffix context compared with `\n` read as a space.
 
 fn prefix_ok(text: &str, at: usize, prefix: &str) -> bool {
     let before = text[..at].replace('\n', " ");

@@ -77,7 +77,7 @@ pub fn load_cached(root: &Path, opts: &BuildOptions, mut reuse: Option<&mut Reus
         config.base_url = config::normalise_base_url(url);
     }
     let t = std::time::Instant::now();
-    let content = content::load_cached(
+    let content = content::load(
         root,
         &mut diags,
         &mut sources,
@@ -87,7 +87,7 @@ pub fn load_cached(root: &Path, opts: &BuildOptions, mut reuse: Option<&mut Reus
     let tera = render::templates::load(root, &mut diags, &mut sources);
     let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
     let anchors = reuse.map(|r| &mut r.anchors);
-    let mut site = site::build_cached(config, strings, content, opts.drafts, &sources, &mut diags, anchors);
+    let mut site = site::build(config, strings, content, opts.drafts, &sources, &mut diags, anchors);
     timing::lap("anchor + link (site graph)", t);
     if timing::on() {
         let sum = |f: &dyn Fn(&site::ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;
@@ -174,25 +174,24 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
 /// annotations and autolinking leave out; the diagnostics instead when the
 /// site has errors.
 pub fn suggest(root: &Path, opts: &BuildOptions) -> Result<suggest::Report, BuildFailure> {
+    load_without_errors(root, opts).map(|site| suggest::report(&site))
+}
+
+/// The site graph, or every diagnostic when there is an error.
+fn load_without_errors(root: &Path, opts: &BuildOptions) -> Result<Site, BuildFailure> {
     let Loaded {
         site, diags, sources, ..
     } = load(root, opts);
     if diags.has_errors() {
         return Err(BuildFailure { diags, sources });
     }
-    Ok(suggest::report(&site))
+    Ok(site)
 }
 
 /// `glossa export`: every explicit annotation as a W3C Web Annotation
 /// collection (see [`export`]); the diagnostics when the site has errors.
 pub fn export(root: &Path, opts: &BuildOptions) -> Result<serde_json::Value, BuildFailure> {
-    let Loaded {
-        site, diags, sources, ..
-    } = load(root, opts);
-    if diags.has_errors() {
-        return Err(BuildFailure { diags, sources });
-    }
-    Ok(export::export(&site))
+    load_without_errors(root, opts).map(|site| export::export(&site))
 }
 
 /// What a successful build did.

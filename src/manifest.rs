@@ -228,32 +228,16 @@ pub fn inputs_digest(root: &Path, opts: &BuildOptions) -> u64 {
     h.finish()
 }
 
-/// Every file in the output directory with its stamp.
+/// Every file in the output directory with its stamp (none when it cannot
+/// be listed: then nothing of it is trusted).
 pub fn list_output(out: &Path) -> HashMap<String, Stamp> {
-    let mut files = HashMap::new();
-    for entry in walkdir::WalkDir::new(out)
-        .min_depth(1)
-        .follow_links(false)
+    let unknown = Stamp {
+        size: u64::MAX,
+        mtime: 0,
+    };
+    crate::write::output_files(out)
+        .unwrap_or_default()
         .into_iter()
-        .flatten()
-    {
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(out)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
-        let stamp = entry.metadata().map_or(
-            Stamp {
-                size: u64::MAX,
-                mtime: 0,
-            },
-            |m| Stamp::of(&m),
-        );
-        files.insert(rel, stamp);
-    }
-    files
+        .map(|(rel, entry)| (rel, entry.metadata().map_or(unknown, |m| Stamp::of(&m))))
+        .collect()
 }

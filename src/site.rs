@@ -201,19 +201,9 @@ pub struct AnchorCache(HashMap<PathBuf, (u64, Anchored)>);
 
 /// Builds the graph. Problems go into `diags`; the graph is still returned
 /// (with the failing annotations left out) so `check` can report everything.
+/// With a cache, unchanged articles' anchoring is reused (and the cache
+/// refreshed).
 pub fn build(
-    config: Config,
-    strings: i18n::Strings,
-    content: Content,
-    drafts: bool,
-    sources: &Sources,
-    diags: &mut Diagnostics,
-) -> Site {
-    build_cached(config, strings, content, drafts, sources, diags, None)
-}
-
-/// [`build`], reusing (and refreshing) the anchoring of unchanged articles.
-pub fn build_cached(
     config: Config,
     strings: i18n::Strings,
     content: Content,

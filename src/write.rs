@@ -51,6 +51,20 @@ pub fn is_safe_relative(rel: &str) -> bool {
         && Path::new(rel).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// Every file (not folder) under `out`: its path relative to `out`,
+/// `/`-separated, and its walk entry. Links are listed, not followed.
+pub fn output_files(out: &Path) -> io::Result<Vec<(String, walkdir::DirEntry)>> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
+        let entry = entry.map_err(io::Error::other)?;
+        if !entry.file_type().is_dir() {
+            let rel = entry.path().strip_prefix(out).unwrap_or(entry.path());
+            files.push((rel.to_string_lossy().replace('\\', "/"), entry));
+        }
+    }
+    Ok(files)
+}
+
 /// A content hash of an output file.
 pub fn hash(bytes: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
@@ -95,18 +109,9 @@ pub fn plan<'a>(
     match known {
         Some(k) => plan.remove = k.keys().filter(|p| !produced.contains(p.as_str())).cloned().collect(),
         None if out.is_dir() => {
-            for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
-                let entry = entry.map_err(io::Error::other)?;
-                if !entry.file_type().is_dir() {
-                    let rel = entry
-                        .path()
-                        .strip_prefix(out)
-                        .unwrap_or(entry.path())
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    if !produced.contains(rel.as_str()) {
-                        plan.remove.push(rel);
-                    }
+            for (rel, _) in output_files(out)? {
+                if !produced.contains(rel.as_str()) {
+                    plan.remove.push(rel);
                 }
             }
         }
@@ -426,24 +431,11 @@ impl<'k> Stager<'k> {
         let mut remove: Vec<String> = match (self.known, &self.listing) {
             (_, Some(all)) => all.iter().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
-            (None, None) if self.out.is_dir() => {
-                let mut v = Vec::new();
-                for entry in walkdir::WalkDir::new(&self.out).min_depth(1).follow_links(false) {
-                    let entry = entry.map_err(io::Error::other)?;
-                    if !entry.file_type().is_dir() {
-                        let rel = entry
-                            .path()
-                            .strip_prefix(&self.out)
-                            .unwrap_or(entry.path())
-                            .to_string_lossy()
-                            .replace('\\', "/");
-                        if !names.contains(rel.as_str()) {
-                            v.push(rel);
-                        }
-                    }
-                }
-                v
-            }
+            (None, None) if self.out.is_dir() => output_files(&self.out)?
+                .into_iter()
+                .map(|(rel, _)| rel)
+                .filter(|rel| !names.contains(rel.as_str()))
+                .collect(),
             (None, None) => Vec::new(),
         };
         remove.sort();

@@ -475,18 +475,6 @@ fn line_range(text: &str, line: u16, x: u16, y: u16) -> Option<Range<usize>> {
     (s < e).then_some(s..e)
 }
 
-/// Every occurrence of `pat` in `text`, overlapping ones included.
-fn occurrences(text: &str, pat: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find(pat) {
-        let at = from + i;
-        out.push(at..at + pat.len());
-        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
-    }
-    out
-}
-
 fn partial_overlap(a: &Range<usize>, r: &Range<usize>) -> bool {
     a.start < r.end
         && r.start < a.end
@@ -608,7 +596,7 @@ fn make_case(mds: &[String], entity_mask: u8, anns: &[RawAnn], clean: bool, junk
                 });
                 before_ok && after_ok
             };
-            let occ: Vec<Range<usize>> = occurrences(text, &text[r.clone()])
+            let occ: Vec<Range<usize>> = glossa::anchor::find_all(text, &text[r.clone()])
                 .into_iter()
                 .filter(|x| !in_code(x) && context_ok(x))
                 .collect();

@@ -168,11 +168,6 @@ pub fn clean_text(text: &str) -> String {
     nfc(&text).into_owned()
 }
 
-/// Loads `root/content`. Files that fail give diagnostics and are skipped.
-pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Content {
-    load_cached(root, diags, sources, None)
-}
-
 /// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
 /// whose stamp (size, modification time) is unchanged is not read again.
 #[derive(Default)]
@@ -190,14 +185,10 @@ struct Cached<T> {
     sources: Sources,
 }
 
-/// [`load`], re-reading only files whose stamp changed since the last call
-/// with the same cache.
-pub fn load_cached(
-    root: &Path,
-    diags: &mut Diagnostics,
-    sources: &mut Sources,
-    mut cache: Option<&mut FileCache>,
-) -> Content {
+/// Loads `root/content`. Files that fail give diagnostics and are skipped.
+/// With a cache, only files whose stamp changed since the last call with it
+/// are read again.
+pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources, mut cache: Option<&mut FileCache>) -> Content {
     let mut content = Content::default();
     let articles = list_files(root, Path::new("content/articles"), diags);
     for rel in &articles {
