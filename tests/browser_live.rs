@@ -12,131 +12,11 @@
 mod common;
 mod serve_http;
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
-use serve_http::request;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const WAIT: Duration = Duration::from_secs(30);
-
-/// chromedriver and one browser session; both end on drop.
-struct Browser {
-    driver: Child,
-    addr: SocketAddr,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    fn start() -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let mut b = Browser {
-            driver,
-            addr,
-            session: String::new(),
-            _profile: tempfile::tempdir().unwrap(),
-        };
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                let status = request(addr, "GET", "/status", None);
-                let v: Value = serde_json::from_slice(&status.body).unwrap_or(Value::Null);
-                if v["value"]["ready"] == json!(true) {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let profile = b._profile.path().to_string_lossy().into_owned();
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--disable-dev-shm-usage", "--window-size=1200,900", format!("--user-data-dir={profile}")]
-            }
-        }}});
-        let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_string();
-        b
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let body = body.map(|b| b.to_string());
-        let r = request(self.addr, method, path, body.as_deref());
-        let v: Value = serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("{method} {path}: {}", r.text()));
-        assert!(r.status == 200, "{method} {path}: {} {v}", r.status);
-        v["value"].clone()
-    }
-
-    fn goto(&self, url: &str) {
-        self.call(
-            "POST",
-            &format!("/session/{}/url", self.session),
-            Some(json!({ "url": url })),
-        );
-    }
-
-    fn js(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            &format!("/session/{}/execute/sync", self.session),
-            Some(json!({ "script": script, "args": [] })),
-        )
-    }
-
-    /// Saves a PNG of the window (set GLOSSA_SCREENSHOT=file.png to look at
-    /// the overlay).
-    fn screenshot(&self, to: &Path) {
-        let v = self.call("GET", &format!("/session/{}/screenshot", self.session), None);
-        let b64 = v.as_str().unwrap_or_default();
-        std::fs::write(to, base64_decode(b64)).unwrap();
-    }
-
-    /// Polls `script` until it returns true.
-    fn wait_for(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
-            if self.js(script) == json!(true) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let body = self.js("return document.body ? document.body.innerText.slice(0, 2000) : ''");
-        panic!(
-            "timed out waiting for {what}; the page shows:\n{}",
-            body.as_str().unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = request(self.addr, "DELETE", &format!("/session/{}", self.session), None);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
+use serde_json::json;
+use serve_http::webdriver::{self, Browser};
 
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -146,12 +26,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 
 #[test]
 fn the_page_follows_edits_and_shows_errors() {
-    if !Path::new(CHROMIUM).is_file() || !Path::new(CHROMEDRIVER).is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have {CHROMIUM} and {CHROMEDRIVER} (.ci/run installs them)"
-        );
-        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+    if !webdriver::available() {
         return;
     }
     let site = common::copy_site(&common::fixture("multi"), false);
@@ -226,26 +101,4 @@ fn the_page_follows_edits_and_shows_errors() {
     );
     drop(browser);
     server.stop();
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for v in s.bytes().filter_map(val) {
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }

@@ -15,164 +15,14 @@
 mod common;
 mod serve_http;
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use serve_http::request;
+use serde_json::json;
+use serve_http::webdriver::{self, ARROW_DOWN, ARROW_UP, Browser, ENTER, WAIT};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const WAIT: Duration = Duration::from_secs(30);
-/// The W3C WebDriver element key and special keys.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-const ARROW_UP: &str = "\u{E013}";
-const ARROW_DOWN: &str = "\u{E015}";
-const ENTER: &str = "\u{E007}";
-
-/// chromedriver and one browser session; both end on drop.
-struct Browser {
-    driver: Child,
-    addr: SocketAddr,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
+/// What the search page shows.
 impl Browser {
-    fn start() -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let mut b = Browser {
-            driver,
-            addr,
-            session: String::new(),
-            _profile: tempfile::tempdir().unwrap(),
-        };
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                let status = request(addr, "GET", "/status", None);
-                let v: Value = serde_json::from_slice(&status.body).unwrap_or(Value::Null);
-                if v["value"]["ready"] == json!(true) {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let profile = b._profile.path().to_string_lossy().into_owned();
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--disable-dev-shm-usage", "--window-size=1200,900", format!("--user-data-dir={profile}")]
-            }
-        }}});
-        let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_string();
-        b
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let body = body.map(|b| b.to_string());
-        let r = request(self.addr, method, path, body.as_deref());
-        let v: Value = serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("{method} {path}: {}", r.text()));
-        assert!(r.status == 200, "{method} {path}: {} {v}", r.status);
-        v["value"].clone()
-    }
-
-    fn goto(&self, url: &str) {
-        self.call(
-            "POST",
-            &format!("/session/{}/url", self.session),
-            Some(json!({ "url": url })),
-        );
-    }
-
-    fn current_url(&self) -> String {
-        self.call("GET", &format!("/session/{}/url", self.session), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    fn title(&self) -> String {
-        self.call("GET", &format!("/session/{}/title", self.session), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    fn js(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            &format!("/session/{}/execute/sync", self.session),
-            Some(json!({ "script": script, "args": [] })),
-        )
-    }
-
-    /// The WebDriver id of the element matching a CSS selector.
-    fn find(&self, css: &str) -> String {
-        let v = self.call(
-            "POST",
-            &format!("/session/{}/element", self.session),
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {v}"))
-            .to_string()
-    }
-
-    /// Types `text` into an element with WebDriver key sending (one key
-    /// event per character, as a user would).
-    fn type_into(&self, element: &str, text: &str) {
-        self.call(
-            "POST",
-            &format!("/session/{}/element/{element}/value", self.session),
-            Some(json!({ "text": text })),
-        );
-    }
-
-    /// Presses and releases one key on whatever has the focus.
-    fn press(&self, key: &str) {
-        let actions = json!({ "actions": [{
-            "type": "key", "id": "keyboard",
-            "actions": [{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }]
-        }]});
-        self.call("POST", &format!("/session/{}/actions", self.session), Some(actions));
-    }
-
-    /// Polls `script` until it returns true.
-    fn wait_for(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
-            if self.js(script) == json!(true) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let body = self.js("return document.body ? document.body.innerText.slice(0, 2000) : ''");
-        panic!(
-            "timed out waiting for {what}; the page shows:\n{}",
-            body.as_str().unwrap_or_default()
-        );
-    }
-
     /// The results shown: (group kind `e`/`a`/`q`, title, href) in page order.
     fn results(&self) -> Vec<(String, String, String)> {
         let v = self.js(
@@ -218,16 +68,6 @@ impl Browser {
     }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = request(self.addr, "DELETE", &format!("/session/{}", self.session), None);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
 fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
     let mut opts = glossa::serve::ServeOptions::new(root);
     opts.port = 0;
@@ -250,12 +90,7 @@ fn group_order(results: &[(String, String, String)]) -> Vec<String> {
 
 #[test]
 fn typed_queries_find_entities_articles_and_quotes() {
-    if !Path::new(CHROMIUM).is_file() || !Path::new(CHROMEDRIVER).is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have {CHROMIUM} and {CHROMEDRIVER} (.ci/run installs them)"
-        );
-        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+    if !webdriver::available() {
         return;
     }
     let started = Instant::now();

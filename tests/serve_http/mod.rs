@@ -4,6 +4,8 @@
 //! hanging it.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
