@@ -84,9 +84,10 @@ impl Session {
     }
 
     /// Loads, checks, renders and writes what changed. `_changed` names the
-    /// input files that changed (relative to the root); the whole site is
-    /// re-derived, pages whose fingerprint did not change are not rendered
-    /// again, and only differing outputs are written.
+    /// input files that changed (relative to the root) but is not relied on:
+    /// file stamps decide what is read again (a watcher can miss events). The
+    /// graph is re-linked, pages whose inputs or fingerprint did not change
+    /// are not rendered again, and only differing outputs are written.
     pub fn rebuild(&mut self, _changed: &[PathBuf]) -> Outcome {
         // The first build of a session starts from the manifest of the last
         // build, if it still describes the output directory.
