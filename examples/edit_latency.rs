@@ -8,7 +8,12 @@
 //! Edits, each made and then undone, alternating:
 //! - article body: a sentence appended to one article;
 //! - entity: a sentence appended to one entity's description;
-//! - annotation: a note's text changed in one article's annotation file.
+//! - annotation: a note's text changed in one article's annotation file;
+//! - entity summary: a sentence put before the most mentioned entity's
+//!   description, which every page mentioning it shows (its hover preview);
+//! - new mention: a sentence naming an entity appended to an article, which
+//!   changes the graph's shape (counts, related articles), so the graph is
+//!   built again.
 //!
 //! ```text
 //! cargo run --release --example edit_latency -- SITE_ROOT OUTPUT_DIR [ROUNDS]
@@ -38,6 +43,25 @@ fn rebuild(session: &mut Session, changed: &Path) -> Result<(f64, usize, usize),
         Outcome::Built { rendered, changed, .. } => Ok((t.elapsed().as_secs_f64() * 1000.0, rendered, changed.len())),
         Outcome::Failed { diags, sources } => Err(diags.render(&sources, false)),
     }
+}
+
+/// The entity file named most often by `entity = "…"` in annotation files.
+fn most_mentioned(root: &Path) -> Option<PathBuf> {
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in std::fs::read_dir(root.join("content/articles")).ok()?.flatten() {
+        let p = e.path();
+        if !p.to_string_lossy().ends_with(".annotations.toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(id) = line.strip_prefix("entity = \"").and_then(|r| r.strip_suffix('"')) {
+                *counts.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let (id, _) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    Some(root.join("content/entities").join(format!("{id}.md")))
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -79,17 +103,42 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let annotations = first_file(&root.join("content/articles"), ".annotations.toml");
-    type Edit = (&'static str, PathBuf, fn(&str, usize) -> String);
+    type Edit = (&'static str, PathBuf, Box<dyn Fn(&str, usize) -> String>);
+    let popular = most_mentioned(&root);
+    let name = popular
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| Some(t.split_once("name = \"")?.1.split_once('"')?.0.to_string()))
+        .unwrap_or_default();
     let mut edits: Vec<Edit> = vec![
-        ("article body", article, |t, i| {
-            format!("{t}\nMột câu thêm vào lần {i}.\n")
-        }),
-        ("entity", entity, |t, i| format!("{t}\nMô tả thêm lần {i}.\n")),
+        (
+            "article body",
+            article.clone(),
+            Box::new(|t, i| format!("{t}\nMột câu thêm vào lần {i}.\n")),
+        ),
+        ("entity", entity, Box::new(|t, i| format!("{t}\nMô tả thêm lần {i}.\n"))),
     ];
     if let Some(a) = annotations {
-        edits.push(("annotation", a, |t, i| {
-            t.replacen("body = \"", &format!("body = \"(sửa {i}) "), 1)
-        }));
+        edits.push((
+            "annotation",
+            a,
+            Box::new(|t, i| t.replacen("body = \"", &format!("body = \"(sửa {i}) "), 1)),
+        ));
+    }
+    if let Some(p) = popular {
+        edits.push((
+            "entity summary",
+            p,
+            Box::new(|t, i| match t.rfind("+++\n") {
+                Some(at) => format!("{}Câu mở đầu {i}. {}", &t[..at + 4], &t[at + 4..]),
+                None => t.to_string(),
+            }),
+        ));
+        edits.push((
+            "new mention",
+            article,
+            Box::new(move |t, i| format!("{t}\nCâu {i} nói về {name}.\n")),
+        ));
     }
     println!(
         "{:<14} {:>10} {:>10} {:>9} {:>9}",

@@ -1,16 +1,20 @@
-//! What each page is made from, read off the site graph: a hash per graph
-//! node (an article's inputs, an article's list item, an entity's own data,
-//! an entity's place in the graph, a quote) and, per page, a hash of the
-//! nodes its view reads. The rebuild loop compares a page's dependency hash
-//! with the last rebuild's and, when it is the same, does not even build the
-//! page's view — the step that made an edit on a 10,000-article site cost
-//! seconds. It must name everything `render::views` and `render::jsonld`
-//! read for the page; `tests/edits_random.rs` and `tests/incremental.rs`
-//! compare every rebuild with a fresh build to catch an omission.
+//! What each page is made from, read off the site graph. The graph is cut
+//! into [`Node`]s (an article's inputs, an article's list item, an entity's
+//! own data, an entity's place in the graph, a quote, …), each with a hash
+//! per build ([`Versions`]); [`reads`] names, per page, the nodes its view
+//! reads. Two uses:
 //!
-//! Pages not covered here (the feed, the sitemap, the tag index, the search
-//! page, 404, robots.txt, the site's card: small or cheap) return `None` and
-//! are always rebuilt; their output is compared as usual.
+//! - a page whose nodes' hashes are all unchanged since the last rebuild is
+//!   not even given a view ([`Versions::page`]);
+//! - [`Readers`] turns that around — node → pages reading it — so that after
+//!   an edit the rebuild loop can go from the nodes the edit changed straight
+//!   to the pages to render, without looking at the other 70,000 (see
+//!   [`crate::rebuild`]).
+//!
+//! [`reads`] must name everything `render::views`, `render::jsonld`, the
+//! feed, the sitemap and the cards read for the page; `tests/edits_random.rs`
+//! and `tests/incremental.rs` compare every rebuild with a fresh build to
+//! catch an omission.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -19,31 +23,210 @@ use rayon::prelude::*;
 use crate::render::{Page, Templates};
 use crate::site::Site;
 
-/// Per-node hashes of one build of the graph.
-pub struct Versions {
+/// A part of the site graph that pages read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
     /// Config and UI strings (every page reads them).
-    global: u64,
+    Global,
+    /// A page template and everything it can include.
+    Template(&'static str),
     /// Everything an article's own page shows of it.
-    article: Vec<u64>,
-    /// What an article's list item shows (title, date, description, tags).
-    article_item: Vec<u64>,
-    /// An entity's file and derived summary, and its mention count: what
-    /// other pages show of it.
-    entity: Vec<u64>,
+    Article(u32),
+    /// What an article's list item (and its card) shows: title, date,
+    /// description, tags, source.
+    ArticleItem(u32),
+    /// Every article's list item.
+    ArticleItems,
+    /// Which entities each article names (the search index lists them).
+    Named,
+    /// What other pages show of an entity: its file but the description,
+    /// its summary and mention count.
+    Entity(u32),
+    /// Every entity's [`Node::Entity`].
+    Entities,
+    /// An entity's description (its own page shows it).
+    EntityOwn(u32),
     /// What an entity's own page lists: mentions, quotes, relations,
     /// related entities, articles.
-    entity_page: Vec<u64>,
+    EntityPage(u32),
     /// An entity's neighbours and edge weights (the local graph).
+    Adjacency(u32),
+    /// Every entity's [`Node::Adjacency`].
+    Adjacencies,
+    /// A quote: text, context, speaker, article.
+    Quote(u32),
+    /// Every quote's id, text and speaker (the search index).
+    QuoteItems,
+    /// A tag: its name and articles.
+    Tag(u32),
+    /// Which pages exist: article slugs, entity ids, quote ids, tags.
+    Structure,
+}
+
+/// Per-node hashes of one build of the graph.
+pub struct Versions {
+    global: u64,
+    article: Vec<u64>,
+    article_item: Vec<u64>,
+    article_items: u64,
+    named: u64,
+    entity: Vec<u64>,
+    entities: u64,
+    entity_own: Vec<u64>,
+    entity_page: Vec<u64>,
     adjacency: Vec<u64>,
-    /// A quote's text, context, speaker and article.
+    adjacencies: u64,
     quote: Vec<u64>,
-    templates: [u64; 7],
+    quote_items: u64,
+    tag: Vec<u64>,
+    structure: u64,
+    templates: Vec<(&'static str, u64)>,
 }
 
 fn hash(v: impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     v.hash(&mut h);
     h.finish()
+}
+
+/// The page templates pages read, by name.
+const TEMPLATES: [&str; 10] = [
+    "article.html",
+    "entity.html",
+    "quote.html",
+    "quotes.html",
+    "index.html",
+    "tag.html",
+    "tags.html",
+    "entities.html",
+    "404.html",
+    "search.html",
+];
+
+fn slug(site: &Site, i: usize) -> &str {
+    site.articles[i].src.slug.as_str()
+}
+
+fn id(site: &Site, e: usize) -> &str {
+    site.entities[e].src.id.as_str()
+}
+
+fn article_hash(site: &Site, i: usize) -> u64 {
+    let a = &site.articles[i];
+    let related: Vec<(&str, u64, Vec<&str>)> = a
+        .related
+        .iter()
+        .map(|(b, score, shared)| {
+            (
+                slug(site, *b),
+                score.to_bits(),
+                shared.iter().map(|&e| id(site, e)).collect(),
+            )
+        })
+        .collect();
+    let entities: Vec<(&str, usize)> = a.entities.iter().map(|&(e, n)| (id(site, e), n)).collect();
+    let quotes: Vec<&str> = a.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
+    hash((
+        a.input_key,
+        format!("{:?}", a.src),
+        related,
+        entities,
+        quotes,
+        a.source_entity.map(|e| id(site, e)),
+        a.via_entity.map(|e| id(site, e)),
+        &a.tag_slugs,
+    ))
+}
+
+fn article_item_hash(site: &Site, i: usize) -> u64 {
+    let a = &site.articles[i];
+    hash((
+        &a.src.title,
+        &a.src.slug,
+        &a.src.date,
+        &a.src.description,
+        &a.src.tags,
+        &a.tag_slugs,
+        &a.src.source,
+    ))
+}
+
+fn named_hash(site: &Site) -> u64 {
+    let mut h = DefaultHasher::new();
+    for a in &site.articles {
+        for &(e, _) in &a.entities {
+            e.hash(&mut h);
+        }
+        usize::MAX.hash(&mut h);
+    }
+    h.finish()
+}
+
+fn entity_hash(site: &Site, e: usize) -> u64 {
+    let n = &site.entities[e];
+    let mut src = n.src.clone();
+    src.description = String::new();
+    src.description_offset = 0;
+    hash((format!("{src:?}"), &n.summary, n.mentions.len()))
+}
+
+fn entity_own_hash(site: &Site, e: usize) -> u64 {
+    let n = &site.entities[e];
+    hash((&n.src.description, n.src.description_offset, &n.description_html))
+}
+
+fn entity_page_hash(site: &Site, e: usize) -> u64 {
+    let e = &site.entities[e];
+    let mentions: Vec<(&str, usize)> = e.mentions.iter().map(|&(a, m)| (slug(site, a), m)).collect();
+    let quotes: Vec<&str> = e.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
+    let relations: Vec<(&str, &str)> = e.relations.iter().map(|(l, o)| (l.as_str(), id(site, *o))).collect();
+    let related: Vec<(&str, u64)> = e.related.iter().map(|&(o, w)| (id(site, o), w.to_bits())).collect();
+    let articles: Vec<&str> = e.articles.iter().map(|&a| slug(site, a)).collect();
+    hash((mentions, quotes, relations, related, articles))
+}
+
+fn quote_hash(site: &Site, q: usize) -> u64 {
+    let q = &site.quotes[q];
+    hash((
+        &q.id,
+        &q.text,
+        &q.anchor,
+        &q.before,
+        &q.after,
+        id(site, q.speaker),
+        slug(site, q.article),
+    ))
+}
+
+fn quote_items_hash(site: &Site) -> u64 {
+    let mut h = DefaultHasher::new();
+    for q in &site.quotes {
+        (&q.id, &q.text, q.speaker).hash(&mut h);
+    }
+    h.finish()
+}
+
+fn structure_hash(site: &Site) -> u64 {
+    let mut h = DefaultHasher::new();
+    for a in &site.articles {
+        a.src.slug.hash(&mut h);
+    }
+    for e in &site.entities {
+        e.src.id.hash(&mut h);
+    }
+    for q in &site.quotes {
+        q.id.hash(&mut h);
+    }
+    for t in &site.tags {
+        t.slug.hash(&mut h);
+    }
+    h.finish()
+}
+
+fn tag_hash(site: &Site, t: usize) -> u64 {
+    let t = &site.tags[t];
+    let articles: Vec<&str> = t.articles.iter().map(|&a| slug(site, a)).collect();
+    hash((&t.name, &t.slug, articles))
 }
 
 impl Versions {
@@ -53,238 +236,301 @@ impl Versions {
         if site.articles.iter().any(|a| a.input_key == 0) {
             return None;
         }
-        let slug = |i: usize| site.articles[i].src.slug.as_str();
-        let id = |e: usize| site.entities[e].src.id.as_str();
-        let global = hash((format!("{:?}", site.config), format!("{:?}", site.strings)));
-        let article = site
-            .articles
-            .par_iter()
-            .map(|a| {
-                let related: Vec<(&str, u64, Vec<&str>)> = a
-                    .related
-                    .iter()
-                    .map(|(b, score, shared)| (slug(*b), score.to_bits(), shared.iter().map(|&e| id(e)).collect()))
-                    .collect();
-                let entities: Vec<(&str, usize)> = a.entities.iter().map(|&(e, n)| (id(e), n)).collect();
-                let quotes: Vec<&str> = a.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
-                hash((
-                    a.input_key,
-                    format!("{:?}", a.src),
-                    related,
-                    entities,
-                    quotes,
-                    a.source_entity.map(id),
-                    a.via_entity.map(id),
-                    &a.tag_slugs,
-                ))
-            })
-            .collect();
-        let article_item = site
-            .articles
-            .par_iter()
-            .map(|a| {
-                hash((
-                    &a.src.title,
-                    &a.src.slug,
-                    &a.src.date,
-                    &a.src.description,
-                    &a.src.tags,
-                    &a.tag_slugs,
-                ))
-            })
-            .collect();
-        let entity: Vec<u64> = site
-            .entities
-            .par_iter()
-            .map(|e| {
-                hash((
-                    format!("{:?}", e.src),
-                    &e.summary,
-                    &e.description_html,
-                    e.mentions.len(),
-                ))
-            })
-            .collect();
-        let entity_page = site
-            .entities
-            .par_iter()
-            .map(|e| {
-                let mentions: Vec<(&str, usize)> = e.mentions.iter().map(|&(a, m)| (slug(a), m)).collect();
-                let quotes: Vec<&str> = e.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
-                let relations: Vec<(&str, &str)> = e.relations.iter().map(|(l, o)| (l.as_str(), id(*o))).collect();
-                let related: Vec<(&str, u64)> = e.related.iter().map(|&(o, w)| (id(o), w.to_bits())).collect();
-                let articles: Vec<&str> = e.articles.iter().map(|&a| slug(a)).collect();
-                hash((mentions, quotes, relations, related, articles))
-            })
-            .collect();
-        let adjacency = site
+        let per = |n: usize, f: &(dyn Fn(&Site, usize) -> u64 + Sync)| -> Vec<u64> {
+            (0..n).into_par_iter().map(|i| f(site, i)).collect()
+        };
+        let article_item = per(site.articles.len(), &article_item_hash);
+        let entity = per(site.entities.len(), &entity_hash);
+        let adjacency: Vec<u64> = site
             .entity_adjacency
             .par_iter()
             .map(|adj| {
-                let v: Vec<(&str, u64, bool)> = adj.iter().map(|&(o, w, r)| (id(o), w.to_bits(), r)).collect();
+                let v: Vec<(&str, u64, bool)> = adj.iter().map(|&(o, w, r)| (id(site, o), w.to_bits(), r)).collect();
                 hash(v)
             })
             .collect();
-        let quote = site
-            .quotes
-            .par_iter()
-            .map(|q| {
-                hash((
-                    &q.id,
-                    &q.text,
-                    &q.anchor,
-                    &q.before,
-                    &q.after,
-                    id(q.speaker),
-                    slug(q.article),
-                ))
-            })
-            .collect();
         Some(Versions {
-            global,
-            article,
+            global: hash((format!("{:?}", site.config), format!("{:?}", site.strings))),
+            article: per(site.articles.len(), &article_hash),
+            article_items: hash(&article_item),
             article_item,
+            named: named_hash(site),
+            entities: hash(&entity),
             entity,
-            entity_page,
+            entity_own: per(site.entities.len(), &entity_own_hash),
+            entity_page: per(site.entities.len(), &entity_page_hash),
+            adjacencies: hash(&adjacency),
             adjacency,
-            quote,
-            templates: [
-                tera.fingerprint("article.html"),
-                tera.fingerprint("entity.html"),
-                tera.fingerprint("quote.html"),
-                tera.fingerprint("quotes.html"),
-                tera.fingerprint("index.html"),
-                tera.fingerprint("tag.html"),
-                tera.fingerprint("entities.html"),
-            ],
+            quote: per(site.quotes.len(), &quote_hash),
+            quote_items: quote_items_hash(site),
+            tag: per(site.tags.len(), &tag_hash),
+            structure: structure_hash(site),
+            templates: TEMPLATES.iter().map(|t| (*t, tera.fingerprint(t))).collect(),
         })
     }
 
-    /// The hash of everything `page`'s view reads, or `None` when this
-    /// module does not track the page.
-    pub fn page(&self, site: &Site, page: Page) -> Option<u64> {
-        let mut h = DefaultHasher::new();
-        (self.global, page).hash(&mut h);
-        match page {
-            Page::Article(i) => {
-                let a = &site.articles[i];
-                (self.templates[0], self.article[i], self.article_item[i]).hash(&mut h);
-                for &(e, _) in &a.entities {
-                    self.entity[e].hash(&mut h);
-                }
-                for e in a.source_entity.iter().chain(&a.via_entity) {
-                    self.entity[*e].hash(&mut h);
-                }
-                for &q in &a.quotes {
-                    (self.quote[q], self.entity[site.quotes[q].speaker]).hash(&mut h);
-                }
-                for (b, _, shared) in &a.related {
-                    self.article_item[*b].hash(&mut h);
-                    for &e in shared {
-                        self.entity[e].hash(&mut h);
-                    }
-                }
-            }
-            Page::Entity(i) => {
-                let e = &site.entities[i];
-                (
-                    self.templates[1],
-                    self.entity[i],
-                    self.entity_page[i],
-                    self.adjacency[i],
-                )
-                    .hash(&mut h);
-                // mention contexts come from the articles' text
-                let mut last = usize::MAX;
-                for &(a, _) in &e.mentions {
-                    if a != last {
-                        (self.article[a], self.article_item[a]).hash(&mut h);
-                        last = a;
-                    }
-                }
-                for &a in &e.articles {
-                    self.article_item[a].hash(&mut h);
-                }
-                for (_, o) in &e.relations {
-                    self.entity[*o].hash(&mut h);
-                }
-                for &(o, _) in &e.related {
-                    self.entity[o].hash(&mut h);
-                }
-                for &q in &e.quotes {
-                    (self.quote[q], self.article_item[site.quotes[q].article]).hash(&mut h);
-                }
-                // the local graph: the neighbours, their names and edges
-                for &(o, _, _) in &site.entity_adjacency[i] {
-                    (self.entity[o], self.adjacency[o]).hash(&mut h);
-                }
-            }
-            Page::Quote(q) => {
-                let quote = &site.quotes[q];
-                (
-                    self.templates[2],
-                    self.quote[q],
-                    self.entity[quote.speaker],
-                    self.article_item[quote.article],
-                )
-                    .hash(&mut h);
-            }
-            Page::ArticleImage(i) => {
-                let a = &site.articles[i];
-                (self.article_item[i], &a.src.source).hash(&mut h);
-            }
-            Page::QuoteImage(q) => {
-                (self.quote[q], self.entity[site.quotes[q].speaker]).hash(&mut h);
-            }
-            Page::QuoteIndex => {
-                self.templates[3].hash(&mut h);
-                for (q, quote) in site.quotes.iter().enumerate() {
-                    (
-                        self.quote[q],
-                        self.entity[quote.speaker],
-                        self.article_item[quote.article],
-                    )
-                        .hash(&mut h);
-                }
-            }
-            Page::Home => {
-                self.templates[4].hash(&mut h);
-                self.article_item.hash(&mut h);
-                for (q, quote) in site.quotes.iter().enumerate().take(6) {
-                    (
-                        self.quote[q],
-                        self.entity[quote.speaker],
-                        self.article_item[quote.article],
-                    )
-                        .hash(&mut h);
-                }
-            }
-            Page::Tag(t) => {
-                let tag = &site.tags[t];
-                (self.templates[5], &tag.name, &tag.slug).hash(&mut h);
-                for &a in &tag.articles {
-                    self.article_item[a].hash(&mut h);
-                }
-            }
-            Page::EntityIndex => {
-                // every entity's item and the whole graph
-                (self.templates[6], &self.entity, &self.adjacency).hash(&mut h);
-            }
-            Page::SearchIndex => {
-                // articles (with their entities' names), entities, quotes
-                for (i, a) in site.articles.iter().enumerate() {
-                    self.article_item[i].hash(&mut h);
-                    for &(e, _) in &a.entities {
-                        self.entity[e].hash(&mut h);
-                    }
-                }
-                self.entity.hash(&mut h);
-                for (q, quote) in site.quotes.iter().enumerate() {
-                    (self.quote[q], self.entity[quote.speaker]).hash(&mut h);
-                }
-            }
-            _ => return None,
+    /// The hash of `node` in this build.
+    pub fn get(&self, node: Node) -> u64 {
+        match node {
+            Node::Global => self.global,
+            Node::Template(name) => self.templates.iter().find(|t| t.0 == name).map_or(0, |t| t.1),
+            Node::Article(i) => self.article[i as usize],
+            Node::ArticleItem(i) => self.article_item[i as usize],
+            Node::ArticleItems => self.article_items,
+            Node::Named => self.named,
+            Node::Entity(e) => self.entity[e as usize],
+            Node::Entities => self.entities,
+            Node::EntityOwn(e) => self.entity_own[e as usize],
+            Node::EntityPage(e) => self.entity_page[e as usize],
+            Node::Adjacency(e) => self.adjacency[e as usize],
+            Node::Adjacencies => self.adjacencies,
+            Node::Quote(q) => self.quote[q as usize],
+            Node::QuoteItems => self.quote_items,
+            Node::Tag(t) => self.tag[t as usize],
+            Node::Structure => self.structure,
         }
-        Some(h.finish())
+    }
+
+    /// Hashes again the nodes an in-place edit of the graph may have
+    /// changed — articles (their own data and list items), entities (their
+    /// data, description and page lists) and quotes — and returns those
+    /// whose hash changed, aggregates included.
+    pub fn refresh(&mut self, site: &Site, articles: &[usize], entities: &[usize], quotes: &[usize]) -> Vec<Node> {
+        let mut changed = Vec::new();
+        let set = |slot: &mut u64, value: u64, node: Node, changed: &mut Vec<Node>| {
+            if *slot != value {
+                *slot = value;
+                changed.push(node);
+            }
+        };
+        for &i in articles {
+            set(
+                &mut self.article[i],
+                article_hash(site, i),
+                Node::Article(i as u32),
+                &mut changed,
+            );
+            set(
+                &mut self.article_item[i],
+                article_item_hash(site, i),
+                Node::ArticleItem(i as u32),
+                &mut changed,
+            );
+        }
+        for &e in entities {
+            set(
+                &mut self.entity[e],
+                entity_hash(site, e),
+                Node::Entity(e as u32),
+                &mut changed,
+            );
+            set(
+                &mut self.entity_own[e],
+                entity_own_hash(site, e),
+                Node::EntityOwn(e as u32),
+                &mut changed,
+            );
+            set(
+                &mut self.entity_page[e],
+                entity_page_hash(site, e),
+                Node::EntityPage(e as u32),
+                &mut changed,
+            );
+        }
+        for &q in quotes {
+            set(
+                &mut self.quote[q],
+                quote_hash(site, q),
+                Node::Quote(q as u32),
+                &mut changed,
+            );
+        }
+        let (items, named) = (hash(&self.article_item), named_hash(site));
+        set(&mut self.article_items, items, Node::ArticleItems, &mut changed);
+        set(&mut self.named, named, Node::Named, &mut changed);
+        let all = hash(&self.entity);
+        set(&mut self.entities, all, Node::Entities, &mut changed);
+        let qi = quote_items_hash(site);
+        set(&mut self.quote_items, qi, Node::QuoteItems, &mut changed);
+        changed
+    }
+
+    /// The hash of everything `page` reads.
+    pub fn page(&self, site: &Site, page: Page) -> u64 {
+        let mut h = DefaultHasher::new();
+        page.hash(&mut h);
+        reads(site, page, &mut |n| self.get(n).hash(&mut h));
+        h.finish()
+    }
+}
+
+/// Calls `read` with every node `page` reads, in a fixed order.
+pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
+    let n32 = |i: usize| i as u32;
+    read(Node::Global);
+    match page {
+        Page::Article(i) => {
+            let a = &site.articles[i];
+            read(Node::Template("article.html"));
+            read(Node::Article(n32(i)));
+            read(Node::ArticleItem(n32(i)));
+            for &(e, _) in &a.entities {
+                read(Node::Entity(n32(e)));
+            }
+            for e in a.source_entity.iter().chain(&a.via_entity) {
+                read(Node::Entity(n32(*e)));
+            }
+            for &q in &a.quotes {
+                read(Node::Quote(n32(q)));
+                read(Node::Entity(n32(site.quotes[q].speaker)));
+            }
+            for (b, _, shared) in &a.related {
+                read(Node::ArticleItem(n32(*b)));
+                for &e in shared {
+                    read(Node::Entity(n32(e)));
+                }
+            }
+        }
+        Page::Entity(i) => {
+            let e = &site.entities[i];
+            read(Node::Template("entity.html"));
+            read(Node::Entity(n32(i)));
+            read(Node::EntityOwn(n32(i)));
+            read(Node::EntityPage(n32(i)));
+            read(Node::Adjacency(n32(i)));
+            // mention contexts come from the articles' text
+            let mut last = usize::MAX;
+            for &(a, _) in &e.mentions {
+                if a != last {
+                    read(Node::Article(n32(a)));
+                    read(Node::ArticleItem(n32(a)));
+                    last = a;
+                }
+            }
+            for &a in &e.articles {
+                read(Node::ArticleItem(n32(a)));
+            }
+            for (_, o) in &e.relations {
+                read(Node::Entity(n32(*o)));
+            }
+            for &(o, _) in &e.related {
+                read(Node::Entity(n32(o)));
+            }
+            for &q in &e.quotes {
+                read(Node::Quote(n32(q)));
+                read(Node::ArticleItem(n32(site.quotes[q].article)));
+            }
+            // the local graph: the neighbours, their names and edges
+            for &(o, _, _) in &site.entity_adjacency[i] {
+                read(Node::Entity(n32(o)));
+                read(Node::Adjacency(n32(o)));
+            }
+        }
+        Page::Quote(q) => {
+            let quote = &site.quotes[q];
+            read(Node::Template("quote.html"));
+            read(Node::Quote(n32(q)));
+            read(Node::Entity(n32(quote.speaker)));
+            read(Node::ArticleItem(n32(quote.article)));
+        }
+        Page::ArticleImage(i) => read(Node::ArticleItem(n32(i))),
+        Page::QuoteImage(q) => {
+            read(Node::Quote(n32(q)));
+            read(Node::Entity(n32(site.quotes[q].speaker)));
+        }
+        Page::QuoteIndex => {
+            read(Node::Template("quotes.html"));
+            for (q, quote) in site.quotes.iter().enumerate() {
+                read(Node::Quote(n32(q)));
+                read(Node::Entity(n32(quote.speaker)));
+                read(Node::ArticleItem(n32(quote.article)));
+            }
+        }
+        Page::Home => {
+            read(Node::Template("index.html"));
+            read(Node::ArticleItems);
+            for (q, quote) in site.quotes.iter().enumerate().take(6) {
+                read(Node::Quote(n32(q)));
+                read(Node::Entity(n32(quote.speaker)));
+                read(Node::ArticleItem(n32(quote.article)));
+            }
+        }
+        Page::Tag(t) => {
+            read(Node::Template("tag.html"));
+            read(Node::Tag(n32(t)));
+            for &a in &site.tags[t].articles {
+                read(Node::ArticleItem(n32(a)));
+            }
+        }
+        Page::TagIndex => {
+            read(Node::Template("tags.html"));
+            read(Node::Structure);
+            for t in 0..site.tags.len() {
+                read(Node::Tag(n32(t)));
+            }
+        }
+        Page::EntityIndex => {
+            // every entity's item and the whole graph
+            read(Node::Template("entities.html"));
+            read(Node::Entities);
+            read(Node::Adjacencies);
+        }
+        Page::SearchIndex => {
+            // articles (with their entities' names), entities, quotes
+            read(Node::ArticleItems);
+            read(Node::Named);
+            read(Node::Entities);
+            read(Node::QuoteItems);
+        }
+        Page::Atom => {
+            // the feed carries the newest articles in full
+            read(Node::ArticleItems);
+            for i in 0..site.articles.len().min(crate::render::FEED_ENTRIES) {
+                read(Node::Article(n32(i)));
+            }
+        }
+        Page::Sitemap => read(Node::Structure),
+        Page::NotFound => read(Node::Template("404.html")),
+        Page::Search => read(Node::Template("search.html")),
+        // config only
+        Page::SiteImage | Page::Robots => {}
+    }
+}
+
+/// Node → the pages reading it: the reverse of [`reads`] over every page.
+pub struct Readers {
+    /// (node, index into the page list), sorted.
+    pairs: Vec<(Node, u32)>,
+}
+
+impl Readers {
+    /// `pages` is the page list the indices refer to.
+    pub fn of(site: &Site, pages: &[Page]) -> Readers {
+        let mut pairs: Vec<(Node, u32)> = pages
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(pi, &p)| {
+                let mut nodes = Vec::new();
+                reads(site, p, &mut |n| nodes.push(n));
+                nodes.sort_unstable();
+                nodes.dedup();
+                nodes.into_iter().map(move |n| (n, pi as u32))
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        Readers { pairs }
+    }
+
+    /// The indices of the pages reading any of `nodes`, sorted, once each.
+    pub fn pages(&self, nodes: &[Node]) -> Vec<usize> {
+        let mut out = Vec::new();
+        for &n in nodes {
+            let from = self.pairs.partition_point(|p| p.0 < n);
+            let to = self.pairs.partition_point(|p| p.0 <= n);
+            out.extend(self.pairs[from..to].iter().map(|p| p.1 as usize));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }

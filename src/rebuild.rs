@@ -3,14 +3,32 @@
 //! removes the ones no longer produced. `glossa build` is one rebuild from
 //! nothing; `serve` and `build --watch` call [`Session::rebuild`] after every
 //! batch of file events — the same code path either way.
+//!
+//! Two ways to rebuild:
+//!
+//! - **full**: load (files whose stamp is unchanged are not read again),
+//!   anchor (articles whose inputs are unchanged are not anchored again),
+//!   link the whole graph, and go through every page: one whose
+//!   dependencies ([`crate::deps`]) are unchanged is not even given a view,
+//!   one whose view is unchanged is not rendered, and only outputs whose
+//!   bytes changed are written;
+//! - **patch** (a watching session, when every changed file is an article
+//!   or entity the site already has): the kept graph is edited in place —
+//!   the article anchored again, the entity's description rendered again —
+//!   if the edit leaves the graph's shape as it was (same front matter, same
+//!   entities and quotes; see [`Site::patch_article`]); then the nodes whose
+//!   hash changed lead, through [`Readers`], straight to the pages reading
+//!   them, and only those are looked at. Anything else takes the full way.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::deps::{Readers, Versions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::{BuildOptions, Loaded, load_cached, manifest, render, write};
+use crate::site::{Patched, Site};
+use crate::{BuildOptions, Loaded, content, load_cached, manifest, render, write};
 
 /// The outcome of one rebuild.
 pub enum Outcome {
@@ -48,6 +66,30 @@ pub struct Session {
     /// when unchanged (kept only by a session that rebuilds again: it costs
     /// memory).
     reuse: Option<crate::Reuse>,
+    /// The last good build's graph, for patching (a watching session).
+    kept: Option<Kept>,
+    /// The manifest not yet written (a watching session writes it when idle,
+    /// [`Session::flush`], not while the browser waits).
+    pending: Option<manifest::Manifest>,
+}
+
+/// What a watching session keeps of its last good build to patch it.
+struct Kept {
+    site: Site,
+    tera: render::Templates,
+    versions: Versions,
+    pages: Vec<render::Page>,
+    readers: Readers,
+    /// Input file (relative to the root) → what it is in the graph.
+    inputs: HashMap<PathBuf, Input>,
+    diags: Diagnostics,
+    sources: Sources,
+}
+
+#[derive(Clone, Copy)]
+enum Input {
+    Article(usize),
+    Entity(usize),
 }
 
 impl Session {
@@ -63,16 +105,17 @@ impl Session {
             deps: HashMap::new(),
             manifest,
             reuse: None,
+            kept: None,
+            pending: None,
         }
     }
 
     /// A session for the rebuild loop (`serve`, `build --watch`): it keeps
     /// what the next rebuild can reuse.
     pub fn watching(root: &Path, opts: BuildOptions) -> Session {
-        Session {
-            reuse: Some(Default::default()),
-            ..Session::new(root, opts)
-        }
+        let mut s = Session::new(root, opts);
+        s.reuse = Some(Default::default());
+        s
     }
 
     pub fn root(&self) -> &Path {
@@ -83,12 +126,164 @@ impl Session {
         &self.out
     }
 
-    /// Loads, checks, renders and writes what changed. `_changed` names the
-    /// input files that changed (relative to the root) but is not relied on:
-    /// file stamps decide what is read again (a watcher can miss events). The
-    /// graph is re-linked, pages whose inputs or fingerprint did not change
-    /// are not rendered again, and only differing outputs are written.
-    pub fn rebuild(&mut self, _changed: &[PathBuf]) -> Outcome {
+    /// Loads, checks, renders and writes what changed. `changed` names the
+    /// input files that changed (relative to the root; a folder stands for
+    /// everything in it). A patch (see the module docs) relies on it; a full
+    /// rebuild does not: file stamps decide what is read again.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Outcome {
+        let t = std::time::Instant::now();
+        if let Some(outcome) = self.patch(changed) {
+            crate::timing::lap("patched", t);
+            return outcome;
+        }
+        // the kept graph may be half patched, and a full build makes its own
+        self.kept = None;
+        self.full()
+    }
+
+    /// Writes the manifest a watching session has not written yet (the
+    /// rebuild loop calls this when idle; dropping the session does too).
+    pub fn flush(&mut self) {
+        if let Some(m) = self.pending.take() {
+            let _ = manifest::write(&self.manifest, &self.out, &m);
+        }
+    }
+
+    /// The patch way (see the module docs); `None` when it does not apply.
+    fn patch(&mut self, changed: &[PathBuf]) -> Option<Outcome> {
+        let kept = self.kept.as_mut()?;
+        if changed.is_empty() || self.written.is_none() {
+            return None;
+        }
+        // Every changed file is an article's or an entity's, with no problem
+        // reported in it last time.
+        let mut articles = std::collections::BTreeSet::new();
+        let mut entities = std::collections::BTreeSet::new();
+        for p in changed {
+            match kept.inputs.get(p)? {
+                Input::Article(i) => articles.insert(*i),
+                Input::Entity(e) => entities.insert(*e),
+            };
+            if kept.diags.iter().any(|d| d.file == *p) {
+                return None;
+            }
+        }
+        let mut patched = Patched::default();
+        for ai in articles {
+            let rel = kept.site.articles[ai].src.path.clone();
+            let (article, diags, sources) = content::load_article_file(&self.root, &rel);
+            if !diags.is_empty() {
+                return None;
+            }
+            kept.site.patch_article(ai, article?, &sources, &mut patched)?;
+        }
+        for e in entities {
+            let rel = kept.site.entities[e].src.path.clone();
+            let (entity, diags, _) = content::load_entity_file(&self.root, &rel);
+            if !diags.is_empty() {
+                return None;
+            }
+            kept.site.patch_entity(e, entity?, &mut patched)?;
+        }
+        let t = std::time::Instant::now();
+        let nodes = kept
+            .versions
+            .refresh(&kept.site, &patched.articles, &patched.entities, &patched.quotes);
+        let affected = kept.readers.pages(&nodes);
+        let t = crate::timing::lap(
+            &format!("  patch: {} nodes, {} pages to look at", nodes.len(), affected.len()),
+            t,
+        );
+        let (site, tera, versions) = (&kept.site, &kept.tera, &kept.versions);
+        let stager = write::Stager::new(&self.out, self.written.as_ref(), None).ok()?;
+        let (fingerprints, last_deps) = (&self.fingerprints, &self.deps);
+        // (page path, dependencies, fingerprint, what was offered if rendered)
+        type Looked = (String, u64, Option<(u64, write::Offered)>);
+        let looked: Vec<Result<Looked, String>> = affected
+            .par_iter()
+            .map(|&pi| {
+                let page = kept.pages[pi];
+                let path = page.path(site);
+                let deps = versions.page(site, page);
+                if last_deps.get(&path) == Some(&deps) {
+                    return Ok((path, deps, None));
+                }
+                let previous = fingerprints.get(&path).copied();
+                let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
+                let offered = match r.bytes {
+                    Some(bytes) => Some((r.fingerprint, stager.offer(&path, &bytes).map_err(|e| e.to_string())?)),
+                    None => None,
+                };
+                Ok((path, deps, offered))
+            })
+            .collect();
+        let t = crate::timing::lap("  patch: render + stage", t);
+        let mut offered = Vec::new();
+        let mut updates = Vec::new();
+        for r in looked {
+            match r {
+                Ok((path, deps, made)) => {
+                    if let Some((fingerprint, o)) = made {
+                        updates.push((path.clone(), fingerprint, o.hash));
+                        offered.push(o);
+                    }
+                    self.deps.insert(path, deps);
+                }
+                // a template failing on the patched graph: the full way
+                // reports it properly
+                Err(_) => {
+                    stager.abort();
+                    return None;
+                }
+            }
+        }
+        let rendered = offered.len();
+        let _ = manifest::remove(&self.manifest);
+        let report = match stager.commit_changes(&offered) {
+            Ok(r) => r,
+            Err(e) => {
+                let (diags, sources) = (kept.diags.clone(), kept.sources.clone());
+                return Some(self.write_failed(diags, sources, e));
+            }
+        };
+        crate::timing::lap("  patch: commit", t);
+        let written = self.written.get_or_insert_with(HashMap::new);
+        let pending = self.pending.get_or_insert_with(|| manifest::Manifest {
+            inputs: 0,
+            clean: kept.diags.is_empty(),
+            pages: kept.pages.len(),
+            files: HashMap::new(),
+        });
+        for (path, fingerprint, hash) in updates {
+            self.fingerprints.insert(path.clone(), fingerprint);
+            written.insert(path.clone(), hash);
+            match write::Stamp::read(&self.out.join(&path)) {
+                Some(stamp) => pending.files.insert(
+                    path,
+                    manifest::Record {
+                        fingerprint,
+                        hash,
+                        stamp,
+                    },
+                ),
+                None => pending.files.remove(&path),
+            };
+        }
+        // a patch changes inputs: only a full build's digest is valid
+        pending.inputs = 0;
+        Some(Outcome::Built {
+            pages: kept.pages.len(),
+            rendered,
+            unchanged: written.len() - report.written.len(),
+            changed: report.written,
+            removed: Vec::new(),
+            diags: kept.diags.clone(),
+            sources: kept.sources.clone(),
+        })
+    }
+
+    /// The full way (see the module docs).
+    fn full(&mut self) -> Outcome {
         // The first build of a session starts from the manifest of the last
         // build, if it still describes the output directory.
         let mut listing = None;
@@ -156,7 +351,7 @@ impl Session {
         let fingerprints = &self.fingerprints;
         let last_deps = &self.deps;
         let versions = if self.reuse.is_some() {
-            crate::deps::Versions::of(&site, &tera)
+            Versions::of(&site, &tera)
         } else {
             None
         };
@@ -174,7 +369,7 @@ impl Session {
                 // the last fingerprint counts only if its output is still there
                 let intact = stager.intact(&path);
                 let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
-                let deps = versions.as_ref().and_then(|v| v.page(&site, *p));
+                let deps = versions.as_ref().map(|v| v.page(&site, *p));
                 // Nothing the view reads changed: not even the view is built.
                 if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
                     && last_deps.get(&path) == Some(&d)
@@ -268,12 +463,21 @@ impl Session {
                         })
                         .collect(),
                 };
-                // Without a manifest the next build just renders everything.
-                let _ = manifest::write(&self.manifest, &self.out, &m);
-                crate::timing::lap("write the manifest", t);
                 self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                // Without a manifest the next build just renders everything.
+                if self.reuse.is_some() {
+                    self.pending = Some(m);
+                } else {
+                    let _ = manifest::write(&self.manifest, &self.out, &m);
+                    crate::timing::lap("write the manifest", t);
+                }
                 self.deps = new_deps;
                 self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
+                if let Some(versions) = versions {
+                    let t = std::time::Instant::now();
+                    self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
+                    crate::timing::lap("kept the graph for patching", t);
+                }
                 Outcome::Built {
                     pages: page_count,
                     rendered: rendered.into_inner(),
@@ -298,5 +502,50 @@ impl Session {
             format!("cannot write the output: {e}"),
         ));
         Outcome::Failed { diags, sources }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl Kept {
+    fn new(
+        site: Site,
+        tera: render::Templates,
+        versions: Versions,
+        pages: Vec<render::Page>,
+        diags: &Diagnostics,
+        sources: &Sources,
+    ) -> Kept {
+        let readers = Readers::of(&site, &pages);
+        let mut inputs = HashMap::new();
+        for (i, a) in site.articles.iter().enumerate() {
+            // brat articles are made of several files and define entities:
+            // a full build handles their edits
+            if a.src.path.extension().is_some_and(|x| x == "md") {
+                inputs.insert(a.src.path.clone(), Input::Article(i));
+                if let Some(p) = &a.src.annotations_path {
+                    inputs.insert(p.clone(), Input::Article(i));
+                }
+            }
+        }
+        for (e, n) in site.entities.iter().enumerate() {
+            if n.src.path.extension().is_some_and(|x| x == "md") {
+                inputs.insert(n.src.path.clone(), Input::Entity(e));
+            }
+        }
+        Kept {
+            site,
+            tera,
+            versions,
+            pages,
+            readers,
+            inputs,
+            diags: diags.clone(),
+            sources: sources.clone(),
+        }
     }
 }

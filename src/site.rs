@@ -45,6 +45,172 @@ pub struct Site {
     /// Where rendered social images are kept between builds, by content
     /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// What anchoring an article reads besides its own files, kept so an
+    /// edited article can be anchored again on its own ([`patch_article`]).
+    pub anchoring: Anchoring,
+}
+
+/// The site-wide inputs of anchoring one article: the article slugs links
+/// may name, the automatic linker over every entity name, the site's
+/// `autolink`, and a hash of all of it (with the entity ids, root URL and
+/// UI strings) that goes into each article's input key.
+pub struct Anchoring {
+    articles: HashSet<String>,
+    auto: Autolinker,
+    autolink: Autolink,
+    shared: u64,
+}
+
+impl std::fmt::Debug for Anchoring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Anchoring")
+            .field("articles", &self.articles.len())
+            .field("autolink", &self.autolink)
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The graph nodes an in-place edit ([`Site::patch_article`],
+/// [`Site::patch_entity`]) touched, by index: what [`crate::deps`] must hash
+/// again.
+#[derive(Debug, Default)]
+pub struct Patched {
+    pub articles: Vec<usize>,
+    pub entities: Vec<usize>,
+    pub quotes: Vec<usize>,
+}
+
+impl Site {
+    /// Puts the edited article `new` (at index `ai`) in place, anchored —
+    /// when that is all the edit changes: the same front matter, the same
+    /// entities named as many times, the same quotes by the same speakers,
+    /// and no diagnostic. Then the rest of the graph (related articles and
+    /// entities, tags, entity lists) is what a full build would make, and
+    /// only the mention lists of its entities and its quotes' texts and
+    /// contexts change with it. Otherwise `None`, with the graph untouched:
+    /// the caller builds it anew.
+    pub fn patch_article(
+        &mut self,
+        ai: usize,
+        mut new: Article,
+        sources: &Sources,
+        patched: &mut Patched,
+    ) -> Option<()> {
+        let old = self.articles.get(ai)?;
+        if old.src.path != new.path || !new.entities.is_empty() {
+            return None;
+        }
+        // the front matter (everything but the text and annotations)
+        let body = std::mem::take(&mut new.body);
+        let annotations = std::mem::take(&mut new.annotations);
+        if format!("{new:?}") != format!("{:?}", old.src) {
+            return None;
+        }
+        new.body = body;
+        new.annotations = annotations;
+        let urls = Urls {
+            root: self.config.root_path(),
+        };
+        let ids: Vec<&str> = self.entities.iter().map(|e| e.src.id.as_str()).collect();
+        let links = LinkTargets {
+            entities: &self.entity_index,
+            ids: &ids,
+            articles: &self.anchoring.articles,
+            urls: &urls,
+            auto: &self.anchoring.auto,
+            autolink: self.anchoring.autolink,
+        };
+        let an = anchor_article(&new, &links, &self.strings, sources);
+        if !an.diags.is_empty() || !an.reanchored.is_empty() {
+            return None;
+        }
+        let same_quotes = old.quotes.len() == an.quotes.len()
+            && old
+                .quotes
+                .iter()
+                .zip(&an.quotes)
+                .all(|(&q, (id, speaker, _, _))| self.quotes[q].id == *id && self.quotes[q].speaker == *speaker);
+        if !same_quotes || entity_counts(&an.mentions) != old.entities {
+            return None;
+        }
+        // The same shape: patch.
+        let key = input_key(self.anchoring.shared, &new, sources);
+        let old_quotes = old.quotes.clone();
+        let entities: Vec<usize> = old.entities.iter().map(|e| e.0).collect();
+        for (&q, (_, _, text, range)) in old_quotes.iter().zip(an.quotes) {
+            let (before, after) = context(&an.text, &range, 140);
+            let quote = &mut self.quotes[q];
+            quote.text = text;
+            quote.before = before;
+            quote.after = after;
+        }
+        for &e in &entities {
+            let list = &mut self.entities[e].mentions;
+            let from = list.partition_point(|m| m.0 < ai);
+            let to = list.partition_point(|m| m.0 <= ai);
+            let now = an.mentions.iter().enumerate().filter(|(_, m)| m.entity == e);
+            list.splice(from..to, now.map(|(mi, _)| (ai, mi)));
+        }
+        new.body = String::new();
+        new.annotations = Vec::new();
+        let node = &mut self.articles[ai];
+        node.src = new;
+        node.text = an.text;
+        node.body_html = an.body_html;
+        node.mentions = an.mentions;
+        node.notes = an.notes;
+        node.explicit = an.explicit;
+        node.input_key = key;
+        patched.articles.push(ai);
+        patched.entities.extend(entities);
+        patched.quotes.extend(old_quotes);
+        Some(())
+    }
+
+    /// Puts the edited entity `new` (at index `e`) in place when only its
+    /// description changed (names, aliases, kind, relations and the rest of
+    /// its front matter are what they were, so no article's anchoring or
+    /// the graph's shape changes) and the description has no problem.
+    /// Otherwise `None`, with the graph untouched.
+    pub fn patch_entity(&mut self, e: usize, new: Entity, patched: &mut Patched) -> Option<()> {
+        let old = &self.entities.get(e)?.src;
+        let front = |x: &Entity| {
+            let mut x = x.clone();
+            x.description = String::new();
+            x.description_offset = 0;
+            format!("{x:?}")
+        };
+        if old.path != new.path || front(old) != front(&new) {
+            return None;
+        }
+        let doc = Document::parse(&new.description);
+        if !markdown::unsafe_urls(&doc).is_empty() {
+            return None;
+        }
+        let node = &mut self.entities[e];
+        node.summary = entity_summary(&doc);
+        node.description_html = markdown::render(&doc, &[]);
+        node.src = new;
+        patched.entities.push(e);
+        Some(())
+    }
+}
+
+/// Per entity, how many times the mentions name it: most named first.
+fn entity_counts(mentions: &[MentionNode]) -> Vec<(usize, usize)> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for m in mentions {
+        *counts.entry(m.entity).or_default() += 1;
+    }
+    let mut ents: Vec<(usize, usize)> = counts.into_iter().collect();
+    ents.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ents
+}
+
+/// An entity's summary: the first sentence of its description.
+fn entity_summary(doc: &Document) -> String {
+    first_sentence(&doc.text.text.replace('\n', " "), 200)
 }
 
 /// An annotation whose `exact` no longer matched and was re-anchored.
@@ -245,38 +411,45 @@ pub fn build(
         }
     }
 
-    let links = LinkTargets {
-        entities: &entity_index,
+    let mut anchoring = Anchoring {
         articles: articles.iter().map(|a| a.slug.clone()).collect(),
-        urls: &urls,
         auto: Autolinker::new(&entities),
         autolink: config.autolink,
+        shared: 0,
     };
     // What every article's anchoring reads besides its own files.
-    let shared = {
+    anchoring.shared = {
         let mut h = std::hash::DefaultHasher::new();
         let mut ids: Vec<&String> = entity_index.keys().collect();
         ids.sort();
-        let mut slugs: Vec<&String> = links.articles.iter().collect();
+        let mut slugs: Vec<&String> = anchoring.articles.iter().collect();
         slugs.sort();
-        let auto = (links.auto.fingerprint(), format!("{:?}", links.autolink));
+        let auto = (anchoring.auto.fingerprint(), format!("{:?}", anchoring.autolink));
         (ids, slugs, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
         h.finish()
     };
-    let key = |a: &Article| {
-        let mut h = std::hash::DefaultHasher::new();
-        let ann = a.annotations_path.as_deref().and_then(|p| sources.get(p));
-        (shared, &a.path, &a.slug, sources.get(&a.path), ann).hash(&mut h);
-        h.finish()
+    let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
+    let links = LinkTargets {
+        entities: &entity_index,
+        ids: &ids,
+        articles: &anchoring.articles,
+        urls: &urls,
+        auto: &anchoring.auto,
+        autolink: anchoring.autolink,
     };
     let old = cache.as_deref().map(|c| &c.0);
+    let with_keys = old.is_some();
     let anchored: Vec<(u64, Anchored)> = articles
         .par_iter()
         .map(|a| {
-            let k = if old.is_some() { key(a) } else { 0 };
+            let k = if with_keys {
+                input_key(anchoring.shared, a, sources)
+            } else {
+                0
+            };
             match old.and_then(|c| c.get(&a.path)) {
                 Some((was, an)) if *was == k => (k, an.clone()),
-                _ => (k, anchor_article(a, &links, &entities, &strings, sources)),
+                _ => (k, anchor_article(a, &links, &strings, sources)),
             }
         })
         .collect();
@@ -336,12 +509,7 @@ pub fn build(
                 after,
             });
         }
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for m in &an.mentions {
-            *counts.entry(m.entity).or_default() += 1;
-        }
-        let mut ents: Vec<(usize, usize)> = counts.into_iter().collect();
-        ents.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ents = entity_counts(&an.mentions);
         let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
         nodes.push(ArticleNode {
             text: an.text,
@@ -380,7 +548,7 @@ pub fn build(
                 let at = e.description_offset + src.start..e.description_offset + src.end;
                 diags.push(unsafe_url_diag(&e.path, at, &url));
             }
-            let summary = first_sentence(&doc.text.text.replace('\n', " "), 200);
+            let summary = entity_summary(&doc);
             let description_html = markdown::render(&doc, &[]);
             EntityNode {
                 src: e,
@@ -447,7 +615,17 @@ pub fn build(
         entity_edges,
         entity_adjacency,
         cache_dir: None,
+        anchoring,
     }
+}
+
+/// A hash of everything anchoring article `a` reads: `shared` (see
+/// [`Anchoring`]) and its own files.
+fn input_key(shared: u64, a: &Article, sources: &Sources) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    let ann = a.annotations_path.as_deref().and_then(|p| sources.get(p));
+    (shared, &a.path, &a.slug, sources.get(&a.path), ann).hash(&mut h);
+    h.finish()
 }
 
 /// The text around `range` in its block: up to `max` characters each side,
@@ -493,9 +671,11 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
 /// What annotations may point at, and what is linked automatically.
 struct LinkTargets<'a> {
     entities: &'a HashMap<String, usize>,
-    articles: HashSet<String>,
+    /// Entity ids by index.
+    ids: &'a [&'a str],
+    articles: &'a HashSet<String>,
     urls: &'a Urls,
-    auto: Autolinker,
+    auto: &'a Autolinker,
     /// The site's `autolink` (an article's front matter may override it).
     autolink: Autolink,
 }
@@ -507,13 +687,7 @@ enum Span {
     Auto(usize),
 }
 
-fn anchor_article(
-    a: &Article,
-    links: &LinkTargets<'_>,
-    entities: &[Entity],
-    strings: &i18n::Strings,
-    sources: &Sources,
-) -> Anchored {
+fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings, sources: &Sources) -> Anchored {
     let entity_index = links.entities;
     let urls = links.urls;
     let doc = Document::parse(&a.body);
@@ -564,7 +738,7 @@ fn anchor_article(
                     Some(name.span()),
                     format!("unknown {role} `{}`", name.get_ref()),
                 );
-                d = match crate::content::schema::did_you_mean(name.get_ref(), entities.iter().map(|e| e.id.as_str())) {
+                d = match crate::content::schema::did_you_mean(name.get_ref(), links.ids.iter().copied()) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                     None => d.with_hint(format!(
                         "add content/entities/{}.md or use an existing entity id",
@@ -720,7 +894,7 @@ fn anchor_article(
         let i = match span {
             Span::Explicit(i) => i,
             Span::Auto(e) => {
-                let id = &entities[e].id;
+                let id = links.ids[e];
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
                 let mid = format!("m-{id}-{n}");
@@ -737,7 +911,7 @@ fn anchor_article(
                     class: if link { "mention auto" } else { "mention mention-plain" }.into(),
                     id: Some(mid),
                     href: link.then(|| urls.entity(id)),
-                    data: vec![("entity", id.clone())],
+                    data: vec![("entity", id.to_string())],
                     after: String::new(),
                 };
                 injects.push(Inject {

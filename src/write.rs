@@ -427,8 +427,19 @@ impl<'k> Stager<'k> {
 
     /// Commits the staged files and removes outputs not in `produced`.
     pub fn commit(self, produced: &[Offered]) -> io::Result<WriteReport> {
+        self.commit_with(produced, true)
+    }
+
+    /// Commits the staged files of `offered`, leaving every other output as
+    /// it is (a patch offers only the pages an edit can change).
+    pub fn commit_changes(self, offered: &[Offered]) -> io::Result<WriteReport> {
+        self.commit_with(offered, false)
+    }
+
+    fn commit_with(self, produced: &[Offered], remove_others: bool) -> io::Result<WriteReport> {
         let names: HashSet<&str> = produced.iter().map(|o| o.path.as_str()).collect();
         let mut remove: Vec<String> = match (self.known, &self.listing) {
+            _ if !remove_others => Vec::new(),
             (_, Some(all)) => all.iter().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (None, None) if self.out.is_dir() => output_files(&self.out)?

@@ -171,7 +171,7 @@ impl Site {
             return (format!("fix {}", rel.display()), vec![rel]);
         }
         let words = ["Huawei", "SMIC", "Alibaba", "chip", "Trung Quốc", "Đà Nẵng", "mô hình"];
-        match rng.below(16) {
+        match rng.below(19) {
             0 | 1 => {
                 let Some(a) = rng.pick(&self.articles()).cloned() else {
                     return self.edit(rng);
@@ -357,6 +357,52 @@ impl Site {
                 };
                 self.write(&a, t);
                 (format!("retitle, redate or retag {}", a.display()), vec![a])
+            }
+            16 => {
+                // A word inserted somewhere in a body: the graph keeps its
+                // shape (most of the time), so the rebuild patches it.
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
+                let t = self.read(&a);
+                let body_at = t.rfind("+++\n").map_or(0, |i| i + 4);
+                let spaces: Vec<usize> = t[body_at..].match_indices(' ').map(|(i, _)| body_at + i).collect();
+                let Some(&at) = rng.pick(&spaces) else {
+                    return self.edit(rng);
+                };
+                self.write(&a, format!("{} rất{}", &t[..at], &t[at..]));
+                (format!("insert a word at byte {at} of {}", a.display()), vec![a])
+            }
+            17 => {
+                // An entity's description only: its end, or its first
+                // sentence (which other pages show as its summary).
+                let ents = self.files("content/entities", ".md");
+                let Some(rel) = rng.pick(&ents).cloned() else {
+                    return self.edit(rng);
+                };
+                let t = self.read(&rel);
+                let t = if rng.below(2) == 0 {
+                    format!("{t}\nThêm mô tả {n}.\n")
+                } else {
+                    let at = t.rfind("+++\n").map_or(0, |i| i + 4);
+                    format!("{}Mở đầu {n}. {}", &t[..at], &t[at..])
+                };
+                self.write(&rel, t);
+                (format!("describe entity {} ({n})", rel.display()), vec![rel])
+            }
+            18 => {
+                // A note's text.
+                let anns = self.files("content/articles", ".annotations.toml");
+                let Some(rel) = rng.pick(&anns).cloned() else {
+                    return self.edit(rng);
+                };
+                let t = self.read(&rel);
+                let notes: Vec<usize> = t.match_indices("body = \"").map(|(i, _)| i + 8).collect();
+                let Some(&at) = rng.pick(&notes) else {
+                    return self.edit(rng);
+                };
+                self.write(&rel, format!("{}Sửa {n}: {}", &t[..at], &t[at..]));
+                (format!("reword a note in {}", rel.display()), vec![rel])
             }
             _ => {
                 // An orphaned or stray annotation file and a nested folder.

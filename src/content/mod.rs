@@ -359,6 +359,21 @@ fn load_each<T: Send + Sync + Clone>(
     out
 }
 
+/// One Markdown article (with its annotation file), read on its own — what
+/// the rebuild loop does after an edit of it.
+pub fn load_article_file(root: &Path, rel: &Path) -> (Option<Article>, Diagnostics, Sources) {
+    let (mut d, mut s) = (Diagnostics::default(), Sources::default());
+    let a = load_article(root, rel, &mut d, &mut s);
+    (a, d, s)
+}
+
+/// One entity file, read on its own.
+pub fn load_entity_file(root: &Path, rel: &Path) -> (Option<Entity>, Diagnostics, Sources) {
+    let (mut d, mut s) = (Diagnostics::default(), Sources::default());
+    let e = load_entity(root, rel, &mut d, &mut s);
+    (e, d, s)
+}
+
 /// Regular files under `root/dir`, relative to root, sorted. Symlinks are not
 /// followed (a warning says so); hidden and editor temp files are skipped.
 pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {

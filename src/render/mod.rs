@@ -532,6 +532,9 @@ fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> Vec<u
     bytes
 }
 
+/// How many of the newest articles the Atom feed carries (in full).
+pub const FEED_ENTRIES: usize = 50;
+
 fn atom(site: &Site, urls: &Urls) -> String {
     let cfg = &site.config;
     let updated = site
@@ -554,7 +557,7 @@ fn atom(site: &Site, urls: &Urls) -> String {
         "<id>{}</id>\n<updated>{updated}</updated>\n",
         escape_html(&home)
     ));
-    for a in site.articles.iter().take(50) {
+    for a in site.articles.iter().take(FEED_ENTRIES) {
         let link = cfg.absolute(&urls.article(&a.src.slug));
         s.push_str("<entry>\n");
         s.push_str(&format!("<title>{}</title>\n", escape_html(&a.src.title)));

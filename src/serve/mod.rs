@@ -302,8 +302,13 @@ fn first_build(session: &mut Session, live: &Live, color: bool) {
 }
 
 fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&Live>, stop: &AtomicBool, color: bool) {
+    let mut last = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         let Some(batch) = watcher.next(Duration::from_millis(100)) else {
+            // a second without edits: write what the next start reuses
+            if last.elapsed() > Duration::from_secs(1) {
+                session.flush();
+            }
             continue;
         };
         let changed = match batch {
@@ -332,6 +337,7 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
             }
         };
         let event = rebuild(&mut session, &changed, color);
+        last = Instant::now();
         if let Some(live) = live {
             live.send(event);
         }
