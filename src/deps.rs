@@ -20,7 +20,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::render::{Page, Templates};
+use crate::render::{Page, SearchPart, Templates};
 use crate::site::Site;
 
 /// A part of the site graph that pages read.
@@ -32,6 +32,9 @@ pub enum Node {
     Template(&'static str),
     /// Everything an article's own page shows of it.
     Article(u32),
+    /// An article's text and where its mentions are (what entity pages
+    /// quote around each mention).
+    ArticleText(u32),
     /// What an article's list item (and its card) shows: title, date,
     /// description, tags, source.
     ArticleItem(u32),
@@ -39,11 +42,21 @@ pub enum Node {
     ArticleItems,
     /// Which entities each article names (the search index lists them).
     Named,
-    /// What other pages show of an entity: its file but the description,
-    /// its summary and mention count.
+    /// An entity as a link or chip shows it: its file but the description.
+    EntityName(u32),
+    /// Every entity's [`Node::EntityName`].
+    EntityNames,
+    /// An entity's name and summary (hover previews, the index, search).
     Entity(u32),
     /// Every entity's [`Node::Entity`].
     Entities,
+    /// How many mentions an entity has (its page and the index show it).
+    EntityCount(u32),
+    /// Every entity's mention count.
+    EntityCounts,
+    /// The order of magnitude of an entity's mention count: the size of
+    /// its dot in its neighbours' local graphs.
+    EntityScale(u32),
     /// An entity's description (its own page shows it).
     EntityOwn(u32),
     /// What an entity's own page lists: mentions, quotes, relations,
@@ -53,6 +66,9 @@ pub enum Node {
     Adjacency(u32),
     /// Every entity's [`Node::Adjacency`].
     Adjacencies,
+    /// What an entity's local graph draws: it and its strongest neighbours
+    /// (names, dot sizes) and the edges among them.
+    LocalGraph(u32),
     /// A quote: text, context, speaker, article.
     Quote(u32),
     /// Every quote's id, text and speaker (the search index).
@@ -67,15 +83,21 @@ pub enum Node {
 pub struct Versions {
     global: u64,
     article: Vec<u64>,
+    article_text: Vec<u64>,
     article_item: Vec<u64>,
     article_items: u64,
     named: u64,
+    entity_name: Vec<u64>,
+    entity_names: u64,
     entity: Vec<u64>,
     entities: u64,
+    entity_count: Vec<u64>,
+    entity_counts: u64,
     entity_own: Vec<u64>,
     entity_page: Vec<u64>,
     adjacency: Vec<u64>,
     adjacencies: u64,
+    local_graph: Vec<u64>,
     quote: Vec<u64>,
     quote_items: u64,
     tag: Vec<u64>,
@@ -113,16 +135,12 @@ fn id(site: &Site, e: usize) -> &str {
 
 fn article_hash(site: &Site, i: usize) -> u64 {
     let a = &site.articles[i];
-    let related: Vec<(&str, u64, Vec<&str>)> = a
+    // (the scores are not shown: an idf change that keeps the order
+    // changes nothing)
+    let related: Vec<(&str, Vec<&str>)> = a
         .related
         .iter()
-        .map(|(b, score, shared)| {
-            (
-                slug(site, *b),
-                score.to_bits(),
-                shared.iter().map(|&e| id(site, e)).collect(),
-            )
-        })
+        .map(|(b, _, shared)| (slug(site, *b), shared.iter().map(|&e| id(site, e)).collect()))
         .collect();
     let entities: Vec<(&str, usize)> = a.entities.iter().map(|&(e, n)| (id(site, e), n)).collect();
     let quotes: Vec<&str> = a.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
@@ -136,6 +154,16 @@ fn article_hash(site: &Site, i: usize) -> u64 {
         a.via_entity.map(|e| id(site, e)),
         &a.tag_slugs,
     ))
+}
+
+fn article_text_hash(site: &Site, i: usize) -> u64 {
+    let a = &site.articles[i];
+    let mentions: Vec<(usize, &str, usize, usize)> = a
+        .mentions
+        .iter()
+        .map(|m| (m.entity, m.id.as_str(), m.range.start, m.range.end))
+        .collect();
+    hash((&a.text, mentions))
 }
 
 fn article_item_hash(site: &Site, i: usize) -> u64 {
@@ -154,20 +182,20 @@ fn article_item_hash(site: &Site, i: usize) -> u64 {
 fn named_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for a in &site.articles {
-        for &(e, _) in &a.entities {
-            e.hash(&mut h);
-        }
-        usize::MAX.hash(&mut h);
+        crate::search::named(site, a).hash(&mut h);
     }
     h.finish()
 }
 
-fn entity_hash(site: &Site, e: usize) -> u64 {
-    let n = &site.entities[e];
-    let mut src = n.src.clone();
+fn entity_name_hash(site: &Site, e: usize) -> u64 {
+    let mut src = site.entities[e].src.clone();
     src.description = String::new();
     src.description_offset = 0;
-    hash((format!("{src:?}"), &n.summary, n.mentions.len()))
+    hash(format!("{src:?}"))
+}
+
+fn entity_hash(site: &Site, e: usize) -> u64 {
+    hash((entity_name_hash(site, e), &site.entities[e].summary))
 }
 
 fn entity_own_hash(site: &Site, e: usize) -> u64 {
@@ -183,6 +211,24 @@ fn entity_page_hash(site: &Site, e: usize) -> u64 {
     let related: Vec<(&str, u64)> = e.related.iter().map(|&(o, w)| (id(site, o), w.to_bits())).collect();
     let articles: Vec<&str> = e.articles.iter().map(|&a| slug(site, a)).collect();
     hash((mentions, quotes, relations, related, articles))
+}
+
+fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
+    let keep = site.local_graph_members(i);
+    let mut h = DefaultHasher::new();
+    for &k in &keep {
+        (
+            entity_name[k],
+            crate::render::dot_scale(site.entities[k].mentions.len()).to_bits(),
+        )
+            .hash(&mut h);
+        for &(o, w, relation) in &site.entity_adjacency[k] {
+            if keep.contains(&o) {
+                (k, o, w.to_bits(), relation).hash(&mut h);
+            }
+        }
+    }
+    h.finish()
 }
 
 fn quote_hash(site: &Site, q: usize) -> u64 {
@@ -240,7 +286,13 @@ impl Versions {
             (0..n).into_par_iter().map(|i| f(site, i)).collect()
         };
         let article_item = per(site.articles.len(), &article_item_hash);
+        let entity_name = per(site.entities.len(), &entity_name_hash);
+        let local_graph = (0..site.entities.len())
+            .into_par_iter()
+            .map(|i| local_graph_hash(site, i, &entity_name))
+            .collect();
         let entity = per(site.entities.len(), &entity_hash);
+        let entity_count: Vec<u64> = site.entities.iter().map(|e| e.mentions.len() as u64).collect();
         let adjacency: Vec<u64> = site
             .entity_adjacency
             .par_iter()
@@ -252,15 +304,21 @@ impl Versions {
         Some(Versions {
             global: hash((format!("{:?}", site.config), format!("{:?}", site.strings))),
             article: per(site.articles.len(), &article_hash),
+            article_text: per(site.articles.len(), &article_text_hash),
             article_items: hash(&article_item),
             article_item,
             named: named_hash(site),
+            entity_names: hash(&entity_name),
+            entity_name,
             entities: hash(&entity),
             entity,
+            entity_counts: hash(&entity_count),
+            entity_count,
             entity_own: per(site.entities.len(), &entity_own_hash),
             entity_page: per(site.entities.len(), &entity_page_hash),
             adjacencies: hash(&adjacency),
             adjacency,
+            local_graph,
             quote: per(site.quotes.len(), &quote_hash),
             quote_items: quote_items_hash(site),
             tag: per(site.tags.len(), &tag_hash),
@@ -275,15 +333,22 @@ impl Versions {
             Node::Global => self.global,
             Node::Template(name) => self.templates.iter().find(|t| t.0 == name).map_or(0, |t| t.1),
             Node::Article(i) => self.article[i as usize],
+            Node::ArticleText(i) => self.article_text[i as usize],
             Node::ArticleItem(i) => self.article_item[i as usize],
             Node::ArticleItems => self.article_items,
             Node::Named => self.named,
+            Node::EntityName(e) => self.entity_name[e as usize],
+            Node::EntityNames => self.entity_names,
             Node::Entity(e) => self.entity[e as usize],
             Node::Entities => self.entities,
+            Node::EntityCount(e) => self.entity_count[e as usize],
+            Node::EntityCounts => self.entity_counts,
+            Node::EntityScale(e) => crate::render::dot_scale(self.entity_count[e as usize] as usize).to_bits(),
             Node::EntityOwn(e) => self.entity_own[e as usize],
             Node::EntityPage(e) => self.entity_page[e as usize],
             Node::Adjacency(e) => self.adjacency[e as usize],
             Node::Adjacencies => self.adjacencies,
+            Node::LocalGraph(e) => self.local_graph[e as usize],
             Node::Quote(q) => self.quote[q as usize],
             Node::QuoteItems => self.quote_items,
             Node::Tag(t) => self.tag[t as usize],
@@ -316,14 +381,36 @@ impl Versions {
                 Node::ArticleItem(i as u32),
                 &mut changed,
             );
+            set(
+                &mut self.article_text[i],
+                article_text_hash(site, i),
+                Node::ArticleText(i as u32),
+                &mut changed,
+            );
         }
         for &e in entities {
+            set(
+                &mut self.entity_name[e],
+                entity_name_hash(site, e),
+                Node::EntityName(e as u32),
+                &mut changed,
+            );
             set(
                 &mut self.entity[e],
                 entity_hash(site, e),
                 Node::Entity(e as u32),
                 &mut changed,
             );
+            let (count, was) = (site.entities[e].mentions.len() as u64, self.entity_count[e]);
+            set(
+                &mut self.entity_count[e],
+                count,
+                Node::EntityCount(e as u32),
+                &mut changed,
+            );
+            if crate::render::dot_scale(count as usize) != crate::render::dot_scale(was as usize) {
+                changed.push(Node::EntityScale(e as u32));
+            }
             set(
                 &mut self.entity_own[e],
                 entity_own_hash(site, e),
@@ -350,6 +437,20 @@ impl Versions {
         set(&mut self.named, named, Node::Named, &mut changed);
         let all = hash(&self.entity);
         set(&mut self.entities, all, Node::Entities, &mut changed);
+        let names = hash(&self.entity_name);
+        set(&mut self.entity_names, names, Node::EntityNames, &mut changed);
+        // a name or dot size may show in any local graph
+        if changed
+            .iter()
+            .any(|n| matches!(n, Node::EntityName(_) | Node::EntityScale(_)))
+        {
+            for i in 0..site.entities.len() {
+                let h = local_graph_hash(site, i, &self.entity_name);
+                set(&mut self.local_graph[i], h, Node::LocalGraph(i as u32), &mut changed);
+            }
+        }
+        let counts = hash(&self.entity_count);
+        set(&mut self.entity_counts, counts, Node::EntityCounts, &mut changed);
         let qi = quote_items_hash(site);
         set(&mut self.quote_items, qi, Node::QuoteItems, &mut changed);
         changed
@@ -367,6 +468,7 @@ impl Versions {
 /// Calls `read` with every node `page` reads, in a fixed order.
 pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     let n32 = |i: usize| i as u32;
+    let name = |e: usize| Node::EntityName(e as u32);
     read(Node::Global);
     match page {
         Page::Article(i) => {
@@ -374,20 +476,21 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::Template("article.html"));
             read(Node::Article(n32(i)));
             read(Node::ArticleItem(n32(i)));
+            // chips, previews (names; summaries are fetched) and JSON-LD
             for &(e, _) in &a.entities {
-                read(Node::Entity(n32(e)));
+                read(name(e));
             }
             for e in a.source_entity.iter().chain(&a.via_entity) {
-                read(Node::Entity(n32(*e)));
+                read(name(*e));
             }
             for &q in &a.quotes {
                 read(Node::Quote(n32(q)));
-                read(Node::Entity(n32(site.quotes[q].speaker)));
+                read(name(site.quotes[q].speaker));
             }
             for (b, _, shared) in &a.related {
                 read(Node::ArticleItem(n32(*b)));
                 for &e in shared {
-                    read(Node::Entity(n32(e)));
+                    read(name(e));
                 }
             }
         }
@@ -395,14 +498,15 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             let e = &site.entities[i];
             read(Node::Template("entity.html"));
             read(Node::Entity(n32(i)));
+            read(Node::EntityCount(n32(i)));
             read(Node::EntityOwn(n32(i)));
             read(Node::EntityPage(n32(i)));
-            read(Node::Adjacency(n32(i)));
+            read(Node::LocalGraph(n32(i)));
             // mention contexts come from the articles' text
             let mut last = usize::MAX;
             for &(a, _) in &e.mentions {
                 if a != last {
-                    read(Node::Article(n32(a)));
+                    read(Node::ArticleText(n32(a)));
                     read(Node::ArticleItem(n32(a)));
                     last = a;
                 }
@@ -411,38 +515,34 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
                 read(Node::ArticleItem(n32(a)));
             }
             for (_, o) in &e.relations {
-                read(Node::Entity(n32(*o)));
+                read(name(*o));
             }
             for &(o, _) in &e.related {
-                read(Node::Entity(n32(o)));
+                read(name(o));
             }
             for &q in &e.quotes {
                 read(Node::Quote(n32(q)));
                 read(Node::ArticleItem(n32(site.quotes[q].article)));
             }
-            // the local graph: the neighbours, their names and edges
-            for &(o, _, _) in &site.entity_adjacency[i] {
-                read(Node::Entity(n32(o)));
-                read(Node::Adjacency(n32(o)));
-            }
         }
+        Page::EntityPreview(i) => read(Node::Entity(n32(i))),
         Page::Quote(q) => {
             let quote = &site.quotes[q];
             read(Node::Template("quote.html"));
             read(Node::Quote(n32(q)));
-            read(Node::Entity(n32(quote.speaker)));
+            read(name(quote.speaker));
             read(Node::ArticleItem(n32(quote.article)));
         }
         Page::ArticleImage(i) => read(Node::ArticleItem(n32(i))),
         Page::QuoteImage(q) => {
             read(Node::Quote(n32(q)));
-            read(Node::Entity(n32(site.quotes[q].speaker)));
+            read(name(site.quotes[q].speaker));
         }
         Page::QuoteIndex => {
             read(Node::Template("quotes.html"));
             for (q, quote) in site.quotes.iter().enumerate() {
                 read(Node::Quote(n32(q)));
-                read(Node::Entity(n32(quote.speaker)));
+                read(name(quote.speaker));
                 read(Node::ArticleItem(n32(quote.article)));
             }
         }
@@ -451,7 +551,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::ArticleItems);
             for (q, quote) in site.quotes.iter().enumerate().take(6) {
                 read(Node::Quote(n32(q)));
-                read(Node::Entity(n32(quote.speaker)));
+                read(name(quote.speaker));
                 read(Node::ArticleItem(n32(quote.article)));
             }
         }
@@ -473,15 +573,22 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             // every entity's item and the whole graph
             read(Node::Template("entities.html"));
             read(Node::Entities);
+            read(Node::EntityCounts);
             read(Node::Adjacencies);
         }
-        Page::SearchIndex => {
-            // articles (with their entities' names), entities, quotes
-            read(Node::ArticleItems);
-            read(Node::Named);
-            read(Node::Entities);
-            read(Node::QuoteItems);
-        }
+        Page::SearchIndex(part) => match part {
+            // articles with the names of the entities they name
+            SearchPart::Articles => {
+                read(Node::ArticleItems);
+                read(Node::Named);
+                read(Node::EntityNames);
+            }
+            SearchPart::Entities => read(Node::Entities),
+            SearchPart::Quotes => {
+                read(Node::QuoteItems);
+                read(Node::EntityNames);
+            }
+        },
         Page::Atom => {
             // the feed carries the newest articles in full
             read(Node::ArticleItems);

@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use crate::render::SearchPart;
 use crate::site::{Site, Urls};
 use crate::text::{fold, truncate_words};
 
@@ -29,10 +30,33 @@ struct Doc<'a> {
     f: String,
 }
 
+/// The entities an article names, in a fixed order (not by how often it
+/// names them, which an edit changes more easily).
+pub fn named(_site: &Site, a: &crate::site::ArticleNode) -> Vec<usize> {
+    let mut v: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
+    v.sort_unstable();
+    v
+}
+
 /// The index as JSON.
-pub fn index_json(site: &Site, urls: &Urls) -> String {
-    let mut docs = Vec::with_capacity(site.articles.len() + site.entities.len() + site.quotes.len());
-    for a in &site.articles {
+pub fn index_json(site: &Site, urls: &Urls, part: SearchPart) -> String {
+    let mut docs = Vec::new();
+    let articles = if part == SearchPart::Articles {
+        &site.articles[..]
+    } else {
+        &[]
+    };
+    let entities = if part == SearchPart::Entities {
+        &site.entities[..]
+    } else {
+        &[]
+    };
+    let quotes = if part == SearchPart::Quotes {
+        &site.quotes[..]
+    } else {
+        &[]
+    };
+    for a in articles {
         let mut f = fold(&a.src.title);
         f.push_str(" | ");
         f.push_str(&fold(a.src.description.as_deref().unwrap_or("")));
@@ -42,7 +66,7 @@ pub fn index_json(site: &Site, urls: &Urls) -> String {
         }
         // The names of what it mentions, so "bac kinh" finds the articles
         // about Bắc Kinh, not only its entity page.
-        for &(e, _) in &a.entities {
+        for e in named(site, a) {
             f.push(' ');
             f.push_str(&fold(&site.entities[e].src.name));
         }
@@ -54,7 +78,7 @@ pub fn index_json(site: &Site, urls: &Urls) -> String {
             f,
         });
     }
-    for e in &site.entities {
+    for e in entities {
         let mut f = fold(&e.src.name);
         f.push_str(" |");
         for al in &e.src.aliases {
@@ -69,7 +93,7 @@ pub fn index_json(site: &Site, urls: &Urls) -> String {
             f,
         });
     }
-    for q in &site.quotes {
+    for q in quotes {
         let speaker = &site.entities[q.speaker].src.name;
         docs.push(Doc {
             k: "q",

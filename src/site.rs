@@ -82,13 +82,24 @@ pub struct Patched {
 }
 
 impl Site {
+    /// The entities entity `i`'s local graph shows: itself and its eleven
+    /// strongest neighbours.
+    pub fn local_graph_members(&self, i: usize) -> Vec<usize> {
+        let mut neighbours: Vec<(usize, f64)> = self.entity_adjacency[i].iter().map(|&(o, w, _)| (o, w)).collect();
+        neighbours.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut keep = vec![i];
+        keep.extend(neighbours.iter().take(11).map(|n| n.0));
+        keep
+    }
+
     /// Puts the edited article `new` (at index `ai`) in place, anchored —
     /// when that is all the edit changes: the same front matter, the same
-    /// entities named as many times, the same quotes by the same speakers,
-    /// and no diagnostic. Then the rest of the graph (related articles and
-    /// entities, tags, entity lists) is what a full build would make, and
-    /// only the mention lists of its entities and its quotes' texts and
-    /// contexts change with it. Otherwise `None`, with the graph untouched:
+    /// entities named (how often may change), the same quotes by the same
+    /// speakers, and no diagnostic. Then the rest of the graph (other
+    /// articles' related lists, related entities, tags, entity lists) is
+    /// what a full build would make, and only the mention lists of its
+    /// entities, its quotes' texts and contexts and (when counts changed)
+    /// its own related articles change with it. Otherwise `None`, with the graph untouched:
     /// the caller builds it anew.
     pub fn patch_article(
         &mut self,
@@ -131,9 +142,18 @@ impl Site {
                 .iter()
                 .zip(&an.quotes)
                 .all(|(&q, (id, speaker, _, _))| self.quotes[q].id == *id && self.quotes[q].speaker == *speaker);
-        if !same_quotes || entity_counts(&an.mentions) != old.entities {
+        // The same entities; how often each is named may change (related
+        // articles and entities depend only on which).
+        let counts = entity_counts(&an.mentions);
+        let set = |v: &[(usize, usize)]| {
+            let mut v: Vec<usize> = v.iter().map(|e| e.0).collect();
+            v.sort_unstable();
+            v
+        };
+        if !same_quotes || set(&counts) != set(&old.entities) {
             return None;
         }
+        let recount = counts != old.entities;
         // The same shape: patch.
         let key = input_key(self.anchoring.shared, &new, sources);
         let old_quotes = old.quotes.clone();
@@ -162,6 +182,14 @@ impl Site {
         node.notes = an.notes;
         node.explicit = an.explicit;
         node.input_key = key;
+        if recount {
+            // the summation order of its related scores is its entity order
+            node.entities = counts;
+            let n = self.articles.len();
+            let postings = Postings::of(&self.articles, self.entities.len());
+            let related = postings.related_of(&self.articles, ai, &mut (vec![0.0; n], vec![usize::MAX; n], Vec::new()));
+            self.articles[ai].related = related;
+        }
         patched.articles.push(ai);
         patched.entities.extend(entities);
         patched.quotes.extend(old_quotes);
@@ -1270,67 +1298,96 @@ fn link_relations(
 /// a quarter of a large site) carry little weight and are skipped.
 fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
     let n = nodes.len();
-    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); entity_count];
-    for (ai, a) in nodes.iter().enumerate() {
-        for &(e, _) in &a.entities {
-            postings[e].push(ai);
-        }
-    }
-    let idf: Vec<f64> = postings
-        .iter()
-        .map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln())
-        .collect();
-    let cap = if n > 200 { n / 4 } else { usize::MAX };
+    let postings = Postings::of(nodes, entity_count);
     // Scores in a dense array per thread (only the touched slots are read
-    // and reset), the best five picked by partial selection; the shared
-    // entities are listed for those five only. Summation order is the
-    // entity order of `ai`, so scores do not depend on threads.
+    // and reset), the best five picked by partial selection.
     let nodes_ro: &[ArticleNode] = nodes;
     let related: Vec<Vec<(usize, f64, Vec<usize>)>> = (0..n)
         .into_par_iter()
         .map_init(
             || (vec![0f64; n], vec![usize::MAX; n], Vec::new()),
-            |(score, seen, touched), ai| {
-                touched.clear();
-                let counted = |e: usize| postings[e].len() <= cap;
-                for &(e, _) in &nodes_ro[ai].entities {
-                    if !counted(e) {
-                        continue;
-                    }
-                    for &bi in &postings[e] {
-                        if bi != ai {
-                            if seen[bi] != ai {
-                                seen[bi] = ai;
-                                score[bi] = 0.0;
-                                touched.push(bi);
-                            }
-                            score[bi] += idf[e];
-                        }
-                    }
-                }
-                let order = |x: &usize, y: &usize| score[*y].total_cmp(&score[*x]).then(x.cmp(y));
-                if touched.len() > 5 {
-                    touched.select_nth_unstable_by(4, order);
-                    touched.truncate(5);
-                }
-                touched.sort_by(order);
-                touched
-                    .iter()
-                    .map(|&b| {
-                        let shared = nodes_ro[ai]
-                            .entities
-                            .iter()
-                            .map(|&(e, _)| e)
-                            .filter(|&e| counted(e) && nodes_ro[b].entities.iter().any(|&(x, _)| x == e))
-                            .collect();
-                        (b, score[b], shared)
-                    })
-                    .collect()
-            },
+            |buffers, ai| postings.related_of(nodes_ro, ai, buffers),
         )
         .collect();
     for (a, r) in nodes.iter_mut().zip(related) {
         a.related = r;
+    }
+}
+
+/// Entity → the articles naming it, and each entity's weight (idf).
+struct Postings {
+    articles: Vec<Vec<usize>>,
+    idf: Vec<f64>,
+    /// Entities in more articles than this carry little weight and are
+    /// skipped.
+    cap: usize,
+}
+
+/// Scratch space for [`Postings::related_of`]: scores, which article last
+/// set them, the articles touched.
+type Scratch = (Vec<f64>, Vec<usize>, Vec<usize>);
+
+impl Postings {
+    fn of(nodes: &[ArticleNode], entity_count: usize) -> Postings {
+        let n = nodes.len();
+        let mut articles: Vec<Vec<usize>> = vec![Vec::new(); entity_count];
+        for (ai, a) in nodes.iter().enumerate() {
+            for &(e, _) in &a.entities {
+                articles[e].push(ai);
+            }
+        }
+        let idf = articles
+            .iter()
+            .map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln())
+            .collect();
+        let cap = if n > 200 { n / 4 } else { usize::MAX };
+        Postings { articles, idf, cap }
+    }
+
+    /// Article `ai`'s five most related articles, with the entities shared.
+    /// Summation order is the entity order of `ai`, so scores do not depend
+    /// on threads.
+    fn related_of(
+        &self,
+        nodes: &[ArticleNode],
+        ai: usize,
+        (score, seen, touched): &mut Scratch,
+    ) -> Vec<(usize, f64, Vec<usize>)> {
+        touched.clear();
+        let counted = |e: usize| self.articles[e].len() <= self.cap;
+        for &(e, _) in &nodes[ai].entities {
+            if !counted(e) {
+                continue;
+            }
+            for &bi in &self.articles[e] {
+                if bi != ai {
+                    if seen[bi] != ai {
+                        seen[bi] = ai;
+                        score[bi] = 0.0;
+                        touched.push(bi);
+                    }
+                    score[bi] += self.idf[e];
+                }
+            }
+        }
+        let order = |x: &usize, y: &usize| score[*y].total_cmp(&score[*x]).then(x.cmp(y));
+        if touched.len() > 5 {
+            touched.select_nth_unstable_by(4, order);
+            touched.truncate(5);
+        }
+        touched.sort_by(order);
+        touched
+            .iter()
+            .map(|&b| {
+                let shared = nodes[ai]
+                    .entities
+                    .iter()
+                    .map(|&(e, _)| e)
+                    .filter(|&e| counted(e) && nodes[b].entities.iter().any(|&(x, _)| x == e))
+                    .collect();
+                (b, score[b], shared)
+            })
+            .collect()
     }
 }
 

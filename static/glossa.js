@@ -1,5 +1,8 @@
-/* glossa: entity hover/focus previews. No libraries, no network.
-   Reads {id: {name, kind_label, summary, url}} from #glossa-entities. */
+/* glossa: entity hover/focus previews. No libraries.
+   Reads {id: {name, kind_label, url}} from #glossa-entities and shows it at
+   once; the summary comes from URL + "preview.json" (the entity's
+   preview file, fetched once per entity). Where fetching is not possible
+   (a page opened from disk) the preview shows the name and kind only. */
 (function () {
   "use strict";
 
@@ -15,6 +18,28 @@
 
   var PREVIEW_ID = "glossa-preview";
   var box = null, current = null, showTimer = 0, hideTimer = 0;
+  var summaries = {}; // entity url -> summary ("" when none or unavailable)
+  var pending = {};
+
+  // Calls back with the entity's summary, fetching it the first time.
+  function summary(info, then) {
+    var url = String(info.url || "");
+    if (!url) return then("");
+    if (Object.prototype.hasOwnProperty.call(summaries, url)) return then(summaries[url]);
+    if (pending[url]) return pending[url].push(then);
+    pending[url] = [then];
+    var done = function (text) {
+      summaries[url] = text;
+      var waiting = pending[url];
+      delete pending[url];
+      waiting.forEach(function (f) { f(text); });
+    };
+    if (!window.fetch) return done("");
+    fetch(url + "preview.json")
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (d) { done(d && typeof d.summary === "string" ? d.summary : ""); })
+      .catch(function () { done(""); });
+  }
 
   function lookup(el) {
     var id = el.getAttribute("data-entity");
@@ -77,11 +102,15 @@
     box.textContent = "";
     add(box, "strong", "glossa-preview-name", String(info.name || ""));
     if (info.kind_label) add(box, "span", "glossa-preview-kind", String(info.kind_label));
-    if (info.summary) add(box, "p", "glossa-preview-summary", String(info.summary));
     current = el;
     describe(el, true);
     box.hidden = false;
     place(el);
+    summary(info, function (text) {
+      if (current !== el || box.hidden || !text) return;
+      add(box, "p", "glossa-preview-summary", text);
+      place(el);
+    });
   }
 
   function hide() {

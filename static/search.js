@@ -93,8 +93,12 @@
     history.replaceState(null, "", v ? "?q=" + encodeURIComponent(v) : location.pathname);
     render(v);
   });
-  fetch(root.getAttribute("data-index")).then(function (r) { return r.json(); }).then(function (d) {
-    docs = d;
+  // The index comes in parts (space-separated URLs): articles, entities, quotes.
+  var parts = (root.getAttribute("data-index") || "").split(/\s+/).filter(Boolean);
+  Promise.all(parts.map(function (u) {
+    return fetch(u).then(function (r) { return r.json(); });
+  })).then(function (all) {
+    docs = [].concat.apply([], all);
     var q = new URLSearchParams(location.search).get("q");
     if (q && !input.value) input.value = q;
     render(input.value);

@@ -89,7 +89,7 @@ fn group_order(results: &[(String, String, String)]) -> Vec<String> {
 }
 
 #[test]
-fn typed_queries_find_entities_articles_and_quotes() {
+fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries() {
     if !webdriver::available() {
         return;
     }
@@ -237,6 +237,24 @@ fn typed_queries_find_entities_articles_and_quotes() {
     browser.search(&multi_search, "anh duong", "e", "Ánh Dương");
     // A partial last word is a prefix: "da n" still finds Đà Nẵng.
     browser.search(&multi_search, "da n", "e", "Đà Nẵng");
+
+    // The hover/focus preview of a mention: name and kind at once, the
+    // summary fetched from the entity's preview.json (under the sub-path).
+    browser.goto(&format!("{home}articles/ai-trung-quoc-nguon-mo/"));
+    browser.wait_for("the article", "return document.readyState === 'complete'");
+    browser.js("document.querySelector('a.mention[data-entity=\"huawei\"]').focus(); return true");
+    browser.wait_for(
+        "Huawei's preview with its summary",
+        "var b = document.getElementById('glossa-preview'); \
+         return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
+    );
+    let preview = browser.js("return document.getElementById('glossa-preview').innerText");
+    let preview = preview.as_str().unwrap_or_default();
+    assert!(preview.contains("Huawei"), "{preview:?}");
+    assert!(
+        preview.contains("Huawei là tập đoàn công nghệ và viễn thông Trung Quốc có trụ sở tại Thâm Quyến."),
+        "{preview:?}"
+    );
 
     drop(browser);
     seed_server.stop();

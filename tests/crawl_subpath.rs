@@ -236,10 +236,14 @@ fn html_refs(doc: &Html) -> Vec<String> {
     let attr_sel = Selector::parse("[href], [src], [data-index], form[action], [srcset]").unwrap();
     for el in doc.select(&attr_sel) {
         let v = el.value();
-        for a in ["href", "src", "data-index", "action"] {
+        for a in ["href", "src", "action"] {
             if let Some(x) = v.attr(a) {
                 refs.push(x.to_string());
             }
+        }
+        // the search index's parts, space-separated
+        if let Some(x) = v.attr("data-index") {
+            refs.extend(x.split_whitespace().map(String::from));
         }
         if let Some(set) = v.attr("srcset") {
             for item in set.split(',') {
@@ -255,6 +259,18 @@ fn html_refs(doc: &Html) -> Vec<String> {
     .unwrap();
     for el in doc.select(&meta) {
         refs.push(el.value().attr("content").unwrap().to_string());
+    }
+    // The hover previews: each entity's URL + "preview.json" is fetched.
+    let previews = Selector::parse("script#glossa-entities").unwrap();
+    for el in doc.select(&previews) {
+        let text: String = el.text().collect();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid previews ({e})"));
+        for info in v.as_object().into_iter().flat_map(|m| m.values()) {
+            let url = info["url"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a preview without a url: {info}"));
+            refs.push(format!("{url}preview.json"));
+        }
     }
     // JSON-LD: URLs under "url", "image", "@id".
     let ld = Selector::parse("script[type='application/ld+json']").unwrap();

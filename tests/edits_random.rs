@@ -79,7 +79,18 @@ fn diff(got: &Tree, want: &Tree) -> Option<String> {
     for (k, v) in want {
         match got.get(k) {
             None => out.push(format!("missing in the session's output: {k}")),
-            Some(g) if g != v => out.push(format!("differs: {k}")),
+            Some(g) if g != v => {
+                // where, for text: the first line that differs
+                let (g, w) = (String::from_utf8_lossy(g), String::from_utf8_lossy(v));
+                let at = g.lines().zip(w.lines()).find(|(a, b)| a != b);
+                match at {
+                    Some((a, b)) if !k.ends_with(".png") => {
+                        let cut = |s: &str| s.chars().take(300).collect::<String>();
+                        out.push(format!("differs: {k}\n  got:  {}\n  want: {}", cut(a), cut(b)))
+                    }
+                    _ => out.push(format!("differs: {k}")),
+                }
+            }
             _ => {}
         }
     }

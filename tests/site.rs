@@ -431,3 +431,49 @@ fn every_page_declares_its_language_and_the_sub_path_is_honoured() {
         }
     }
 }
+
+#[test]
+fn hover_previews_carry_names_and_fetch_summaries_from_the_entity() {
+    let site = build(&seed_root());
+    let page = site.html(SEED_ARTICLE);
+    let json: String = page
+        .select(&sel("script#glossa-entities"))
+        .next()
+        .expect("the article embeds its previews")
+        .text()
+        .collect();
+    let previews: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let previews = previews.as_object().unwrap();
+    // every entity the article mentions has a preview
+    for a in page.select(&sel("a.mention[data-entity], span.mention[data-entity]")) {
+        let id = a.value().attr("data-entity").unwrap();
+        assert!(previews.contains_key(id), "no preview for {id}");
+    }
+    for (id, p) in previews {
+        assert!(!p["name"].as_str().unwrap().is_empty(), "{id}: {p}");
+        assert!(!p["kind_label"].as_str().unwrap().is_empty(), "{id}: {p}");
+        // the summary is not in the page (an edited summary would re-write
+        // every article naming the entity): it is in the entity's file,
+        // next to its page, and is the page's first sentence
+        assert!(p.get("summary").is_none(), "{id}: {p}");
+        let url = p["url"].as_str().unwrap();
+        assert_eq!(url, format!("{}entities/{id}/", site.base_path));
+        let file: serde_json::Value = serde_json::from_str(&site.text(&format!("entities/{id}/preview.json"))).unwrap();
+        assert_eq!(file["name"], p["name"]);
+        let summary = file["summary"].as_str().unwrap();
+        assert!(!summary.is_empty(), "{id}: {file}");
+        let entity_page = site.html(&format!("entities/{id}/index.html"));
+        let description: String = entity_page
+            .select(&sel(".entity-description"))
+            .flat_map(|d| d.text())
+            .collect();
+        assert!(
+            description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .starts_with(summary.trim_end_matches('…')),
+            "{id}: summary {summary:?} is not how {description:?} starts"
+        );
+    }
+}

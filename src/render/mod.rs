@@ -6,6 +6,7 @@ pub mod card;
 mod jsonld;
 pub mod templates;
 mod views;
+pub use views::dot_scale;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,27 @@ pub use templates::Templates;
 use crate::site::{Site, Urls};
 use crate::text::escape_html;
 use views::*;
+
+/// A part of the search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SearchPart {
+    Articles,
+    Entities,
+    Quotes,
+}
+
+impl SearchPart {
+    pub const ALL: [SearchPart; 3] = [SearchPart::Articles, SearchPart::Entities, SearchPart::Quotes];
+
+    /// The file name under `search/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            SearchPart::Articles => "articles.json",
+            SearchPart::Entities => "entities.json",
+            SearchPart::Quotes => "quotes.json",
+        }
+    }
+}
 
 /// One output file of the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,7 +54,11 @@ pub enum Page {
     Tag(usize),
     NotFound,
     Search,
-    SearchIndex,
+    /// The search index, in three parts (articles, entities, quotes), so an
+    /// edit re-writes only the part it changes.
+    SearchIndex(SearchPart),
+    /// An entity's hover preview (its summary), fetched by article pages.
+    EntityPreview(usize),
     /// Social images (PNG, 1200×630): the site's, an article's, a quote's.
     SiteImage,
     ArticleImage(usize),
@@ -52,7 +78,9 @@ impl Page {
             Page::TagIndex,
             Page::NotFound,
             Page::Search,
-            Page::SearchIndex,
+            Page::SearchIndex(SearchPart::Articles),
+            Page::SearchIndex(SearchPart::Entities),
+            Page::SearchIndex(SearchPart::Quotes),
             Page::SiteImage,
             Page::Atom,
             Page::Sitemap,
@@ -60,6 +88,7 @@ impl Page {
         ];
         v.extend((0..site.articles.len()).map(Page::Article));
         v.extend((0..site.entities.len()).map(Page::Entity));
+        v.extend((0..site.entities.len()).map(Page::EntityPreview));
         v.extend((0..site.quotes.len()).map(Page::Quote));
         v.extend((0..site.tags.len()).map(Page::Tag));
         v.extend((0..site.articles.len()).map(Page::ArticleImage));
@@ -80,7 +109,8 @@ impl Page {
             Page::Tag(_) => "tag",
             Page::NotFound => "404",
             Page::Search => "search",
-            Page::SearchIndex => "search index",
+            Page::SearchIndex(_) => "search index",
+            Page::EntityPreview(_) => "entity preview",
             Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => "image",
             Page::Atom => "atom",
             Page::Sitemap => "sitemap",
@@ -101,7 +131,8 @@ impl Page {
             Page::Tag(i) => format!("tags/{}/index.html", site.tags[i].slug),
             Page::NotFound => "404.html".into(),
             Page::Search => "search/index.html".into(),
-            Page::SearchIndex => "search/index.json".into(),
+            Page::SearchIndex(part) => format!("search/{}", part.file()),
+            Page::EntityPreview(i) => format!("entities/{}/preview.json", site.entities[i].src.id),
             Page::SiteImage => "card.png".into(),
             Page::ArticleImage(i) => format!("articles/{}/card.png", site.articles[i].src.slug),
             Page::QuoteImage(i) => format!("quotes/{}/card.png", site.quotes[i].id),
@@ -449,14 +480,20 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         }
         Page::Search => {
             ctx.insert("page", &meta(t.search.to_string(), String::new()));
-            ctx.insert("search_index_url", &format!("{}search/index.json", urls.root));
+            // the index's parts, space-separated
+            let parts: Vec<String> = SearchPart::ALL
+                .iter()
+                .map(|p| format!("{}search/{}", urls.root, p.file()))
+                .collect();
+            ctx.insert("search_index_url", &parts.join(" "));
             let labels = serde_json::json!({
                 "a": t.articles, "e": t.entities, "q": t.quotes, "found": t.search_found, "none": t.search_none,
             });
             ctx.insert("search_labels", &labels.to_string());
             "search.html"
         }
-        Page::SearchIndex => return Prepared::Bytes(crate::search::index_json(site, &urls).into_bytes()),
+        Page::SearchIndex(part) => return Prepared::Bytes(crate::search::index_json(site, &urls, part).into_bytes()),
+        Page::EntityPreview(i) => return Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
         Page::SiteImage => {
             let host = cfg.absolute(&urls.root);
             let footer = host

@@ -161,12 +161,21 @@ pub struct EntityGroup {
     pub entities: Vec<EntityItem>,
 }
 
+/// What an article page carries of each entity it mentions, for the hover
+/// preview; the summary is fetched from the entity's `preview.json` (so an
+/// edited summary re-writes one small file, not every article naming it).
 #[derive(Serialize)]
 struct Preview<'a> {
     name: &'a str,
     kind_label: String,
-    summary: &'a str,
     url: String,
+}
+
+/// The weight of an entity's dot in a local graph: its mention count (+1)
+/// rounded down to a power of two, so a graph shows orders of magnitude and
+/// one more mention does not redraw every neighbour's graph.
+pub fn dot_scale(mentions: usize) -> f64 {
+    (1u64 << (mentions as u64 + 1).ilog2()) as f64
 }
 
 impl Views<'_> {
@@ -229,10 +238,7 @@ impl Views<'_> {
     /// the dozen entities it shows, not the whole graph.
     pub fn local_graph(&self, i: usize) -> String {
         let adj = &self.site.entity_adjacency;
-        let mut neighbours: Vec<(usize, f64)> = adj[i].iter().map(|&(o, w, _)| (o, w)).collect();
-        neighbours.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut keep = vec![i];
-        keep.extend(neighbours.iter().take(11).map(|n| n.0));
+        let keep = self.site.local_graph_members(i);
         if keep.len() < 2 {
             return String::new();
         }
@@ -245,7 +251,7 @@ impl Views<'_> {
                     label: e.src.name.clone(),
                     url: self.urls.entity(&e.src.id),
                     kind: e.src.kind.as_str().to_string(),
-                    weight: e.mentions.len() as f64 + 1.0,
+                    weight: dot_scale(e.mentions.len()),
                 }
             })
             .collect();
@@ -293,6 +299,17 @@ impl Views<'_> {
                     url: self.urls.tag(slug),
                 })
                 .collect(),
+        }
+    }
+
+    /// [`Views::entity_item`] without the mention count and summary: for
+    /// lists on other pages, which then do not change with every mention
+    /// added or summary edited.
+    fn entity_ref(&self, i: usize) -> EntityItem {
+        EntityItem {
+            count: 0,
+            summary: String::new(),
+            ..self.entity_item(i)
         }
     }
 
@@ -357,7 +374,7 @@ impl Views<'_> {
                 .iter()
                 .map(|&(e, n)| EntityItem {
                     count: n,
-                    ..self.entity_item(e)
+                    ..self.entity_ref(e)
                 })
                 .collect(),
             quotes: a.quotes.iter().map(|&q| self.quote_card(q)).collect(),
@@ -392,12 +409,22 @@ impl Views<'_> {
                 Preview {
                     name: &n.src.name,
                     kind_label: self.t.kind.label(n.src.kind).to_string(),
-                    summary: &n.summary,
                     url: self.urls.entity(&n.src.id),
                 },
             );
         }
         json_for_script(&map)
+    }
+
+    /// `entities/ID/preview.json`: what the hover preview fetches.
+    pub fn entity_preview_json(&self, i: usize) -> String {
+        let n = &self.site.entities[i];
+        serde_json::json!({
+            "name": n.src.name,
+            "kind_label": self.t.kind.label(n.src.kind),
+            "summary": n.summary,
+        })
+        .to_string()
     }
 
     pub fn entity(&self, i: usize) -> EntityView<'_> {
@@ -441,7 +468,7 @@ impl Views<'_> {
                 .iter()
                 .map(|(label, o)| RelationView {
                     label: label.clone(),
-                    other: self.entity_item(*o),
+                    other: self.entity_ref(*o),
                 })
                 .collect(),
             mention_groups: groups,
@@ -450,7 +477,7 @@ impl Views<'_> {
                 .related
                 .iter()
                 .map(|&(o, w)| RelatedEntity {
-                    item: self.entity_item(o),
+                    item: self.entity_ref(o),
                     weight: w,
                 })
                 .collect(),
