@@ -213,6 +213,14 @@ fn entity_page_hash(site: &Site, e: usize) -> u64 {
     hash((mentions, quotes, relations, related, articles))
 }
 
+fn adjacency_hash(site: &Site, e: usize) -> u64 {
+    let v: Vec<(&str, u64, bool)> = site.entity_adjacency[e]
+        .iter()
+        .map(|&(o, w, r)| (id(site, o), w.to_bits(), r))
+        .collect();
+    hash(v)
+}
+
 fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
     let keep = site.local_graph_members(i);
     let mut h = DefaultHasher::new();
@@ -293,14 +301,7 @@ impl Versions {
             .collect();
         let entity = per(site.entities.len(), &entity_hash);
         let entity_count: Vec<u64> = site.entities.iter().map(|e| e.mentions.len() as u64).collect();
-        let adjacency: Vec<u64> = site
-            .entity_adjacency
-            .par_iter()
-            .map(|adj| {
-                let v: Vec<(&str, u64, bool)> = adj.iter().map(|&(o, w, r)| (id(site, o), w.to_bits(), r)).collect();
-                hash(v)
-            })
-            .collect();
+        let adjacency = per(site.entities.len(), &adjacency_hash);
         Some(Versions {
             global: hash((format!("{:?}", site.config), format!("{:?}", site.strings))),
             article: per(site.articles.len(), &article_hash),
@@ -360,7 +361,14 @@ impl Versions {
     /// changed — articles (their own data and list items), entities (their
     /// data, description and page lists) and quotes — and returns those
     /// whose hash changed, aggregates included.
-    pub fn refresh(&mut self, site: &Site, articles: &[usize], entities: &[usize], quotes: &[usize]) -> Vec<Node> {
+    pub fn refresh(
+        &mut self,
+        site: &Site,
+        articles: &[usize],
+        entities: &[usize],
+        quotes: &[usize],
+        graph: bool,
+    ) -> Vec<Node> {
         let mut changed = Vec::new();
         let set = |slot: &mut u64, value: u64, node: Node, changed: &mut Vec<Node>| {
             if *slot != value {
@@ -439,10 +447,19 @@ impl Versions {
         set(&mut self.entities, all, Node::Entities, &mut changed);
         let names = hash(&self.entity_name);
         set(&mut self.entity_names, names, Node::EntityNames, &mut changed);
-        // a name or dot size may show in any local graph
-        if changed
-            .iter()
-            .any(|n| matches!(n, Node::EntityName(_) | Node::EntityScale(_)))
+        if graph {
+            for &e in entities {
+                let h = adjacency_hash(site, e);
+                set(&mut self.adjacency[e], h, Node::Adjacency(e as u32), &mut changed);
+            }
+            let all = hash(&self.adjacency);
+            set(&mut self.adjacencies, all, Node::Adjacencies, &mut changed);
+        }
+        // a name, dot size or edge may show in any local graph
+        if graph
+            || changed
+                .iter()
+                .any(|n| matches!(n, Node::EntityName(_) | Node::EntityScale(_)))
         {
             for i in 0..site.entities.len() {
                 let h = local_graph_hash(site, i, &self.entity_name);
@@ -606,8 +623,17 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
 
 /// Node → the pages reading it: the reverse of [`reads`] over every page.
 pub struct Readers {
-    /// (node, index into the page list), sorted.
-    pairs: Vec<(Node, u32)>,
+    /// Node → indices into the page list, sorted.
+    map: std::collections::HashMap<Node, Vec<u32>>,
+}
+
+/// The nodes `page` reads, sorted, once each.
+fn read_set(site: &Site, page: Page) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    reads(site, page, &mut |n| nodes.push(n));
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
 }
 
 impl Readers {
@@ -616,28 +642,54 @@ impl Readers {
         let mut pairs: Vec<(Node, u32)> = pages
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(pi, &p)| {
-                let mut nodes = Vec::new();
-                reads(site, p, &mut |n| nodes.push(n));
-                nodes.sort_unstable();
-                nodes.dedup();
-                nodes.into_iter().map(move |n| (n, pi as u32))
-            })
+            .flat_map_iter(|(pi, &p)| read_set(site, p).into_iter().map(move |n| (n, pi as u32)))
             .collect();
         pairs.par_sort_unstable();
-        Readers { pairs }
+        let mut map: std::collections::HashMap<Node, Vec<u32>> = std::collections::HashMap::new();
+        for chunk in pairs.chunk_by(|a, b| a.0 == b.0) {
+            map.insert(chunk[0].0, chunk.iter().map(|p| p.1).collect());
+        }
+        Readers { map }
     }
 
     /// The indices of the pages reading any of `nodes`, sorted, once each.
     pub fn pages(&self, nodes: &[Node]) -> Vec<usize> {
         let mut out = Vec::new();
-        for &n in nodes {
-            let from = self.pairs.partition_point(|p| p.0 < n);
-            let to = self.pairs.partition_point(|p| p.0 <= n);
-            out.extend(self.pairs[from..to].iter().map(|p| p.1 as usize));
+        for n in nodes {
+            if let Some(v) = self.map.get(n) {
+                out.extend(v.iter().map(|&p| p as usize));
+            }
         }
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// What `pages` (page index, page) read now, to give to
+    /// [`Readers::update`] after the graph changed under them.
+    pub fn snapshot(site: &Site, pages: &[(usize, Page)]) -> Vec<(usize, Vec<Node>)> {
+        pages.iter().map(|&(pi, p)| (pi, read_set(site, p))).collect()
+    }
+
+    /// Updates the index for pages whose reads may have changed with the
+    /// graph: `before` is their [`Readers::snapshot`] from before the change.
+    pub fn update(&mut self, site: &Site, pages: &[(usize, Page)], before: Vec<(usize, Vec<Node>)>) {
+        for (&(pi, p), (_, old)) in pages.iter().zip(before) {
+            let new = read_set(site, p);
+            let pi = pi as u32;
+            for n in old.iter().filter(|n| new.binary_search(n).is_err()) {
+                if let Some(v) = self.map.get_mut(n)
+                    && let Ok(at) = v.binary_search(&pi)
+                {
+                    v.remove(at);
+                }
+            }
+            for n in new.iter().filter(|n| old.binary_search(n).is_err()) {
+                let v = self.map.entry(*n).or_default();
+                if let Err(at) = v.binary_search(&pi) {
+                    v.insert(at, pi);
+                }
+            }
+        }
     }
 }

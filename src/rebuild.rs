@@ -14,11 +14,14 @@
 //!   bytes changed are written;
 //! - **patch** (a watching session, when every changed file is an article
 //!   or entity the site already has): the kept graph is edited in place —
-//!   the article anchored again, the entity's description rendered again —
-//!   if the edit leaves the graph's shape as it was (same front matter, same
-//!   entities and quotes; see [`Site::patch_article`]); then the nodes whose
-//!   hash changed lead, through [`Readers`], straight to the pages reading
-//!   them, and only those are looked at. Anything else takes the full way.
+//!   the article anchored again with its mention lists, co-occurrence edges
+//!   and related articles following (same front matter and quotes; see
+//!   [`Site::prepare_article`]), or the entity's description rendered again
+//!   (same names and relations; [`Site::patch_entity`]); then the nodes
+//!   whose hash changed lead, through [`Readers`], straight to the pages
+//!   reading them, and only those are looked at. Anything else (new,
+//!   deleted or renamed files, front matter, quotes, templates, config,
+//!   static files, a diagnostic) takes the full way.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +82,8 @@ struct Kept {
     tera: render::Templates,
     versions: Versions,
     pages: Vec<render::Page>,
+    /// Page → its index in `pages`.
+    page_index: HashMap<render::Page, usize>,
     readers: Readers,
     /// Input file (relative to the root) → what it is in the graph.
     inputs: HashMap<PathBuf, Input>,
@@ -175,7 +180,16 @@ impl Session {
             if !diags.is_empty() {
                 return None;
             }
-            kept.site.patch_article(ai, article?, &sources, &mut patched)?;
+            let edit = kept.site.prepare_article(ai, article?, &sources)?;
+            // the pages whose reads may change with the graph's shape
+            let reshaped: Vec<(usize, render::Page)> = std::iter::once(render::Page::Article(ai))
+                .chain(edit.related.iter().map(|&b| render::Page::Article(b)))
+                .chain(edit.entities.iter().map(|&e| render::Page::Entity(e)))
+                .filter_map(|p| Some((*kept.page_index.get(&p)?, p)))
+                .collect();
+            let before = Readers::snapshot(&kept.site, &reshaped);
+            kept.site.apply_article(edit, &mut patched);
+            kept.readers.update(&kept.site, &reshaped, before);
         }
         for e in entities {
             let rel = kept.site.entities[e].src.path.clone();
@@ -186,9 +200,13 @@ impl Session {
             kept.site.patch_entity(e, entity?, &mut patched)?;
         }
         let t = std::time::Instant::now();
-        let nodes = kept
-            .versions
-            .refresh(&kept.site, &patched.articles, &patched.entities, &patched.quotes);
+        let nodes = kept.versions.refresh(
+            &kept.site,
+            &patched.articles,
+            &patched.entities,
+            &patched.quotes,
+            patched.graph,
+        );
         let affected = kept.readers.pages(&nodes);
         let t = crate::timing::lap(
             &format!("  patch: {} nodes, {} pages to look at", nodes.len(), affected.len()),
@@ -538,6 +556,7 @@ impl Kept {
             }
         }
         Kept {
+            page_index: pages.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
             site,
             tera,
             versions,

@@ -79,7 +79,31 @@ pub struct Patched {
     pub articles: Vec<usize>,
     pub entities: Vec<usize>,
     pub quotes: Vec<usize>,
+    /// Co-occurrence edges changed (adjacency, local graphs).
+    pub graph: bool,
 }
+
+/// An article edit anchored and checked, not yet in the graph
+/// ([`Site::prepare_article`]).
+pub struct ArticleEdit {
+    ai: usize,
+    src: Article,
+    an: Anchored,
+    counts: Vec<(usize, usize)>,
+    /// The entities it named, and names now (sorted).
+    was: Vec<usize>,
+    now: Vec<usize>,
+    /// Both together.
+    pub entities: Vec<usize>,
+    /// The articles whose related list is scored again.
+    pub related: Vec<usize>,
+    key: u64,
+}
+
+/// Articles naming more entities than this add no co-occurrence edges.
+const COOCCURRENCE_CAP: usize = 200;
+/// How many related entities an entity lists.
+const RELATED_ENTITIES: usize = 8;
 
 impl Site {
     /// The entities entity `i`'s local graph shows: itself and its eleven
@@ -92,22 +116,15 @@ impl Site {
         keep
     }
 
-    /// Puts the edited article `new` (at index `ai`) in place, anchored —
-    /// when that is all the edit changes: the same front matter, the same
-    /// entities named (how often may change), the same quotes by the same
-    /// speakers, and no diagnostic. Then the rest of the graph (other
-    /// articles' related lists, related entities, tags, entity lists) is
-    /// what a full build would make, and only the mention lists of its
-    /// entities, its quotes' texts and contexts and (when counts changed)
-    /// its own related articles change with it. Otherwise `None`, with the graph untouched:
-    /// the caller builds it anew.
-    pub fn patch_article(
-        &mut self,
-        ai: usize,
-        mut new: Article,
-        sources: &Sources,
-        patched: &mut Patched,
-    ) -> Option<()> {
+    /// Anchors the edited article `new` (at index `ai`) to put it in place
+    /// — when the rest of the graph can follow without being built again:
+    /// the same front matter, the same quotes by the same speakers, and no
+    /// diagnostic. Which entities it names, and how often, may change:
+    /// [`Site::apply_article`] then updates their mention and article
+    /// lists, the co-occurrence edges among them, and the related articles
+    /// of every article sharing one of them. `None` when the graph must be
+    /// built anew. Nothing changes until [`Site::apply_article`].
+    pub fn prepare_article(&self, ai: usize, mut new: Article, sources: &Sources) -> Option<ArticleEdit> {
         let old = self.articles.get(ai)?;
         if old.src.path != new.path || !new.entities.is_empty() {
             return None;
@@ -142,22 +159,70 @@ impl Site {
                 .iter()
                 .zip(&an.quotes)
                 .all(|(&q, (id, speaker, _, _))| self.quotes[q].id == *id && self.quotes[q].speaker == *speaker);
-        // The same entities; how often each is named may change (related
-        // articles and entities depend only on which).
+        if !same_quotes {
+            return None;
+        }
         let counts = entity_counts(&an.mentions);
         let set = |v: &[(usize, usize)]| {
             let mut v: Vec<usize> = v.iter().map(|e| e.0).collect();
             v.sort_unstable();
             v
         };
-        if !same_quotes || set(&counts) != set(&old.entities) {
-            return None;
+        let (was, now) = (set(&old.entities), set(&counts));
+        // every entity named before or now
+        let mut entities = was.clone();
+        entities.extend(&now);
+        entities.sort_unstable();
+        entities.dedup();
+        // Articles whose related list may change: those sharing one of
+        // them (another article's scores involve only entities it names,
+        // and those keep their weights). Same entities: only its own
+        // (its summation order is its entity order).
+        let mut related: Vec<usize> = if was == now {
+            Vec::new()
+        } else {
+            entities
+                .iter()
+                .flat_map(|&e| &self.entities[e].articles)
+                .copied()
+                .collect()
+        };
+        if counts != old.entities {
+            related.push(ai);
         }
-        let recount = counts != old.entities;
-        // The same shape: patch.
+        related.sort_unstable();
+        related.dedup();
         let key = input_key(self.anchoring.shared, &new, sources);
-        let old_quotes = old.quotes.clone();
-        let entities: Vec<usize> = old.entities.iter().map(|e| e.0).collect();
+        new.body = String::new();
+        new.annotations = Vec::new();
+        Some(ArticleEdit {
+            ai,
+            src: new,
+            an,
+            counts,
+            was,
+            now,
+            entities,
+            related,
+            key,
+        })
+    }
+
+    /// Puts a prepared article edit in place (see
+    /// [`Site::prepare_article`]).
+    pub fn apply_article(&mut self, edit: ArticleEdit, patched: &mut Patched) {
+        let ArticleEdit {
+            ai,
+            src,
+            an,
+            counts,
+            was,
+            now,
+            entities,
+            related,
+            key,
+        } = edit;
+        let old_quotes = self.articles[ai].quotes.clone();
         for (&q, (_, _, text, range)) in old_quotes.iter().zip(an.quotes) {
             let (before, after) = context(&an.text, &range, 140);
             let quote = &mut self.quotes[q];
@@ -169,31 +234,123 @@ impl Site {
             let list = &mut self.entities[e].mentions;
             let from = list.partition_point(|m| m.0 < ai);
             let to = list.partition_point(|m| m.0 <= ai);
-            let now = an.mentions.iter().enumerate().filter(|(_, m)| m.entity == e);
-            list.splice(from..to, now.map(|(mi, _)| (ai, mi)));
+            let here = an.mentions.iter().enumerate().filter(|(_, m)| m.entity == e);
+            list.splice(from..to, here.map(|(mi, _)| (ai, mi)));
         }
-        new.body = String::new();
-        new.annotations = Vec::new();
         let node = &mut self.articles[ai];
-        node.src = new;
+        node.src = src;
         node.text = an.text;
         node.body_html = an.body_html;
         node.mentions = an.mentions;
         node.notes = an.notes;
         node.explicit = an.explicit;
         node.input_key = key;
-        if recount {
-            // the summation order of its related scores is its entity order
-            node.entities = counts;
+        node.entities = counts;
+        let attributed = [node.source_entity, node.via_entity];
+        if was != now {
+            // the articles naming each entity
+            for &e in &entities {
+                let named = now.binary_search(&e).is_ok() || attributed.contains(&Some(e));
+                let list = &mut self.entities[e].articles;
+                match (list.binary_search(&ai), named) {
+                    (Err(at), true) => list.insert(at, ai),
+                    (Ok(at), false) => {
+                        list.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            self.recount_cooccurrence(&was, &now);
+            patched.graph = true;
+        }
+        if !related.is_empty() {
             let n = self.articles.len();
             let postings = Postings::of(&self.articles, self.entities.len());
-            let related = postings.related_of(&self.articles, ai, &mut (vec![0.0; n], vec![usize::MAX; n], Vec::new()));
-            self.articles[ai].related = related;
+            let nodes: &[ArticleNode] = &self.articles;
+            let lists: Vec<Vec<(usize, f64, Vec<usize>)>> = related
+                .par_iter()
+                .map_init(
+                    || (vec![0.0; n], vec![usize::MAX; n], Vec::new()),
+                    |buffers, &b| postings.related_of(nodes, b, buffers),
+                )
+                .collect();
+            for (&b, list) in related.iter().zip(lists) {
+                self.articles[b].related = list;
+            }
         }
         patched.articles.push(ai);
+        patched.articles.extend(related);
         patched.entities.extend(entities);
         patched.quotes.extend(old_quotes);
-        Some(())
+    }
+
+    /// Co-occurrence edges after one article went from naming `was` to
+    /// naming `now` (sorted entity indices): the weights of the pairs in
+    /// either change by one (the same integers a full count gives), edges
+    /// appear and go, and the adjacency and related entities of the
+    /// entities in them follow.
+    fn recount_cooccurrence(&mut self, was: &[usize], now: &[usize]) {
+        let mut delta: BTreeMap<(usize, usize), i64> = BTreeMap::new();
+        for (set, d) in [(was, -1), (now, 1)] {
+            if set.len() > COOCCURRENCE_CAP {
+                continue;
+            }
+            for (i, &x) in set.iter().enumerate() {
+                for &y in &set[i + 1..] {
+                    *delta.entry((x, y)).or_default() += d;
+                }
+            }
+        }
+        let mut touched = Vec::new();
+        for ((x, y), d) in delta {
+            if d == 0 {
+                continue;
+            }
+            touched.extend([x, y]);
+            let edges = &mut self.entity_edges;
+            match edges.binary_search_by_key(&(x, y), |e| (e.a, e.b)) {
+                Ok(at) => {
+                    edges[at].weight += d as f64;
+                    if edges[at].weight == 0.0 && !edges[at].relation {
+                        edges.remove(at);
+                    }
+                }
+                Err(at) => edges.insert(
+                    at,
+                    EntityEdge {
+                        a: x,
+                        b: y,
+                        weight: d as f64,
+                        relation: false,
+                    },
+                ),
+            }
+            // adjacency lists are sorted by neighbour
+            let edge = edges
+                .binary_search_by_key(&(x, y), |e| (e.a, e.b))
+                .ok()
+                .map(|at| edges[at]);
+            for (p, q) in [(x, y), (y, x)] {
+                let adj = &mut self.entity_adjacency[p];
+                let at = adj.binary_search_by_key(&q, |n| n.0);
+                match (at, edge) {
+                    (Ok(at), Some(e)) => adj[at] = (q, e.weight, e.relation),
+                    (Ok(at), None) => {
+                        adj.remove(at);
+                    }
+                    (Err(at), Some(e)) => adj.insert(at, (q, e.weight, e.relation)),
+                    (Err(_), None) => {}
+                }
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for x in touched {
+            let mut v: Vec<(usize, f64)> = self.entity_adjacency[x].iter().map(|&(o, w, _)| (o, w)).collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(RELATED_ENTITIES);
+            self.entities[x].related = v;
+        }
     }
 
     /// Puts the edited entity `new` (at index `e`) in place when only its
@@ -1393,7 +1550,7 @@ impl Postings {
 
 /// An edge of the entity graph: co-mentions (articles in common) and/or a
 /// declared relation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EntityEdge {
     pub a: usize,
     pub b: usize,
@@ -1409,7 +1566,7 @@ fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Ve
     let mut co: HashMap<(usize, usize), (f64, bool)> = HashMap::new();
     for a in articles {
         let es: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
-        if es.len() > 200 {
+        if es.len() > COOCCURRENCE_CAP {
             continue;
         }
         for (i, &x) in es.iter().enumerate() {
@@ -1441,7 +1598,7 @@ fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Ve
     }
     for (e, mut v) in entities.iter_mut().zip(per) {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(8);
+        v.truncate(RELATED_ENTITIES);
         e.related = v;
     }
     edges.sort_by_key(|e| (e.a, e.b));
