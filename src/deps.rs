@@ -157,13 +157,15 @@ fn article_hash(site: &Site, i: usize) -> u64 {
 }
 
 fn article_text_hash(site: &Site, i: usize) -> u64 {
+    // what entity pages show of each mention: its text and id, and the
+    // words around it (an edit away from every mention changes none)
     let a = &site.articles[i];
-    let mentions: Vec<(usize, &str, usize, usize)> = a
-        .mentions
-        .iter()
-        .map(|m| (m.entity, m.id.as_str(), m.range.start, m.range.end))
-        .collect();
-    hash((&a.text, mentions))
+    let mut h = DefaultHasher::new();
+    for m in &a.mentions {
+        let (before, after) = crate::site::context(&a.text, &m.range, crate::render::MENTION_CONTEXT);
+        (m.entity, &m.id, &a.text[m.range.clone()], before, after).hash(&mut h);
+    }
+    h.finish()
 }
 
 fn article_item_hash(site: &Site, i: usize) -> u64 {
@@ -440,13 +442,25 @@ impl Versions {
                 &mut changed,
             );
         }
-        let (items, named) = (hash(&self.article_item), named_hash(site));
-        set(&mut self.article_items, items, Node::ArticleItems, &mut changed);
-        set(&mut self.named, named, Node::Named, &mut changed);
-        let all = hash(&self.entity);
-        set(&mut self.entities, all, Node::Entities, &mut changed);
-        let names = hash(&self.entity_name);
-        set(&mut self.entity_names, names, Node::EntityNames, &mut changed);
+        // The aggregates, only when a member changed (each is a pass over
+        // the whole site).
+        let any = |changed: &[Node], f: fn(&Node) -> bool| changed.iter().any(f);
+        if any(&changed, |n| matches!(n, Node::ArticleItem(_))) {
+            let items = hash(&self.article_item);
+            set(&mut self.article_items, items, Node::ArticleItems, &mut changed);
+        }
+        if graph {
+            let named = named_hash(site);
+            set(&mut self.named, named, Node::Named, &mut changed);
+        }
+        if any(&changed, |n| matches!(n, Node::Entity(_))) {
+            let all = hash(&self.entity);
+            set(&mut self.entities, all, Node::Entities, &mut changed);
+        }
+        if any(&changed, |n| matches!(n, Node::EntityName(_))) {
+            let names = hash(&self.entity_name);
+            set(&mut self.entity_names, names, Node::EntityNames, &mut changed);
+        }
         if graph {
             for &e in entities {
                 let h = adjacency_hash(site, e);
@@ -456,20 +470,20 @@ impl Versions {
             set(&mut self.adjacencies, all, Node::Adjacencies, &mut changed);
         }
         // a name, dot size or edge may show in any local graph
-        if graph
-            || changed
-                .iter()
-                .any(|n| matches!(n, Node::EntityName(_) | Node::EntityScale(_)))
-        {
+        if graph || any(&changed, |n| matches!(n, Node::EntityName(_) | Node::EntityScale(_))) {
             for i in 0..site.entities.len() {
                 let h = local_graph_hash(site, i, &self.entity_name);
                 set(&mut self.local_graph[i], h, Node::LocalGraph(i as u32), &mut changed);
             }
         }
-        let counts = hash(&self.entity_count);
-        set(&mut self.entity_counts, counts, Node::EntityCounts, &mut changed);
-        let qi = quote_items_hash(site);
-        set(&mut self.quote_items, qi, Node::QuoteItems, &mut changed);
+        if any(&changed, |n| matches!(n, Node::EntityCount(_))) {
+            let counts = hash(&self.entity_count);
+            set(&mut self.entity_counts, counts, Node::EntityCounts, &mut changed);
+        }
+        if any(&changed, |n| matches!(n, Node::Quote(_))) {
+            let qi = quote_items_hash(site);
+            set(&mut self.quote_items, qi, Node::QuoteItems, &mut changed);
+        }
         changed
     }
 

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use glossa::{BuildOptions, build};
@@ -141,7 +141,7 @@ fn main() -> ExitCode {
                 drafts,
             };
             let interrupt = Interrupt::catch();
-            match glossa::serve::watch_and_build(&cli.root, opts, color, Duration::from_millis(150)) {
+            match glossa::serve::watch_and_build(&cli.root, opts, color, glossa::serve::DEBOUNCE) {
                 Ok(watching) => {
                     wait_for_ctrl_c(interrupt);
                     watching.stop();

@@ -377,7 +377,20 @@ impl Site {
                 };
                 let t = self.read(&a);
                 let body_at = t.rfind("+++\n").map_or(0, |i| i + 4);
-                let spaces: Vec<usize> = t[body_at..].match_indices(' ').map(|(i, _)| body_at + i).collect();
+                let mut spaces: Vec<usize> = t[body_at..].match_indices(' ').map(|(i, _)| body_at + i).collect();
+                if rng.below(2) == 0 {
+                    // near a name: inside the words an entity page shows
+                    // around a mention, but not next to it
+                    let w = rng.pick(&words).unwrap();
+                    let near: Vec<usize> = t[body_at..]
+                        .match_indices(w)
+                        .map(|(i, _)| body_at + i)
+                        .flat_map(|at| spaces.iter().copied().filter(move |&s| s + 30 < at && at < s + 70))
+                        .collect();
+                    if !near.is_empty() {
+                        spaces = near;
+                    }
+                }
                 let Some(&at) = rng.pick(&spaces) else {
                     return self.edit(rng);
                 };

@@ -181,3 +181,53 @@ fn a_failed_build_leaves_output_and_manifest_that_agree() {
         Vec::<String>::new()
     );
 }
+
+/// The watch loop patches the graph for an article edit; an entity page
+/// shows the words around each mention, so a word added there (not next
+/// to the name) must reach it, and a word added far from every mention
+/// must not re-write it.
+#[test]
+fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
+    let site = copy_site(&seed_root(), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::rebuild::Session::watching(site.path(), opts);
+    assert!(matches!(session.rebuild(&[]), glossa::rebuild::Outcome::Built { .. }));
+    let rel = Path::new("content/articles/ai-trung-quoc-nguon-mo.md");
+    let text = std::fs::read_to_string(site.path().join(rel)).unwrap();
+    // "…Các công ty cũng ngần ngại chuyển đổi vì SMIC khó sản xuất…": a
+    // word ~40 characters before "SMIC"
+    let at = text.find("cũng ngần ngại chuyển đổi vì SMIC").expect("the sentence");
+    let edited = format!("{}rất {}", &text[..at], &text[at..]);
+    std::fs::write(site.path().join(rel), &edited).unwrap();
+    let changed = match session.rebuild(&[rel.to_path_buf()]) {
+        glossa::rebuild::Outcome::Built { changed, .. } => changed,
+        glossa::rebuild::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+    };
+    assert!(changed.contains(&"entities/smic/index.html".to_string()), "{changed:?}");
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+    // far from every mention: the article changes, no entity page does
+    let end = format!("{edited}\nMột câu cuối không nhắc đến ai.\n");
+    std::fs::write(site.path().join(rel), end).unwrap();
+    let changed = match session.rebuild(&[rel.to_path_buf()]) {
+        glossa::rebuild::Outcome::Built { changed, .. } => changed,
+        glossa::rebuild::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+    };
+    assert!(
+        changed
+            .iter()
+            .any(|p| p.starts_with("articles/ai-trung-quoc-nguon-mo/")),
+        "{changed:?}"
+    );
+    assert!(!changed.iter().any(|p| p.starts_with("entities/")), "{changed:?}");
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+}

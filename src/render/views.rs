@@ -441,7 +441,7 @@ impl Views<'_> {
                 });
                 last_article = ai;
             }
-            let (before, after) = context(&a.text, &m.range, 80);
+            let (before, after) = context(&a.text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = groups.last_mut() {
                 g.mentions.push(MentionContext {
                     before,

@@ -34,6 +34,13 @@ use crate::config::{Config, normalise_base_url};
 use crate::rebuild::{Outcome, Session};
 pub use live::{Event, Live};
 
+/// How long the watcher lets a file's events settle before rebuilding: an
+/// editor's save (temp file, rename, chmod) takes a few milliseconds, and a
+/// longer burst of changes that spills over gives one more rebuild, never a
+/// wrong one. Measured from the write, a reload arrives ~20–30 ms after this
+/// on an edit the graph can patch (`examples/serve_latency.rs`).
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
+
 /// How `glossa serve` runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -61,7 +68,7 @@ impl ServeOptions {
             port: 1111,
             open: false,
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            debounce: Duration::from_millis(150),
+            debounce: DEBOUNCE,
         }
     }
 }

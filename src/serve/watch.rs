@@ -62,6 +62,8 @@ pub fn changes_content(kind: &EventKind) -> bool {
 /// Watches a site root; dropping it stops the watching.
 pub struct Watch {
     debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    /// How long after a batch a following one still joins it.
+    gap: Duration,
     root: PathBuf,
     out: PathBuf,
     rx: mpsc::Receiver<DebounceEventResult>,
@@ -81,6 +83,9 @@ impl Watch {
         debouncer.watch(&root, RecursiveMode::NonRecursive)?;
         let mut w = Watch {
             debouncer,
+            // a burst still going on sends a batch every quarter debounce
+            // (the debouncer's tick)
+            gap: (debounce / 4).clamp(Duration::from_millis(2), Duration::from_millis(30)),
             root,
             out,
             rx,
@@ -124,7 +129,7 @@ impl Watch {
         // the rebuild (or the stop flag).
         let until = std::time::Instant::now() + Duration::from_millis(500);
         while std::time::Instant::now() < until
-            && let Ok(more) = self.rx.recv_timeout(Duration::from_millis(30))
+            && let Ok(more) = self.rx.recv_timeout(self.gap)
         {
             results.push(more);
         }
