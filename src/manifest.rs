@@ -5,10 +5,12 @@
 //! - when no input file changed since a build that had no diagnostics, and
 //!   the output directory still holds exactly what that build wrote, nothing
 //!   is loaded or rendered at all;
-//! - otherwise every page is re-derived, but a page whose fingerprint (its
-//!   template's sources + its view, see [`crate::render::render_changed`]) is
-//!   the one recorded, and whose output file is still there with the recorded
-//!   size and modification time, is not rendered again.
+//! - otherwise the graph is built again, but a page whose dependencies (the
+//!   graph nodes it reads, [`crate::deps`]) hash as recorded is not even
+//!   given a view, and a page whose fingerprint (its template's sources +
+//!   its view, see [`crate::render::render_changed`]) is the one recorded is
+//!   not rendered again — either only if its output file is still there with
+//!   the recorded size and modification time.
 //!
 //! The manifest is tied to the glossa executable (a different build of glossa
 //! may render the same view differently) and removed before a build changes
@@ -24,7 +26,7 @@ use rayon::prelude::*;
 use crate::BuildOptions;
 use crate::write::Stamp;
 
-const HEADER: &str = "glossa-manifest 1";
+const HEADER: &str = "glossa-manifest 2";
 
 /// One output file as the last build left it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,9 @@ pub struct Record {
     /// The file as the build left it; a file that no longer has this stamp
     /// was changed by someone else and is not trusted.
     pub stamp: Stamp,
+    /// A hash of the graph nodes the page read ([`crate::deps`]); 0 when
+    /// not known. Unchanged, the next build does not even build its view.
+    pub deps: u64,
 }
 
 /// What one build wrote.
@@ -112,9 +117,10 @@ pub fn read(path: &Path) -> Option<Manifest> {
     // the rest of the line names the output directory (see `prune`)
     let mut files = HashMap::new();
     for line in lines {
-        let mut f = line.splitn(5, ' ');
+        let mut f = line.splitn(6, ' ');
         let fingerprint = hex(f.next())?;
         let hash = hex(f.next())?;
+        let deps = hex(f.next())?;
         let size = f.next()?.parse().ok()?;
         let mtime = f.next()?.parse().ok()?;
         let stamp = Stamp { size, mtime };
@@ -124,6 +130,7 @@ pub fn read(path: &Path) -> Option<Manifest> {
                 fingerprint,
                 hash,
                 stamp,
+                deps,
             },
         );
     }
@@ -153,7 +160,10 @@ pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
     for n in names {
         let r = m.files[n];
         let Stamp { size, mtime } = r.stamp;
-        s.push_str(&format!("{:016x} {:016x} {size} {mtime} {n}\n", r.fingerprint, r.hash));
+        s.push_str(&format!(
+            "{:016x} {:016x} {:016x} {size} {mtime} {n}\n",
+            r.fingerprint, r.hash, r.deps
+        ));
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

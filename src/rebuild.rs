@@ -277,11 +277,12 @@ impl Session {
             written.insert(path.clone(), hash);
             match write::Stamp::read(&self.out.join(&path)) {
                 Some(stamp) => pending.files.insert(
-                    path,
+                    path.clone(),
                     manifest::Record {
                         fingerprint,
                         hash,
                         stamp,
+                        deps: self.deps.get(&path).copied().unwrap_or(0),
                     },
                 ),
                 None => pending.files.remove(&path),
@@ -335,6 +336,11 @@ impl Session {
                 }
                 self.written = Some(intact.iter().map(|(p, r)| ((*p).clone(), r.hash)).collect());
                 self.fingerprints = intact.iter().map(|(p, r)| ((*p).clone(), r.fingerprint)).collect();
+                self.deps = intact
+                    .iter()
+                    .filter(|(_, r)| r.deps != 0)
+                    .map(|(p, r)| ((*p).clone(), r.deps))
+                    .collect();
             }
             listing = Some(on_disk.into_keys().collect::<std::collections::HashSet<String>>());
             crate::timing::lap("read the manifest", t);
@@ -368,11 +374,8 @@ impl Session {
         }
         let fingerprints = &self.fingerprints;
         let last_deps = &self.deps;
-        let versions = if self.reuse.is_some() {
-            Versions::of(&site, &tera)
-        } else {
-            None
-        };
+        // (recorded in the manifest too, so a new process can skip views)
+        let versions = Versions::of(&site, &tera);
         let t = crate::timing::lap("page dependencies", t);
         let rendered = std::sync::atomic::AtomicUsize::new(0);
         let per_kind = crate::timing::PerKind::default();
@@ -476,6 +479,7 @@ impl Session {
                                 fingerprint,
                                 hash: o.hash,
                                 stamp,
+                                deps: new_deps.get(&o.path).copied().unwrap_or(0),
                             };
                             Some((o.path.clone(), r))
                         })
@@ -491,7 +495,7 @@ impl Session {
                 }
                 self.deps = new_deps;
                 self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
-                if let Some(versions) = versions {
+                if let Some(versions) = versions.filter(|_| self.reuse.is_some()) {
                     let t = std::time::Instant::now();
                     self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
                     crate::timing::lap("kept the graph for patching", t);

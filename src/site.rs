@@ -623,15 +623,11 @@ pub fn build(
         autolink: anchoring.autolink,
     };
     let old = cache.as_deref().map(|c| &c.0);
-    let with_keys = old.is_some();
     let anchored: Vec<(u64, Anchored)> = articles
         .par_iter()
         .map(|a| {
-            let k = if with_keys {
-                input_key(anchoring.shared, a, sources)
-            } else {
-                0
-            };
+            // (the key also goes into the dependency hashes, crate::deps)
+            let k = input_key(anchoring.shared, a, sources);
             match old.and_then(|c| c.get(&a.path)) {
                 Some((was, an)) if *was == k => (k, an.clone()),
                 _ => (k, anchor_article(a, &links, &strings, sources)),
@@ -646,8 +642,9 @@ pub fn build(
             .collect();
     }
     let t = crate::timing::lap("  anchor articles", std::time::Instant::now());
-    // With a cache, `k` is the hash of every input of the article's
-    // anchoring: the rebuild loop uses it to tell which articles changed.
+    // `k` is the hash of every input of the article's anchoring: the
+    // dependency hashes (and the anchoring cache) use it to tell which
+    // articles changed.
     let anchored = anchored.into_iter();
 
     // Site-wide: quotes, mentions per entity, counts.
