@@ -941,10 +941,12 @@ fn kind_colour(kind: &str) -> &'static str {
     }
 }
 
-/// One decimal, never `-0.0`.
+/// One decimal (rounded half away from zero), never `-0.0`. Written by
+/// hand: float formatting was a tenth of an entity page's time.
 fn num(v: f64) -> String {
-    let s = format!("{v:.1}");
-    if s == "-0.0" { "0.0".to_string() } else { s }
+    let tenths = if v.is_finite() { (v * 10.0).round() as i64 } else { 0 };
+    let (sign, t) = if tenths < 0 { ("-", -tenths) } else { ("", tenths) };
+    format!("{sign}{}.{}", t / 10, t % 10)
 }
 
 /// Escapes text and attribute values for XML and HTML alike.
