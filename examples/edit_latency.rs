@@ -26,16 +26,9 @@ use std::time::Instant;
 use glossa::BuildOptions;
 use glossa::rebuild::{Outcome, Session};
 
-fn first_file(dir: &Path, suffix: &str) -> Option<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    v.sort();
-    v.into_iter().next()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{first_file, median, most_mentioned};
 
 fn rebuild(session: &mut Session, changed: &Path) -> Result<(f64, usize, usize), String> {
     let t = Instant::now();
@@ -43,30 +36,6 @@ fn rebuild(session: &mut Session, changed: &Path) -> Result<(f64, usize, usize),
         Outcome::Built { rendered, changed, .. } => Ok((t.elapsed().as_secs_f64() * 1000.0, rendered, changed.len())),
         Outcome::Failed { diags, sources } => Err(diags.render(&sources, false)),
     }
-}
-
-/// The entity file named most often by `entity = "…"` in annotation files.
-fn most_mentioned(root: &Path) -> Option<PathBuf> {
-    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for e in std::fs::read_dir(root.join("content/articles")).ok()?.flatten() {
-        let p = e.path();
-        if !p.to_string_lossy().ends_with(".annotations.toml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap_or_default();
-        for line in text.lines() {
-            if let Some(id) = line.strip_prefix("entity = \"").and_then(|r| r.strip_suffix('"')) {
-                *counts.entry(id.to_string()).or_default() += 1;
-            }
-        }
-    }
-    let (id, _) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-    Some(root.join("content/entities").join(format!("{id}.md")))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() -> ExitCode {

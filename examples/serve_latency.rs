@@ -16,10 +16,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{first_file, median, most_mentioned};
 
 /// Reads the event stream in a thread; sends the arrival time of each
 /// `reload` or `error` event.
@@ -41,40 +45,6 @@ fn listen(addr: SocketAddr) -> mpsc::Receiver<(String, Instant)> {
         }
     });
     rx
-}
-
-fn first_file(dir: &Path, suffix: &str) -> Option<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    v.sort();
-    v.into_iter().next()
-}
-
-/// The entity file named most often by `entity = "…"` in annotation files.
-fn most_mentioned(root: &Path) -> Option<PathBuf> {
-    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for e in std::fs::read_dir(root.join("content/articles")).ok()?.flatten() {
-        let p = e.path();
-        if !p.to_string_lossy().ends_with(".annotations.toml") {
-            continue;
-        }
-        for line in std::fs::read_to_string(&p).unwrap_or_default().lines() {
-            if let Some(id) = line.strip_prefix("entity = \"").and_then(|r| r.strip_suffix('"')) {
-                *counts.entry(id.to_string()).or_default() += 1;
-            }
-        }
-    }
-    let (id, _) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-    Some(root.join("content/entities").join(format!("{id}.md")))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 type Edit = (&'static str, PathBuf, Box<dyn Fn(&str, usize) -> String>);
