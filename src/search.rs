@@ -1,5 +1,6 @@
-//! The client-side search index: one small JSON file of articles, entities
-//! and quotes, each with a folded search text, read by `static/search.js`.
+//! The client-side search index: three small JSON files — articles,
+//! entities, quotes (so an edit re-writes only the part it changes) — each
+//! entry with a folded search text, read together by `static/search.js`.
 //!
 //! Why our own index and not Pagefind: Pagefind folds tones but not `đ` →
 //! `d` ("dang" must find "Đặng"), it would index the rendered HTML a second

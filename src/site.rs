@@ -46,7 +46,8 @@ pub struct Site {
     /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
     pub cache_dir: Option<std::path::PathBuf>,
     /// What anchoring an article reads besides its own files, kept so an
-    /// edited article can be anchored again on its own ([`patch_article`]).
+    /// edited article can be anchored again on its own
+    /// ([`Site::prepare_article`]).
     pub anchoring: Anchoring,
 }
 
@@ -71,7 +72,7 @@ impl std::fmt::Debug for Anchoring {
     }
 }
 
-/// The graph nodes an in-place edit ([`Site::patch_article`],
+/// The graph nodes an in-place edit ([`Site::apply_article`],
 /// [`Site::patch_entity`]) touched, by index: what [`crate::deps`] must hash
 /// again.
 #[derive(Debug, Default)]
