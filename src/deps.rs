@@ -163,7 +163,7 @@ fn article_text_hash(site: &Site, i: usize) -> u64 {
     let mut h = DefaultHasher::new();
     for m in &a.mentions {
         let (before, after) = crate::site::context(&a.text, &m.range, crate::render::MENTION_CONTEXT);
-        (m.entity, &m.id, &a.text[m.range.clone()], before, after).hash(&mut h);
+        (id(site, m.entity), &m.id, &a.text[m.range.clone()], before, after).hash(&mut h);
     }
     h.finish()
 }
@@ -184,7 +184,10 @@ fn article_item_hash(site: &Site, i: usize) -> u64 {
 fn named_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for a in &site.articles {
-        crate::search::named(site, a).hash(&mut h);
+        for e in crate::search::named(site, a) {
+            id(site, e).hash(&mut h);
+        }
+        usize::MAX.hash(&mut h);
     }
     h.finish()
 }
@@ -234,7 +237,7 @@ fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
             .hash(&mut h);
         for &(o, w, relation) in &site.entity_adjacency[k] {
             if keep.contains(&o) {
-                (k, o, w.to_bits(), relation).hash(&mut h);
+                (id(site, k), id(site, o), w.to_bits(), relation).hash(&mut h);
             }
         }
     }
@@ -257,7 +260,7 @@ fn quote_hash(site: &Site, q: usize) -> u64 {
 fn quote_items_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for q in &site.quotes {
-        (&q.id, &q.text, q.speaker).hash(&mut h);
+        (&q.id, &q.text, id(site, q.speaker)).hash(&mut h);
     }
     h.finish()
 }
@@ -490,7 +493,13 @@ impl Versions {
     /// The hash of everything `page` reads.
     pub fn page(&self, site: &Site, page: Page) -> u64 {
         let mut h = DefaultHasher::new();
-        page.hash(&mut h);
+        // the kind, not the index: an article added before this page's
+        // shifts the indices, not what the page shows (pages are keyed by
+        // output path)
+        page.kind_name().hash(&mut h);
+        if let Page::SearchIndex(part) = page {
+            part.hash(&mut h);
+        }
         reads(site, page, &mut |n| self.get(n).hash(&mut h));
         h.finish()
     }

@@ -53,8 +53,9 @@ pub struct Site {
 
 /// The site-wide inputs of anchoring one article: the article slugs links
 /// may name, the automatic linker over every entity name, the site's
-/// `autolink`, and a hash of all of it (with the entity ids, root URL and
-/// UI strings) that goes into each article's input key.
+/// `autolink`, and a hash of the linker, `autolink`, the entity ids, root
+/// URL and UI strings that goes into each article's input key (the slugs go
+/// in only as far as its links name them).
 pub struct Anchoring {
     articles: HashSet<String>,
     auto: Autolinker,
@@ -193,7 +194,7 @@ impl Site {
         }
         related.sort_unstable();
         related.dedup();
-        let key = input_key(self.anchoring.shared, &new, sources);
+        let key = input_key(self.anchoring.shared, &new, sources, &self.anchoring.articles);
         new.body = String::new();
         new.annotations = Vec::new();
         Some(ArticleEdit {
@@ -608,10 +609,10 @@ pub fn build(
         let mut h = std::hash::DefaultHasher::new();
         let mut ids: Vec<&String> = entity_index.keys().collect();
         ids.sort();
-        let mut slugs: Vec<&String> = anchoring.articles.iter().collect();
-        slugs.sort();
+        // (not the article slugs: an article reads only whether the ones
+        // it links to exist, see `input_key`)
         let auto = (anchoring.auto.fingerprint(), format!("{:?}", anchoring.autolink));
-        (ids, slugs, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
+        (ids, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
         h.finish()
     };
     let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
@@ -628,7 +629,7 @@ pub fn build(
         .par_iter()
         .map(|a| {
             // (the key also goes into the dependency hashes, crate::deps)
-            let k = input_key(anchoring.shared, a, sources);
+            let k = input_key(anchoring.shared, a, sources, &anchoring.articles);
             match old.and_then(|c| c.get(&a.path)) {
                 Some((was, an)) if *was == k => (k, an.clone()),
                 _ => (k, anchor_article(a, &links, &strings, sources)),
@@ -803,12 +804,29 @@ pub fn build(
 }
 
 /// A hash of everything anchoring article `a` reads: `shared` (see
-/// [`Anchoring`]) and its own files.
-fn input_key(shared: u64, a: &Article, sources: &Sources) -> u64 {
+/// [`Anchoring`]), its own files, and whether each article its links name
+/// exists — not the whole set of articles, so adding or removing one does
+/// not make every other article's anchoring stale.
+fn input_key(shared: u64, a: &Article, sources: &Sources, articles: &HashSet<String>) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     let ann = a.annotations_path.as_deref().and_then(|p| sources.get(p));
     (shared, &a.path, &a.slug, sources.get(&a.path), ann).hash(&mut h);
+    for ann in &a.annotations {
+        if let Kind::Link { to } = &ann.kind
+            && let Some(slug) = linked_slug(to.get_ref())
+        {
+            (&slug, articles.contains(&slug)).hash(&mut h);
+        }
+    }
     h.finish()
+}
+
+/// The article slug a link target `@/articles/…` names.
+fn linked_slug(to: &str) -> Option<String> {
+    let rest = to.strip_prefix("@/articles/")?;
+    let path = rest.split_once('#').map_or(rest, |(p, _)| p);
+    let stem = path.trim_end_matches(".md").rsplit('/').next().unwrap_or("");
+    Some(slugify(stem))
 }
 
 /// The text around `range` in its block: up to `max` characters each side,
@@ -1277,10 +1295,8 @@ pub fn render_inline(md: &str) -> String {
 
 /// Where a `[[link]]` `to` points, or why it cannot.
 fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static str> {
-    if let Some(rest) = to.strip_prefix("@/articles/") {
-        let (path, fragment) = rest.split_once('#').map_or((rest, None), |(p, f)| (p, Some(f)));
-        let stem = path.trim_end_matches(".md").rsplit('/').next().unwrap_or("");
-        let slug = slugify(stem);
+    if let Some(slug) = linked_slug(to) {
+        let fragment = to.split_once('#').map(|(_, f)| f);
         if slug.is_empty() || !links.articles.contains(&slug) {
             return Err("no such article");
         }
