@@ -11,9 +11,11 @@
 //! - annotation: a note's text changed in one article's annotation file;
 //! - entity summary: a sentence put before the most mentioned entity's
 //!   description, which every page mentioning it shows (its hover preview);
-//! - new mention: a sentence naming an entity appended to an article, which
-//!   changes the graph's shape (counts, related articles), so the graph is
-//!   built again.
+//! - new mention: a sentence naming the most mentioned entity appended to
+//!   an article that did not name it: its co-occurrence edges and related
+//!   articles change;
+//! - new article, then its deletion: the set of pages changes, so the graph
+//!   is built again (the full way).
 //!
 //! ```text
 //! cargo run --release --example edit_latency -- SITE_ROOT OUTPUT_DIR [ROUNDS]
@@ -145,6 +147,37 @@ fn main() -> ExitCode {
             "{name:<14} {:>10.0} {max:>10.0} {rendered:>9} {written:>9}",
             median(&mut times)
         );
+    }
+    // A new article, then its deletion (the full way: the set of pages
+    // changes).
+    let rel = PathBuf::from("content/articles/zz-edit-latency.md");
+    let (mut added, mut deleted) = (Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let text = format!("+++\ntitle = \"Bài mới {i}\"\ndate = \"2026-11-28\"\n+++\nMột bài viết mới.\n");
+        for (write, times) in [(true, &mut added), (false, &mut deleted)] {
+            let done = if write {
+                std::fs::write(root.join(&rel), &text)
+            } else {
+                std::fs::remove_file(root.join(&rel))
+            };
+            if done.is_err() {
+                failed = true;
+            }
+            match rebuild(&mut session, &rel) {
+                Ok((ms, _, _)) => times.push(ms),
+                Err(e) => {
+                    eprintln!("{e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_file(root.join(&rel));
+    for (name, times) in [("new article", &mut added), ("delete it", &mut deleted)] {
+        if !times.is_empty() {
+            let max = times.iter().copied().fold(0.0, f64::max);
+            println!("{name:<14} {:>10.0} {max:>10.0}", median(times));
+        }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
