@@ -238,6 +238,9 @@ impl Session {
         let t = crate::timing::lap("  patch: render + stage", t);
         let mut offered = Vec::new();
         let mut updates = Vec::new();
+        // (recorded only once everything rendered: a full rebuild after a
+        // failure must not take these pages for up to date)
+        let mut new_deps = Vec::new();
         for r in looked {
             match r {
                 Ok((path, deps, made)) => {
@@ -245,7 +248,7 @@ impl Session {
                         updates.push((path.clone(), fingerprint, o.hash));
                         offered.push(o);
                     }
-                    self.deps.insert(path, deps);
+                    new_deps.push((path, deps));
                 }
                 // a template failing on the patched graph: the full way
                 // reports it properly
@@ -257,6 +260,7 @@ impl Session {
         }
         let rendered = offered.len();
         let _ = manifest::remove(&self.manifest);
+        self.deps.extend(new_deps);
         let report = match stager.commit_changes(&offered) {
             Ok(r) => r,
             Err(e) => {
