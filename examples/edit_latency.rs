@@ -30,7 +30,7 @@ use glossa::rebuild::{Outcome, Session};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{first_file, median, most_mentioned};
+use support::{edits, median};
 
 fn rebuild(session: &mut Session, changed: &Path) -> Result<(f64, usize, usize), String> {
     let t = Instant::now();
@@ -66,50 +66,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let (Some(article), Some(entity)) = (
-        first_file(&root.join("content/articles"), ".md"),
-        first_file(&root.join("content/entities"), ".md"),
-    ) else {
+    let edits = edits(&root, true);
+    if edits.is_empty() {
         eprintln!("no article or entity in {}", root.display());
         return ExitCode::FAILURE;
-    };
-    let annotations = first_file(&root.join("content/articles"), ".annotations.toml");
-    type Edit = (&'static str, PathBuf, Box<dyn Fn(&str, usize) -> String>);
-    let popular = most_mentioned(&root);
-    let name = popular
-        .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|t| Some(t.split_once("name = \"")?.1.split_once('"')?.0.to_string()))
-        .unwrap_or_default();
-    let mut edits: Vec<Edit> = vec![
-        (
-            "article body",
-            article.clone(),
-            Box::new(|t, i| format!("{t}\nMột câu thêm vào lần {i}.\n")),
-        ),
-        ("entity", entity, Box::new(|t, i| format!("{t}\nMô tả thêm lần {i}.\n"))),
-    ];
-    if let Some(a) = annotations {
-        edits.push((
-            "annotation",
-            a,
-            Box::new(|t, i| t.replacen("body = \"", &format!("body = \"(sửa {i}) "), 1)),
-        ));
-    }
-    if let Some(p) = popular {
-        edits.push((
-            "entity summary",
-            p,
-            Box::new(|t, i| match t.rfind("+++\n") {
-                Some(at) => format!("{}Câu mở đầu {i}. {}", &t[..at + 4], &t[at + 4..]),
-                None => t.to_string(),
-            }),
-        ));
-        edits.push((
-            "new mention",
-            article,
-            Box::new(move |t, i| format!("{t}\nCâu {i} nói về {name}.\n")),
-        ));
     }
     println!(
         "{:<14} {:>10} {:>10} {:>9} {:>9}",

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{first_file, median, most_mentioned};
+use support::{edits, median};
 
 /// Reads the event stream in a thread; sends the arrival time of each
 /// `reload` or `error` event.
@@ -46,8 +46,6 @@ fn listen(addr: SocketAddr) -> mpsc::Receiver<(String, Instant)> {
     });
     rx
 }
-
-type Edit = (&'static str, PathBuf, Box<dyn Fn(&str, usize) -> String>);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -82,37 +80,7 @@ fn main() -> ExitCode {
     // the stream opens with "hello"
     let _ = events.recv_timeout(Duration::from_secs(10));
 
-    let article = first_file(&root.join("content/articles"), ".md");
-    let annotations = first_file(&root.join("content/articles"), ".annotations.toml");
-    let entity = first_file(&root.join("content/entities"), ".md");
-    let mut edits: Vec<Edit> = Vec::new();
-    if let Some(a) = article {
-        edits.push((
-            "article body",
-            a,
-            Box::new(|t, i| format!("{t}\nMột câu thêm vào lần {i}.\n")),
-        ));
-    }
-    if let Some(a) = annotations {
-        edits.push((
-            "annotation",
-            a,
-            Box::new(|t, i| t.replacen("body = \"", &format!("body = \"(sửa {i}) "), 1)),
-        ));
-    }
-    if let Some(e) = entity {
-        edits.push(("entity", e, Box::new(|t, i| format!("{t}\nMô tả thêm lần {i}.\n"))));
-    }
-    if let Some(p) = most_mentioned(&root) {
-        edits.push((
-            "entity summary",
-            p,
-            Box::new(|t, i| match t.rfind("+++\n") {
-                Some(at) => format!("{}Câu mở đầu {i}. {}", &t[..at + 4], &t[at + 4..]),
-                None => t.to_string(),
-            }),
-        ));
-    }
+    let edits = edits(&root, false);
     println!("{:<14} {:>10} {:>10}", "edit", "median ms", "max ms");
     let mut failed = false;
     for (name, path, edit) in &edits {
