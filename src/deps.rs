@@ -184,7 +184,7 @@ fn article_item_hash(site: &Site, i: usize) -> u64 {
 fn named_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for a in &site.articles {
-        for e in crate::search::named(site, a) {
+        for e in crate::search::named(a) {
             id(site, e).hash(&mut h);
         }
         usize::MAX.hash(&mut h);

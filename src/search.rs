@@ -33,7 +33,7 @@ struct Doc<'a> {
 
 /// The entities an article names, in a fixed order (not by how often it
 /// names them, which an edit changes more easily).
-pub fn named(_site: &Site, a: &crate::site::ArticleNode) -> Vec<usize> {
+pub fn named(a: &crate::site::ArticleNode) -> Vec<usize> {
     let mut v: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
     v.sort_unstable();
     v
@@ -67,7 +67,7 @@ pub fn index_json(site: &Site, urls: &Urls, part: SearchPart) -> String {
         }
         // The names of what it mentions, so "bac kinh" finds the articles
         // about Bắc Kinh, not only its entity page.
-        for e in named(site, a) {
+        for e in named(a) {
             f.push(' ');
             f.push_str(&fold(&site.entities[e].src.name));
         }
