@@ -1,5 +1,6 @@
 //! The site configuration, `glossa.toml`: title, base URL, language,
-//! description and autolinking. Unknown keys are errors with a "did you mean".
+//! description, autolinking and pagination. Unknown keys are errors with a
+//! "did you mean".
 
 use std::path::Path;
 
@@ -18,7 +19,13 @@ pub struct Config {
     pub language: String,
     pub description: String,
     pub autolink: Autolink,
+    /// Items per page of the long lists (the home page's articles, a tag's
+    /// articles, the quote index); 0: every item on one page.
+    pub paginate_by: usize,
 }
+
+/// The default of [`Config::paginate_by`].
+pub const PAGINATE_BY: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -37,6 +44,7 @@ impl Default for Config {
             language: "vi".into(),
             description: String::new(),
             autolink: Autolink::First,
+            paginate_by: PAGINATE_BY,
         }
     }
 }
@@ -57,6 +65,22 @@ impl Config {
             p.push('/');
         }
         p
+    }
+
+    /// How many pages a list of `items` takes (at least one, even empty).
+    pub fn pages_for(&self, items: usize) -> usize {
+        match self.paginate_by {
+            0 => 1,
+            n => items.div_ceil(n).max(1),
+        }
+    }
+
+    /// The items on page `page` (0-based) of a list of `items`.
+    pub fn page_range(&self, items: usize, page: usize) -> std::ops::Range<usize> {
+        match self.paginate_by {
+            0 => 0..items,
+            n => (page * n).min(items)..((page + 1) * n).min(items),
+        }
     }
 
     /// The absolute URL of a root-relative path (`/articles/x/`).
@@ -80,9 +104,17 @@ struct Raw {
     language: Option<String>,
     description: Option<String>,
     autolink: Option<Autolink>,
+    paginate_by: Option<usize>,
 }
 
-const KEYS: &[&str] = &["title", "base_url", "language", "description", "autolink"];
+const KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "language",
+    "description",
+    "autolink",
+    "paginate_by",
+];
 
 /// Normalises a base URL so it ends in `/`.
 pub fn normalise_base_url(url: &str) -> String {
@@ -127,10 +159,15 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Conf
             if let Some(a) = raw.autolink {
                 config.autolink = a;
             }
+            if let Some(n) = raw.paginate_by {
+                config.paginate_by = n;
+            }
         }
         Err(e) => diags.push(
-            Diagnostic::error(rel, e.span(), e.message().trim().to_string())
-                .with_hint("autolink is \"first\", \"all\" or \"none\"; the other keys are strings"),
+            Diagnostic::error(rel, e.span(), e.message().trim().to_string()).with_hint(
+                "autolink is \"first\", \"all\" or \"none\"; paginate_by is a whole number (0: no pages); \
+                 the other keys are strings",
+            ),
         ),
     }
     config

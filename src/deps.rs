@@ -161,9 +161,10 @@ fn article_text_hash(site: &Site, i: usize) -> u64 {
     // words around it (an edit away from every mention changes none)
     let a = &site.articles[i];
     let mut h = DefaultHasher::new();
+    let text = a.text.unpack();
     for m in &a.mentions {
-        let (before, after) = crate::site::context(&a.text, &m.range, crate::render::MENTION_CONTEXT);
-        (id(site, m.entity), &m.id, &a.text[m.range.clone()], before, after).hash(&mut h);
+        let (before, after) = crate::site::context(&text, &m.range, crate::render::MENTION_CONTEXT);
+        (id(site, m.entity), m.n, &text[m.range.clone()], before, after).hash(&mut h);
     }
     h.finish()
 }
@@ -578,27 +579,37 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::Quote(n32(q)));
             read(name(site.quotes[q].speaker));
         }
-        Page::QuoteIndex => {
+        Page::QuoteIndex(p) => {
             read(Node::Template("quotes.html"));
-            for (q, quote) in site.quotes.iter().enumerate() {
+            // (how many quotes: the pager)
+            read(Node::Structure);
+            for q in site.config.page_range(site.quotes.len(), p) {
+                let quote = &site.quotes[q];
                 read(Node::Quote(n32(q)));
                 read(name(quote.speaker));
                 read(Node::ArticleItem(n32(quote.article)));
             }
         }
-        Page::Home => {
+        Page::Home(p) => {
             read(Node::Template("index.html"));
-            read(Node::ArticleItems);
-            for (q, quote) in site.quotes.iter().enumerate().take(6) {
+            // (how many articles: the pager)
+            read(Node::Structure);
+            for i in site.config.page_range(site.articles.len(), p) {
+                read(Node::ArticleItem(n32(i)));
+            }
+            let featured = if p == 0 { crate::render::FEATURED_QUOTES } else { 0 };
+            for (q, quote) in site.quotes.iter().enumerate().take(featured) {
                 read(Node::Quote(n32(q)));
                 read(name(quote.speaker));
                 read(Node::ArticleItem(n32(quote.article)));
             }
         }
-        Page::Tag(t) => {
+        Page::Tag(t, p) => {
             read(Node::Template("tag.html"));
+            // (its articles, so how many)
             read(Node::Tag(n32(t)));
-            for &a in &site.tags[t].articles {
+            let articles = &site.tags[t].articles;
+            for &a in &articles[site.config.page_range(articles.len(), p)] {
                 read(Node::ArticleItem(n32(a)));
             }
         }

@@ -114,8 +114,13 @@ impl Sources {
     /// Keeps only the files some diagnostic points into: the rest are not
     /// needed to print them (a large site's sources are its whole text).
     pub fn retain_cited(&mut self, diags: &Diagnostics) {
-        let cited: std::collections::HashSet<&Path> = diags.list.iter().map(|d| d.file.as_path()).collect();
+        let cited = diags.cited_files();
         self.files.retain(|path, _| cited.contains(path.as_path()));
+    }
+
+    /// Keeps only the files `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Path) -> bool) {
+        self.files.retain(|path, _| keep(path));
     }
 
     /// Adds every file of `other` (loaded elsewhere, e.g. on another thread).
@@ -137,6 +142,11 @@ impl Diagnostics {
 
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.list.extend(other);
+    }
+
+    /// The files some diagnostic points into.
+    pub fn cited_files(&self) -> std::collections::HashSet<&Path> {
+        self.list.iter().map(|d| d.file.as_path()).collect()
     }
 
     pub fn has_errors(&self) -> bool {

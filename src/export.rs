@@ -36,7 +36,7 @@ pub fn export(site: &Site) -> Value {
     for a in &site.articles {
         let article_url = cfg.absolute(&urls.article(&a.src.slug));
         for (k, n) in a.explicit.iter().enumerate() {
-            let text = &a.text;
+            let text = &a.text.unpack();
             let (start, end) = crate::content::jsonld::code_points(text, &n.range);
             let entity_url = |e: usize| cfg.absolute(&urls.entity(&site.entities[e].src.id));
             let (id, motivation, body) = match &n.what {

@@ -20,6 +20,8 @@ pub mod init;
 pub mod linkcheck;
 pub mod manifest;
 pub mod markdown;
+pub mod memory;
+pub mod packed;
 pub mod rebuild;
 pub mod render;
 pub mod search;
@@ -87,14 +89,14 @@ pub fn load_cached(root: &Path, opts: &BuildOptions, mut reuse: Option<&mut Reus
     let tera = render::templates::load(root, &mut diags, &mut sources);
     let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
     let anchors = reuse.map(|r| &mut r.anchors);
-    let mut site = site::build(config, strings, content, opts.drafts, &sources, &mut diags, anchors);
+    let mut site = site::build(config, strings, content, opts.drafts, &mut sources, &mut diags, anchors);
     timing::lap("anchor + link (site graph)", t);
     if timing::on() {
         let sum = |f: &dyn Fn(&site::ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;
         eprintln!(
-            "[timing]   graph: texts {} MB, body HTML {} MB, notes {} MB, {} mentions, {} related",
-            sum(&|a| a.text.len()),
-            sum(&|a| a.body_html.len()),
+            "[timing]   graph: texts {} MB, body HTML {} MB (packed), notes {} MB, {} mentions, {} related",
+            sum(&|a| a.text.packed_len()),
+            sum(&|a| a.body_html.packed_len()),
             sum(&|a| a.notes.iter().map(|n| n.body_html.len()).sum()),
             site.articles.iter().map(|a| a.mentions.len()).sum::<usize>(),
             site.articles.iter().map(|a| a.related.len()).sum::<usize>(),

@@ -112,6 +112,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    glossa::memory::tune();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

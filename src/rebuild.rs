@@ -350,7 +350,7 @@ impl Session {
             crate::timing::lap("read the manifest", t);
         }
         let Loaded {
-            site,
+            mut site,
             tera,
             mut diags,
             sources,
@@ -358,16 +358,24 @@ impl Session {
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
+        site.drop_export_data();
+        crate::memory::trim();
         // Static files first (a page of the same path wins), then every
         // page rendered in parallel and handed to the stager as it is made:
         // only hashes stay in memory.
         let t = std::time::Instant::now();
         let pages = render::Page::all(&site);
-        let page_paths: std::collections::HashSet<String> = pages.iter().map(|p| p.path(&site)).collect();
-        let statics: Vec<(String, Vec<u8>)> = crate::static_files(&self.root, &mut diags)
-            .into_iter()
-            .filter(|(name, _)| !page_paths.contains(name))
-            .collect();
+        let mut statics: Vec<(String, Vec<u8>)> = crate::static_files(&self.root, &mut diags);
+        {
+            // a page of the same path wins
+            let names: std::collections::HashSet<&str> = statics.iter().map(|(n, _)| n.as_str()).collect();
+            let taken: std::collections::HashSet<String> = pages
+                .iter()
+                .map(|p| p.path(&site))
+                .filter(|p| names.contains(p.as_str()))
+                .collect();
+            statics.retain(|(name, _)| !taken.contains(name));
+        }
         let stager = match write::Stager::new(&self.out, self.written.as_ref(), listing) {
             Ok(s) => s,
             Err(e) => return self.write_failed(diags, sources, e),
@@ -432,16 +440,17 @@ impl Session {
             eprintln!("[timing]   not rendered again (fingerprint unchanged):");
         }
         skipped.print();
+        // Render buffers were freed on the worker threads, where the
+        // allocator keeps them; what follows allocates on this one.
+        crate::memory::trim();
         let mut offered = Vec::with_capacity(results.len());
         let mut prints = Vec::with_capacity(results.len());
-        let mut new_deps = HashMap::new();
+        let mut new_deps = Vec::with_capacity(results.len());
         let mut io_error = None;
         for r in results {
             match r {
                 Ok((o, fp, deps)) => {
-                    if let Some(d) = deps {
-                        new_deps.insert(o.path.clone(), d);
-                    }
+                    new_deps.push(deps);
                     prints.push(fp);
                     offered.push(o);
                 }
@@ -464,6 +473,16 @@ impl Session {
             };
         }
         let page_count = pages.len();
+        // A watching session keeps the graph to patch it; a one-off build
+        // is done with it (the commit and the manifest need none of it).
+        let graph = match versions {
+            Some(versions) if self.reuse.is_some() => Some((site, tera, versions, pages)),
+            _ => {
+                drop((site, tera, pages));
+                crate::memory::trim();
+                None
+            }
+        };
         // The old manifest stops describing the output once the commit starts.
         let _ = manifest::remove(&self.manifest);
         match stager.commit(&offered) {
@@ -476,30 +495,40 @@ impl Session {
                     files: offered
                         .par_iter()
                         .zip(&prints)
-                        .filter_map(|(o, &fingerprint)| {
+                        .zip(&new_deps)
+                        .filter_map(|((o, &fingerprint), deps)| {
                             // written files: as they are now
                             let stamp = o.stamp.or_else(|| write::Stamp::read(&self.out.join(&o.path)))?;
                             let r = manifest::Record {
                                 fingerprint,
                                 hash: o.hash,
                                 stamp,
-                                deps: new_deps.get(&o.path).copied().unwrap_or(0),
+                                deps: deps.unwrap_or(0),
                             };
                             Some((o.path.clone(), r))
                         })
                         .collect(),
                 };
-                self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
                 // Without a manifest the next build just renders everything.
                 if self.reuse.is_some() {
+                    // (a watching session: what the next rebuild compares with)
+                    self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                    self.deps = offered
+                        .iter()
+                        .zip(&new_deps)
+                        .filter_map(|(o, d)| Some((o.path.clone(), (*d)?)))
+                        .collect();
+                    self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
                     self.pending = Some(m);
                 } else {
                     let _ = manifest::write(&self.manifest, &self.out, &m);
                     crate::timing::lap("write the manifest", t);
+                    // (a one-off build: the manifest is what a next one reads)
+                    self.fingerprints.clear();
+                    self.deps.clear();
+                    self.written = None;
                 }
-                self.deps = new_deps;
-                self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
-                if let Some(versions) = versions.filter(|_| self.reuse.is_some()) {
+                if let Some((site, tera, versions, pages)) = graph {
                     let t = std::time::Instant::now();
                     self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
                     crate::timing::lap("kept the graph for patching", t);

@@ -19,6 +19,7 @@ use crate::content::{Annotation, Article, Content, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources, line_col};
 use crate::i18n;
 use crate::markdown::{self, Document, Inject, Markup};
+use crate::packed::Packed;
 use crate::text::{collapse_ws, escape_html, first_sentence, fold, slugify, truncate_words};
 
 #[derive(Debug)]
@@ -49,6 +50,9 @@ pub struct Site {
     /// edited article can be anchored again on its own
     /// ([`Site::prepare_article`]).
     pub anchoring: Anchoring,
+    /// Whether articles keep their explicit annotations (see
+    /// [`Site::drop_export_data`]).
+    pub export_data: bool,
 }
 
 /// The site-wide inputs of anchoring one article: the article slugs links
@@ -108,6 +112,16 @@ const COOCCURRENCE_CAP: usize = 200;
 const RELATED_ENTITIES: usize = 8;
 
 impl Site {
+    /// Frees what only `glossa export` reads, each article's explicit
+    /// annotations (20 MB at 10,000 articles), for the commands that
+    /// render pages instead.
+    pub fn drop_export_data(&mut self) {
+        for a in &mut self.articles {
+            a.explicit = Vec::new();
+        }
+        self.export_data = false;
+    }
+
     /// The entities entity `i`'s local graph shows: itself and its eleven
     /// strongest neighbours.
     pub fn local_graph_members(&self, i: usize) -> Vec<usize> {
@@ -160,7 +174,7 @@ impl Site {
                 .quotes
                 .iter()
                 .zip(&an.quotes)
-                .all(|(&q, (id, speaker, _, _))| self.quotes[q].id == *id && self.quotes[q].speaker == *speaker);
+                .all(|(&q, aq)| self.quotes[q].id == aq.id && self.quotes[q].speaker == aq.speaker);
         if !same_quotes {
             return None;
         }
@@ -195,7 +209,7 @@ impl Site {
         related.sort_unstable();
         related.dedup();
         let key = input_key(self.anchoring.shared, &new, sources, &self.anchoring.articles);
-        new.body = String::new();
+        new.body = Default::default();
         new.annotations = Vec::new();
         Some(ArticleEdit {
             ai,
@@ -225,12 +239,11 @@ impl Site {
             key,
         } = edit;
         let old_quotes = self.articles[ai].quotes.clone();
-        for (&q, (_, _, text, range)) in old_quotes.iter().zip(an.quotes) {
-            let (before, after) = context(&an.text, &range, 140);
+        for (&q, aq) in old_quotes.iter().zip(an.quotes) {
             let quote = &mut self.quotes[q];
-            quote.text = text;
-            quote.before = before;
-            quote.after = after;
+            quote.text = aq.text;
+            quote.before = aq.before;
+            quote.after = aq.after;
         }
         for &e in &entities {
             let list = &mut self.entities[e].mentions;
@@ -245,7 +258,9 @@ impl Site {
         node.body_html = an.body_html;
         node.mentions = an.mentions;
         node.notes = an.notes;
-        node.explicit = an.explicit;
+        if self.export_data {
+            node.explicit = an.explicit;
+        }
         node.input_key = key;
         node.entities = counts;
         let attributed = [node.source_entity, node.via_entity];
@@ -414,8 +429,8 @@ pub struct Reanchored {
 pub struct ArticleNode {
     pub src: Article,
     /// What the reader sees (see [`markdown::RenderedText`]).
-    pub text: String,
-    pub body_html: String,
+    pub text: Packed,
+    pub body_html: Packed,
     /// In text order.
     pub mentions: Vec<MentionNode>,
     /// Indices into `Site::quotes`.
@@ -428,7 +443,8 @@ pub struct ArticleNode {
     pub tag_slugs: Vec<String>,
     pub source_entity: Option<usize>,
     pub via_entity: Option<usize>,
-    /// Its explicit annotations, in text order.
+    /// Its explicit annotations, in text order (for `glossa export`; empty
+    /// after [`Site::drop_export_data`]).
     pub explicit: Vec<ExplicitNode>,
     /// A hash of the article's files and of what its anchoring depends on
     /// (see [`AnchorCache`]); 0 when built without a cache.
@@ -438,9 +454,17 @@ pub struct ArticleNode {
 #[derive(Debug, Clone)]
 pub struct MentionNode {
     pub entity: usize,
-    /// Element id in the article page (`m-ENTITY-N`).
-    pub id: String,
+    /// Which mention of its entity in the article it is, from 1.
+    pub n: usize,
     pub range: Range<usize>,
+}
+
+impl MentionNode {
+    /// Its element id in the article page, `m-ENTITY-N` (`entity_id`: its
+    /// entity's id), which entity pages link to.
+    pub fn element_id(&self, entity_id: &str) -> String {
+        format!("m-{entity_id}-{}", self.n)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -532,18 +556,33 @@ pub struct ExplicitNode {
     pub what: Explicit,
 }
 
-/// What anchoring one article produced, before site-wide linking.
+/// What anchoring one article produced, before site-wide linking. The
+/// text and HTML are packed as soon as they are made: while every article
+/// is anchored, all of them are in memory at once.
 #[derive(Clone)]
 struct Anchored {
-    text: String,
-    body_html: String,
+    text: Packed,
+    body_html: Packed,
     explicit: Vec<ExplicitNode>,
     mentions: Vec<MentionNode>,
-    quotes: Vec<(String, usize, String, Range<usize>)>,
+    quotes: Vec<AnchoredQuote>,
     notes: Vec<NoteNode>,
     diags: Vec<Diagnostic>,
     reanchored: Vec<Reanchored>,
 }
+
+/// A quote as anchored, with the words around it.
+#[derive(Clone)]
+struct AnchoredQuote {
+    id: String,
+    speaker: usize,
+    text: String,
+    before: String,
+    after: String,
+}
+
+/// How many characters of text around a quote its card shows.
+const QUOTE_CONTEXT: usize = 140;
 
 /// Anchoring results kept between rebuilds (`serve`, `build --watch`):
 /// article path → (a hash of everything anchoring it reads, the result).
@@ -561,7 +600,7 @@ pub fn build(
     strings: i18n::Strings,
     content: Content,
     drafts: bool,
-    sources: &Sources,
+    sources: &mut Sources,
     diags: &mut Diagnostics,
     cache: Option<&mut AnchorCache>,
 ) -> Site {
@@ -626,14 +665,19 @@ pub fn build(
     };
     let old = cache.as_deref().map(|c| &c.0);
     let anchored: Vec<(u64, Anchored)> = articles
-        .par_iter()
+        .par_iter_mut()
         .map(|a| {
             // (the key also goes into the dependency hashes, crate::deps)
             let k = input_key(anchoring.shared, a, sources, &anchoring.articles);
-            match old.and_then(|c| c.get(&a.path)) {
-                Some((was, an)) if *was == k => (k, an.clone()),
-                _ => (k, anchor_article(a, &links, &strings, sources)),
-            }
+            let an = match old.and_then(|c| c.get(&a.path)) {
+                Some((was, an)) if *was == k => an.clone(),
+                _ => anchor_article(a, &links, &strings, sources),
+            };
+            // Anchoring was their only reader (the graph keeps the rendered
+            // text): freed now, not once every article is anchored.
+            a.body = Default::default();
+            a.annotations = Vec::new();
+            (k, an)
         })
         .collect();
     if let Some(c) = cache {
@@ -654,14 +698,19 @@ pub fn build(
     let mut quote_ids: HashMap<String, usize> = HashMap::new();
     let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
     let mut reanchored = Vec::new();
-    for (ai, (mut src, (input_key, an))) in articles.into_iter().zip(anchored).enumerate() {
-        // Anchoring was their only reader: the graph keeps the rendered text.
-        src.body = String::new();
-        src.annotations = Vec::new();
+    for (ai, (src, (input_key, an))) in articles.into_iter().zip(anchored).enumerate() {
         diags.extend(an.diags);
         reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
-        for (id, speaker, qtext, range) in an.quotes {
+        for AnchoredQuote {
+            id,
+            speaker,
+            text: qtext,
+            before,
+            after,
+            ..
+        } in an.quotes
+        {
             if let Some(&prev) = quote_ids.get(&id) {
                 let prev_article = quotes[prev].article;
                 let prev_path = nodes
@@ -680,7 +729,6 @@ pub fn build(
                 );
                 continue;
             }
-            let (before, after) = context(&an.text, &range, 140);
             quote_ids.insert(id.clone(), quotes.len());
             qidx.push(quotes.len());
             quotes.push(QuoteNode {
@@ -711,6 +759,17 @@ pub fn build(
             src,
         });
     }
+
+    // Every article is anchored: their files' texts (a large site's whole
+    // text) are needed only to print the diagnostics that point into them.
+    let article_files: HashSet<&Path> = nodes
+        .iter()
+        .flat_map(|n| std::iter::once(n.src.path.as_path()).chain(n.src.annotations_path.as_deref()))
+        .collect();
+    let cited = diags.cited_files();
+    sources.retain(|path| !article_files.contains(path) || cited.contains(path));
+    drop((article_files, cited));
+    crate::memory::trim();
 
     // Names and aliases, folded, for source/via attribution.
     let mut by_name: HashMap<String, usize> = HashMap::new();
@@ -800,6 +859,7 @@ pub fn build(
         entity_adjacency,
         cache_dir: None,
         anchoring,
+        export_data: true,
     }
 }
 
@@ -1098,12 +1158,13 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                 let id = links.ids[e];
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
-                let mid = format!("m-{id}-{n}");
-                mentions.push(MentionNode {
+                let mention = MentionNode {
                     entity: e,
-                    id: mid.clone(),
+                    n: *n,
                     range: range.clone(),
-                });
+                };
+                let mid = mention.element_id(id);
+                mentions.push(mention);
                 // the others are drawn as plain spans: still mentions, with
                 // an id for the entity page's deep links
                 let link = mode == Autolink::All || linked.insert(e);
@@ -1134,12 +1195,13 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                 });
                 let n = per_entity.entry(e).or_default();
                 *n += 1;
-                let id = format!("m-{}-{}", entity.get_ref(), n);
-                mentions.push(MentionNode {
+                let mention = MentionNode {
                     entity: e,
-                    id: id.clone(),
+                    n: *n,
                     range: range.clone(),
-                });
+                };
+                let id = mention.element_id(entity.get_ref());
+                mentions.push(mention);
                 (
                     RANK_MENTION,
                     Markup {
@@ -1157,10 +1219,7 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                     Some(id) => id.get_ref().clone(),
                     None => derive_quote_id(speaker.get_ref(), &text[range.clone()]),
                 };
-                if quotes
-                    .iter()
-                    .any(|(q, ..): &(String, usize, String, Range<usize>)| *q == qid)
-                {
+                if quotes.iter().any(|q: &AnchoredQuote| q.id == qid) {
                     continue; // an `all = true` quote: the first occurrence is the card
                 }
                 explicit.push(ExplicitNode {
@@ -1171,7 +1230,14 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                     },
                 });
                 let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
-                quotes.push((qid.clone(), entity_index[speaker.get_ref()], qtext, range.clone()));
+                let (before, after) = context(text, &range, QUOTE_CONTEXT);
+                quotes.push(AnchoredQuote {
+                    id: qid.clone(),
+                    speaker: entity_index[speaker.get_ref()],
+                    text: qtext,
+                    before,
+                    after,
+                });
                 let after = format!(
                     "<a class=\"quote-link\" href=\"{}\" aria-label=\"{}\"></a>",
                     escape_html(&urls.quote(&qid)),
@@ -1242,8 +1308,8 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
     }
     let body_html = markdown::render(&doc, &injects);
     Anchored {
-        text: doc.text.text.clone(),
-        body_html,
+        text: Packed::new(&doc.text.text),
+        body_html: Packed::new(&body_html),
         explicit,
         mentions,
         quotes,

@@ -72,7 +72,7 @@ pub fn report(site: &Site) -> Report {
         .iter()
         .enumerate()
         .map(|(ai, a)| {
-            let text = &a.text;
+            let text = &a.text.unpack();
             let mention_ranges: Vec<&Range<usize>> = a.mentions.iter().map(|m| &m.range).collect();
             let mode = a.src.autolink.unwrap_or(site.config.autolink);
 

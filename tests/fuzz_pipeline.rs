@@ -1012,7 +1012,7 @@ fn check_case(case: &Case, checks: Checks) -> Result<(), TestCaseError> {
         }
         let rel = format!("articles/{slug}/index.html");
         let page = std::fs::read_to_string(out.join(&rel)).unwrap();
-        let body = &node.body_html;
+        let body = &node.body_html.unpack();
         let ctx = || format!("article {slug}\nbody_html:\n{body}");
 
         let after = after_article_body_tag(&page);
@@ -1034,11 +1034,12 @@ fn check_case(case: &Case, checks: Checks) -> Result<(), TestCaseError> {
         prop_assert_eq!(frag.select(&nested_a).count(), 0, "<a> inside <a>: {}", ctx());
 
         for m in &node.mentions {
+            let id = m.element_id(&loaded.site.entities[m.entity].src.id);
             prop_assert_eq!(
-                body.matches(&format!("id=\"{}\"", m.id)).count(),
+                body.matches(&format!("id=\"{id}\"")).count(),
                 1,
                 "mention {} not drawn once: {}",
-                m.id,
+                id,
                 ctx()
             );
         }

@@ -477,3 +477,88 @@ fn hover_previews_carry_names_and_fetch_summaries_from_the_entity() {
         );
     }
 }
+
+/// Follows `rel=next` from `first` to the last page, checking each page's
+/// `rel=prev` leads back and its number reads "N/PAGES"; returns the hrefs
+/// `items` selects on each page, in order, and how many pages there were.
+fn walk_pages(built: &common::Built, first: &str, items: &str) -> (Vec<String>, usize) {
+    let mut hrefs = Vec::new();
+    let mut page = first.to_string();
+    let mut previous: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        assert!(pages < 100, "{first}: the pages do not end");
+        let doc = built.html(&page);
+        hrefs.extend(
+            doc.select(&sel(items))
+                .map(|a| a.value().attr("href").unwrap().to_string()),
+        );
+        let link = |rel: &str| {
+            doc.select(&sel(&format!(".pager a[rel={rel}]")))
+                .next()
+                .map(|a| built.target_of(a.value().attr("href").unwrap(), &page).unwrap().0)
+        };
+        assert_eq!(link("prev"), previous, "{page}: its previous page");
+        if let Some(n) = doc.select(&sel(".pager-number")).next() {
+            let text = n.text().collect::<String>();
+            assert!(text.starts_with(&format!("Trang {pages}/")), "{page}: {text}");
+        }
+        match link("next") {
+            Some(next) => {
+                previous = Some(page);
+                page = next;
+            }
+            None => return (hrefs, pages),
+        }
+    }
+}
+
+#[test]
+fn long_lists_are_paginated_and_their_pages_hold_every_item_once_in_order() {
+    // (site, list's first page, its items, items per page, how many items)
+    let cases = [
+        (seed_root(), "quotes/index.html", ".quote-list .quote-permalink", 4, 6),
+        (
+            fixture("multi"),
+            "index.html",
+            ".article-list .article-item-title a",
+            2,
+            3,
+        ),
+        (
+            fixture("multi"),
+            "tags/trung-quoc/index.html",
+            ".article-list .article-item-title a",
+            1,
+            2,
+        ),
+    ];
+    for (src, first, items, per_page, total) in cases {
+        let set = |n: usize| {
+            let dir = copy_site(&src, false);
+            let config = std::fs::read_to_string(dir.path().join("glossa.toml")).unwrap();
+            std::fs::write(dir.path().join("glossa.toml"), format!("{config}\npaginate_by = {n}\n")).unwrap();
+            dir
+        };
+        // every item on one page: the order the pages must follow
+        let whole = build(set(0).path());
+        let (all, pages) = walk_pages(&whole, first, items);
+        assert_eq!((all.len(), pages), (total, 1), "{first}");
+        assert!(whole.html(first).select(&sel(".pager")).next().is_none());
+
+        let paged = build(set(per_page).path());
+        let (seen, pages) = walk_pages(&paged, first, items);
+        assert_eq!(seen, all, "{first}: the pages together list every item once, in order");
+        assert_eq!(pages, total.div_ceil(per_page), "{first}");
+        assert_eq!(
+            paged.html(first).select(&sel(items)).count(),
+            per_page,
+            "{first}: a full first page"
+        );
+        // later pages are in the sitemap too
+        let sitemap = paged.text("sitemap.xml");
+        let second = first.replace("index.html", "page/2/");
+        assert!(sitemap.contains(&second), "{second} not in the sitemap");
+    }
+}

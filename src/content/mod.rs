@@ -42,8 +42,9 @@ pub struct Article {
     pub draft: bool,
     /// Overrides the site's `autolink` for this article.
     pub autolink: Option<crate::config::Autolink>,
-    /// The Markdown body, NFC.
-    pub body: String,
+    /// The Markdown body, NFC: a slice of the file's text as loaded (the
+    /// diagnostics keep that text too), not a copy of it.
+    pub body: SharedText,
     /// Byte offset of the body in the file (after the front matter).
     pub body_offset: usize,
     /// Path of the annotation file, when there is one.
@@ -51,6 +52,48 @@ pub struct Article {
     pub annotations: Vec<Annotation>,
     /// Entities its annotation file defines (brat articles).
     pub entities: Vec<Entity>,
+}
+
+/// A slice of a text that is shared (`Arc<str>`), read as a `&str`. An
+/// article's body is a slice of its file, which [`Sources`] holds anyway
+/// until the diagnostics are printed: sharing it instead of copying it
+/// keeps a large site's text in memory once, not twice, while it is
+/// anchored.
+#[derive(Clone, Default)]
+pub struct SharedText {
+    text: Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl SharedText {
+    /// `text[range]`; `range` must fall on character boundaries.
+    pub fn slice(text: Arc<str>, range: std::ops::Range<usize>) -> SharedText {
+        assert!(text.get(range.clone()).is_some(), "a slice on character boundaries");
+        SharedText { text, range }
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text[self.range.clone()]
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(s: String) -> SharedText {
+        let range = 0..s.len();
+        SharedText {
+            text: Arc::from(s),
+            range,
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// The kinds of entity glossa knows.
@@ -689,7 +732,7 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         path: rel.to_path_buf(),
         title,
         date,
-        body: text[split.body.clone()].to_string(),
+        body: SharedText::slice(text.clone(), split.body.clone()),
         body_offset: split.body.start,
         annotations_path,
         annotations,
@@ -775,7 +818,7 @@ fn load_brat_article(
         path: rel.to_path_buf(),
         title,
         date,
-        body: loaded.body,
+        body: loaded.body.into(),
         body_offset: 0,
         annotations_path: Some(rel.with_extension("ann")),
         annotations: loaded.annotations,

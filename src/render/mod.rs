@@ -44,14 +44,18 @@ impl SearchPart {
 /// One output file of the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Page {
-    Home,
+    /// The home page: page N (from 0) of the articles, newest first (see
+    /// [`Config::paginate_by`](crate::config::Config::paginate_by)).
+    Home(usize),
     Article(usize),
     EntityIndex,
     Entity(usize),
-    QuoteIndex,
+    /// Page N (from 0) of every quote.
+    QuoteIndex(usize),
     Quote(usize),
     TagIndex,
-    Tag(usize),
+    /// Tag T's page N (from 0) of articles.
+    Tag(usize, usize),
     NotFound,
     Search,
     /// The search index, in three parts (articles, entities, quotes), so an
@@ -71,10 +75,9 @@ pub enum Page {
 impl Page {
     /// Every page of the site.
     pub fn all(site: &Site) -> Vec<Page> {
+        let cfg = &site.config;
         let mut v = vec![
-            Page::Home,
             Page::EntityIndex,
-            Page::QuoteIndex,
             Page::TagIndex,
             Page::NotFound,
             Page::Search,
@@ -86,11 +89,15 @@ impl Page {
             Page::Sitemap,
             Page::Robots,
         ];
+        v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
+        v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
         v.extend((0..site.articles.len()).map(Page::Article));
         v.extend((0..site.entities.len()).map(Page::Entity));
         v.extend((0..site.entities.len()).map(Page::EntityPreview));
         v.extend((0..site.quotes.len()).map(Page::Quote));
-        v.extend((0..site.tags.len()).map(Page::Tag));
+        for (t, tag) in site.tags.iter().enumerate() {
+            v.extend((0..cfg.pages_for(tag.articles.len())).map(|p| Page::Tag(t, p)));
+        }
         v.extend((0..site.articles.len()).map(Page::ArticleImage));
         v.extend((0..site.quotes.len()).map(Page::QuoteImage));
         v
@@ -99,14 +106,14 @@ impl Page {
     /// The page kind, for timings.
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Page::Home => "home",
+            Page::Home(_) => "home",
             Page::Article(_) => "article",
             Page::EntityIndex => "entity index",
             Page::Entity(_) => "entity",
-            Page::QuoteIndex => "quote index",
+            Page::QuoteIndex(_) => "quote index",
             Page::Quote(_) => "quote",
             Page::TagIndex => "tag index",
-            Page::Tag(_) => "tag",
+            Page::Tag(..) => "tag",
             Page::NotFound => "404",
             Page::Search => "search",
             Page::SearchIndex(_) => "search index",
@@ -121,14 +128,17 @@ impl Page {
     /// The output path, relative to the output directory.
     pub fn path(&self, site: &Site) -> String {
         match *self {
-            Page::Home => "index.html".into(),
+            Page::Home(0) => "index.html".into(),
+            Page::Home(p) => format!("page/{}/index.html", p + 1),
             Page::Article(i) => format!("articles/{}/index.html", site.articles[i].src.slug),
             Page::EntityIndex => "entities/index.html".into(),
             Page::Entity(i) => format!("entities/{}/index.html", site.entities[i].src.id),
-            Page::QuoteIndex => "quotes/index.html".into(),
+            Page::QuoteIndex(0) => "quotes/index.html".into(),
+            Page::QuoteIndex(p) => format!("quotes/page/{}/index.html", p + 1),
             Page::Quote(i) => format!("quotes/{}/index.html", site.quotes[i].id),
             Page::TagIndex => "tags/index.html".into(),
-            Page::Tag(i) => format!("tags/{}/index.html", site.tags[i].slug),
+            Page::Tag(i, 0) => format!("tags/{}/index.html", site.tags[i].slug),
+            Page::Tag(i, p) => format!("tags/{}/page/{}/index.html", site.tags[i].slug, p + 1),
             Page::NotFound => "404.html".into(),
             Page::Search => "search/index.html".into(),
             Page::SearchIndex(part) => format!("search/{}", part.file()),
@@ -189,6 +199,39 @@ pub fn render_all(site: &Site, tera: &Templates) -> Result<Vec<(String, Vec<u8>)
     }
     ok.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(ok)
+}
+
+/// How many quotes the home page features.
+pub const FEATURED_QUOTES: usize = 6;
+
+/// Where a page stands in its paginated list: what templates get as
+/// `paginator` (URLs root-relative, with `base_url`'s path).
+#[derive(Serialize)]
+struct Paginator {
+    /// This page's number, from 1.
+    number: usize,
+    /// How many pages the list takes.
+    pages: usize,
+    /// How many items the whole list has.
+    total: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+fn paginator(site: &Site, p: usize, total: usize, page: impl Fn(usize) -> Page) -> Paginator {
+    let pages = site.config.pages_for(total);
+    let url = |k: usize| page(k).url(site);
+    Paginator {
+        number: p + 1,
+        pages,
+        total,
+        first: url(0),
+        last: url(pages - 1),
+        previous: p.checked_sub(1).map(url),
+        next: Some(p + 1).filter(|&k| k < pages).map(url),
+    }
 }
 
 #[derive(Serialize)]
@@ -368,7 +411,7 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         m
     };
     let template = match page {
-        Page::Home => {
+        Page::Home(p) => {
             ctx.insert(
                 "page",
                 &with_ld(
@@ -376,22 +419,19 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                     jsonld::website(site, &urls),
                 ),
             );
+            let n = site.articles.len();
             ctx.insert(
                 "articles",
-                &site
-                    .articles
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| v.article_item(i))
-                    .collect::<Vec<_>>(),
+                &cfg.page_range(n, p).map(|i| v.article_item(i)).collect::<Vec<_>>(),
             );
-            let featured: Vec<QuoteCard> = site
-                .quotes
-                .iter()
-                .enumerate()
-                .take(6)
-                .map(|(i, _)| v.quote_card(i))
-                .collect();
+            ctx.insert("paginator", &paginator(site, p, n, Page::Home));
+            // (on the first page only)
+            let featured: Vec<QuoteCard> = match p {
+                0 => (0..site.quotes.len().min(FEATURED_QUOTES))
+                    .map(|i| v.quote_card(i))
+                    .collect(),
+                _ => Vec::new(),
+            };
             ctx.insert("featured_quotes", &featured);
             "index.html"
         }
@@ -443,15 +483,17 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }
-        Page::QuoteIndex => {
+        Page::QuoteIndex(p) => {
             ctx.insert("page", &meta(t.quotes.to_string(), String::new()));
+            let n = site.quotes.len();
             ctx.insert(
                 "quotes",
-                &(0..site.quotes.len()).map(|i| v.quote_card(i)).collect::<Vec<_>>(),
+                &cfg.page_range(n, p).map(|i| v.quote_card(i)).collect::<Vec<_>>(),
             );
+            ctx.insert("paginator", &paginator(site, p, n, Page::QuoteIndex));
             "quotes.html"
         }
-        Page::Tag(i) => {
+        Page::Tag(i, p) => {
             let tag = &site.tags[i];
             ctx.insert("page", &meta(tag.name.clone(), String::new()));
             ctx.insert(
@@ -462,10 +504,15 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                     count: tag.articles.len(),
                 },
             );
+            let n = tag.articles.len();
             ctx.insert(
                 "articles",
-                &tag.articles.iter().map(|&a| v.article_item(a)).collect::<Vec<_>>(),
+                &tag.articles[cfg.page_range(n, p)]
+                    .iter()
+                    .map(|&a| v.article_item(a))
+                    .collect::<Vec<_>>(),
             );
+            ctx.insert("paginator", &paginator(site, p, n, |p| Page::Tag(i, p)));
             "tag.html"
         }
         Page::TagIndex => {
@@ -631,7 +678,7 @@ fn atom(site: &Site, urls: &Urls) -> String {
         }
         s.push_str(&format!(
             "<content type=\"html\">{}</content>\n",
-            escape_html(&a.body_html)
+            escape_html(&a.body_html.unpack())
         ));
         s.push_str("</entry>\n");
     }

@@ -104,7 +104,7 @@ pub struct ArticleView<'a> {
     pub source_entity_url: String,
     pub via: &'a str,
     pub via_entity_url: String,
-    pub body_html: &'a str,
+    pub body_html: String,
     pub entities: Vec<EntityItem>,
     pub quotes: Vec<QuoteCard>,
     pub notes: Vec<NoteView<'a>>,
@@ -368,7 +368,7 @@ impl Views<'_> {
             source_entity_url: entity_url(a.source_entity),
             via: a.src.via.as_deref().unwrap_or(""),
             via_entity_url: entity_url(a.via_entity),
-            body_html: &a.body_html,
+            body_html: a.body_html.unpack(),
             entities: a
                 .entities
                 .iter()
@@ -431,6 +431,7 @@ impl Views<'_> {
         let e = &self.site.entities[i];
         let mut groups: Vec<MentionGroup> = Vec::new();
         let mut last_article = usize::MAX;
+        let mut text = String::new();
         for &(ai, mi) in &e.mentions {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
@@ -440,14 +441,20 @@ impl Views<'_> {
                     mentions: Vec::new(),
                 });
                 last_article = ai;
+                // (mentions come grouped by article)
+                text = a.text.unpack();
             }
-            let (before, after) = context(&a.text, &m.range, super::MENTION_CONTEXT);
+            let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = groups.last_mut() {
                 g.mentions.push(MentionContext {
                     before,
-                    text: a.text[m.range.clone()].to_string(),
+                    text: text[m.range.clone()].to_string(),
                     after,
-                    url: format!("{}#{}", self.urls.article(&a.src.slug), m.id),
+                    url: format!(
+                        "{}#{}",
+                        self.urls.article(&a.src.slug),
+                        m.element_id(&self.site.entities[m.entity].src.id)
+                    ),
                 });
             }
         }
