@@ -111,6 +111,15 @@ impl Sources {
         self.files.get(path).map(|t| &**t)
     }
 
+    /// The text of `path`, shared.
+    pub fn get_shared(&self, path: &Path) -> Option<Arc<str>> {
+        self.files.get(path).cloned()
+    }
+
+    pub fn remove(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
+
     /// Keeps only the files some diagnostic points into: the rest are not
     /// needed to print them (a large site's sources are its whole text).
     pub fn retain_cited(&mut self, diags: &Diagnostics) {

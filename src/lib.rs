@@ -20,7 +20,6 @@ pub mod init;
 pub mod linkcheck;
 pub mod manifest;
 pub mod markdown;
-pub mod memory;
 pub mod packed;
 pub mod rebuild;
 pub mod render;

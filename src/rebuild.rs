@@ -359,7 +359,6 @@ impl Session {
             return Outcome::Failed { diags, sources };
         };
         site.drop_export_data();
-        crate::memory::trim();
         // Static files first (a page of the same path wins), then every
         // page rendered in parallel and handed to the stager as it is made:
         // only hashes stay in memory.
@@ -440,9 +439,6 @@ impl Session {
             eprintln!("[timing]   not rendered again (fingerprint unchanged):");
         }
         skipped.print();
-        // Render buffers were freed on the worker threads, where the
-        // allocator keeps them; what follows allocates on this one.
-        crate::memory::trim();
         let mut offered = Vec::with_capacity(results.len());
         let mut prints = Vec::with_capacity(results.len());
         let mut new_deps = Vec::with_capacity(results.len());
@@ -479,7 +475,6 @@ impl Session {
             Some(versions) if self.reuse.is_some() => Some((site, tera, versions, pages)),
             _ => {
                 drop((site, tera, pages));
-                crate::memory::trim();
                 None
             }
         };

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -165,7 +166,8 @@ impl Site {
             auto: &self.anchoring.auto,
             autolink: self.anchoring.autolink,
         };
-        let an = anchor_article(&new, &links, &self.strings, sources);
+        let files = ArticleFiles::of(&new, sources);
+        let an = anchor_article(&new, &links, &self.strings, &files);
         if !an.diags.is_empty() || !an.reanchored.is_empty() {
             return None;
         }
@@ -208,7 +210,7 @@ impl Site {
         }
         related.sort_unstable();
         related.dedup();
-        let key = input_key(self.anchoring.shared, &new, sources, &self.anchoring.articles);
+        let key = input_key(self.anchoring.shared, &new, &files, &self.anchoring.articles);
         new.body = Default::default();
         new.annotations = Vec::new();
         Some(ArticleEdit {
@@ -664,22 +666,35 @@ pub fn build(
         autolink: anchoring.autolink,
     };
     let old = cache.as_deref().map(|c| &c.0);
+    // An article's files (a large site's whole text) are needed, once it is
+    // anchored, only to print the diagnostics that point into them: the
+    // others are dropped as soon as it is, with its body and annotations.
+    let cited: HashSet<PathBuf> = diags.cited_files().into_iter().map(Path::to_path_buf).collect();
+    let shared_sources = std::sync::Mutex::new(&mut *sources);
     let anchored: Vec<(u64, Anchored)> = articles
         .par_iter_mut()
         .map(|a| {
+            let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
             // (the key also goes into the dependency hashes, crate::deps)
-            let k = input_key(anchoring.shared, a, sources, &anchoring.articles);
+            let k = input_key(anchoring.shared, a, &files, &anchoring.articles);
             let an = match old.and_then(|c| c.get(&a.path)) {
                 Some((was, an)) if *was == k => an.clone(),
-                _ => anchor_article(a, &links, &strings, sources),
+                _ => anchor_article(a, &links, &strings, &files),
             };
-            // Anchoring was their only reader (the graph keeps the rendered
-            // text): freed now, not once every article is anchored.
             a.body = Default::default();
             a.annotations = Vec::new();
+            if an.diags.is_empty() {
+                let mut sources = shared_sources.lock().unwrap_or_else(|e| e.into_inner());
+                for p in std::iter::once(&a.path).chain(&a.annotations_path) {
+                    if !cited.contains(p) {
+                        sources.remove(p);
+                    }
+                }
+            }
             (k, an)
         })
         .collect();
+    drop(cited);
     if let Some(c) = cache {
         c.0 = articles
             .iter()
@@ -759,17 +774,6 @@ pub fn build(
             src,
         });
     }
-
-    // Every article is anchored: their files' texts (a large site's whole
-    // text) are needed only to print the diagnostics that point into them.
-    let article_files: HashSet<&Path> = nodes
-        .iter()
-        .flat_map(|n| std::iter::once(n.src.path.as_path()).chain(n.src.annotations_path.as_deref()))
-        .collect();
-    let cited = diags.cited_files();
-    sources.retain(|path| !article_files.contains(path) || cited.contains(path));
-    drop((article_files, cited));
-    crate::memory::trim();
 
     // Names and aliases, folded, for source/via attribution.
     let mut by_name: HashMap<String, usize> = HashMap::new();
@@ -867,10 +871,11 @@ pub fn build(
 /// [`Anchoring`]), its own files, and whether each article its links name
 /// exists — not the whole set of articles, so adding or removing one does
 /// not make every other article's anchoring stale.
-fn input_key(shared: u64, a: &Article, sources: &Sources, articles: &HashSet<String>) -> u64 {
+fn input_key(shared: u64, a: &Article, files: &ArticleFiles, articles: &HashSet<String>) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
-    let ann = a.annotations_path.as_deref().and_then(|p| sources.get(p));
-    (shared, &a.path, &a.slug, sources.get(&a.path), ann).hash(&mut h);
+    let text = files.text.as_deref();
+    let ann = files.annotations.as_deref().filter(|_| a.annotations_path.is_some());
+    (shared, &a.path, &a.slug, text, ann).hash(&mut h);
     for ann in &a.annotations {
         if let Kind::Link { to } = &ann.kind
             && let Some(slug) = linked_slug(to.get_ref())
@@ -948,7 +953,24 @@ enum Span {
     Auto(usize),
 }
 
-fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings, sources: &Sources) -> Anchored {
+/// The texts of an article's files as loaded (shared with [`Sources`]).
+struct ArticleFiles {
+    text: Option<Arc<str>>,
+    /// Its annotation file's (the article's own file when it has none).
+    annotations: Option<Arc<str>>,
+}
+
+impl ArticleFiles {
+    fn of(a: &Article, sources: &Sources) -> ArticleFiles {
+        let ann_path = a.annotations_path.as_deref().unwrap_or(&a.path);
+        ArticleFiles {
+            text: sources.get_shared(&a.path),
+            annotations: sources.get_shared(ann_path),
+        }
+    }
+}
+
+fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings, files: &ArticleFiles) -> Anchored {
     let entity_index = links.entities;
     let urls = links.urls;
     let doc = Document::parse(&a.body);
@@ -962,14 +984,14 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
         ));
     }
     let ann_path = a.annotations_path.clone().unwrap_or_else(|| a.path.clone());
-    let file_text = sources.get(&a.path).unwrap_or("");
+    let file_text = files.text.as_deref().unwrap_or("");
     // Line starts once per article, so thousands of diagnostics stay linear.
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(file_text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let article_line =
         |pos: usize| -> usize { line_starts.partition_point(|&s| s <= a.body_offset + doc.source_offset(pos)) };
-    let ann_text = sources.get(&ann_path).unwrap_or("");
+    let ann_text = files.annotations.as_deref().unwrap_or("");
 
     // Resolve every annotation to its ranges.
     struct Resolved<'a> {

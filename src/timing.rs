@@ -35,12 +35,7 @@ fn memory() -> String {
             .and_then(|v| v.parse::<u64>().ok())
     };
     match (kb("VmRSS:"), kb("VmHWM:")) {
-        (Some(now), Some(peak)) => format!(
-            "; RSS now {} MB, peak {} MB{}",
-            now / 1024,
-            peak / 1024,
-            crate::memory::heap_in_use().map_or(String::new(), |b| format!(", heap in use {} MB", b >> 20))
-        ),
+        (Some(now), Some(peak)) => format!("; RSS now {} MB, peak {} MB", now / 1024, peak / 1024),
         _ => String::new(),
     }
 }
