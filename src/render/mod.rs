@@ -299,10 +299,10 @@ pub fn render_changed(
                 page: page.path(site),
                 message: templates::error_chain(&e),
             })?;
-            let bytes = tera
-                .tera
-                .render(template, &ctx)
-                .map(String::into_bytes)
+            // (into bytes: `render` would check the UTF-8 it just wrote)
+            let mut bytes = Vec::with_capacity(16 * 1024);
+            tera.tera
+                .render_to(template, &ctx, &mut bytes)
                 .map_err(|e| RenderError {
                     page: page.path(site),
                     message: templates::error_chain(&e),
