@@ -316,9 +316,13 @@ impl Session {
             // finish an interrupted commit first, so the listing is current
             // (an error here comes back from `Stager::new` below)
             let _ = write::recover(&self.out);
-            inputs = manifest::inputs_digest(&self.root, &self.opts);
-            let on_disk = manifest::list_output(&self.out);
-            if let Some(m) = manifest::read(&self.manifest) {
+            // (three independent reads: the inputs, the output, the manifest)
+            let (digest, (on_disk, manifest)) = rayon::join(
+                || manifest::inputs_digest(&self.root, &self.opts),
+                || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
+            );
+            inputs = digest;
+            if let Some(m) = manifest {
                 let intact: HashMap<&String, &manifest::Record> = m
                     .files
                     .iter()
