@@ -5,12 +5,14 @@
 //! the Vietnamese `locl` forms) against two OFL fonts embedded with `include_bytes!`
 //! (`static/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
 //! letter, see `static/fonts/OFL.txt`). This module lays it out itself — word wrap, shrink to fit,
-//! balanced lines, elision with "…" — then rasterizes each glyph outline (ttf-parser, which
-//! rustybuzz re-exports) with ab_glyph_rasterizer (exact-area coverage, the font-rs algorithm),
-//! caches the coverage per thread by (glyph, size, quarter-pixel offset), blends it onto a
-//! palette-indexed canvas whose palette holds each (background, text colour) ramp in coverage
-//! order, and encodes that as a PNG itself (row filters chosen here, fdeflate's DEFLATE stream
-//! written here, skipping the rows and columns nothing was drawn on).
+//! balanced lines, elision with "…" — draws each line with the glyphs its paragraph was shaped
+//! into when HarfBuzz marks both of its ends safe to break (else shapes it again), then
+//! rasterizes each glyph outline (ttf-parser, which rustybuzz re-exports) with
+//! ab_glyph_rasterizer (exact-area coverage, the font-rs algorithm), caches the coverage per
+//! thread by (glyph, size, quarter-pixel offset), blends it onto a palette-indexed canvas whose
+//! palette holds each (background, text colour) ramp in coverage order, and encodes that as a
+//! PNG itself (row filters chosen here, fdeflate's DEFLATE stream written here, skipping the rows
+//! and columns nothing was drawn on).
 //!
 //! Why not resvg: going through an SVG string would only be a detour. We must measure and break
 //! the lines ourselves anyway (SVG has no wrapping), and usvg would bring an XML parser, CSS, a
@@ -103,9 +105,13 @@ struct Font {
     plan: ShapePlan,
     lang: Language,
     upem: f32,
+    /// The advance of "…", in font units (every elided line ends with one).
+    ellipsis: i32,
     /// Rasterized glyphs by (glyph, size, quarter-pixel x offset): the same few hundred glyphs
     /// at a few sizes make up every card, so most cards only copy coverage.
     glyphs: RefCell<HashMap<(u16, u32, u8), Rc<Bitmap>>>,
+    /// Short texts shaped, by text: the site name and the speakers recur on card after card.
+    runs: RefCell<HashMap<String, Rc<[Glyph]>>>,
 }
 
 /// A glyph's coverage levels (`0..LEVELS`), `w` × `h`, whose top left corner is at
@@ -124,6 +130,10 @@ struct Bitmap {
 const SUBPIXELS: f32 = 4.0;
 /// Past this many glyphs the cache starts over (a few MB at most).
 const CACHE_MAX: usize = 8192;
+/// Texts up to this many bytes are kept shaped, up to `RUNS_MAX` of them (then the cache starts
+/// over).
+const RUN_MAX_LEN: usize = 64;
+const RUNS_MAX: usize = 1024;
 
 impl Font {
     fn new(data: &'static [u8]) -> Font {
@@ -131,13 +141,17 @@ impl Font {
         let lang: Language = "vi".parse().expect("language tag");
         let plan = ShapePlan::new(&face, Direction::LeftToRight, Some(script::LATIN), Some(&lang), &[]);
         let upem = face.units_per_em() as f32;
-        Font {
+        let mut font = Font {
             face,
             plan,
             lang,
             upem,
+            ellipsis: 0,
             glyphs: RefCell::default(),
-        }
+            runs: RefCell::default(),
+        };
+        font.ellipsis = font.advance(ELLIPSIS);
+        font
     }
 
     /// Shapes one run of text: (byte cluster, x advance, x offset, y offset, glyph) per glyph,
@@ -158,8 +172,27 @@ impl Font {
                 dx: p.x_offset,
                 dy: p.y_offset,
                 id: GlyphId(i.glyph_id as u16),
+                unsafe_to_break: i.unsafe_to_break(),
             })
             .collect()
+    }
+
+    /// `shape(text)`, from the cache when the text is short: shaping depends only on the font
+    /// and the text, so the cache never changes a card.
+    fn shape_cached(&self, text: &str) -> Rc<[Glyph]> {
+        if text.len() > RUN_MAX_LEN {
+            return self.shape(text).into();
+        }
+        if let Some(g) = self.runs.borrow().get(text) {
+            return g.clone();
+        }
+        let g: Rc<[Glyph]> = self.shape(text).into();
+        let mut runs = self.runs.borrow_mut();
+        if runs.len() >= RUNS_MAX {
+            runs.clear();
+        }
+        runs.insert(text.to_string(), g.clone());
+        g
     }
 
     fn advance(&self, text: &str) -> i32 {
@@ -226,12 +259,16 @@ impl Font {
     }
 }
 
+#[derive(Clone, Copy)]
 struct Glyph {
     cluster: usize,
     advance: i32,
     dx: i32,
     dy: i32,
     id: GlyphId,
+    /// HarfBuzz's flag: breaking the text at the start of this glyph's cluster and shaping the
+    /// two sides separately might not give the glyphs on either side of it.
+    unsafe_to_break: bool,
 }
 
 struct Fonts {
@@ -256,6 +293,7 @@ fn with_fonts<R>(f: impl FnOnce(&Fonts) -> R) -> R {
 /// that starts and ends at a cluster boundary costs two binary searches.
 struct Measured {
     text: String,
+    glyphs: Rc<[Glyph]>,
     clusters: Vec<usize>,
     prefix: Vec<i32>,
     words: Vec<(usize, usize)>,
@@ -267,12 +305,12 @@ const ELLIPSIS: &str = "…";
 impl Measured {
     fn new(font: &Font, raw: &str) -> Measured {
         let text = normalize(raw);
-        let glyphs = font.shape(&text);
+        let glyphs = font.shape_cached(&text);
         let clusters = glyphs.iter().map(|g| g.cluster).collect();
         let mut prefix = Vec::with_capacity(glyphs.len() + 1);
         prefix.push(0);
         let mut sum = 0;
-        for g in &glyphs {
+        for g in glyphs.iter() {
             sum += g.advance;
             prefix.push(sum);
         }
@@ -287,11 +325,34 @@ impl Measured {
         }
         Measured {
             text,
+            glyphs,
             clusters,
             prefix,
             words,
-            ellipsis: font.advance(ELLIPSIS),
+            ellipsis: font.ellipsis,
         }
+    }
+
+    /// The glyphs of `text[a..b]` cut out of the paragraph's shaping, when both ends are at the
+    /// start of a cluster that HarfBuzz marks safe to break at: exactly what shaping
+    /// `text[a..b]` alone would give, without shaping it again. `None` otherwise (a kerning pair,
+    /// a ligature or a contextual form across the break, or a break inside a cluster).
+    fn cut(&self, a: usize, b: usize) -> Option<Vec<Glyph>> {
+        let i = self.clusters.partition_point(|&c| c < a);
+        let j = self.clusters.partition_point(|&c| c < b);
+        let safe = |k: usize, at: usize| match self.glyphs.get(k) {
+            Some(g) => g.cluster == at && !g.unsafe_to_break,
+            None => at == self.text.len(),
+        };
+        ((a == 0 || safe(i, a)) && safe(j, b) && i < j).then(|| {
+            self.glyphs[i..j]
+                .iter()
+                .map(|g| Glyph {
+                    cluster: g.cluster - a,
+                    ..*g
+                })
+                .collect()
+        })
     }
 
     /// Width of `text[a..b]` in font units.
@@ -424,10 +485,12 @@ fn normalize(s: &str) -> String {
     out
 }
 
-/// A laid-out paragraph: the font size and its lines.
+/// A laid-out paragraph: the font size, its lines and, where they could be reused from the
+/// layout, their glyphs (else the line is shaped when drawn).
 struct Para {
     size: f32,
     lines: Vec<String>,
+    shaped: Vec<Option<Vec<Glyph>>>,
 }
 
 /// How a paragraph may be sized.
@@ -449,6 +512,7 @@ fn layout(font: &Font, text: &str, width: f32, height: f32, fit: &Fit) -> Para {
         return Para {
             size: fit.max,
             lines: Vec::new(),
+            shaped: Vec::new(),
         };
     }
     let max_lines = |size: f32| ((height / (size * fit.lh)).floor() as usize).clamp(1, fit.max_lines);
@@ -485,6 +549,7 @@ fn layout(font: &Font, text: &str, width: f32, height: f32, fit: &Fit) -> Para {
     let (lines, _) = m.wrap(limit(size));
     let mut out = para(&m, size, &lines[..n - 1]);
     out.lines.push(m.elide_from(lines[n - 1].0, limit(size)));
+    out.shaped.push(None);
     out
 }
 
@@ -492,6 +557,7 @@ fn para(m: &Measured, size: f32, lines: &[(usize, usize)]) -> Para {
     Para {
         size,
         lines: lines.iter().map(|&(a, b)| m.text[a..b].to_string()).collect(),
+        shaped: lines.iter().map(|&(a, b)| m.cut(a, b)).collect(),
     }
 }
 
@@ -694,6 +760,19 @@ impl Canvas {
     /// Draws one line with its left edge at `x` and its baseline at `baseline` (rounded to a
     /// whole pixel): each glyph's cached coverage is blended onto the card.
     fn text(&mut self, font: &Font, size: f32, x: f32, baseline: f32, text: &str, color: Rgb) {
+        self.glyphs(font, size, x, baseline, &font.shape(text), color);
+    }
+
+    /// Draws line `i` of a paragraph, with the glyphs from its layout when it kept them.
+    fn line(&mut self, font: &Font, p: &Para, i: usize, x: f32, baseline: f32, color: Rgb) {
+        match p.shaped.get(i) {
+            Some(Some(glyphs)) => self.glyphs(font, p.size, x, baseline, glyphs, color),
+            _ => self.text(font, p.size, x, baseline, &p.lines[i], color),
+        }
+    }
+
+    /// Draws shaped glyphs, the first one's pen position at `x`.
+    fn glyphs(&mut self, font: &Font, size: f32, x: f32, baseline: f32, glyphs: &[Glyph], color: Rgb) {
         let s = size / font.upem;
         let fg = rgb(color);
         // Palette index of level 1 of this colour's ramp on each background that has one (else
@@ -719,7 +798,7 @@ impl Canvas {
         let mut memo: HashMap<(u8, u8), u8> = HashMap::new();
         let mut ink = Ink(f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         let mut pen = x;
-        for g in font.shape(text) {
+        for g in glyphs {
             let gx = pen + g.dx as f32 * s;
             let gy = (baseline - g.dy as f32 * s).round();
             pen += g.advance as f32 * s;
@@ -806,8 +885,8 @@ impl Canvas {
         };
         let p = layout(&fonts.sans, site_name, TEXT_W, BAND_H, &fit);
         let baseline = BAND_TOP + STRIPE_H + (BAND_H - STRIPE_H) / 2.0 + cap_height(&fonts.sans, p.size) / 2.0;
-        for line in &p.lines {
-            self.text(&fonts.sans, p.size, MARGIN_X, baseline, line, PAPER);
+        for i in 0..p.lines.len() {
+            self.line(&fonts.sans, &p, i, MARGIN_X, baseline, PAPER);
         }
     }
 
@@ -878,7 +957,8 @@ fn draw_quote(quote: &str, speaker: &str, site_name: &str) -> Drawn {
         let region = REGION_BOTTOM - REGION_TOP;
         // The quote mark's ink box, so the block starts where the mark's ink does.
         let s = MARK_SIZE / fonts.serif.upem;
-        let mark_glyph = fonts.serif.shape(MARK).first().map(|g| g.id);
+        let mark = fonts.serif.shape_cached(MARK);
+        let mark_glyph = mark.first().map(|g| g.id);
         let mark_box = mark_glyph.and_then(|g| fonts.serif.face.glyph_bounding_box(g));
         let (mark_left, mark_top, mark_h) = mark_box.map_or((0.0, 0.0, 0.0), |b| {
             (b.x_min as f32 * s, b.y_max as f32 * s, (b.y_max - b.y_min) as f32 * s)
@@ -912,35 +992,35 @@ fn draw_quote(quote: &str, speaker: &str, site_name: &str) -> Drawn {
 
         let block = mark_h + MARK_GAP + q_h + speaker_h;
         let mut y = REGION_TOP + ((region - block) / 2.0).max(0.0);
-        c.text(
+        c.glyphs(
             &fonts.serif,
             MARK_SIZE,
             MARGIN_X - mark_left,
             y + mark_top,
-            MARK,
+            &mark,
             ACCENT,
         );
         y += mark_h + MARK_GAP;
-        for (i, line) in q.lines.iter().enumerate() {
-            c.text(
+        for i in 0..q.lines.len() {
+            c.line(
                 &fonts.serif,
-                q.size,
+                &q,
+                i,
                 MARGIN_X,
                 baseline(&fonts.serif, &q, QUOTE_LH, y, i),
-                line,
                 INK,
             );
         }
         y += q_h;
         if let Some(p) = &speaker_para {
             y += SPEAKER_GAP;
-            for line in &p.lines {
-                c.text(
+            for i in 0..p.lines.len() {
+                c.line(
                     &fonts.sans,
-                    p.size,
+                    p,
+                    i,
                     MARGIN_X,
                     baseline(&fonts.sans, p, SPEAKER_LH, y, 0),
-                    line,
                     ACCENT,
                 );
             }
@@ -991,26 +1071,26 @@ fn draw_title(title: &str, subtitle: &str, site_name: &str) -> Drawn {
         let mut y = REGION_TOP + ((region - block) / 2.0).max(0.0);
         c.rect(MARGIN_X, y, RULE_W, RULE_H, ACCENT);
         y += RULE_H + RULE_GAP;
-        for (i, line) in t.lines.iter().enumerate() {
-            c.text(
+        for i in 0..t.lines.len() {
+            c.line(
                 &fonts.sans,
-                t.size,
+                &t,
+                i,
                 MARGIN_X,
                 baseline(&fonts.sans, &t, TITLE_LH, y, i),
-                line,
                 INK,
             );
         }
         y += t_h;
         if let Some(p) = &sub {
             y += SUB_GAP;
-            for (i, line) in p.lines.iter().enumerate() {
-                c.text(
+            for i in 0..p.lines.len() {
+                c.line(
                     &fonts.serif,
-                    p.size,
+                    p,
+                    i,
                     MARGIN_X,
                     baseline(&fonts.serif, p, SUB_LH, y, i),
-                    line,
                     MUTED,
                 );
             }
@@ -1616,6 +1696,7 @@ mod tests {
                 let p = Para {
                     size,
                     lines: vec!["gỵ pyg ỹ gỹ jg".into(), "Ỗ Ễ Ặ Ẫ Ừ Ở Ỡ".into()],
+                    shaped: Vec::new(),
                 };
                 for (i, l) in p.lines.iter().enumerate() {
                     c.text(font, size, 20.0, baseline(font, &p, lh, 20.0, i), l, INK);
@@ -1633,6 +1714,47 @@ mod tests {
                 );
             }
         });
+    }
+
+    /// The glyphs a line keeps from its paragraph's shaping are those of shaping it alone.
+    #[test]
+    fn reused_glyphs_are_the_line_shaped_alone() {
+        let key = |g: &Glyph| (g.cluster, g.advance, g.dx, g.dy, g.id.0);
+        let compound = format!("Xem {} nhé", "đường-dẫn-rất-dài-không-có-khoảng-trắng-".repeat(4));
+        let texts = [
+            LONG_VI.to_string(),
+            LONG_VI.repeat(5),
+            SHORT_VI.to_string(),
+            compound,
+            "AVAVAV To Ty Yo LT fi ffi \"c\" — ‘d’ W. V, Ỗ Ễ Ặ Ở Ừ ở đâu gỵ".repeat(6),
+            "W".repeat(300),
+            "f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV ".repeat(20),
+        ];
+        let (mut reused, mut total) = (0, 0);
+        with_fonts(|f| {
+            for font in [&f.serif, &f.sans] {
+                for text in &texts {
+                    for fit in [
+                        quote_fit(),
+                        Fit {
+                            balance: false,
+                            ..quote_fit()
+                        },
+                    ] {
+                        let p = layout(font, text, TEXT_W, 300.0, &fit);
+                        for (line, glyphs) in p.lines.iter().zip(&p.shaped) {
+                            total += 1;
+                            if let Some(glyphs) = glyphs {
+                                reused += 1;
+                                let alone: Vec<_> = font.shape(line).iter().map(key).collect();
+                                assert_eq!(glyphs.iter().map(key).collect::<Vec<_>>(), alone, "{line}");
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        assert!(reused > total / 2, "{reused} of {total} lines reused");
     }
 
     #[test]
@@ -1720,6 +1842,7 @@ mod tests {
             let p = Para {
                 size: 40.0,
                 lines: vec!["gỵ pyg ỹ gỹ jg".into(), "Ỗ Ễ Ặ Ẫ Ừ Ở".into()],
+                shaped: Vec::new(),
             };
             for (i, l) in p.lines.iter().enumerate() {
                 c.text(
