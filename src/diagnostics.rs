@@ -127,11 +127,6 @@ impl Sources {
         self.files.retain(|path, _| cited.contains(path.as_path()));
     }
 
-    /// Keeps only the files `keep` says yes to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&Path) -> bool) {
-        self.files.retain(|path, _| keep(path));
-    }
-
     /// Adds every file of `other` (loaded elsewhere, e.g. on another thread).
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
