@@ -13,7 +13,7 @@
 //! of renames — is rolled forward by the next run, which finds the journal.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -65,11 +65,10 @@ pub fn output_files(out: &Path) -> io::Result<Vec<(String, walkdir::DirEntry)>> 
     Ok(files)
 }
 
-/// A content hash of an output file.
+/// A content hash of an output file (XXH3: 1.5 GB of output at 10,000
+/// articles went through this, several times slower with SipHash).
 pub fn hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// What must change in the output directory.
