@@ -99,16 +99,25 @@ pub fn escape_html(s: &str) -> String {
 }
 
 pub fn escape_html_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    // Every template value goes through here (5% of a build when it went
+    // char by char). The five characters are ASCII, so scanning bytes finds
+    // them and the runs between them are copied whole, on char boundaries.
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(entity);
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
 }
 
 /// JSON for embedding inside `<script>`: `<`, `>` and `&` are written as
@@ -154,6 +163,20 @@ pub fn truncate_words(s: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_the_five_html_characters_and_nothing_else() {
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("Đà Nẵng"), "Đà Nẵng");
+        assert_eq!(
+            escape_html("<a href=\"x\">Tôi & 'bạn'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tôi &amp; &#39;bạn&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("&&ễ>"), "&amp;&amp;ễ&gt;");
+        let mut out = String::from("kept ");
+        escape_html_into(&mut out, "ở<");
+        assert_eq!(out, "kept ở&lt;");
+    }
 
     #[test]
     fn slugs_fold_vietnamese() {
