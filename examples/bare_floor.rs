@@ -6,7 +6,13 @@
 //!
 //! ```text
 //! cargo run --release --example bare_floor -- SITE_ROOT OUTPUT_DIR
+//! cargo run --release --example bare_floor -- SITE_ROOT -    # all but the writing
 //! ```
+//!
+//! With `-` as the output the pages are made and dropped: what is left of
+//! the floor without its writes. `bench/run` adds that to the time it takes
+//! to write glossa's whole output (`output_floor`) for a lower bound of any
+//! build that reads these articles and writes that output.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -59,7 +65,7 @@ fn split(text: &str) -> Option<(&str, &str)> {
     Some((&rest[..end], body.strip_prefix('\n').unwrap_or(body)))
 }
 
-fn page(path: &Path, out: &Path, tera: &tera::Tera) -> Result<(), String> {
+fn page(path: &Path, out: Option<&Path>, tera: &tera::Tera) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let text = fs::read_to_string(path).map_err(|e| err(&e))?;
     let (front, body) = split(&text).ok_or_else(|| err(&"no +++ front matter"))?;
@@ -78,6 +84,10 @@ fn page(path: &Path, out: &Path, tera: &tera::Tera) -> Result<(), String> {
     ctx.insert("tags", &front.tags);
     ctx.insert("content", &content);
     let html = tera.render("page.html", &ctx).map_err(|e| err(&e))?;
+    let Some(out) = out else {
+        std::hint::black_box(html);
+        return Ok(());
+    };
     let slug = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -90,7 +100,7 @@ fn page(path: &Path, out: &Path, tera: &tera::Tera) -> Result<(), String> {
 fn run() -> Result<usize, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [root, out] = args.as_slice() else {
-        return Err("usage: bare_floor SITE_ROOT OUTPUT_DIR".into());
+        return Err("usage: bare_floor SITE_ROOT OUTPUT_DIR|-".into());
     };
     let src = Path::new(root).join("content/articles");
     let files: Vec<PathBuf> = fs::read_dir(&src)
@@ -101,7 +111,7 @@ fn run() -> Result<usize, String> {
     let mut tera = tera::Tera::default();
     tera.add_raw_template("page.html", TEMPLATE)
         .map_err(|e| e.to_string())?;
-    let out = Path::new(out);
+    let out = (out != "-").then(|| Path::new(out));
     files.par_iter().try_for_each(|p| page(p, out, &tera))?;
     Ok(files.len())
 }
