@@ -181,7 +181,7 @@ pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Str
             return None;
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let text = match crate::text::string_from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -197,18 +197,27 @@ pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Str
             return None;
         }
     };
-    Some(clean_text(&text))
+    Some(clean_owned(text))
 }
 
 /// BOM dropped, CRLF/CR as LF, NFC.
 pub fn clean_text(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        text.to_string()
-    };
-    nfc(&text).into_owned()
+    clean_owned(text.to_string())
+}
+
+/// [`clean_text`] of a string we own: a file that needs no change (the
+/// usual case) is returned as it is, not copied.
+fn clean_owned(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    match nfc(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(normalized) => normalized,
+    }
 }
 
 /// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
@@ -971,5 +980,10 @@ mod tests {
     #[test]
     fn clean_text_strips_bom_and_crlf() {
         assert_eq!(clean_text("\u{feff}a\r\nb"), "a\nb");
+        assert_eq!(clean_text("a\rb\r\n"), "a\nb\n");
+        // decomposed (NFD) Vietnamese becomes NFC; NFC text stays as it is
+        assert_eq!(clean_text("Vie\u{0302}\u{0323}t"), "Việt");
+        assert_eq!(clean_text("\u{feff}Việt"), "Việt");
+        assert_eq!(clean_text(""), "");
     }
 }
