@@ -284,12 +284,34 @@ impl Strings {
         let mi: usize = m.parse().unwrap_or(1);
         let day: u32 = d.parse().unwrap_or(1);
         let month = self.months.get(mi.clamp(1, 12) - 1).map_or("", String::as_str);
-        self.date_format
-            .replace("{day}", &day.to_string())
-            .replace("{d}", d)
-            .replace("{month}", month)
-            .replace("{m}", m)
-            .replace("{y}", y)
+        // One pass over the format (every article in every list is dated:
+        // ~180,000 calls at 10,000 articles); `{…}` that is not a field stays.
+        let day = day.to_string();
+        let fields = [
+            ("{day}", day.as_str()),
+            ("{d}", d),
+            ("{month}", month),
+            ("{m}", m),
+            ("{y}", y),
+        ];
+        let mut out = String::with_capacity(self.date_format.len() + month.len() + 8);
+        let mut rest = self.date_format.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            rest = &rest[open..];
+            match fields.iter().find(|(f, _)| rest.starts_with(f)) {
+                Some((f, value)) => {
+                    out.push_str(value);
+                    rest = &rest[f.len()..];
+                }
+                None => {
+                    out.push('{');
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 }
 
@@ -495,6 +517,16 @@ mod tests {
             Strings::builtin("en").format_date("2026-11-08T10:00:00Z"),
             "8 November 2026"
         );
+        let odd = Strings {
+            date_format: "{y}{m}{d} {x} {day}{{month}} {".into(),
+            ..Strings::builtin("vi")
+        };
+        assert_eq!(
+            odd.format_date("2026-03-05"),
+            "20260305 {x} 5{tháng 3} {",
+            "unknown fields stay"
+        );
+        assert_eq!(odd.format_date("bad"), "bad");
     }
 
     #[test]
