@@ -117,11 +117,15 @@ struct Font {
 
 /// A glyph's coverage levels (`0..LEVELS`), `w` × `h`, whose top left corner is at
 /// (`left`, `top`) from the pen position on the baseline, and its bounding box in font units
-/// (kept because ttf-parser computes a bounding box by walking the whole outline).
+/// (kept because ttf-parser computes a bounding box by walking the whole outline). Rows are
+/// `stride` bytes apart, `w` rounded up to a multiple of eight with zeros (no coverage), so
+/// that they blend eight pixels at a time.
 struct Bitmap {
     left: i64,
     top: i64,
     w: usize,
+    h: usize,
+    stride: usize,
     cov: Vec<u8>,
     bbox: Option<Rect>,
 }
@@ -232,12 +236,19 @@ impl Font {
                         last: start,
                     },
                 );
-                let mut cov = Vec::with_capacity(w * h);
-                ras.for_each_pixel(|_, a| cov.push((a.min(1.0) * (LEVELS - 1) as f32 + 0.5) as u8));
+                let mut levels = Vec::with_capacity(w * h);
+                ras.for_each_pixel(|_, a| levels.push((a.min(1.0) * (LEVELS - 1) as f32 + 0.5) as u8));
+                let stride = w.next_multiple_of(8);
+                let mut cov = vec![0; stride * h];
+                for (row, levels) in cov.chunks_exact_mut(stride).zip(levels.chunks_exact(w)) {
+                    row[..w].copy_from_slice(levels);
+                }
                 Bitmap {
                     left,
                     top,
                     w,
+                    h,
+                    stride,
                     cov,
                     bbox,
                 }
@@ -246,6 +257,8 @@ impl Font {
                 left: 0,
                 top: 0,
                 w: 0,
+                h: 0,
+                stride: 0,
                 cov: Vec::new(),
                 bbox,
             },
@@ -820,35 +833,44 @@ impl Canvas {
             }
             // The part of the bitmap on the card: rows r0..r1, columns c0..c1.
             let (x0, y0) = (ix as i64 + bm.left, gy as i64 + bm.top);
-            let (bw, bh) = (bm.w as i64, (bm.cov.len() / bm.w) as i64);
+            let (bw, bh) = (bm.w as i64, bm.h as i64);
             let (r0, r1) = ((-y0).clamp(0, bh), (HEIGHT as i64 - y0).clamp(0, bh));
             let (c0, c1) = ((-x0).clamp(0, bw), (WIDTH as i64 - x0).clamp(0, bw));
             if r0 >= r1 || c0 >= c1 {
                 continue;
             }
-            let (c0, c1) = (c0 as usize, c1 as usize);
+            let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);
             let left = (x0 + c0 as i64) as usize;
-            for row in r0..r1 {
-                let src = &bm.cov[row as usize * bm.w..][c0..c1];
-                let y = (y0 + row) as usize;
-                mark(&mut self.spans[y], left, left + src.len());
-                let at = y * WIDTH as usize + left;
-                let dst = &mut self.idx[at..at + src.len()];
-                if let Some((bg, r)) = plain {
-                    // Where every pixel the glyph covers is that background (no other glyph's
-                    // edge), blending is `r + level - 1`: branch-free, vectorized.
-                    let clash = dst.iter().zip(src).fold(false, |c, (&p, &l)| c | (l != 0 && p != bg));
-                    if !clash {
-                        for (px, &level) in dst.iter_mut().zip(src) {
-                            *px = if level == 0 {
-                                *px
-                            } else {
-                                r.wrapping_add(level).wrapping_sub(1)
-                            };
-                        }
-                        continue;
-                    }
-                }
+            let top = (y0 + r0 as i64) as usize;
+            // Whole rows with their padding (zeros, which leave the card as it is) when they fit
+            // on the card's row, so that no pixel is left over from the eights.
+            let cols = if c0 == 0 && left + bm.stride <= WIDTH as usize {
+                bm.stride
+            } else {
+                c1 - c0
+            };
+            let w = WIDTH as usize;
+            let (at, n) = (top * w + left, r1 - r0);
+            let cov = &bm.cov[r0 * bm.stride + c0..];
+            let span = (left, left + (c1 - c0));
+            // The rows over the ramp's background only, then the rest one pixel at a time.
+            let fast = match plain {
+                Some((bg, r)) => blend_rows(
+                    &mut self.idx[at..],
+                    &mut self.spans[top..top + n],
+                    cov,
+                    bm.stride,
+                    cols,
+                    span,
+                    bg,
+                    r,
+                ),
+                None => 0,
+            };
+            for i in fast..n {
+                let src = &cov[i * bm.stride..][..cols];
+                let dst = &mut self.idx[at + i * w..][..cols];
+                mark(&mut self.spans[top + i], span.0, span.1);
                 for (px, &level) in dst.iter_mut().zip(src) {
                     if level == 0 {
                         continue;
@@ -898,6 +920,82 @@ impl Canvas {
             palette: self.palette,
             ink: self.ink,
         }
+    }
+}
+
+/// Eight pixels (or coverage levels) as one word, for the blending below: levels are below 128,
+/// so adding `LOW7` to them sets the top bit of exactly the non-zero ones and carries no further.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().expect("eight bytes"))
+}
+
+/// Blends rows of a glyph (`cols` levels each, `stride` apart in `cov`) onto the canvas from
+/// `idx[0]` on (rows `WIDTH` apart), widening their `spans` by `x0..x1`, for as long as they cover
+/// only `bg`, the background of the text colour's ramp, which starts at palette index `r` (all
+/// rows but where glyphs overlap): returns how many rows it blended.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn blend_rows(
+    idx: &mut [u8],
+    spans: &mut [Span],
+    cov: &[u8],
+    stride: usize,
+    cols: usize,
+    (x0, x1): (usize, usize),
+    bg: u8,
+    r: u8,
+) -> usize {
+    for (i, span) in spans.iter_mut().enumerate() {
+        let src = &cov[i * stride..][..cols];
+        let dst = &mut idx[i * WIDTH as usize..][..cols];
+        if clash(dst, src, bg) {
+            return i;
+        }
+        mark(span, x0, x1);
+        blend(dst, src, r);
+    }
+    spans.len()
+}
+
+/// Whether a glyph row (`src`, coverage levels) covers any pixel of `dst` that is not `bg`.
+#[inline(always)]
+fn clash(dst: &[u8], src: &[u8], bg: u8) -> bool {
+    let (d8, s8) = (dst.chunks_exact(8), src.chunks_exact(8));
+    let mut c = d8
+        .remainder()
+        .iter()
+        .zip(s8.remainder())
+        .any(|(&p, &l)| l != 0 && p != bg);
+    let bgs = bg as u64 * ONES;
+    let mut any = 0;
+    for (d, s) in d8.zip(s8) {
+        let other = word(d) ^ bgs;
+        any |= (word(s) + LOW7) & (((other & LOW7) + LOW7) | other) & HIGH;
+    }
+    c |= any != 0;
+    c
+}
+
+/// Blends a glyph row onto pixels of its ramp's background: level `l > 0` is palette index
+/// `r + l - 1` (at most 61: no carries between the bytes of a word).
+#[inline(always)]
+fn blend(dst: &mut [u8], src: &[u8], r: u8) {
+    let px = |p: u8, l: u8| if l == 0 { p } else { r.wrapping_add(l).wrapping_sub(1) };
+    let s8 = src.chunks_exact(8);
+    for (p, &l) in dst.chunks_exact_mut(8).into_remainder().iter_mut().zip(s8.remainder()) {
+        *p = px(*p, l);
+    }
+    let base = (r as u64).wrapping_sub(1).wrapping_mul(ONES);
+    for (d, s) in dst.chunks_exact_mut(8).zip(s8) {
+        let l = word(s);
+        let covered = ((l + LOW7) & HIGH) >> 7;
+        let mask = covered * 0xFF;
+        let p = ((l + base) & mask) | (word(d) & !mask);
+        d.copy_from_slice(&p.to_le_bytes());
     }
 }
 
