@@ -1561,6 +1561,17 @@ const HUFFMAN_CODES: [u16; 286] = {
     codes
 };
 
+/// `HUFFMAN_CODES` and, above them, `HUFFMAN_LENGTHS`, for the literals: one load per byte.
+const HUFFMAN_CODES_LENGTHS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = HUFFMAN_CODES[i] as u32 | (HUFFMAN_LENGTHS[i] as u32) << 16;
+        i += 1;
+    }
+    t
+};
+
 /// DEFLATE's length symbols: (symbol, extra bits) for each copy length `3..=258`, less 3.
 const LENGTH_SYMBOLS: [(u16, u8); 256] = {
     const BASE: [u16; 29] = [
@@ -1671,19 +1682,6 @@ impl<'a> Deflate<'a> {
         self.put(HUFFMAN_CODES[b as usize] as u64, HUFFMAN_LENGTHS[b as usize] as u32);
     }
 
-    /// Literals, up to four at a time.
-    #[inline(always)]
-    fn literals(&mut self, bytes: &[u8]) {
-        for group in bytes.chunks(4) {
-            let (mut bits, mut n) = (0, 0);
-            for &b in group {
-                bits |= (HUFFMAN_CODES[b as usize] as u64) << n;
-                n += HUFFMAN_LENGTHS[b as usize] as u32;
-            }
-            self.put(bits, n);
-        }
-    }
-
     /// A run of `run` zeros: a literal zero, then copies of it.
     #[inline(always)]
     fn run(&mut self, run: u32) {
@@ -1729,32 +1727,59 @@ impl<'a> Deflate<'a> {
         self.b += 8 * self.a
             + ((even.wrapping_mul(0x0008_0006_0004_0002) >> 48) + (odd.wrapping_mul(0x0007_0005_0003_0001) >> 48));
         self.a += (even + odd).wrapping_mul(0x0001_0001_0001_0001) >> 48;
-        if *run > 0 {
-            let extra = word.trailing_zeros() / 8;
-            self.run(*run + extra);
-            *run = 0;
-            if extra > 0 {
-                *run = word.leading_zeros() / 8;
-                self.literals(&chunk[extra as usize..8 - *run as usize]);
-                return;
+        // Zeros at the start lengthen the run before them, if any; zeros at the end start the
+        // next one; the bytes between are literals.
+        let start = if *run > 0 {
+            let start = word.trailing_zeros() / 8;
+            self.run(*run + start);
+            start
+        } else {
+            0
+        };
+        *run = word.leading_zeros() / 8;
+        let count = 8 - *run - start;
+        if count == 8 {
+            for half in [word as u32, (word >> 32) as u32] {
+                let c: [u32; 4] = std::array::from_fn(|i| HUFFMAN_CODES_LENGTHS[(half >> (8 * i)) as u8 as usize]);
+                let n: [u32; 4] = std::array::from_fn(|i| c[i] >> 16);
+                let c: [u64; 4] = std::array::from_fn(|i| (c[i] & 0xFFFF) as u64);
+                let bits = c[0] | c[1] << n[0] | c[2] << (n[0] + n[1]) | c[3] << (n[0] + n[1] + n[2]);
+                self.put(bits, n[0] + n[1] + n[2] + n[3]);
             }
-        }
-        let tail = word.leading_zeros() / 8;
-        if tail > 0 {
-            self.literals(&chunk[..8 - tail as usize]);
-            *run = tail;
             return;
         }
-        for half in chunk.chunks_exact(4) {
-            let n: [u32; 4] = std::array::from_fn(|i| HUFFMAN_LENGTHS[half[i] as usize] as u32);
-            let c: [u64; 4] = std::array::from_fn(|i| HUFFMAN_CODES[half[i] as usize] as u64);
-            let bits = c[0] | c[1] << n[0] | c[2] << (n[0] + n[1]) | c[3] << (n[0] + n[1] + n[2]);
-            self.put(bits, n[0] + n[1] + n[2] + n[3]);
+        // At most four codes of 12 bits per put.
+        let mut w = word >> (8 * start);
+        let (mut bits, mut n) = (0, 0);
+        for i in 0..count {
+            if i == 4 {
+                self.put(bits, n);
+                (bits, n) = (0, 0);
+            }
+            let c = HUFFMAN_CODES_LENGTHS[(w & 0xFF) as usize];
+            bits |= ((c & 0xFFFF) as u64) << n;
+            n += c >> 16;
+            w >>= 8;
         }
+        self.put(bits, n);
     }
 
     /// One `write_data` call with `data`, which is zero except at 0 and in `lo..hi`.
     fn row(&mut self, data: &[u8], lo: usize, hi: usize) {
+        // On a copy of the state, which stays in registers.
+        let mut z = Deflate {
+            out: &mut *self.out,
+            bits: self.bits,
+            nbits: self.nbits,
+            a: self.a,
+            b: self.b,
+        };
+        z.row_here(data, lo, hi);
+        (self.bits, self.nbits, self.a, self.b) = (z.bits, z.nbits, z.a, z.b);
+    }
+
+    #[inline(always)]
+    fn row_here(&mut self, data: &[u8], lo: usize, hi: usize) {
         debug_assert!(data[1..lo].iter().chain(&data[hi..]).all(|&b| b == 0));
         let n = data.len() / 8;
         // Eights that may hold a non-zero byte: the first, and first..last.
