@@ -115,11 +115,11 @@ struct Font {
     runs: RefCell<HashMap<String, Rc<[Glyph]>>>,
 }
 
-/// A glyph's coverage levels (`0..LEVELS`), `w` × `h`, whose top left corner is at
-/// (`left`, `top`) from the pen position on the baseline, and its bounding box in font units
-/// (kept because ttf-parser computes a bounding box by walking the whole outline). Rows are
-/// `stride` bytes apart, `w` rounded up to a multiple of eight with zeros (no coverage), so
-/// that they blend eight pixels at a time.
+/// A glyph's coverage levels (`0..LEVELS`), `w` × `h` (the smallest box holding every non-zero
+/// level), whose top left corner is at (`left`, `top`) from the pen position on the baseline,
+/// and its bounding box in font units (kept because ttf-parser computes a bounding box by
+/// walking the whole outline). Rows are `stride` bytes apart, `w` rounded up to a multiple of
+/// eight with zeros (no coverage), so that they blend eight pixels at a time.
 struct Bitmap {
     left: i64,
     top: i64,
@@ -238,16 +238,29 @@ impl Font {
                 );
                 let mut levels = Vec::with_capacity(w * h);
                 ras.for_each_pixel(|_, a| levels.push((a.min(1.0) * (LEVELS - 1) as f32 + 0.5) as u8));
-                let stride = w.next_multiple_of(8);
-                let mut cov = vec![0; stride * h];
-                for (row, levels) in cov.chunks_exact_mut(stride).zip(levels.chunks_exact(w)) {
-                    row[..w].copy_from_slice(levels);
+                // Without the rows and columns of zeros around the coverage (blending them
+                // would change no pixel).
+                let rows = || levels.chunks_exact(w);
+                let y0 = rows().position(|r| r.iter().any(|&l| l != 0)).unwrap_or(h);
+                let y1 = h - rows().rev().position(|r| r.iter().any(|&l| l != 0)).unwrap_or(h);
+                let x0 = rows().filter_map(|r| r.iter().position(|&l| l != 0)).min().unwrap_or(w);
+                let x1 = rows()
+                    .filter_map(|r| r.iter().rposition(|&l| l != 0))
+                    .max()
+                    .map_or(0, |x| x + 1);
+                let (tw, th) = (x1.saturating_sub(x0), y1.saturating_sub(y0));
+                let stride = tw.next_multiple_of(8);
+                let mut cov = vec![0; stride * th];
+                if tw > 0 {
+                    for (row, levels) in cov.chunks_exact_mut(stride).zip(rows().skip(y0)) {
+                        row[..tw].copy_from_slice(&levels[x0..x1]);
+                    }
                 }
                 Bitmap {
-                    left,
-                    top,
-                    w,
-                    h,
+                    left: left + x0 as i64,
+                    top: top + y0 as i64,
+                    w: if th > 0 { tw } else { 0 },
+                    h: th,
                     stride,
                     cov,
                     bbox,
@@ -311,6 +324,8 @@ struct Measured {
     clusters: Vec<usize>,
     prefix: Vec<i32>,
     words: Vec<(usize, usize)>,
+    /// Each word's glyphs, `start..end` (indices into `glyphs` and `prefix`).
+    word_glyphs: Vec<(usize, usize)>,
     ellipsis: i32,
 }
 
@@ -337,12 +352,15 @@ impl Measured {
         if start < text.len() {
             words.push((start, text.len()));
         }
+        let glyph = |at: usize| glyphs.partition_point(|g| g.cluster < at);
+        let word_glyphs = words.iter().map(|&(a, b)| (glyph(a), glyph(b))).collect();
         Measured {
             text,
             glyphs,
             clusters,
             prefix,
             words,
+            word_glyphs,
             ellipsis: font.ellipsis,
         }
     }
@@ -382,22 +400,25 @@ impl Measured {
     /// between two graphemes — never inside one.
     fn wrap(&self, limit: f32) -> (Vec<(usize, usize)>, bool) {
         let mut lines = Vec::new();
-        let mut cur: Option<(usize, usize)> = None;
+        // The line so far: its byte range and its first glyph (widths from word to word are
+        // then differences of `prefix`, without searching `clusters`).
+        let mut cur: Option<(usize, usize, usize)> = None;
         let mut broke = false;
-        for &(ws, we) in &self.words {
-            if let Some((cs, _)) = cur
-                && self.width(cs, we) <= limit
+        let width = |i: usize, j: usize| (self.prefix[j] - self.prefix[i]) as f32;
+        for (&(ws, we), &(gs, ge)) in self.words.iter().zip(&self.word_glyphs) {
+            if let Some((cs, _, cg)) = cur
+                && width(cg, ge) <= limit
             {
-                cur = Some((cs, we));
+                cur = Some((cs, we, cg));
                 continue;
             }
-            if self.width(ws, we) <= limit {
-                lines.extend(cur.take());
-                cur = Some((ws, we));
+            if width(gs, ge) <= limit {
+                lines.extend(cur.take().map(|(s, e, _)| (s, e)));
+                cur = Some((ws, we, gs));
                 continue;
             }
             broke = true;
-            let mut cs = cur.take().map_or(ws, |(s, _)| s);
+            let mut cs = cur.take().map_or(ws, |(s, _, _)| s);
             let mut soft = None;
             for (off, g) in self.text[ws..we].grapheme_indices(true) {
                 let (gs, ge) = (ws + off, ws + off + g.len());
@@ -416,9 +437,9 @@ impl Measured {
                     soft = Some(ge);
                 }
             }
-            cur = Some((cs, we));
+            cur = Some((cs, we, self.clusters.partition_point(|&c| c < cs)));
         }
-        lines.extend(cur);
+        lines.extend(cur.map(|(s, e, _)| (s, e)));
         (lines, broke)
     }
 
