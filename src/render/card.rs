@@ -973,7 +973,10 @@ fn blend_rows(
     for (i, span) in spans.iter_mut().enumerate() {
         let src = &cov[i * stride..][..cols];
         let dst = &mut idx[i * WIDTH as usize..][..cols];
-        if clash(dst, src, bg) {
+        // Outside the columns drawn on so far the row is paper: no need to look there.
+        let (s0, s1) = (span.0 as usize, span.1 as usize);
+        let untouched = s1 <= x0 || s0 >= x0 + cols;
+        if !(untouched && bg == PAPER_IDX) && clash(dst, src, bg) {
             return i;
         }
         mark(span, x0, x1);
