@@ -21,8 +21,8 @@
 //! dependencies cost to compile, and add an escaping step where a mistake is a broken card.
 //! Here the text is never markup: `<`, `&` and `"` are just glyphs. Why not tiny-skia for the
 //! fill (tried first): its supersampling path filler took about 10 ms for a paragraph; a card
-//! is only glyphs and rectangles, and with the glyph cache a card draws in about 0.3 ms and
-//! encodes in about 0.4 ms (`cargo run --release --example card_bench`).
+//! is only glyphs and rectangles, and with the glyph cache a card draws in about 0.2 ms and
+//! encodes in about 0.2 ms (`cargo run --release --example card_bench`).
 //!
 //! Deterministic: the same input gives the same bytes on every run and machine of the same
 //! architecture — only the embedded fonts are used, the arithmetic is the same whatever the
