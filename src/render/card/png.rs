@@ -1,0 +1,644 @@
+//! A drawn card (`Drawn`: palette indices, the columns drawn on in each row, the palette) as
+//! an 8-bit palette PNG, written here rather than by the `png` crate so that it can skip what
+//! the drawing did not touch: the row filters are chosen here, the DEFLATE stream is the one
+//! fdeflate writes (its Huffman code lengths and header, MIT OR Apache-2.0) with blank rows and
+//! margins neither filtered, coded nor summed, and runs of rows that recur from card to card are
+//! coded once per thread (`Blocks`). The bytes are what `fdeflate::Compressor` gives for the
+//! same filtered rows; `deflate_matches_fdeflate` in the card tests checks it.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use super::{Drawn, HEIGHT, NO_SPAN, Span, WIDTH};
+
+/// Encodes the card as an 8-bit palette PNG: each row filtered with the cheaper of Up and Sub (a
+/// row equal to the one above is Up, all zeros), compressed into the DEFLATE stream fdeflate
+/// writes — the fast DEFLATE the `png` crate uses at `Compression::Fast`: one block whose
+/// Huffman code, fixed in advance, is tuned for filtered rows (small differences and long runs
+/// of zeros are short). Choosing the filter here instead of in the `png` crate (which tries all
+/// five on every row) halves the encoding time; writing the stream here (`Deflate`, the same
+/// bytes `fdeflate::Compressor` gives row by row) lets both skip what the drawing did not touch,
+/// and reuse the code of rows drawn on card after card (`Blocks`).
+pub(super) fn encode(d: &Drawn) -> Vec<u8> {
+    const W: usize = WIDTH as usize;
+    let mut out = Vec::with_capacity(64 * 1024);
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut ihdr = [0; 13];
+    ihdr[..4].copy_from_slice(&WIDTH.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&HEIGHT.to_be_bytes());
+    ihdr[8] = 8; // bit depth
+    ihdr[9] = 3; // colour type: palette
+    chunk(&mut out, b"IHDR", |o| o.extend_from_slice(&ihdr));
+    chunk(&mut out, b"PLTE", |o| o.extend_from_slice(d.palette.as_flattened()));
+    chunk(&mut out, b"IDAT", |o| {
+        let mut z = Deflate::new(o);
+        // The filter byte and the filtered row; zero outside the columns last written.
+        let mut row = [0u8; W + 1];
+        let blank = |y: usize| d.spans[y].0 >= d.spans[y].1;
+        let mut y = 0;
+        while y < HEIGHT as usize {
+            if blank(y) || (y > 0 && !blank(y - 1)) {
+                encode_row(&mut z, d, y, &mut row);
+                y += 1;
+                continue;
+            }
+            // Rows drawn on, under a blank one: with the blank row after them, they encode the
+            // same wherever they are.
+            let e = (y..HEIGHT as usize).find(|&r| blank(r)).unwrap_or(HEIGHT as usize);
+            let end = (e + 1).min(HEIGHT as usize);
+            BLOCKS.with(|b| b.borrow_mut().encode(&mut z, d, y, e, end, &mut row));
+            y = end;
+        }
+        z.finish();
+    });
+    chunk(&mut out, b"IEND", |_| {});
+    out
+}
+
+/// Filters and encodes row `y`.
+fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, row: &mut [u8; WIDTH as usize + 1]) {
+    const W: usize = WIDTH as usize;
+    static ZERO: [u8; W] = [0; W];
+    let cur = &d.idx[y * W..][..W];
+    let (prev, prev_span) = match y {
+        0 => (&ZERO[..], NO_SPAN),
+        _ => (&d.idx[(y - 1) * W..][..W], d.spans[y - 1]),
+    };
+    // Outside lo..hi this row and the one above are both paper, so both filters give zeros
+    // there: Up trivially, Sub because the pixel left of `lo` is paper too.
+    let (lo, hi) = changed(d.spans[y], prev_span);
+    let small = d.palette.len() <= 128;
+    row[0] = filter_row(&prev[lo..hi], &cur[lo..hi], &mut row[1 + lo..1 + hi], small);
+    z.row(row, 1 + lo, 1 + hi);
+    row[1 + lo..1 + hi].fill(0);
+}
+
+/// Runs of rows drawn on between blank rows that recur from card to card — the footer band with
+/// the site name, the quote mark, a speaker's name — encoded once per thread: such a run and the
+/// blank row after it always give the same DEFLATE code (runs of zeros are cut at the end of
+/// each row, and each row starts with a non-zero filter type) and the same Adler-32 terms, so a
+/// card that has the same rows again (the same spans, then the same pixels, compared) appends
+/// the code. A run is kept the second time its spans are seen, not to copy every line of every
+/// quote.
+#[derive(Default)]
+pub(super) struct Blocks {
+    seen: HashSet<u64>,
+    kept: HashMap<u64, Block>,
+    size: usize,
+}
+
+struct Block {
+    /// The spans of the rows drawn on; `rows` is one more when a blank row follows.
+    spans: Vec<Span>,
+    rows: usize,
+    /// Their pixels within the spans, row after row.
+    pixels: Vec<u8>,
+    code: Code,
+}
+
+/// A piece of DEFLATE code and the Adler-32 terms of the data it codes.
+struct Code {
+    /// Whole 64-bit words, little-endian bytes, then the last `nbits` bits.
+    bytes: Vec<u8>,
+    bits: u64,
+    nbits: u32,
+    /// The data's length, its byte sum and the sum of each byte times the number of bytes
+    /// from it to the end (inclusive), all modulo `ADLER_MOD`.
+    len: u64,
+    sum: u64,
+    weighted: u64,
+}
+
+/// Past this many bytes of kept rows and code, or this many spans seen, each starts over.
+const BLOCKS_MAX: usize = 4 << 20;
+const SEEN_MAX: usize = 4096;
+
+thread_local! {
+    pub(super) static BLOCKS: RefCell<Blocks> = RefCell::default();
+}
+
+impl Blocks {
+    /// Whether a run of rows is kept (for the tests).
+    #[cfg(test)]
+    pub(super) fn keeps_any(&self) -> bool {
+        !self.kept.is_empty()
+    }
+    /// Encodes rows `y..end` of `d`, of which `y..e` are drawn on, the row above `y` and row `e`
+    /// (when `end > e`) are blank.
+    fn encode(
+        &mut self,
+        z: &mut Deflate,
+        d: &Drawn,
+        y: usize,
+        e: usize,
+        end: usize,
+        row: &mut [u8; WIDTH as usize + 1],
+    ) {
+        const W: usize = WIDTH as usize;
+        let spans = &d.spans[y..e];
+        let mut h = (end - y) as u64;
+        for &(a, b) in spans {
+            h = (h.rotate_left(26) ^ (a as u64) << 16 ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        let pixels = || {
+            spans
+                .iter()
+                .zip(d.idx[y * W..e * W].chunks_exact(W))
+                .map(|(&(a, b), r)| &r[a as usize..b as usize])
+        };
+        if let Some(k) = self.kept.get(&h)
+            && k.rows == end - y
+            && k.spans == spans
+        {
+            let mut at = 0;
+            let same = pixels().all(|p| {
+                at += p.len();
+                k.pixels[at - p.len()..at] == *p
+            });
+            if same {
+                z.append(&k.code);
+                return;
+            }
+        }
+        if !self.seen.contains(&h) {
+            if self.seen.len() >= SEEN_MAX {
+                self.seen.clear();
+            }
+            self.seen.insert(h);
+            for r in y..end {
+                encode_row(z, d, r, row);
+            }
+            return;
+        }
+        let mut bytes = Vec::new();
+        let mut part = Deflate::bare(&mut bytes);
+        for r in y..end {
+            encode_row(&mut part, d, r, row);
+        }
+        let (bits, nbits, a, b) = (part.bits, part.nbits, part.a, part.b);
+        let len = ((end - y) * (W + 1)) as u64;
+        let code = Code {
+            bytes,
+            bits,
+            nbits,
+            len: len % ADLER_MOD,
+            sum: (a + ADLER_MOD - 1) % ADLER_MOD,
+            weighted: (b + ADLER_MOD - len % ADLER_MOD) % ADLER_MOD,
+        };
+        z.append(&code);
+        let block = Block {
+            spans: spans.to_vec(),
+            rows: end - y,
+            pixels: pixels().fold(Vec::new(), |mut v, p| {
+                v.extend_from_slice(p);
+                v
+            }),
+            code,
+        };
+        self.size += block.pixels.len() + block.code.bytes.len() + 64;
+        if self.size > BLOCKS_MAX {
+            self.kept.clear();
+            self.size = 0;
+        }
+        self.kept.insert(h, block);
+    }
+}
+
+/// The columns where a row or the one above may differ from paper, and one more on the right
+/// (where Sub steps back down to paper); `(0, 0)` when both rows are all paper.
+fn changed(span: Span, above: Span) -> (usize, usize) {
+    let (s0, s1) = if span.0 < span.1 {
+        (span.0 as usize, (span.1 as usize + 1).min(WIDTH as usize))
+    } else {
+        (WIDTH as usize, 0)
+    };
+    let (lo, hi) = (s0.min(above.0 as usize), s1.max(above.1 as usize));
+    if lo < hi { (lo, hi) } else { (0, 0) }
+}
+
+/// Appends a PNG chunk whose data `write` appends: length, type, data, CRC of type and data.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(kind);
+    write(out);
+    let len = (out.len() - at - 8) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    let crc = crc32fast::hash(&out[at + 4..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// Filters part of a row (`cur`, under `prev`, the pixel left of it paper) into `out` and returns
+/// the filter type: Up when the row repeats the one above (all zeros: the margins, the gaps
+/// between lines, the band; `out` is left as it is, zeros), else whichever of Sub and Up has the
+/// smaller sum of absolute differences. (Also trying Paeth, as the `png` crate's adaptive filter
+/// does with all five, makes the cards 4% smaller and the encoding twice as slow; None and
+/// Average never win on these cards.)
+pub(super) fn filter_row(prev: &[u8], cur: &[u8], out: &mut [u8], small: bool) -> u8 {
+    if cur == prev {
+        return 2;
+    }
+    let (up, sub) = if small {
+        costs_small(prev, cur)
+    } else {
+        costs(prev, cur)
+    };
+    if sub < up {
+        out[0] = cur[0];
+        for ((o, &c), &l) in out[1..].iter_mut().zip(&cur[1..]).zip(cur) {
+            *o = c.wrapping_sub(l);
+        }
+        1
+    } else {
+        for ((o, &c), &p) in out.iter_mut().zip(cur).zip(prev) {
+            *o = c.wrapping_sub(p);
+        }
+        2
+    }
+}
+
+/// `|d as i8|`, as a byte (128 for -128).
+#[inline(always)]
+fn abs_i8(d: u8) -> u8 {
+    d.min(d.wrapping_neg())
+}
+
+/// `costs` when every index is below 128: then `|(a - b) as i8|` is `|a - b|`, whose sum over
+/// sixteen bytes is one instruction (`psadbw` on x86-64).
+pub(super) fn costs_small(prev: &[u8], cur: &[u8]) -> (u32, u32) {
+    match cur.split_first() {
+        Some((&first, rest)) => (sad(cur, prev), first as u32 + sad(rest, &cur[..rest.len()])),
+        None => (0, 0),
+    }
+}
+
+/// The sum of `|a - b|` over two rows.
+#[inline(never)]
+fn sad(a: &[u8], b: &[u8]) -> u32 {
+    const L: usize = 16;
+    let d = |a: u8, b: u8| (a as i32 - b as i32).unsigned_abs();
+    let (a16, b16) = (a.chunks_exact(L), b.chunks_exact(L));
+    let mut sum = a16
+        .remainder()
+        .iter()
+        .zip(b16.remainder())
+        .map(|(&a, &b)| d(a, b))
+        .sum();
+    for (a, b) in a16.zip(b16) {
+        let (a, b): (&[u8; L], &[u8; L]) = (a.try_into().expect("sixteen"), b.try_into().expect("sixteen"));
+        sum += a.iter().zip(b).map(|(&a, &b)| d(a, b)).sum::<u32>();
+    }
+    sum
+}
+
+/// The costs of Up and Sub over part of a row (the pixel left of it paper): the sums of
+/// `|r as i8|` over the two filtered rows, computed together without writing either, sixteen
+/// lanes of 16-bit sums at a time (a row of 1200 bytes sums to at most 75 × 128 per lane).
+pub(super) fn costs(prev: &[u8], cur: &[u8]) -> (u32, u32) {
+    const L: usize = 16;
+    let n = cur.len();
+    if n == 0 {
+        return (0, 0);
+    }
+    let mut up = abs_i8(cur[0].wrapping_sub(prev[0])) as u32;
+    let mut sub = abs_i8(cur[0]) as u32;
+    let (cur1, left, prev1) = (&cur[1..], &cur[..n - 1], &prev[1..]);
+    let mut lanes_up = [0u16; L];
+    let mut lanes_sub = [0u16; L];
+    let whole = (n - 1) / L * L;
+    for ((c, l), p) in cur1[..whole]
+        .chunks_exact(L)
+        .zip(left[..whole].chunks_exact(L))
+        .zip(prev1[..whole].chunks_exact(L))
+    {
+        for j in 0..L {
+            lanes_up[j] += abs_i8(c[j].wrapping_sub(p[j])) as u16;
+            lanes_sub[j] += abs_i8(c[j].wrapping_sub(l[j])) as u16;
+        }
+    }
+    for ((&c, &l), &p) in cur1[whole..].iter().zip(&left[whole..]).zip(&prev1[whole..]) {
+        up += abs_i8(c.wrapping_sub(p)) as u32;
+        sub += abs_i8(c.wrapping_sub(l)) as u32;
+    }
+    up += lanes_up.iter().map(|&x| x as u32).sum::<u32>();
+    sub += lanes_sub.iter().map(|&x| x as u32).sum::<u32>();
+    (up, sub)
+}
+
+/// fdeflate's Huffman code lengths for literals and lengths (`fdeflate::compress`, MIT OR
+/// Apache-2.0); its one distance code (distance 1, for runs of zeros) is a single 0 bit.
+const HUFFMAN_LENGTHS: [u8; 286] = [
+    2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11,
+    11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 9, 9,
+    9, 9, 9, 8, 9, 8, 8, 8, 8, 8, 7, 7, 7, 6, 6, 6, 5, 4, 3, 12, 12, 12, 9, 9, 11, 10, 11, 11, 10, 11, 11, 11, 11, 11,
+    11, 12, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 9,
+];
+
+/// fdeflate's zlib header and the start of its block: the dynamic Huffman code above, stored;
+/// the last 5 bits are those of the last byte.
+const DEFLATE_HEADER: [u8; 54] = [
+    120, 1, 237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75, 99, 174, 109, 219,
+    182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158, 50, 51, 34, 238, 249, 118, 183, 106, 122,
+    166, 135, 59, 107, 213, 15,
+];
+
+/// The canonical codes of `HUFFMAN_LENGTHS`, bit-reversed as DEFLATE writes them.
+const HUFFMAN_CODES: [u16; 286] = {
+    let mut codes = [0u16; 286];
+    let mut code = 0u32;
+    let mut len = 1;
+    while len <= 15 {
+        let mut i = 0;
+        while i < 286 {
+            if HUFFMAN_LENGTHS[i] == len {
+                codes[i] = (code as u16).reverse_bits() >> (16 - len);
+                code += 1;
+            }
+            i += 1;
+        }
+        code <<= 1;
+        len += 1;
+    }
+    assert!(code == 1 << 16, "a complete code");
+    codes
+};
+
+/// `HUFFMAN_CODES` and, above them, `HUFFMAN_LENGTHS`, for the literals: one load per byte.
+const HUFFMAN_CODES_LENGTHS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = HUFFMAN_CODES[i] as u32 | (HUFFMAN_LENGTHS[i] as u32) << 16;
+        i += 1;
+    }
+    t
+};
+
+/// DEFLATE's length symbols: (symbol, extra bits) for each copy length `3..=258`, less 3.
+const LENGTH_SYMBOLS: [(u16, u8); 256] = {
+    const BASE: [u16; 29] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ];
+    let mut t = [(0u16, 0u8); 256];
+    let mut sym = 0;
+    let mut len = 3;
+    while len <= 258 {
+        if sym + 1 < 29 && len >= BASE[sym + 1] as usize {
+            sym += 1;
+        }
+        let extra = if sym < 8 || sym == 28 { 0 } else { (sym - 4) / 4 };
+        t[len - 3] = (257 + sym as u16, extra as u8);
+        len += 1;
+    }
+    t
+};
+
+/// The codes of runs of `1..=258` zeros (`Deflate::run`): a literal zero, then a copy of the
+/// rest when longer than 4, else literal zeros; (bits, count), at most 2 + 12 + 5 + 1 bits.
+const RUN_CODES: [(u32, u8); 259] = {
+    let mut t = [(0u32, 0u8); 259];
+    let mut run = 1;
+    while run <= 258 {
+        let (mut bits, mut n) = (HUFFMAN_CODES[0] as u32, HUFFMAN_LENGTHS[0] as u32);
+        let rest = run - 1;
+        if rest > 4 {
+            let (sym, extra) = LENGTH_SYMBOLS[rest - 3];
+            bits |= (HUFFMAN_CODES[sym as usize] as u32) << n;
+            n += HUFFMAN_LENGTHS[sym as usize] as u32;
+            bits |= (((rest - 3) as u32) & ((1 << extra) - 1)) << n;
+            n += extra as u32 + 1;
+        } else {
+            n += rest as u32 * HUFFMAN_LENGTHS[0] as u32;
+        }
+        t[run] = (bits, n as u8);
+        run += 1;
+    }
+    t
+};
+
+/// The DEFLATE stream `fdeflate::Compressor` writes when given the rows one `write_data` call
+/// each, byte for byte: literals, and runs of zeros as copies at distance 1 (a run is cut at the
+/// end of each call). Rows are given with the columns that may be non-zero, so the rest costs a
+/// few instructions instead of one per byte, for the code and for the Adler-32.
+struct Deflate<'a> {
+    out: &'a mut Vec<u8>,
+    bits: u64,
+    nbits: u32,
+    /// Adler-32 of the data so far (reduced after each row).
+    a: u64,
+    b: u64,
+}
+
+const ADLER_MOD: u64 = 65521;
+
+impl<'a> Deflate<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Deflate<'a> {
+        out.extend_from_slice(&DEFLATE_HEADER[..53]);
+        let mut z = Deflate {
+            out,
+            bits: 0,
+            nbits: 0,
+            a: 1,
+            b: 0,
+        };
+        z.put(DEFLATE_HEADER[53] as u64, 5);
+        z
+    }
+
+    /// A writer of a piece of the stream: no header, the Adler-32 of its data alone.
+    fn bare(out: &'a mut Vec<u8>) -> Deflate<'a> {
+        Deflate {
+            out,
+            bits: 0,
+            nbits: 0,
+            a: 1,
+            b: 0,
+        }
+    }
+
+    /// Appends a piece of code made by a `bare` writer.
+    fn append(&mut self, code: &Code) {
+        for w in code.bytes.chunks_exact(8) {
+            self.put(u64::from_le_bytes(w.try_into().expect("eight bytes")), 64);
+        }
+        self.put(code.bits, code.nbits);
+        // Over data x_1..x_n: a gains the sum, b gains n·a plus the sum of (n - i + 1)·x_i.
+        self.b = (self.b + code.len * self.a + code.weighted) % ADLER_MOD;
+        self.a = (self.a + code.sum) % ADLER_MOD;
+    }
+
+    #[inline(always)]
+    fn put(&mut self, bits: u64, n: u32) {
+        self.bits |= bits << self.nbits;
+        self.nbits += n;
+        if self.nbits >= 64 {
+            self.out.extend_from_slice(&self.bits.to_le_bytes());
+            self.nbits -= 64;
+            self.bits = bits.checked_shr(n - self.nbits).unwrap_or(0);
+        }
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, b: u8) {
+        self.put(HUFFMAN_CODES[b as usize] as u64, HUFFMAN_LENGTHS[b as usize] as u32);
+    }
+
+    /// A run of `run` zeros: a literal zero, then copies of it.
+    #[inline(always)]
+    fn run(&mut self, run: u32) {
+        match RUN_CODES.get(run as usize) {
+            Some(&(bits, n)) => self.put(bits as u64, n as u32),
+            None => self.long_run(run),
+        }
+    }
+
+    #[inline(never)]
+    fn long_run(&mut self, mut run: u32) {
+        self.literal(0);
+        run -= 1;
+        while run >= 258 {
+            // Length 258 and the distance code, a 0 bit.
+            self.put(HUFFMAN_CODES[285] as u64, HUFFMAN_LENGTHS[285] as u32 + 1);
+            run -= 258;
+        }
+        if run > 4 {
+            let (sym, extra) = LENGTH_SYMBOLS[run as usize - 3];
+            self.put(HUFFMAN_CODES[sym as usize] as u64, HUFFMAN_LENGTHS[sym as usize] as u32);
+            self.put(((run - 3) & ((1 << extra) - 1)) as u64, extra as u32 + 1);
+        } else {
+            self.put(0, run * HUFFMAN_LENGTHS[0] as u32);
+        }
+    }
+
+    /// Eight bytes, as fdeflate takes them: `run` is the run of zeros before them.
+    #[inline(always)]
+    fn eight(&mut self, chunk: &[u8], run: &mut u32) {
+        let chunk: &[u8; 8] = chunk.try_into().expect("eight bytes");
+        let word = u64::from_le_bytes(*chunk);
+        if word == 0 {
+            *run += 8;
+            self.b += 8 * self.a;
+            return;
+        }
+        // Adler-32 of the eight bytes: the sum of each half of 16-bit lanes (bytes at even and
+        // odd positions, at most 4 × 255 each), then the sums weighted 8, 7, …, 1 from the first
+        // byte, which a multiplication gathers into the top lane (at most 20 × 255: no carries).
+        const LANES: u64 = 0x00FF_00FF_00FF_00FF;
+        let (even, odd) = (word & LANES, word >> 8 & LANES);
+        self.b += 8 * self.a
+            + ((even.wrapping_mul(0x0008_0006_0004_0002) >> 48) + (odd.wrapping_mul(0x0007_0005_0003_0001) >> 48));
+        self.a += (even + odd).wrapping_mul(0x0001_0001_0001_0001) >> 48;
+        // Zeros at the start lengthen the run before them, if any; zeros at the end start the
+        // next one; the bytes between are literals.
+        let start = if *run > 0 {
+            let start = word.trailing_zeros() / 8;
+            self.run(*run + start);
+            start
+        } else {
+            0
+        };
+        *run = word.leading_zeros() / 8;
+        let count = 8 - *run - start;
+        if count == 8 {
+            for half in [word as u32, (word >> 32) as u32] {
+                let c: [u32; 4] = std::array::from_fn(|i| HUFFMAN_CODES_LENGTHS[(half >> (8 * i)) as u8 as usize]);
+                let n: [u32; 4] = std::array::from_fn(|i| c[i] >> 16);
+                let c: [u64; 4] = std::array::from_fn(|i| (c[i] & 0xFFFF) as u64);
+                let bits = c[0] | c[1] << n[0] | c[2] << (n[0] + n[1]) | c[3] << (n[0] + n[1] + n[2]);
+                self.put(bits, n[0] + n[1] + n[2] + n[3]);
+            }
+            return;
+        }
+        // At most four codes of 12 bits per put.
+        let mut w = word >> (8 * start);
+        let (mut bits, mut n) = (0, 0);
+        for i in 0..count {
+            if i == 4 {
+                self.put(bits, n);
+                (bits, n) = (0, 0);
+            }
+            let c = HUFFMAN_CODES_LENGTHS[(w & 0xFF) as usize];
+            bits |= ((c & 0xFFFF) as u64) << n;
+            n += c >> 16;
+            w >>= 8;
+        }
+        self.put(bits, n);
+    }
+
+    /// One `write_data` call with `data`, which is zero except at 0 and in `lo..hi`.
+    fn row(&mut self, data: &[u8], lo: usize, hi: usize) {
+        // On a copy of the state, which stays in registers.
+        let mut z = Deflate {
+            out: &mut *self.out,
+            bits: self.bits,
+            nbits: self.nbits,
+            a: self.a,
+            b: self.b,
+        };
+        z.row_here(data, lo, hi);
+        (self.bits, self.nbits, self.a, self.b) = (z.bits, z.nbits, z.a, z.b);
+    }
+
+    #[inline(always)]
+    fn row_here(&mut self, data: &[u8], lo: usize, hi: usize) {
+        debug_assert!(data[1..lo].iter().chain(&data[hi..]).all(|&b| b == 0));
+        let n = data.len() / 8;
+        // Eights that may hold a non-zero byte: the first, and first..last.
+        let first = (lo / 8).max(1);
+        let last = hi.div_ceil(8).min(n).max(first);
+        let mut run = 0;
+        self.eight(&data[..8], &mut run);
+        // Zero eights (most of them) only lengthen the run, and add `a` to `b` per byte: they
+        // are counted in a tight loop and accounted for at the next non-zero one.
+        let mut zeros = first - 1;
+        let mut words = data[8 * first..8 * last].chunks_exact(8);
+        loop {
+            let mut chunk = None;
+            for c in words.by_ref() {
+                if c != [0; 8] {
+                    chunk = Some(c);
+                    break;
+                }
+                zeros += 1;
+            }
+            run += 8 * zeros as u32;
+            self.b += 8 * zeros as u64 * self.a;
+            zeros = 0;
+            match chunk {
+                Some(c) => self.eight(c, &mut run),
+                None => break,
+            }
+        }
+        run += 8 * (n - last) as u32;
+        self.b += 8 * (n - last) as u64 * self.a;
+        if run > 0 {
+            self.run(run);
+        }
+        for &b in &data[8 * n..] {
+            self.literal(b);
+            self.a += b as u64;
+            self.b += self.a;
+        }
+        self.a %= ADLER_MOD;
+        self.b %= ADLER_MOD;
+    }
+
+    /// The end-of-block code, the last bits and the Adler-32.
+    fn finish(mut self) {
+        self.put(HUFFMAN_CODES[256] as u64, HUFFMAN_LENGTHS[256] as u32);
+        if !self.nbits.is_multiple_of(8) {
+            self.put(0, 8 - self.nbits % 8);
+        }
+        let n = self.nbits as usize / 8;
+        self.out.extend_from_slice(&self.bits.to_le_bytes()[..n]);
+        self.out
+            .extend_from_slice(&((self.b << 16 | self.a) as u32).to_be_bytes());
+    }
+}
