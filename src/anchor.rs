@@ -381,7 +381,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 
 /// Marks where two strings differ: the common start and end are kept, the
 /// differing middle is bracketed. («Bytedance», «ByteDance») →
-/// («Byte[d]ance», «Byte[D]ance»).
+/// («Byte\[d\]ance», «Byte\[D\]ance»).
 pub fn mark_difference(a: &str, b: &str) -> (String, String) {
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();

@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage: [`config`] and [`content`] load and
 //! normalise; [`anchor`] resolves annotations to spans of the rendered text
 //! ([`markdown`]); [`site`] links everything into the site graph; [`render`]
-//! turns the graph into pages; [`write`] puts them on disk. Problems at any
+//! turns the graph into pages; [`write`](mod@write) puts them on disk. Problems at any
 //! stage are [`diagnostics`].
 
 pub mod anchor;
@@ -190,7 +190,7 @@ fn load_without_errors(root: &Path, opts: &BuildOptions) -> Result<Site, BuildFa
 }
 
 /// `glossa export`: every explicit annotation as a W3C Web Annotation
-/// collection (see [`export`]); the diagnostics when the site has errors.
+/// collection (see [`export`](mod@export)); the diagnostics when the site has errors.
 pub fn export(root: &Path, opts: &BuildOptions) -> Result<serde_json::Value, BuildFailure> {
     load_without_errors(root, opts).map(|site| export::export(&site))
 }
