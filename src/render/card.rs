@@ -992,7 +992,7 @@ fn blend_rows(
 #[inline(always)]
 fn clash(dst: &[u8], src: &[u8], bg: u8) -> bool {
     let (d8, s8) = (dst.chunks_exact(8), src.chunks_exact(8));
-    let mut c = d8
+    let tail = d8
         .remainder()
         .iter()
         .zip(s8.remainder())
@@ -1003,8 +1003,7 @@ fn clash(dst: &[u8], src: &[u8], bg: u8) -> bool {
         let other = word(d) ^ bgs;
         any |= (word(s) + LOW7) & (((other & LOW7) + LOW7) | other) & HIGH;
     }
-    c |= any != 0;
-    c
+    tail || any != 0
 }
 
 /// Blends a glyph row onto pixels of its ramp's background: level `l > 0` is palette index

@@ -123,6 +123,7 @@ impl Blocks {
     pub(super) fn keeps_any(&self) -> bool {
         !self.kept.is_empty()
     }
+
     /// Encodes rows `y..end` of `d`, of which `y..e` are drawn on, the row above `y` and row `e`
     /// (when `end > e`) are blank.
     fn encode(
@@ -189,10 +190,7 @@ impl Blocks {
         let block = Block {
             spans: spans.to_vec(),
             rows: end - y,
-            pixels: pixels().fold(Vec::new(), |mut v, p| {
-                v.extend_from_slice(p);
-                v
-            }),
+            pixels: pixels().flatten().copied().collect(),
             code,
         };
         self.size += block.pixels.len() + block.code.bytes.len() + 64;
