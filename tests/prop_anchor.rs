@@ -14,6 +14,7 @@ mod common;
 use std::ops::Range;
 
 use common::html_check::check_html;
+use common::ranges::{boundaries, line_range};
 use glossa::anchor;
 use glossa::content::{Selector, clean_text};
 use glossa::markdown::{Document, Inject, Markup, render};
@@ -219,43 +220,6 @@ fn markup(kind: Kind, id: &str) -> Markup {
             after: String::new(),
         },
     }
-}
-
-/// Char boundaries of `text` within `lo..=hi`.
-fn boundaries(text: &str, lo: usize, hi: usize) -> Vec<usize> {
-    (lo..=hi).filter(|&i| text.is_char_boundary(i)).collect()
-}
-
-/// Byte ranges of the lines of `text` (without their `\n`).
-fn lines(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c == '\n' {
-            out.push(start..i);
-            start = i + 1;
-        }
-    }
-    out.push(start..text.len());
-    out
-}
-
-/// A non-empty, space-trimmed range within one line of `text`, if any.
-fn line_range(text: &str, line: u16, x: u16, y: u16) -> Option<Range<usize>> {
-    let lines = lines(text);
-    let l = &lines[line as usize % lines.len()];
-    let b = boundaries(text, l.start, l.end);
-    let (mut s, mut e) = (b[x as usize % b.len()], b[y as usize % b.len()]);
-    if s > e {
-        std::mem::swap(&mut s, &mut e);
-    }
-    while s < e && text[s..].starts_with(' ') {
-        s += 1;
-    }
-    while e > s && text[..e].ends_with(' ') {
-        e -= 1;
-    }
-    (s < e).then_some(s..e)
 }
 
 #[derive(Debug, Clone)]

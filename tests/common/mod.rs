@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod html_check;
+pub mod ranges;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
