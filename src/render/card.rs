@@ -809,6 +809,13 @@ impl Canvas {
         }
     }
 
+    /// Draws every line of a paragraph set `lh` apart, the first line's box at `top`.
+    fn para(&mut self, font: &Font, p: &Para, lh: f32, x: f32, top: f32, color: Rgb) {
+        for i in 0..p.lines.len() {
+            self.line(font, p, i, x, baseline(font, p, lh, top, i), color);
+        }
+    }
+
     /// Draws shaped glyphs, the first one's pen position at `x`.
     fn glyphs(&mut self, font: &Font, size: f32, x: f32, baseline: f32, glyphs: &[Glyph], color: Rgb) {
         let s = size / font.upem;
@@ -1126,29 +1133,11 @@ fn draw_quote(quote: &str, speaker: &str, site_name: &str) -> Drawn {
             ACCENT,
         );
         y += mark_h + MARK_GAP;
-        for i in 0..q.lines.len() {
-            c.line(
-                &fonts.serif,
-                &q,
-                i,
-                MARGIN_X,
-                baseline(&fonts.serif, &q, QUOTE_LH, y, i),
-                INK,
-            );
-        }
+        c.para(&fonts.serif, &q, QUOTE_LH, MARGIN_X, y, INK);
         y += q_h;
         if let Some(p) = &speaker_para {
             y += SPEAKER_GAP;
-            for i in 0..p.lines.len() {
-                c.line(
-                    &fonts.sans,
-                    p,
-                    i,
-                    MARGIN_X,
-                    baseline(&fonts.sans, p, SPEAKER_LH, y, 0),
-                    ACCENT,
-                );
-            }
+            c.para(&fonts.sans, p, SPEAKER_LH, MARGIN_X, y, ACCENT);
         }
         c.footer(fonts, site_name);
         c.finish()
@@ -1196,29 +1185,11 @@ fn draw_title(title: &str, subtitle: &str, site_name: &str) -> Drawn {
         let mut y = REGION_TOP + ((region - block) / 2.0).max(0.0);
         c.rect(MARGIN_X, y, RULE_W, RULE_H, ACCENT);
         y += RULE_H + RULE_GAP;
-        for i in 0..t.lines.len() {
-            c.line(
-                &fonts.sans,
-                &t,
-                i,
-                MARGIN_X,
-                baseline(&fonts.sans, &t, TITLE_LH, y, i),
-                INK,
-            );
-        }
+        c.para(&fonts.sans, &t, TITLE_LH, MARGIN_X, y, INK);
         y += t_h;
         if let Some(p) = &sub {
             y += SUB_GAP;
-            for i in 0..p.lines.len() {
-                c.line(
-                    &fonts.serif,
-                    p,
-                    i,
-                    MARGIN_X,
-                    baseline(&fonts.serif, p, SUB_LH, y, i),
-                    MUTED,
-                );
-            }
+            c.para(&fonts.serif, p, SUB_LH, MARGIN_X, y, MUTED);
         }
         c.footer(fonts, site_name);
         c.finish()
