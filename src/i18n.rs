@@ -49,6 +49,8 @@ struct BuiltIn {
     pub next_page: &'static str,
     /// `{n}` (this page's number), `{pages}` (how many).
     pub page_number: &'static str,
+    /// The accessible name of a sidenote's show/hide toggle, `{n}` its number.
+    pub note_toggle: &'static str,
     /// `{d}`, `{m}` (two digits), `{month}` (name), `{y}`.
     pub date_format: &'static str,
     pub months: [&'static str; 12],
@@ -101,6 +103,7 @@ const VI: BuiltIn = BuiltIn {
     previous_page: "Trang trước",
     next_page: "Trang sau",
     page_number: "Trang {n}/{pages}",
+    note_toggle: "Chú thích {n}",
     date_format: "{d}/{m}/{y}",
     months: [
         "tháng 1",
@@ -162,6 +165,7 @@ const EN: BuiltIn = BuiltIn {
     previous_page: "Previous",
     next_page: "Next",
     page_number: "Page {n} of {pages}",
+    note_toggle: "Note {n}",
     date_format: "{day} {month} {y}",
     months: [
         "January",
@@ -237,6 +241,7 @@ pub struct Strings {
     pub previous_page: String,
     pub next_page: String,
     pub page_number: String,
+    pub note_toggle: String,
     pub date_format: String,
     pub months: Vec<String>,
     pub kind: Kinds,
@@ -353,6 +358,7 @@ fn unreachable_strings() -> Strings {
         previous_page: "Previous".into(),
         next_page: "Next".into(),
         page_number: "{n}/{pages}".into(),
+        note_toggle: "Note {n}".into(),
         date_format: "{y}-{m}-{d}".into(),
         months: Vec::new(),
         kind: Kinds {
@@ -403,6 +409,7 @@ fn strings_keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
         "previous_page",
         "next_page",
         "page_number",
+        "note_toggle",
         "date_format",
         "months",
         "kind",

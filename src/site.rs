@@ -1287,8 +1287,11 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                 }
                 let k = notes.len() + 1;
                 let body_html = render_inline(body);
+                // The number is drawn by CSS (a counter), so the toggle is
+                // named for screen readers with `aria-label`.
+                let toggle = escape_html(&strings.note_toggle.replace("{n}", &k.to_string()));
                 let after = format!(
-                    "<label for=\"sn-{k}\" class=\"margin-toggle sidenote-number\"></label><input type=\"checkbox\" id=\"sn-{k}\" class=\"margin-toggle\"><span class=\"sidenote\" role=\"note\">{body_html}</span>"
+                    "<label for=\"sn-{k}\" class=\"margin-toggle sidenote-number\"></label><input type=\"checkbox\" id=\"sn-{k}\" class=\"margin-toggle\" aria-label=\"{toggle}\"><span class=\"sidenote\" role=\"note\">{body_html}</span>"
                 );
                 notes.push(NoteNode {
                     number: k,

@@ -78,7 +78,9 @@
     box.hidden = true;
     box.addEventListener("mouseenter", cancelHide);
     box.addEventListener("mouseleave", scheduleHide);
-    document.body.appendChild(box);
+    // inside <main> (not positioned, so the page coordinates below still
+    // hold) so that all content sits in a landmark
+    (document.querySelector("main") || document.body).appendChild(box);
   }
 
   function place(el) {
