@@ -127,6 +127,26 @@ impl Browser {
         )
     }
 
+    /// Runs `script` as an async script: it gets its callback as the last
+    /// argument and the test waits until it is called (or WebDriver's
+    /// script timeout, 30 s, passes).
+    pub fn js_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &format!("/session/{}/execute/async", self.session),
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Sets the window's outer size in CSS pixels.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            &format!("/session/{}/window/rect", self.session),
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     /// The WebDriver id of the element matching a CSS selector.
     pub fn find(&self, css: &str) -> String {
         let v = self.call(

@@ -1,0 +1,141 @@
+//! Accessibility of every kind of page, checked in a real browser with
+//! axe-core (Deque's rule engine, the one behind Lighthouse's accessibility
+//! score): WCAG 2.x A and AA rules plus axe's best practices, on the
+//! example site (Vietnamese) and the multi fixture, at a desktop and a phone
+//! width, with a mention's hover preview and a sidenote open. A violation
+//! fails the test with the rule, its help text and the offending elements.
+//!
+//! Needs Chromium + chromedriver (as the other browser tests) and axe-core's
+//! `axe.min.js`: `npm install axe-core@4`, then `AXE_JS=…/node_modules/axe-core/axe.min.js`
+//! (`.ci/run` does both). Without them the test prints "skipped" — unless
+//! CI is set, where it fails.
+
+mod common;
+mod serve_http;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use serve_http::webdriver::{self, Browser};
+
+/// axe.min.js, from `AXE_JS`.
+fn axe_js() -> Option<PathBuf> {
+    let path = std::env::var_os("AXE_JS").map(PathBuf::from).filter(|p| p.is_file());
+    if path.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set AXE_JS to axe-core's axe.min.js (.ci/run installs it)"
+        );
+        eprintln!("skipped: set AXE_JS to axe-core's axe.min.js (npm install axe-core@4)");
+    }
+    path
+}
+
+fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
+    let mut opts = glossa::serve::ServeOptions::new(root);
+    opts.port = 0;
+    opts.color = false;
+    opts.build.base_url = base_url.map(str::to_string);
+    glossa::serve::start(opts).expect("server starts")
+}
+
+/// The violations axe finds on the page as it is now, one line per
+/// (rule, element).
+fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+    if browser.js("return typeof window.axe") != Value::String("object".into()) {
+        browser.js(axe);
+    }
+    let v = browser.js_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+           .then(r => done(r.violations.flatMap(v => v.nodes.map(n =>
+             `${v.id} (${v.impact}): ${v.help}\\n      at ${n.target.join(' ')}\\n      ${n.failureSummary.replace(/\\n/g, ' ')}\\n      ${n.html.slice(0, 200)}`))))
+           .catch(e => done(['axe failed: ' + e]));",
+    );
+    v.as_array()
+        .unwrap_or_else(|| panic!("axe returned {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn every_kind_of_page_passes_axe_wcag_aa() {
+    if !webdriver::available() {
+        return;
+    }
+    let Some(axe) = axe_js() else { return };
+    let axe = std::fs::read_to_string(axe).unwrap();
+    let seed = common::copy_site(&common::seed_root(), true);
+    let seed_server = serve(seed.path(), Some("/project/"));
+    let multi = common::copy_site(&common::fixture("multi"), false);
+    let multi_server = serve(multi.path(), None);
+    let browser = Browser::start();
+
+    let s = seed_server.url();
+    let m = multi_server.url();
+    let mut pages: Vec<String> = [
+        "",
+        "articles/ai-trung-quoc-nguon-mo/",
+        "entities/",
+        "entities/chan/",
+        "entities/deepseek/",
+        "quotes/",
+        "quotes/chan-bi-cat-dut/",
+        "tags/",
+        "tags/ai/",
+        "search/?q=bac",
+        "khong-co-trang-nay/",
+    ]
+    .iter()
+    .map(|p| format!("{s}{p}"))
+    .collect();
+    pages.push(m.clone());
+
+    let mut found = Vec::new();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        browser.resize(width, height);
+        for url in &pages {
+            browser.goto(url);
+            browser.wait_for("the page", "return document.readyState === 'complete'");
+            if url.contains("/search/") {
+                browser.wait_for("search results", "return !!document.querySelector('a.search-result')");
+            }
+            for v in violations(&browser, &axe) {
+                found.push(format!("{url} at {width}px: {v}"));
+            }
+        }
+
+        // The article with its interactive parts open: a mention's preview
+        // (shown on keyboard focus, with the entity's summary), then a
+        // sidenote (at the phone width, where it is toggled inline).
+        let article = format!("{s}articles/ai-trung-quoc-nguon-mo/");
+        browser.goto(&article);
+        browser.wait_for("the page", "return document.readyState === 'complete'");
+        browser.js("document.querySelector('a.mention').focus()");
+        browser.wait_for(
+            "the mention preview with its summary",
+            "const b = document.getElementById('glossa-preview'); \
+             return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
+        );
+        for v in violations(&browser, &axe) {
+            found.push(format!("{article} at {width}px, preview open: {v}"));
+        }
+        if width < 760 {
+            browser.js("document.querySelector('label.sidenote-number').click()");
+            browser.wait_for(
+                "the first sidenote shown inline",
+                "return getComputedStyle(document.querySelector('.sidenote')).display === 'block'",
+            );
+            for v in violations(&browser, &axe) {
+                found.push(format!("{article} at {width}px, sidenote open: {v}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} accessibility violations:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
