@@ -2,8 +2,9 @@
 //! axe-core (Deque's rule engine, the one behind Lighthouse's accessibility
 //! score): WCAG 2.x A and AA rules plus axe's best practices, on the
 //! example site (Vietnamese) and the multi fixture, at a desktop and a phone
-//! width, with a mention's hover preview and a sidenote open. A violation
-//! fails the test with the rule, its help text and the offending elements.
+//! width and in the dark colour scheme, with a mention's hover preview and a
+//! sidenote open. A violation fails the test with the rule, its help text
+//! and the offending elements.
 //!
 //! Needs Chromium + chromedriver (as the other browser tests) and axe-core's
 //! `axe.min.js`: `npm install axe-core@4`, then `AXE_JS=…/node_modules/axe-core/axe.min.js`
@@ -40,7 +41,9 @@ fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
 }
 
 /// The violations axe finds on the page as it is now, one line per
-/// (rule, element).
+/// (rule, element). Panics unless the colour-contrast rule ran and passed
+/// somewhere: every page has text, so a page without that pass was not
+/// really checked.
 fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     if browser.js("return typeof window.axe") != Value::String("object".into()) {
         browser.js(axe);
@@ -48,15 +51,28 @@ fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     let v = browser.js_async(
         "const done = arguments[arguments.length - 1];
          axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-           .then(r => done(r.violations.flatMap(v => v.nodes.map(n =>
-             `${v.id} (${v.impact}): ${v.help}\\n      at ${n.target.join(' ')}\\n      ${n.failureSummary.replace(/\\n/g, ' ')}\\n      ${n.html.slice(0, 200)}`))))
-           .catch(e => done(['axe failed: ' + e]));",
+           .then(r => done({
+             passes: r.passes.map(p => p.id),
+             violations: r.violations.flatMap(v => v.nodes.map(n =>
+               `${v.id} (${v.impact}): ${v.help}\\n      at ${n.target.join(' ')}\\n      ${n.failureSummary.replace(/\\n/g, ' ')}\\n      ${n.html.slice(0, 200)}`))
+           }))
+           .catch(e => done({ passes: [], violations: ['axe failed: ' + e] }));",
     );
-    v.as_array()
-        .unwrap_or_else(|| panic!("axe returned {v}"))
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_string())
-        .collect()
+    let list = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("axe returned {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (passes, violations) = (list("passes"), list("violations"));
+    assert!(
+        !violations.is_empty() || passes.iter().any(|p| p == "color-contrast"),
+        "axe did not check colour contrast on {}: passes {passes:?}",
+        browser.current_url()
+    );
+    violations
 }
 
 #[test]
@@ -93,16 +109,23 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     pages.push(m.clone());
 
     let mut found = Vec::new();
-    for (width, height) in [(1280, 900), (390, 844)] {
+    for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "light"), (1280, 900, "dark")] {
         browser.resize(width, height);
+        browser.color_scheme(scheme);
+        let at = format!("{width}px, {scheme}");
         for url in &pages {
             browser.goto(url);
             browser.wait_for("the page", "return document.readyState === 'complete'");
+            assert_eq!(
+                browser.js("return matchMedia('(prefers-color-scheme: dark)').matches"),
+                Value::Bool(scheme == "dark"),
+                "the emulated colour scheme is not in effect"
+            );
             if url.contains("/search/") {
                 browser.wait_for("search results", "return !!document.querySelector('a.search-result')");
             }
             for v in violations(&browser, &axe) {
-                found.push(format!("{url} at {width}px: {v}"));
+                found.push(format!("{url} at {at}: {v}"));
             }
         }
 
@@ -119,7 +142,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
              return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
         );
         for v in violations(&browser, &axe) {
-            found.push(format!("{article} at {width}px, preview open: {v}"));
+            found.push(format!("{article} at {at}, preview open: {v}"));
         }
         if width < 760 {
             browser.js("document.querySelector('label.sidenote-number').click()");
@@ -128,14 +151,21 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
                 "return getComputedStyle(document.querySelector('.sidenote')).display === 'block'",
             );
             for v in violations(&browser, &axe) {
-                found.push(format!("{article} at {width}px, sidenote open: {v}"));
+                found.push(format!("{article} at {at}, sidenote open: {v}"));
             }
         }
     }
+    // At most 30 in full: one bad colour can fail hundreds of elements.
+    const SHOWN: usize = 30;
     assert!(
         found.is_empty(),
-        "{} accessibility violations:\n{}",
+        "{} accessibility violations{}:\n{}",
         found.len(),
-        found.join("\n")
+        if found.len() > SHOWN {
+            format!(", the first {SHOWN}")
+        } else {
+            String::new()
+        },
+        found[..found.len().min(SHOWN)].join("\n")
     );
 }

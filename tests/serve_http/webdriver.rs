@@ -147,6 +147,20 @@ impl Browser {
         );
     }
 
+    /// Emulates the user's colour-scheme preference (`light` or `dark`) for
+    /// the `prefers-color-scheme` media queries (Chromium's DevTools
+    /// protocol, through chromedriver).
+    pub fn color_scheme(&self, scheme: &str) {
+        self.call(
+            "POST",
+            &format!("/session/{}/goog/cdp/execute", self.session),
+            Some(json!({
+                "cmd": "Emulation.setEmulatedMedia",
+                "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] }
+            })),
+        );
+    }
+
     /// The WebDriver id of the element matching a CSS selector.
     pub fn find(&self, css: &str) -> String {
         let v = self.call(
