@@ -1252,6 +1252,10 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                     },
                 });
                 let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
+                let undrawable = crate::render::card::undrawable_in_quote(&qtext);
+                if !undrawable.is_empty() {
+                    diags.push(undrawable_diag(&ann_path, ann.exact_span.clone(), &undrawable));
+                }
                 let (before, after) = context(text, &range, QUOTE_CONTEXT);
                 quotes.push(AnchoredQuote {
                     id: qid.clone(),
@@ -1409,6 +1413,28 @@ fn resolve_link(to: &str, links: &LinkTargets<'_>) -> Result<String, &'static st
         return Ok(to.trim().to_string());
     }
     Err("unsupported URL scheme")
+}
+
+/// A quote whose share image would show boxes for some characters.
+fn undrawable_diag(file: &Path, span: Range<usize>, chars: &[char]) -> Diagnostic {
+    const LISTED: usize = 8;
+    let mut list: Vec<String> = chars
+        .iter()
+        .take(LISTED)
+        .map(|c| format!("{c} (U+{:04X})", *c as u32))
+        .collect();
+    if chars.len() > LISTED {
+        list.push(format!("and {} more", chars.len() - LISTED));
+    }
+    Diagnostic::warning(
+        file,
+        Some(span),
+        format!(
+            "the quote's share image cannot draw {}: its embedded font has no glyph for them, so the PNG card shows a box in their place",
+            list.join(", ")
+        ),
+    )
+    .with_hint("the article and quote pages are not affected (browsers use the reader's fonts); to keep the card clean, quote a translation or transliteration")
 }
 
 fn unsafe_url_diag(file: &Path, span: Range<usize>, url: &str) -> Diagnostic {

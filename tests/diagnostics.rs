@@ -273,3 +273,26 @@ fn every_problem_in_one_run_with_a_summary_and_json() {
     assert_eq!(first["line"], 2);
     assert_eq!(json["errors"], 1);
 }
+
+#[test]
+fn quote_with_characters_the_card_cannot_draw_is_a_warning() {
+    let article = "+++\ntitle = \"T\"\ndate = \"2026-01-01\"\n+++\nHuawei nói: “深度求索 rất mạnh 🙂”.\n";
+    let ann = "[[quote]]\nspeaker = \"huawei\"\nexact = \"深度求索 rất mạnh 🙂\"\n";
+    let r = report(&[
+        ("content/articles/a.md", article),
+        ("content/articles/a.annotations.toml", ann),
+    ]);
+    assert_has(
+        &r,
+        &[
+            "warning",
+            "a.annotations.toml:3:9",
+            "the quote's share image cannot draw 深 (U+6DF1), 度 (U+5EA6), 求 (U+6C42), 索 (U+7D22), 🙂 (U+1F642)",
+            "quote a translation or transliteration",
+        ],
+    );
+    assert!(r.contains("0 errors, 1 warning"), "a warning only:\n{r}");
+    // Vietnamese, typographic quotes and dashes draw: no warning.
+    let clean = with_ann("[[quote]]\nspeaker = \"smic\"\nexact = \"SMIC mở rộng.\"\n");
+    assert!(!clean.contains("cannot draw"), "{clean}");
+}

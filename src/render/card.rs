@@ -98,6 +98,28 @@ pub fn title_card(title: &str, subtitle: &str, site_name: &str) -> Vec<u8> {
     draw_title(title, subtitle, site_name).encode()
 }
 
+/// The characters of a quote that its card cannot draw, in order of first appearance, each
+/// once: the embedded serif font has no glyph for them (CJK, emoji, scripts other than Latin,
+/// Greek and Cyrillic), so the card shows the font's missing-glyph box in their place.
+/// Characters that are never drawn (joiners, variation selectors, soft hyphens) are not
+/// reported. `check` and `build` warn about them; the HTML pages are not affected.
+pub fn undrawable_in_quote(quote: &str) -> Vec<char> {
+    static SERIF_CMAP: std::sync::OnceLock<Option<rustybuzz::ttf_parser::Face<'static>>> = std::sync::OnceLock::new();
+    let Some(face) = SERIF_CMAP.get_or_init(|| rustybuzz::ttf_parser::Face::parse(SERIF_TTF, 0).ok()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in quote.nfc() {
+        let invisible = c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{206f}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{e0000}'..='\u{e0fff}');
+        if !c.is_ascii() && !invisible && !out.contains(&c) && face.glyph_index(c).is_none() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Rgb(u8, u8, u8);
 
@@ -1215,6 +1237,19 @@ mod tests {
         Ễnh ương kêu suốt đêm, những ngọn đèn vẫn sáng ở cuối phố, và Ừ thì cuộc đời vẫn tiếp diễn, \
         dẫu mưa gió bão bùng, dẫu có những người đã ra đi mãi mãi. Ặc ặc, tiếng cười của trẻ nhỏ \
         vang lên giữa những ngõ hẻm quen thuộc của Hà Nội, nơi mỗi viên gạch đều kể một câu chuyện.";
+
+    #[test]
+    fn undrawable_characters_are_those_the_serif_font_lacks() {
+        // Every Vietnamese letter, precomposed or not, and the typography around quotes draws.
+        let vi = format!("{LONG_VI} Đ đ Ơ ư “x” ‘y’ — – … « » {}", "Vie\u{323}\u{302}t");
+        assert_eq!(undrawable_in_quote(&vi), Vec::<char>::new());
+        // CJK and emoji do not; each is listed once, in order; a variation selector or a
+        // zero-width joiner is never drawn and not listed.
+        assert_eq!(
+            undrawable_in_quote("深度 深 🙂\u{fe0f} a\u{200d}b"),
+            vec!['深', '度', '🙂']
+        );
+    }
 
     /// Width and height from the IHDR chunk, checking the signature and chunk order.
     fn ihdr(png: &[u8]) -> (u32, u32) {
