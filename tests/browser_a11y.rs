@@ -1,10 +1,10 @@
 //! Accessibility of every kind of page, checked in a real browser with
 //! axe-core (Deque's rule engine, the one behind Lighthouse's accessibility
 //! score): WCAG 2.x A and AA rules plus axe's best practices, on the
-//! example site (Vietnamese) and the multi fixture, at a desktop and a phone
-//! width and in the dark colour scheme, with a mention's hover preview and a
-//! sidenote open. A violation fails the test with the rule, its help text
-//! and the offending elements.
+//! example site (Vietnamese), the multi fixture and the `glossa init`
+//! scaffold, at a desktop and a phone width and in the dark colour scheme,
+//! with a mention's hover preview and a sidenote open. A violation fails the
+//! test with the rule, its help text and the offending elements.
 //!
 //! Needs Chromium + chromedriver (as the other browser tests) and axe-core's
 //! `axe.min.js`: `npm install axe-core@4`, then `AXE_JS=…/node_modules/axe-core/axe.min.js`
@@ -106,7 +106,13 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     .iter()
     .map(|p| format!("{s}{p}"))
     .collect();
-    pages.push(m.clone());
+    pages.extend(["", "articles/chip-war/", "entities/"].map(|p| format!("{m}{p}")));
+    // What `glossa init` gives a new user.
+    let scaffold = tempfile::tempdir().unwrap();
+    glossa::init::init(&scaffold.path().join("site"), false).unwrap();
+    let scaffold_server = serve(&scaffold.path().join("site"), None);
+    let i = scaffold_server.url();
+    pages.extend(["", "articles/bai-viet-dau-tien/"].map(|p| format!("{i}{p}")));
 
     let mut found = Vec::new();
     for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "light"), (1280, 900, "dark")] {
