@@ -99,8 +99,9 @@ pub fn title_card(title: &str, subtitle: &str, site_name: &str) -> Vec<u8> {
 }
 
 /// The characters of a quote that its card cannot draw, in order of first appearance, each
-/// once: the embedded serif font has no glyph for them (CJK, emoji, scripts other than Latin,
-/// Greek and Cyrillic), so the card shows the font's missing-glyph box in their place.
+/// once: the embedded serif font has no glyph for them (CJK, emoji, arrows and other symbols,
+/// scripts other than Latin, Greek and Cyrillic), so the card shows the font's missing-glyph
+/// box in their place.
 /// Characters that are never drawn (joiners, variation selectors, soft hyphens) are not
 /// reported. `check` and `build` warn about them; the HTML pages are not affected.
 pub fn undrawable_in_quote(quote: &str) -> Vec<char> {
