@@ -78,8 +78,8 @@
     box.hidden = true;
     box.addEventListener("mouseenter", cancelHide);
     box.addEventListener("mouseleave", scheduleHide);
-    // inside <main> (not positioned, so the page coordinates below still
-    // hold) so that all content sits in a landmark
+    // inside <main>, so that all content sits in a landmark (place() copes
+    // with a theme that positions it)
     (document.querySelector("main") || document.body).appendChild(box);
   }
 
@@ -91,8 +91,16 @@
     var left = Math.max(8, Math.min(r.left, vw - w - 8));
     var top = r.bottom + 6;
     if (top + h > vh - 8 && r.top - h - 6 > 8) top = r.top - h - 6; // flip above
-    box.style.left = Math.round(left + window.pageXOffset) + "px";
-    box.style.top = Math.round(top + window.pageYOffset) + "px";
+    // `left`/`top` are in the viewport; the box is placed relative to its
+    // containing block: the page, or a positioned ancestor of a theme's
+    var x = window.pageXOffset, y = window.pageYOffset, cb = box.offsetParent;
+    if (cb && (cb !== document.body || getComputedStyle(cb).position !== "static")) {
+      var c = cb.getBoundingClientRect();
+      x = cb.scrollLeft - c.left - cb.clientLeft;
+      y = cb.scrollTop - c.top - cb.clientTop;
+    }
+    box.style.left = Math.round(left + x) + "px";
+    box.style.top = Math.round(top + y) + "px";
   }
 
   function show(el) {

@@ -255,6 +255,29 @@ fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries()
         preview.contains("Huawei là tập đoàn công nghệ và viễn thông Trung Quốc có trụ sở tại Thâm Quyến."),
         "{preview:?}"
     );
+    // It sits just below the mention (or just above it near the bottom of the
+    // window), also when a theme positions <main>, the box's parent.
+    let gap = "var m = document.querySelector('a.mention[data-entity=\"huawei\"]').getClientRects()[0]; \
+               var b = document.getElementById('glossa-preview').getBoundingClientRect(); \
+               return [Math.round(b.top - m.bottom), Math.round(m.top - b.bottom), Math.round(b.left - m.left)]";
+    let near = |v: serde_json::Value| {
+        let v: Vec<i64> = v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+        assert!(
+            (v[0] == 6 || v[1] == 6) && v[2].abs() <= 1,
+            "preview not at its mention: {v:?}"
+        );
+    };
+    near(browser.js(gap));
+    browser.js(
+        "document.activeElement.blur(); \
+         var m = document.querySelector('main'); m.style.position = 'relative'; m.style.marginTop = '37px'; \
+         m.style.marginLeft = '23px'; document.querySelector('a.mention[data-entity=\"huawei\"]').focus(); return true",
+    );
+    browser.wait_for(
+        "the preview again",
+        "var b = document.getElementById('glossa-preview'); return !!b && !b.hidden",
+    );
+    near(browser.js(gap));
 
     drop(browser);
     seed_server.stop();
