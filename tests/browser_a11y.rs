@@ -14,7 +14,7 @@
 mod common;
 mod serve_http;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use serve_http::webdriver::{self, Browser};
@@ -30,14 +30,6 @@ fn axe_js() -> Option<PathBuf> {
         eprintln!("skipped: set AXE_JS to axe-core's axe.min.js (npm install axe-core@4)");
     }
     path
-}
-
-fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
-    let mut opts = glossa::serve::ServeOptions::new(root);
-    opts.port = 0;
-    opts.color = false;
-    opts.build.base_url = base_url.map(str::to_string);
-    glossa::serve::start(opts).expect("server starts")
 }
 
 /// The violations axe finds on the page as it is now, one line per
@@ -83,9 +75,9 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     let Some(axe) = axe_js() else { return };
     let axe = std::fs::read_to_string(axe).unwrap();
     let seed = common::copy_site(&common::seed_root(), true);
-    let seed_server = serve(seed.path(), Some("/project/"));
+    let seed_server = serve_http::serve_site(seed.path(), Some("/project/"));
     let multi = common::copy_site(&common::fixture("multi"), false);
-    let multi_server = serve(multi.path(), None);
+    let multi_server = serve_http::serve_site(multi.path(), None);
     let browser = Browser::start();
 
     let s = seed_server.url();
@@ -110,7 +102,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     // What `glossa init` gives a new user.
     let scaffold = tempfile::tempdir().unwrap();
     glossa::init::init(&scaffold.path().join("site"), false).unwrap();
-    let scaffold_server = serve(&scaffold.path().join("site"), None);
+    let scaffold_server = serve_http::serve_site(&scaffold.path().join("site"), None);
     let i = scaffold_server.url();
     pages.extend(["", "articles/bai-viet-dau-tien/"].map(|p| format!("{i}{p}")));
 
@@ -141,12 +133,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
         let article = format!("{s}articles/ai-trung-quoc-nguon-mo/");
         browser.goto(&article);
         browser.wait_for("the page", "return document.readyState === 'complete'");
-        browser.js("document.querySelector('a.mention').focus()");
-        browser.wait_for(
-            "the mention preview with its summary",
-            "const b = document.getElementById('glossa-preview'); \
-             return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
-        );
+        browser.open_preview("a.mention");
         for v in violations(&browser, &axe) {
             found.push(format!("{article} at {at}, preview open: {v}"));
         }

@@ -15,7 +15,6 @@
 mod common;
 mod serve_http;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -68,14 +67,6 @@ impl Browser {
     }
 }
 
-fn serve(root: &Path, base_url: Option<&str>) -> glossa::serve::Server {
-    let mut opts = glossa::serve::ServeOptions::new(root);
-    opts.port = 0;
-    opts.color = false;
-    opts.build.base_url = base_url.map(str::to_string);
-    glossa::serve::start(opts).expect("server starts")
-}
-
 /// The group kinds in the order they appear, each once.
 fn group_order(results: &[(String, String, String)]) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
@@ -96,12 +87,12 @@ fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries()
     let started = Instant::now();
     // Copies, so that edits to the repo while the test runs cause no rebuild.
     let seed = common::copy_site(&common::seed_root(), true);
-    let seed_server = serve(seed.path(), Some("/project/"));
+    let seed_server = serve_http::serve_site(seed.path(), Some("/project/"));
     assert_eq!(seed_server.root_path(), "/project/");
     let home = seed_server.url();
     let search = format!("{home}search/");
     let multi = common::copy_site(&common::fixture("multi"), false);
-    let multi_server = serve(multi.path(), None);
+    let multi_server = serve_http::serve_site(multi.path(), None);
     let multi_search = format!("{}search/", multi_server.url());
 
     let browser = Browser::start();
@@ -242,12 +233,7 @@ fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries()
     // summary fetched from the entity's preview.json (under the sub-path).
     browser.goto(&format!("{home}articles/ai-trung-quoc-nguon-mo/"));
     browser.wait_for("the article", "return document.readyState === 'complete'");
-    browser.js("document.querySelector('a.mention[data-entity=\"huawei\"]').focus(); return true");
-    browser.wait_for(
-        "Huawei's preview with its summary",
-        "var b = document.getElementById('glossa-preview'); \
-         return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
-    );
+    browser.open_preview("a.mention[data-entity=\"huawei\"]");
     let preview = browser.js("return document.getElementById('glossa-preview').innerText");
     let preview = preview.as_str().unwrap_or_default();
     assert!(preview.contains("Huawei"), "{preview:?}");

@@ -214,3 +214,13 @@ impl Sse {
         }
     }
 }
+
+/// Starts `glossa serve` in-process on a free port for the site at `root`,
+/// optionally under a `base_url` sub-path.
+pub fn serve_site(root: &std::path::Path, base_url: Option<&str>) -> glossa::serve::Server {
+    let mut opts = glossa::serve::ServeOptions::new(root);
+    opts.port = 0;
+    opts.color = false;
+    opts.build.base_url = base_url.map(str::to_string);
+    glossa::serve::start(opts).expect("server starts")
+}

@@ -193,6 +193,20 @@ impl Browser {
         self.call("POST", &format!("/session/{}/actions", self.session), Some(actions));
     }
 
+    /// Focuses the mention matching `css` (as a keyboard user would reach
+    /// it) and waits for its preview to show with the entity's summary.
+    pub fn open_preview(&self, css: &str) {
+        self.js(&format!(
+            "document.querySelector({}).focus(); return true",
+            serde_json::to_string(css).unwrap()
+        ));
+        self.wait_for(
+            &format!("the preview of {css} with its summary"),
+            "var b = document.getElementById('glossa-preview'); \
+             return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
+        );
+    }
+
     /// Polls `script` until it returns true.
     pub fn wait_for(&self, what: &str, script: &str) {
         let deadline = Instant::now() + WAIT;
