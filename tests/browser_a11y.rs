@@ -14,66 +14,16 @@
 mod common;
 mod serve_http;
 
-use std::path::PathBuf;
-
 use serde_json::Value;
+use serve_http::axe::{self, violations};
 use serve_http::webdriver::{self, Browser};
-
-/// axe.min.js, from `AXE_JS`.
-fn axe_js() -> Option<PathBuf> {
-    let path = std::env::var_os("AXE_JS").map(PathBuf::from).filter(|p| p.is_file());
-    if path.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set AXE_JS to axe-core's axe.min.js (.ci/run installs it)"
-        );
-        eprintln!("skipped: set AXE_JS to axe-core's axe.min.js (npm install axe-core@4)");
-    }
-    path
-}
-
-/// The violations axe finds on the page as it is now, one line per
-/// (rule, element). Panics unless the colour-contrast rule ran and passed
-/// somewhere: every page has text, so a page without that pass was not
-/// really checked.
-fn violations(browser: &Browser, axe: &str) -> Vec<String> {
-    if browser.js("return typeof window.axe") != Value::String("object".into()) {
-        browser.js(axe);
-    }
-    let v = browser.js_async(
-        "const done = arguments[arguments.length - 1];
-         axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-           .then(r => done({
-             passes: r.passes.map(p => p.id),
-             violations: r.violations.flatMap(v => v.nodes.map(n =>
-               `${v.id} (${v.impact}): ${v.help}\\n      at ${n.target.join(' ')}\\n      ${n.failureSummary.replace(/\\n/g, ' ')}\\n      ${n.html.slice(0, 200)}`))
-           }))
-           .catch(e => done({ passes: [], violations: ['axe failed: ' + e] }));",
-    );
-    let list = |key: &str| -> Vec<String> {
-        v[key]
-            .as_array()
-            .unwrap_or_else(|| panic!("axe returned {v}"))
-            .iter()
-            .map(|s| s.as_str().unwrap_or_default().to_string())
-            .collect()
-    };
-    let (passes, violations) = (list("passes"), list("violations"));
-    assert!(
-        !violations.is_empty() || passes.iter().any(|p| p == "color-contrast"),
-        "axe did not check colour contrast on {}: passes {passes:?}",
-        browser.current_url()
-    );
-    violations
-}
 
 #[test]
 fn every_kind_of_page_passes_axe_wcag_aa() {
     if !webdriver::available() {
         return;
     }
-    let Some(axe) = axe_js() else { return };
-    let axe = std::fs::read_to_string(axe).unwrap();
+    let Some(script) = axe::script() else { return };
     let seed = common::copy_site(&common::seed_root(), true);
     let seed_server = serve_http::serve_site(seed.path(), Some("/project/"));
     let multi = common::copy_site(&common::fixture("multi"), false);
@@ -122,7 +72,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
             if url.contains("/search/") {
                 browser.wait_for("search results", "return !!document.querySelector('a.search-result')");
             }
-            for v in violations(&browser, &axe) {
+            for v in violations(&browser, &script) {
                 found.push(format!("{url} at {at}: {v}"));
             }
         }
@@ -134,7 +84,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
         browser.goto(&article);
         browser.wait_for("the page", "return document.readyState === 'complete'");
         browser.open_preview("a.mention");
-        for v in violations(&browser, &axe) {
+        for v in violations(&browser, &script) {
             found.push(format!("{article} at {at}, preview open: {v}"));
         }
         if width < 760 {
@@ -143,7 +93,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
                 "the first sidenote shown inline",
                 "return getComputedStyle(document.querySelector('.sidenote')).display === 'block'",
             );
-            for v in violations(&browser, &axe) {
+            for v in violations(&browser, &script) {
                 found.push(format!("{article} at {at}, sidenote open: {v}"));
             }
         }

@@ -86,6 +86,12 @@ fn the_page_follows_edits_and_shows_errors() {
     if let Some(path) = std::env::var_os("GLOSSA_SCREENSHOT") {
         browser.screenshot(Path::new(&path));
     }
+    // The overlay passes axe's accessibility rules as well as the site does
+    // (when axe-core is installed; CI has it).
+    if let Some(script) = serve_http::axe::script() {
+        let found = serve_http::axe::violations(&browser, &script);
+        assert!(found.is_empty(), "the error overlay:\n{}", found.join("\n"));
+    }
     // The diagnostics are text, never markup.
     assert_eq!(
         browser.js("return document.querySelector('#glossa-error-overlay pre').children.length"),

@@ -4,6 +4,7 @@
 //! hanging it.
 #![allow(dead_code)]
 
+pub mod axe;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read, Write};
