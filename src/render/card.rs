@@ -110,11 +110,12 @@ pub fn undrawable_in_quote(quote: &str) -> Vec<char> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for c in quote.nfc() {
+    // (quotes come from article text, NFC since loading: `text::nfc` borrows it as it is)
+    for c in crate::text::nfc(quote).chars().filter(|c| !c.is_ascii()) {
         let invisible = c.is_whitespace()
             || c.is_control()
             || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{206f}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{e0000}'..='\u{e0fff}');
-        if !c.is_ascii() && !invisible && !out.contains(&c) && face.glyph_index(c).is_none() {
+        if !invisible && !out.contains(&c) && face.glyph_index(c).is_none() {
             out.push(c);
         }
     }
