@@ -41,9 +41,12 @@ fn the_page_follows_edits_and_shows_errors() {
     let browser = Browser::start();
     browser.goto(&page);
     browser.wait_for("the article", "return document.body.textContent.includes('Huawei')");
-    // Wait until the page's event stream is connected, then mark the window:
-    // a reload clears the mark.
-    std::thread::sleep(Duration::from_millis(500));
+    // Wait until the page's event stream is open, then mark the window: a
+    // reload clears the mark.
+    browser.wait_for(
+        "the live-reload stream",
+        "return document.documentElement.getAttribute('data-glossa-live') === 'open'",
+    );
     browser.js("window.__glossaMark = 1; return true");
 
     // Edit the annotation file: a new note appears by itself.

@@ -55,6 +55,9 @@
   }
 
   const events = new EventSource(base + "events");
+  // Marks the page while its event stream is open (a test waits for it, and
+  // a stylesheet could show it).
+  events.addEventListener("open", () => document.documentElement.setAttribute("data-glossa-live", "open"));
   events.addEventListener("reload", (e) => {
     let changed = [];
     try {
@@ -76,7 +79,10 @@
   events.addEventListener("error", (e) => {
     // Connection errors are plain Events (EventSource reconnects by itself);
     // a build error from the server is a MessageEvent with data.
-    if (typeof e.data !== "string") return;
+    if (typeof e.data !== "string") {
+      document.documentElement.setAttribute("data-glossa-live", "reconnecting");
+      return;
+    }
     let text = e.data;
     try {
       text = JSON.parse(e.data).text;

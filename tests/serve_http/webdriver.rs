@@ -19,6 +19,7 @@ pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const ARROW_UP: &str = "\u{E013}";
 pub const ARROW_DOWN: &str = "\u{E015}";
 pub const ENTER: &str = "\u{E007}";
+pub const TAB: &str = "\u{E004}";
 
 /// Whether the browser is installed. Without it a test is skipped, except
 /// under CI (`CI` set), where that is a failure.
@@ -86,7 +87,35 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {v}"))
             .to_string();
+        // Whether a headless window has system focus depends on the
+        // Chromium version and the machine (148 gave none, so `focus` events
+        // never fired). Emulating focus makes the page behave as the
+        // frontmost window of a user's desktop, whatever the version.
+        b.cdp("Emulation.setFocusEmulationEnabled", json!({ "enabled": true }));
         b
+    }
+
+    /// Runs one command of Chromium's DevTools protocol on the session's page
+    /// (through chromedriver).
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            &format!("/session/{}/goog/cdp/execute", self.session),
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+    }
+
+    /// Panics, naming the cause, unless the page has focus: without it
+    /// Chromium moves `document.activeElement` but fires no `focus` event,
+    /// and a test of anything keyboard-driven would fail for the wrong
+    /// reason.
+    pub fn assert_page_focused(&self) {
+        assert_eq!(
+            self.js("return document.hasFocus()"),
+            json!(true),
+            "the page does not have focus (document.hasFocus() is false), so the browser fires no focus \
+             events; focus emulation (Emulation.setFocusEmulationEnabled) did not take effect in this Chromium"
+        );
     }
 
     pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -151,13 +180,9 @@ impl Browser {
     /// the `prefers-color-scheme` media queries (Chromium's DevTools
     /// protocol, through chromedriver).
     pub fn color_scheme(&self, scheme: &str) {
-        self.call(
-            "POST",
-            &format!("/session/{}/goog/cdp/execute", self.session),
-            Some(json!({
-                "cmd": "Emulation.setEmulatedMedia",
-                "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] }
-            })),
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
         );
     }
 
@@ -193,13 +218,37 @@ impl Browser {
         self.call("POST", &format!("/session/{}/actions", self.session), Some(actions));
     }
 
-    /// Focuses the mention matching `css` (as a keyboard user would reach
-    /// it) and waits for its preview to show with the entity's summary.
+    /// Moves the focus to the element matching `css` the way a keyboard
+    /// user does: from the top of the page, Tab until it has the focus
+    /// (at most `MAX_TABS` presses; the element must be reachable).
+    pub fn tab_to(&self, css: &str) {
+        const MAX_TABS: usize = 400;
+        self.assert_page_focused();
+        let sel = serde_json::to_string(css).unwrap();
+        // Start from the document: nothing focused, the sequential focus
+        // navigation starting point at the top of the page.
+        self.js(
+            "if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); \
+             document.body.setAttribute('tabindex', '-1'); document.body.focus(); \
+             document.body.removeAttribute('tabindex'); return true",
+        );
+        let at_target = format!(
+            "var t = document.querySelector({sel}); var a = document.activeElement; \
+             return !!t && !!a && (a === t || (t.tagName !== 'A' && t.closest('a') === a))"
+        );
+        for _ in 0..MAX_TABS {
+            self.press(TAB);
+            if self.js(&at_target) == json!(true) {
+                return;
+            }
+        }
+        panic!("{css} was not reached with {MAX_TABS} presses of Tab");
+    }
+
+    /// Reaches the mention matching `css` with the keyboard (Tab) and waits
+    /// for its preview to show with the entity's summary.
     pub fn open_preview(&self, css: &str) {
-        self.js(&format!(
-            "document.querySelector({}).focus(); return true",
-            serde_json::to_string(css).unwrap()
-        ));
+        self.tab_to(css);
         self.wait_for(
             &format!("the preview of {css} with its summary"),
             "var b = document.getElementById('glossa-preview'); \
