@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use glossa::BuildOptions;
-use glossa::rebuild::{Outcome, Session};
+use glossa::output::session::{Outcome, Session};
 
 #[path = "support/mod.rs"]
 mod support;

@@ -36,8 +36,8 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 /// TOML strings are written the way `glossa check --fix` writes them.
-use glossa::anchor::find_all;
-use glossa::fix::toml_string as toml_str;
+use glossa::anchor::selector::find_all;
+use glossa::commands::fix::toml_string as toml_str;
 
 // ─── PRNG (splitmix64) ──────────────────────────────────────────────────────
 
@@ -765,7 +765,7 @@ fn render_toks(out: &mut Out, toks: &[Tok], ctx: &mut Ctx) {
     }
 }
 
-// Anchoring, as glossa does it (`glossa::anchor::find_all`: overlapping
+// Anchoring, as glossa does it (`glossa::anchor::selector::find_all`: overlapping
 // occurrences); prefix/suffix context compared with `\n` read as a space.
 
 fn prefix_ok(text: &str, at: usize, prefix: &str) -> bool {

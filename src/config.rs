@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::content::{read_text, schema};
+use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::schema;
 
 pub const FILE: &str = "glossa.toml";
 

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{read_text, schema};
+use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::schema;
 
 /// The built-in tables, borrowed; see [`Strings`] for the owned, per-site form.
 #[derive(Debug, Clone, Serialize)]

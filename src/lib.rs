@@ -2,38 +2,30 @@
 //!
 //! The pipeline, one module per stage: [`config`] and [`content`] load and
 //! normalise; [`anchor`] resolves annotations to spans of the rendered text
-//! ([`markdown`]); [`site`] links everything into the site graph; [`render`]
+//! ([`anchor::markdown`]); [`site`] links everything into the site graph; [`render`]
 //! turns the graph into pages; [`write`](mod@write) puts them on disk. Problems at any
 //! stage are [`diagnostics`].
 
 pub mod anchor;
-pub mod autolink;
+pub mod commands;
 pub mod config;
 pub mod content;
-pub mod deps;
 pub mod diagnostics;
-pub mod export;
-pub mod fix;
-pub mod graph;
 pub mod i18n;
-pub mod init;
-pub mod linkcheck;
-pub mod manifest;
-pub mod markdown;
+pub mod output;
 pub mod packed;
-pub mod rebuild;
 pub mod render;
-pub mod search;
+pub mod schema;
 pub mod serve;
 pub mod site;
-pub mod suggest;
 pub mod text;
 pub mod timing;
-pub mod write;
 
 use std::path::{Path, PathBuf};
 
+use commands::{export, fix, linkcheck, suggest};
 use diagnostics::{Diagnostic, Diagnostics, Sources};
+use output::{session as rebuild, write};
 use site::Site;
 
 /// Options shared by `build` and `check`.
@@ -200,7 +192,7 @@ pub fn export(root: &Path, opts: &BuildOptions) -> Result<serde_json::Value, Bui
 pub struct BuildReport {
     pub pages: usize,
     /// Pages rendered; the others were unchanged since the last build (see
-    /// [`manifest`]).
+    /// [`output::manifest`]).
     pub rendered: usize,
     pub stats: write::WriteStats,
     pub output_dir: PathBuf,

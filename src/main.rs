@@ -316,7 +316,7 @@ fn main() -> ExitCode {
                 Ok(report) => {
                     match format {
                         Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
-                        Format::Human => print!("{}", glossa::suggest::render_human(&report)),
+                        Format::Human => print!("{}", glossa::commands::suggest::render_human(&report)),
                     }
                     ExitCode::SUCCESS
                 }
@@ -326,7 +326,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Init { dir, templates } => match glossa::init::init(&dir, templates) {
+        Command::Init { dir, templates } => match glossa::commands::init::init(&dir, templates) {
             Ok(files) => {
                 for f in &files {
                     eprintln!("created {}", dir.join(f).display());

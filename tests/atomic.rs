@@ -40,7 +40,7 @@ fn failed_builds_leave_the_previous_output_byte_identical() {
     );
     assert_eq!(snapshot(&out), before, "a failed write must not touch the output");
     assert!(
-        !glossa::write::staging_dir(&out).exists(),
+        !glossa::output::write::staging_dir(&out).exists(),
         "the staging dir is cleaned up"
     );
 

@@ -51,7 +51,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     pages.extend(["", "articles/chip-war/", "entities/"].map(|p| format!("{m}{p}")));
     // What `glossa init` gives a new user.
     let scaffold = tempfile::tempdir().unwrap();
-    glossa::init::init(&scaffold.path().join("site"), false).unwrap();
+    glossa::commands::init::init(&scaffold.path().join("site"), false).unwrap();
     let scaffold_server = serve_http::serve_site(&scaffold.path().join("site"), None);
     let i = scaffold_server.url();
     pages.extend(["", "articles/bai-viet-dau-tien/"].map(|p| format!("{i}{p}")));

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use glossa::BuildOptions;
-use glossa::rebuild::{Outcome, Session};
+use glossa::output::session::{Outcome, Session};
 
 const STEPS: usize = 12;
 const SEQUENCES: u64 = 12;

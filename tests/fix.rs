@@ -40,7 +40,7 @@ fn an_edited_sentence_is_reanchored_with_a_warning_and_fixed_in_place() {
 
     let ann = site.path().join("content/articles/chip-war.annotations.toml");
     let before = std::fs::read_to_string(&ann).unwrap();
-    let fixed = glossa::fix::apply(site.path(), &loaded.site.reanchored).unwrap();
+    let fixed = glossa::commands::fix::apply(site.path(), &loaded.site.reanchored).unwrap();
     assert_eq!(fixed.len(), 1);
     let after = std::fs::read_to_string(&ann).unwrap();
     assert_eq!(

@@ -38,8 +38,8 @@ use std::path::Path;
 use common::html_check::check_html;
 use common::ranges::{boundaries, line_range};
 use glossa::BuildOptions;
+use glossa::anchor::markdown::Document;
 use glossa::content::clean_text;
-use glossa::markdown::Document;
 use glossa::text::collapse_ws;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -560,7 +560,7 @@ fn make_case(mds: &[String], entity_mask: u8, anns: &[RawAnn], clean: bool, junk
                 });
                 before_ok && after_ok
             };
-            let occ: Vec<Range<usize>> = glossa::anchor::find_all(text, &text[r.clone()])
+            let occ: Vec<Range<usize>> = glossa::anchor::selector::find_all(text, &text[r.clone()])
                 .into_iter()
                 .filter(|x| !in_code(x) && context_ok(x))
                 .collect();

@@ -194,8 +194,11 @@ fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
         output_dir: Some(out.path().to_path_buf()),
         ..Default::default()
     };
-    let mut session = glossa::rebuild::Session::watching(site.path(), opts);
-    assert!(matches!(session.rebuild(&[]), glossa::rebuild::Outcome::Built { .. }));
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    assert!(matches!(
+        session.rebuild(&[]),
+        glossa::output::session::Outcome::Built { .. }
+    ));
     let rel = Path::new("content/articles/ai-trung-quoc-nguon-mo.md");
     let text = std::fs::read_to_string(site.path().join(rel)).unwrap();
     // "…Các công ty cũng ngần ngại chuyển đổi vì SMIC khó sản xuất…": a
@@ -204,8 +207,8 @@ fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
     let edited = format!("{}rất {}", &text[..at], &text[at..]);
     std::fs::write(site.path().join(rel), &edited).unwrap();
     let changed = match session.rebuild(&[rel.to_path_buf()]) {
-        glossa::rebuild::Outcome::Built { changed, .. } => changed,
-        glossa::rebuild::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+        glossa::output::session::Outcome::Built { changed, .. } => changed,
+        glossa::output::session::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
     };
     assert!(changed.contains(&"entities/smic/index.html".to_string()), "{changed:?}");
     assert_eq!(
@@ -216,8 +219,8 @@ fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
     let end = format!("{edited}\nMột câu cuối không nhắc đến ai.\n");
     std::fs::write(site.path().join(rel), end).unwrap();
     let changed = match session.rebuild(&[rel.to_path_buf()]) {
-        glossa::rebuild::Outcome::Built { changed, .. } => changed,
-        glossa::rebuild::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+        glossa::output::session::Outcome::Built { changed, .. } => changed,
+        glossa::output::session::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
     };
     assert!(
         changed

@@ -9,7 +9,7 @@ use common::{build, sel};
 fn init_scaffolds_a_site_that_builds_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
-    let files = glossa::init::init(&root, false).unwrap();
+    let files = glossa::commands::init::init(&root, false).unwrap();
     assert!(files.len() >= 5);
     let loaded = glossa::load(&root, &Default::default());
     assert!(
@@ -24,13 +24,13 @@ fn init_scaffolds_a_site_that_builds_at_once() {
     assert_eq!(page.select(&sel(".article-body .sidenote")).count(), 1);
     assert!(site.exists("entities/ha-noi/index.html") && site.exists("quotes/lan-thanh-pho/index.html"));
     // Again: refused, nothing overwritten.
-    assert!(glossa::init::init(&root, false).is_err());
+    assert!(glossa::commands::init::init(&root, false).is_err());
 }
 
 #[test]
 fn init_with_templates_copies_the_defaults_which_still_build() {
     let dir = tempfile::tempdir().unwrap();
-    glossa::init::init(dir.path(), true).unwrap();
+    glossa::commands::init::init(dir.path(), true).unwrap();
     assert!(dir.path().join("templates/article.html").is_file());
     assert!(dir.path().join("static/style.css").is_file());
     let site = build(dir.path());

@@ -46,7 +46,7 @@ fn swap_to_jsonld(site: &Path, collection: &Value) -> usize {
             continue;
         };
         let url = format!("{base}articles/{slug}/");
-        let one = glossa::export::for_article(collection, &url);
+        let one = glossa::commands::export::for_article(collection, &url);
         n += one["total"].as_u64().unwrap() as usize;
         std::fs::remove_file(entry.path()).unwrap();
         std::fs::write(

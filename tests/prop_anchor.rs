@@ -15,9 +15,9 @@ use std::ops::Range;
 
 use common::html_check::check_html;
 use common::ranges::{boundaries, line_range};
-use glossa::anchor;
+use glossa::anchor::markdown::{Document, Inject, Markup, render};
+use glossa::anchor::selector as anchor;
 use glossa::content::{Selector, clean_text};
-use glossa::markdown::{Document, Inject, Markup, render};
 use glossa::text::nfc;
 use proptest::prelude::*;
 use proptest::test_runner::Config;

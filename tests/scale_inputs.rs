@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::html_check::check_html;
 use glossa::BuildOptions;
-use glossa::markdown::Document;
+use glossa::anchor::markdown::Document;
 
 /// Far above what a healthy build of these inputs takes in debug (a few
 /// seconds); a build slower than this is pathological.

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::schema;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::schema;
 use crate::text::nfc;
 
 /// What an annotation says about its span.

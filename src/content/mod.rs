@@ -7,7 +7,6 @@ pub mod annotations;
 pub mod brat;
 pub mod frontmatter;
 pub mod jsonld;
-pub mod schema;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -21,6 +20,7 @@ pub use annotations::{Annotation, Kind, Selector};
 use frontmatter::{Format, FrontMatterError};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::schema;
 use crate::text::{nfc, slugify};
 
 /// An article as written: front matter, Markdown body, annotations.
@@ -231,7 +231,7 @@ pub struct FileCache {
 /// One loaded file (an article with its annotation file) and what loading
 /// it reported.
 struct Cached<T> {
-    stamps: Vec<Option<crate::write::Stamp>>,
+    stamps: Vec<Option<crate::output::write::Stamp>>,
     item: Option<T>,
     diags: Diagnostics,
     sources: Sources,
@@ -354,7 +354,7 @@ fn load_each<T: Send + Sync + Clone>(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let trusted = |stamps: Vec<Option<crate::write::Stamp>>| {
+    let trusted = |stamps: Vec<Option<crate::output::write::Stamp>>| {
         let recent = stamps.iter().flatten().any(|s| s.mtime + 1_000_000_000 > now);
         if recent { Vec::new() } else { stamps }
     };
@@ -364,7 +364,7 @@ fn load_each<T: Send + Sync + Clone>(
             let stamps: Vec<_> = match old {
                 Some(_) => reads(rel)
                     .iter()
-                    .map(|f| crate::write::Stamp::read(&root.join(f)))
+                    .map(|f| crate::output::write::Stamp::read(&root.join(f)))
                     .collect(),
                 None => Vec::new(),
             };

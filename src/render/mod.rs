@@ -3,7 +3,10 @@
 //! the sitemap are written directly. Pages render in parallel.
 
 pub mod card;
+pub mod deps;
+pub mod entity_graph;
 mod jsonld;
+pub mod search;
 pub mod templates;
 mod views;
 pub use views::dot_scale;
@@ -314,7 +317,7 @@ pub fn render_changed(
             })
         }
         Prepared::Bytes(bytes) => {
-            let fingerprint = crate::write::hash(&bytes);
+            let fingerprint = crate::output::write::hash(&bytes);
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }
@@ -550,7 +553,9 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             ctx.insert("search_labels", &labels.to_string());
             "search.html"
         }
-        Page::SearchIndex(part) => return Prepared::Bytes(crate::search::index_json(site, &urls, part).into_bytes()),
+        Page::SearchIndex(part) => {
+            return Prepared::Bytes(crate::render::search::index_json(site, &urls, part).into_bytes());
+        }
         Page::EntityPreview(i) => return Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
         Page::SiteImage => {
             let host = cfg.absolute(&urls.root);

@@ -179,12 +179,17 @@ pub fn dot_scale(mentions: usize) -> f64 {
 }
 
 impl Views<'_> {
-    fn graph_nodes(&self) -> (Vec<crate::graph::Node>, Vec<crate::graph::Edge>) {
+    fn graph_nodes(
+        &self,
+    ) -> (
+        Vec<crate::render::entity_graph::Node>,
+        Vec<crate::render::entity_graph::Edge>,
+    ) {
         let nodes = self
             .site
             .entities
             .iter()
-            .map(|e| crate::graph::Node {
+            .map(|e| crate::render::entity_graph::Node {
                 label: e.src.name.clone(),
                 url: self.urls.entity(&e.src.id),
                 kind: e.src.kind.as_str().to_string(),
@@ -195,7 +200,7 @@ impl Views<'_> {
             .site
             .entity_edges
             .iter()
-            .map(|e| crate::graph::Edge {
+            .map(|e| crate::render::entity_graph::Edge {
                 a: e.a,
                 b: e.b,
                 weight: e.weight,
@@ -221,11 +226,11 @@ impl Views<'_> {
         if keep.len() < 2 {
             return String::new();
         }
-        let (nodes, edges) = crate::graph::subgraph(&nodes, &edges, &keep);
-        crate::graph::layout_svg(
+        let (nodes, edges) = crate::render::entity_graph::subgraph(&nodes, &edges, &keep);
+        crate::render::entity_graph::layout_svg(
             &nodes,
             &edges,
-            &crate::graph::Options {
+            &crate::render::entity_graph::Options {
                 title: self.t.entity_graph.to_string(),
                 id_prefix: "site-graph".into(),
                 ..Default::default()
@@ -243,11 +248,11 @@ impl Views<'_> {
             return String::new();
         }
         let index_of = |e: usize| keep.iter().position(|&k| k == e);
-        let nodes: Vec<crate::graph::Node> = keep
+        let nodes: Vec<crate::render::entity_graph::Node> = keep
             .iter()
             .map(|&k| {
                 let e = &self.site.entities[k];
-                crate::graph::Node {
+                crate::render::entity_graph::Node {
                     label: e.src.name.clone(),
                     url: self.urls.entity(&e.src.id),
                     kind: e.src.kind.as_str().to_string(),
@@ -259,7 +264,7 @@ impl Views<'_> {
         for (a, &k) in keep.iter().enumerate() {
             for &(o, w, relation) in &adj[k] {
                 if let Some(b) = index_of(o).filter(|&b| b > a) {
-                    edges.push(crate::graph::Edge {
+                    edges.push(crate::render::entity_graph::Edge {
                         a,
                         b,
                         weight: w,
@@ -268,10 +273,10 @@ impl Views<'_> {
                 }
             }
         }
-        crate::graph::layout_svg(
+        crate::render::entity_graph::layout_svg(
             &nodes,
             &edges,
-            &crate::graph::Options {
+            &crate::render::entity_graph::Options {
                 width: 640.0,
                 height: 420.0,
                 highlight: Some(0),

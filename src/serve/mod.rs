@@ -1,5 +1,5 @@
 //! `glossa serve` and `glossa build --watch`: build, watch the inputs,
-//! rebuild after every batch of changes through [`crate::rebuild::Session`]
+//! rebuild after every batch of changes through [`crate::output::session::Session`]
 //! (the same code path as `glossa build`), and — when serving — serve the
 //! output directory with live reload and an in-page error overlay.
 //!
@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use crate::BuildOptions;
 use crate::config::{Config, normalise_base_url};
-use crate::rebuild::{Outcome, Session};
+use crate::output::session::{Outcome, Session};
 pub use live::{Event, Live};
 
 /// How long the watcher lets a file's events settle before rebuilding: an

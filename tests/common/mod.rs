@@ -75,7 +75,7 @@ pub struct Built {
     pub out: TempDir,
     /// The path every internal URL starts with (`/` or `/sub/`).
     pub base_path: String,
-    pub stats: glossa::write::WriteStats,
+    pub stats: glossa::output::write::WriteStats,
     cache: Mutex<HashMap<PathBuf, String>>,
 }
 

@@ -9,7 +9,7 @@
 //! - [`Readers`] turns that around — node → pages reading it — so that after
 //!   an edit the rebuild loop can go from the nodes the edit changed straight
 //!   to the pages to render, without looking at the other 70,000 (see
-//!   [`crate::rebuild`]).
+//!   [`crate::output::session`]).
 //!
 //! [`reads`] must name everything `render::views`, `render::jsonld`, the
 //! feed, the sitemap and the cards read for the page; `tests/edits_random.rs`
@@ -185,7 +185,7 @@ fn article_item_hash(site: &Site, i: usize) -> u64 {
 fn named_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for a in &site.articles {
-        for e in crate::search::named(a) {
+        for e in crate::render::search::named(a) {
             id(site, e).hash(&mut h);
         }
         usize::MAX.hash(&mut h);

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::autolink::Autolinker;
+use crate::anchor::autolink::Autolinker;
 use crate::config::Autolink;
 use crate::content::EntityKind;
 use crate::site::Site;

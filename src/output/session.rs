@@ -9,7 +9,7 @@
 //! - **full**: load (files whose stamp is unchanged are not read again),
 //!   anchor (articles whose inputs are unchanged are not anchored again),
 //!   link the whole graph, and go through every page: one whose
-//!   dependencies ([`crate::deps`]) are unchanged is not even given a view,
+//!   dependencies ([`crate::render::deps`]) are unchanged is not even given a view,
 //!   one whose view is unchanged is not rendered, and only outputs whose
 //!   bytes changed are written;
 //! - **patch** (a watching session, when every changed file is an article
@@ -28,10 +28,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::deps::{Readers, Versions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::output::{manifest, write};
+use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
-use crate::{BuildOptions, Loaded, content, load_cached, manifest, render, write};
+use crate::{BuildOptions, Loaded, content, load_cached, render};
 
 /// The outcome of one rebuild.
 pub enum Outcome {
@@ -62,7 +63,7 @@ pub struct Session {
     /// Output path → fingerprint of what the page was made from.
     fingerprints: HashMap<String, u64>,
     /// Output path → hash of the graph nodes the page's view reads (see
-    /// [`crate::deps`]), from the last rebuild of this session.
+    /// [`crate::render::deps`]), from the last rebuild of this session.
     deps: HashMap<String, u64>,
     manifest: PathBuf,
     /// Loaded files and articles' anchoring from the last rebuild, reused

@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::anchor::{self, Failure};
-use crate::autolink::Autolinker;
+use crate::anchor::autolink::Autolinker;
+use crate::anchor::markdown::{self, Document, Inject, Markup};
+use crate::anchor::selector::{self as anchor, Failure};
 use crate::config::Autolink;
 use crate::config::Config;
 use crate::content::{Annotation, Article, Content, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources, line_col};
 use crate::i18n;
-use crate::markdown::{self, Document, Inject, Markup};
 use crate::packed::Packed;
 use crate::text::{collapse_ws, escape_html, first_sentence, fold, slugify, truncate_words};
 
@@ -79,7 +79,7 @@ impl std::fmt::Debug for Anchoring {
 }
 
 /// The graph nodes an in-place edit ([`Site::apply_article`],
-/// [`Site::patch_entity`]) touched, by index: what [`crate::deps`] must hash
+/// [`Site::patch_entity`]) touched, by index: what [`crate::render::deps`] must hash
 /// again.
 #[derive(Debug, Default)]
 pub struct Patched {
@@ -675,7 +675,7 @@ pub fn build(
         .par_iter_mut()
         .map(|a| {
             let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
-            // (the key also goes into the dependency hashes, crate::deps)
+            // (the key also goes into the dependency hashes, crate::render::deps)
             let k = input_key(anchoring.shared, a, &files, &anchoring.articles);
             let an = match old.and_then(|c| c.get(&a.path)) {
                 Some((was, an)) if *was == k => an.clone(),
@@ -1021,7 +1021,7 @@ fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Strings,
                     Some(name.span()),
                     format!("unknown {role} `{}`", name.get_ref()),
                 );
-                d = match crate::content::schema::did_you_mean(name.get_ref(), links.ids.iter().copied()) {
+                d = match crate::schema::did_you_mean(name.get_ref(), links.ids.iter().copied()) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                     None => d.with_hint(format!(
                         "add content/entities/{}.md or use an existing entity id",
@@ -1565,8 +1565,7 @@ fn link_relations(
                         text_span.or(Some(span)),
                         format!("relation to unknown entity `{}`", rel.target),
                     );
-                    if let Some(s) = crate::content::schema::did_you_mean(&rel.target, index.keys().map(String::as_str))
-                    {
+                    if let Some(s) = crate::schema::did_you_mean(&rel.target, index.keys().map(String::as_str)) {
                         d = d.with_hint(format!("did you mean `{s}`?"));
                     }
                     diags.push(d);

@@ -6,7 +6,7 @@
 //!   the output directory still holds exactly what that build wrote, nothing
 //!   is loaded or rendered at all;
 //! - otherwise the graph is built again, but a page whose dependencies (the
-//!   graph nodes it reads, [`crate::deps`]) hash as recorded is not even
+//!   graph nodes it reads, [`crate::render::deps`]) hash as recorded is not even
 //!   given a view, and a page whose fingerprint (its template's sources +
 //!   its view, see [`crate::render::render_changed`]) is the one recorded is
 //!   not rendered again — either only if its output file is still there with
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::BuildOptions;
-use crate::write::Stamp;
+use crate::output::write::Stamp;
 
 const HEADER: &str = "glossa-manifest 2";
 
@@ -33,12 +33,12 @@ const HEADER: &str = "glossa-manifest 2";
 pub struct Record {
     /// What the bytes were made from; 0 for static files.
     pub fingerprint: u64,
-    /// A hash of the bytes ([`crate::write::hash`]).
+    /// A hash of the bytes ([`crate::output::write::hash`]).
     pub hash: u64,
     /// The file as the build left it; a file that no longer has this stamp
     /// was changed by someone else and is not trusted.
     pub stamp: Stamp,
-    /// A hash of the graph nodes the page read ([`crate::deps`]); 0 when
+    /// A hash of the graph nodes the page read ([`crate::render::deps`]); 0 when
     /// not known. Unchanged, the next build does not even build its view.
     pub deps: u64,
 }
@@ -245,7 +245,7 @@ pub fn list_output(out: &Path) -> HashMap<String, Stamp> {
         size: u64::MAX,
         mtime: 0,
     };
-    crate::write::output_files(out)
+    crate::output::write::output_files(out)
         .unwrap_or_default()
         .into_iter()
         .map(|(rel, entry)| (rel, entry.metadata().map_or(unknown, |m| Stamp::of(&m))))

@@ -1,0 +1,12 @@
+//! Stage 2, anchoring: annotations → spans of an article's rendered text,
+//! and the article's HTML with those spans drawn in.
+//!
+//! - [`markdown`]: pulldown-cmark events, the rendered text with its map back
+//!   to the events, span injection;
+//! - [`selector`]: a TextQuoteSelector → ranges of the rendered text,
+//!   re-anchoring and the closest match for diagnostics;
+//! - [`autolink`]: automatic mentions, every entity name in one pass.
+
+pub mod autolink;
+pub mod markdown;
+pub mod selector;

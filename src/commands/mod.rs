@@ -1,0 +1,13 @@
+//! The commands beside `build` and `serve`: thin users of the pipeline.
+//!
+//! - [`linkcheck`]: `check`'s internal-link checking over rendered pages;
+//! - [`fix`]: `check --fix`, re-anchored texts written back;
+//! - [`suggest`]: the annotation coverage report;
+//! - [`export`]: W3C Web Annotation export;
+//! - [`init`]: a new site's scaffold.
+
+pub mod export;
+pub mod fix;
+pub mod init;
+pub mod linkcheck;
+pub mod suggest;

@@ -1,0 +1,12 @@
+//! Stage 5, output: putting pages on disk and remembering what was put there.
+//!
+//! - [`session`]: one rebuild — what `build` does once and `serve` after
+//!   every edit, the full way or a patch of the kept graph;
+//! - [`write`](mod@write): the output directory, all or nothing (path safety,
+//!   skip-unchanged, staging and a journalled commit, stale files);
+//! - [`manifest`]: what the last build wrote and from what, so the next
+//!   one skips what did not change.
+
+pub mod manifest;
+pub mod session;
+pub mod write;
