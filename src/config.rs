@@ -2,12 +2,12 @@
 //! description, autolinking and pagination. Unknown keys are errors with a
 //! "did you mean".
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::read_text;
 use crate::schema;
 
 pub const FILE: &str = "glossa.toml";
@@ -172,6 +172,18 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Conf
         ),
     }
     config
+}
+
+/// What the command line adds to `glossa.toml` for `build`, `check` and
+/// the other commands.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Output directory; default `ROOT/public`.
+    pub output_dir: Option<PathBuf>,
+    /// Overrides `base_url` from `glossa.toml`.
+    pub base_url: Option<String>,
+    /// Include articles with `draft = true`.
+    pub drafts: bool,
 }
 
 #[cfg(test)]

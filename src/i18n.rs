@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::read_text;
 use crate::schema;
 
 /// The built-in tables, borrowed; see [`Strings`] for the owned, per-site form.
@@ -258,21 +258,6 @@ pub struct Kinds {
     pub concept: String,
     pub event: String,
     pub work: String,
-}
-
-impl Kinds {
-    pub fn label(&self, kind: crate::content::EntityKind) -> &str {
-        use crate::content::EntityKind::*;
-        match kind {
-            Person => &self.person,
-            Organization => &self.organization,
-            Place => &self.place,
-            Product => &self.product,
-            Concept => &self.concept,
-            Event => &self.event,
-            Work => &self.work,
-        }
-    }
 }
 
 impl Strings {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod files;
 pub mod i18n;
 pub mod output;
 pub mod packed;
@@ -24,20 +25,10 @@ pub mod timing;
 use std::path::{Path, PathBuf};
 
 use commands::{export, fix, linkcheck, suggest};
+pub use config::BuildOptions;
 use diagnostics::{Diagnostic, Diagnostics, Sources};
 use output::{session as rebuild, write};
 use site::Site;
-
-/// Options shared by `build` and `check`.
-#[derive(Debug, Clone, Default)]
-pub struct BuildOptions {
-    /// Output directory; default `ROOT/public`.
-    pub output_dir: Option<PathBuf>,
-    /// Overrides `base_url` from `glossa.toml`.
-    pub base_url: Option<String>,
-    /// Include articles with `draft = true`.
-    pub drafts: bool,
-}
 
 /// The site loaded, anchored and linked, with every problem found.
 pub struct Loaded {
@@ -244,7 +235,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
 /// A site file of the same name comes first so it wins the dedup.
 pub(crate) fn static_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for rel in content::list_files(root, Path::new("static"), diags) {
+    for rel in files::list_files(root, Path::new("static"), diags) {
         let Ok(name) = rel.strip_prefix("static") else { continue };
         let name = name.to_string_lossy().replace('\\', "/");
         match std::fs::read(root.join(&rel)) {

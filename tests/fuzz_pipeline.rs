@@ -39,7 +39,7 @@ use common::html_check::check_html;
 use common::ranges::{boundaries, line_range};
 use glossa::BuildOptions;
 use glossa::anchor::markdown::Document;
-use glossa::content::clean_text;
+use glossa::files::clean_text;
 use glossa::text::collapse_ws;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -450,7 +450,7 @@ fn deep(what: &str, body: String, tags: &[(&str, usize)]) {
     for (tag, n) in tags {
         assert_eq!(body_html.matches(tag).count(), *n, "{what}: {tag}");
     }
-    let want = with_big_stack(move || collapse(&Document::parse(&glossa::content::clean_text(&body)).text.text));
+    let want = with_big_stack(move || collapse(&Document::parse(&glossa::files::clean_text(&body)).text.text));
     let (text, errors) = parse_fragment(body_html);
     assert!(
         errors.is_empty(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::content::clean_text;
+use crate::files::clean_text;
 use crate::site::Reanchored;
 
 /// A TOML basic string holding `s`.

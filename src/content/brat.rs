@@ -25,8 +25,9 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::annotations::{Annotation, Kind, Selector};
-use super::{Entity, EntityKind, Relation, read_text};
+use super::{Entity, EntityKind, Relation};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::read_text;
 use crate::text::{nfc, slugify};
 
 /// `content/brat.toml`: brat entity types → glossa kinds.

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
-use walkdir::WalkDir;
 
 pub use annotations::{Annotation, Kind, Selector};
 use frontmatter::{Format, FrontMatterError};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::{list_files, read_text};
 use crate::schema;
 use crate::text::{nfc, slugify};
 
@@ -110,6 +110,19 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Its label in the site's UI strings.
+    pub fn label(self, kinds: &crate::i18n::Kinds) -> &str {
+        match self {
+            EntityKind::Person => &kinds.person,
+            EntityKind::Organization => &kinds.organization,
+            EntityKind::Place => &kinds.place,
+            EntityKind::Product => &kinds.product,
+            EntityKind::Concept => &kinds.concept,
+            EntityKind::Event => &kinds.event,
+            EntityKind::Work => &kinds.work,
+        }
+    }
+
     pub const ALL: [EntityKind; 7] = [
         EntityKind::Person,
         EntityKind::Organization,
@@ -171,55 +184,6 @@ pub struct Content {
     pub entities: Vec<Entity>,
 }
 
-/// Reads a file as text the way every loader wants it: UTF-8 (an error
-/// otherwise), BOM dropped, CRLF as LF, NFC.
-pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String> {
-    let bytes = match std::fs::read(root.join(rel)) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(Diagnostic::error(rel, None, format!("cannot read the file: {e}")));
-            return None;
-        }
-    };
-    let text = match crate::text::string_from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            diags.push(
-                Diagnostic::error(
-                    rel,
-                    None,
-                    format!("the file is not valid UTF-8 (first bad byte at line {line}, byte {at})"),
-                )
-                .with_hint("save it as UTF-8; legacy encodings (TCVN3, VNI, Windows-1258) must be converted"),
-            );
-            return None;
-        }
-    };
-    Some(clean_owned(text))
-}
-
-/// BOM dropped, CRLF/CR as LF, NFC.
-pub fn clean_text(text: &str) -> String {
-    clean_owned(text.to_string())
-}
-
-/// [`clean_text`] of a string we own: a file that needs no change (the
-/// usual case) is returned as it is, not copied.
-fn clean_owned(mut text: String) -> String {
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
-    if text.contains('\r') {
-        text = text.replace("\r\n", "\n").replace('\r', "\n");
-    }
-    match nfc(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(normalized) => normalized,
-    }
-}
-
 /// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
 /// whose stamp (size, modification time) is unchanged is not read again.
 #[derive(Default)]
@@ -231,7 +195,7 @@ pub struct FileCache {
 /// One loaded file (an article with its annotation file) and what loading
 /// it reported.
 struct Cached<T> {
-    stamps: Vec<Option<crate::output::write::Stamp>>,
+    stamps: Vec<Option<crate::files::Stamp>>,
     item: Option<T>,
     diags: Diagnostics,
     sources: Sources,
@@ -354,7 +318,7 @@ fn load_each<T: Send + Sync + Clone>(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let trusted = |stamps: Vec<Option<crate::output::write::Stamp>>| {
+    let trusted = |stamps: Vec<Option<crate::files::Stamp>>| {
         let recent = stamps.iter().flatten().any(|s| s.mtime + 1_000_000_000 > now);
         if recent { Vec::new() } else { stamps }
     };
@@ -364,7 +328,7 @@ fn load_each<T: Send + Sync + Clone>(
             let stamps: Vec<_> = match old {
                 Some(_) => reads(rel)
                     .iter()
-                    .map(|f| crate::output::write::Stamp::read(&root.join(f)))
+                    .map(|f| crate::files::Stamp::read(&root.join(f)))
                     .collect(),
                 None => Vec::new(),
             };
@@ -424,40 +388,6 @@ pub fn load_entity_file(root: &Path, rel: &Path) -> (Option<Entity>, Diagnostics
     let (mut d, mut s) = (Diagnostics::default(), Sources::default());
     let e = load_entity(root, rel, &mut d, &mut s);
     (e, d, s)
-}
-
-/// Regular files under `root/dir`, relative to root, sorted. Symlinks are not
-/// followed (a warning says so); hidden and editor temp files are skipped.
-pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let base = root.join(dir);
-    if !base.is_dir() {
-        return out;
-    }
-    for entry in WalkDir::new(&base).follow_links(false).sort_by_file_name() {
-        let Ok(entry) = entry else { continue };
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-        let name = entry.file_name().to_string_lossy();
-        if is_ignored_name(&name) {
-            continue;
-        }
-        if entry.path_is_symlink() {
-            diags.push(
-                Diagnostic::warning(&rel, None, "symbolic link not followed")
-                    .with_hint("glossa reads only real files inside the site; copy the file in instead"),
-            );
-            continue;
-        }
-        if entry.file_type().is_file() {
-            out.push(rel);
-        }
-    }
-    out
-}
-
-/// Hidden files and editor temp files (`.x`, `*.swp`, `*~`, `4913`, `.#x`).
-pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with(".swp") || name.ends_with('~') || name == "4913" || name.ends_with(".tmp")
 }
 
 #[derive(Deserialize)]
@@ -975,15 +905,5 @@ mod tests {
         assert!(is_valid_date("2026-11-28T08:00:00+07:00"));
         assert!(!is_valid_date("28/11/2026"));
         assert!(!is_valid_date("2026-13-01"));
-    }
-
-    #[test]
-    fn clean_text_strips_bom_and_crlf() {
-        assert_eq!(clean_text("\u{feff}a\r\nb"), "a\nb");
-        assert_eq!(clean_text("a\rb\r\n"), "a\nb\n");
-        // decomposed (NFD) Vietnamese becomes NFC; NFC text stays as it is
-        assert_eq!(clean_text("Vie\u{0302}\u{0323}t"), "Việt");
-        assert_eq!(clean_text("\u{feff}Việt"), "Việt");
-        assert_eq!(clean_text(""), "");
     }
 }

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::BuildOptions;
-use crate::output::write::Stamp;
+use crate::config::BuildOptions;
+use crate::files::Stamp;
 
 const HEADER: &str = "glossa-manifest 2";
 
@@ -33,7 +33,7 @@ const HEADER: &str = "glossa-manifest 2";
 pub struct Record {
     /// What the bytes were made from; 0 for static files.
     pub fingerprint: u64,
-    /// A hash of the bytes ([`crate::output::write::hash`]).
+    /// A hash of the bytes ([`crate::files::hash`]).
     pub hash: u64,
     /// The file as the build left it; a file that no longer has this stamp
     /// was changed by someone else and is not trusted.

@@ -280,7 +280,7 @@ impl Session {
         for (path, fingerprint, hash) in updates {
             self.fingerprints.insert(path.clone(), fingerprint);
             written.insert(path.clone(), hash);
-            match write::Stamp::read(&self.out.join(&path)) {
+            match crate::files::Stamp::read(&self.out.join(&path)) {
                 Some(stamp) => pending.files.insert(
                     path.clone(),
                     manifest::Record {
@@ -498,7 +498,7 @@ impl Session {
                         .zip(&new_deps)
                         .filter_map(|((o, &fingerprint), deps)| {
                             // written files: as they are now
-                            let stamp = o.stamp.or_else(|| write::Stamp::read(&self.out.join(&o.path)))?;
+                            let stamp = o.stamp.or_else(|| crate::files::Stamp::read(&self.out.join(&o.path)))?;
                             let r = manifest::Record {
                                 fingerprint,
                                 hash: o.hash,

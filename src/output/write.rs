@@ -13,9 +13,10 @@
 //! of renames — is rolled forward by the next run, which finds the journal.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::Hash;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+
+use crate::files::{Stamp, hash};
 
 /// What a write did, in counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -63,12 +64,6 @@ pub fn output_files(out: &Path) -> io::Result<Vec<(String, walkdir::DirEntry)>> 
         }
     }
     Ok(files)
-}
-
-/// A content hash of an output file (XXH3: 1.5 GB of output at 10,000
-/// articles went through this, several times slower with SipHash).
-pub fn hash(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// What must change in the output directory.
@@ -300,34 +295,6 @@ pub struct Stager<'k> {
     listing: Option<HashSet<String>>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
-}
-
-/// What identifies a file's bytes without reading them: size and
-/// modification time (nanoseconds since the epoch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Stamp {
-    pub size: u64,
-    pub mtime: u64,
-}
-
-impl Stamp {
-    pub fn of(meta: &std::fs::Metadata) -> Stamp {
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
-        Stamp {
-            size: meta.len(),
-            mtime,
-        }
-    }
-
-    /// The stamp of the file at `path`, if it is a regular file.
-    pub fn read(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        meta.is_file().then(|| Stamp::of(&meta))
-    }
 }
 
 /// What happened to one offered file.

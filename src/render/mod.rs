@@ -317,7 +317,7 @@ pub fn render_changed(
             })
         }
         Prepared::Bytes(bytes) => {
-            let fingerprint = crate::output::write::hash(&bytes);
+            let fingerprint = crate::files::hash(&bytes);
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }

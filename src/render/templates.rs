@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tera::Tera;
 
-use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::read_text;
 
 /// The built-in templates, by name.
 pub const DEFAULTS: &[(&str, &str)] = &[
@@ -101,7 +101,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
     let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let dir = root.join("templates");
     if dir.is_dir() {
-        for rel in crate::content::list_files(root, Path::new("templates"), diags) {
+        for rel in crate::files::list_files(root, Path::new("templates"), diags) {
             let Ok(name) = rel.strip_prefix("templates") else {
                 continue;
             };

@@ -325,7 +325,7 @@ impl Views<'_> {
             name: e.src.name.clone(),
             url: self.urls.entity(&e.src.id),
             kind: e.src.kind.as_str(),
-            kind_label: self.t.kind.label(e.src.kind).to_string(),
+            kind_label: e.src.kind.label(&self.t.kind).to_string(),
             summary: e.summary.clone(),
             count: e.mentions.len(),
         }
@@ -344,7 +344,7 @@ impl Views<'_> {
                 id: s.src.id.clone(),
                 name: s.src.name.clone(),
                 url: self.urls.entity(&s.src.id),
-                kind_label: self.t.kind.label(s.src.kind).to_string(),
+                kind_label: s.src.kind.label(&self.t.kind).to_string(),
             },
             article: ArticleRef {
                 title: a.src.title.clone(),
@@ -413,7 +413,7 @@ impl Views<'_> {
                 &n.src.id,
                 Preview {
                     name: &n.src.name,
-                    kind_label: self.t.kind.label(n.src.kind).to_string(),
+                    kind_label: n.src.kind.label(&self.t.kind).to_string(),
                     url: self.urls.entity(&n.src.id),
                 },
             );
@@ -426,7 +426,7 @@ impl Views<'_> {
         let n = &self.site.entities[i];
         serde_json::json!({
             "name": n.src.name,
-            "kind_label": self.t.kind.label(n.src.kind),
+            "kind_label": n.src.kind.label(&self.t.kind),
             "summary": n.summary,
         })
         .to_string()
@@ -512,7 +512,7 @@ impl Views<'_> {
                 ids.sort_by(|&a, &b| alpha.compare(&self.site.entities[a].src.name, &self.site.entities[b].src.name));
                 Some(EntityGroup {
                     kind: kind.as_str(),
-                    label: self.t.kind.label(kind).to_string(),
+                    label: kind.label(&self.t.kind).to_string(),
                     entities: ids.into_iter().map(|i| self.entity_item(i)).collect(),
                 })
             })

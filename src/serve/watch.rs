@@ -13,7 +13,7 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
-use crate::content::is_ignored_name;
+use crate::files::is_ignored_name;
 
 /// The folders under the root that are inputs.
 pub const INPUT_DIRS: [&str; 3] = ["content", "templates", "static"];
