@@ -149,6 +149,7 @@ pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
                 format!("cannot update the annotation files: {e}"),
             )),
         }
+        diags.extend(fix::not_rewritten(&site.reanchored));
     }
     diags.sort();
     CheckReport { diags, sources, fixed }

@@ -47,6 +47,7 @@ fn site() -> tempfile::TempDir {
          N2\tReference T3 Wikidata:Q1\tNguyễn Văn A\n\
          #1\tAnnotatorNotes T1\tThủ đô của Việt Nam\n\
          R1\tWorks_at Arg1:T3 Arg2:T2\n\
+         R2\tLocated_in Arg1:T2 Arg2:T1\n\
          E1\tTravel:T3\n"
     );
     write(r, "content/articles/tin-brat.ann", &ann);
@@ -94,15 +95,37 @@ fn every_line_type_reaches_the_site() {
     let person = b.text("entities/nguyen-van-a/index.html");
     assert!(person.contains("https://www.wikidata.org/wiki/Q1"), "N → Wikidata");
     assert!(b.text("entities/ha-noi/index.html").contains("\"@type\":\"Place\""));
-    // R → a relation, shown on both ends
-    assert!(
-        person.contains("/entities/huawei/"),
-        "R: the person's page links Huawei"
+    // R → a relation, shown on both ends with its label: from an entity
+    // the .ann defines (R1) and from a site entity (R2, recorded on the
+    // entity of content/entities/).
+    let relations = |rel: &str| -> Vec<(String, String)> {
+        b.html(rel)
+            .select(&sel(".entity-relations .relation-list li"))
+            .map(|li| {
+                let label = li.select(&sel(".relation-label")).next().unwrap();
+                let chip = li.select(&sel("a.entity-chip")).next().unwrap();
+                (
+                    label.text().collect::<String>(),
+                    chip.value().attr("href").unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pair = |l: &str, h: &str| (l.to_string(), h.to_string());
+    assert_eq!(
+        relations("entities/nguyen-van-a/index.html"),
+        vec![pair("works at", "/entities/huawei/")]
     );
-    let huawei = b.text("entities/huawei/index.html");
-    assert!(
-        huawei.contains("/entities/nguyen-van-a/"),
-        "the inverse relation on Huawei's page"
+    assert_eq!(
+        relations("entities/huawei/index.html"),
+        vec![
+            pair("Trụ sở / vị trí tại", "/entities/ha-noi/"),
+            pair("← works at", "/entities/nguyen-van-a/"),
+        ]
+    );
+    assert_eq!(
+        relations("entities/ha-noi/index.html"),
+        vec![pair("Nơi có", "/entities/huawei/")]
     );
 }
 

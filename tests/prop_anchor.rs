@@ -529,46 +529,84 @@ proptest! {
         );
     }
 
-    /// (f) NFD or half-composed Markdown, cleaned, parses and anchors exactly
-    /// like the NFC source.
+    /// (f) An article and its annotation file that arrive decomposed (NFD,
+    /// legacy half-composed, or every other character decomposed; the
+    /// annotation's `exact` also as TOML `\u` escapes of decomposed text,
+    /// which no file-level normalisation sees) load to the NFC article: the
+    /// same rendered text and HTML, and the annotation anchors where the
+    /// NFC `exact` does in the NFC text.
     #[test]
     fn nfd_anchors_identically(
         md in markdown(),
         form in 0u8..3,
+        escaped in any::<bool>(),
         line in any::<u16>(),
         x in any::<u16>(),
         y in any::<u16>(),
     ) {
         let md_nfc = nfc(&md).into_owned();
         prop_assert_eq!(&md_nfc, &md, "generator must produce NFC");
-        let decomposed: String = match form {
-            0 => md.nfd().collect(),
-            1 => half_composed(&md),
-            // every other character decomposed
-            _ => md
-                .chars()
-                .enumerate()
-                .map(|(i, c)| if i % 2 == 0 { c.to_string() } else { c.nfd().collect() })
-                .collect(),
+        let decompose = |s: &str| -> String {
+            match form {
+                0 => s.nfd().collect(),
+                1 => half_composed(s),
+                // every other character decomposed
+                _ => s
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if i % 2 == 0 { c.to_string() } else { c.nfd().collect() })
+                    .collect(),
+            }
         };
-        let cleaned = clean_text(&decomposed);
-        prop_assert_eq!(&cleaned, &md);
-        let a = Document::parse(&md);
-        let b = Document::parse(&cleaned);
-        prop_assert_eq!(&a.text.text, &b.text.text);
-        prop_assert_eq!(&a.text.code, &b.text.code);
-        prop_assert_eq!(render(&a, &[]), render(&b, &[]));
-        let text = &a.text.text;
+        prop_assert_eq!(clean_text(&decompose(&md)), md.clone());
+        let want_doc = Document::parse(&md);
+        let text = &want_doc.text.text;
         let Some(r) = line_range(text, line, x, y) else { return Ok(()) };
-        // the selector, as an annotation file would hold it, decomposed
-        let exact_nfd: String = text[r.clone()].nfd().collect();
-        let sel = Selector { exact: nfc(&exact_nfd).into_owned(), prefix: None, suffix: None, nth: None, all: true };
+        let exact = &text[r.clone()];
+        let sel = Selector { exact: exact.to_string(), prefix: None, suffix: None, nth: None, all: true };
         let want = anchor::anchor(text, &[], &sel);
         // `all` skips an occurrence overlapping the one before it, so `r`
         // itself may be absent; an occurrence of the same text covers it
         let covered = |v: &Vec<Range<usize>>| v.iter().any(|o| o.start <= r.start && r.start < o.end);
         prop_assert!(want.as_ref().is_ok_and(covered), "{:?}", want);
-        prop_assert_eq!(anchor::anchor(&b.text.text, &[], &sel), want);
+
+        // The files as they arrive: decomposed, through the loader.
+        let dir = tempfile::tempdir().unwrap();
+        let arts = dir.path().join("content/articles");
+        std::fs::create_dir_all(&arts).unwrap();
+        let front = decompose("+++\ntitle = \"Bài thử\"\ndate = \"2026-11-28\"\n+++\n");
+        std::fs::write(arts.join("t.md"), format!("{front}{}", decompose(&md))).unwrap();
+        let exact_toml = if escaped {
+            let mut s = String::from("\"");
+            for c in decompose(exact).chars() {
+                match c {
+                    ' '..='~' if c != '"' && c != '\\' => s.push(c),
+                    c if (c as u32) < 0x10000 => s.push_str(&format!("\\u{:04X}", c as u32)),
+                    c => s.push_str(&format!("\\U{:08X}", c as u32)),
+                }
+            }
+            s + "\""
+        } else {
+            glossa::commands::fix::toml_string(&decompose(exact))
+        };
+        std::fs::write(
+            arts.join("t.annotations.toml"),
+            format!("[[note]]\nexact = {exact_toml}\nall = true\nbody = \"{}\"\n", decompose("Ghi chú")),
+        )
+        .unwrap();
+        let (article, diags, sources) =
+            glossa::content::load_article_file(dir.path(), std::path::Path::new("content/articles/t.md"));
+        prop_assert!(!diags.has_errors(), "{}", diags.render(&sources, false));
+        let article = article.unwrap();
+        prop_assert_eq!(&article.title, "Bài thử");
+        let got_doc = Document::parse(&article.body);
+        prop_assert_eq!(&got_doc.text.text, text);
+        prop_assert_eq!(&got_doc.text.code, &want_doc.text.code);
+        prop_assert_eq!(render(&got_doc, &[]), render(&want_doc, &[]));
+        prop_assert_eq!(article.annotations.len(), 1);
+        let loaded = &article.annotations[0].selector;
+        prop_assert_eq!(&loaded.exact, exact);
+        prop_assert_eq!(anchor::anchor(&got_doc.text.text, &[], loaded), want);
     }
 }
 

@@ -2,14 +2,17 @@
 //! changes the served page and sends a reload event; a broken annotation
 //! sends an error event with file:line while the last good page stays up;
 //! the fix sends a reload. Also `glossa build --watch` as a process,
-//! stopped with Ctrl-C (SIGINT).
+//! stopped with Ctrl-C (SIGINT). Editor temp files never cause a rebuild:
+//! each test proves it by what comes first after a real edit, not by
+//! waiting for nothing to happen.
 
 mod common;
 mod serve_http;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use glossa::serve::watch::{Batch, Watch};
 use glossa::serve::{ServeOptions, start};
 use serve_http::{Sse, get};
 
@@ -33,6 +36,42 @@ fn append(path: &Path, text: &str) {
     let mut old = std::fs::read_to_string(path).unwrap();
     old.push_str(text);
     std::fs::write(path, old).unwrap();
+}
+
+/// What editors leave beside a file they save: swap, backup, Vim's write
+/// test and Emacs's lock.
+const TEMP_FILES: [&str; 4] = [".chip-war.md.swp", "chip-war.md~", "4913", ".#chip-war.md"];
+
+fn write_temp_files(dir: &Path) {
+    for name in TEMP_FILES {
+        std::fs::write(dir.join(name), "x").unwrap();
+    }
+}
+
+/// The watcher's batches never name an editor temp file: written just
+/// before a real edit, only the edited file reaches the rebuild.
+#[test]
+fn editor_temp_files_never_reach_a_rebuild() {
+    let site = common::copy_site(&common::fixture("multi"), false);
+    let root = site.path();
+    let mut watch = Watch::new(root, &root.join("public"), Duration::from_millis(20)).expect("a watcher");
+    let articles = root.join("content/articles");
+    write_temp_files(&articles);
+    append(&articles.join("chip-war.md"), "\n\nMột lần sửa thật.\n");
+    let real = PathBuf::from("content/articles/chip-war.md");
+    let deadline = Instant::now() + WAIT;
+    let mut seen: Vec<PathBuf> = Vec::new();
+    while !seen.contains(&real) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no batch named the edited file; seen {seen:?}");
+        match watch.next(left) {
+            Some(Batch::Changed(paths)) => seen.extend(paths),
+            Some(Batch::Rescan) => panic!("the watcher lost events"),
+            Some(Batch::Error(e)) => panic!("the watcher failed: {e}"),
+            None => {}
+        }
+    }
+    assert_eq!(seen, [real]);
 }
 
 #[test]
@@ -66,22 +105,17 @@ fn edits_reload_errors_show_and_the_last_good_site_stays() {
     let mut events = Sse::connect(addr, "/__glossa/events");
     assert_eq!(events.next(WAIT).expect("hello").name, "hello");
 
-    // Editor temp files alone cause nothing.
+    // Editor temp files alone cause nothing: the first event after them is
+    // the reload for the real edit that follows (a rebuild for the temp
+    // files alone would have sent a reload naming nothing, first).
     let articles = root.join("content/articles");
-    std::fs::write(articles.join(".chip-war.md.swp"), "x").unwrap();
-    std::fs::write(articles.join("chip-war.md~"), "x").unwrap();
-    std::fs::write(articles.join("4913"), "").unwrap();
-    std::fs::write(articles.join(".#chip-war.md"), "x").unwrap();
-    if let Some(ev) = events.next(Duration::from_millis(900)) {
-        panic!("an event for ignored files: {ev:?}");
-    }
+    write_temp_files(&articles);
 
     // (a) an in-place edit: the page changes and a reload names it.
     let started = Instant::now();
     append(&articles.join("chip-war.md"), "\n\nĐoạn sửa đổi mới.\n");
-    let ev = events
-        .next_named("reload", WAIT)
-        .expect("a reload event after the edit");
+    let ev = events.next(WAIT).expect("a reload event after the edit");
+    assert_eq!(ev.name, "reload", "{ev:?}");
     assert!(ev.data.contains("articles/chip-war/index.html"), "{}", ev.data);
     eprintln!("edit → reload event in {} ms", started.elapsed().as_millis());
     assert!(get(addr, page).text().contains("Đoạn sửa đổi mới."));
@@ -187,11 +221,24 @@ fn build_watch_rebuilds_and_stops_on_ctrl_c() {
         .arg(root)
         .args(["build", "--watch", "--output-dir"])
         .arg(out.path())
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Its terminal output, line by line as it comes.
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let reader = {
+        let lines = lines.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let logged = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
     let page = out.path().join("articles/chip-war/index.html");
     let wait_for = |what: &dyn Fn() -> bool| {
         let deadline = Instant::now() + WAIT;
@@ -206,12 +253,14 @@ fn build_watch_rebuilds_and_stops_on_ctrl_c() {
     let stop = |child: &mut std::process::Child| {
         let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
     };
-    if !wait_for(&|| page.is_file()) {
+    // The watcher is set up after the first build, and says so.
+    if !wait_for(&|| logged("Watching ")) {
         stop(&mut child);
-        panic!("no first build");
+        panic!("no watcher: {:?}", lines.lock().unwrap());
     }
-    // The watcher is set up right after the first build; give it a moment.
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(page.is_file(), "the first build");
+    // Editor temp files, then a real edit: only the edit is a change.
+    write_temp_files(&root.join("content/articles"));
     append(
         &root.join("content/articles/chip-war.md"),
         "\n\nTheo dõi và dựng lại.\n",
@@ -229,9 +278,18 @@ fn build_watch_rebuilds_and_stops_on_ctrl_c() {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    reader.join().unwrap();
+    let lines = lines.lock().unwrap();
+    let stderr = lines.join("\n");
     assert!(rebuilt, "the edit was not rebuilt:\n{stderr}");
+    let changes: Vec<&String> = lines.iter().filter(|l| l.starts_with("Change detected")).collect();
+    assert!(
+        !changes.is_empty()
+            && changes
+                .iter()
+                .all(|l| *l == "Change detected: content/articles/chip-war.md"),
+        "only the edited file is a change:\n{stderr}"
+    );
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(0),

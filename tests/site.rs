@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use common::{build, copy_site, fixture, seed_root, sel, visible_text};
 use unicode_normalization::UnicodeNormalization;
@@ -86,14 +87,85 @@ fn seed_mentions_link_to_existing_entity_pages() {
     assert!(attribution.len() >= 2, "source and via are linked: {attribution:?}");
 }
 
+/// Each mention id on the seed article with what it marks: (entity, the
+/// mention's text, the text of its paragraph).
+fn mention_ids(root: &Path) -> BTreeMap<String, Marked> {
+    let site = build(root);
+    let page = site.html(SEED_ARTICLE);
+    let mut out = BTreeMap::new();
+    for m in page.select(&sel(".article-body .mention[id]")) {
+        let id = m.value().attr("id").unwrap().to_string();
+        let para = m
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().name() == "p" || e.value().name() == "li")
+            .map_or(String::new(), |p| p.text().collect());
+        let v = (
+            m.value().attr("data-entity").unwrap().to_string(),
+            m.text().collect(),
+            para,
+        );
+        assert!(out.insert(id.clone(), v).is_none(), "duplicate id {id}");
+    }
+    out
+}
+
+/// The ids of `a` and `b` that differ: (id, what `a` has, what `b` has),
+/// paragraphs shortened.
+type Marked = (String, String, String);
+fn id_differences(a: &BTreeMap<String, Marked>, b: &BTreeMap<String, Marked>) -> Vec<String> {
+    let short =
+        |m: Option<&Marked>| m.map(|(e, t, p)| format!("{e} «{t}» in «{}…»", p.chars().take(40).collect::<String>()));
+    a.keys()
+        .chain(b.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|id| a.get(*id) != b.get(*id))
+        .map(|id| format!("{id}: {:?} → {:?}", short(a.get(id)), short(b.get(id))))
+        .collect()
+}
+
+/// Entity pages link to `#m-ENTITY-N`: a rebuild, or an edit that adds no
+/// mention of that entity before it, must not move an id to another
+/// mention.
 #[test]
 fn mention_ids_are_unique_and_stable() {
-    let site = build(&seed_root());
-    let page = site.html(SEED_ARTICLE);
-    let ids: Vec<&str> = page.select(&sel("[id]")).filter_map(|e| e.value().attr("id")).collect();
-    let unique: BTreeSet<&&str> = ids.iter().collect();
-    assert_eq!(ids.len(), unique.len(), "duplicate ids on the article page");
-    assert!(ids.contains(&"m-trung-quoc-1") && ids.contains(&"m-trung-quoc-12"));
+    let site = copy_site(&seed_root(), false);
+    let r = site.path();
+    let first = mention_ids(r);
+    assert_eq!(first.len(), 52);
+    assert!(first.contains_key("m-trung-quoc-1") && first.contains_key("m-trung-quoc-12"));
+    assert_eq!(
+        id_differences(&first, &mention_ids(r)),
+        Vec::<String>::new(),
+        "a rebuild"
+    );
+
+    // A paragraph before all the others, naming only a new entity.
+    let article = r.join("content/articles/ai-trung-quoc-nguon-mo.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let (front, body) = text.split_at(text.rfind("+++\n").unwrap() + 4);
+    std::fs::write(&article, format!("{front}\nMột đoạn mở đầu mới về TSMC.\n\n{body}")).unwrap();
+    common::write(
+        r,
+        "content/entities/tsmc.md",
+        "+++\nname = \"TSMC\"\nkind = \"organization\"\n+++\nHãng đúc chip.\n",
+    );
+    // The annotation blocks in the opposite order.
+    let ann = r.join("content/articles/ai-trung-quoc-nguon-mo.annotations.toml");
+    let toml = std::fs::read_to_string(&ann).unwrap();
+    let mut blocks: Vec<&str> = toml.split("\n[[").collect();
+    let head = blocks.remove(0);
+    blocks.reverse();
+    std::fs::write(&ann, format!("{head}\n[[{}\n", blocks.join("\n[[").trim_end())).unwrap();
+    // An entity's description.
+    let smic = r.join("content/entities/smic.md");
+    let desc = std::fs::read_to_string(&smic).unwrap();
+    std::fs::write(&smic, format!("{desc}\nMột câu mô tả thêm.\n")).unwrap();
+    let mut after = mention_ids(r);
+    let tsmc = after.remove("m-tsmc-1").expect("the new mention");
+    assert_eq!(tsmc.1, "TSMC");
+    assert_eq!(id_differences(&first, &after), Vec::<String>::new(), "unrelated edits");
 }
 
 #[test]
@@ -561,4 +633,107 @@ fn long_lists_are_paginated_and_their_pages_hold_every_item_once_in_order() {
         let second = first.replace("index.html", "page/2/");
         assert!(sitemap.contains(&second), "{second} not in the sitemap");
     }
+}
+
+/// One entry of the search index: (kind, title, url, folded text).
+type SearchDoc = (String, String, String, String);
+
+/// The search index as the search page finds it: the parts its
+/// `data-index` names, fetched in that order.
+fn search_index(site: &common::Built) -> Vec<Vec<SearchDoc>> {
+    let page = site.html("search/index.html");
+    let root = page.select(&sel("#glossa-search")).next().expect("the search box");
+    root.value()
+        .attr("data-index")
+        .unwrap()
+        .split_whitespace()
+        .map(|url| {
+            let (file, _) = site.target_of(url, "search/index.html").unwrap();
+            let docs: Vec<serde_json::Value> = serde_json::from_str(&site.text(&file)).unwrap();
+            docs.iter()
+                .map(|d| {
+                    let s = |k: &str| d[k].as_str().unwrap_or_else(|| panic!("{k} in {d}")).to_string();
+                    (s("k"), s("t"), s("u"), s("f"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What `static/search.js` matches: every term of the folded query starts
+/// a word of the folded text. The query is folded by hand here (the test
+/// types what a user types without diacritics).
+fn finds<'a>(docs: &'a [SearchDoc], query: &str) -> BTreeSet<(&'a str, &'a str)> {
+    let words = |f: &'a str| f.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    docs.iter()
+        .filter(|d| query.split(' ').all(|t| words(&d.3).any(|w| w.starts_with(t))))
+        .map(|d| (d.0.as_str(), d.1.as_str()))
+        .collect()
+}
+
+/// The search index without a browser: one part per kind (articles,
+/// entities, quotes), every page of that kind in it once, and a folded
+/// text — lower case, no tones or marks, đ → d — that the page's script
+/// matches typed queries against.
+#[test]
+fn the_search_index_is_folded_and_grouped() {
+    let site = build(&fixture("multi"));
+    let parts = search_index(&site);
+    let kinds: Vec<BTreeSet<&str>> = parts.iter().map(|p| p.iter().map(|d| d.0.as_str()).collect()).collect();
+    assert_eq!(
+        kinds,
+        vec![BTreeSet::from(["a"]), BTreeSet::from(["e"]), BTreeSet::from(["q"])]
+    );
+    for (part, dir) in parts.iter().zip(["articles/", "entities/", "quotes/"]) {
+        let pages: BTreeSet<String> = site
+            .html_files()
+            .into_iter()
+            .filter(|f| f.starts_with(dir) && f.ends_with("/index.html") && f.matches('/').count() == 2)
+            .collect();
+        let urls: BTreeSet<String> = part
+            .iter()
+            .map(|d| site.target_of(&d.2, "search/index.html").unwrap().0)
+            .collect();
+        assert_eq!(urls.len(), part.len(), "each once");
+        assert_eq!(urls, pages, "{dir}");
+    }
+    let all: Vec<SearchDoc> = parts.concat();
+    for (k, t, _, f) in &all {
+        assert!(
+            f.chars().all(|c| c.is_ascii() || !c.is_alphabetic() && c != 'đ'),
+            "{k} {t}: {f:?} is not folded"
+        );
+        assert_eq!(f, &f.to_lowercase());
+    }
+    let doc = |t: &str| all.iter().find(|d| d.1 == t).unwrap_or_else(|| panic!("no {t}"));
+    assert_eq!(doc("Đà Nẵng").3, "da nang |");
+    assert_eq!(doc("Ánh Dương").3, "anh duong |");
+    assert_eq!(doc("Huawei").3, "huawei | hoa vi", "aliases after the name");
+    let chip_war = &doc("Cuộc chiến chip: Huawei và SMIC").3;
+    assert!(
+        chip_war.starts_with("cuoc chien chip: huawei va smic | huawei dat smic san xuat chip ai."),
+        "{chip_war}"
+    );
+    for word in ["ban dan", "trung quoc", "da nang"] {
+        assert!(chip_war.contains(word), "tags and named entities: {word} in {chip_war}");
+    }
+    assert_eq!(doc("Chúng tôi sẽ tự chủ.").3, "chung toi se tu chu. | huawei");
+
+    // Queries as typed, without diacritics.
+    assert_eq!(
+        finds(&all, "da nang"),
+        BTreeSet::from([
+            ("a", "Cuộc chiến chip: Huawei và SMIC"),
+            ("a", "Mô hình mở từ Alibaba"),
+            ("e", "Đà Nẵng")
+        ])
+    );
+    assert_eq!(
+        finds(&all, "anh du"),
+        BTreeSet::from([("a", "Mô hình mở từ Alibaba"), ("e", "Ánh Dương")])
+    );
+    assert_eq!(finds(&all, "dung"), BTreeSet::from([("e", "Dũng")]));
+    let huaw = finds(&all, "huaw");
+    let groups: BTreeSet<&str> = huaw.iter().map(|d| d.0).collect();
+    assert_eq!(groups, BTreeSet::from(["a", "e", "q"]), "{huaw:?}");
 }

@@ -2,9 +2,13 @@
 //! resolved to byte ranges of an article's rendered text. Both sides are NFC
 //! and white-space-collapsed; curly and straight quotes match each other.
 //! When nothing matches, [`closest`] finds the most similar passage for the
-//! diagnostic.
+//! diagnostic, and [`reanchor`] where an edited passage most likely moved.
+//! Both only ever propose passages that start and end on word boundaries
+//! ([`word_boundaries`]): never "về ch" for "về chip".
 
 use std::ops::Range;
+
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::content::Selector;
 use crate::text::{collapse_ws, is_word_char};
@@ -199,8 +203,8 @@ fn context_after_matches(after: &str, suffix: &str) -> bool {
 }
 
 /// The passage of `text` most similar to `exact`, with its similarity in
-/// 0..=1 (1 − edits/length). Candidates start at word starts and have the
-/// length of `exact` in characters, give or take a few.
+/// 0..=1 (1 − edits/length). Candidates start at word starts and end on
+/// the word boundaries nearest to the length of `exact` in characters.
 pub fn closest(text: &str, exact: &str) -> Option<(Range<usize>, f64)> {
     let exact = collapse_ws(exact);
     let n = exact.chars().count();
@@ -213,22 +217,80 @@ pub fn closest(text: &str, exact: &str) -> Option<(Range<usize>, f64)> {
         .filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with([' ', '\n'])))
         .map(|(i, _)| i);
     for start in starts {
-        for len in [n, n.saturating_sub(1).max(1), n + 1] {
-            let end = text[start..]
-                .char_indices()
-                .nth(len)
-                .map_or(text.len(), |(o, _)| start + o);
-            let cand = &text[start..end];
-            if cand.contains('\n') {
-                continue;
-            }
-            let score = strsim::normalized_levenshtein(cand, &exact);
+        // Ends at n − 1 ..= n + 1 characters, or else the nearest boundary
+        // on either side of that.
+        let bounds = word_boundaries(text, start, start + window(text, start, 2 * n + 2).len());
+        if bounds.first() != Some(&start) {
+            continue;
+        }
+        let lens: Vec<(usize, usize)> = char_lengths(text, &bounds)
+            .into_iter()
+            .filter(|&(end, _)| !ends_in_space(text, end))
+            .collect();
+        let shorter = lens.iter().rev().find(|&&(_, l)| l + 1 < n);
+        let longer = lens.iter().find(|&&(_, l)| l > n + 1);
+        let near = lens.iter().filter(|&&(_, l)| l + 1 >= n && l <= n + 1);
+        for &(end, _) in shorter.into_iter().chain(near).chain(longer) {
+            let score = strsim::normalized_levenshtein(&text[start..end], &exact);
             if best.as_ref().is_none_or(|b| score > b.1) {
                 best = Some((start..end, score));
             }
         }
     }
     best.filter(|b| b.1 >= 0.5)
+}
+
+/// Whether the passage ending at byte `end` would end with white space.
+fn ends_in_space(text: &str, end: usize) -> bool {
+    text[..end].ends_with(char::is_whitespace)
+}
+
+/// (end, length in characters from `bounds[0]`) for each later boundary.
+fn char_lengths(text: &str, bounds: &[usize]) -> Vec<(usize, usize)> {
+    let mut len = 0;
+    bounds
+        .windows(2)
+        .map(|w| {
+            len += text[w[0]..w[1]].chars().count();
+            (w[1], len)
+        })
+        .collect()
+}
+
+/// The word boundaries of `text` from byte `lo` to byte `hi` (both
+/// included, not past `lo`'s line), in order: where a proposed passage may
+/// start or end. A boundary is a Unicode word boundary (UAX #29, by
+/// unicode-segmentation: never inside a grapheme cluster, "don't" or
+/// "3.5") that does not part two word characters — the rule autolink
+/// matches names by, which also keeps a run of ideographs whole.
+pub fn word_boundaries(text: &str, lo: usize, hi: usize) -> Vec<usize> {
+    // Segment from where what comes before cannot matter — the line's
+    // start, or the first of the spaces before `lo` — to a few characters
+    // past `hi` (the rules look ahead), or the line's end.
+    let from = match text[..lo].rfind([' ', '\n']) {
+        Some(i) if text.as_bytes()[i] == b'\n' => i + 1,
+        Some(i) => text[..i].trim_end_matches(' ').len(),
+        None => 0,
+    };
+    let ahead = hi + window(text, hi, 8).len();
+    let (to, line_end) = match text[lo..ahead].find('\n') {
+        Some(i) => (lo + i, true),
+        None => (ahead, ahead == text.len()),
+    };
+    let parts_word_chars = |b: usize| {
+        let before = text[..b].chars().next_back();
+        let after = text[b..].chars().next();
+        before.is_some_and(is_word_char) && after.is_some_and(is_word_char)
+    };
+    text[from..to]
+        .split_word_bound_indices()
+        .map(|(i, _)| from + i)
+        // the end of the line (or text) is a boundary; the end of a slice is not
+        .chain(line_end.then_some(to))
+        .skip_while(|&b| b < lo)
+        .take_while(|&b| b <= hi.min(to))
+        .filter(|&b| !parts_word_chars(b))
+        .collect()
 }
 
 /// A selector re-anchored by approximate matching after its text changed.
@@ -268,18 +330,26 @@ pub fn reanchor(text: &str, sel: &Selector) -> Option<Reanchor> {
     coarse.truncate(8);
     let mut scored: Vec<(f64, Range<usize>)> = Vec::new();
     for &(_, start) in &coarse {
-        let mut best: Option<(f64, Range<usize>)> = None;
-        for len in n.saturating_sub(slack)..=n + slack {
-            let w = window(text, start, len);
-            if w.contains('\n') {
+        // Whole words only: a passage ending inside a word ("về ch" of "về
+        // chip") is not a passage the author wrote.
+        let bounds = word_boundaries(text, start, start + window(text, start, n + slack).len());
+        if bounds.first() != Some(&start) {
+            continue;
+        }
+        // (similarity, distance from n characters, range): on a tie the
+        // length nearer the old one ("về chip." rather than "về chip").
+        let mut best: Option<(f64, usize, Range<usize>)> = None;
+        for (end, len) in char_lengths(text, &bounds) {
+            if len < n.saturating_sub(slack) || ends_in_space(text, end) {
                 continue;
             }
-            let q = similarity(w, &exact);
-            if best.as_ref().is_none_or(|b| q > b.0) {
-                best = Some((q, start..start + w.len()));
+            let q = similarity(&text[start..end], &exact);
+            let off = len.abs_diff(n);
+            if best.as_ref().is_none_or(|b| q > b.0 || (q == b.0 && off < b.1)) {
+                best = Some((q, off, start..end));
             }
         }
-        let Some((q, range)) = best else { continue };
+        let Some((q, _, range)) = best else { continue };
         // Short texts (names) need more than a high ratio: one edit, or the
         // same letters up to tones and marks (`Bac Kinh` → `Bắc Kinh`).
         if n < 16 {
@@ -584,6 +654,109 @@ mod tests {
         assert_eq!(reanchor(text, &sel("Nam Kinh")), None);
     }
 
+    /// The passages between consecutive boundaries of `text`.
+    fn words_of(text: &str) -> Vec<&str> {
+        word_boundaries(text, 0, text.len())
+            .windows(2)
+            .map(|w| &text[w[0]..w[1]])
+            .collect()
+    }
+
+    #[test]
+    fn word_boundaries_never_split_a_word_a_number_or_a_grapheme() {
+        assert_eq!(words_of("về chip."), ["về", " ", "chip", "."]);
+        assert_eq!(words_of("don't 3.5 lần"), ["don't", " ", "3.5", " ", "lần"]);
+        // a mark NFC cannot compose stays with its letter
+        assert_eq!(words_of("x\u{301}y z"), ["x\u{301}y", " ", "z"]);
+        // flags are pairs of regional indicators: UAX #29, not letters
+        assert_eq!(words_of("🇻🇳🇺🇸"), ["🇻🇳", "🇺🇸"]);
+        // a run of ideographs is one word, as autolink sees it
+        assert_eq!(words_of("中国人 à"), ["中国人", " ", "à"]);
+        // within a line, from a word start: the same boundaries
+        let t = "a b\nvề chip. x";
+        let at = t.find("chip").unwrap();
+        assert_eq!(
+            word_boundaries(t, at, t.len()),
+            vec![at, at + 4, at + 5, at + 6, t.len()]
+        );
+        let mid = t.find("hip").unwrap();
+        assert_eq!(word_boundaries(t, mid, t.len()).first(), Some(&(at + 4)));
+        assert_eq!(word_boundaries(t, 0, t.len()).last(), Some(&t.find('\n').unwrap()));
+    }
+
+    /// The issue's case: "…về công nghệ." edited to "…về chip.": the best
+    /// character window was "…về ch" (0.76); whole words only now.
+    #[test]
+    fn reanchoring_never_ends_inside_a_word() {
+        let old = sel("Chúng tôi sẽ tự chủ về công nghệ.");
+        let text = "Huawei nói: “Chúng tôi sẽ tự chủ về chip.” Và thêm.";
+        let r = reanchor(text, &old).expect("whole words score 0.76 too");
+        assert_eq!(&text[r.range.clone()], "Chúng tôi sẽ tự chủ về chip.");
+        assert!((r.score - 25.0 / 33.0).abs() < 1e-9, "{}", r.score);
+        // Only a partial word would reach the threshold: an orphan.
+        let text = "Huawei nói: “Chúng tôi sẽ tự chủ về chiplet tiên tiến.”";
+        let partial = "Chúng tôi sẽ tự chủ về chip";
+        assert!(text.contains(&format!("{partial}let")));
+        assert!(similarity(partial, &old.exact) >= REANCHOR_THRESHOLD);
+        assert!(similarity("Chúng tôi sẽ tự chủ về chiplet", &old.exact) < REANCHOR_THRESHOLD);
+        assert_eq!(reanchor(text, &old), None);
+    }
+
+    /// A syllable is a word here: "năm trướ" is not a passage.
+    #[test]
+    fn reanchoring_never_ends_inside_a_syllable() {
+        let old = sel("Các nhà máy của SMIC sản xuất chip cho Huawei ở Thượng Hải năm nay.");
+        let text = "Các nhà máy của SMIC sản xuất chip cho Xiaomi ở Vũ Hán năm trước.";
+        let partial = text.strip_suffix("c.").unwrap();
+        assert!(similarity(partial, &old.exact) >= REANCHOR_THRESHOLD);
+        assert!(similarity(text, &old.exact) < REANCHOR_THRESHOLD);
+        assert_eq!(reanchor(text, &old), None);
+        // Just above the threshold: the whole syllable, not "năm ngoá" (0.776).
+        let text = "Các nhà máy của SMIC sản xuất chip cho Xiaomi ở Thâm Quyến năm ngoái.";
+        let r = reanchor(text, &old).expect("0.768");
+        assert_eq!(&text[r.range.clone()], text);
+        assert!((r.score - 0.768).abs() < 0.001, "{}", r.score);
+    }
+
+    /// Scores around 0.75 decide: equal to it re-anchors, just below is an
+    /// orphan, and a sentence that says something else is one whatever
+    /// its shape.
+    #[test]
+    fn the_reanchoring_threshold_is_pinned() {
+        assert_eq!(REANCHOR_THRESHOLD, 0.75);
+        let old = sel("Các nhà máy của SMIC sản xuất chip cho Huawei ở Thượng Hải năm nay.");
+        let score = |t: &str| reanchor(t, &old).map(|r| (r.range == (0..t.len()), r.score));
+        // 17 edits over 68 characters: exactly 0.75
+        assert_eq!(
+            score("Các nhà máy của SMIC sản xuất chip cho Xiaomi ở Thâm Quyến nămtrước."),
+            Some((true, 0.75))
+        );
+        // 0.746 (and 0.761 to "năm trướ")
+        assert_eq!(
+            score("Các nhà máy của SMIC sản xuất chip cho Xiaomi ở Vũ Hán năm trước."),
+            None
+        );
+        // 0.761
+        assert_eq!(
+            score("Các nhà máy của SMIC sản xuất chip cho Xiaomi ở Vũ Hán năm ngoái.").map(|s| s.0),
+            Some(true)
+        );
+        // 0.739: another subject, another time
+        assert_eq!(
+            score("Các nhà máy của TSMC sản xuất chip cho Xiaomi ở Thâm Quyến năm ngoái."),
+            None
+        );
+        // 0.57: no longer the same statement
+        assert_eq!(
+            score("Các xưởng của TSMC làm chip cho Xiaomi ở Thâm Quyến năm nay."),
+            None
+        );
+        assert_eq!(
+            score("Các xưởng của TSMC sản xuất chip cho Xiaomi ở Thâm Quyến năm nay."),
+            None
+        );
+    }
+
     #[test]
     fn differences_are_bracketed() {
         assert_eq!(
@@ -602,5 +775,16 @@ mod tests {
         let (r, score) = closest(t, "Bytedance").unwrap();
         assert_eq!(&t[r], "ByteDance");
         assert!(score > 0.8);
+    }
+
+    /// The hint quotes whole words, not "ByteDance" out of "ByteDancer".
+    #[test]
+    fn closest_quotes_whole_words() {
+        let t = "các công ty như ByteDancer, công ty mẹ";
+        let (r, _) = closest(t, "Bytedance").unwrap();
+        assert_eq!(&t[r], "ByteDancer");
+        let t = "Chúng tôi sẽ tự chủ về chiplet tiên tiến.";
+        let (r, _) = closest(t, "Chúng tôi sẽ tự chủ về công nghệ.").unwrap();
+        assert!(!t[r.end..].starts_with(char::is_alphanumeric), "{}", &t[r]);
     }
 }

@@ -1,14 +1,20 @@
 //! `glossa check --fix`: writes re-anchored text back into the annotation
 //! files. Only the bytes of each `exact` string (located by the TOML parser's
 //! span) are replaced, so the file's formatting, order and comments stay as
-//! the author wrote them.
+//! the author wrote them (its line endings and byte-order mark too). A
+//! JSON-LD annotation file is left alone, with a warning saying so.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::diagnostics::Diagnostic;
 use crate::files::clean_text;
 use crate::site::Reanchored;
+
+fn is_toml(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == "toml")
+}
 
 /// A TOML basic string holding `s`.
 pub fn toml_string(s: &str) -> String {
@@ -33,7 +39,7 @@ pub fn apply(root: &Path, fixes: &[Reanchored]) -> io::Result<Vec<PathBuf>> {
     let mut by_file: BTreeMap<&Path, Vec<&Reanchored>> = BTreeMap::new();
     // Only TOML annotation files carry the `exact` value's span; a JSON-LD
     // file (`glossa export`'s format) is regenerated, not patched.
-    for f in fixes.iter().filter(|f| f.file.extension().is_some_and(|e| e == "toml")) {
+    for f in fixes.iter().filter(|f| is_toml(&f.file)) {
         by_file.entry(&f.file).or_default().push(f);
     }
     let mut written = Vec::new();
@@ -63,6 +69,29 @@ pub fn apply(root: &Path, fixes: &[Reanchored]) -> io::Result<Vec<PathBuf>> {
         }
     }
     Ok(written)
+}
+
+/// A warning for each annotation file [`apply`] does not rewrite (JSON-LD),
+/// with how many of its annotations keep their old `exact`.
+pub fn not_rewritten(fixes: &[Reanchored]) -> Vec<Diagnostic> {
+    let mut count: BTreeMap<&Path, usize> = BTreeMap::new();
+    for f in fixes.iter().filter(|f| !is_toml(&f.file)) {
+        *count.entry(&f.file).or_default() += 1;
+    }
+    count
+        .into_iter()
+        .map(|(file, n)| {
+            let s = if n == 1 { "" } else { "s" };
+            Diagnostic::warning(
+                file,
+                None,
+                format!("not updated by `--fix`: the old `exact` stays for {n} re-anchored annotation{s}"),
+            )
+            .with_hint(
+                "`--fix` rewrites TOML annotation files only; update `exact` (and `start`) in this JSON-LD file by hand",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
