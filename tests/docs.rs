@@ -53,7 +53,10 @@ impl Block {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_deref())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_deref())
     }
 }
 
@@ -168,7 +171,10 @@ impl Run {
         if let Some(last) = &self.last
             && last.warned
         {
-            panic!("{}: gives warnings the document does not show:\n{}", last.at, last.output);
+            panic!(
+                "{}: gives warnings the document does not show:\n{}",
+                last.at, last.output
+            );
         }
     }
 
@@ -305,7 +311,10 @@ impl Run {
             let words: Vec<&str> = words
                 .iter()
                 .map(String::as_str)
-                .skip_while(|w| w.split_once('=').is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c == '_')))
+                .skip_while(|w| {
+                    w.split_once('=')
+                        .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                })
                 .collect();
             let args: Vec<&str> = match words.as_slice() {
                 ["glossa", args @ ..] => args.to_vec(),
@@ -483,7 +492,11 @@ fn start_and_stop(b: &Block, cwd: &Path, args: &[&str]) -> String {
     };
     let result = ready.map(|line| {
         if serve {
-            let url = line.split(" at ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap();
+            let url = line
+                .split(" at ")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap();
             http_status(url)
         } else {
             200
@@ -647,9 +660,16 @@ fn every_page_of_docs_is_run_here() {
         .map(|n| format!("docs/{n}"))
         .collect();
     found.sort();
-    let mut listed: Vec<String> = DOCS.iter().filter(|d| d.starts_with("docs/")).map(|d| d.to_string()).collect();
+    let mut listed: Vec<String> = DOCS
+        .iter()
+        .filter(|d| d.starts_with("docs/"))
+        .map(|d| d.to_string())
+        .collect();
     listed.sort();
-    assert_eq!(found, listed, "add a new page of docs/ to DOCS (and a test) in tests/docs.rs");
+    assert_eq!(
+        found, listed,
+        "add a new page of docs/ to DOCS (and a test) in tests/docs.rs"
+    );
 }
 
 #[test]
@@ -661,9 +681,14 @@ fn readme() {
     let html = scraper::Html::parse_document(&page);
     let one = |css: &str| {
         let sel = scraper::Selector::parse(css).unwrap();
-        html.select(&sel).map(|e| e.text().collect::<String>()).collect::<Vec<_>>()
+        html.select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
     };
-    assert_eq!(one(r#".article-body a.mention[href$="/entities/mai-tran/"]"#), ["Mai Tran"]);
+    assert_eq!(
+        one(r#".article-body a.mention[href$="/entities/mai-tran/"]"#),
+        ["Mai Tran"]
+    );
     assert_eq!(
         one(r#".article-body a.mention.auto[href$="/entities/riverside-library/"]"#),
         ["Riverside library"]
@@ -702,7 +727,10 @@ fn docs_annotations() {
     let run = run_doc("docs/annotations.md");
     // `check --fix` wrote the edited quote back.
     let ann = std::fs::read_to_string(run.cwd.join("content/articles/council.annotations.toml")).unwrap();
-    assert!(ann.contains("exact = \"We will not wait for one more winter.\""), "{ann}");
+    assert!(
+        ann.contains("exact = \"We will not wait for one more winter.\""),
+        "{ann}"
+    );
 }
 
 #[test]
@@ -720,27 +748,45 @@ fn docs_urls() {
         .lines()
         .filter_map(|l| l.strip_prefix("| `/"))
         .filter_map(|l| l.split('`').next())
-        .map(|u| if u.is_empty() || u.ends_with('/') { format!("{u}index.html") } else { u.to_string() })
+        .map(|u| {
+            if u.is_empty() || u.ends_with('/') {
+                format!("{u}index.html")
+            } else {
+                u.to_string()
+            }
+        })
         .collect();
     assert!(documented.len() > 20, "{documented:?}");
     let matches = |pattern: &str, file: &str| {
         let (p, f): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), file.split('/').collect());
         p.len() == f.len()
-            && p.iter().zip(&f).all(|(p, f)| {
-                p == f || (["SLUG", "ID", "QUOTE", "TAG", "N"].contains(p) && !f.is_empty())
-            })
+            && p.iter()
+                .zip(&f)
+                .all(|(p, f)| p == f || (["SLUG", "ID", "QUOTE", "TAG", "N"].contains(p) && !f.is_empty()))
     };
     let files: Vec<String> = walkdir::WalkDir::new(&public)
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(&public).unwrap().to_string_lossy().replace('\\', "/"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(&public)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     for f in &files {
-        assert!(documented.iter().any(|p| matches(p, f)), "docs/urls.md does not list {f}");
+        assert!(
+            documented.iter().any(|p| matches(p, f)),
+            "docs/urls.md does not list {f}"
+        );
     }
     for p in &documented {
-        assert!(files.iter().any(|f| matches(p, f)), "docs/urls.md lists {p}, which the example does not write");
+        assert!(
+            files.iter().any(|f| matches(p, f)),
+            "docs/urls.md lists {p}, which the example does not write"
+        );
     }
 }
 
@@ -773,7 +819,13 @@ fn docs_deploy() {
             let args: Vec<String> = shell_words(line)
                 .into_iter()
                 .skip(1)
-                .map(|w| if w.contains('$') { "https://example.org/".to_string() } else { w })
+                .map(|w| {
+                    if w.contains('$') {
+                        "https://example.org/".to_string()
+                    } else {
+                        w
+                    }
+                })
                 .collect();
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             validate(recipe, &args);
