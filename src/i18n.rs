@@ -420,7 +420,10 @@ pub fn load(root: &Path, language: &str, diags: &mut Diagnostics, sources: &mut 
         return strings;
     };
     sources.insert(&rel, text.clone().into());
-    if !schema::check(&text, 0, &rel, strings_keys_at, diags) {
+    // An unknown key is reported once, at its line, by the schema check (and
+    // not again, without a line, by serde's `deny_unknown_fields` below).
+    let errors = diags.error_count();
+    if !schema::check(&text, 0, &rel, strings_keys_at, diags) || diags.error_count() > errors {
         return strings;
     }
     let overrides: toml::Table = match toml::from_str(&text) {
@@ -541,5 +544,6 @@ mod tests {
         std::fs::write(dir.path().join("i18n/fr.toml"), "hme = \"Accueil\"\n").unwrap();
         let _ = load(dir.path(), "fr", &mut d, &mut s);
         assert!(d.render(&s, false).contains("did you mean `home`?"));
+        assert_eq!(d.error_count(), 1, "reported once: {}", d.render(&s, false));
     }
 }
