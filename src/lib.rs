@@ -21,6 +21,7 @@ pub mod serve;
 pub mod site;
 pub mod text;
 pub mod timing;
+pub mod urls;
 
 use std::path::{Path, PathBuf};
 
@@ -38,53 +39,19 @@ pub struct Loaded {
     pub sources: Sources,
 }
 
-/// Load → normalise → anchor → link. Never writes.
+/// Load → normalise → anchor → link, and the templates. Never writes.
 pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
-    load_cached(root, opts, None)
-}
-
-/// What one load keeps for the next (the rebuild loop holds one): files
-/// whose stamp did not change are not read again, articles whose inputs did
-/// not change are not anchored again.
-#[derive(Default)]
-pub struct Reuse {
-    pub files: content::FileCache,
-    pub anchors: site::AnchorCache,
-}
-
-/// [`load`], reusing what did not change since the last call with `reuse`.
-pub fn load_cached(root: &Path, opts: &BuildOptions, mut reuse: Option<&mut Reuse>) -> Loaded {
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
-    let mut config = config::load(root, &mut diags, &mut sources);
-    if let Some(url) = &opts.base_url {
-        config.base_url = config::normalise_base_url(url);
-    }
-    let t = std::time::Instant::now();
-    let content = content::load(
+    let site = site::load(
         root,
+        opts,
+        None,
+        render::card::undrawable_in_quote,
         &mut diags,
         &mut sources,
-        reuse.as_deref_mut().map(|r| &mut r.files),
     );
-    let t = timing::lap("load content", t);
     let tera = render::templates::load(root, &mut diags, &mut sources);
-    let strings = i18n::load(root, &config.language, &mut diags, &mut sources);
-    let anchors = reuse.map(|r| &mut r.anchors);
-    let mut site = site::build(config, strings, content, opts.drafts, &mut sources, &mut diags, anchors);
-    timing::lap("anchor + link (site graph)", t);
-    if timing::on() {
-        let sum = |f: &dyn Fn(&site::ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;
-        eprintln!(
-            "[timing]   graph: texts {} MB, body HTML {} MB (packed), notes {} MB, {} mentions, {} related",
-            sum(&|a| a.text.packed_len()),
-            sum(&|a| a.body_html.packed_len()),
-            sum(&|a| a.notes.iter().map(|n| n.body_html.len()).sum()),
-            site.articles.iter().map(|a| a.mentions.len()).sum::<usize>(),
-            site.articles.iter().map(|a| a.related.len()).sum::<usize>(),
-        );
-    }
-    site.cache_dir = Some(root.join(".glossa-cache"));
     diags.sort();
     sources.retain_cited(&diags);
     Loaded {

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use icu_collator::options::CollatorOptions;
 use icu_collator::{Collator, CollatorBorrowed};
@@ -170,6 +171,46 @@ pub fn truncate_words(s: &str, max_chars: usize) -> String {
         _ => &cut[..],
     };
     format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The text around `range` in its block: up to `max` characters each side,
+/// cut at word boundaries, with `…` where cut.
+pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String) {
+    // Look only at a window of at most 4·max bytes each side (max chars fit
+    // in it), so a mention in a huge paragraph costs O(max), not O(paragraph).
+    let reach = max * 4 + 4;
+    let mut from = range.start.saturating_sub(reach);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (range.end + reach).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let (before, before_cut) = match text[from..range.start].rfind('\n') {
+        Some(i) => (&text[from + i + 1..range.start], false),
+        None => (&text[from..range.start], from > 0),
+    };
+    let (after, after_cut) = match text[range.end..to].find('\n') {
+        Some(i) => (&text[range.end..range.end + i], false),
+        None => (&text[range.end..to], to < text.len()),
+    };
+    let count = before.chars().count();
+    let b = if count > max || before_cut {
+        let cut: String = before.chars().skip(count.saturating_sub(max)).collect();
+        let cut = match cut.find(' ') {
+            Some(i) => cut[i + 1..].to_string(),
+            None => cut,
+        };
+        format!("…{cut}")
+    } else {
+        before.to_string()
+    };
+    let mut a = truncate_words(after, max);
+    if after_cut && !a.ends_with('…') {
+        a.push('…');
+    }
+    (b, a)
 }
 
 #[cfg(test)]

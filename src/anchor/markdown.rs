@@ -575,3 +575,31 @@ impl State<'_, '_> {
         }
     }
 }
+/// Renders a note body (Markdown, raw HTML escaped) as inline HTML that can
+/// sit inside a paragraph: block boundaries become `<br>`.
+pub fn render_inline(md: &str) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let doc = Document::parse(md);
+    let mut events = Vec::new();
+    let mut blocks = 0;
+    for ev in doc.events {
+        match ev {
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => events.push(ev),
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => events.push(ev),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
+            Event::Start(_) => {}
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock) => {
+                blocks += 1;
+                events.push(Event::InlineHtml("\u{1}".into()));
+            }
+            Event::End(_) => {}
+            Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak => events.push(ev),
+            _ => {}
+        }
+    }
+    let _ = blocks;
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events.into_iter());
+    let out = out.trim_end_matches('\u{1}');
+    out.replace('\u{1}', "<br>")
+}

@@ -5,8 +5,15 @@
 //!   to the events, span injection;
 //! - [`selector`]: a TextQuoteSelector → ranges of the rendered text,
 //!   re-anchoring and the closest match for diagnostics;
-//! - [`autolink`]: automatic mentions, every entity name in one pass.
+//! - [`autolink`]: automatic mentions, every entity name in one pass;
+//! - [`article`]: one article anchored — annotations resolved and checked,
+//!   automatic mentions added, every span drawn ([`markup`]), problems
+//!   reported ([`problems`]); every article in parallel, cached across
+//!   rebuilds.
 
+pub mod article;
 pub mod autolink;
 pub mod markdown;
+pub mod markup;
+pub mod problems;
 pub mod selector;

@@ -10,8 +10,9 @@
 
 use serde_json::{Value, json};
 
-use crate::site::{Explicit, Site, Urls};
+use crate::site::{Explicit, Site};
 use crate::text::slugify;
+use crate::urls::Urls;
 
 const CONTEXT: usize = 32;
 

@@ -28,11 +28,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::output::{manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
-use crate::{BuildOptions, Loaded, content, load_cached, render};
+use crate::{content, render, site};
 
 /// The outcome of one rebuild.
 pub enum Outcome {
@@ -69,7 +70,7 @@ pub struct Session {
     /// Loaded files and articles' anchoring from the last rebuild, reused
     /// when unchanged (kept only by a session that rebuilds again: it costs
     /// memory).
-    reuse: Option<crate::Reuse>,
+    reuse: Option<site::Reuse>,
     /// The last good build's graph, for patching (a watching session).
     kept: Option<Kept>,
     /// The manifest not yet written (a watching session writes it when idle,
@@ -354,12 +355,18 @@ impl Session {
             listing = Some(on_disk.into_keys().collect::<std::collections::HashSet<String>>());
             crate::timing::lap("read the manifest", t);
         }
-        let Loaded {
-            mut site,
-            tera,
-            mut diags,
-            sources,
-        } = load_cached(&self.root, &self.opts, self.reuse.as_mut());
+        let (mut diags, mut sources) = (Diagnostics::default(), Sources::default());
+        let mut site = site::load(
+            &self.root,
+            &self.opts,
+            self.reuse.as_mut(),
+            render::card::undrawable_in_quote,
+            &mut diags,
+            &mut sources,
+        );
+        let tera = render::templates::load(&self.root, &mut diags, &mut sources);
+        diags.sort();
+        sources.retain_cited(&diags);
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };

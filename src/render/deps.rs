@@ -163,7 +163,7 @@ fn article_text_hash(site: &Site, i: usize) -> u64 {
     let mut h = DefaultHasher::new();
     let text = a.text.unpack();
     for m in &a.mentions {
-        let (before, after) = crate::site::context(&text, &m.range, crate::render::MENTION_CONTEXT);
+        let (before, after) = crate::text::context(&text, &m.range, crate::render::MENTION_CONTEXT);
         (id(site, m.entity), m.n, &text[m.range.clone()], before, after).hash(&mut h);
     }
     h.finish()

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::content::EntityKind;
-use crate::site::{Site, Urls};
+use crate::site::Site;
+use crate::urls::Urls;
 
 fn schema_type(kind: EntityKind) -> &'static str {
     match kind {

@@ -19,8 +19,9 @@ use tera::Context;
 
 pub use templates::Templates;
 
-use crate::site::{Site, Urls};
+use crate::site::Site;
 use crate::text::escape_html;
+use crate::urls::Urls;
 use views::*;
 
 /// A part of the search index.

@@ -14,8 +14,9 @@
 use serde::Serialize;
 
 use crate::render::SearchPart;
-use crate::site::{Site, Urls};
+use crate::site::Site;
 use crate::text::{fold, truncate_words};
+use crate::urls::Urls;
 
 /// One searchable thing.
 #[derive(Serialize)]

@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use crate::content::EntityKind;
 use crate::i18n::Strings;
-use crate::site::{Site, Urls, context};
+use crate::site::Site;
+use crate::text::context;
 use crate::text::{Alphabet, json_for_script};
+use crate::urls::Urls;
 
 pub struct Views<'a> {
     pub site: &'a Site,

@@ -1,0 +1,229 @@
+//! Linking across the site: the anchored articles become article nodes and
+//! quotes (one id each), entities gather their mentions, quotes and the
+//! articles naming them, sources and "via" are attributed to entities,
+//! declared relations are linked both ways, and tags collect their
+//! articles.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::model::{ArticleNode, EntityNode, MentionNode, QuoteNode, TagNode};
+use crate::anchor::article::{Anchored, AnchoredQuote};
+use crate::anchor::markdown::{self, Document};
+use crate::anchor::problems::unsafe_url_diag;
+use crate::content::{Article, Entity};
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::i18n;
+use crate::text::{first_sentence, fold, slugify};
+
+/// The article nodes, in the order given, and the site's quotes (newest
+/// article first, then in text order). A quote id used twice is an error
+/// at the second; that quote is left out.
+pub fn articles_and_quotes(
+    articles: Vec<Article>,
+    anchored: Vec<(u64, Anchored)>,
+    diags: &mut Diagnostics,
+    reanchored: &mut Vec<super::model::Reanchored>,
+) -> (Vec<ArticleNode>, Vec<QuoteNode>) {
+    let mut quotes: Vec<QuoteNode> = Vec::new();
+    let mut quote_ids: HashMap<String, usize> = HashMap::new();
+    let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
+    for (ai, (src, (input_key, an))) in articles.into_iter().zip(anchored).enumerate() {
+        diags.extend(an.diags);
+        reanchored.extend(an.reanchored);
+        let mut qidx = Vec::new();
+        for AnchoredQuote {
+            id,
+            speaker,
+            text,
+            before,
+            after,
+        } in an.quotes
+        {
+            if let Some(&prev) = quote_ids.get(&id) {
+                let prev_path = nodes
+                    .get(quotes[prev].article)
+                    .map_or(src.path.clone(), |n: &ArticleNode| n.src.path.clone());
+                diags.push(
+                    Diagnostic::error(
+                        src.annotations_path.clone().unwrap_or(src.path.clone()),
+                        None,
+                        format!("duplicate quote id `{id}`"),
+                    )
+                    .with_hint(format!(
+                        "it is also used in {}; give one of them another `id`",
+                        prev_path.display()
+                    )),
+                );
+                continue;
+            }
+            quote_ids.insert(id.clone(), quotes.len());
+            qidx.push(quotes.len());
+            quotes.push(QuoteNode {
+                anchor: format!("q-{id}"),
+                id,
+                article: ai,
+                speaker,
+                text,
+                before,
+                after,
+            });
+        }
+        let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
+        nodes.push(ArticleNode {
+            text: an.text,
+            body_html: an.body_html,
+            entities: entity_counts(&an.mentions),
+            mentions: an.mentions,
+            quotes: qidx,
+            notes: an.notes,
+            related: Vec::new(),
+            tag_slugs,
+            source_entity: None,
+            via_entity: None,
+            explicit: an.explicit,
+            input_key,
+            src,
+        });
+    }
+    (nodes, quotes)
+}
+
+/// Each article's `source` and `via` matched to an entity by name or alias
+/// (folded: case, tones and đ do not matter).
+pub fn attribute(nodes: &mut [ArticleNode], entities: &[Entity]) {
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entities.iter().enumerate() {
+        for n in std::iter::once(&e.name).chain(&e.aliases) {
+            by_name.entry(fold(n)).or_insert(i);
+        }
+    }
+    for n in nodes {
+        n.source_entity = n.src.source.as_deref().and_then(|s| by_name.get(&fold(s)).copied());
+        n.via_entity = n.src.via.as_deref().and_then(|s| by_name.get(&fold(s)).copied());
+    }
+}
+
+/// The entity nodes: descriptions rendered (unsafe URLs refused), and every
+/// mention, quote and naming article gathered from `articles`.
+pub fn entity_nodes(
+    entities: Vec<Entity>,
+    articles: &[ArticleNode],
+    quotes: &[QuoteNode],
+    diags: &mut Diagnostics,
+) -> Vec<EntityNode> {
+    let mut nodes: Vec<EntityNode> = entities
+        .into_iter()
+        .map(|e| {
+            let doc = Document::parse(&e.description);
+            for (src, url) in markdown::unsafe_urls(&doc) {
+                let at = e.description_offset + src.start..e.description_offset + src.end;
+                diags.push(unsafe_url_diag(&e.path, at, &url));
+            }
+            EntityNode {
+                summary: entity_summary(&doc),
+                description_html: markdown::render(&doc, &[]),
+                src: e,
+                mentions: Vec::new(),
+                quotes: Vec::new(),
+                relations: Vec::new(),
+                related: Vec::new(),
+                articles: Vec::new(),
+            }
+        })
+        .collect();
+    for (ai, n) in articles.iter().enumerate() {
+        for (mi, m) in n.mentions.iter().enumerate() {
+            nodes[m.entity].mentions.push((ai, mi));
+        }
+        let mut named: Vec<usize> = n.entities.iter().map(|e| e.0).collect();
+        named.extend(n.source_entity);
+        named.extend(n.via_entity);
+        named.sort_unstable();
+        named.dedup();
+        for e in named {
+            nodes[e].articles.push(ai);
+        }
+    }
+    for (qi, q) in quotes.iter().enumerate() {
+        nodes[q.speaker].quotes.push(qi);
+    }
+    nodes
+}
+
+/// Declared relations, each shown on both entities (with the inverse label
+/// on the target); a relation to an unknown entity is an error at its
+/// front matter.
+pub fn relations(
+    nodes: &mut [EntityNode],
+    index: &HashMap<String, usize>,
+    language: &str,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    let mut pairs = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        for rel in &n.src.relations {
+            match index.get(&rel.target) {
+                Some(&t) => {
+                    let (fwd, inv) = i18n::relation_labels(&rel.kind, language);
+                    pairs.push((i, fwd, t, inv));
+                }
+                None => {
+                    let span = n.src.front_span.clone();
+                    let text_span = sources
+                        .get(&n.src.path)
+                        .and_then(|t| t.get(span.clone()))
+                        .and_then(|t| t.find(&rel.target))
+                        .map(|i| span.start + i..span.start + i + rel.target.len());
+                    let mut d = Diagnostic::error(
+                        &n.src.path,
+                        text_span.or(Some(span)),
+                        format!("relation to unknown entity `{}`", rel.target),
+                    );
+                    if let Some(s) = crate::schema::did_you_mean(&rel.target, index.keys().map(String::as_str)) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+    }
+    for (a, fwd, b, inv) in pairs {
+        nodes[a].relations.push((fwd, b));
+        nodes[b].relations.push((inv, a));
+    }
+}
+
+/// Tags by slug, each with its articles in site order.
+pub fn tags(nodes: &[ArticleNode]) -> Vec<TagNode> {
+    let mut tags: BTreeMap<String, TagNode> = BTreeMap::new();
+    for (ai, n) in nodes.iter().enumerate() {
+        for (slug, name) in n.tag_slugs.iter().zip(&n.src.tags) {
+            let t = tags.entry(slug.clone()).or_insert_with(|| TagNode {
+                slug: slug.clone(),
+                name: name.clone(),
+                articles: Vec::new(),
+            });
+            if t.articles.last() != Some(&ai) {
+                t.articles.push(ai);
+            }
+        }
+    }
+    tags.into_values().collect()
+}
+
+/// Per entity, how many times the mentions name it: most named first.
+pub fn entity_counts(mentions: &[MentionNode]) -> Vec<(usize, usize)> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for m in mentions {
+        *counts.entry(m.entity).or_default() += 1;
+    }
+    let mut ents: Vec<(usize, usize)> = counts.into_iter().collect();
+    ents.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ents
+}
+
+/// An entity's summary: the first sentence of its description.
+pub fn entity_summary(doc: &Document) -> String {
+    first_sentence(&doc.text.text.replace('\n', " "), 200)
+}

@@ -1,0 +1,81 @@
+//! The site graph's node types: articles with their anchored annotations,
+//! entities with every mention of them, quotes, tags and the entity graph's
+//! edges. Anchoring makes the per-article parts ([`MentionNode`],
+//! [`NoteNode`], [`ExplicitNode`]); linking ([`super::build`]) the rest.
+
+pub use crate::anchor::article::{Explicit, ExplicitNode, MentionNode, NoteNode, Reanchored};
+use crate::content::{Article, Entity};
+use crate::packed::Packed;
+
+#[derive(Debug)]
+pub struct ArticleNode {
+    pub src: Article,
+    /// What the reader sees (see [`crate::anchor::markdown::RenderedText`]).
+    pub text: Packed,
+    pub body_html: Packed,
+    /// In text order.
+    pub mentions: Vec<MentionNode>,
+    /// Indices into `Site::quotes`.
+    pub quotes: Vec<usize>,
+    pub notes: Vec<NoteNode>,
+    /// (entity, mentions here), most mentioned first.
+    pub entities: Vec<(usize, usize)>,
+    /// (article, score, shared entities), best first.
+    pub related: Vec<(usize, f64, Vec<usize>)>,
+    pub tag_slugs: Vec<String>,
+    pub source_entity: Option<usize>,
+    pub via_entity: Option<usize>,
+    /// Its explicit annotations, in text order (for `glossa export`; empty
+    /// after [`super::Site::drop_export_data`]).
+    pub explicit: Vec<ExplicitNode>,
+    /// A hash of the article's files and of what its anchoring depends on
+    /// (see [`crate::anchor::article::AnchorCache`]); 0 when built without a
+    /// cache.
+    pub input_key: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct QuoteNode {
+    pub id: String,
+    pub article: usize,
+    pub speaker: usize,
+    pub text: String,
+    /// Element id of the quote in the article page.
+    pub anchor: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug)]
+pub struct EntityNode {
+    pub src: Entity,
+    pub description_html: String,
+    pub summary: String,
+    /// (article, index into its mentions).
+    pub mentions: Vec<(usize, usize)>,
+    pub quotes: Vec<usize>,
+    /// (label seen from this entity, other entity).
+    pub relations: Vec<(String, usize)>,
+    /// (entity, weight), best first.
+    pub related: Vec<(usize, f64)>,
+    /// Articles that mention it or name it as source/via, newest first.
+    pub articles: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct TagNode {
+    pub slug: String,
+    pub name: String,
+    pub articles: Vec<usize>,
+}
+
+/// An edge of the entity graph: co-mentions (articles in common) and/or a
+/// declared relation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EntityEdge {
+    pub a: usize,
+    pub b: usize,
+    /// Articles mentioning both, plus 2 for a declared relation.
+    pub weight: f64,
+    pub relation: bool,
+}

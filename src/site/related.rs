@@ -1,0 +1,159 @@
+//! Related articles (shared entities weighted by rarity, from entity →
+//! article postings) and related entities (co-mentions plus declared
+//! relations, the entity graph's edges).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::model::{ArticleNode, EntityEdge, EntityNode};
+
+/// Articles naming more entities than this add no co-occurrence edges.
+pub const COOCCURRENCE_CAP: usize = 200;
+/// How many related entities an entity lists.
+pub const RELATED_ENTITIES: usize = 8;
+
+/// Related articles by shared entities, each weighted by how rare it is
+/// (idf). Walks entity → articles postings, so the cost is the sum of
+/// postings pairs, not all article pairs; very common entities (in more than
+/// a quarter of a large site) carry little weight and are skipped.
+pub fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
+    let n = nodes.len();
+    let postings = Postings::of(nodes, entity_count);
+    // Scores in a dense array per thread (only the touched slots are read
+    // and reset), the best five picked by partial selection.
+    let nodes_ro: &[ArticleNode] = nodes;
+    let related: Vec<Vec<(usize, f64, Vec<usize>)>> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0f64; n], vec![usize::MAX; n], Vec::new()),
+            |buffers, ai| postings.related_of(nodes_ro, ai, buffers),
+        )
+        .collect();
+    for (a, r) in nodes.iter_mut().zip(related) {
+        a.related = r;
+    }
+}
+
+/// Entity → the articles naming it, and each entity's weight (idf).
+pub struct Postings {
+    articles: Vec<Vec<usize>>,
+    idf: Vec<f64>,
+    /// Entities in more articles than this carry little weight and are
+    /// skipped.
+    cap: usize,
+}
+
+/// Scratch space for [`Postings::related_of`]: scores, which article last
+/// set them, the articles touched.
+type Scratch = (Vec<f64>, Vec<usize>, Vec<usize>);
+
+impl Postings {
+    pub fn of(nodes: &[ArticleNode], entity_count: usize) -> Postings {
+        let n = nodes.len();
+        let mut articles: Vec<Vec<usize>> = vec![Vec::new(); entity_count];
+        for (ai, a) in nodes.iter().enumerate() {
+            for &(e, _) in &a.entities {
+                articles[e].push(ai);
+            }
+        }
+        let idf = articles
+            .iter()
+            .map(|p| ((n as f64 + 1.0) / (p.len() as f64 + 0.5)).ln())
+            .collect();
+        let cap = if n > 200 { n / 4 } else { usize::MAX };
+        Postings { articles, idf, cap }
+    }
+
+    /// Article `ai`'s five most related articles, with the entities shared.
+    /// Summation order is the entity order of `ai`, so scores do not depend
+    /// on threads.
+    pub fn related_of(
+        &self,
+        nodes: &[ArticleNode],
+        ai: usize,
+        (score, seen, touched): &mut Scratch,
+    ) -> Vec<(usize, f64, Vec<usize>)> {
+        touched.clear();
+        let counted = |e: usize| self.articles[e].len() <= self.cap;
+        for &(e, _) in &nodes[ai].entities {
+            if !counted(e) {
+                continue;
+            }
+            for &bi in &self.articles[e] {
+                if bi != ai {
+                    if seen[bi] != ai {
+                        seen[bi] = ai;
+                        score[bi] = 0.0;
+                        touched.push(bi);
+                    }
+                    score[bi] += self.idf[e];
+                }
+            }
+        }
+        let order = |x: &usize, y: &usize| score[*y].total_cmp(&score[*x]).then(x.cmp(y));
+        if touched.len() > 5 {
+            touched.select_nth_unstable_by(4, order);
+            touched.truncate(5);
+        }
+        touched.sort_by(order);
+        touched
+            .iter()
+            .map(|&b| {
+                let shared = nodes[ai]
+                    .entities
+                    .iter()
+                    .map(|&(e, _)| e)
+                    .filter(|&e| counted(e) && nodes[b].entities.iter().any(|&(x, _)| x == e))
+                    .collect();
+                (b, score[b], shared)
+            })
+            .collect()
+    }
+}
+
+/// Related entities: co-mentioned in the same articles (weighted by how
+/// often), plus a bonus for a declared relation. Returns the graph's edges,
+/// sorted, for the entity graph views.
+pub fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Vec<EntityEdge> {
+    let mut co: HashMap<(usize, usize), (f64, bool)> = HashMap::new();
+    for a in articles {
+        let es: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
+        if es.len() > COOCCURRENCE_CAP {
+            continue;
+        }
+        for (i, &x) in es.iter().enumerate() {
+            for &y in &es[i + 1..] {
+                co.entry((x.min(y), x.max(y))).or_default().0 += 1.0;
+            }
+        }
+    }
+    for (i, e) in entities.iter().enumerate() {
+        for (_, other) in &e.relations {
+            let edge = co.entry((i.min(*other), i.max(*other))).or_default();
+            if !edge.1 {
+                edge.0 += 2.0;
+                edge.1 = true;
+            }
+        }
+    }
+    let mut per: Vec<Vec<(usize, f64)>> = vec![Vec::new(); entities.len()];
+    let mut edges = Vec::with_capacity(co.len());
+    for ((x, y), (w, relation)) in co {
+        per[x].push((y, w));
+        per[y].push((x, w));
+        edges.push(EntityEdge {
+            a: x,
+            b: y,
+            weight: w,
+            relation,
+        });
+    }
+    for (e, mut v) in entities.iter_mut().zip(per) {
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(RELATED_ENTITIES);
+        e.related = v;
+    }
+    edges.sort_by_key(|e| (e.a, e.b));
+    edges
+}
