@@ -4,9 +4,9 @@
 //! what the site graph is linked from; [`anchor_all`] does every article in
 //! parallel and keeps the results across rebuilds ([`AnchorCache`]).
 //!
-//! The steps, in order: [`resolve`] (each annotation → ranges, re-anchoring
-//! an edited passage), [`nest`] (drop spans that overlap without nesting),
-//! [`automatic`] (entity names where no explicit span is), then
+//! The steps, in order: `resolve` (each annotation → ranges, re-anchoring
+//! an edited passage), `nest` (drop spans that overlap without nesting),
+//! `automatic` (entity names where no explicit span is), then
 //! [`super::markup::Drawing`] turns every span into markup and node data.
 
 use std::collections::{HashMap, HashSet};
