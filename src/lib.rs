@@ -1,10 +1,26 @@
 //! glossa: a static site generator for annotated articles.
 //!
-//! The pipeline, one module per stage: [`config`] and [`content`] load and
-//! normalise; [`anchor`] resolves annotations to spans of the rendered text
-//! ([`anchor::markdown`]); [`site`] links everything into the site graph; [`render`]
-//! turns the graph into pages; [`write`](mod@write) puts them on disk. Problems at any
-//! stage are [`diagnostics`].
+//! The pipeline, one folder per stage, each reading only the stages before
+//! it (`tests/layers.rs` keeps it so):
+//!
+//! 1. [`content`] — walk `content/`, read each file clean (UTF-8, NFC),
+//!    front matter, annotation files (TOML, JSON-LD, brat);
+//! 2. [`anchor`] — each article's annotations → spans of its rendered text,
+//!    automatic mentions, the article's HTML with the spans drawn in;
+//! 3. [`site`] — the graph: articles, entities and every mention of them,
+//!    quotes, relations, related articles and entities; patched in place
+//!    after an edit;
+//! 4. [`render`] — one page per output file: views, templates, share cards,
+//!    the entity graph, the search index, feeds; which graph nodes each page
+//!    reads ([`render::deps`]);
+//! 5. [`output`] — one rebuild ([`output::session`]): pages written all or
+//!    nothing, unchanged ones skipped, a manifest for the next build.
+//!
+//! On top: [`serve`] (watch, rebuild, HTTP, live reload) and [`commands`]
+//! (`check`, `suggest`, `export`, `init`). Under everything, the foundation:
+//! [`config`], [`i18n`], [`diagnostics`], [`schema`], [`files`], [`text`],
+//! [`urls`], [`packed`], [`timing`]. The functions below are the pipeline's
+//! entry points, top-down.
 
 pub mod anchor;
 pub mod commands;
@@ -25,9 +41,10 @@ pub mod urls;
 
 use std::path::{Path, PathBuf};
 
-use commands::{export, fix, linkcheck, suggest};
+pub use commands::check::CheckReport;
+use commands::{export, suggest};
 pub use config::BuildOptions;
-use diagnostics::{Diagnostic, Diagnostics, Sources};
+use diagnostics::{Diagnostics, Sources};
 use output::{session as rebuild, write};
 use site::Site;
 
@@ -62,64 +79,12 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
     }
 }
 
-/// What `glossa check` found (and, with `--fix`, rewrote).
-pub struct CheckReport {
-    pub diags: Diagnostics,
-    pub sources: Sources,
-    /// Annotation files rewritten by `--fix`.
-    pub fixed: Vec<PathBuf>,
-}
-
 /// `glossa check`: load, anchor and link; when that succeeds, render every
-/// page in memory and check that every internal link and `#fragment`
-/// resolves. Writes nothing — except, with `fix`, the re-anchored `exact`
-/// texts back into the annotation files.
+/// page in memory and check every internal link (see [`commands::check`]).
+/// Writes nothing — except, with `fix`, the re-anchored `exact` texts back
+/// into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
-    let Loaded {
-        site,
-        tera,
-        mut diags,
-        sources,
-    } = load(root, opts);
-    if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
-        let mut files = Vec::new();
-        for page in render::Page::all(&site) {
-            let path = page.path(&site);
-            if !path.ends_with(".html") {
-                files.push((path, Vec::new())); // exists; its bytes are not needed
-                continue;
-            }
-            match render::render(&site, &tera, page) {
-                Ok(bytes) => files.push((path, bytes)),
-                Err(e) => diags.push(
-                    Diagnostic::error(
-                        Path::new("templates"),
-                        None,
-                        format!("rendering {} failed: {}", e.page, e.message),
-                    )
-                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                ),
-            }
-        }
-        for (name, _) in static_files(root, &mut diags) {
-            files.push((name, Vec::new()));
-        }
-        diags.extend(linkcheck::check(&files, &site.config.root_path()));
-    }
-    let mut fixed = Vec::new();
-    if fix && !site.reanchored.is_empty() {
-        match fix::apply(root, &site.reanchored) {
-            Ok(f) => fixed = f,
-            Err(e) => diags.push(Diagnostic::error(
-                root,
-                None,
-                format!("cannot update the annotation files: {e}"),
-            )),
-        }
-        diags.extend(fix::not_rewritten(&site.reanchored));
-    }
-    diags.sort();
-    CheckReport { diags, sources, fixed }
+    commands::check::check(root, load(root, opts), fix)
 }
 
 /// `glossa suggest`: loads the site (no output) and reports what its
@@ -197,24 +162,4 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
         }
         rebuild::Outcome::Failed { diags, sources } => Err(BuildFailure { diags, sources }),
     }
-}
-
-/// The built-in static files, overridden and extended by `ROOT/static`.
-/// A site file of the same name comes first so it wins the dedup.
-pub(crate) fn static_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for rel in files::list_files(root, Path::new("static"), diags) {
-        let Ok(name) = rel.strip_prefix("static") else { continue };
-        let name = name.to_string_lossy().replace('\\', "/");
-        match std::fs::read(root.join(&rel)) {
-            Ok(bytes) => out.push((name, bytes)),
-            Err(e) => diags.push(Diagnostic::error(&rel, None, format!("cannot read the file: {e}"))),
-        }
-    }
-    for (name, text) in render::templates::STATIC_DEFAULTS {
-        if !out.iter().any(|(n, _)| n == name) {
-            out.push((name.to_string(), text.as_bytes().to_vec()));
-        }
-    }
-    out
 }

@@ -5,8 +5,10 @@
 //! - [`write`](mod@write): the output directory, all or nothing (path safety,
 //!   skip-unchanged, staging and a journalled commit, stale files);
 //! - [`manifest`]: what the last build wrote and from what, so the next
-//!   one skips what did not change.
+//!   one skips what did not change;
+//! - [`statics`]: the static files, built-in and the site's own.
 
 pub mod manifest;
 pub mod session;
+pub mod statics;
 pub mod write;

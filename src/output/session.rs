@@ -376,7 +376,7 @@ impl Session {
         // only hashes stay in memory.
         let t = std::time::Instant::now();
         let pages = render::Page::all(&site);
-        let mut statics: Vec<(String, Vec<u8>)> = crate::static_files(&self.root, &mut diags);
+        let mut statics: Vec<(String, Vec<u8>)> = crate::output::statics::list(&self.root, &mut diags);
         {
             // a page of the same path wins
             let names: std::collections::HashSet<&str> = statics.iter().map(|(n, _)| n.as_str()).collect();

@@ -1,0 +1,70 @@
+//! `glossa check`: everything a build does short of writing — every page
+//! rendered in memory and every internal link and `#fragment` checked —
+//! and, with `--fix`, re-anchored texts written back to the annotation
+//! files.
+
+use std::path::{Path, PathBuf};
+
+use super::{fix, linkcheck};
+use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::{Loaded, render};
+
+/// What `glossa check` found (and, with `--fix`, rewrote).
+pub struct CheckReport {
+    pub diags: Diagnostics,
+    pub sources: Sources,
+    /// Annotation files rewritten by `--fix`.
+    pub fixed: Vec<PathBuf>,
+}
+
+/// `glossa check` on a loaded site: when it loaded without errors, render every
+/// page in memory and check that every internal link and `#fragment`
+/// resolves. Writes nothing — except, with `fix`, the re-anchored `exact`
+/// texts back into the annotation files.
+pub fn check(root: &Path, loaded: Loaded, fix: bool) -> CheckReport {
+    let Loaded {
+        site,
+        tera,
+        mut diags,
+        sources,
+    } = loaded;
+    if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
+        let mut files = Vec::new();
+        for page in render::Page::all(&site) {
+            let path = page.path(&site);
+            if !path.ends_with(".html") {
+                files.push((path, Vec::new())); // exists; its bytes are not needed
+                continue;
+            }
+            match render::render(&site, &tera, page) {
+                Ok(bytes) => files.push((path, bytes)),
+                Err(e) => diags.push(
+                    Diagnostic::error(
+                        Path::new("templates"),
+                        None,
+                        format!("rendering {} failed: {}", e.page, e.message),
+                    )
+                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                ),
+            }
+        }
+        for (name, _) in crate::output::statics::list(root, &mut diags) {
+            files.push((name, Vec::new()));
+        }
+        diags.extend(linkcheck::check(&files, &site.config.root_path()));
+    }
+    let mut fixed = Vec::new();
+    if fix && !site.reanchored.is_empty() {
+        match fix::apply(root, &site.reanchored) {
+            Ok(f) => fixed = f,
+            Err(e) => diags.push(Diagnostic::error(
+                root,
+                None,
+                format!("cannot update the annotation files: {e}"),
+            )),
+        }
+        diags.extend(fix::not_rewritten(&site.reanchored));
+    }
+    diags.sort();
+    CheckReport { diags, sources, fixed }
+}
