@@ -23,7 +23,7 @@
 //!   deleted or renamed files, front matter, quotes, templates, config,
 //!   static files, a diagnostic) takes the full way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -91,6 +91,38 @@ struct Kept {
     inputs: HashMap<PathBuf, Input>,
     diags: Diagnostics,
     sources: Sources,
+}
+
+/// One output as staged: what was offered, its view fingerprint, its
+/// dependencies' hash.
+type Output = (write::Offered, u64, Option<u64>);
+
+/// Why a page could not be made.
+enum Fail {
+    Render(render::RenderError),
+    Io(std::io::Error),
+}
+
+/// What rendering and staging every output made: per output (in one
+/// order) what was offered, its view fingerprint and its dependencies'
+/// hash; and what failed.
+#[derive(Default)]
+struct Made {
+    offered: Vec<write::Offered>,
+    prints: Vec<u64>,
+    deps: Vec<Option<u64>>,
+    rendered: usize,
+    failures: Vec<Fail>,
+}
+
+/// A template that failed on a page, as a diagnostic.
+fn render_failed(e: render::RenderError) -> Diagnostic {
+    Diagnostic::error(
+        Path::new("templates"),
+        None,
+        format!("rendering {} failed: {}", e.page, e.message),
+    )
+    .with_hint("a template uses a variable the page does not have; see docs/templates.md")
 }
 
 #[derive(Clone, Copy)]
@@ -309,52 +341,10 @@ impl Session {
 
     /// The full way (see the module docs).
     fn full(&mut self) -> Outcome {
-        // The first build of a session starts from the manifest of the last
-        // build, if it still describes the output directory.
-        let mut listing = None;
-        let mut inputs = 0;
-        if self.written.is_none() {
-            let t = std::time::Instant::now();
-            // finish an interrupted commit first, so the listing is current
-            // (an error here comes back from `Stager::new` below)
-            let _ = write::recover(&self.out);
-            // (three independent reads: the inputs, the output, the manifest)
-            let (digest, (on_disk, manifest)) = rayon::join(
-                || manifest::inputs_digest(&self.root, &self.opts),
-                || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
-            );
-            inputs = digest;
-            if let Some(m) = manifest {
-                let intact: HashMap<&String, &manifest::Record> = m
-                    .files
-                    .iter()
-                    .filter(|(path, r)| on_disk.get(*path) == Some(&r.stamp))
-                    .collect();
-                if m.clean && m.inputs == inputs && intact.len() == m.files.len() && on_disk.len() == m.files.len() {
-                    crate::timing::lap("nothing changed (manifest)", t);
-                    self.written = Some(m.files.iter().map(|(p, r)| (p.clone(), r.hash)).collect());
-                    self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
-                    return Outcome::Built {
-                        pages: m.pages,
-                        rendered: 0,
-                        changed: Vec::new(),
-                        removed: Vec::new(),
-                        unchanged: m.files.len(),
-                        diags: Diagnostics::default(),
-                        sources: Sources::default(),
-                    };
-                }
-                self.written = Some(intact.iter().map(|(p, r)| ((*p).clone(), r.hash)).collect());
-                self.fingerprints = intact.iter().map(|(p, r)| ((*p).clone(), r.fingerprint)).collect();
-                self.deps = intact
-                    .iter()
-                    .filter(|(_, r)| r.deps != 0)
-                    .map(|(p, r)| ((*p).clone(), r.deps))
-                    .collect();
-            }
-            listing = Some(on_disk.into_keys().collect::<std::collections::HashSet<String>>());
-            crate::timing::lap("read the manifest", t);
-        }
+        let (listing, inputs) = match self.start_from_manifest() {
+            Ok(start) => start,
+            Err(nothing_changed) => return *nothing_changed,
+        };
         let (mut diags, mut sources) = (Diagnostics::default(), Sources::default());
         let mut site = site::load(
             &self.root,
@@ -371,106 +361,23 @@ impl Session {
             return Outcome::Failed { diags, sources };
         };
         site.drop_export_data();
-        // Static files first (a page of the same path wins), then every
-        // page rendered in parallel and handed to the stager as it is made:
-        // only hashes stay in memory.
         let t = std::time::Instant::now();
         let pages = render::Page::all(&site);
-        let mut statics: Vec<(String, Vec<u8>)> = crate::output::statics::list(&self.root, &mut diags);
-        {
-            // a page of the same path wins
-            let names: std::collections::HashSet<&str> = statics.iter().map(|(n, _)| n.as_str()).collect();
-            let taken: std::collections::HashSet<String> = pages
-                .iter()
-                .map(|p| p.path(&site))
-                .filter(|p| names.contains(p.as_str()))
-                .collect();
-            statics.retain(|(name, _)| !taken.contains(name));
-        }
+        let statics = self.statics(&site, &pages, &mut diags);
         let stager = match write::Stager::new(&self.out, self.written.as_ref(), listing) {
             Ok(s) => s,
             Err(e) => return self.write_failed(diags, sources, e),
         };
-        enum Fail {
-            Render(render::RenderError),
-            Io(std::io::Error),
-        }
-        let fingerprints = &self.fingerprints;
-        let last_deps = &self.deps;
         // (recorded in the manifest too, so a new process can skip views)
         let versions = Versions::of(&site, &tera);
         let t = crate::timing::lap("page dependencies", t);
-        let rendered = std::sync::atomic::AtomicUsize::new(0);
-        let per_kind = crate::timing::PerKind::default();
-        let skipped = crate::timing::PerKind::default();
-        // per output: what was offered, its view fingerprint, its dependencies
-        type Made = (write::Offered, u64, Option<u64>);
-        let results: Vec<Result<Made, Fail>> = pages
-            .par_iter()
-            .map(|p| {
-                let start = std::time::Instant::now();
-                let path = p.path(&site);
-                // the last fingerprint counts only if its output is still there
-                let intact = stager.intact(&path);
-                let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
-                let deps = versions.as_ref().map(|v| v.page(&site, *p));
-                // Nothing the view reads changed: not even the view is built.
-                if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
-                    && last_deps.get(&path) == Some(&d)
-                {
-                    skipped.add("(view not built)", start);
-                    return Ok((stager.keep(&path, found), fp, deps));
-                }
-                let r = render::render_changed(&site, &tera, *p, previous).map_err(Fail::Render)?;
-                let offered = match (&r.bytes, intact) {
-                    (None, Some(found)) => stager.keep(&path, found),
-                    (Some(bytes), _) => stager.offer(&path, bytes).map_err(Fail::Io)?,
-                    // (no previous fingerprint without an intact file)
-                    (None, None) => {
-                        let bytes = render::render(&site, &tera, *p).map_err(Fail::Render)?;
-                        stager.offer(&path, &bytes).map_err(Fail::Io)?
-                    }
-                };
-                if r.bytes.is_some() {
-                    rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    per_kind.add(p.kind_name(), start);
-                } else {
-                    skipped.add(p.kind_name(), start);
-                }
-                Ok((offered, r.fingerprint, deps))
-            })
-            .chain(
-                statics
-                    .par_iter()
-                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0, None)).map_err(Fail::Io)),
-            )
-            .collect();
+        let mut made = self.render_and_stage(&site, &tera, &pages, versions.as_ref(), &statics, &stager);
         let t = crate::timing::lap("render + stage", t);
-        per_kind.print();
-        if crate::timing::on() {
-            eprintln!("[timing]   not rendered again (fingerprint unchanged):");
-        }
-        skipped.print();
-        let mut offered = Vec::with_capacity(results.len());
-        let mut prints = Vec::with_capacity(results.len());
-        let mut new_deps = Vec::with_capacity(results.len());
         let mut io_error = None;
-        for r in results {
-            match r {
-                Ok((o, fp, deps)) => {
-                    new_deps.push(deps);
-                    prints.push(fp);
-                    offered.push(o);
-                }
-                Err(Fail::Render(e)) => diags.push(
-                    Diagnostic::error(
-                        Path::new("templates"),
-                        None,
-                        format!("rendering {} failed: {}", e.page, e.message),
-                    )
-                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                ),
-                Err(Fail::Io(e)) => io_error = io_error.or(Some(e)),
+        for e in std::mem::take(&mut made.failures) {
+            match e {
+                Fail::Render(e) => diags.push(render_failed(e)),
+                Fail::Io(e) => io_error = io_error.or(Some(e)),
             }
         }
         if diags.has_errors() || io_error.is_some() {
@@ -492,65 +399,220 @@ impl Session {
         };
         // The old manifest stops describing the output once the commit starts.
         let _ = manifest::remove(&self.manifest);
-        match stager.commit(&offered) {
-            Ok(report) => {
-                let t = crate::timing::lap("commit writes", t);
-                let m = manifest::Manifest {
-                    inputs,
-                    clean: diags.is_empty(),
-                    pages: page_count,
-                    files: offered
-                        .par_iter()
-                        .zip(&prints)
-                        .zip(&new_deps)
-                        .filter_map(|((o, &fingerprint), deps)| {
-                            // written files: as they are now
-                            let stamp = o.stamp.or_else(|| crate::files::Stamp::read(&self.out.join(&o.path)))?;
-                            let r = manifest::Record {
-                                fingerprint,
-                                hash: o.hash,
-                                stamp,
-                                deps: deps.unwrap_or(0),
-                            };
-                            Some((o.path.clone(), r))
-                        })
-                        .collect(),
-                };
-                // Without a manifest the next build just renders everything.
-                if self.reuse.is_some() {
-                    // (a watching session: what the next rebuild compares with)
-                    self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
-                    self.deps = offered
-                        .iter()
-                        .zip(&new_deps)
-                        .filter_map(|(o, d)| Some((o.path.clone(), (*d)?)))
-                        .collect();
-                    self.written = Some(offered.into_iter().map(|o| (o.path, o.hash)).collect());
-                    self.pending = Some(m);
-                } else {
-                    let _ = manifest::write(&self.manifest, &self.out, &m);
-                    crate::timing::lap("write the manifest", t);
-                    // (a one-off build: the manifest is what a next one reads)
-                    self.fingerprints.clear();
-                    self.deps.clear();
-                    self.written = None;
-                }
-                if let Some((site, tera, versions, pages)) = graph {
-                    let t = std::time::Instant::now();
-                    self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
-                    crate::timing::lap("kept the graph for patching", t);
-                }
-                Outcome::Built {
-                    pages: page_count,
-                    rendered: rendered.into_inner(),
-                    changed: report.written,
-                    removed: report.removed,
-                    unchanged: report.unchanged,
-                    diags,
-                    sources,
-                }
+        let report = match stager.commit(&made.offered) {
+            Ok(report) => report,
+            Err(e) => return self.write_failed(diags, sources, e),
+        };
+        let t = crate::timing::lap("commit writes", t);
+        let m = self.manifest(inputs, diags.is_empty(), page_count, &made);
+        let rendered = made.rendered;
+        self.remember(m, made, t);
+        if let Some((site, tera, versions, pages)) = graph {
+            let t = std::time::Instant::now();
+            self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
+            crate::timing::lap("kept the graph for patching", t);
+        }
+        Outcome::Built {
+            pages: page_count,
+            rendered,
+            changed: report.written,
+            removed: report.removed,
+            unchanged: report.unchanged,
+            diags,
+            sources,
+        }
+    }
+
+    /// The first build of a session starts from the manifest of the last
+    /// build, if it still describes the output directory: what is on disk
+    /// (the listing) and the inputs' digest, or — when no input changed and
+    /// the output is intact — the finished outcome, with nothing loaded.
+    fn start_from_manifest(&mut self) -> Result<(Option<HashSet<String>>, u64), Box<Outcome>> {
+        if self.written.is_some() {
+            return Ok((None, 0));
+        }
+        let t = std::time::Instant::now();
+        // finish an interrupted commit first, so the listing is current
+        // (an error here comes back from `Stager::new` later)
+        let _ = write::recover(&self.out);
+        // (three independent reads: the inputs, the output, the manifest)
+        let (inputs, (on_disk, manifest)) = rayon::join(
+            || manifest::inputs_digest(&self.root, &self.opts),
+            || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
+        );
+        if let Some(m) = manifest {
+            let intact: HashMap<&String, &manifest::Record> = m
+                .files
+                .iter()
+                .filter(|(path, r)| on_disk.get(*path) == Some(&r.stamp))
+                .collect();
+            if m.clean && m.inputs == inputs && intact.len() == m.files.len() && on_disk.len() == m.files.len() {
+                crate::timing::lap("nothing changed (manifest)", t);
+                self.written = Some(m.files.iter().map(|(p, r)| (p.clone(), r.hash)).collect());
+                self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                return Err(Box::new(Outcome::Built {
+                    pages: m.pages,
+                    rendered: 0,
+                    changed: Vec::new(),
+                    removed: Vec::new(),
+                    unchanged: m.files.len(),
+                    diags: Diagnostics::default(),
+                    sources: Sources::default(),
+                }));
             }
-            Err(e) => self.write_failed(diags, sources, e),
+            self.written = Some(intact.iter().map(|(p, r)| ((*p).clone(), r.hash)).collect());
+            self.fingerprints = intact.iter().map(|(p, r)| ((*p).clone(), r.fingerprint)).collect();
+            self.deps = intact
+                .iter()
+                .filter(|(_, r)| r.deps != 0)
+                .map(|(p, r)| ((*p).clone(), r.deps))
+                .collect();
+        }
+        crate::timing::lap("read the manifest", t);
+        Ok((Some(on_disk.into_keys().collect()), inputs))
+    }
+
+    /// The static files to publish: a page of the same path wins.
+    fn statics(&self, site: &Site, pages: &[render::Page], diags: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
+        let mut statics = crate::output::statics::list(&self.root, diags);
+        let names: HashSet<&str> = statics.iter().map(|(n, _)| n.as_str()).collect();
+        let taken: HashSet<String> = pages
+            .iter()
+            .map(|p| p.path(site))
+            .filter(|p| names.contains(p.as_str()))
+            .collect();
+        statics.retain(|(name, _)| !taken.contains(name));
+        statics
+    }
+
+    /// Every page rendered in parallel — or not even given a view when
+    /// nothing it reads changed, or not rendered when its view's fingerprint
+    /// is the last one — and handed to the stager as it is made (only hashes
+    /// stay in memory); then the static files.
+    fn render_and_stage(
+        &self,
+        site: &Site,
+        tera: &render::Templates,
+        pages: &[render::Page],
+        versions: Option<&Versions>,
+        statics: &[(String, Vec<u8>)],
+        stager: &write::Stager<'_>,
+    ) -> Made {
+        let (fingerprints, last_deps) = (&self.fingerprints, &self.deps);
+        let rendered = std::sync::atomic::AtomicUsize::new(0);
+        let per_kind = crate::timing::PerKind::default();
+        let skipped = crate::timing::PerKind::default();
+        // per output: what was offered, its view fingerprint, its dependencies
+        let results: Vec<Result<Output, Fail>> = pages
+            .par_iter()
+            .map(|p| {
+                let start = std::time::Instant::now();
+                let path = p.path(site);
+                // the last fingerprint counts only if its output is still there
+                let intact = stager.intact(&path);
+                let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
+                let deps = versions.map(|v| v.page(site, *p));
+                // Nothing the view reads changed: not even the view is built.
+                if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
+                    && last_deps.get(&path) == Some(&d)
+                {
+                    skipped.add("(view not built)", start);
+                    return Ok((stager.keep(&path, found), fp, deps));
+                }
+                let r = render::render_changed(site, tera, *p, previous).map_err(Fail::Render)?;
+                let offered = match (&r.bytes, intact) {
+                    (None, Some(found)) => stager.keep(&path, found),
+                    (Some(bytes), _) => stager.offer(&path, bytes).map_err(Fail::Io)?,
+                    // (no previous fingerprint without an intact file)
+                    (None, None) => {
+                        let bytes = render::render(site, tera, *p).map_err(Fail::Render)?;
+                        stager.offer(&path, &bytes).map_err(Fail::Io)?
+                    }
+                };
+                if r.bytes.is_some() {
+                    rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    per_kind.add(p.kind_name(), start);
+                } else {
+                    skipped.add(p.kind_name(), start);
+                }
+                Ok((offered, r.fingerprint, deps))
+            })
+            .chain(
+                statics
+                    .par_iter()
+                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0, None)).map_err(Fail::Io)),
+            )
+            .collect();
+        per_kind.print();
+        if crate::timing::on() {
+            eprintln!("[timing]   not rendered again (fingerprint unchanged):");
+        }
+        skipped.print();
+        let mut made = Made {
+            rendered: rendered.into_inner(),
+            ..Made::default()
+        };
+        for r in results {
+            match r {
+                Ok((o, fp, deps)) => {
+                    made.deps.push(deps);
+                    made.prints.push(fp);
+                    made.offered.push(o);
+                }
+                Err(e) => made.failures.push(e),
+            }
+        }
+        made
+    }
+
+    /// The manifest of a committed build: every output as it is now.
+    fn manifest(&self, inputs: u64, clean: bool, pages: usize, made: &Made) -> manifest::Manifest {
+        let files = made
+            .offered
+            .par_iter()
+            .zip(&made.prints)
+            .zip(&made.deps)
+            .filter_map(|((o, &fingerprint), deps)| {
+                // written files: as they are now
+                let stamp = o.stamp.or_else(|| crate::files::Stamp::read(&self.out.join(&o.path)))?;
+                let r = manifest::Record {
+                    fingerprint,
+                    hash: o.hash,
+                    stamp,
+                    deps: deps.unwrap_or(0),
+                };
+                Some((o.path.clone(), r))
+            })
+            .collect();
+        manifest::Manifest {
+            inputs,
+            clean,
+            pages,
+            files,
+        }
+    }
+
+    /// After a commit: a watching session keeps what the next rebuild
+    /// compares with (and writes the manifest when idle); a one-off build
+    /// writes the manifest for the next process and keeps nothing. Without a
+    /// manifest the next build just renders everything.
+    fn remember(&mut self, m: manifest::Manifest, made: Made, t: std::time::Instant) {
+        if self.reuse.is_some() {
+            self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+            self.deps = made
+                .offered
+                .iter()
+                .zip(&made.deps)
+                .filter_map(|(o, d)| Some((o.path.clone(), (*d)?)))
+                .collect();
+            self.written = Some(made.offered.into_iter().map(|o| (o.path, o.hash)).collect());
+            self.pending = Some(m);
+        } else {
+            let _ = manifest::write(&self.manifest, &self.out, &m);
+            crate::timing::lap("write the manifest", t);
+            self.fingerprints.clear();
+            self.deps.clear();
+            self.written = None;
         }
     }
 
