@@ -210,8 +210,65 @@ pub fn render(nodes: &[Node], edges: &[Edge], opts: &Options) -> GraphSvg {
         local[i] = li;
     }
     let pinned = highlight.map(|h| local[h]).filter(|&l| l != usize::MAX);
+    let pairs = merge_edges(edges, &local);
+    let max_edge_w = pairs.iter().map(|p| p.w).fold(0.0, f64::max);
+    let edge_strength = |w: f64| if max_edge_w > 0.0 { (w / max_edge_w).sqrt() } else { 1.0 };
+    let sizes = Sizes::of(nodes, &kept, pinned, width, height);
 
-    // Edges among them, merged per pair, in pair order.
+    // Layout in a frame centred on 0 with the view box's aspect, then fitted
+    // into the view box less a margin for the largest circle.
+    let margin = sizes.r_max + 4.0;
+    let (fw, fh) = ((width / 2.0 - margin).max(1.0), (height / 2.0 - margin).max(1.0));
+    let springs: Vec<(usize, usize, f64)> = pairs
+        .iter()
+        .map(|p| (p.a, p.b, 0.3 + 0.7 * edge_strength(p.w)))
+        .collect();
+    let raw = force_layout(n, &sizes.rank, &springs, pinned, fw, fh);
+    let pos = fit(&raw, pinned, width, height, margin);
+    let labels = place_labels(
+        nodes,
+        &kept,
+        &pos,
+        &sizes.radius,
+        &sizes.font,
+        &sizes.rank,
+        pinned,
+        width,
+        height,
+    );
+
+    // Drawn edges: the strongest `max_edges`, then weakest first so strong
+    // ones lie on top.
+    let mut drawn: Vec<&Pair> = pairs.iter().collect();
+    drawn.sort_by(|x, y| y.w.total_cmp(&x.w).then((x.a, x.b).cmp(&(y.a, y.b))));
+    drawn.truncate(opts.max_edges);
+    drawn.sort_by(|x, y| x.w.total_cmp(&y.w).then((x.a, x.b).cmp(&(y.a, y.b))));
+
+    let mut svg = String::with_capacity(512 + 160 * drawn.len() + 260 * n);
+    open_svg(&mut svg, opts, width, height);
+    draw_edges(&mut svg, &drawn, &pos, &edge_strength);
+    let placed = Placed {
+        nodes,
+        kept: &kept,
+        pos: &pos,
+        labels: &labels,
+        sizes: &sizes,
+        pinned,
+    };
+    draw_nodes(&mut svg, &placed);
+    svg.push_str("</svg>");
+    GraphSvg {
+        svg,
+        width,
+        height,
+        nodes: n,
+        edges: drawn.len(),
+    }
+}
+
+/// The edges among the kept nodes (`local`: a node's position among them,
+/// `usize::MAX` if not kept), merged per pair, in pair order.
+fn merge_edges(edges: &[Edge], local: &[usize]) -> Vec<Pair> {
     let mut merged: BTreeMap<(usize, usize), (f64, bool)> = BTreeMap::new();
     for e in edges {
         let (Some(&a), Some(&b)) = (local.get(e.a), local.get(e.b)) else {
@@ -224,71 +281,70 @@ pub fn render(nodes: &[Node], edges: &[Edge], opts: &Options) -> GraphSvg {
         entry.0 += clean(e.weight);
         entry.1 |= e.relation;
     }
-    let pairs: Vec<Pair> = merged
+    merged
         .into_iter()
         .map(|((a, b), (w, relation))| Pair { a, b, w, relation })
-        .collect();
-    let max_edge_w = pairs.iter().map(|p| p.w).fold(0.0, f64::max);
-    let edge_strength = |w: f64| if max_edge_w > 0.0 { (w / max_edge_w).sqrt() } else { 1.0 };
+        .collect()
+}
 
-    let weights: Vec<f64> = kept.iter().map(|&i| clean(nodes[i].weight)).collect();
-    let max_node_w = weights.iter().copied().fold(0.0, f64::max);
-    let node_strength: Vec<f64> = weights
-        .iter()
-        .map(|&w| if max_node_w > 0.0 { (w / max_node_w).sqrt() } else { 0.5 })
-        .collect();
-    // Heaviest first (the highlighted node before all): the spiral order of
-    // the initial layout, and the order in which labels claim their place.
-    let mut rank: Vec<usize> = (0..n).collect();
-    rank.sort_by(|&x, &y| {
-        (Some(y) == pinned)
-            .cmp(&(Some(x) == pinned))
-            .then(weights[y].total_cmp(&weights[x]))
-            .then(x.cmp(&y))
-    });
+/// The kept nodes' sizes and drawing order.
+struct Sizes {
+    /// Heaviest first (the highlighted node before all): the spiral order
+    /// of the initial layout, and the order in which labels claim their
+    /// place.
+    rank: Vec<usize>,
+    radius: Vec<f64>,
+    font: Vec<f64>,
+    r_max: f64,
+}
 
-    // Sizes scale down when the view is crowded.
-    let spacing = if n > 0 {
-        (width * height / n as f64).sqrt()
-    } else {
-        width
-    };
-    let r_max = (spacing * 0.5).clamp(5.0, 14.0);
-    let r_min = (r_max / 3.0).min(4.0);
-    let radius: Vec<f64> = (0..n)
-        .map(|i| {
-            let r = r_min + (r_max - r_min) * node_strength[i];
-            if Some(i) == pinned { r.max(r_max * 0.8) } else { r }
-        })
-        .collect();
-    let font: Vec<f64> = (0..n)
-        .map(|i| {
-            let f = 11.0 + 3.0 * node_strength[i];
-            if Some(i) == pinned { 15.0 } else { f }
-        })
-        .collect();
+impl Sizes {
+    fn of(nodes: &[Node], kept: &[usize], pinned: Option<usize>, width: f64, height: f64) -> Sizes {
+        let n = kept.len();
+        let weights: Vec<f64> = kept.iter().map(|&i| clean(nodes[i].weight)).collect();
+        let max_node_w = weights.iter().copied().fold(0.0, f64::max);
+        let strength: Vec<f64> = weights
+            .iter()
+            .map(|&w| if max_node_w > 0.0 { (w / max_node_w).sqrt() } else { 0.5 })
+            .collect();
+        let mut rank: Vec<usize> = (0..n).collect();
+        rank.sort_by(|&x, &y| {
+            (Some(y) == pinned)
+                .cmp(&(Some(x) == pinned))
+                .then(weights[y].total_cmp(&weights[x]))
+                .then(x.cmp(&y))
+        });
+        // Sizes scale down when the view is crowded.
+        let spacing = if n > 0 {
+            (width * height / n as f64).sqrt()
+        } else {
+            width
+        };
+        let r_max = (spacing * 0.5).clamp(5.0, 14.0);
+        let r_min = (r_max / 3.0).min(4.0);
+        let radius = (0..n)
+            .map(|i| {
+                let r = r_min + (r_max - r_min) * strength[i];
+                if Some(i) == pinned { r.max(r_max * 0.8) } else { r }
+            })
+            .collect();
+        let font = (0..n)
+            .map(|i| {
+                let f = 11.0 + 3.0 * strength[i];
+                if Some(i) == pinned { 15.0 } else { f }
+            })
+            .collect();
+        Sizes {
+            rank,
+            radius,
+            font,
+            r_max,
+        }
+    }
+}
 
-    // Layout in a frame centred on 0 with the view box's aspect, then fitted
-    // into the view box less a margin for the largest circle.
-    let margin = r_max + 4.0;
-    let (fw, fh) = ((width / 2.0 - margin).max(1.0), (height / 2.0 - margin).max(1.0));
-    let springs: Vec<(usize, usize, f64)> = pairs
-        .iter()
-        .map(|p| (p.a, p.b, 0.3 + 0.7 * edge_strength(p.w)))
-        .collect();
-    let raw = force_layout(n, &rank, &springs, pinned, fw, fh);
-    let pos = fit(&raw, pinned, width, height, margin);
-
-    let labels = place_labels(nodes, &kept, &pos, &radius, &font, &rank, pinned, width, height);
-
-    // Drawn edges: the strongest `max_edges`, then weakest first so strong
-    // ones lie on top.
-    let mut drawn: Vec<&Pair> = pairs.iter().collect();
-    drawn.sort_by(|x, y| y.w.total_cmp(&x.w).then((x.a, x.b).cmp(&(y.a, y.b))));
-    drawn.truncate(opts.max_edges);
-    drawn.sort_by(|x, y| x.w.total_cmp(&y.w).then((x.a, x.b).cmp(&(y.a, y.b))));
-
-    let mut svg = String::with_capacity(512 + 160 * drawn.len() + 260 * n);
+/// The opening `<svg>` with its accessible name and description.
+fn open_svg(svg: &mut String, opts: &Options, width: f64, height: f64) {
     let id = id_token(&opts.id_prefix);
     let described = !opts.description.is_empty();
     let _ = write!(
@@ -307,77 +363,87 @@ pub fn render(nodes: &[Node], edges: &[Edge], opts: &Options) -> GraphSvg {
     if described {
         let _ = writeln!(svg, "<desc id=\"{id}-desc\">{}</desc>", escape(&opts.description));
     }
-    if !drawn.is_empty() {
-        svg.push_str("<g class=\"edges\" stroke=\"currentColor\" stroke-opacity=\"0.45\" stroke-linecap=\"round\">\n");
-        for p in &drawn {
-            let (class, dash) = if p.relation {
-                ("edge relation", "")
+}
+
+fn draw_edges(svg: &mut String, drawn: &[&Pair], pos: &[(f64, f64)], strength: &dyn Fn(f64) -> f64) {
+    if drawn.is_empty() {
+        return;
+    }
+    svg.push_str("<g class=\"edges\" stroke=\"currentColor\" stroke-opacity=\"0.45\" stroke-linecap=\"round\">\n");
+    for p in drawn {
+        let (class, dash) = if p.relation {
+            ("edge relation", "")
+        } else {
+            ("edge co-mention", " stroke-dasharray=\"4 3\"")
+        };
+        let _ = writeln!(
+            svg,
+            "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"{dash}/>",
+            num(pos[p.a].0),
+            num(pos[p.a].1),
+            num(pos[p.b].0),
+            num(pos[p.b].1),
+            num(0.6 + 2.4 * strength(p.w)),
+        );
+    }
+    svg.push_str("</g>\n");
+}
+
+/// The kept nodes as laid out and labelled.
+struct Placed<'a> {
+    nodes: &'a [Node],
+    kept: &'a [usize],
+    pos: &'a [(f64, f64)],
+    labels: &'a [Label],
+    sizes: &'a Sizes,
+    pinned: Option<usize>,
+}
+
+/// The nodes, lightest first, so heavy nodes and their labels lie on top;
+/// the highlighted node last of all.
+fn draw_nodes(svg: &mut String, p: &Placed<'_>) {
+    if p.kept.is_empty() {
+        return;
+    }
+    svg.push_str("<g class=\"nodes\">\n");
+    for &li in p.sizes.rank.iter().rev() {
+        let node = &p.nodes[p.kept[li]];
+        let current = Some(li) == p.pinned;
+        let kind = kind_class(&node.kind);
+        let (x, y) = p.pos[li];
+        let label = &p.labels[li];
+        let _ = writeln!(
+            svg,
+            "<a class=\"node kind-{kind}{cur}\" href=\"{href}\"{aria}><title>{full}</title>\
+             <circle cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"{fill}\"{ring}/>\
+             <text x=\"{tx}\" y=\"{ty}\"{anchor} font-size=\"{fs}\"{bold} fill=\"currentColor\"{hidden}>{text}</text></a>",
+            cur = if current { " current" } else { "" },
+            href = escape(&node.url),
+            aria = if current { " aria-current=\"page\"" } else { "" },
+            full = escape(&node.label),
+            cx = num(x),
+            cy = num(y),
+            r = num(p.sizes.radius[li]),
+            fill = kind_colour(&kind),
+            ring = if current {
+                " stroke=\"currentColor\" stroke-width=\"2.5\""
             } else {
-                ("edge co-mention", " stroke-dasharray=\"4 3\"")
-            };
-            let _ = writeln!(
-                svg,
-                "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"{dash}/>",
-                num(pos[p.a].0),
-                num(pos[p.a].1),
-                num(pos[p.b].0),
-                num(pos[p.b].1),
-                num(0.6 + 2.4 * edge_strength(p.w)),
-            );
-        }
-        svg.push_str("</g>\n");
+                ""
+            },
+            tx = num(label.x),
+            ty = num(label.y),
+            anchor = match label.anchor {
+                Anchor::Middle => " text-anchor=\"middle\"",
+                Anchor::Start => "",
+                Anchor::End => " text-anchor=\"end\"",
+            },
+            fs = num(p.sizes.font[li]),
+            bold = if current { " font-weight=\"bold\"" } else { "" },
+            hidden = if label.hidden { " visibility=\"hidden\"" } else { "" },
+            text = escape(&label.text),
+        );
     }
-    if n > 0 {
-        // Lightest first, so heavy nodes and their labels lie on top; the
-        // highlighted node last of all.
-        svg.push_str("<g class=\"nodes\">\n");
-        for &li in rank.iter().rev() {
-            let node = &nodes[kept[li]];
-            let current = Some(li) == pinned;
-            let kind = kind_class(&node.kind);
-            let (x, y) = pos[li];
-            let label = &labels[li];
-            let _ = writeln!(
-                svg,
-                "<a class=\"node kind-{kind}{cur}\" href=\"{href}\"{aria}><title>{full}</title>\
-                 <circle cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"{fill}\"{ring}/>\
-                 <text x=\"{tx}\" y=\"{ty}\"{anchor} font-size=\"{fs}\"{bold} fill=\"currentColor\"{hidden}>{text}</text></a>",
-                cur = if current { " current" } else { "" },
-                href = escape(&node.url),
-                aria = if current { " aria-current=\"page\"" } else { "" },
-                full = escape(&node.label),
-                cx = num(x),
-                cy = num(y),
-                r = num(radius[li]),
-                fill = kind_colour(&kind),
-                ring = if current {
-                    " stroke=\"currentColor\" stroke-width=\"2.5\""
-                } else {
-                    ""
-                },
-                tx = num(label.x),
-                ty = num(label.y),
-                anchor = match label.anchor {
-                    Anchor::Middle => " text-anchor=\"middle\"",
-                    Anchor::Start => "",
-                    Anchor::End => " text-anchor=\"end\"",
-                },
-                fs = num(font[li]),
-                bold = if current { " font-weight=\"bold\"" } else { "" },
-                hidden = if label.hidden { " visibility=\"hidden\"" } else { "" },
-                text = escape(&label.text),
-            );
-        }
-        svg.push_str("</g>\n");
-    }
-    svg.push_str("</svg>");
-    GraphSvg {
-        svg,
-        width,
-        height,
-        nodes: n,
-        edges: drawn.len(),
-    }
+    svg.push_str("</g>\n");
 }
 
 /// A merged edge between kept nodes (local indices, `a < b`).
