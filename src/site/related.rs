@@ -12,11 +12,17 @@ use super::model::{ArticleNode, EntityEdge, EntityNode};
 pub const COOCCURRENCE_CAP: usize = 200;
 /// How many related entities an entity lists.
 pub const RELATED_ENTITIES: usize = 8;
+/// For an entity in many articles, how many articles on each side (in date
+/// order) of an article share it for relatedness.
+pub const WINDOW: usize = 100;
 
 /// Related articles by shared entities, each weighted by how rare it is
-/// (idf). Walks entity → articles postings, so the cost is the sum of
-/// postings pairs, not all article pairs; very common entities (in more than
-/// a quarter of a large site) carry little weight and are skipped.
+/// (idf). Walks entity → articles postings, not all article pairs; very
+/// common entities (in more than a quarter of a large site) carry little
+/// weight and are skipped, and an entity named in more than `2 × WINDOW`
+/// articles links each article only to the `WINDOW` before and after it in
+/// date order, so the cost per article is bounded and linking grows linearly
+/// with the archive (not with the square of an entity's article count).
 pub fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
     let n = nodes.len();
     let postings = Postings::of(nodes, entity_count);
@@ -65,6 +71,19 @@ impl Postings {
         Postings { articles, idf, cap }
     }
 
+    /// The articles sharing entity `e` with article `ai` (which names it):
+    /// all of them, or for an entity in more than `2 × WINDOW` articles the
+    /// `WINDOW` on each side of `ai` in date order. Sorted, and symmetric:
+    /// `b` is near `a` exactly when `a` is near `b`.
+    pub fn near(&self, e: usize, ai: usize) -> &[usize] {
+        let list = &self.articles[e];
+        if list.len() <= 2 * WINDOW + 1 {
+            return list;
+        }
+        let at = list.partition_point(|&x| x < ai);
+        &list[at.saturating_sub(WINDOW)..(at + WINDOW + 1).min(list.len())]
+    }
+
     /// Article `ai`'s five most related articles, with the entities shared.
     /// Summation order is the entity order of `ai`, so scores do not depend
     /// on threads.
@@ -80,7 +99,7 @@ impl Postings {
             if !counted(e) {
                 continue;
             }
-            for &bi in &self.articles[e] {
+            for &bi in self.near(e, ai) {
                 if bi != ai {
                     if seen[bi] != ai {
                         seen[bi] = ai;
@@ -104,7 +123,7 @@ impl Postings {
                     .entities
                     .iter()
                     .map(|&(e, _)| e)
-                    .filter(|&e| counted(e) && nodes[b].entities.iter().any(|&(x, _)| x == e))
+                    .filter(|&e| counted(e) && self.near(e, ai).binary_search(&b).is_ok())
                     .collect();
                 (b, score[b], shared)
             })
@@ -156,4 +175,71 @@ pub fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -
     }
     edges.sort_by_key(|e| (e.a, e.b));
     edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Article;
+    use crate::packed::Packed;
+
+    /// Articles (newest first) naming the given entities.
+    fn articles(named: &[Vec<usize>]) -> Vec<ArticleNode> {
+        named
+            .iter()
+            .map(|es| ArticleNode {
+                src: Article::default(),
+                text: Packed::new(""),
+                body_html: Packed::new(""),
+                mentions: Vec::new(),
+                quotes: Vec::new(),
+                notes: Vec::new(),
+                entities: es.iter().map(|&e| (e, 1)).collect(),
+                related: Vec::new(),
+                tag_slugs: Vec::new(),
+                source_entity: None,
+                via_entity: None,
+                explicit: Vec::new(),
+                input_key: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_common_entity_relates_only_articles_near_in_date() {
+        // 1,000 articles; entity 0 in every fourth (250: more than 2 × WINDOW,
+        // not more than a quarter of the site), entity 1 in articles 600 and 990.
+        let mut named: Vec<Vec<usize>> = (0..1000)
+            .map(|i| if i % 4 == 0 { vec![0] } else { vec![2 + i] })
+            .collect();
+        named[600].push(1);
+        named[990] = vec![1];
+        let mut nodes = articles(&named);
+        related_articles(&mut nodes, 1002);
+        let related: Vec<usize> = nodes[600].related.iter().map(|r| r.0).collect();
+        // 990 shares the rarer entity 1; then, among equal scores, the
+        // lowest indices within WINDOW positions of 600 (position 150 of 250):
+        // positions 50.. → articles 200, 204, 208, 212 — not 0, 4, 8, 12.
+        assert_eq!(related, [990, 200, 204, 208, 212]);
+        assert_eq!(nodes[600].related[1].2, [0], "entity 0 is shared with 200");
+        // Symmetric: 200 is near 600 as 600 is near 200, and 0 is near neither.
+        let postings = Postings::of(&nodes, 1002);
+        assert!(postings.near(0, 200).contains(&600) && postings.near(0, 600).contains(&200));
+        assert!(!postings.near(0, 600).contains(&0) && !postings.near(0, 0).contains(&600));
+        assert_eq!(
+            postings.near(0, 400).len(),
+            2 * WINDOW + 1,
+            "positions 0 to 200 around position 100"
+        );
+    }
+
+    #[test]
+    fn an_entity_in_few_articles_relates_all_of_them() {
+        let named: Vec<Vec<usize>> = (0..300)
+            .map(|i| if i % 2 == 0 { vec![0] } else { vec![1 + i] })
+            .collect();
+        let nodes = articles(&named);
+        let postings = Postings::of(&nodes, 301);
+        assert_eq!(postings.near(0, 298).len(), 150);
+    }
 }
