@@ -106,8 +106,12 @@ fn load_without_errors(root: &Path, opts: &BuildOptions) -> Result<Site, BuildFa
 }
 
 /// `glossa export`: every explicit annotation as a W3C Web Annotation
-/// collection (see [`export`](mod@export)); the diagnostics when the site has errors.
-pub fn export(root: &Path, opts: &BuildOptions) -> Result<serde_json::Value, BuildFailure> {
+/// collection (see [`export`](mod@export)); the diagnostics when the site has errors;
+/// `Ok(Err(_))` when the base URL is a path, so the ids would not be IRIs.
+pub fn export(
+    root: &Path,
+    opts: &BuildOptions,
+) -> Result<Result<serde_json::Value, export::RelativeBase>, BuildFailure> {
     load_without_errors(root, opts).map(|site| export::export(&site))
 }
 

@@ -100,7 +100,9 @@ enum Command {
         /// Where to write it (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Base URL of the annotations' targets, overriding glossa.toml.
+        /// The site's public address (e.g. https://example.org/), overriding
+        /// glossa.toml: annotation ids are built on it and must be absolute
+        /// IRIs, so a base URL that is only a path is refused (exit 2).
         #[arg(long)]
         base_url: Option<String>,
         #[arg(long)]
@@ -282,7 +284,11 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             match glossa::export(&cli.root, &opts) {
-                Ok(v) => {
+                Ok(Err(relative)) => {
+                    eprintln!("error: {relative}\n  = hint: {}", relative.hint());
+                    ExitCode::from(2)
+                }
+                Ok(Ok(v)) => {
                     let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
                     match output {
                         Some(path) => match std::fs::write(&path, text) {

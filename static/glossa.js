@@ -138,8 +138,28 @@
     hideTimer = setTimeout(hide, 200);
   }
 
+  // A later mention under autolink = "first" is a plain span, not a link:
+  // give it a keyboard stop of its own, as a button named by its text.
+  // Focusing or pressing it (Enter, Space, or a screen reader's activate)
+  // shows the preview, which becomes its description.
+  function reachable(el) {
+    if (!el.classList.contains("mention-plain") || el.closest("a")) return;
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.addEventListener("click", function () {
+      if (document.activeElement !== el) el.focus();
+      show(el);
+    });
+    el.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " " && e.key !== "Spacebar") return;
+      e.preventDefault();
+      show(el);
+    });
+  }
+
   Array.prototype.forEach.call(mentions, function (el) {
     if (!lookup(el)) return;
+    reachable(el);
     el.addEventListener("mouseenter", function () {
       clearTimeout(showTimer);
       showTimer = setTimeout(function () { show(el); }, 120);

@@ -1,9 +1,10 @@
 //! Accessibility of every kind of page, checked in a real browser with
 //! axe-core (Deque's rule engine, the one behind Lighthouse's accessibility
 //! score): WCAG 2.x A and AA rules plus axe's best practices, on the
-//! example site (Vietnamese), the multi fixture and the `glossa init`
-//! scaffold, at a desktop and a phone width and in the dark colour scheme,
-//! with a mention's hover preview and a sidenote open. A violation fails the
+//! example site (Vietnamese, plus an article with later mentions drawn
+//! plain), the multi fixture and the `glossa init` scaffold, at a desktop
+//! and a phone width and in the dark colour scheme, with a mention's hover
+//! preview and a sidenote open; and a plain mention reached with Tab. A violation fails the
 //! test with the rule, its help text and the offending elements.
 //!
 //! Needs Chromium + chromedriver (as the other browser tests) and axe-core's
@@ -16,7 +17,22 @@ mod serve_http;
 
 use serde_json::Value;
 use serve_http::axe::{self, violations};
-use serve_http::webdriver::{self, Browser};
+use serve_http::webdriver::{self, Browser, ENTER, ESCAPE};
+
+/// An article that names DeepSeek three times: under `autolink = "first"`
+/// the first is a link, the others plain mentions (`span.mention-plain`),
+/// which the example article has none of.
+const REPEATED: &str = "articles/deepseek-nhac-lai/";
+
+fn add_repeated_mentions(site: &std::path::Path) {
+    common::write(
+        site,
+        "content/articles/deepseek-nhac-lai.md",
+        "+++\ntitle = \"DeepSeek, nhắc lại\"\ndate = \"2026-11-29\"\n+++\n\
+         DeepSeek công bố một mô hình mới.\n\n\
+         Sau đó DeepSeek nói thêm về giá. Các kỹ sư so sánh mô hình của DeepSeek với các mô hình khác.\n",
+    );
+}
 
 #[test]
 fn every_kind_of_page_passes_axe_wcag_aa() {
@@ -25,6 +41,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     }
     let Some(script) = axe::script() else { return };
     let seed = common::copy_site(&common::seed_root(), true);
+    add_repeated_mentions(seed.path());
     let seed_server = serve_http::serve_site(seed.path(), Some("/project/"));
     let multi = common::copy_site(&common::fixture("multi"), false);
     let multi_server = serve_http::serve_site(multi.path(), None);
@@ -35,6 +52,7 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
     let mut pages: Vec<String> = [
         "",
         "articles/ai-trung-quoc-nguon-mo/",
+        REPEATED,
         "entities/",
         "entities/chan/",
         "entities/deepseek/",
@@ -111,4 +129,67 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
         },
         found[..found.len().min(SHOWN)].join("\n")
     );
+}
+
+/// Later mentions under `autolink = "first"` are plain spans, not links.
+/// Each that has a preview is still a keyboard stop: Tab reaches it, its
+/// preview opens, and a screen reader is told a role (button), a name (its
+/// text) and, while the preview is open, a description (the preview);
+/// Escape closes the preview and Enter opens it again. axe passes with it
+/// open.
+#[test]
+fn plain_mentions_are_reached_with_tab_and_named() {
+    if !webdriver::available() {
+        return;
+    }
+    let seed = common::copy_site(&common::seed_root(), true);
+    add_repeated_mentions(seed.path());
+    let server = serve_http::serve_site(seed.path(), None);
+    let browser = Browser::start();
+    browser.goto(&format!("{}{REPEATED}", server.url()));
+    browser.wait_for("the page", "return document.readyState === 'complete'");
+    let plain = "span.mention-plain";
+    assert_eq!(
+        browser.js("return document.querySelectorAll('span.mention-plain[data-entity=\"deepseek\"]').length"),
+        Value::from(2),
+        "the later mentions of DeepSeek are drawn plain"
+    );
+    browser.open_preview(plain);
+    let text = browser.js("return document.activeElement.textContent");
+    let preview = browser.js("return document.getElementById('glossa-preview').textContent");
+    let entity_name = browser.js("var e = document.activeElement.getAttribute('data-entity'); \
+         return JSON.parse(document.getElementById('glossa-entities').textContent)[e].name");
+    assert!(
+        preview.as_str().unwrap().starts_with(entity_name.as_str().unwrap()),
+        "the preview is the focused mention's: {preview} / {entity_name}"
+    );
+
+    let node = browser.focused_ax_node();
+    assert_eq!(node["role"]["value"], "button", "{node}");
+    assert_eq!(node["name"]["value"], text, "{node}");
+    let description = node["description"]["value"].as_str().unwrap_or_default();
+    assert!(
+        description.contains(entity_name.as_str().unwrap()),
+        "the preview is its description: {node}"
+    );
+
+    browser.press(ESCAPE);
+    browser.wait_for(
+        "the preview closed by Escape",
+        "return document.getElementById('glossa-preview').hidden",
+    );
+    browser.press(ENTER);
+    browser.wait_for(
+        "the preview opened again by Enter",
+        "return !document.getElementById('glossa-preview').hidden",
+    );
+
+    if let Some(script) = axe::script() {
+        let found = violations(&browser, &script);
+        assert!(
+            found.is_empty(),
+            "with a plain mention's preview open:\n{}",
+            found.join("\n")
+        );
+    }
 }

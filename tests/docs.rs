@@ -10,7 +10,7 @@
 //! | `LANG file=PATH` | writes the block to `PATH` (under the current folder), then checks the site there as `glossa check` does: no errors allowed |
 //! | `LANG file=PATH fails` | the same, but the check must report an error; the file is then put back as it was (an error example never changes the site) |
 //! | `sh` | runs each line: `cd DIR`, `glossa ARGS` (the binary cargo built), `cargo run [--release] -- ARGS` (the same), `cargo test` (must be the test command `.ci/run` runs), `cargo install --path .` (the package must have a `glossa` binary). `glossa serve` and `glossa build --watch` are started, seen to come up (serve must answer `GET /` with 200) and stopped. Every command must exit 0 |
-//! | `sh fails` | the same, but the last command must exit 1 |
+//! | `sh fails` | the same, but the last command must exit 1 (`fails=2`: exit 2, a usage error) |
 //! | `sh repo` | runs in a copy of the repository's example site (its `glossa.toml`, `content/`, `templates/`, `static/`) |
 //! | `sh no-run` | runs nothing: each `glossa` command is checked against the CLI's real flags (`ARGS --help` must exit 0), so a renamed flag fails |
 //! | `text output` (any language) | the previous step's output (a command's stderr and stdout, or the check's diagnostics) contains these lines, in a row (indentation aside) |
@@ -284,7 +284,13 @@ impl Run {
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-            let want = if fails { 1 } else { 0 };
+            let want = match (fails, b.get("fails")) {
+                (false, _) => 0,
+                (true, None) => 1,
+                (true, Some(code)) => code
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{}: `fails={code}` is not an exit code", b.at)),
+            };
             assert_eq!(
                 out.status.code(),
                 Some(want),

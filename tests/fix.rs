@@ -280,8 +280,9 @@ fn several_fixes_in_one_file_keep_its_line_endings_and_bom() {
 fn fix_leaves_json_ld_files_alone_and_says_so() {
     let site = copy_site(&fixture("multi"), false);
     let r = site.path();
-    let collection =
-        glossa::export(r, &Default::default()).unwrap_or_else(|f| panic!("{}", f.diags.render(&f.sources, false)));
+    let collection = glossa::export(r, &Default::default())
+        .unwrap_or_else(|f| panic!("{}", f.diags.render(&f.sources, false)))
+        .expect("the fixture's base URL is absolute");
     let base = collection["id"]
         .as_str()
         .unwrap()

@@ -143,3 +143,77 @@ fn reports_unlinked_names_unannotated_quotes_and_new_names() {
     assert!(human.contains("Lương Cường ×2"), "{human}");
     assert!(human.lines().last().unwrap().starts_with("2 articles:"), "{human}");
 }
+
+/// The names `suggest` proposes from an article made of `body`, with a
+/// site holding one entity, Samsung Electronics.
+fn candidates_of(body: &str) -> Vec<(String, u64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"Tên\"\n");
+    write(
+        r,
+        "content/entities/samsung.md",
+        "+++\nname = \"Samsung Electronics\"\nkind = \"organization\"\n+++\nHãng điện tử.\n",
+    );
+    write(
+        r,
+        "content/articles/ten.md",
+        &format!("+++\ntitle = \"Tên\"\ndate = \"2026-11-22\"\n+++\n{body}"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&suggest(r, "json")).unwrap();
+    v["articles"][0]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().into(), c["count"].as_u64().unwrap()))
+        .collect()
+}
+
+/// A sentence's first word is capitalised anyway: it starts a candidate
+/// only when it is a name word (a Vietnamese family, middle or given name,
+/// or a word of an entity's name), never an ordinary word or a title.
+#[test]
+fn a_name_that_opens_a_sentence_keeps_its_first_syllable() {
+    let body = "Lương Cường đến Hà Nội hôm qua.\n\n\
+                Rồi Lương Cường phát biểu.\n\n\
+                Hôm đó, Trần Thanh Mẫn cũng có mặt. Nguyễn Văn An ra về sớm.\n\n\
+                Theo Reuters, cuộc họp kéo dài. Tuy nhiên không ai nói gì.\n\n\
+                Bà Nguyễn Thị Lan nói thêm: Minh Anh kể lại. Thuý Hằng cười.\n\n\
+                “Xong rồi.” Đặng Văn Lâm nói. Samsung Display ra mắt.\n";
+    let mut got = candidates_of(body);
+    got.sort();
+    let mut want: Vec<(String, u64)> = [
+        ("Lương Cường", 2),
+        ("Trần Thanh Mẫn", 1),
+        ("Nguyễn Văn An", 1),
+        ("Nguyễn Thị Lan", 1),
+        ("Minh Anh", 1),
+        // the list spells it "thúy": the tone mark on either vowel matches
+        ("Thuý Hằng", 1),
+        ("Đặng Văn Lâm", 1),
+        // a word of an entity's name
+        ("Samsung Display", 1),
+        // not at a sentence start, and no entity on this site
+        ("Hà Nội", 1),
+    ]
+    .iter()
+    .map(|(n, c)| (n.to_string(), *c))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// A capitalised ordinary word alone at the start of a sentence, or before
+/// one other capitalised word, proposes nothing.
+#[test]
+fn an_ordinary_word_that_opens_a_sentence_is_no_candidate() {
+    for body in [
+        "Trong phòng họp không có ai.\n",
+        "Theo Reuters, giá tăng.\n",
+        "Tuy Vậy vẫn chưa xong.\n",
+        "Rồi Chan đến.\n",
+        "Ông Chan nói.\n",
+    ] {
+        assert_eq!(candidates_of(body), vec![], "{body}");
+    }
+}

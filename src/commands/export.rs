@@ -7,6 +7,15 @@
 //! bodies is in `content::jsonld`, which reads the same format back as
 //! `SLUG.annotations.jsonld`. Automatic mentions are not exported: they
 //! come back by themselves.
+//!
+//! The Web Annotation Data Model requires an IRI for every annotation's
+//! `id`, its target's `source` and a body's `source`, and for the
+//! collection's and page's `id`. They are all built on the site's base URL,
+//! so a base URL that is only a path (`/`, the default) would make them
+//! relative references, which other tools reject: [`export`] refuses such
+//! a site with [`RelativeBase`] instead of writing an invalid collection.
+
+use std::fmt;
 
 use serde_json::{Value, json};
 
@@ -15,6 +24,76 @@ use crate::text::slugify;
 use crate::urls::Urls;
 
 const CONTEXT: usize = 32;
+
+/// The JSON-LD context of the Web Annotation vocabulary.
+pub const ANNO_CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
+
+/// Why there is no collection: the base URL is a path, not an absolute IRI,
+/// so every id and target would be relative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelativeBase {
+    /// The base URL in effect (from `--base-url` or `glossa.toml`).
+    pub base_url: String,
+}
+
+impl RelativeBase {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        "give the address the site is published at: `glossa export --base-url https://example.org/`, \
+         or set `base_url = \"https://example.org/\"` in glossa.toml"
+    }
+}
+
+impl fmt::Display for RelativeBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.base_url;
+        write!(
+            f,
+            "the base URL `{b}` is not an absolute URL, so the annotations' ids and targets would not be IRIs \
+             (`{b}articles/…/#a-0`), as W3C Web Annotations require; nothing was exported"
+        )
+    }
+}
+
+impl std::error::Error for RelativeBase {}
+
+/// Whether `url` is an absolute IRI with an authority (`scheme://host…`),
+/// the only kind of base every id can be built on.
+pub fn is_absolute_base(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let mut s = scheme.chars();
+    let scheme_ok = s.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    scheme_ok && !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A collection of `items` with the given `id`: its one page is embedded as
+/// `first` (with its own id, `partOf` and `startIndex`), and left out when
+/// there are no items, since a page holds at least one annotation.
+fn collection(id: &str, label: Option<&str>, items: Vec<Value>) -> Value {
+    let mut c = json!({
+        "@context": ANNO_CONTEXT,
+        "id": id,
+        "type": "AnnotationCollection",
+        "total": items.len(),
+    });
+    if let Some(label) = label {
+        c["label"] = label.into();
+    }
+    if !items.is_empty() {
+        c["first"] = json!({
+            "id": format!("{id}#page-1"),
+            "type": "AnnotationPage",
+            "partOf": id,
+            "startIndex": 0,
+            "items": items,
+        });
+    }
+    c
+}
 
 /// Up to `CONTEXT` characters before `at`, not crossing a line break.
 fn before(text: &str, at: usize) -> String {
@@ -29,15 +108,20 @@ fn after(text: &str, at: usize) -> String {
     text[at..end].chars().take(CONTEXT).collect()
 }
 
-/// The collection for the whole site.
-pub fn export(site: &Site) -> Value {
+/// The collection for the whole site, or why there is none.
+pub fn export(site: &Site) -> Result<Value, RelativeBase> {
     let cfg = &site.config;
+    if !is_absolute_base(&cfg.base_url) {
+        return Err(RelativeBase {
+            base_url: cfg.base_url.clone(),
+        });
+    }
     let urls = Urls { root: cfg.root_path() };
     let mut items = Vec::new();
     for a in &site.articles {
         let article_url = cfg.absolute(&urls.article(&a.src.slug));
+        let text = &a.text.unpack();
         for (k, n) in a.explicit.iter().enumerate() {
-            let text = &a.text.unpack();
             let (start, end) = crate::content::jsonld::code_points(text, &n.range);
             let entity_url = |e: usize| cfg.absolute(&urls.entity(&site.entities[e].src.id));
             let (id, motivation, body) = match &n.what {
@@ -68,7 +152,7 @@ pub fn export(site: &Site) -> Value {
                             _ => url,
                         }
                     } else {
-                        to.clone()
+                        to.trim().to_string()
                     };
                     (
                         format!("{article_url}#a-{k}"),
@@ -97,32 +181,23 @@ pub fn export(site: &Site) -> Value {
             }));
         }
     }
-    json!({
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "id": cfg.absolute(&format!("{}annotations.jsonld", urls.root)),
-        "type": "AnnotationCollection",
-        "label": cfg.title,
-        "total": items.len(),
-        "first": {"type": "AnnotationPage", "items": items},
-    })
+    let id = cfg.absolute(&format!("{}annotations.jsonld", urls.root));
+    Ok(collection(&id, Some(&cfg.title), items))
 }
 
 /// The items of `collection` that target `article_url`, as a collection of
-/// their own (what `SLUG.annotations.jsonld` holds).
-pub fn for_article(collection: &Value, article_url: &str) -> Value {
-    let items: Vec<&Value> = collection
+/// their own (what `SLUG.annotations.jsonld` holds), identified as
+/// `ARTICLE_URL` + `annotations.jsonld`.
+pub fn for_article(all: &Value, article_url: &str) -> Value {
+    let items: Vec<Value> = all
         .pointer("/first/items")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter(|i| i.pointer("/target/source").and_then(Value::as_str) == Some(article_url))
+                .cloned()
                 .collect()
         })
         .unwrap_or_default();
-    json!({
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "type": "AnnotationCollection",
-        "total": items.len(),
-        "first": {"type": "AnnotationPage", "items": items},
-    })
+    collection(&format!("{article_url}annotations.jsonld"), None, items)
 }

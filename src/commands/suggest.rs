@@ -5,17 +5,23 @@
 //! "…") that are not annotated as quotes, with the nearest person or
 //! organisation mentioned in the same sentence as the likely speaker, and
 //! runs of capitalised words that name no entity (candidate new entities).
+//!
+//! A sentence's first word is capitalised anyway, so it starts a candidate
+//! only when it is a name word: a syllable of an entity's name or alias,
+//! or of a Vietnamese name (the common family names, middle and given
+//! names in [`NAME_SYLLABLES`]); "Rồi", "Theo", "Trong" or a title such as
+//! "Ông" stay out, while "Lương" in "Lương Cường đến" stays in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::anchor::autolink::Autolinker;
+use crate::anchor::autolink::{Autolinker, tone_variants};
 use crate::config::Autolink;
 use crate::content::EntityKind;
 use crate::site::Site;
-use crate::text::fold;
+use crate::text::{fold, is_word_char};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -58,15 +64,66 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
+/// Syllables of Vietnamese personal names, lower case: the common family
+/// names, then common middle and given names. A sentence-initial word that
+/// is one of these may start a name. Words that are far more often
+/// something else at the start of a sentence are left out: "Từ" (from),
+/// "Sang" (to), "Anh", "Chị", "Em" (titles and pronouns), numbers ("Hai",
+/// "Ba", "Năm").
+pub const NAME_SYLLABLES: &[&str] = &[
+    // family names
+    "nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ", "hồ", "ngô", "dương",
+    "lý", "lương", "đào", "đoàn", "vương", "trịnh", "trương", "đinh", "lâm", "phùng", "mai", "tô", "hà", "tạ", "châu",
+    "quách", "cao", "lưu", "tăng", "lại", "kiều", "mạc", "hứa", "triệu", "chu", "tôn", "thân", "khổng", "nông", "lò",
+    "âu", "diệp", "giang", "khúc", "kim", "la", "lục", "ninh", "quan", "thái", "vi", "yên",
+    // middle and given names
+    "thị", "hữu", "đức", "công", "quang", "minh", "thanh", "ngọc", "xuân", "thu", "hồng", "bảo", "gia", "hoài", "khánh",
+    "tuấn", "hùng", "dũng", "cường", "chính", "hải", "sơn", "long", "nam", "bình", "hoa", "lan", "linh", "hương",
+    "trang", "thảo", "nga", "phương", "huệ", "hạnh", "yến", "vy", "vân", "tâm", "thắng", "thành", "trung", "phúc",
+    "lộc", "tài", "kiên", "hiếu", "nghĩa", "quân", "tú", "tùng", "phong", "huy", "hiền", "loan", "oanh", "dung", "ánh",
+    "khoa", "việt", "quý", "tiến", "toàn", "trí", "nhân", "hòa", "an", "vinh", "phát", "duy", "đạt", "thủy", "nhung",
+    "hằng", "uyên", "thư", "quỳnh", "mỹ", "diễm", "thúy", "tường", "bá", "đình", "khắc", "trọng", "mạnh", "thiện",
+    "thuận", "tín", "nhật", "mẫn", "hiển", "hậu", "khải", "lực", "nguyên", "phú", "thịnh", "thông", "tuệ", "vĩnh",
+    "văn",
+];
+
+/// Titles and forms of address that open a sentence before a name ("Ông
+/// Phạm Minh Chính"): never part of the candidate, even when an entity's
+/// alias holds one ("ông Chan").
+const TITLES: &[&str] = &[
+    "ông", "bà", "anh", "chị", "em", "cô", "chú", "bác", "cụ", "thầy", "ngài", "cháu", "con",
+];
+
+/// The words that may open a candidate at the start of a sentence, lower
+/// case, with the tone mark of "oa", "oe", "uy" either way (hòa/hoà):
+/// [`NAME_SYLLABLES`] and the capitalised words of the entities' names and
+/// aliases, without [`TITLES`].
+fn name_words(entities: &[crate::content::Entity]) -> HashSet<String> {
+    let from_entities = entities
+        .iter()
+        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+        .flat_map(|n| n.split(|c: char| !is_word_char(c)))
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .map(str::to_lowercase);
+    NAME_SYLLABLES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(from_entities)
+        .filter(|w| !TITLES.contains(&w.as_str()))
+        .flat_map(|w| tone_variants(&w))
+        .collect()
+}
+
 /// The report for every article of the site.
 pub fn report(site: &Site) -> Report {
     let entities: Vec<crate::content::Entity> = site.entities.iter().map(|e| e.src.clone()).collect();
     let every_name = Autolinker::every_name(&entities);
-    let known: std::collections::HashSet<String> = entities
+    let known: HashSet<String> = entities
         .iter()
         .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
         .map(|n| fold(n))
         .collect();
+    let name_words = name_words(&entities);
     let articles = site
         .articles
         .iter()
@@ -129,7 +186,7 @@ pub fn report(site: &Site) -> Report {
             }
 
             let mut names: BTreeMap<String, usize> = BTreeMap::new();
-            for r in capitalised_runs(text) {
+            for r in capitalised_runs(text, &name_words) {
                 if mention_ranges.iter().any(|m| overlaps(m, &r)) || known.contains(&fold(&text[r.clone()])) {
                     continue;
                 }
@@ -186,14 +243,14 @@ fn sentence_around(text: &str, r: &Range<usize>) -> Range<usize> {
 }
 
 /// Runs of two or more capitalised words ("Lương Cường"). The word that
-/// starts a sentence is capitalised anyway, so it is left out of a run
-/// ("Rồi Lương Cường đến" gives "Lương Cường").
-fn capitalised_runs(text: &str) -> Vec<Range<usize>> {
+/// starts a sentence is capitalised anyway, so it is kept only when it is
+/// one of `name_words` (lower case): "Rồi Lương Cường đến" gives "Lương
+/// Cường", and so does "Lương Cường đến" at the start of a sentence.
+fn capitalised_runs(text: &str, name_words: &HashSet<String>) -> Vec<Range<usize>> {
     let mut words: Vec<(Range<usize>, bool)> = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        let word_char = c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
-        match (start, word_char) {
+        match (start, is_word_char(c)) {
             (None, true) => start = Some(i),
             (Some(s), false) => {
                 let capital = text[s..].chars().next().is_some_and(char::is_uppercase);
@@ -218,7 +275,7 @@ fn capitalised_runs(text: &str) -> Vec<Range<usize>> {
         let mut first = i;
         let before = text[..words[i].0.start].trim_end_matches([' ', '“', '”', '"', '(']);
         let sentence_start = before.is_empty() || before.ends_with(['.', '!', '?', '\n', ':']);
-        if sentence_start {
+        if sentence_start && !name_words.contains(&text[words[i].0.clone()].to_lowercase()) {
             first += 1;
         }
         if j > first {

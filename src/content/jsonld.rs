@@ -1,5 +1,7 @@
 //! `SLUG.annotations.jsonld`: an article's annotations as W3C Web
 //! Annotations (what `glossa export` writes), read instead of a TOML file.
+//! The file is a collection with its first page embedded (a collection
+//! without `first` is empty), a page, a list of annotations or one.
 //!
 //! Each item's `target.selector` gives a TextQuoteSelector (`exact`,
 //! `prefix`, `suffix`) and optionally a TextPositionSelector (`start`, in
@@ -30,6 +32,15 @@ fn segment_after<'a>(url: &'a str, dir: &str) -> Option<&'a str> {
     let at = path.rfind(&format!("/{dir}/"))?;
     let rest = path[at + dir.len() + 2..].trim_end_matches('/');
     (!rest.is_empty() && !rest.contains('/')).then_some(rest)
+}
+
+/// Whether `v`'s `type` is `t` or a list holding it.
+fn has_type(v: &Value, t: &str) -> bool {
+    match v.get("type") {
+        Some(Value::String(s)) => s == t,
+        Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(t)),
+        _ => false,
+    }
 }
 
 fn body_source(item: &Value) -> Option<&str> {
@@ -69,10 +80,26 @@ pub fn parse(text: &str, file: &Path, diags: &mut Diagnostics) -> Vec<Annotation
     // a collection (first.items / items), a page, a list, or one annotation
     let items: Vec<&Value> = if let Some(a) = doc.as_array() {
         a.iter().collect()
-    } else if let Some(a) = doc.pointer("/first/items").and_then(Value::as_array) {
-        a.iter().collect()
+    } else if let Some(first) = doc.get("first") {
+        match first.get("items").and_then(Value::as_array) {
+            Some(a) => a.iter().collect(),
+            None => {
+                let at = text.find("\"first\"").unwrap_or(0);
+                diags.push(
+                    Diagnostic::error(file, Some(at..at + 7), "the collection's first page is not embedded").with_hint(
+                        "glossa reads the annotations from the file itself: give \"first\" as an \
+                             AnnotationPage with its \"items\", as `glossa export` writes it",
+                    ),
+                );
+                return Vec::new();
+            }
+        }
     } else if let Some(a) = doc.get("items").and_then(Value::as_array) {
         a.iter().collect()
+    } else if has_type(&doc, "AnnotationCollection") {
+        // an empty collection: a page holds at least one annotation, so
+        // there is none
+        Vec::new()
     } else {
         vec![&doc]
     };

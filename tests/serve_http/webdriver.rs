@@ -20,6 +20,7 @@ pub const ARROW_UP: &str = "\u{E013}";
 pub const ARROW_DOWN: &str = "\u{E015}";
 pub const ENTER: &str = "\u{E007}";
 pub const TAB: &str = "\u{E004}";
+pub const ESCAPE: &str = "\u{E00C}";
 
 /// Whether the browser is installed. Without it a test is skipped, except
 /// under CI (`CI` set), where that is a failure.
@@ -254,6 +255,23 @@ impl Browser {
             "var b = document.getElementById('glossa-preview'); \
              return !!b && !b.hidden && !!b.querySelector('.glossa-preview-summary')",
         );
+    }
+
+    /// What assistive technology is told about the focused element: its
+    /// node in Chromium's accessibility tree (`role`, `name`,
+    /// `description`, each as `{"value": …}`), through the DevTools
+    /// protocol.
+    pub fn focused_ax_node(&self) -> Value {
+        let focused = self.cdp("Runtime.evaluate", json!({ "expression": "document.activeElement" }));
+        let object = focused["result"]["objectId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no focused element: {focused}"))
+            .to_string();
+        let tree = self.cdp(
+            "Accessibility.getPartialAXTree",
+            json!({ "objectId": object, "fetchRelatives": false }),
+        );
+        tree["nodes"][0].clone()
     }
 
     /// Polls `script` until it returns true.
