@@ -3,10 +3,11 @@
 //!
 //! How: the text is shaped with rustybuzz (the Rust port of HarfBuzz: kerning, mark placement,
 //! the Vietnamese `locl` forms) against two OFL fonts embedded with `include_bytes!`
-//! (`static/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
-//! letter, see `static/fonts/OFL.txt`). This module lays it out itself — word wrap, shrink to fit,
-//! balanced lines, elision with "…" — draws each line with the glyphs its paragraph was shaped
-//! into when HarfBuzz marks both of its ends safe to break (else shapes it again), then
+//! (`card/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
+//! letter, see `card/fonts/OFL.txt`; they are not under `static/`, so a site does not publish
+//! them). This module lays it out itself — word wrap, shrink to fit, balanced lines, elision
+//! with "…" — draws each line with the glyphs its paragraph was shaped into when HarfBuzz marks
+//! both of its ends safe to break (else shapes it again), then
 //! rasterizes each glyph outline (ttf-parser, which rustybuzz re-exports) with
 //! ab_glyph_rasterizer (exact-area coverage, the font-rs algorithm), caches the coverage per
 //! thread by (glyph, size, quarter-pixel offset) in five levels, blends it onto a
@@ -61,8 +62,8 @@ pub const HEIGHT: u32 = 630;
 /// 4-bit pixels, a Huffman code tuned for cards.)
 pub const RENDER_VERSION: u32 = 3;
 
-static SERIF_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSerif-Regular.ttf");
-static SANS_BOLD_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSans-Bold.ttf");
+static SERIF_TTF: &[u8] = include_bytes!("card/fonts/NotoSerif-Regular.ttf");
+static SANS_BOLD_TTF: &[u8] = include_bytes!("card/fonts/NotoSans-Bold.ttf");
 
 const W: f32 = WIDTH as f32;
 const H: f32 = HEIGHT as f32;
