@@ -188,7 +188,23 @@ impl Session {
                 .filter_map(|p| Some((*kept.page_index.get(&p)?, p)))
                 .collect();
             let before = Readers::snapshot(&kept.site, &reshaped);
+            // an entity mentioned for the first time, or no longer, gains or loses its hover
+            // preview file: the set of pages changes, which only the full way handles
+            let mentioned = |site: &Site| -> Vec<bool> {
+                edit.entities
+                    .iter()
+                    .map(|&e| !site.entities[e].mentions.is_empty())
+                    .collect()
+            };
+            let (was, touched) = (mentioned(&kept.site), edit.entities.clone());
             kept.site.apply_article(edit, &mut patched);
+            if touched
+                .iter()
+                .zip(was)
+                .any(|(&e, was)| kept.site.entities[e].mentions.is_empty() == was)
+            {
+                return None;
+            }
             kept.readers.update(&kept.site, &reshaped, before);
         }
         for e in entities {
