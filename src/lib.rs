@@ -15,6 +15,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod fix;
 pub mod graph;
+pub mod hosting;
 pub mod i18n;
 pub mod init;
 pub mod linkcheck;
@@ -204,6 +205,8 @@ pub struct BuildReport {
     pub rendered: usize,
     pub stats: write::WriteStats,
     pub output_dir: PathBuf,
+    /// What the output directory holds now.
+    pub size: Option<hosting::OutputSize>,
 }
 
 /// Why a build wrote nothing.
@@ -225,6 +228,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
             changed,
             removed,
             unchanged,
+            size,
             diags,
             sources,
         } => {
@@ -239,6 +243,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
                     rendered,
                     stats,
                     output_dir: session.output_dir().to_path_buf(),
+                    size,
                 },
                 diags,
                 sources,

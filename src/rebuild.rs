@@ -44,6 +44,8 @@ pub enum Outcome {
         changed: Vec<String>,
         removed: Vec<String>,
         unchanged: usize,
+        /// What the output holds now (a patch does not say).
+        size: Option<crate::hosting::OutputSize>,
         diags: Diagnostics,
         sources: Sources,
     },
@@ -316,6 +318,7 @@ impl Session {
             unchanged: written.len() - report.written.len(),
             changed: report.written,
             removed: Vec::new(),
+            size: None,
             diags: kept.diags.clone(),
             sources: kept.sources.clone(),
         })
@@ -354,6 +357,7 @@ impl Session {
                         changed: Vec::new(),
                         removed: Vec::new(),
                         unchanged: m.files.len(),
+                        size: Some(output_size(&m)),
                         diags: Diagnostics::default(),
                         sources: Sources::default(),
                     };
@@ -524,6 +528,7 @@ impl Session {
                         })
                         .collect(),
                 };
+                let size = output_size(&m);
                 // Without a manifest the next build just renders everything.
                 if self.reuse.is_some() {
                     // (a watching session: what the next rebuild compares with)
@@ -554,6 +559,7 @@ impl Session {
                     changed: report.written,
                     removed: report.removed,
                     unchanged: report.unchanged,
+                    size: Some(size),
                     diags,
                     sources,
                 }
@@ -619,4 +625,9 @@ impl Kept {
             sources: sources.clone(),
         }
     }
+}
+
+/// The size of what a manifest records (every output file, with the size it was written with).
+fn output_size(m: &manifest::Manifest) -> crate::hosting::OutputSize {
+    crate::hosting::OutputSize::of(m.files.iter().map(|(p, r)| (p.as_str(), r.stamp.size)))
 }
