@@ -74,12 +74,12 @@ pub const LIMITS: [Limit; 5] = [
     },
 ];
 
-/// `1.49 GB`, `380 MB`, `12 kB`, `512 B` (decimal units, as hosts state limits).
+/// `1.49 GB`, `380 MB`, `12 kB`, `512 B`: rounded, in decimal units as hosts state limits.
 pub fn human_bytes(n: u64) -> String {
     match n {
         0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => format!("{} kB", n / 1_000),
-        1_000_000..1_000_000_000 => format!("{} MB", n / 1_000_000),
+        1_000..999_500 => format!("{} kB", (n + 500) / 1_000),
+        999_500..999_500_000 => format!("{} MB", (n + 500_000) / 1_000_000),
         _ if n.is_multiple_of(1_000_000_000) => format!("{} GB", n / 1_000_000_000),
         _ => format!("{:.2} GB", n as f64 / 1e9),
     }
@@ -194,6 +194,9 @@ mod tests {
         assert_eq!(s.other_cards, (40_000, 4));
         assert_eq!(summary(&s), "140 kB in 8 files");
         assert_eq!(human_bytes(1_492_808_540), "1.49 GB");
+        assert_eq!(human_bytes(37_983_878), "38 MB");
+        assert_eq!(human_bytes(999_600_000), "1.00 GB");
+        assert_eq!(human_bytes(999_499), "999 kB");
         assert_eq!(thousands(74_474), "74,474");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
