@@ -1,6 +1,6 @@
 //! The site configuration, `glossa.toml`: title, base URL, language,
-//! description, autolinking and pagination. Unknown keys are errors with a
-//! "did you mean".
+//! description, autolinking, pagination and which pages get a share card.
+//! Unknown keys are errors with a "did you mean".
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,8 @@ pub struct Config {
     /// Items per page of the long lists (the home page's articles, a tag's
     /// articles, the quote index); 0: every item on one page.
     pub paginate_by: usize,
+    /// Which pages get a share card (PNG) of their own.
+    pub cards: Cards,
 }
 
 /// The default of [`Config::paginate_by`].
@@ -37,6 +39,44 @@ pub enum Autolink {
     None,
 }
 
+/// Which pages get a share card of their own (`cards` in `glossa.toml`). A
+/// page without one points its `og:image` at the site's card (`/card.png`,
+/// the site's title and description), which is written only when some page
+/// uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Cards {
+    /// Each quote page has its own card; the other pages share the site's.
+    /// The default: a quote is what readers share, and an article's card
+    /// (its title and date) says little more than the link preview does,
+    /// while costing a PNG per article (at 10,000 articles, see
+    /// `docs/performance.md`).
+    #[default]
+    Quotes,
+    /// Quotes and articles have their own card.
+    All,
+    /// No card at all: no PNG is written and no page names an image.
+    None,
+}
+
+impl Cards {
+    /// Whether quote pages have their own card.
+    pub fn quotes(self) -> bool {
+        self != Cards::None
+    }
+
+    /// Whether article pages have their own card.
+    pub fn articles(self) -> bool {
+        self == Cards::All
+    }
+
+    /// Whether some page shows the site's card (every page but articles and
+    /// quotes does, unless there are no cards).
+    pub fn site(self) -> bool {
+        self != Cards::None
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -46,6 +86,7 @@ impl Default for Config {
             description: String::new(),
             autolink: Autolink::First,
             paginate_by: PAGINATE_BY,
+            cards: Cards::default(),
         }
     }
 }
@@ -106,6 +147,7 @@ struct Raw {
     description: Option<String>,
     autolink: Option<Autolink>,
     paginate_by: Option<usize>,
+    cards: Option<Cards>,
 }
 
 const KEYS: &[&str] = &[
@@ -115,6 +157,7 @@ const KEYS: &[&str] = &[
     "description",
     "autolink",
     "paginate_by",
+    "cards",
 ];
 
 /// Normalises a base URL so it ends in `/`.
@@ -163,11 +206,14 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Conf
             if let Some(n) = raw.paginate_by {
                 config.paginate_by = n;
             }
+            if let Some(c) = raw.cards {
+                config.cards = c;
+            }
         }
         Err(e) => diags.push(
             Diagnostic::error(rel, e.span(), e.message().trim().to_string()).with_hint(
-                "autolink is \"first\", \"all\" or \"none\"; paginate_by is a whole number (0: no pages); \
-                 the other keys are strings",
+                "autolink is \"first\", \"all\" or \"none\"; cards is \"quotes\", \"all\" or \"none\"; \
+                 paginate_by is a whole number (0: no pages); the other keys are strings",
             ),
         ),
     }

@@ -124,6 +124,8 @@ pub struct BuildReport {
     pub rendered: usize,
     pub stats: write::WriteStats,
     pub output_dir: PathBuf,
+    /// What the output directory holds now.
+    pub size: Option<output::hosting::OutputSize>,
 }
 
 /// Why a build wrote nothing.
@@ -145,6 +147,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
             changed,
             removed,
             unchanged,
+            size,
             diags,
             sources,
         } => {
@@ -159,6 +162,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<(BuildReport, Diagnosti
                     rendered,
                     stats,
                     output_dir: session.output_dir().to_path_buf(),
+                    size,
                 },
                 diags,
                 sources,

@@ -229,8 +229,18 @@ fn main() -> ExitCode {
                         eprint!("{}", diags.render(&sources, color));
                     }
                     let s = report.stats;
+                    // Hosts that would refuse the site, then the last line with the output's size.
+                    let size = match &report.size {
+                        Some(size) => {
+                            for w in glossa::output::hosting::warnings(size, &glossa::output::hosting::LIMITS) {
+                                eprintln!("{w}");
+                            }
+                            format!(": {}", glossa::output::hosting::summary(size))
+                        }
+                        None => String::new(),
+                    };
                     eprintln!(
-                        "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed)",
+                        "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed){size}",
                         report.pages,
                         report.output_dir.display(),
                         started.elapsed().as_millis(),

@@ -116,3 +116,38 @@ fn init_then_build() {
     let (code, _, err) = glossa(&["init", site.to_str().unwrap()]);
     assert_eq!(code, 1, "init never overwrites: {err}");
 }
+
+/// The last line of every build gives the output's size and file count — the cold build, and
+/// the no-op build that reads them from the manifest — and they are the output folder's.
+#[test]
+fn build_ends_with_the_output_size_and_file_count() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let (mut bytes, mut files) = (0u64, 0u64);
+    for _ in 0..2 {
+        let args = [
+            "--root",
+            site.path().to_str().unwrap(),
+            "build",
+            "--output-dir",
+            out.path().to_str().unwrap(),
+        ];
+        let (code, _, err) = glossa(&args);
+        assert_eq!(code, 0, "{err}");
+        let last = err.lines().last().unwrap();
+        assert!(last.starts_with("Built "), "{err}");
+        assert!(!err.contains("warning: "), "a small site fits every host: {err}");
+        (bytes, files) = (0, 0);
+        for e in walkdir::WalkDir::new(out.path())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+        {
+            bytes += e.metadata().unwrap().len();
+            files += 1;
+        }
+        let want = format!(": {} in {} files", glossa::output::hosting::human_bytes(bytes), files);
+        assert!(last.ends_with(&want), "{last:?} should end with {want:?}");
+    }
+    assert!(files > 20 && bytes > 100_000, "{files} files, {bytes} bytes");
+}

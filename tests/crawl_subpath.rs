@@ -3,8 +3,9 @@
 //! like a link checker would: every internal link, stylesheet, script, image, feed,
 //! sitemap entry and search-index URL must answer 200 (or redirect to a
 //! 200), every `#fragment` must name an element on its target page, nothing
-//! may point outside `/project/`, and every HTML file of the output must be
-//! reached by following links.
+//! may point outside `/project/`, and every file of the output must be
+//! reached by following links (or be one a host looks for by name, like
+//! robots.txt): nothing is published that no page uses.
 
 mod common;
 mod serve_http;
@@ -572,11 +573,19 @@ fn the_example_site_under_a_sub_path_has_no_broken_links() {
             crawl.problems.push(format!("{f} is not reachable from the home page"));
         }
     }
+    // Nothing is published that no page uses: every other file was reached too, or is one a
+    // host looks for by name.
+    const FOR_HOSTS: [&str; 5] = ["robots.txt", "sitemap.xml", "404.html", "atom.xml", ".nojekyll"];
     let reached_files: BTreeSet<String> = crawl.ok.keys().map(|p| file_of(p)).collect();
     let unlinked: Vec<&String> = all_files
         .iter()
         .filter(|f| !f.ends_with(".html") && !reached_files.contains(f.as_str()))
         .collect();
+    for f in &unlinked {
+        if !FOR_HOSTS.contains(&f.as_str()) {
+            crawl.problems.push(format!("{f} is published but no page links to it"));
+        }
+    }
 
     eprintln!(
         "crawled {} paths ({} HTML pages of {} HTML files, {} other resources) in {} requests \

@@ -95,7 +95,14 @@ fn a_draft_is_published_nowhere_unless_drafts_are_asked_for() {
     let url = format!("/sub/articles/{SLUG}/");
     let page = text(&files, &format!("articles/{SLUG}/index.html"));
     assert!(page.contains(TITLE));
-    assert!(files.contains_key(&format!("articles/{SLUG}/card.png")));
+    // its share image (the site's: articles have none of their own by default) is written
+    let image = page
+        .split("property=\"og:image\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the draft's page names a share image");
+    let image = image.trim_start_matches("https://example.org/sub/");
+    assert!(files.contains_key(image), "{image}");
     assert!(text(&files, "index.html").contains(&format!("href=\"{url}\"")), "home");
     assert!(text(&files, "tags/ban-nhap/index.html").contains(&format!("href=\"{url}\"")));
     assert!(text(&files, "tags/ai/index.html").contains(&format!("href=\"{url}\"")));

@@ -6,8 +6,10 @@
 //!   skip-unchanged, staging and a journalled commit, stale files);
 //! - [`manifest`]: what the last build wrote and from what, so the next
 //!   one skips what did not change;
-//! - [`statics`]: the static files, built-in and the site's own.
+//! - [`statics`]: the static files, built-in and the site's own;
+//! - [`hosting`]: the output's size against what common static hosts accept.
 
+pub mod hosting;
 pub mod manifest;
 pub mod session;
 pub mod statics;

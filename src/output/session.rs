@@ -46,6 +46,8 @@ pub enum Outcome {
         changed: Vec<String>,
         removed: Vec<String>,
         unchanged: usize,
+        /// What the output holds now (a patch does not say).
+        size: Option<crate::output::hosting::OutputSize>,
         diags: Diagnostics,
         sources: Sources,
     },
@@ -222,7 +224,23 @@ impl Session {
                 .filter_map(|p| Some((*kept.page_index.get(&p)?, p)))
                 .collect();
             let before = Readers::snapshot(&kept.site, &reshaped);
+            // an entity mentioned for the first time, or no longer, gains or loses its hover
+            // preview file: the set of pages changes, which only the full way handles
+            let mentioned = |site: &Site| -> Vec<bool> {
+                edit.entities
+                    .iter()
+                    .map(|&e| !site.entities[e].mentions.is_empty())
+                    .collect()
+            };
+            let (was, touched) = (mentioned(&kept.site), edit.entities.clone());
             kept.site.apply_article(edit, &mut patched);
+            if touched
+                .iter()
+                .zip(was)
+                .any(|(&e, was)| kept.site.entities[e].mentions.is_empty() == was)
+            {
+                return None;
+            }
             kept.readers.update(&kept.site, &reshaped, before);
         }
         for e in entities {
@@ -334,6 +352,7 @@ impl Session {
             unchanged: written.len() - report.written.len(),
             changed: report.written,
             removed: Vec::new(),
+            size: None,
             diags: kept.diags.clone(),
             sources: kept.sources.clone(),
         })
@@ -405,6 +424,7 @@ impl Session {
         };
         let t = crate::timing::lap("commit writes", t);
         let m = self.manifest(inputs, diags.is_empty(), page_count, &made);
+        let size = output_size(&m);
         let rendered = made.rendered;
         self.remember(m, made, t);
         if let Some((site, tera, versions, pages)) = graph {
@@ -418,6 +438,7 @@ impl Session {
             changed: report.written,
             removed: report.removed,
             unchanged: report.unchanged,
+            size: Some(size),
             diags,
             sources,
         }
@@ -456,6 +477,7 @@ impl Session {
                     changed: Vec::new(),
                     removed: Vec::new(),
                     unchanged: m.files.len(),
+                    size: Some(output_size(&m)),
                     diags: Diagnostics::default(),
                     sources: Sources::default(),
                 }));
@@ -673,4 +695,9 @@ impl Kept {
             sources: sources.clone(),
         }
     }
+}
+
+/// The size of what a manifest records (every output file, with the size it was written with).
+fn output_size(m: &manifest::Manifest) -> crate::output::hosting::OutputSize {
+    crate::output::hosting::OutputSize::of(m.files.iter().map(|(p, r)| (p.as_str(), r.stamp.size)))
 }

@@ -3,18 +3,20 @@
 //!
 //! How: the text is shaped with rustybuzz (the Rust port of HarfBuzz: kerning, mark placement,
 //! the Vietnamese `locl` forms) against two OFL fonts embedded with `include_bytes!`
-//! (`static/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
-//! letter, see `static/fonts/OFL.txt`). This module lays it out itself — word wrap, shrink to fit,
-//! balanced lines, elision with "…" — draws each line with the glyphs its paragraph was shaped
-//! into when HarfBuzz marks both of its ends safe to break (else shapes it again), then
+//! (`card/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
+//! letter, see `card/fonts/OFL.txt`; they are not under `static/`, so a site does not publish
+//! them). This module lays it out itself — word wrap, shrink to fit, balanced lines, elision
+//! with "…" — draws each line with the glyphs its paragraph was shaped into when HarfBuzz marks
+//! both of its ends safe to break (else shapes it again), then
 //! rasterizes each glyph outline (ttf-parser, which rustybuzz re-exports) with
 //! ab_glyph_rasterizer (exact-area coverage, the font-rs algorithm), caches the coverage per
-//! thread by (glyph, size, quarter-pixel offset), blends it onto a palette-indexed canvas whose
-//! palette holds each (background, text colour) ramp in coverage order, and encodes that as a
-//! PNG itself (`card/png.rs`: row filters chosen there, fdeflate's DEFLATE stream written
-//! there, skipping the rows and columns nothing was drawn on, and copying the code of rows that
-//! recur from card to card — the footer band, the quote mark, a speaker — from a per-thread
-//! cache).
+//! thread by (glyph, size, quarter-pixel offset) in five levels, blends it onto a
+//! palette-indexed canvas whose palette holds each (background, text colour) ramp of the kind of
+//! card in coverage order (16 colours at most, so 4 bits a pixel), and encodes that as a PNG
+//! itself (`card/png.rs`: row filters chosen there, a DEFLATE stream with a Huffman code fitted
+//! to cards written there, skipping the rows and columns nothing was drawn on, and copying the
+//! code of rows that recur from card to card — the footer band, the quote mark, a speaker — from
+//! a per-thread cache).
 //!
 //! Why not resvg: going through an SVG string would only be a detour. We must measure and break
 //! the lines ourselves anyway (SVG has no wrapping), and usvg would bring an XML parser, CSS, a
@@ -56,11 +58,12 @@ pub const HEIGHT: u32 = 630;
 
 /// Bump when a change here changes the bytes of existing cards: a cache of rendered cards keyed
 /// by a hash of (this, the function, its arguments) then stays correct. (2: 16 coverage levels,
-/// the palette in ramp order, our own filter choice.)
-pub const RENDER_VERSION: u32 = 2;
+/// the palette in ramp order, our own filter choice; 3: 6 levels, a palette per kind of card,
+/// 4-bit pixels, a Huffman code tuned for cards.)
+pub const RENDER_VERSION: u32 = 3;
 
-static SERIF_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSerif-Regular.ttf");
-static SANS_BOLD_TTF: &[u8] = include_bytes!("../../static/fonts/NotoSans-Bold.ttf");
+static SERIF_TTF: &[u8] = include_bytes!("card/fonts/NotoSerif-Regular.ttf");
+static SANS_BOLD_TTF: &[u8] = include_bytes!("card/fonts/NotoSans-Bold.ttf");
 
 const W: f32 = WIDTH as f32;
 const H: f32 = HEIGHT as f32;
@@ -632,7 +635,8 @@ struct Drawn {
     /// Per row, the columns drawn on, `x0..x1` (empty when `x0 >= x1`): every other pixel is
     /// paper.
     spans: Vec<Span>,
-    /// At most 256 colours: the `RAMPS`, then any other in order of first use.
+    /// At most 256 colours: the paper, the card kind's ramps, then any other in order of first
+    /// use.
     palette: Vec<[u8; 3]>,
     /// Ink bounds of every line of text drawn, in pixels (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
@@ -688,13 +692,17 @@ impl OutlineBuilder for Outline<'_> {
 }
 
 /// The card being drawn, as palette indices: the card is flat colours plus antialiasing ramps
-/// between pairs of them, so it fits in 256 colours and is stored as a palette PNG, a third of
-/// the size of an RGB one and quicker to compress.
+/// between pairs of them, so it fits in a few colours and is stored as a palette PNG — 4 bits a
+/// pixel when it has at most 16 (`card/png.rs`), a sixth of the size of an RGB one and quicker
+/// to compress.
 struct Canvas {
     idx: Vec<u8>,
     /// Per row, the columns drawn on so far.
     spans: Vec<Span>,
     palette: Vec<[u8; 3]>,
+    /// Each ramp of the card's kind: the palette index of its background, its text colour and
+    /// the palette index of its level 1 (levels `1..LEVELS` follow in order).
+    ramps: Vec<(u8, [u8; 3], u8)>,
     /// Colour → palette index, open addressing keyed by the colour as `u32`.
     slots: Vec<(u32, u8)>,
     ink: Vec<Ink>,
@@ -702,22 +710,25 @@ struct Canvas {
 
 const SLOTS: usize = 1024;
 const EMPTY: u32 = u32::MAX;
-/// Antialiasing levels: 16 are indistinguishable from 256 at these sizes (side by side at 3×
-/// zoom, the edges of 64 and 16 levels look the same), keep the colours few (4 ramps of 15
-/// steps) and make the cards a quarter smaller than 64 levels did.
-const LEVELS: usize = 16;
+/// Antialiasing levels (coverage 0, 1/4, …, 1). Five keep every card in 16 colours (the paper,
+/// three ramps of four steps, the band; a title card's accent rule), so it is stored at 4 bits
+/// a pixel; side by side at 3× zoom, Vietnamese text with stacked marks looks the same as with
+/// 16 levels (the previous count). Fewer levels also mean fewer distinct edge pixels, which
+/// DEFLATE codes in fewer bits (see `docs/performance.md` for the sizes at 16, 8, 6, 5 and 4).
+const LEVELS: usize = 5;
 
-/// The (background, text colour) pairs cards draw text in. The palette starts with each one's
-/// antialiasing ramp, levels `1..LEVELS` in order right after its background (or after the
-/// previous ramp), so that a glyph edge — neighbouring coverage levels — is neighbouring
-/// indices: small differences after the PNG filter, which fdeflate's fixed Huffman code stores
+/// The (background, text colour) pairs a quote card draws text in. The palette starts with
+/// each one's antialiasing ramp, levels `1..LEVELS` in order right after its background (or
+/// after the previous ramp), so that a glyph edge — neighbouring coverage levels — is
+/// neighbouring indices: small differences after the PNG filter, which the DEFLATE code stores
 /// in few bits. Blending onto one of these backgrounds is then an addition.
-const RAMPS: [(Rgb, Rgb); 4] = [(PAPER, INK), (PAPER, ACCENT), (PAPER, MUTED), (BAND, PAPER)];
+const QUOTE_RAMPS: [(Rgb, Rgb); 3] = [(PAPER, INK), (PAPER, ACCENT), (BAND, PAPER)];
+/// A title card's: its accent is only the flat rule and stripe, one more colour.
+const TITLE_RAMPS: [(Rgb, Rgb); 3] = [(PAPER, INK), (PAPER, MUTED), (BAND, PAPER)];
 
-/// Palette index of the paper (the first colour) and of the band.
+/// Palette index of the paper (the first colour).
 const PAPER_IDX: u8 = 0;
-const BAND_IDX: u8 = (1 + 3 * (LEVELS - 1)) as u8;
-const _: () = assert!(1 + 3 * (LEVELS - 1) + LEVELS <= 256, "the ramps fit in the palette");
+const _: () = assert!(3 + 3 * (LEVELS - 1) <= 16, "a card's palette fits in 4 bits");
 
 /// A colour blended `level / (LEVELS - 1)` of the way from `bg` to `fg`.
 fn mix(bg: [u8; 3], fg: [u8; 3], level: u8) -> [u8; 3] {
@@ -743,7 +754,8 @@ thread_local! {
 }
 
 impl Canvas {
-    fn new() -> Canvas {
+    /// A blank card (paper) whose palette starts with `ramps`.
+    fn new(ramps: &[(Rgb, Rgb)]) -> Canvas {
         let (mut idx, mut spans) = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
         let w = WIDTH as usize;
         if idx.len() == w * HEIGHT as usize && spans.len() == HEIGHT as usize {
@@ -761,20 +773,25 @@ impl Canvas {
             idx,
             spans,
             palette: Vec::with_capacity(256),
+            ramps: Vec::with_capacity(ramps.len()),
             slots: vec![(EMPTY, 0); SLOTS],
             ink: Vec::new(),
         };
         c.colour(rgb(PAPER));
-        for (bg, fg) in RAMPS {
+        for &(bg, fg) in ramps {
             let (bg, fg) = (rgb(bg), rgb(fg));
-            if c.palette.last() != Some(&bg) && bg != rgb(PAPER) {
-                c.push(bg);
-            }
+            let at = match c.palette.iter().position(|&p| p == bg) {
+                Some(i) => i as u8,
+                None => {
+                    c.push(bg);
+                    (c.palette.len() - 1) as u8
+                }
+            };
+            c.ramps.push((at, fg, c.palette.len() as u8));
             for level in 1..LEVELS as u8 {
                 c.push(mix(bg, fg, level));
             }
         }
-        debug_assert_eq!(c.palette[BAND_IDX as usize], rgb(BAND));
         c
     }
 
@@ -847,15 +864,15 @@ impl Canvas {
         // Palette index of level 1 of this colour's ramp on each background that has one (else
         // 0), so blending onto it is an addition.
         let mut ramp = [0u8; 256];
-        let mut base = 1;
-        for (bg, c) in RAMPS {
-            if bg == BAND {
-                base += 1;
+        // Palette index → its level on a ramp of this colour (0: none) and the ramp's level 1.
+        let mut on_ramp = [(0u8, 0u8); 256];
+        for &(bg, c, base) in &self.ramps {
+            if c == fg {
+                ramp[bg as usize] = base;
+                for l in 1..LEVELS as u8 {
+                    on_ramp[(base + l - 1) as usize] = (l, base);
+                }
             }
-            if rgb(c) == fg {
-                ramp[if bg == BAND { BAND_IDX } else { PAPER_IDX } as usize] = base as u8;
-            }
-            base += LEVELS - 1;
         }
         // The background with a ramp (each text colour has at most one), for the common case of
         // a glyph row that covers only that background.
@@ -934,6 +951,11 @@ impl Canvas {
                     let r = ramp[old as usize];
                     *px = if r != 0 {
                         r + level - 1
+                    } else if let (a @ 1.., base) = on_ramp[old as usize] {
+                        // Over an edge of the same colour (glyphs that touch): the coverages
+                        // composed, a + b - ab, to the nearest level of the ramp (mixing the
+                        // colours instead would add colours off the ramps to the palette).
+                        base + over(a, level) - 1
                     } else {
                         let (palette, slots) = (&mut self.palette, &mut self.slots);
                         *memo.entry((old, level)).or_insert_with(|| {
@@ -1038,7 +1060,7 @@ fn clash(dst: &[u8], src: &[u8], bg: u8) -> bool {
 }
 
 /// Blends a glyph row onto pixels of its ramp's background: level `l > 0` is palette index
-/// `r + l - 1` (at most 61: no carries between the bytes of a word).
+/// `r + l - 1` (below 128: no carries between the bytes of a word).
 #[inline(always)]
 fn blend(dst: &mut [u8], src: &[u8], r: u8) {
     let px = |p: u8, l: u8| if l == 0 { p } else { r.wrapping_add(l).wrapping_sub(1) };
@@ -1054,6 +1076,13 @@ fn blend(dst: &mut [u8], src: &[u8], r: u8) {
         let p = ((l + base) & mask) | (word(d) & !mask);
         d.copy_from_slice(&p.to_le_bytes());
     }
+}
+
+/// Coverage `b` over coverage `a` (levels `1..LEVELS`): `a + b - ab`, rounded to a level.
+fn over(a: u8, b: u8) -> u8 {
+    let top = (LEVELS - 1) as u32;
+    let (a, b) = (a as u32, b as u32);
+    (((a + b) * top - a * b + top / 2) / top) as u8
 }
 
 /// Widens a row's span to take in columns `x0..x1`.
@@ -1109,7 +1138,7 @@ const SPEAKER_LH: f32 = 1.3;
 
 fn draw_quote(quote: &str, speaker: &str, site_name: &str) -> Drawn {
     with_fonts(|fonts| {
-        let mut c = Canvas::new();
+        let mut c = Canvas::new(&QUOTE_RAMPS);
         let region = REGION_BOTTOM - REGION_TOP;
         // The quote mark's ink box, so the block starts where the mark's ink does.
         let s = MARK_SIZE / fonts.serif.upem;
@@ -1176,7 +1205,7 @@ const SUB_LH: f32 = 1.3;
 
 fn draw_title(title: &str, subtitle: &str, site_name: &str) -> Drawn {
     with_fonts(|fonts| {
-        let mut c = Canvas::new();
+        let mut c = Canvas::new(&TITLE_RAMPS);
         let region = REGION_BOTTOM - REGION_TOP;
         let subtitle = normalize(subtitle);
         let sub = (!subtitle.is_empty()).then(|| {
@@ -1286,35 +1315,63 @@ mod tests {
         }
     }
 
-    /// `Deflate`, given only the columns drawn on, writes what `fdeflate::Compressor` writes
-    /// given every row whole (the filter choice taken over whole rows too), also when it appends
-    /// rows it encoded before.
-    #[test]
-    fn deflate_matches_fdeflate() {
+    /// The rows of a drawn card as the PNG stores them before compression: packed to 4 bits a
+    /// pixel when the palette allows, each filtered whole (the filter choice taken over whole
+    /// rows), its filter type first.
+    fn filtered_rows(d: &Drawn) -> Vec<u8> {
         const W: usize = WIDTH as usize;
-        for d in [
-            draw_quote(LONG_VI, "Hồ Xuân Hương", "Trích dẫn"),
-            draw_title("Ỗ Ễ Ặ Ở Ừ ở đâu gỵ", "Ấn Độ · ngày 2", "Ỗ"),
-            draw_quote("f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV", "", ""),
-            draw_title(&"W".repeat(3000), &"ễ".repeat(500), ""),
-            draw_quote("", "", ""),
+        let packed = d.palette.len() <= 16;
+        let rows: Vec<Vec<u8>> = d
+            .idx
+            .chunks_exact(W)
+            .map(|r| match packed {
+                true => r.chunks_exact(2).map(|p| p[0] << 4 | p[1]).collect(),
+                false => r.to_vec(),
+            })
+            .collect();
+        let zero = vec![0; rows[0].len()];
+        let mut out = Vec::new();
+        let mut prev = &zero;
+        for cur in &rows {
+            let mut f = vec![0; cur.len()];
+            let kind = filter_row(prev, cur, &mut f, !packed && d.palette.len() <= 128);
+            out.push(kind);
+            out.extend_from_slice(&f);
+            prev = cur;
+        }
+        out
+    }
+
+    /// The IDAT's zlib stream of a PNG.
+    fn idat(png: &[u8]) -> &[u8] {
+        let at = png.windows(4).position(|w| w == b"IDAT").unwrap();
+        let len = u32::from_be_bytes(png[at - 4..at].try_into().unwrap()) as usize;
+        &png[at + 4..at + 4 + len]
+    }
+
+    /// `Deflate`, given only the columns drawn on, writes a stream that fdeflate's decoder
+    /// (checking the Adler-32) decodes to every row whole, filtered as the PNG says; also when it
+    /// appends rows it encoded before; at 4 bits a pixel and, when overlapping glyphs of
+    /// different colours need more than 16, at 8.
+    #[test]
+    fn deflate_decodes_to_the_filtered_rows() {
+        for (d, depth) in [
+            (draw_quote(LONG_VI, "Hồ Xuân Hương", "Trích dẫn"), 4),
+            (draw_title("Ỗ Ễ Ặ Ở Ừ ở đâu gỵ", "Ấn Độ · ngày 2", "Ỗ"), 4),
+            (draw_quote("f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV", "", ""), 8),
+            (draw_title(&"W".repeat(3000), &"ễ".repeat(500), ""), 4),
+            (draw_quote("", "", ""), 4),
+            (draw_quote("Đặng ướ ỗ, Ỗ Ẫ gỵ", "Đặng Thùy Trâm", "Glossa"), 4),
         ] {
-            let mut z = fdeflate::Compressor::new(Vec::new()).unwrap();
-            let zero = [0; W];
-            let (mut prev, mut row) = (&zero[..], [0; W + 1]);
-            for cur in d.idx.chunks_exact(W) {
-                row[1..].fill(0);
-                row[0] = filter_row(prev, cur, &mut row[1..], d.palette.len() <= 128);
-                z.write_data(&row).unwrap();
-                prev = cur;
-            }
-            let reference = z.finish().unwrap();
+            let reference = filtered_rows(&d);
             // Three times: rows seen, then kept, then appended from `BLOCKS`.
             for _ in 0..3 {
                 let png = png::encode(&d);
-                let at = png.windows(4).position(|w| w == b"IDAT").unwrap();
-                let len = u32::from_be_bytes(png[at - 4..at].try_into().unwrap()) as usize;
-                assert_eq!(png[at + 4..at + 4 + len], reference[..]);
+                assert_eq!(png[24], depth, "bit depth, {} colours", d.palette.len());
+                let rows = fdeflate::decompress_to_vec(idat(&png)).expect("a valid zlib stream");
+                assert_eq!(rows.len(), reference.len());
+                let first = rows.iter().zip(&reference).position(|(a, b)| a != b);
+                assert!(rows == reference, "the decoded rows differ from byte {first:?}");
             }
         }
         assert!(BLOCKS.with(|b| b.borrow().keeps_any()));
@@ -1358,10 +1415,7 @@ mod tests {
             draw_quote("f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV", "", ""),
             draw_quote("", "", ""),
         ];
-        assert!(
-            cases[2].palette.len() > BAND_IDX as usize + LEVELS,
-            "some colours off the ramps"
-        );
+        assert!(cases[2].palette.len() > 16, "some colours off the ramps");
         for d in cases {
             let (w, h, rgb) = decode(&png::encode(&d));
             assert_eq!((w, h), (WIDTH, HEIGHT));
@@ -1510,7 +1564,7 @@ mod tests {
                 (&f.sans, TITLE_LH, 60.0),
                 (&f.serif, SUB_LH, 34.0),
             ] {
-                let mut c = Canvas::new();
+                let mut c = Canvas::new(&QUOTE_RAMPS);
                 let p = Para {
                     size,
                     lines: vec!["gỵ pyg ỹ gỹ jg".into(), "Ỗ Ễ Ặ Ẫ Ừ Ở Ỡ".into()],
@@ -1656,7 +1710,7 @@ mod tests {
             std::fs::write(format!("/tmp/card-zoom-{name}.png"), bytes).unwrap();
         };
         let stack = with_fonts(|f| {
-            let mut c = Canvas::new();
+            let mut c = Canvas::new(&QUOTE_RAMPS);
             let p = Para {
                 size: 40.0,
                 lines: vec!["gỵ pyg ỹ gỹ jg".into(), "Ỗ Ễ Ặ Ẫ Ừ Ở".into()],
@@ -1710,7 +1764,7 @@ mod tests {
         eprintln!("long quote, PNG only: {:.2} ms", (cpu_ns() - t) as f64 / 1e6 / 20.0);
         let t = cpu_ns();
         for _ in 0..20 {
-            std::hint::black_box(Canvas::new());
+            std::hint::black_box(Canvas::new(&QUOTE_RAMPS));
         }
         eprintln!("blank canvas: {:.2} ms", (cpu_ns() - t) as f64 / 1e6 / 20.0);
         let t = cpu_ns();

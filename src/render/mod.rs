@@ -88,22 +88,34 @@ impl Page {
             Page::SearchIndex(SearchPart::Articles),
             Page::SearchIndex(SearchPart::Entities),
             Page::SearchIndex(SearchPart::Quotes),
-            Page::SiteImage,
             Page::Atom,
             Page::Sitemap,
             Page::Robots,
         ];
+        // (the share cards that `cards` asks for: nothing is written that no page names)
+        if cfg.cards.site() {
+            v.push(Page::SiteImage);
+        }
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
         v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
         v.extend((0..site.articles.len()).map(Page::Article));
         v.extend((0..site.entities.len()).map(Page::Entity));
-        v.extend((0..site.entities.len()).map(Page::EntityPreview));
+        // (hover previews: only of entities some article mentions, the others are never fetched)
+        v.extend(
+            (0..site.entities.len())
+                .filter(|&e| !site.entities[e].mentions.is_empty())
+                .map(Page::EntityPreview),
+        );
         v.extend((0..site.quotes.len()).map(Page::Quote));
         for (t, tag) in site.tags.iter().enumerate() {
             v.extend((0..cfg.pages_for(tag.articles.len())).map(|p| Page::Tag(t, p)));
         }
-        v.extend((0..site.articles.len()).map(Page::ArticleImage));
-        v.extend((0..site.quotes.len()).map(Page::QuoteImage));
+        if cfg.cards.articles() {
+            v.extend((0..site.articles.len()).map(Page::ArticleImage));
+        }
+        if cfg.cards.quotes() {
+            v.extend((0..site.quotes.len()).map(Page::QuoteImage));
+        }
         v
     }
 
@@ -403,11 +415,15 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             description
         },
         jsonld_html: String::new(),
-        image: cfg.absolute(&format!("{}card.png", urls.root)),
+        // the site's card, or none
+        image: match cfg.cards.site() {
+            true => cfg.absolute(&format!("{}card.png", urls.root)),
+            false => String::new(),
+        },
         image_alt: cfg.title.clone(),
     };
-    let with_image = |mut m: PageMeta, path: String, alt: String| {
-        m.image = cfg.absolute(&path);
+    let with_image = |mut m: PageMeta, image: String, alt: String| {
+        m.image = image;
         m.image_alt = alt;
         m
     };
@@ -443,12 +459,18 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         Page::Article(i) => {
             let a = &site.articles[i];
             let m = meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default());
-            let image = format!("{}card.png", urls.article(&a.src.slug));
-            let m = with_image(m, image.clone(), a.src.title.clone());
-            ctx.insert(
-                "page",
-                &with_ld(m, jsonld::article(site, &urls, i, Some(&cfg.absolute(&image)))),
-            );
+            // its own card, or the site's (or none) from `meta`
+            let (m, image) = match cfg.cards.articles() {
+                true => {
+                    let image = cfg.absolute(&format!("{}card.png", urls.article(&a.src.slug)));
+                    (with_image(m, image.clone(), a.src.title.clone()), Some(image))
+                }
+                false => {
+                    let image = Some(m.image.clone()).filter(|i| !i.is_empty());
+                    (m, image)
+                }
+            };
+            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, image.as_deref())));
             ctx.insert("article", &v.article(i));
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
@@ -479,12 +501,17 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                 format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)),
                 q.text.clone(),
             );
-            let image = format!("{}card.png", urls.quote(&q.id));
-            let m = with_image(m, image.clone(), format!("“{}” — {speaker}", q.text));
-            ctx.insert(
-                "page",
-                &with_ld(m, jsonld::quote(site, &urls, i, Some(&cfg.absolute(&image)))),
-            );
+            let (m, image) = match cfg.cards.quotes() {
+                true => {
+                    let image = cfg.absolute(&format!("{}card.png", urls.quote(&q.id)));
+                    (
+                        with_image(m, image.clone(), format!("“{}” — {speaker}", q.text)),
+                        Some(image),
+                    )
+                }
+                false => (m, None),
+            };
+            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, image.as_deref())));
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }

@@ -1,44 +1,61 @@
-//! A drawn card (`Drawn`: palette indices, the columns drawn on in each row, the palette) as
-//! an 8-bit palette PNG, written here rather than by the `png` crate so that it can skip what
-//! the drawing did not touch: the row filters are chosen here, the DEFLATE stream is the one
-//! fdeflate writes (its Huffman code lengths and header, MIT OR Apache-2.0) with blank rows and
-//! margins neither filtered, coded nor summed, and runs of rows that recur from card to card are
-//! coded once per thread (`Blocks`). The bytes are what `fdeflate::Compressor` gives for the
-//! same filtered rows; `deflate_matches_fdeflate` in the card tests checks it.
+//! A drawn card (`Drawn`: palette indices, the columns drawn on in each row, the palette) as a
+//! palette PNG — 4 bits a pixel when the palette has at most 16 colours (a quote card), else 8 —
+//! written here rather than by the `png` crate so that it can skip what the drawing did not
+//! touch: the row filters are chosen here, and the DEFLATE stream is written here in the shape
+//! fdeflate gives (literals, and runs of zeros as copies at distance 1; its writer is MIT OR
+//! Apache-2.0) but with a Huffman code of our own, fitted to cards (`HUFFMAN_LENGTHS`), with
+//! blank rows and margins neither filtered, coded nor summed, and runs of rows that recur from
+//! card to card coded once per thread (`Blocks`). `deflate_decodes_to_the_filtered_rows` in the
+//! card tests checks the stream with fdeflate's decoder.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use super::{Drawn, HEIGHT, NO_SPAN, Span, WIDTH};
 
-/// Encodes the card as an 8-bit palette PNG: each row filtered with the cheaper of Up and Sub (a
-/// row equal to the one above is Up, all zeros), compressed into the DEFLATE stream fdeflate
-/// writes — the fast DEFLATE the `png` crate uses at `Compression::Fast`: one block whose
-/// Huffman code, fixed in advance, is tuned for filtered rows (small differences and long runs
-/// of zeros are short). Choosing the filter here instead of in the `png` crate (which tries all
-/// five on every row) halves the encoding time; writing the stream here (`Deflate`, the same
-/// bytes `fdeflate::Compressor` gives row by row) lets both skip what the drawing did not touch,
-/// and reuse the code of rows drawn on card after card (`Blocks`).
+/// Whether a card is stored at 4 bits a pixel (two pixels a byte, the left one in the high
+/// nibble): its palette has at most 16 colours.
+fn packed(d: &Drawn) -> bool {
+    d.palette.len() <= 16
+}
+
+/// Bytes in a row of the image (without the filter type).
+fn row_bytes(packed: bool) -> usize {
+    if packed { WIDTH as usize / 2 } else { WIDTH as usize }
+}
+
+/// Encodes the card as a palette PNG: each row filtered with the cheaper of Up and Sub (a row
+/// equal to the one above is Up, all zeros), compressed into one DEFLATE block whose Huffman
+/// code, fixed in advance (`HUFFMAN_LENGTHS`), is fitted to filtered card rows: small
+/// differences and long runs of zeros are short. Choosing the filter here instead of in the
+/// `png` crate (which tries all five on every row) halves the encoding time; writing the stream
+/// here (`Deflate`) lets both skip what the drawing did not touch, and reuse the code of rows
+/// drawn on card after card (`Blocks`). (A general DEFLATE with matches at any distance does
+/// better on the unfiltered rows, but costs several times the whole card: see
+/// `docs/performance.md`.)
 pub(super) fn encode(d: &Drawn) -> Vec<u8> {
-    const W: usize = WIDTH as usize;
-    let mut out = Vec::with_capacity(64 * 1024);
+    let packed = packed(d);
+    let mut out = Vec::with_capacity(32 * 1024);
     out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
     let mut ihdr = [0; 13];
     ihdr[..4].copy_from_slice(&WIDTH.to_be_bytes());
     ihdr[4..8].copy_from_slice(&HEIGHT.to_be_bytes());
-    ihdr[8] = 8; // bit depth
+    ihdr[8] = if packed { 4 } else { 8 }; // bit depth
     ihdr[9] = 3; // colour type: palette
     chunk(&mut out, b"IHDR", |o| o.extend_from_slice(&ihdr));
     chunk(&mut out, b"PLTE", |o| o.extend_from_slice(d.palette.as_flattened()));
     chunk(&mut out, b"IDAT", |o| {
         let mut z = Deflate::new(o);
-        // The filter byte and the filtered row; zero outside the columns last written.
-        let mut row = [0u8; W + 1];
+        let mut row = Scratch {
+            row: [0; WIDTH as usize + 1],
+            cur: [0; WIDTH as usize / 2],
+            prev: [0; WIDTH as usize / 2],
+        };
         let blank = |y: usize| d.spans[y].0 >= d.spans[y].1;
         let mut y = 0;
         while y < HEIGHT as usize {
             if blank(y) || (y > 0 && !blank(y - 1)) {
-                encode_row(&mut z, d, y, &mut row);
+                encode_row(&mut z, d, y, &mut row, packed);
                 y += 1;
                 continue;
             }
@@ -46,7 +63,7 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
             // same wherever they are.
             let e = (y..HEIGHT as usize).find(|&r| blank(r)).unwrap_or(HEIGHT as usize);
             let end = (e + 1).min(HEIGHT as usize);
-            BLOCKS.with(|b| b.borrow_mut().encode(&mut z, d, y, e, end, &mut row));
+            BLOCKS.with(|b| b.borrow_mut().encode(&mut z, d, y, e, end, &mut row, packed));
             y = end;
         }
         z.finish();
@@ -55,8 +72,33 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
     out
 }
 
-/// Filters and encodes row `y`.
-fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, row: &mut [u8; WIDTH as usize + 1]) {
+/// Two pixels a byte, the left one in the high nibble (every index below 16); eight pixels at a
+/// time as a word: shifted left by a nibble, or-ed with the next pixel, every other byte kept.
+#[inline(always)]
+fn pack(pixels: &[u8], out: &mut [u8]) {
+    let (p8, o4) = (pixels.chunks_exact(8), out.chunks_exact_mut(4));
+    for (o, p) in o4.into_remainder().iter_mut().zip(p8.remainder().chunks_exact(2)) {
+        *o = p[0] << 4 | p[1];
+    }
+    for (o, p) in out.chunks_exact_mut(4).zip(pixels.chunks_exact(8)) {
+        let w = u64::from_le_bytes(p.try_into().expect("eight pixels"));
+        let mut x = (w << 4 | w >> 8) & 0x00FF_00FF_00FF_00FF;
+        x = (x | x >> 8) & 0x0000_FFFF_0000_FFFF;
+        x |= x >> 16;
+        o.copy_from_slice(&(x as u32).to_le_bytes());
+    }
+}
+
+/// Buffers for a row: the filter type and the filtered row (zero outside the columns last
+/// written), and the packed row and the one above it.
+struct Scratch {
+    row: [u8; WIDTH as usize + 1],
+    cur: [u8; WIDTH as usize / 2],
+    prev: [u8; WIDTH as usize / 2],
+}
+
+/// Filters and encodes row `y` (`packed`: 4 bits a pixel).
+fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, s: &mut Scratch, packed: bool) {
     const W: usize = WIDTH as usize;
     static ZERO: [u8; W] = [0; W];
     let cur = &d.idx[y * W..][..W];
@@ -65,12 +107,23 @@ fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, row: &mut [u8; WIDTH as usiz
         _ => (&d.idx[(y - 1) * W..][..W], d.spans[y - 1]),
     };
     // Outside lo..hi this row and the one above are both paper, so both filters give zeros
-    // there: Up trivially, Sub because the pixel left of `lo` is paper too.
+    // there: Up trivially, Sub because the pixel (or byte) left of `lo` is paper too.
     let (lo, hi) = changed(d.spans[y], prev_span);
-    let small = d.palette.len() <= 128;
-    row[0] = filter_row(&prev[lo..hi], &cur[lo..hi], &mut row[1 + lo..1 + hi], small);
-    z.row(row, 1 + lo, 1 + hi);
-    row[1 + lo..1 + hi].fill(0);
+    let (lo, hi) = if packed {
+        // the bytes holding columns lo..hi, and one more on the right (where Sub steps back down
+        // to paper: `hi` is one past the last pixel drawn, which may share its byte)
+        let (a, b) = (lo / 2, (hi.div_ceil(2) + 1).min(W / 2));
+        pack(&cur[2 * a..2 * b], &mut s.cur[a..b]);
+        pack(&prev[2 * a..2 * b], &mut s.prev[a..b]);
+        s.row[0] = filter_row(&s.prev[a..b], &s.cur[a..b], &mut s.row[1 + a..1 + b], false);
+        (a, b)
+    } else {
+        let small = d.palette.len() <= 128;
+        s.row[0] = filter_row(&prev[lo..hi], &cur[lo..hi], &mut s.row[1 + lo..1 + hi], small);
+        (lo, hi)
+    };
+    z.row(&s.row[..1 + row_bytes(packed)], 1 + lo, 1 + hi);
+    s.row[1 + lo..1 + hi].fill(0);
 }
 
 /// Runs of rows drawn on between blank rows that recur from card to card — the footer band with
@@ -88,6 +141,8 @@ pub(super) struct Blocks {
 }
 
 struct Block {
+    /// Whether the rows were coded at 4 bits a pixel.
+    packed: bool,
     /// The spans of the rows drawn on; `rows` is one more when a blank row follows.
     spans: Vec<Span>,
     rows: usize,
@@ -126,18 +181,13 @@ impl Blocks {
 
     /// Encodes rows `y..end` of `d`, of which `y..e` are drawn on, the row above `y` and row `e`
     /// (when `end > e`) are blank.
-    fn encode(
-        &mut self,
-        z: &mut Deflate,
-        d: &Drawn,
-        y: usize,
-        e: usize,
-        end: usize,
-        row: &mut [u8; WIDTH as usize + 1],
-    ) {
+    #[allow(clippy::too_many_arguments)]
+    fn encode(&mut self, z: &mut Deflate, d: &Drawn, y: usize, e: usize, end: usize, row: &mut Scratch, packed: bool) {
         const W: usize = WIDTH as usize;
         let spans = &d.spans[y..e];
-        let mut h = (end - y) as u64;
+        // (the palette's size tells the kinds of card apart, whose footers differ in the index
+        // of the accent stripe: each keeps its own)
+        let mut h = (end - y) as u64 | (d.palette.len() as u64) << 32;
         for &(a, b) in spans {
             h = (h.rotate_left(26) ^ (a as u64) << 16 ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         }
@@ -149,6 +199,7 @@ impl Blocks {
         };
         if let Some(k) = self.kept.get(&h)
             && k.rows == end - y
+            && k.packed == packed
             && k.spans == spans
         {
             let mut at = 0;
@@ -167,17 +218,17 @@ impl Blocks {
             }
             self.seen.insert(h);
             for r in y..end {
-                encode_row(z, d, r, row);
+                encode_row(z, d, r, row, packed);
             }
             return;
         }
         let mut bytes = Vec::new();
         let mut part = Deflate::bare(&mut bytes);
         for r in y..end {
-            encode_row(&mut part, d, r, row);
+            encode_row(&mut part, d, r, row, packed);
         }
         let (bits, nbits, a, b) = (part.bits, part.nbits, part.a, part.b);
-        let len = ((end - y) * (W + 1)) as u64;
+        let len = ((end - y) * (row_bytes(packed) + 1)) as u64;
         let code = Code {
             bytes,
             bits,
@@ -188,6 +239,7 @@ impl Blocks {
         };
         z.append(&code);
         let block = Block {
+            packed,
             spans: spans.to_vec(),
             rows: end - y,
             pixels: pixels().flatten().copied().collect(),
@@ -323,27 +375,35 @@ pub(super) fn costs(prev: &[u8], cur: &[u8]) -> (u32, u32) {
     (up, sub)
 }
 
-/// fdeflate's Huffman code lengths for literals and lengths (`fdeflate::compress`, MIT OR
-/// Apache-2.0); its one distance code (distance 1, for runs of zeros) is a single 0 bit.
+/// The Huffman code lengths for literals and lengths, fitted to filtered card rows (the symbol
+/// counts of 500 quote and title cards, optimal lengths of at most 15 bits, every symbol given
+/// a code): `fit_huffman_code` in the tests prints it and the header below. It codes those
+/// cards' symbols in a quarter fewer bits than fdeflate's code for filtered images in general,
+/// which this encoder used before. The one distance code (distance 1, for runs of zeros) is a
+/// single 0 bit.
 const HUFFMAN_LENGTHS: [u8; 286] = [
-    2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11,
-    11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 9, 9,
-    9, 9, 9, 8, 9, 8, 8, 8, 8, 8, 7, 7, 7, 6, 6, 6, 5, 4, 3, 12, 12, 12, 9, 9, 11, 10, 11, 11, 10, 11, 11, 11, 11, 11,
-    11, 12, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 9,
+    1, 5, 5, 7, 11, 10, 11, 12, 15, 15, 15, 15, 15, 13, 12, 10, 5, 6, 7, 8, 9, 14, 14, 13, 14, 15, 15, 15, 15, 14, 13,
+    12, 6, 7, 7, 8, 9, 13, 14, 14, 15, 15, 15, 15, 15, 15, 13, 13, 7, 8, 8, 7, 9, 14, 14, 13, 14, 15, 15, 15, 15, 15,
+    15, 15, 10, 9, 9, 9, 9, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 13, 13, 14, 15, 11, 12, 13, 13, 15, 15, 15,
+    15, 15, 15, 15, 11, 12, 13, 14, 15, 14, 11, 13, 13, 15, 15, 15, 15, 15, 15, 15, 12, 13, 14, 12, 15, 14, 13, 12, 13,
+    14, 13, 14, 15, 14, 15, 15, 13, 14, 12, 13, 15, 15, 14, 14, 13, 14, 13, 14, 15, 15, 14, 15, 12, 15, 15, 15, 15, 15,
+    15, 15, 15, 12, 13, 12, 15, 13, 14, 13, 11, 15, 15, 15, 15, 15, 15, 15, 15, 13, 14, 11, 15, 14, 14, 13, 10, 15, 15,
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 9, 9, 9, 9, 11, 15, 15, 15, 15, 15, 15, 15, 13, 14, 14, 13, 9, 7, 8, 8, 8, 15,
+    15, 14, 15, 15, 15, 15, 14, 13, 13, 14, 9, 8, 7, 8, 6, 13, 15, 14, 15, 15, 15, 15, 14, 14, 13, 13, 9, 8, 7, 7, 5,
+    12, 13, 15, 15, 15, 15, 15, 15, 13, 11, 11, 11, 8, 6, 5, 15, 15, 15, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 8,
+    8, 8, 9, 8, 7, 9, 9, 9, 9, 10, 10, 6,
 ];
 
-/// fdeflate's zlib header and the start of its block: the dynamic Huffman code above, stored;
-/// the last 5 bits are those of the last byte.
-const DEFLATE_HEADER: [u8; 54] = [
-    120, 1, 237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75, 99, 174, 109, 219,
-    182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158, 50, 51, 34, 238, 249, 118, 183, 106, 122,
-    166, 135, 59, 107, 213, 15,
+/// The zlib header and the start of the block: the dynamic Huffman code above, stored; the last
+/// `HEADER_LAST_BITS` bits are those of the last byte (`the_stored_header_is_that_of_the_code`
+/// in the tests writes it again from `HUFFMAN_LENGTHS`).
+const HEADER_LAST_BITS: u32 = 2;
+const DEFLATE_HEADER: [u8; 110] = [
+    120, 1, 237, 224, 247, 127, 164, 107, 158, 223, 231, 93, 247, 93, 115, 102, 157, 184, 231, 126, 10, 45, 81, 14,
+    226, 62, 85, 104, 74, 142, 100, 1, 213, 18, 229, 124, 58, 56, 59, 28, 82, 158, 37, 157, 103, 41, 107, 72, 231, 165,
+    214, 226, 82, 148, 101, 83, 75, 91, 162, 40, 91, 94, 103, 47, 215, 20, 199, 217, 212, 88, 226, 113, 118, 232, 48,
+    206, 148, 216, 5, 192, 150, 131, 72, 53, 10, 15, 45, 7, 137, 108, 84, 221, 75, 71, 206, 12, 158, 219, 118, 21, 50,
+    128, 110, 0, 141, 234, 112, 206, 115, 1,
 ];
 
 /// The canonical codes of `HUFFMAN_LENGTHS`, bit-reversed as DEFLATE writes them.
@@ -364,6 +424,10 @@ const HUFFMAN_CODES: [u16; 286] = {
         len += 1;
     }
     assert!(code == 1 << 16, "a complete code");
+    assert!(
+        codes[0] == 0,
+        "a literal zero is all zero bits: runs of them rely on it"
+    );
     codes
 };
 
@@ -438,7 +502,7 @@ const ADLER_MOD: u64 = 65521;
 
 impl<'a> Deflate<'a> {
     fn new(out: &'a mut Vec<u8>) -> Deflate<'a> {
-        out.extend_from_slice(&DEFLATE_HEADER[..53]);
+        out.extend_from_slice(&DEFLATE_HEADER[..DEFLATE_HEADER.len() - 1]);
         let mut z = Deflate {
             out,
             bits: 0,
@@ -446,7 +510,7 @@ impl<'a> Deflate<'a> {
             a: 1,
             b: 0,
         };
-        z.put(DEFLATE_HEADER[53] as u64, 5);
+        z.put(DEFLATE_HEADER[DEFLATE_HEADER.len() - 1] as u64, HEADER_LAST_BITS);
         z
     }
 
@@ -638,5 +702,209 @@ impl<'a> Deflate<'a> {
         self.out.extend_from_slice(&self.bits.to_le_bytes()[..n]);
         self.out
             .extend_from_slice(&((self.b << 16 | self.a) as u32).to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bits, least significant first, as DEFLATE writes them.
+    #[derive(Default)]
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+
+    impl Bits {
+        fn put(&mut self, v: u64, n: u32) {
+            self.acc |= v << self.n;
+            self.n += n;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+    }
+
+    /// Canonical Huffman codes of `lengths`, bit-reversed.
+    fn codes(lengths: &[u8]) -> Vec<u16> {
+        let mut codes = vec![0; lengths.len()];
+        let mut code = 0u32;
+        for len in 1..=15 {
+            for (i, &l) in lengths.iter().enumerate() {
+                if l == len {
+                    codes[i] = (code as u16).reverse_bits() >> (16 - len);
+                    code += 1;
+                }
+            }
+            code <<= 1;
+        }
+        codes
+    }
+
+    /// Optimal code lengths of at most `max` bits for `freqs`, every symbol given a code.
+    fn lengths(freqs: &[u64], max: u8) -> Vec<u8> {
+        let mut out = vec![0; freqs.len()];
+        fdeflate::compute_code_lengths(freqs, &vec![1; freqs.len()], &vec![max; freqs.len()], &mut out);
+        out
+    }
+
+    /// The zlib header and the start of the DEFLATE block that `Deflate` writes: last block,
+    /// dynamic Huffman code, 286 literal/length codes of `lit` lengths and one distance code of
+    /// one bit, the code lengths run-length coded. Whole bytes, then the last byte's bits.
+    fn header(lit: &[u8; 286]) -> (Vec<u8>, u8, u32) {
+        const ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+        let all: Vec<u8> = lit.iter().copied().chain([1]).collect();
+        // (symbol, extra bits, their value)
+        let mut syms: Vec<(usize, u32, u64)> = Vec::new();
+        let mut i = 0;
+        while i < all.len() {
+            let l = all[i];
+            let run = all[i..].iter().take_while(|&&x| x == l).count();
+            if l == 0 && run >= 11 {
+                let k = run.min(138);
+                syms.push((18, 7, (k - 11) as u64));
+                i += k;
+            } else if l == 0 && run >= 3 {
+                syms.push((17, 3, (run - 3) as u64));
+                i += run;
+            } else if l != 0 && run >= 4 {
+                // the length, then repeats of it
+                let k = (run - 1).min(6);
+                syms.push((l as usize, 0, 0));
+                syms.push((16, 2, (k - 3) as u64));
+                i += 1 + k;
+            } else {
+                syms.push((l as usize, 0, 0));
+                i += 1;
+            }
+        }
+        let mut freqs = [0u64; 19];
+        for &(s, _, _) in &syms {
+            freqs[s] += 1;
+        }
+        let cl = lengths(&freqs, 7);
+        let cc = codes(&cl);
+        let mut b = Bits::default();
+        b.put(0x78, 8);
+        b.put(0x01, 8);
+        b.put(1, 1); // the last block
+        b.put(2, 2); // dynamic Huffman codes
+        b.put(286 - 257, 5);
+        b.put(0, 5); // one distance code
+        b.put(19 - 4, 4);
+        for s in ORDER {
+            b.put(cl[s] as u64, 3);
+        }
+        for (s, n, v) in syms {
+            b.put(cc[s] as u64, cl[s] as u32);
+            b.put(v, n);
+        }
+        (b.out, b.acc as u8, b.n)
+    }
+
+    #[test]
+    fn the_stored_header_is_that_of_the_code() {
+        let (bytes, last, n) = header(&HUFFMAN_LENGTHS);
+        assert_eq!(DEFLATE_HEADER[..DEFLATE_HEADER.len() - 1], bytes[..]);
+        assert_eq!((DEFLATE_HEADER[DEFLATE_HEADER.len() - 1], HEADER_LAST_BITS), (last, n));
+        assert_eq!(HUFFMAN_CODES[0], 0, "a literal zero is all zero bits (runs rely on it)");
+    }
+
+    /// The symbols `Deflate` writes for filtered rows (`rb` bytes each, after the filter type):
+    /// literals, and each maximal run of zeros in a row as a literal zero and copies of it.
+    fn count_symbols(rows: &[u8], rb: usize, counts: &mut [u64; 286]) {
+        const BASE: [usize; 29] = [
+            3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+            227, 258,
+        ];
+        let copy = |len: usize, counts: &mut [u64; 286]| {
+            let sym = BASE.iter().rposition(|&b| b <= len).expect("at least 3");
+            counts[257 + sym] += 1;
+        };
+        for row in rows.chunks_exact(rb + 1) {
+            let mut i = 0;
+            while i < row.len() {
+                if row[i] != 0 {
+                    counts[row[i] as usize] += 1;
+                    i += 1;
+                    continue;
+                }
+                let run = row[i..].iter().take_while(|&&b| b == 0).count();
+                i += run;
+                counts[0] += 1;
+                let mut rest = run - 1;
+                while rest >= 258 {
+                    copy(258, counts);
+                    rest -= 258;
+                }
+                if rest > 4 {
+                    copy(rest, counts);
+                } else {
+                    counts[0] += rest as u64;
+                }
+            }
+        }
+        counts[256] += 1;
+    }
+
+    /// Fits `HUFFMAN_LENGTHS` to cards and prints it with its header:
+    /// `cargo test --release --lib card::png::tests::fit_huffman_code -- --ignored --nocapture`.
+    /// The cards: 400 quotes (a sentence or two, sometimes a paragraph, with a speaker) for every
+    /// 100 titles, of Vietnamese words from a fixed pseudo-random sequence — other texts than
+    /// `examples/card_bench.rs` measures with.
+    #[test]
+    #[ignore]
+    fn fit_huffman_code() {
+        const WORDS: &str = "Ở đâu có những người dân biết đứng lên, ở đó có hy vọng. Chúng ta phải nhớ rằng \
+            Ễnh ương kêu suốt đêm, những ngọn đèn vẫn sáng ở cuối phố, và Ừ thì cuộc đời vẫn tiếp diễn, \
+            dẫu mưa gió bão bùng, dẫu có những người đã ra đi mãi mãi. Ặc ặc, tiếng cười của trẻ nhỏ \
+            vang lên giữa những ngõ hẻm quen thuộc của Hà Nội, nơi mỗi viên gạch đều kể một câu chuyện. \
+            Đặng Thùy Trâm viết nhật ký trong rừng; Nguyễn Du, Truyện Kiều, 3.254 câu lục bát. \
+            “Không có gì quý hơn độc lập, tự do” — năm 1966, 42% dân số, Quốc hội khóa XV họp phiên thứ 8.";
+        let words: Vec<&str> = WORDS.split_whitespace().collect();
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let mut text = |lo: usize, hi: usize| {
+            let n = lo + next(hi - lo + 1);
+            (0..n).map(|_| words[next(words.len())]).collect::<Vec<_>>().join(" ")
+        };
+        let mut counts = [0u64; 286];
+        for i in 0..500 {
+            let d = if i % 5 == 4 {
+                super::super::draw_title(&text(5, 20), &text(3, 8), "Báo Tin Tức · Trích dẫn")
+            } else {
+                let q = if i % 8 == 0 { text(60, 150) } else { text(8, 45) };
+                super::super::draw_quote(&q, &text(2, 4), "Báo Tin Tức · Trích dẫn")
+            };
+            let png = encode(&d);
+            let at = png.windows(4).position(|w| w == b"IDAT").unwrap();
+            let len = u32::from_be_bytes(png[at - 4..at].try_into().unwrap()) as usize;
+            let rows = fdeflate::decompress_to_vec(&png[at + 4..at + 4 + len]).unwrap();
+            count_symbols(&rows, row_bytes(packed(&d)), &mut counts);
+        }
+        let fitted = lengths(&counts, 15);
+        let bits = |l: &[u8]| counts.iter().zip(l).map(|(&c, &l)| c * l as u64).sum::<u64>();
+        eprintln!(
+            "coded symbols: {} bytes with the code in use, {} with the fitted one",
+            bits(&HUFFMAN_LENGTHS) / 8,
+            bits(&fitted) / 8
+        );
+        let (bytes, last, n) = header(fitted.as_slice().try_into().unwrap());
+        println!("const HUFFMAN_LENGTHS: [u8; 286] = {fitted:?};");
+        println!(
+            "const DEFLATE_HEADER: [u8; {}] = {:?};",
+            bytes.len() + 1,
+            [&bytes[..], &[last]].concat()
+        );
+        println!("const HEADER_LAST_BITS: u32 = {n};");
     }
 }
