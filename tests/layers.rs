@@ -97,7 +97,11 @@ fn crate_names(text: &str) -> Vec<(usize, String)> {
                 }
                 items.push(item);
                 for it in items {
-                    let name: String = it.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = it
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     if !name.is_empty() {
                         out.push((i + 1, name));
                     }
@@ -164,7 +168,11 @@ fn breaches(src: &Path) -> Vec<String> {
 fn no_stage_uses_a_later_one() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = breaches(&src);
-    assert!(found.is_empty(), "the pipeline's layering is broken:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "the pipeline's layering is broken:\n{}",
+        found.join("\n")
+    );
 }
 
 /// The checker itself: on a small tree with one breach of each kind, it
@@ -180,7 +188,10 @@ fn the_checker_finds_each_kind_of_breach() {
     };
     write("lib.rs", "//! root\nuse crate::serve::x;\n");
     write("text.rs", "//! text\nuse crate::files::read;\n");
-    write("anchor/mod.rs", "//! anchor\n// crate::render in a comment is fine\nuse crate::site::Site;\n");
+    write(
+        "anchor/mod.rs",
+        "//! anchor\n// crate::render in a comment is fine\nuse crate::site::Site;\n",
+    );
     write(
         "anchor/x.rs",
         "//! x\nuse crate::{content::A,\n    render::Page};\nfn f() { crate::load(); }\n",
