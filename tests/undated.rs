@@ -261,6 +261,7 @@ fn undated_articles_come_last_by_title_without_a_date_line() {
         .unwrap();
     let page = b.html(&quote);
     assert_eq!(page.select(&sel(".quote-card time")).count(), 0, "{quote}");
+    assert!(!b.text(&quote).contains("datePublished"), "{quote}");
 
     // the feed: the dated articles only, newest first, updated at the newest
     let xml = b.text("atom.xml");

@@ -31,9 +31,11 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
     } = loaded;
     // (with errors, quotes may be missing because of them)
     if !diags.has_errors() {
+        let t = std::time::Instant::now();
         for d in permalinks::gone(root, opts, &site, &mut sources) {
             diags.push(d);
         }
+        crate::timing::lap("compare quote permalinks with the last build", t);
     }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
         let mut files = Vec::new();

@@ -104,18 +104,19 @@ fn successors<'a, 'b>(
             by_article.entry(slug).or_default().push(id);
         }
     }
+    // the derived quotes with a new URL, by article
+    let mut fresh: HashMap<&str, Vec<&QuoteNode>> = HashMap::new();
+    for q in site.quotes.iter().filter(|q| !q.pinned && !was.contains(q.id.as_str())) {
+        fresh.entry(&site.articles[q.article].src.slug).or_default().push(q);
+    }
     let mut out = HashMap::new();
     for (slug, old) in by_article {
-        let new: Vec<&QuoteNode> = site
-            .quotes
-            .iter()
-            .filter(|q| !q.pinned && !was.contains(q.id.as_str()) && site.articles[q.article].src.slug == slug)
-            .collect();
+        let new = fresh.get(slug.as_str()).map_or(&[][..], Vec::as_slice);
         let alike = |old: &str, q: &QuoteNode| {
             let r = readable_part(&q.id);
             r == readable_part(old) || r == old
         };
-        if let ([o], [q]) = (old.as_slice(), new.as_slice()) {
+        if let ([o], [q]) = (old.as_slice(), new) {
             out.insert(*o, *q);
             continue;
         }
