@@ -84,7 +84,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
 /// Writes nothing — except, with `fix`, the re-anchored `exact` texts back
 /// into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
-    commands::check::check(root, load(root, opts), fix)
+    commands::check::check(root, opts, load(root, opts), fix)
 }
 
 /// `glossa suggest`: loads the site (no output) and reports what its

@@ -209,10 +209,16 @@ impl Site {
                 let rel = PathBuf::from(format!("content/articles/new-{n}.md"));
                 let w = rng.pick(&words).unwrap();
                 let day = 1 + rng.below(28);
+                // a third of them undated
+                let date = if rng.below(3) == 0 {
+                    String::new()
+                } else {
+                    format!("date = \"2026-10-{day:02}\"\n")
+                };
                 self.write(
                     &rel,
                     format!(
-                        "+++\ntitle = \"Bài mới {n}\"\ndate = \"2026-10-{day:02}\"\ntags = [\"Mới\", \"T{}\"]\n+++\n{w} xuất hiện ở đây. Huawei nói: “Câu {n}.”\n",
+                        "+++\ntitle = \"Bài mới {n}\"\n{date}tags = [\"Mới\", \"T{}\"]\n+++\n{w} xuất hiện ở đây. Huawei nói: “Câu {n}.”\n",
                         rng.below(3)
                     ),
                 );
@@ -361,13 +367,25 @@ impl Site {
                     return self.edit(rng);
                 };
                 let t = self.read(&a);
-                let t = match rng.below(3) {
+                let t = match rng.below(4) {
                     0 => t.replacen("title = \"", &format!("title = \"Sửa {n}: "), 1),
                     1 => t.replacen("date = \"2026-", "date = \"2025-", 1),
+                    // undated (listed last, out of the feed), or dated again
+                    2 => match t.find("\ndate = \"") {
+                        Some(i) => {
+                            let end = t[i + 1..].find('\n').map_or(t.len(), |j| i + 1 + j);
+                            format!("{}{}", &t[..i], &t[end..])
+                        }
+                        None => t.replacen(
+                            "\ntitle = \"",
+                            &format!("\ndate = \"2026-09-{:02}\"\ntitle = \"", 1 + n % 28),
+                            1,
+                        ),
+                    },
                     _ => t.replacen("tags = [", &format!("tags = [\"Nhãn {n}\", "), 1),
                 };
                 self.write(&a, t);
-                (format!("retitle, redate or retag {}", a.display()), vec![a])
+                (format!("retitle, (un)date or retag {}", a.display()), vec![a])
             }
             16 => {
                 // A word inserted somewhere in a body: the graph keeps its

@@ -242,3 +242,63 @@ fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
         Vec::<String>::new()
     );
 }
+
+/// Whether the site has a feed depends on the articles' dates, and every
+/// page's layout links to it: undating every article removes the feed and
+/// those links from every page, dating one brings them back — in a build
+/// from the last one as in a fresh build, and in a watching session.
+#[test]
+fn the_feed_goes_and_comes_back_with_the_dates() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    assert!(matches!(
+        session.rebuild(&[]),
+        glossa::output::session::Outcome::Built { .. }
+    ));
+    let articles: Vec<std::path::PathBuf> = ["chip-war", "open-models", "plain"]
+        .iter()
+        .map(|a| std::path::PathBuf::from(format!("content/articles/{a}.md")))
+        .collect();
+    let dates: Vec<String> = articles
+        .iter()
+        .map(|a| std::fs::read_to_string(site.path().join(a)).unwrap())
+        .collect();
+    let undate = |t: &str| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with("date = "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    for (a, t) in articles.iter().zip(&dates) {
+        std::fs::write(site.path().join(a), undate(t)).unwrap();
+    }
+    for watching in [true, false] {
+        if watching {
+            session.rebuild(&articles);
+        } else {
+            build_into(site.path(), out.path());
+        }
+        let now = snapshot(out.path());
+        assert!(!now.contains_key("atom.xml"));
+        assert!(!String::from_utf8_lossy(&now["index.html"]).contains("atom.xml"));
+        assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+        // one dated again
+        std::fs::write(site.path().join(&articles[2]), &dates[2]).unwrap();
+        if watching {
+            session.rebuild(&articles[2..]);
+        } else {
+            build_into(site.path(), out.path());
+        }
+        let now = snapshot(out.path());
+        assert!(now.contains_key("atom.xml"));
+        assert!(String::from_utf8_lossy(&now["entities/index.html"]).contains("atom.xml"));
+        assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+        std::fs::write(site.path().join(&articles[2]), undate(&dates[2])).unwrap();
+    }
+}

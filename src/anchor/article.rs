@@ -103,6 +103,11 @@ pub struct Anchored {
 #[derive(Clone)]
 pub struct AnchoredQuote {
     pub id: String,
+    /// Whether the annotation gives the id (else it is derived, see
+    /// [`super::quote_id`]).
+    pub pinned: bool,
+    /// Where the annotation's `exact` is in its file.
+    pub at: Range<usize>,
     pub speaker: usize,
     pub text: String,
     pub before: String,
@@ -299,7 +304,7 @@ pub fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Stri
         .chain(autos.into_iter().map(|(r, e)| (r, 1, e)))
         .collect();
     spans.sort_by_key(|(r, kind, i)| (r.start, *kind, *i));
-    let mut drawing = Drawing::new(&doc.text.text, links, strings, mode, &ann_path);
+    let mut drawing = Drawing::new(&doc.text.text, a, links, strings, mode, &ann_path);
     for (range, kind, i) in spans {
         let span = if kind == 0 {
             Span::Explicit(resolved[i].ann)

@@ -1,18 +1,21 @@
 //! Drawing anchored spans: the markup each kind of span gets in the article
 //! (a mention's link, a quote's `<mark>` and permalink, a note's sidenote, a
 //! cross-link), the ids entity pages link back to, and the node data the
-//! site graph is linked from. Also where a `[[link]]` points and how a
-//! quote without an `id` gets one.
+//! site graph is linked from. Also where a `[[link]]` points; a quote
+//! without an `id` gets one from [`super::quote_id`].
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
+use toml::Spanned;
+
 use super::article::{AnchoredQuote, Explicit, ExplicitNode, LinkTargets, MentionNode, NoteNode};
 use super::markdown::{self, Document, Inject, Markup, render_inline};
-use super::problems::{undrawable_diag, unsafe_url_diag};
+use super::problems::{duplicate_id_diag, undrawable_diag, unsafe_url_diag};
+use super::quote_id;
 use crate::config::Autolink;
-use crate::content::{Annotation, Kind};
+use crate::content::{Annotation, Article, Kind};
 use crate::diagnostics::Diagnostic;
 use crate::i18n;
 use crate::text::{context, escape_html, slugify};
@@ -36,6 +39,13 @@ pub enum Span<'a> {
 /// One article's spans as they are drawn, in document order.
 pub struct Drawing<'a> {
     text: &'a str,
+    /// The article's slug (derived quote ids hash it).
+    slug: &'a str,
+    /// The quote ids its annotation file pins: a derived id steps aside.
+    pinned: HashSet<&'a str>,
+    /// The quote annotations drawn so far (by address): a later occurrence
+    /// of an `all = true` quote is not a quote of its own.
+    quoted: HashSet<*const Annotation>,
     links: &'a LinkTargets<'a>,
     strings: &'a i18n::Strings,
     mode: Autolink,
@@ -55,13 +65,25 @@ pub struct Drawing<'a> {
 impl<'a> Drawing<'a> {
     pub fn new(
         text: &'a str,
+        article: &'a Article,
         links: &'a LinkTargets<'a>,
         strings: &'a i18n::Strings,
         mode: Autolink,
         ann_path: &'a Path,
     ) -> Drawing<'a> {
+        let pinned = article
+            .annotations
+            .iter()
+            .filter_map(|a| match &a.kind {
+                Kind::Quote { id: Some(id), .. } => Some(id.get_ref().as_str()),
+                _ => None,
+            })
+            .collect();
         Drawing {
             text,
+            slug: &article.slug,
+            pinned,
+            quoted: HashSet::new(),
             links,
             strings,
             mode,
@@ -85,12 +107,7 @@ impl<'a> Drawing<'a> {
         };
         let drawn = match &ann.kind {
             Kind::Mention { entity } => Some(self.mention(&range, entity.get_ref())),
-            Kind::Quote { id, speaker } => self.quote(
-                &range,
-                ann,
-                id.as_ref().map(|i| i.get_ref().as_str()),
-                speaker.get_ref(),
-            ),
+            Kind::Quote { id, speaker } => self.quote(&range, ann, id.as_ref(), speaker.get_ref()),
             Kind::Note { body } => Some(self.note(&range, ann, body)),
             Kind::Link { to } => Some(self.link(&range, to.get_ref())),
         };
@@ -156,22 +173,33 @@ impl<'a> Drawing<'a> {
 
     /// A quote: its card's data, a `<mark>` and the permalink after it.
     /// `None` for a later occurrence of an `all = true` quote (the first
-    /// occurrence is the card).
+    /// occurrence is the card), and for a second quote pinned to an id
+    /// this article already uses (an error).
     fn quote(
         &mut self,
         range: &Range<usize>,
         ann: &Annotation,
-        id: Option<&str>,
+        id: Option<&Spanned<String>>,
         speaker: &str,
     ) -> Option<(u8, Markup)> {
-        let text = self.text;
-        let qid = match id {
-            Some(id) => id.to_string(),
-            None => derive_quote_id(speaker, &text[range.clone()]),
-        };
-        if self.quotes.iter().any(|q| q.id == qid) {
+        if !self.quoted.insert(ann) {
             return None;
         }
+        let text = self.text;
+        let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
+        let taken = |quotes: &[AnchoredQuote], id: &str| quotes.iter().any(|q| q.id == id);
+        let qid = match id {
+            Some(id) if taken(&self.quotes, id.get_ref()) => {
+                self.diags.push(duplicate_id_diag(self.ann_path, id));
+                return None;
+            }
+            Some(id) => id.get_ref().clone(),
+            // the first id of the sequence this article leaves free
+            None => (0..)
+                .map(|k| quote_id::derive(speaker, self.slug, &qtext, k))
+                .find(|d| !taken(&self.quotes, d) && !self.pinned.contains(d.as_str()))
+                .unwrap_or_default(),
+        };
         let speaker = self.links.entities[speaker];
         self.explicit.push(ExplicitNode {
             range: range.clone(),
@@ -180,7 +208,6 @@ impl<'a> Drawing<'a> {
                 speaker,
             },
         });
-        let qtext = text[range.clone()].trim_matches(['“', '”', '"']).to_string();
         let undrawable = (self.links.anchoring.undrawable)(&qtext);
         if !undrawable.is_empty() {
             self.diags
@@ -189,6 +216,8 @@ impl<'a> Drawing<'a> {
         let (before, after) = context(text, range, QUOTE_CONTEXT);
         self.quotes.push(AnchoredQuote {
             id: qid.clone(),
+            pinned: id.is_some(),
+            at: ann.exact_span.clone(),
             speaker,
             text: qtext,
             before,
@@ -260,17 +289,6 @@ impl<'a> Drawing<'a> {
         };
         (RANK_LINK, markup)
     }
-}
-
-/// `chan` + “Đôi khi rất khó…” → `chan-doi-khi-rat-kho-de`.
-fn derive_quote_id(speaker: &str, text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().take(5).collect();
-    let slug = slugify(&format!("{speaker} {}", words.join(" ")));
-    slug.chars()
-        .take(60)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_string()
 }
 
 /// Where a `[[link]]` `to` points, or why it cannot.

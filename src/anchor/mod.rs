@@ -9,11 +9,13 @@
 //! - [`article`]: one article anchored — annotations resolved and checked,
 //!   automatic mentions added, every span drawn ([`markup`]), problems
 //!   reported ([`problems`]); every article in parallel, cached across
-//!   rebuilds.
+//!   rebuilds;
+//! - [`quote_id`]: the id (permalink) of a quote that has no `id`.
 
 pub mod article;
 pub mod autolink;
 pub mod markdown;
 pub mod markup;
 pub mod problems;
+pub mod quote_id;
 pub mod selector;

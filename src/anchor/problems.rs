@@ -1,6 +1,6 @@
 //! The diagnostics anchoring gives: an annotation whose text is not found,
 //! is ambiguous, in code or past its `nth`; a link that does not resolve; an
-//! unsafe URL; a quote its share card cannot draw.
+//! unsafe URL; a quote its share card cannot draw; a quote id used twice.
 
 use std::ops::Range;
 use std::path::Path;
@@ -29,6 +29,13 @@ pub fn undrawable_diag(file: &Path, span: Range<usize>, chars: &[char]) -> Diagn
         ),
     )
     .with_hint("the article and quote pages are not affected (browsers use the reader's fonts); to keep the card clean, quote a translation or transliteration")
+}
+
+/// A quote pinned to an id another quote of the same article has.
+pub fn duplicate_id_diag(file: &Path, id: &toml::Spanned<String>) -> Diagnostic {
+    Diagnostic::error(file, Some(id.span()), format!("duplicate quote id `{}`", id.get_ref())).with_hint(
+        "another quote of this article has this id; give this one another `id`, or leave `id` out to have one derived",
+    )
 }
 
 pub fn unsafe_url_diag(file: &Path, span: Range<usize>, url: &str) -> Diagnostic {

@@ -1,11 +1,12 @@
 //! `glossa check`: everything a build does short of writing — every page
-//! rendered in memory and every internal link and `#fragment` checked —
-//! and, with `--fix`, re-anchored texts written back to the annotation
-//! files.
+//! rendered in memory and every internal link and `#fragment` checked, and
+//! quote permalinks of the last build compared ([`permalinks`]) — and, with
+//! `--fix`, re-anchored texts written back to the annotation files.
 
 use std::path::{Path, PathBuf};
 
-use super::{fix, linkcheck};
+use super::{fix, linkcheck, permalinks};
+use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::{Loaded, render};
 
@@ -21,13 +22,21 @@ pub struct CheckReport {
 /// page in memory and check that every internal link and `#fragment`
 /// resolves. Writes nothing — except, with `fix`, the re-anchored `exact`
 /// texts back into the annotation files.
-pub fn check(root: &Path, loaded: Loaded, fix: bool) -> CheckReport {
+pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> CheckReport {
     let Loaded {
         site,
         tera,
         mut diags,
-        sources,
+        mut sources,
     } = loaded;
+    // (with errors, quotes may be missing because of them)
+    if !diags.has_errors() {
+        let t = std::time::Instant::now();
+        for d in permalinks::gone(root, opts, &site, &mut sources) {
+            diags.push(d);
+        }
+        crate::timing::lap("compare quote permalinks with the last build", t);
+    }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
         let mut files = Vec::new();
         for page in render::Page::all(&site) {

@@ -1,8 +1,10 @@
 //! brat standoff articles: `content/articles/SLUG.txt` (plain text, one
 //! paragraph per line) with `SLUG.ann` beside it, and optionally `SLUG.toml`
-//! (front matter: `title`, `date`, … as for Markdown articles; without it
-//! the title is the first line). Offsets in `.ann` are Unicode code points
-//! of the `.txt` (brat's convention).
+//! (front matter: `title`, `date`, … as for Markdown articles; without a
+//! title the first line is one, without a date the article is undated).
+//! `content/brat.toml`'s `[defaults]` give front matter to every brat
+//! article, key by key under its `SLUG.toml` (`front`). Offsets in
+//! `.ann` are Unicode code points of the `.txt` (brat's convention).
 //!
 //! - `T` lines (`T1<TAB>Type START END[;START END]<TAB>text`) become
 //!   mentions; discontinuous spans become one mention per fragment. The
@@ -25,22 +27,58 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::annotations::{Annotation, Kind, Selector};
-use super::{Entity, EntityKind, Relation};
+use super::{ArticleFront, Entity, EntityKind, Relation};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::files::read_text;
+use crate::schema;
 use crate::text::{nfc, slugify};
 
-/// `content/brat.toml`: brat entity types → glossa kinds.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `content/brat.toml`: brat entity types → glossa kinds (`[types]`), and
+/// the front matter every brat article gets unless its `SLUG.toml` says
+/// otherwise (`[defaults]`).
+#[derive(Debug, Default, Clone)]
 pub struct BratConfig {
-    #[serde(default)]
     pub types: BTreeMap<String, EntityKind>,
+    /// The `[defaults]` table as written (its keys are [`DEFAULT_KEYS`],
+    /// its values checked).
+    pub defaults: toml::Table,
+}
+
+/// What `content/brat.toml` holds, as read.
+#[derive(serde::Deserialize)]
+struct RawConfig {
+    #[serde(default)]
+    types: BTreeMap<String, EntityKind>,
+    /// Checked here (types, the date); kept as a table to merge.
+    defaults: Option<ArticleFront>,
 }
 
 pub const CONFIG: &str = "content/brat.toml";
 
-/// Reads `content/brat.toml` when there is one.
+/// The front matter keys `[defaults]` may give: those that make sense for a
+/// whole corpus (not its documents' titles or descriptions).
+pub const DEFAULT_KEYS: &[&str] = &[
+    "date",
+    "authors",
+    "source",
+    "source_url",
+    "via",
+    "lang",
+    "tags",
+    "draft",
+    "autolink",
+];
+
+fn config_keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(&["types", "defaults"]),
+        ["defaults"] => Some(DEFAULT_KEYS),
+        _ => None,
+    }
+}
+
+/// Reads `content/brat.toml` when there is one; a problem in it is an error
+/// at its line, and its tables then count as empty.
 pub fn config(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> BratConfig {
     let rel = Path::new(CONFIG);
     if !root.join(rel).is_file() {
@@ -50,14 +88,84 @@ pub fn config(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Br
         return BratConfig::default();
     };
     sources.insert(rel, Arc::from(text.as_str()));
-    match toml::from_str(&text) {
+    let before = diags.error_count();
+    if !schema::check(&text, 0, rel, config_keys_at, diags) || diags.error_count() > before {
+        return BratConfig::default();
+    }
+    let raw: RawConfig = match toml::from_str(&text) {
         Ok(c) => c,
         Err(e) => {
             diags.push(
-                Diagnostic::error(rel, e.span(), e.message().trim().to_string())
-                    .with_hint("brat.toml has one table: [types] BratType = \"person\" | \"organization\" | …"),
+                Diagnostic::error(rel, e.span(), e.message().trim().to_string()).with_hint(
+                    "brat.toml has two tables: [types] BratType = \"person\" | \"organization\" | …, and [defaults] with front matter keys (date, tags, lang, …)",
+                ),
             );
-            BratConfig::default()
+            return BratConfig::default();
+        }
+    };
+    if let Some(date) = raw.defaults.as_ref().and_then(|d| d.date.as_deref())
+        && !super::is_valid_date(date)
+    {
+        let at = text.find(date).map(|i| i..i + date.len());
+        diags.push(super::bad_date(rel, at, date));
+        return BratConfig::default();
+    }
+    let mut table: toml::Table = toml::from_str(&text).unwrap_or_default();
+    let defaults = match table.remove("defaults") {
+        Some(toml::Value::Table(t)) => t,
+        _ => toml::Table::new(),
+    };
+    BratConfig {
+        types: raw.types,
+        defaults,
+    }
+}
+
+/// A brat article's front matter: its `SLUG.toml` (`front_rel`; checked
+/// like a Markdown article's) over `brat.toml`'s `[defaults]`, key by key.
+/// `None` after reporting a problem.
+pub(super) fn front(
+    root: &Path,
+    front_rel: &Path,
+    cfg: &BratConfig,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+) -> Option<ArticleFront> {
+    let mut table = toml::Table::new();
+    if root.join(front_rel).is_file() {
+        let text = read_text(root, front_rel, diags)?;
+        sources.insert(front_rel, Arc::from(text.as_str()));
+        let before = diags.error_count();
+        let keys = |p: &[&str]| if p.is_empty() { Some(super::ARTICLE_KEYS) } else { None };
+        if !schema::check(&text, 0, front_rel, keys, diags) || diags.error_count() > before {
+            return None;
+        }
+        // (read as the struct first: its errors have spans)
+        let f: ArticleFront = match toml::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(front_rel, e.span(), e.message().trim().to_string())
+                        .with_hint("the front matter of a brat article: title, date, description, tags, …"),
+                );
+                return None;
+            }
+        };
+        if let Some(date) = f.date.as_deref().filter(|d| !super::is_valid_date(d)) {
+            let at = text.find(date).map(|i| i..i + date.len());
+            diags.push(super::bad_date(front_rel, at, date));
+            return None;
+        }
+        table = toml::from_str(&text).unwrap_or_default();
+    }
+    for (k, v) in &cfg.defaults {
+        table.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    match toml::Value::Table(table).try_into() {
+        Ok(f) => Some(f),
+        Err(e) => {
+            diags.push(Diagnostic::error(front_rel, None, e.message().trim().to_string()));
+            None
         }
     }
 }
@@ -159,7 +267,28 @@ struct Text {
     line: Range<usize>,
 }
 
-/// Reads `SLUG.txt` (its text given) and `SLUG.ann`.
+/// The lines of a `.ann` file glossa reads, by kind; each keeps its span.
+#[derive(Default)]
+struct Lines {
+    /// `T` lines by id.
+    texts: BTreeMap<String, Text>,
+    /// `N` lines: T id → (normalisation, line).
+    norms: HashMap<String, (String, Range<usize>)>,
+    /// `#` lines: (T id, note, line).
+    notes: Vec<(String, String, Range<usize>)>,
+    /// `R` lines: (type, from T id, to T id, line).
+    rels: Vec<(String, String, String, Range<usize>)>,
+}
+
+/// An error at a line of the `.ann`, with the line's format as hint.
+fn line_error(ann: &Path, line: &Range<usize>, msg: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(ann, Some(line.clone()), msg).with_hint(hint.to_string())
+}
+
+/// Reads `SLUG.txt` (its text given) and `SLUG.ann`, in four steps: the
+/// `.ann`'s lines (`parse_lines`), an entity per text-bound annotation
+/// (`entities_of`), the relations between them (`add_relations`), and
+/// the mentions and notes on the rendered text (`annotations_of`).
 pub fn load(
     root: &Path,
     txt_rel: &Path,
@@ -168,7 +297,6 @@ pub fn load(
     diags: &mut Diagnostics,
     sources: &mut Sources,
 ) -> Loaded {
-    let (body, rendered, map) = body_and_map(txt);
     let title_line = txt.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from);
     let ann_rel: PathBuf = txt_rel.with_extension("ann");
     let ann = if root.join(&ann_rel).is_file() {
@@ -178,14 +306,23 @@ pub fn load(
     };
     sources.insert(&ann_rel, Arc::from(ann.as_str()));
     let txt_cps: Vec<char> = txt.chars().collect();
-    let err = |line: &Range<usize>, msg: String, hint: &str| {
-        Diagnostic::error(&ann_rel, Some(line.clone()), msg).with_hint(hint.to_string())
-    };
+    let lines = parse_lines(&ann, &txt_cps, &ann_rel, diags);
+    let (mut entities, entity_of) = entities_of(&lines, cfg, &ann_rel, diags);
+    add_relations(&lines.rels, &entity_of, &mut entities, &ann_rel, diags);
+    let (body, annotations) = annotations_of(txt, lines, &entity_of, &ann_rel, diags);
+    Loaded {
+        body,
+        title_line,
+        annotations,
+        entities: entities.into_values().collect(),
+    }
+}
 
-    let mut texts: BTreeMap<String, Text> = BTreeMap::new();
-    let mut norms: HashMap<String, (String, Range<usize>)> = HashMap::new();
-    let mut notes: Vec<(String, String, Range<usize>)> = Vec::new();
-    let mut rels: Vec<(String, String, String, Range<usize>)> = Vec::new();
+/// Every line of the `.ann` (`txt`: the `.txt`'s code points), read by its
+/// first letter; a line that does not parse is an error at it, a kind
+/// glossa does not use a warning.
+fn parse_lines(ann: &str, txt: &[char], ann_rel: &Path, diags: &mut Diagnostics) -> Lines {
+    let mut lines = Lines::default();
     let mut at = 0;
     for line in ann.split_inclusive('\n') {
         let span = at..at + line.trim_end_matches('\n').len();
@@ -196,118 +333,147 @@ pub fn load(
         }
         let fields: Vec<&str> = line.split('\t').collect();
         let id = fields[0];
-        match id.chars().next() {
-            Some('T') => {
-                let (Some(mid), Some(text)) = (fields.get(1), fields.get(2)) else {
-                    diags.push(err(
-                        &span,
-                        format!("`{id}` needs three tab-separated fields"),
-                        "T1<TAB>Type START END<TAB>text",
-                    ));
-                    continue;
-                };
-                let mut parts = mid.splitn(2, ' ');
-                let ty = parts.next().unwrap_or("").to_string();
-                let mut spans = Vec::new();
-                let mut ok = !ty.is_empty();
-                for frag in parts.next().unwrap_or("").split(';') {
-                    let nums: Vec<Option<usize>> = frag.split_whitespace().map(|n| n.parse().ok()).collect();
-                    match nums.as_slice() {
-                        [Some(s), Some(e)] if s < e && *e <= txt_cps.len() => spans.push(*s..*e),
-                        _ => ok = false,
-                    }
-                }
-                if !ok || spans.is_empty() {
-                    diags.push(err(
-                        &span,
-                        format!("`{id}`: cannot read the type and offsets `{mid}`"),
-                        "offsets are code points of the .txt: `Type 0 4` or, discontinuous, `Type 0 4;10 15`",
-                    ));
-                    continue;
-                }
-                let found: Vec<String> = spans.iter().map(|r| txt_cps[r.clone()].iter().collect()).collect();
-                if found.join(" ") != *text {
-                    diags.push(
-                        Diagnostic::warning(
-                            &ann_rel,
-                            Some(span.clone()),
-                            format!("`{id}` says «{text}» but the .txt has «{}» there", found.join(" ")),
-                        )
-                        .with_hint("the offsets win; check the .ann was made for this .txt"),
-                    );
-                }
-                texts.insert(
-                    id.to_string(),
-                    Text {
-                        ty,
-                        spans,
-                        text: nfc(&found.join(" ")).into_owned(),
-                        line: span,
-                    },
-                );
-            }
-            Some('N') => {
+        let read = match id.chars().next() {
+            Some('T') => text_line(&fields, txt, &span, ann_rel, diags).map(|t| {
+                lines.texts.insert(id.to_string(), t);
+            }),
+            Some('N') => match refs(&fields).as_slice() {
                 // N1<TAB>Reference T1 glossa:ID<TAB>name
-                let refs: Vec<&str> = fields.get(1).map_or(Vec::new(), |f| f.split_whitespace().collect());
-                match refs.as_slice() {
-                    [_, target, norm] => {
-                        norms.insert(target.to_string(), (norm.to_string(), span));
-                    }
-                    _ => diags.push(err(
-                        &span,
-                        format!("`{id}`: cannot read the normalisation"),
-                        "N1<TAB>Reference T1 Wikidata:Q42<TAB>name",
-                    )),
+                [_, target, norm] => {
+                    lines.norms.insert(target.to_string(), (norm.to_string(), span.clone()));
+                    Ok(())
                 }
-            }
-            Some('#') => {
-                let refs: Vec<&str> = fields.get(1).map_or(Vec::new(), |f| f.split_whitespace().collect());
-                match (refs.as_slice(), fields.get(2)) {
-                    ([_, target], Some(text)) => notes.push((target.to_string(), nfc(text).into_owned(), span)),
-                    _ => diags.push(err(
-                        &span,
-                        format!("`{id}`: cannot read the note"),
-                        "#1<TAB>AnnotatorNotes T1<TAB>text",
-                    )),
+                _ => Err(line_error(
+                    ann_rel,
+                    &span,
+                    format!("`{id}`: cannot read the normalisation"),
+                    "N1<TAB>Reference T1 Wikidata:Q42<TAB>name",
+                )),
+            },
+            Some('#') => match (refs(&fields).as_slice(), fields.get(2)) {
+                ([_, target], Some(text)) => {
+                    lines
+                        .notes
+                        .push((target.to_string(), nfc(text).into_owned(), span.clone()));
+                    Ok(())
                 }
-            }
+                _ => Err(line_error(
+                    ann_rel,
+                    &span,
+                    format!("`{id}`: cannot read the note"),
+                    "#1<TAB>AnnotatorNotes T1<TAB>text",
+                )),
+            },
             Some('R') => {
-                let parts: Vec<&str> = fields.get(1).map_or(Vec::new(), |f| f.split_whitespace().collect());
                 let arg = |p: &str| p.split_once(':').map(|(_, t)| t.to_string());
-                match parts.as_slice() {
-                    [ty, a, b] if arg(a).is_some() && arg(b).is_some() => rels.push((
-                        ty.to_string(),
-                        arg(a).unwrap_or_default(),
-                        arg(b).unwrap_or_default(),
-                        span,
-                    )),
-                    _ => diags.push(err(
+                match refs(&fields).as_slice() {
+                    [ty, a, b] if arg(a).is_some() && arg(b).is_some() => {
+                        let (a, b) = (arg(a).unwrap_or_default(), arg(b).unwrap_or_default());
+                        lines.rels.push((ty.to_string(), a, b, span.clone()));
+                        Ok(())
+                    }
+                    _ => Err(line_error(
+                        ann_rel,
                         &span,
                         format!("`{id}`: cannot read the relation"),
                         "R1<TAB>Type Arg1:T1 Arg2:T2",
                     )),
                 }
             }
-            _ => diags.push(
-                Diagnostic::warning(
-                    &ann_rel,
-                    Some(span),
-                    format!("`{id}`: this kind of brat line is not used"),
-                )
-                .with_hint("glossa reads T (mentions), N (normalisations), # (notes) and R (relations)"),
-            ),
+            _ => Err(Diagnostic::warning(
+                ann_rel,
+                Some(span.clone()),
+                format!("`{id}`: this kind of brat line is not used"),
+            )
+            .with_hint("glossa reads T (mentions), N (normalisations), # (notes) and R (relations)")),
+        };
+        if let Err(d) = read {
+            diags.push(d);
         }
     }
+    lines
+}
 
-    // entity per text-bound annotation
+/// The words of a line's second field (`Reference T1 glossa:ID`).
+fn refs<'a>(fields: &[&'a str]) -> Vec<&'a str> {
+    fields.get(1).map_or(Vec::new(), |f| f.split_whitespace().collect())
+}
+
+/// A `T` line: `T1<TAB>Type START END[;START END]<TAB>text`. A text that
+/// differs from the `.txt` at the offsets is a warning (the offsets win).
+fn text_line(
+    fields: &[&str],
+    txt: &[char],
+    span: &Range<usize>,
+    ann_rel: &Path,
+    diags: &mut Diagnostics,
+) -> Result<Text, Diagnostic> {
+    let id = fields[0];
+    let (Some(mid), Some(text)) = (fields.get(1), fields.get(2)) else {
+        return Err(line_error(
+            ann_rel,
+            span,
+            format!("`{id}` needs three tab-separated fields"),
+            "T1<TAB>Type START END<TAB>text",
+        ));
+    };
+    let mut parts = mid.splitn(2, ' ');
+    let ty = parts.next().unwrap_or("").to_string();
+    let mut spans = Vec::new();
+    let mut ok = !ty.is_empty();
+    for frag in parts.next().unwrap_or("").split(';') {
+        let nums: Vec<Option<usize>> = frag.split_whitespace().map(|n| n.parse().ok()).collect();
+        match nums.as_slice() {
+            [Some(s), Some(e)] if s < e && *e <= txt.len() => spans.push(*s..*e),
+            _ => ok = false,
+        }
+    }
+    if !ok || spans.is_empty() {
+        return Err(line_error(
+            ann_rel,
+            span,
+            format!("`{id}`: cannot read the type and offsets `{mid}`"),
+            "offsets are code points of the .txt: `Type 0 4` or, discontinuous, `Type 0 4;10 15`",
+        ));
+    }
+    let found: Vec<String> = spans.iter().map(|r| txt[r.clone()].iter().collect()).collect();
+    let found = found.join(" ");
+    if found != *text {
+        diags.push(
+            Diagnostic::warning(
+                ann_rel,
+                Some(span.clone()),
+                format!("`{id}` says «{text}» but the .txt has «{found}» there"),
+            )
+            .with_hint("the offsets win; check the .ann was made for this .txt"),
+        );
+    }
+    Ok(Text {
+        ty,
+        spans,
+        text: nfc(&found).into_owned(),
+        line: span.clone(),
+    })
+}
+
+/// The entity of each `T` line: the site's entity its normalisation names
+/// (`glossa:ID`), else one made per distinct (type, text) — its kind from
+/// `brat.toml` or the type's usual name, its Wikidata id from a
+/// `Wikidata:Q…` normalisation. Returns the entities made here by id, and
+/// the entity id of each `T` id.
+fn entities_of(
+    lines: &Lines,
+    cfg: &BratConfig,
+    ann_rel: &Path,
+    diags: &mut Diagnostics,
+) -> (BTreeMap<String, Entity>, HashMap<String, String>) {
     let mut entities: BTreeMap<String, Entity> = BTreeMap::new();
     let mut entity_of: HashMap<String, String> = HashMap::new();
     let mut by_type_text: HashMap<(String, String), String> = HashMap::new();
-    for (tid, t) in &texts {
-        let norm = norms.get(tid);
-        let site_id = norm.and_then(|(n, _)| n.strip_prefix("glossa:")).map(String::from);
-        let id = match site_id {
-            Some(id) => id,
+    for (tid, t) in &lines.texts {
+        let norm = lines.norms.get(tid).map(|(n, _)| n.as_str());
+        let id = match norm.and_then(|n| n.strip_prefix("glossa:")) {
+            Some(id) => id.to_string(),
             None => by_type_text
                 .entry((t.ty.clone(), t.text.clone()))
                 .or_insert_with(|| {
@@ -322,120 +488,117 @@ pub fn load(
                 .clone(),
         };
         if id.is_empty() {
-            diags.push(err(
+            diags.push(line_error(
+                ann_rel,
                 &t.line,
                 format!("`{tid}`: «{}» gives no entity id", t.text),
                 "annotate letters or digits",
             ));
             continue;
         }
-        let wikidata = norm
-            .and_then(|(n, _)| n.strip_prefix("Wikidata:").or_else(|| n.strip_prefix("wikidata:")))
-            .map(String::from);
-        if norm.is_none_or(|(n, _)| !n.starts_with("glossa:")) {
+        if norm.is_none_or(|n| !n.starts_with("glossa:")) {
+            let wikidata = norm.and_then(|n| n.strip_prefix("Wikidata:").or_else(|| n.strip_prefix("wikidata:")));
             let e = entities.entry(id.clone()).or_insert_with(|| Entity {
-                id: id.clone(),
-                path: ann_rel.clone(),
                 name: t.text.clone(),
                 kind: kind_of(&t.ty, cfg),
-                aliases: Vec::new(),
-                wikidata: None,
-                url: None,
-                image: None,
-                relations: Vec::new(),
-                front_span: t.line.clone(),
                 autolink: true,
-                case_insensitive: false,
-                description: String::new(),
-                description_offset: 0,
+                ..stub(&id, ann_rel, &t.line)
             });
             if e.wikidata.is_none() {
-                e.wikidata = wikidata;
+                e.wikidata = wikidata.map(String::from);
             }
         }
         entity_of.insert(tid.clone(), id);
     }
-    for (ty, a, b, line) in &rels {
-        match (entity_of.get(a), entity_of.get(b)) {
-            (Some(from), Some(to)) => {
-                let rel = Relation {
-                    kind: ty.to_lowercase(),
-                    target: to.clone(),
-                };
-                match entities.get_mut(from) {
-                    Some(e) => e.relations.push(rel),
-                    // a site entity: the relation is recorded on a stub the
-                    // loader merges into it
-                    None => entities
-                        .entry(from.clone())
-                        .or_insert_with(|| stub(from, &ann_rel, line))
-                        .relations
-                        .push(rel),
-                }
-            }
-            _ => diags.push(err(
+    (entities, entity_of)
+}
+
+/// `R` lines as relations from their first argument's entity to their
+/// second's; on an entity of the site, a stub carries them (the loader
+/// merges it in).
+fn add_relations(
+    rels: &[(String, String, String, Range<usize>)],
+    entity_of: &HashMap<String, String>,
+    entities: &mut BTreeMap<String, Entity>,
+    ann_rel: &Path,
+    diags: &mut Diagnostics,
+) {
+    for (ty, a, b, line) in rels {
+        let (Some(from), Some(to)) = (entity_of.get(a), entity_of.get(b)) else {
+            diags.push(line_error(
+                ann_rel,
                 line,
                 format!("a relation argument is not a T line here ({a}, {b})"),
                 "R lines name T ids of this file",
-            )),
-        }
+            ));
+            continue;
+        };
+        let rel = Relation {
+            kind: ty.to_lowercase(),
+            target: to.clone(),
+        };
+        entities
+            .entry(from.clone())
+            .or_insert_with(|| stub(from, ann_rel, line))
+            .relations
+            .push(rel);
     }
+}
 
-    // annotations: a mention per fragment, notes on their T's first fragment
+/// The article's Markdown body, and its annotations on the text it renders
+/// to: a mention per fragment of each `T` line, a note (`#` line) on its
+/// `T`'s first fragment.
+fn annotations_of(
+    txt: &str,
+    lines: Lines,
+    entity_of: &HashMap<String, String>,
+    ann_rel: &Path,
+    diags: &mut Diagnostics,
+) -> (String, Vec<Annotation>) {
+    let (body, rendered, map) = body_and_map(txt);
     let to_rendered = |r: &Range<usize>| -> Option<(usize, String)> {
         let start = map.get(r.start..r.end)?.iter().flatten().next().copied()?;
         let end = map.get(r.start..r.end)?.iter().flatten().last().copied()? + 1;
         Some((start, rendered[start..end].iter().collect()))
     };
-    let mut annotations = Vec::new();
-    let selector = |exact: String| Selector {
-        exact,
-        prefix: None,
-        suffix: None,
-        nth: None,
-        all: false,
+    let annotation = |kind: Kind, (start, exact): (usize, String), line: &Range<usize>| Annotation {
+        kind,
+        selector: Selector {
+            exact,
+            prefix: None,
+            suffix: None,
+            nth: None,
+            all: false,
+        },
+        exact_span: line.clone(),
+        nth_span: None,
+        position: Some(start),
     };
-    for (tid, t) in &texts {
+    let mut annotations = Vec::new();
+    for (tid, t) in &lines.texts {
         let Some(id) = entity_of.get(tid) else { continue };
         for r in &t.spans {
-            let Some((start, exact)) = to_rendered(r) else { continue };
-            annotations.push(Annotation {
-                kind: Kind::Mention {
-                    entity: Spanned::new(t.line.clone(), id.clone()),
-                },
-                selector: selector(exact),
-                exact_span: t.line.clone(),
-                nth_span: None,
-                position: Some(start),
-            });
+            let Some(at) = to_rendered(r) else { continue };
+            let entity = Spanned::new(t.line.clone(), id.clone());
+            annotations.push(annotation(Kind::Mention { entity }, at, &t.line));
         }
     }
-    for (target, text, line) in notes {
-        let Some(t) = texts.get(&target) else {
-            diags.push(err(
+    for (target, text, line) in lines.notes {
+        let Some(t) = lines.texts.get(&target) else {
+            diags.push(line_error(
+                ann_rel,
                 &line,
                 format!("the note is on `{target}`, which is not a T line here"),
                 "#1<TAB>AnnotatorNotes T1<TAB>text",
             ));
             continue;
         };
-        let Some((start, exact)) = t.spans.first().and_then(&to_rendered) else {
+        let Some(at) = t.spans.first().and_then(&to_rendered) else {
             continue;
         };
-        annotations.push(Annotation {
-            kind: Kind::Note { body: text },
-            selector: selector(exact),
-            exact_span: line,
-            nth_span: None,
-            position: Some(start),
-        });
+        annotations.push(annotation(Kind::Note { body: text }, at, &line));
     }
-    Loaded {
-        body,
-        title_line,
-        annotations,
-        entities: entities.into_values().collect(),
-    }
+    (body, annotations)
 }
 
 /// A placeholder carrying relations for an entity defined elsewhere.

@@ -30,8 +30,9 @@ pub struct Article {
     /// Path relative to the site root, e.g. `content/articles/x.md`.
     pub path: PathBuf,
     pub title: String,
-    /// As written: `YYYY-MM-DD` or RFC 3339.
-    pub date: String,
+    /// As written: `YYYY-MM-DD` or RFC 3339; `None` for an undated article
+    /// (listed after the dated ones, not in the feed).
+    pub date: Option<String>,
     pub description: Option<String>,
     pub authors: Vec<String>,
     pub source: Option<String>,
@@ -390,7 +391,7 @@ pub fn load_entity_file(root: &Path, rel: &Path) -> (Option<Entity>, Diagnostics
     (e, d, s)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ArticleFront {
     title: Option<String>,
     #[serde(default, deserialize_with = "de_date")]
@@ -645,25 +646,12 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
             return None;
         }
     };
-    let Some(date) = f.date.take() else {
-        diags.push(
-            Diagnostic::error(rel, Some(split.opener.clone()), "the article has no `date`")
-                .with_hint("add `date = \"YYYY-MM-DD\"` (or an RFC 3339 date-time) to the front matter"),
-        );
-        return None;
-    };
-    if !is_valid_date(&date) {
+    let date = f.date.take();
+    if let Some(date) = date.as_deref().filter(|d| !is_valid_date(d)) {
         let at = text[split.front.clone()]
-            .find(&date)
+            .find(date)
             .map(|i| split.front.start + i..split.front.start + i + date.len());
-        diags.push(
-            Diagnostic::error(
-                rel,
-                at.or(Some(split.opener.clone())),
-                format!("`{date}` is not a date"),
-            )
-            .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time such as 2026-11-28T08:00:00+07:00"),
-        );
+        diags.push(bad_date(rel, at.or(Some(split.opener.clone())), date));
         return None;
     }
     Some(f.fill(Article {
@@ -680,7 +668,8 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
 }
 
 /// A brat pair (`SLUG.txt` + `SLUG.ann`, front matter in `SLUG.toml` when
-/// there is one) as an article; see [`brat`].
+/// there is one, else from `brat.toml`'s `[defaults]`) as an article; see
+/// [`brat`].
 fn load_brat_article(
     root: &Path,
     rel: &Path,
@@ -699,59 +688,14 @@ fn load_brat_article(
         );
         return None;
     }
-    let front_rel = rel.with_extension("toml");
-    let front: Option<ArticleFront> = if root.join(&front_rel).is_file() {
-        let text = read_text(root, &front_rel, diags)?;
-        sources.insert(&front_rel, Arc::from(text.as_str()));
-        match toml::from_str(&text) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                diags.push(
-                    Diagnostic::error(&front_rel, e.span(), e.message().trim().to_string())
-                        .with_hint("the front matter of a brat article: title, date, description, tags, …"),
-                );
-                return None;
-            }
-        }
-    } else {
-        None
-    };
+    let mut f = brat::front(root, &rel.with_extension("toml"), cfg, diags, sources)?;
     let loaded = brat::load(root, rel, &txt, cfg, diags, sources);
     let n = |s: Option<String>| s.map(|s| nfc(s.trim()).into_owned()).filter(|s| !s.is_empty());
-    let mut f = front.unwrap_or(ArticleFront {
-        title: None,
-        date: None,
-        description: None,
-        authors: Vec::new(),
-        source: None,
-        source_url: None,
-        via: None,
-        lang: None,
-        tags: Vec::new(),
-        draft: false,
-        autolink: None,
-    });
     let Some(title) = n(f.title.take()).or(loaded.title_line) else {
         diags.push(Diagnostic::error(rel, None, "the brat article is empty").with_hint("the first line is its title"));
         return None;
     };
-    let date = match f.date.take() {
-        Some(d) if is_valid_date(&d) => d,
-        Some(d) => {
-            diags.push(
-                Diagnostic::error(&front_rel, None, format!("`{d}` is not a date"))
-                    .with_hint("write `YYYY-MM-DD` or an RFC 3339 date-time"),
-            );
-            return None;
-        }
-        None => {
-            diags.push(
-                Diagnostic::error(rel, None, "the brat article has no date")
-                    .with_hint(format!("add {} with `date = \"YYYY-MM-DD\"`", front_rel.display())),
-            );
-            return None;
-        }
-    };
+    let date = f.date.take();
     Some(f.fill(Article {
         slug,
         path: rel.to_path_buf(),
@@ -794,6 +738,13 @@ pub fn is_reserved_name(slug: &str) -> bool {
     let s = slug.to_ascii_lowercase();
     NAMES.contains(&s.as_str())
         || ((s.starts_with("com") || s.starts_with("lpt")) && s.len() == 4 && s.as_bytes()[3].is_ascii_digit())
+}
+
+/// A `date` that is not one.
+fn bad_date(file: &Path, at: Option<Range<usize>>, date: &str) -> Diagnostic {
+    Diagnostic::error(file, at, format!("`{date}` is not a date")).with_hint(
+        "write `YYYY-MM-DD` or an RFC 3339 date-time such as 2026-11-28T08:00:00+07:00, or leave `date` out for an undated article",
+    )
 }
 
 /// `YYYY-MM-DD`, optionally followed by `T`/space and a time.

@@ -196,6 +196,50 @@ fn prune(dir: &Path) {
     }
 }
 
+/// What the last build of `root` with `opts`' base URL and drafts setting
+/// wrote, into whichever output directory: that directory and its files'
+/// paths (relative, `/`-separated), from the newest such manifest. For
+/// `glossa check`, which compares it with the site now; whichever glossa
+/// wrote it (only the paths are read). `None` when there is none.
+pub fn last_build(root: &Path, opts: &BuildOptions) -> Option<(PathBuf, Vec<String>)> {
+    let dir = root.join(".glossa-cache").join("builds");
+    let mut newest: Option<(std::time::SystemTime, PathBuf, PathBuf)> = None;
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != "manifest") {
+            continue;
+        }
+        let Ok(f) = std::fs::File::open(&p) else { continue };
+        let mut head = String::new();
+        let _ = io::BufRead::read_line(&mut io::BufReader::new(f), &mut head);
+        // HEADER (two words), identity, inputs, clean, pages, then the directory
+        let Some(out) = head
+            .strip_prefix(HEADER)
+            .and_then(|h| h.trim_end_matches('\n').splitn(6, ' ').nth(5))
+        else {
+            continue;
+        };
+        let out = PathBuf::from(out);
+        let modified = entry.metadata().and_then(|m| m.modified()).ok();
+        // (the same flags give the same manifest name)
+        if let Some(t) = modified
+            && location(root, &out, opts) == p
+            && newest.as_ref().is_none_or(|n| t > n.0)
+        {
+            newest = Some((t, p, out));
+        }
+    }
+    let (_, path, out) = newest?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let files = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.splitn(6, ' ').nth(5))
+        .map(String::from)
+        .collect();
+    Some((out, files))
+}
+
 /// Removes a manifest (before the output it describes changes).
 pub fn remove(path: &Path) -> io::Result<()> {
     match std::fs::remove_file(path) {

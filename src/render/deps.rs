@@ -309,7 +309,12 @@ impl Versions {
         let entity_count: Vec<u64> = site.entities.iter().map(|e| e.mentions.len() as u64).collect();
         let adjacency = per(site.entities.len(), &adjacency_hash);
         Some(Versions {
-            global: hash((format!("{:?}", site.config), format!("{:?}", site.strings))),
+            // (with whether there is a feed: every page's layout links it)
+            global: hash((
+                format!("{:?}", site.config),
+                format!("{:?}", site.strings),
+                crate::render::has_feed(site),
+            )),
             article: per(site.articles.len(), &article_hash),
             article_text: per(site.articles.len(), &article_text_hash),
             article_items: hash(&article_item),
@@ -641,9 +646,10 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             }
         },
         Page::Atom => {
-            // the feed carries the newest articles in full
+            // the feed carries the newest dated articles in full (which
+            // are dated is in the items)
             read(Node::ArticleItems);
-            for i in 0..site.articles.len().min(crate::render::FEED_ENTRIES) {
+            for (i, _) in crate::render::feed_articles(site) {
                 read(Node::Article(n32(i)));
             }
         }

@@ -57,7 +57,6 @@ pub fn article(site: &Site, urls: &Urls, i: usize, image: Option<&str>) -> Value
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": a.src.title,
-        "datePublished": a.src.date,
         "url": url,
         "mainEntityOfPage": url,
         "inLanguage": a.src.lang.as_deref().unwrap_or(&cfg.language),
@@ -65,6 +64,9 @@ pub fn article(site: &Site, urls: &Urls, i: usize, image: Option<&str>) -> Value
         "about": a.entities.iter().take(3).map(|&(e, _)| entity_ref(site, urls, cfg, e)).collect::<Vec<_>>(),
         "publisher": {"@type": "Organization", "name": cfg.title},
     });
+    if let Some(d) = &a.src.date {
+        v["datePublished"] = json!(d);
+    }
     if let Some(d) = &a.src.description {
         v["description"] = json!(d);
     }
@@ -104,9 +106,11 @@ pub fn quote(site: &Site, urls: &Urls, i: usize, image: Option<&str>) -> Value {
             "@type": "NewsArticle",
             "headline": a.src.title,
             "url": cfg.absolute(&urls.article(&a.src.slug)),
-            "datePublished": a.src.date,
         },
     });
+    if let Some(d) = &a.src.date {
+        v["isPartOf"]["datePublished"] = json!(d);
+    }
     if let Some(img) = image {
         v["image"] = json!(img);
     }

@@ -88,10 +88,12 @@ impl Page {
             Page::SearchIndex(SearchPart::Articles),
             Page::SearchIndex(SearchPart::Entities),
             Page::SearchIndex(SearchPart::Quotes),
-            Page::Atom,
             Page::Sitemap,
             Page::Robots,
         ];
+        if has_feed(site) {
+            v.push(Page::Atom);
+        }
         // (the share cards that `cards` asks for: nothing is written that no page names)
         if cfg.cards.site() {
             v.push(Page::SiteImage);
@@ -257,6 +259,8 @@ struct SiteView<'a> {
     language: &'a str,
     root: String,
     base_url: String,
+    /// The Atom feed's URL; empty when there is none (no article is dated).
+    feed_url: String,
 }
 
 #[derive(Serialize)]
@@ -402,6 +406,11 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         language: &cfg.language,
         root: urls.root.clone(),
         base_url: cfg.absolute(&urls.root),
+        feed_url: if has_feed(site) {
+            format!("{}atom.xml", urls.root)
+        } else {
+            String::new()
+        },
     };
     ctx.insert("site", &site_view);
     ctx.insert("t", t);
@@ -601,11 +610,12 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         }
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
-            let mut sub = t.format_date(&a.src.date);
-            if let Some(s) = &a.src.source {
-                sub.push_str(" · ");
-                sub.push_str(s);
-            }
+            // "date · source", either may be missing
+            let sub = [a.src.date.as_deref().map(|d| t.format_date(d)), a.src.source.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
             let key = ["title", &a.src.title, &sub, &cfg.title].map(String::from).to_vec();
             return Prepared::Card(key, Box::new(move || card::title_card(&a.src.title, &sub, &cfg.title)));
         }
@@ -667,14 +677,27 @@ pub const MENTION_CONTEXT: usize = 80;
 /// How many of the newest articles the Atom feed carries (in full).
 pub const FEED_ENTRIES: usize = 50;
 
+/// Whether the site has a feed: an Atom entry needs a date, so undated
+/// articles are not in it, and a site with no dated article has none
+/// (rather than a feed with a made-up `<updated>`).
+pub fn has_feed(site: &Site) -> bool {
+    site.articles.first().is_some_and(|a| a.src.date.is_some())
+}
+
+/// The articles the feed carries: the newest dated ones (which come first
+/// in the site's order).
+pub fn feed_articles(site: &Site) -> impl Iterator<Item = (usize, &str)> {
+    site.articles
+        .iter()
+        .enumerate()
+        .map_while(|(i, a)| Some((i, a.src.date.as_deref()?)))
+        .take(FEED_ENTRIES)
+}
+
 fn atom(site: &Site, urls: &Urls) -> String {
     let cfg = &site.config;
-    let updated = site
-        .articles
-        .iter()
-        .map(|a| rfc3339(&a.src.date))
-        .max()
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    // (the newest, the first)
+    let updated = feed_articles(site).map(|(_, d)| rfc3339(d)).max().unwrap_or_default();
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"");
     s.push_str(&format!(" xml:lang=\"{}\">\n", escape_html(&cfg.language)));
@@ -689,7 +712,8 @@ fn atom(site: &Site, urls: &Urls) -> String {
         "<id>{}</id>\n<updated>{updated}</updated>\n",
         escape_html(&home)
     ));
-    for a in site.articles.iter().take(FEED_ENTRIES) {
+    for (i, date) in feed_articles(site) {
+        let a = &site.articles[i];
         let link = cfg.absolute(&urls.article(&a.src.slug));
         s.push_str("<entry>\n");
         s.push_str(&format!("<title>{}</title>\n", escape_html(&a.src.title)));
@@ -698,7 +722,7 @@ fn atom(site: &Site, urls: &Urls) -> String {
             escape_html(&link),
             escape_html(&link)
         ));
-        s.push_str(&format!("<updated>{}</updated>\n", rfc3339(&a.src.date)));
+        s.push_str(&format!("<updated>{}</updated>\n", rfc3339(date)));
         let authors = if a.src.authors.is_empty() {
             vec![cfg.title.clone()]
         } else {

@@ -289,13 +289,23 @@ impl Views<'_> {
         )
     }
 
+    /// An article's `date` (ISO, the day) and `date_display`: both empty
+    /// for an undated article.
+    fn dates(&self, date: Option<&str>) -> (String, String) {
+        match date {
+            Some(d) => (d.get(..10).unwrap_or(d).to_string(), self.t.format_date(d)),
+            None => (String::new(), String::new()),
+        }
+    }
+
     pub fn article_item(&self, i: usize) -> ArticleItem {
         let a = &self.site.articles[i];
+        let (date, date_display) = self.dates(a.src.date.as_deref());
         ArticleItem {
             title: a.src.title.clone(),
             url: self.urls.article(&a.src.slug),
-            date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
-            date_display: self.t.format_date(&a.src.date),
+            date,
+            date_display,
             description: a.src.description.clone().unwrap_or_default(),
             tags: a
                 .tag_slugs
@@ -338,6 +348,7 @@ impl Views<'_> {
         let a = &self.site.articles[q.article];
         let s = &self.site.entities[q.speaker];
         let article_url = self.urls.article(&a.src.slug);
+        let (date, date_display) = self.dates(a.src.date.as_deref());
         QuoteCard {
             id: q.id.clone(),
             url: self.urls.quote(&q.id),
@@ -350,8 +361,8 @@ impl Views<'_> {
             },
             article: ArticleRef {
                 title: a.src.title.clone(),
-                date: a.src.date.get(..10).unwrap_or(&a.src.date).to_string(),
-                date_display: self.t.format_date(&a.src.date),
+                date,
+                date_display,
                 url: article_url.clone(),
             },
             anchor_url: format!("{article_url}#{}", q.anchor),

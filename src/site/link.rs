@@ -5,6 +5,7 @@
 //! articles.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use super::model::{ArticleNode, EntityNode, MentionNode, QuoteNode, TagNode};
 use crate::anchor::article::{Anchored, AnchoredQuote};
@@ -31,36 +32,34 @@ pub fn articles_and_quotes(
         diags.extend(an.diags);
         reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
-        for AnchoredQuote {
-            id,
-            speaker,
-            text,
-            before,
-            after,
-        } in an.quotes
-        {
-            if let Some(&prev) = quote_ids.get(&id) {
+        for q in an.quotes {
+            if let Some(&prev) = quote_ids.get(&q.id) {
                 let prev_path = nodes
                     .get(quotes[prev].article)
-                    .map_or(src.path.clone(), |n: &ArticleNode| n.src.path.clone());
-                diags.push(
-                    Diagnostic::error(
-                        src.annotations_path.clone().unwrap_or(src.path.clone()),
-                        None,
-                        format!("duplicate quote id `{id}`"),
-                    )
-                    .with_hint(format!(
-                        "it is also used in {}; give one of them another `id`",
-                        prev_path.display()
-                    )),
-                );
+                    .map_or(&src, |n: &ArticleNode| &n.src)
+                    .annotations_path
+                    .clone()
+                    .unwrap_or_default();
+                let here = src.annotations_path.clone().unwrap_or(src.path.clone());
+                diags.push(duplicate_quote(&q, &quotes[prev], here, &prev_path));
                 continue;
             }
+            let AnchoredQuote {
+                id,
+                pinned,
+                at,
+                speaker,
+                text,
+                before,
+                after,
+            } = q;
             quote_ids.insert(id.clone(), quotes.len());
             qidx.push(quotes.len());
             quotes.push(QuoteNode {
                 anchor: format!("q-{id}"),
                 id,
+                pinned,
+                at,
                 article: ai,
                 speaker,
                 text,
@@ -86,6 +85,33 @@ pub fn articles_and_quotes(
         });
     }
     (nodes, quotes)
+}
+
+/// Two quotes of different articles with one id: an error at the later
+/// one (which is left out). A derived id is never the author's mistake:
+/// when one of the two was derived, the hint says to change the pinned
+/// one, or — both derived, a hash collision — to pin either.
+fn duplicate_quote(q: &AnchoredQuote, prev: &QuoteNode, here: PathBuf, prev_path: &Path) -> Diagnostic {
+    let id = &q.id;
+    let hint = match (q.pinned, prev.pinned) {
+        (true, true) => format!(
+            "it is also used in {}; give one of them another `id`",
+            prev_path.display()
+        ),
+        (true, false) => format!(
+            "`{id}` is the id glossa derives for a quote in {}; give this one another `id`",
+            prev_path.display()
+        ),
+        (false, true) => format!(
+            "{} pins `{id}`, the id glossa derives for this quote; give that one another `id`",
+            prev_path.display()
+        ),
+        (false, false) => format!(
+            "a quote in {} derived the same id (their hashes collide, which is rare); give one of them an `id`",
+            prev_path.display()
+        ),
+    };
+    Diagnostic::error(here, Some(q.at.clone()), format!("duplicate quote id `{id}`")).with_hint(hint)
 }
 
 /// Each article's `source` and `via` matched to an entity by name or alias

@@ -28,7 +28,7 @@ use crate::{config, i18n, timing};
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
-    /// Newest first (date, then slug).
+    /// Newest first (date, then slug), then the undated ones by title.
     pub articles: Vec<ArticleNode>,
     /// By id.
     pub entities: Vec<EntityNode>,
@@ -158,7 +158,7 @@ pub fn build(
         root: config.root_path(),
     };
     let (entities, entity_index) = index_entities(content.entities, diags);
-    let mut articles = order_articles(content.articles, drafts, diags);
+    let mut articles = order_articles(content.articles, drafts, &config.language, diags);
 
     let anchoring = Anchoring::new(&articles, &entities, config.autolink, &urls, &strings, undrawable);
     let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
@@ -223,11 +223,19 @@ fn index_entities(mut entities: Vec<Entity>, diags: &mut Diagnostics) -> (Vec<En
     (entities, index)
 }
 
-/// The articles the site shows (drafts only with `drafts`), newest first
-/// (date, then slug); two with one URL are an error.
-fn order_articles(articles: Vec<Article>, drafts: bool, diags: &mut Diagnostics) -> Vec<Article> {
+/// The articles the site shows (drafts only with `drafts`): the dated ones
+/// newest first (date, then slug), then the undated ones by title in the
+/// site language's alphabetical order (then slug); two with one URL are an
+/// error.
+fn order_articles(articles: Vec<Article>, drafts: bool, language: &str, diags: &mut Diagnostics) -> Vec<Article> {
     let mut articles: Vec<Article> = articles.into_iter().filter(|a| drafts || !a.draft).collect();
-    articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    let alphabet = crate::text::Alphabet::new(language);
+    articles.sort_by(|a, b| match (&a.date, &b.date) {
+        (Some(x), Some(y)) => y.cmp(x).then_with(|| a.slug.cmp(&b.slug)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => alphabet.compare(&a.title, &b.title).then_with(|| a.slug.cmp(&b.slug)),
+    });
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     for a in &articles {
         if let Some(other) = seen.insert(&a.slug, &a.path) {

@@ -37,6 +37,11 @@ pub struct ArticleNode {
 #[derive(Debug, Clone)]
 pub struct QuoteNode {
     pub id: String,
+    /// Whether its annotation gives the id (else it is derived, see
+    /// [`crate::anchor::quote_id`]).
+    pub pinned: bool,
+    /// Where its annotation's `exact` is, in its article's annotation file.
+    pub at: std::ops::Range<usize>,
     pub article: usize,
     pub speaker: usize,
     pub text: String,

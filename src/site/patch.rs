@@ -85,11 +85,10 @@ impl Site {
             return None;
         }
         let same_quotes = old.quotes.len() == an.quotes.len()
-            && old
-                .quotes
-                .iter()
-                .zip(&an.quotes)
-                .all(|(&q, aq)| self.quotes[q].id == aq.id && self.quotes[q].speaker == aq.speaker);
+            && old.quotes.iter().zip(&an.quotes).all(|(&q, aq)| {
+                let was = &self.quotes[q];
+                was.id == aq.id && was.speaker == aq.speaker && was.pinned == aq.pinned
+            });
         if !same_quotes {
             return None;
         }
@@ -156,6 +155,7 @@ impl Site {
         let old_quotes = self.articles[ai].quotes.clone();
         for (&q, aq) in old_quotes.iter().zip(an.quotes) {
             let quote = &mut self.quotes[q];
+            quote.at = aq.at;
             quote.text = aq.text;
             quote.before = aq.before;
             quote.after = aq.after;
