@@ -23,6 +23,8 @@ use crate::i18n;
 use crate::packed::Packed;
 use crate::text::{collapse_ws, escape_html, first_sentence, fold, slugify, truncate_words};
 
+pub mod terms;
+
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
@@ -54,6 +56,9 @@ pub struct Site {
     /// Whether articles keep their explicit annotations (see
     /// [`Site::drop_export_data`]).
     pub export_data: bool,
+    /// The full-text index the search files are cut from, built on first
+    /// use.
+    pub terms: terms::Terms,
 }
 
 /// The site-wide inputs of anchoring one article: the article slugs links
@@ -864,6 +869,7 @@ pub fn build(
         cache_dir: None,
         anchoring,
         export_data: true,
+        terms: Default::default(),
     }
 }
 
