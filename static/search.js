@@ -33,7 +33,10 @@
     }
     return files[url];
   }
-  var meta = get(metaUrl);
+  var meta = get(metaUrl).then(function (m) {
+    if (m.v !== 3) throw new Error("search index format " + m.v);
+    return m;
+  });
   // A gzipped JSON file (articles' texts). Unpacked here, unless the
   // server sent it with Content-Encoding and the browser already did.
   function getGzip(url) {
@@ -65,7 +68,8 @@
     return h % m.shards;
   }
 
-  // Postings: "E,A,Q", each "hi.often.once" (see src/render/search.rs).
+  // Postings: "E,A,Q", each "title.secondary.often.once" (see
+  // src/render/search.rs).
   var DIGIT = {};
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) { DIGIT[c] = i; });
   function vlqs(s) {
@@ -98,14 +102,16 @@
         var was = map.get(d);
         if (!was || was.f < f) map.set(d, { f: f, n: n });
       }
-      var v = vlqs(seg[0] || ""), next = 0;
-      for (var i = 0; i < v.length; i++) {
-        var d = next + (v[i] >> 1);
-        if (v[i] & 1) { put(d, 3, v[++i]); } else { put(d, 2, 0); }
-        next = d + 1;
+      if (k === 0) {
+        // an entity's name: (gap, words in the name) pairs
+        var v = vlqs(seg[0] || ""), next = 0;
+        for (var i = 0; i + 1 < v.length; i += 2) { put(next + v[i], 3, v[i + 1]); next += v[i] + 1; }
+      } else {
+        docSet(seg[0] || "", function (d) { put(d, 3, 0); });
       }
-      docSet(seg[1] || "", function (d) { put(d, 1, 0); });
-      docSet(seg[2] || "", function (d) { put(d, 0, 0); });
+      docSet(seg[1] || "", function (d) { put(d, 2, 0); });
+      docSet(seg[2] || "", function (d) { put(d, 1, 0); });
+      docSet(seg[3] || "", function (d) { put(d, 0, 0); });
     });
     return into;
   }
@@ -145,7 +151,7 @@
             fields.push(hit.f);
             if (hit.f === 3) n = hit.n; else title = false;
           }
-          // the whole title typed: first
+          // an entity's whole name typed: first
           if (title && n === maps.length) s += 100;
           list.push({ k: k, d: d, s: s, fields: fields });
         });
@@ -215,19 +221,37 @@
     p.className = "search-snippet";
     if (snippet) highlight(p, snippet, q);
     li.appendChild(p);
-    // found by a word of its body: an excerpt of the text there
+    // found by a word of its body: an excerpt of the text there, fetched
+    // when the result comes into view
     if (KINDS[r.k] === "a" && r.fields.some(function (f) { return f < 2; })) {
       var token = current;
       var chunk = base + "x/" + Math.floor(r.d / m.x) + ".json.gz";
-      getGzip(chunk).then(function (texts) {
-        var e = token === current && excerpt(texts[r.d % m.x], q);
-        if (!e) return;
-        while (p.firstChild) p.removeChild(p.firstChild);
-        highlight(p, e, q);
-        p.classList.add("search-excerpt");
-      }).catch(function () {});
+      whenSeen(li, function () {
+        getGzip(chunk).then(function (texts) {
+          var e = token === current && excerpt(texts[r.d % m.x], q);
+          if (!e) return;
+          while (p.firstChild) p.removeChild(p.firstChild);
+          highlight(p, e, q);
+          p.classList.add("search-excerpt");
+        }).catch(function () {});
+      });
     }
     return li;
+  }
+
+  var seen = typeof IntersectionObserver === "function" && new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      seen.unobserve(e.target);
+      var f = e.target.glossaSeen;
+      delete e.target.glossaSeen;
+      if (f) f();
+    });
+  }, { rootMargin: "200px" });
+  function whenSeen(el, f) {
+    if (!seen) return f();
+    el.glossaSeen = f;
+    seen.observe(el);
   }
 
   function show(m, q, query) {

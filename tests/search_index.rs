@@ -85,24 +85,25 @@ fn decode(entry: &str, into: &mut Hits) {
                 *e = (f, n);
             }
         };
-        let hi = vlqs(seg.next().unwrap_or(""));
-        let (mut i, mut next) = (0, 0);
-        while i < hi.len() {
-            let d = next + (hi[i] >> 1) as usize;
-            if hi[i] & 1 == 1 {
-                i += 1;
-                put(d, 3, hi[i]);
-            } else {
-                put(d, 2, 0);
+        let title = seg.next().unwrap_or("");
+        if k == 0 {
+            // an entity's name: (gap, words in the name) pairs
+            let v = vlqs(title);
+            assert_eq!(v.len() % 2, 0, "{entry:?}");
+            let mut next = 0;
+            for pair in v.chunks(2) {
+                put(next + pair[0] as usize, 3, pair[1]);
+                next += pair[0] as usize + 1;
             }
-            next = d + 1;
-            i += 1;
+        } else {
+            for d in doc_set(title) {
+                put(d, 3, 0);
+            }
         }
-        for d in doc_set(seg.next().unwrap_or("")) {
-            put(d, 1, 0);
-        }
-        for d in doc_set(seg.next().unwrap_or("")) {
-            put(d, 0, 0);
+        for f in [2, 1, 0] {
+            for d in doc_set(seg.next().unwrap_or("")) {
+                put(d, f, 0);
+            }
         }
     }
 }
@@ -133,7 +134,7 @@ impl<'a> Search<'a> {
         let url = root.value().attr("data-index").expect("data-index");
         let (file, _) = site.target_of(url, "search/index.html").unwrap();
         let meta: Value = serde_json::from_str(&site.text(&file)).unwrap();
-        assert_eq!(meta["v"], 2, "{meta}");
+        assert_eq!(meta["v"], 3, "{meta}");
         Search {
             site,
             dir: file.trim_end_matches("meta.json").to_string(),
@@ -208,7 +209,7 @@ impl<'a> Search<'a> {
                             title = false;
                         }
                     }
-                    if title && n as usize == all.len() {
+                    if k == 0 && title && n as usize == all.len() {
                         s += 100;
                     }
                     Some((*d, s))

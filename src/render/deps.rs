@@ -99,6 +99,8 @@ pub struct Versions {
     local_graph: Vec<u64>,
     quote: Vec<u64>,
     search_shard: Vec<u64>,
+    /// Per article, a hash of what the search index holds of it.
+    article_words: Vec<u64>,
     tag: Vec<u64>,
     structure: u64,
     templates: Vec<(&'static str, u64)>,
@@ -253,6 +255,13 @@ fn search_shard_hash(site: &Site, k: usize) -> u64 {
     xxhash_rust::xxh3::xxh3_64(crate::render::search::shard_json(&index, k).as_bytes())
 }
 
+/// A hash of what the search index holds of article `i`: its files (text,
+/// title, description, tags) and the entities it names.
+fn article_words_hash(site: &Site, i: usize) -> u64 {
+    let a = &site.articles[i];
+    hash((a.input_key, crate::site::terms::named(a)))
+}
+
 fn structure_hash(site: &Site) -> u64 {
     let mut h = DefaultHasher::new();
     for a in &site.articles {
@@ -317,6 +326,7 @@ impl Versions {
             local_graph,
             quote: per(site.quotes.len(), &quote_hash),
             search_shard,
+            article_words: per(site.articles.len(), &article_words_hash),
             tag: per(site.tags.len(), &tag_hash),
             structure: structure_hash(site),
             templates: TEMPLATES.iter().map(|t| (*t, tera.fingerprint(t))).collect(),
@@ -468,9 +478,18 @@ impl Versions {
             let counts = hash(&self.entity_count);
             set(&mut self.entity_counts, counts, Node::EntityCounts, &mut changed);
         }
-        // the articles' words (a quote or an entity's names are never
-        // edited in place)
-        for k in site.terms.patch_articles(site, articles) {
+        // the articles' words, re-indexed only for the articles whose text
+        // or named entities changed, not those whose related list did (a
+        // quote or an entity's names are never edited in place)
+        let reindex: Vec<usize> = articles
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let h = article_words_hash(site, i);
+                std::mem::replace(&mut self.article_words[i], h) != h
+            })
+            .collect();
+        for k in site.terms.patch_articles(site, &reindex) {
             let h = search_shard_hash(site, k);
             set(&mut self.search_shard[k], h, Node::SearchShard(k as u32), &mut changed);
         }

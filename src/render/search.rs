@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::site::terms::{self, DocKind, Field, Index, Postings, doc_of, field_of};
+use crate::site::terms::{self, DocKind, Index, Postings, doc_of, field_of};
 use crate::site::{Site, Urls};
 use crate::text::truncate_words;
 
@@ -42,7 +42,7 @@ pub const DOCS_PER_CHUNK: usize = 32;
 pub const TEXTS_PER_CHUNK: usize = 8;
 
 /// The format version `static/search.js` checks.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// One file of the search index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -213,7 +213,11 @@ pub fn shard_json(index: &Index, k: usize) -> String {
             s.push(',');
         }
         key(&mut s, p);
-        postings(&mut s, index, &index.prefix(p));
+        s.push_str(&index.prefix_encoded(p, |union| {
+            let mut e = String::new();
+            postings(&mut e, index, union);
+            e
+        }));
     }
     s.push_str("}}");
     s
@@ -263,33 +267,35 @@ fn doc_set(s: &mut String, docs: &[u32]) {
 }
 
 /// A term's postings: `"E,A,Q"` (trailing empty kinds left out), each kind
-/// `hi.often.once` (trailing empty parts left out): `hi` the documents
-/// where it is in a title or secondary field (gap·2 + is-title, then for a
-/// title the title's word count), `often` and `once` the sets of documents
-/// whose body has it three times or more, or fewer.
+/// `title.secondary.often.once` (trailing empty parts left out): the sets
+/// of documents where it is in the title (an entity's name or alias, an
+/// article's title, a quote's words), in a secondary field (description,
+/// tags, named entities; a quote's speaker), in the body three times or
+/// more, or fewer. Each document is in one set, its strongest. An
+/// entity's `title` is not a set but pairs of numbers: the gap to the
+/// document, and how many words its name has (a query that is the whole
+/// name ranks first).
 fn postings(s: &mut String, index: &Index, p: &Postings) {
     let mut kinds: Vec<String> = Vec::with_capacity(3);
     for (k, list) in p.0.iter().enumerate() {
-        let (mut hi, mut often, mut once) = (String::new(), Vec::new(), Vec::new());
-        let mut next = 0;
+        let mut sets: [Vec<u32>; 4] = Default::default();
         for &e in list {
-            let d = doc_of(e) as u32;
-            match field_of(e) {
-                f if f >= Field::Secondary as u32 => {
-                    let title = f == Field::Title as u32;
-                    vlq(&mut hi, (d - next) << 1 | title as u32);
-                    if title {
-                        vlq(&mut hi, index.title_words[k][d as usize] as u32);
-                    }
-                    next = d + 1;
-                }
-                f if f == Field::BodyOften as u32 => often.push(d),
-                _ => once.push(d),
-            }
+            sets[3 - field_of(e) as usize].push(doc_of(e) as u32);
         }
-        let mut parts = [hi, String::new(), String::new()];
-        doc_set(&mut parts[1], &often);
-        doc_set(&mut parts[2], &once);
+        let mut parts: [String; 4] = Default::default();
+        if k == DocKind::Entity as usize {
+            let mut next = 0;
+            for &d in &sets[0] {
+                vlq(&mut parts[0], d - next);
+                vlq(&mut parts[0], index.name_words[d as usize] as u32);
+                next = d + 1;
+            }
+        } else {
+            doc_set(&mut parts[0], &sets[0]);
+        }
+        for (part, set) in parts.iter_mut().zip(&sets).skip(1) {
+            doc_set(part, set);
+        }
         let used = parts.iter().rposition(|x| !x.is_empty()).map_or(0, |i| i + 1);
         kinds.push(parts[..used].join("."));
     }

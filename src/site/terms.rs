@@ -107,12 +107,40 @@ impl Postings {
 pub struct Index {
     /// Term → where it occurs, in term order.
     pub terms: BTreeMap<Box<str>, Postings>,
-    /// How many words each document's title has (per kind, by document):
-    /// a query that is the whole title ranks first.
-    pub title_words: [Vec<u8>; 3],
+    /// How many documents of each kind the index has.
+    pub docs: [usize; 3],
+    /// How many words each entity's name has: a query that is the whole
+    /// name ranks first.
+    pub name_words: Vec<u8>,
     /// Shard → its terms and its short prefixes (see [`Index::prefix`]),
     /// each sorted.
     pub shards: Vec<ShardKeys>,
+    /// Short prefixes' unions as the search files write them, kept: a
+    /// one-letter prefix's union reads a tenth of the index, and an edit
+    /// re-writes the shards holding it though the union rarely changes.
+    prefix_cache: PrefixCache,
+}
+
+/// Prefix → its union, encoded ([`Index::prefix_encoded`]).
+#[derive(Default)]
+struct PrefixCache(std::sync::Mutex<std::collections::HashMap<Box<str>, Arc<str>>>);
+
+impl PrefixCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Box<str>, Arc<str>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clone for PrefixCache {
+    fn clone(&self) -> PrefixCache {
+        PrefixCache(std::sync::Mutex::new(self.lock().clone()))
+    }
+}
+
+impl std::fmt::Debug for PrefixCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrefixCache({} entries)", self.lock().len())
+    }
 }
 
 /// The keys one shard holds.
@@ -364,28 +392,15 @@ fn doc_terms(site: &Site, kind: DocKind, doc: usize) -> DocTerms {
     collect(&parts)
 }
 
-fn title_words(site: &Site, kind: DocKind, doc: usize) -> u8 {
-    match kind {
-        DocKind::Entity => word_count(&site.entities[doc].src.name),
-        DocKind::Article => word_count(&site.articles[doc].src.title),
-        DocKind::Quote => word_count(&site.quotes[doc].text),
-    }
-}
-
 impl Index {
     /// Indexes every document of `site`.
     pub fn build(site: &Site) -> Index {
         let t = std::time::Instant::now();
         let mut ids: std::collections::HashMap<Box<str>, u32, Hasher> = Default::default();
         let mut postings: Vec<Postings> = Vec::new();
-        let mut title_words: [Vec<u8>; 3] = Default::default();
         for kind in DocKind::ALL {
             let k = kind as usize;
             let n = kind.count(site);
-            title_words[k] = (0..n)
-                .into_par_iter()
-                .map(|d| self::title_words(site, kind, d))
-                .collect();
             // in batches: the parallel part (folding) holds one batch's
             // words, and the merge appends in document order
             for start in (0..n).step_by(1024) {
@@ -415,8 +430,10 @@ impl Index {
             .collect();
         let mut index = Index {
             terms,
-            title_words,
+            docs: DocKind::ALL.map(|k| k.count(site)),
+            name_words: site.entities.iter().map(|e| word_count(&e.src.name)).collect(),
             shards: vec![ShardKeys::default(); shards_of(site)],
+            prefix_cache: PrefixCache::default(),
         };
         let keys: Vec<Box<str>> = index.terms.keys().cloned().collect();
         for t in keys {
@@ -470,7 +487,7 @@ impl Index {
     /// document): what a last word typed so far matches.
     pub fn prefix(&self, prefix: &str) -> Postings {
         const NONE: u8 = u8::MAX;
-        let mut best: [Vec<u8>; 3] = std::array::from_fn(|k| vec![NONE; self.title_words[k].len()]);
+        let mut best: [Vec<u8>; 3] = std::array::from_fn(|k| vec![NONE; self.docs[k]]);
         let range = self
             .terms
             .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
@@ -494,6 +511,17 @@ impl Index {
         }))
     }
 
+    /// [`Index::prefix`] as `encode` writes it, computed once until an edit
+    /// changes it.
+    pub fn prefix_encoded(&self, prefix: &str, encode: impl FnOnce(&Postings) -> String) -> Arc<str> {
+        if let Some(s) = self.prefix_cache.lock().get(prefix) {
+            return s.clone();
+        }
+        let s: Arc<str> = encode(&self.prefix(prefix)).into();
+        self.prefix_cache.lock().insert(prefix.into(), s.clone());
+        s
+    }
+
     /// Re-indexes articles edited in place; returns the shards whose keys
     /// or postings may have changed, sorted.
     fn patch_articles(&mut self, site: &Site, articles: &[usize]) -> Vec<usize> {
@@ -501,7 +529,6 @@ impl Index {
         let n = self.shards.len();
         let mut touched = Vec::new();
         for &doc in articles {
-            self.title_words[k][doc] = title_words(site, DocKind::Article, doc);
             let new = doc_terms(site, DocKind::Article, doc);
             let new = new.sorted();
             // what the index has of it now
@@ -554,7 +581,15 @@ impl Index {
             }
             for t in changed {
                 touched.push(shard_of(t, n));
-                touched.extend(short_prefixes(t).map(|p| shard_of(p, n)));
+                // a prefix's union changes only if the document's strongest
+                // field among the terms it starts does (rarely: a document
+                // has many words starting with "n")
+                for p in short_prefixes(t) {
+                    if strongest(&old, p) != strongest(&new, p) {
+                        touched.push(shard_of(p, n));
+                        self.prefix_cache.lock().remove(p);
+                    }
+                }
                 let gone = self.terms.get(t).is_some_and(Postings::is_empty);
                 if gone {
                     self.terms.remove(t);
@@ -568,6 +603,17 @@ impl Index {
         touched.dedup();
         touched
     }
+}
+
+/// The strongest field among the entries of the terms `prefix` starts, in
+/// a list sorted by term.
+fn strongest(list: &[(Box<str>, Entry)], prefix: &str) -> Option<u32> {
+    let from = list.partition_point(|(t, _)| **t < *prefix);
+    list[from..]
+        .iter()
+        .take_while(|(t, _)| t.starts_with(prefix))
+        .map(|(_, e)| field_of(*e))
+        .max()
 }
 
 impl Terms {
