@@ -384,3 +384,70 @@ fn the_search_files_are_the_same_every_build() {
     assert!(fa.len() > 5, "{:?}", fa.keys());
     assert_eq!(fa, fb);
 }
+
+/// The watch loop patches the term index: an edit that adds a new word to
+/// an article's body re-writes that word's shard (and the shard of a
+/// prefix of it no word had before) and the article's text chunk, not the
+/// other shards, and the files it writes equal a fresh build's.
+#[test]
+fn an_edit_rewrites_only_the_shards_of_the_words_it_changes() {
+    use glossa::output::session::{Outcome, Session};
+    let site = copy_site(&fixture("multi"), false);
+    // enough articles for several shards
+    for n in 0..400 {
+        common::write(
+            site.path(),
+            &format!("content/articles/extra-{n:03}.md"),
+            &format!(
+                "+++\ntitle = \"Bài thêm {n}\"\ndate = \"2025-01-01\"\n+++\nMột câu về kinh tế và xã hội số {n}.\n"
+            ),
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let opts = glossa::BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = Session::watching(site.path(), opts);
+    assert!(matches!(session.rebuild(&[]), Outcome::Built { .. }));
+    let json =
+        |p: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(out.path().join(p)).unwrap()).unwrap() };
+    let shards = json("search/meta.json")["shards"].as_u64().unwrap();
+    assert!(shards >= 8, "{shards}");
+    let mut prefixes = BTreeSet::new();
+    for k in 0..shards {
+        prefixes.extend(
+            json(&format!("search/t/{k}.json"))["p"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned(),
+        );
+    }
+
+    let rel = std::path::Path::new("content/articles/chip-war.md");
+    let text = std::fs::read_to_string(site.path().join(rel)).unwrap();
+    std::fs::write(site.path().join(rel), format!("{text}\nQuizzical.\n")).unwrap();
+    let changed = match session.rebuild(&[rel.to_path_buf()]) {
+        Outcome::Built { changed, .. } => changed,
+        Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+    };
+    let shard = |w: &str| format!("search/t/{}.json", fnv(w) as u64 % shards);
+    let mut want: BTreeSet<String> = [shard("qui")].into();
+    want.extend(["q", "qu"].iter().filter(|p| !prefixes.contains(**p)).map(|p| shard(p)));
+    let search: BTreeSet<String> = changed.iter().filter(|p| p.starts_with("search/")).cloned().collect();
+    let got: BTreeSet<String> = search.iter().filter(|p| p.starts_with("search/t/")).cloned().collect();
+    assert_eq!(got, want, "{search:?}");
+    assert!((got.len() as u64) < shards, "{search:?}");
+    assert_eq!(search.len(), got.len() + 1, "the shards and the text chunk: {search:?}");
+    assert!(search.iter().any(|p| p.starts_with("search/x/")), "{search:?}");
+    // and what it wrote is what a fresh build writes
+    let fresh = build(site.path());
+    for p in &search {
+        assert_eq!(
+            std::fs::read(out.path().join(p)).unwrap(),
+            std::fs::read(fresh.path(p)).unwrap(),
+            "{p}"
+        );
+    }
+}
