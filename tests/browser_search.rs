@@ -15,6 +15,7 @@
 mod common;
 mod serve_http;
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -56,8 +57,11 @@ impl Browser {
         let deadline = Instant::now() + WAIT;
         loop {
             let results = self.results();
-            if results.iter().any(|(k, t, _)| k == kind && t == expect) {
-                return results;
+            // (groups are shown as their lines come: wait for the last)
+            let busy =
+                self.js("return document.querySelector('#glossa-search .search-results').getAttribute('aria-busy')");
+            if results.iter().any(|(k, t, _)| k == kind && t == expect) && busy != json!("true") {
+                return self.results();
             }
             assert!(
                 Instant::now() < deadline,
@@ -66,6 +70,40 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl Browser {
+    /// The excerpt under the `i`th article result: its text and its
+    /// marked words (once its text has come).
+    fn excerpt(&self, i: usize) -> (String, Vec<String>) {
+        let line = format!("document.querySelectorAll('#glossa-search .search-group-a .search-snippet')[{i}]");
+        self.wait_for(
+            "an excerpt of the article's text",
+            &format!("var s = {line}; return !!s && s.classList.contains('search-excerpt')"),
+        );
+        let v = self.js(&format!(
+            "var s = {line}; return [s.textContent, Array.from(s.querySelectorAll('mark')).map(m => m.textContent)]"
+        ));
+        let marks = v[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect();
+        (v[0].as_str().unwrap().to_string(), marks)
+    }
+
+    /// The search index files this page has fetched: (URL path, bytes).
+    fn search_files(&self) -> Vec<(String, u64)> {
+        let v = self.js(
+            "return performance.getEntriesByType('resource')                .filter(e => new URL(e.name).pathname.includes('/search/'))                .map(e => [new URL(e.name).pathname, e.decodedBodySize])",
+        );
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e[0].as_str().unwrap().to_string(), e[1].as_u64().unwrap()))
+            .collect()
     }
 }
 
@@ -223,6 +261,32 @@ fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries()
     );
     assert_eq!(r[0].1, "Bắc Kinh", "{r:?}");
 
+    // Full text: words of the article's body only (not its title,
+    // description or tags) find it, and the line under it is an excerpt of
+    // the body there, with its diacritics and the typed words marked.
+    let r = browser.search(
+        &search,
+        "ngan ngai chuyen doi",
+        "a",
+        "Các công ty AI Trung Quốc chuyển sang nguồn mở để đuổi kịp Thung lũng Silicon",
+    );
+    assert_eq!(r.iter().filter(|(k, _, _)| k == "a").count(), 1, "{r:?}");
+    let excerpt = browser.excerpt(0);
+    assert!(excerpt.0.contains("ngần ngại chuyển đổi vì SMIC"), "{excerpt:?}");
+    for w in ["ngần", "ngại", "chuyển", "đổi"] {
+        assert!(excerpt.1.iter().any(|m| m == w), "{w} not marked: {excerpt:?}");
+    }
+    // (the index files it read were under the sub-path too)
+    let fetched = browser.search_files();
+    assert!(
+        !fetched.is_empty() && fetched.iter().all(|(u, _)| u.starts_with("/project/search/")),
+        "{fetched:?}"
+    );
+    assert!(
+        fetched.iter().any(|(u, _)| u.starts_with("/project/search/x/")),
+        "{fetched:?}"
+    );
+
     // The multi fixture: "da nang" finds Đà Nẵng, "anh duong" Ánh Dương.
     let r = browser.search(&multi_search, "da nang", "e", "Đà Nẵng");
     assert_eq!(r[0].1, "Đà Nẵng", "{r:?}");
@@ -267,4 +331,156 @@ fn typed_queries_find_entities_articles_and_quotes_and_previews_show_summaries()
     seed_server.stop();
     multi_server.stop();
     eprintln!("browser search test: {} ms", started.elapsed().as_millis());
+}
+
+/// A Vietnamese-looking syllable for `n`: an onset, a vowel and a tone
+/// (NFC). None of them is a word of the phrase the test looks for.
+fn syllable(n: usize) -> String {
+    const ONSETS: &[&str] = &[
+        "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x",
+    ];
+    const VOWELS: &[&str] = &["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư"];
+    const TONES: &[&str] = &["", "\u{300}", "\u{301}", "\u{309}", "\u{303}", "\u{323}"];
+    let s = format!(
+        "{}{}{}",
+        ONSETS[n % ONSETS.len()],
+        VOWELS[n / ONSETS.len() % VOWELS.len()],
+        TONES[n / (ONSETS.len() * VOWELS.len()) % TONES.len()]
+    );
+    unicode_normalization::UnicodeNormalization::nfc(s.as_str()).collect()
+}
+
+/// How many articles the generated site has: enough for several shards.
+const GENERATED: usize = 400;
+
+/// The multi fixture and [`GENERATED`] more articles of made-up syllables,
+/// each with "Kinh tế và xã hội."; the 123rd alone has "cánh đồng lúa
+/// chín vàng ở Điện Biên" in its body.
+fn generated_site() -> tempfile::TempDir {
+    let site = common::copy_site(&common::fixture("multi"), false);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for n in 0..GENERATED {
+        let mut body = String::from("Kinh tế và xã hội. ");
+        for w in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            body.push_str(&syllable((x % 1320) as usize));
+            body.push_str(if w % 15 == 14 { ".\n\n" } else { " " });
+            if n == 123 && w == 150 {
+                body.push_str("Những cánh đồng lúa chín vàng ở Điện Biên. ");
+            }
+        }
+        common::write(
+            site.path(),
+            &format!("content/articles/bai-{n:03}.md"),
+            &format!("+++\ntitle = \"Bài số {n}\"\ndate = \"2025-01-01\"\n+++\n{body}\n"),
+        );
+    }
+    site
+}
+
+/// On a site with several shards: a query for words of one article's body
+/// fetches one shard per word, that article's result line and text — a
+/// small part of the index — and shows the excerpt; a query matching many
+/// articles shows ten and a button for ten more.
+#[test]
+fn a_query_fetches_only_the_index_files_it_needs() {
+    if !webdriver::available() {
+        return;
+    }
+    let site = generated_site();
+    let server = serve_http::serve_site(site.path(), None);
+    let search = format!("{}search/", server.url());
+    let out = server.output_dir().to_path_buf();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("search/meta.json")).unwrap()).unwrap();
+    let shards = meta["shards"].as_u64().unwrap();
+    assert!(shards >= 4, "{meta}");
+    let mut all = 0;
+    for e in walkdir::WalkDir::new(out.join("search")).into_iter().flatten() {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            all += e.metadata().unwrap().len();
+        }
+    }
+
+    let browser = Browser::start();
+    let r = browser.search(&search, "canh dong lua chin", "a", "Bài số 123");
+    assert_eq!(r, [("a".into(), "Bài số 123".into(), "/articles/bai-123/".into())]);
+    let excerpt = browser.excerpt(0);
+    assert!(
+        excerpt.0.contains("Những cánh đồng lúa chín vàng ở Điện Biên."),
+        "{excerpt:?}"
+    );
+    assert_eq!(excerpt.1, ["cánh", "đồng", "lúa", "chín"], "{excerpt:?}");
+
+    let fetched = browser.search_files();
+    // per folder (`t/` shards, `a/` result lines, `x/` texts) or file
+    let mut kinds: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (u, _) in &fetched {
+        let rel = u.strip_prefix("/search/").unwrap_or_else(|| panic!("{u}"));
+        let (dir, file) = rel.split_once('/').unwrap_or(("", rel));
+        kinds.entry(dir.to_string()).or_default().insert(file.to_string());
+    }
+    let total: u64 = fetched.iter().map(|f| f.1).sum();
+    eprintln!("fetched {total} of {all} bytes of index: {fetched:?}");
+    // the layout; the shard each word's first three letters pick (FNV-1a,
+    // as the build computes it), and no other; one chunk of result lines
+    // and one of texts
+    let shard = |w: &str| {
+        let h = w
+            .bytes()
+            .take(3)
+            .fold(0x811c_9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193));
+        format!("{}.json", h as u64 % shards)
+    };
+    let want: BTreeSet<String> = ["canh", "dong", "lua", "chin"].iter().map(|w| shard(w)).collect();
+    assert_eq!(
+        kinds.get(""),
+        Some(&BTreeSet::from(["meta.json".to_string()])),
+        "{fetched:?}"
+    );
+    assert_eq!(kinds.get("t"), Some(&want), "{fetched:?}");
+    assert_eq!(kinds.get("a").map(BTreeSet::len), Some(1), "{fetched:?}");
+    assert_eq!(kinds.get("x").map(BTreeSet::len), Some(1), "{fetched:?}");
+    assert_eq!(kinds.len(), 4, "nothing else: {fetched:?}");
+    assert!(total * 2 < all, "{total} of {all} bytes: more than half the index");
+
+    // Words in every generated article: ten shown, then ten more on demand.
+    browser.goto(&search);
+    let input = browser.find("#search-input");
+    browser.type_into(&input, "kinh te ");
+    browser.wait_for(
+        "ten results and a button",
+        "return document.querySelectorAll('#glossa-search a.search-result').length === 10 \
+         && !!document.querySelector('#glossa-search .search-more')",
+    );
+    let r = browser.results();
+    assert!(r.iter().all(|(k, t, _)| k == "a" && t.starts_with("Bài số ")), "{r:?}");
+    assert_eq!(
+        browser
+            .search_files()
+            .iter()
+            .filter(|(u, _)| u.contains("/search/a/"))
+            .count(),
+        1,
+        "ten lines, one chunk"
+    );
+    let status = browser.js("return document.querySelector('#glossa-search .search-status').textContent");
+    assert!(
+        status.as_str().unwrap().contains(&GENERATED.to_string()),
+        "the status counts them all: {status}"
+    );
+    browser.js("document.querySelector('#glossa-search .search-more').click(); return true");
+    browser.wait_for(
+        "ten more results",
+        "return document.querySelectorAll('#glossa-search a.search-result').length === 20",
+    );
+    assert_eq!(
+        browser.js("return document.activeElement.matches('a.search-result') && document.activeElement.textContent"),
+        json!(browser.results()[10].1),
+        "the first new result has the focus"
+    );
+    drop(browser);
+    server.stop();
 }

@@ -231,6 +231,22 @@ fn classify(reference: &str, from: &str, origin: &str) -> Target {
     }
 }
 
+/// The files of the search index its layout (`search/meta.json`, at
+/// `meta`) names, as `static/search.js` names them: the term shards, each
+/// kind's chunks of result lines, the chunks of articles' texts.
+fn search_files(meta: &str, v: &serde_json::Value) -> Vec<String> {
+    let dir = meta.trim_end_matches("meta.json");
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or_else(|| panic!("{meta}: {v}")) as usize;
+    let mut files: Vec<String> = (0..n(&v["shards"])).map(|k| format!("{dir}t/{k}.json")).collect();
+    for kind in ["e", "a", "q"] {
+        let chunks = n(&v[kind][0]).div_ceil(n(&v[kind][1]));
+        files.extend((0..chunks).map(|c| format!("{dir}{kind}/{c}.json")));
+    }
+    let texts = n(&v["a"][0]).div_ceil(n(&v["x"]));
+    files.extend((0..texts).map(|c| format!("{dir}x/{c}.json.gz")));
+    files
+}
+
 /// Every URL an HTML page refers to.
 fn html_refs(doc: &Html) -> Vec<String> {
     let mut refs = Vec::new();
@@ -242,9 +258,9 @@ fn html_refs(doc: &Html) -> Vec<String> {
                 refs.push(x.to_string());
             }
         }
-        // the search index's parts, space-separated
+        // the search index's layout
         if let Some(x) = v.attr("data-index") {
-            refs.extend(x.split_whitespace().map(String::from));
+            refs.push(x.to_string());
         }
         if let Some(set) = v.attr("srcset") {
             for item in set.split(',') {
@@ -447,14 +463,19 @@ fn the_example_site_under_a_sub_path_has_no_broken_links() {
             xml_refs(&r.text())
         } else if ctype.starts_with("application/json") {
             let v: serde_json::Value = serde_json::from_slice(&r.body).expect("valid JSON");
-            // The search index: every result's URL.
-            v.as_array()
-                .map(|docs| {
-                    docs.iter()
-                        .filter_map(|d| d["u"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
+            if final_path.ends_with("/search/meta.json") {
+                // The search index's layout: the files the script may fetch.
+                search_files(&final_path, &v)
+            } else {
+                // The search index's result lines: every result's URL.
+                v.as_array()
+                    .map(|docs| {
+                        docs.iter()
+                            .filter_map(|d| d["u"].as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
         } else if ctype.starts_with("text/plain") && final_path.ends_with("/robots.txt") {
             r.text()
                 .lines()

@@ -768,9 +768,15 @@ fn docs_urls() {
     let matches = |pattern: &str, file: &str| {
         let (p, f): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), file.split('/').collect());
         p.len() == f.len()
-            && p.iter()
-                .zip(&f)
-                .all(|(p, f)| p == f || (["SLUG", "ID", "QUOTE", "TAG", "N"].contains(p) && !f.is_empty()))
+            && p.iter().zip(&f).all(|(p, f)| {
+                let placeholder = |p: &str| ["SLUG", "ID", "QUOTE", "TAG", "N"].contains(&p);
+                // a placeholder, whole or before an extension (`N.json`)
+                p == f
+                    || (placeholder(p) && !f.is_empty())
+                    || p.split_once('.').is_some_and(|(head, ext)| {
+                        placeholder(head) && f.len() > ext.len() + 1 && f.ends_with(&format!(".{ext}"))
+                    })
+            })
     };
     let files: Vec<String> = walkdir::WalkDir::new(&public)
         .into_iter()

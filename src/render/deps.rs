@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::render::{Page, SearchPart, Templates};
 use crate::site::Site;
+use crate::site::terms::DocKind;
 
 /// A part of the site graph that pages read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,8 +41,6 @@ pub enum Node {
     ArticleItem(u32),
     /// Every article's list item.
     ArticleItems,
-    /// Which entities each article names (the search index lists them).
-    Named,
     /// An entity as a link or chip shows it: its file but the description.
     EntityName(u32),
     /// Every entity's [`Node::EntityName`].
@@ -71,8 +70,9 @@ pub enum Node {
     LocalGraph(u32),
     /// A quote: text, context, speaker, article.
     Quote(u32),
-    /// Every quote's id, text and speaker (the search index).
-    QuoteItems,
+    /// A shard of the search index's terms: the terms it holds and where
+    /// each occurs (see [`crate::site::terms`]).
+    SearchShard(u32),
     /// A tag: its name and articles.
     Tag(u32),
     /// Which pages exist: article slugs, entity ids, quote ids, tags.
@@ -86,7 +86,6 @@ pub struct Versions {
     article_text: Vec<u64>,
     article_item: Vec<u64>,
     article_items: u64,
-    named: u64,
     entity_name: Vec<u64>,
     entity_names: u64,
     entity: Vec<u64>,
@@ -99,7 +98,9 @@ pub struct Versions {
     adjacencies: u64,
     local_graph: Vec<u64>,
     quote: Vec<u64>,
-    quote_items: u64,
+    search_shard: Vec<u64>,
+    /// Per article, a hash of what the search index holds of it.
+    article_words: Vec<u64>,
     tag: Vec<u64>,
     structure: u64,
     templates: Vec<(&'static str, u64)>,
@@ -182,17 +183,6 @@ fn article_item_hash(site: &Site, i: usize) -> u64 {
     ))
 }
 
-fn named_hash(site: &Site) -> u64 {
-    let mut h = DefaultHasher::new();
-    for a in &site.articles {
-        for e in crate::render::search::named(a) {
-            id(site, e).hash(&mut h);
-        }
-        usize::MAX.hash(&mut h);
-    }
-    h.finish()
-}
-
 fn entity_name_hash(site: &Site, e: usize) -> u64 {
     let mut src = site.entities[e].src.clone();
     src.description = String::new();
@@ -258,12 +248,18 @@ fn quote_hash(site: &Site, q: usize) -> u64 {
     ))
 }
 
-fn quote_items_hash(site: &Site) -> u64 {
-    let mut h = DefaultHasher::new();
-    for q in &site.quotes {
-        (&q.id, &q.text, id(site, q.speaker)).hash(&mut h);
-    }
-    h.finish()
+/// The hash of shard `k` of the search index: of its bytes, which say
+/// exactly what it holds.
+fn search_shard_hash(site: &Site, k: usize) -> u64 {
+    let index = site.terms.get(site);
+    xxhash_rust::xxh3::xxh3_64(crate::render::search::shard_json(&index, k).as_bytes())
+}
+
+/// A hash of what the search index holds of article `i`: its files (text,
+/// title, description, tags) and the entities it names.
+fn article_words_hash(site: &Site, i: usize) -> u64 {
+    let a = &site.articles[i];
+    hash((a.input_key, crate::site::terms::named(a)))
 }
 
 fn structure_hash(site: &Site) -> u64 {
@@ -307,6 +303,9 @@ impl Versions {
             .collect();
         let entity = per(site.entities.len(), &entity_hash);
         let entity_count: Vec<u64> = site.entities.iter().map(|e| e.mentions.len() as u64).collect();
+        // (built here, before the parallel loops that read it)
+        site.terms.get(site);
+        let search_shard = per(crate::site::terms::shards_of(site), &search_shard_hash);
         let adjacency = per(site.entities.len(), &adjacency_hash);
         Some(Versions {
             // (with whether there is a feed: every page's layout links it)
@@ -319,7 +318,6 @@ impl Versions {
             article_text: per(site.articles.len(), &article_text_hash),
             article_items: hash(&article_item),
             article_item,
-            named: named_hash(site),
             entity_names: hash(&entity_name),
             entity_name,
             entities: hash(&entity),
@@ -332,7 +330,8 @@ impl Versions {
             adjacency,
             local_graph,
             quote: per(site.quotes.len(), &quote_hash),
-            quote_items: quote_items_hash(site),
+            search_shard,
+            article_words: per(site.articles.len(), &article_words_hash),
             tag: per(site.tags.len(), &tag_hash),
             structure: structure_hash(site),
             templates: TEMPLATES.iter().map(|t| (*t, tera.fingerprint(t))).collect(),
@@ -348,7 +347,6 @@ impl Versions {
             Node::ArticleText(i) => self.article_text[i as usize],
             Node::ArticleItem(i) => self.article_item[i as usize],
             Node::ArticleItems => self.article_items,
-            Node::Named => self.named,
             Node::EntityName(e) => self.entity_name[e as usize],
             Node::EntityNames => self.entity_names,
             Node::Entity(e) => self.entity[e as usize],
@@ -362,7 +360,7 @@ impl Versions {
             Node::Adjacencies => self.adjacencies,
             Node::LocalGraph(e) => self.local_graph[e as usize],
             Node::Quote(q) => self.quote[q as usize],
-            Node::QuoteItems => self.quote_items,
+            Node::SearchShard(k) => self.search_shard[k as usize],
             Node::Tag(t) => self.tag[t as usize],
             Node::Structure => self.structure,
         }
@@ -458,10 +456,6 @@ impl Versions {
             let items = hash(&self.article_item);
             set(&mut self.article_items, items, Node::ArticleItems, &mut changed);
         }
-        if graph {
-            let named = named_hash(site);
-            set(&mut self.named, named, Node::Named, &mut changed);
-        }
         if any(&changed, |n| matches!(n, Node::Entity(_))) {
             let all = hash(&self.entity);
             set(&mut self.entities, all, Node::Entities, &mut changed);
@@ -489,9 +483,20 @@ impl Versions {
             let counts = hash(&self.entity_count);
             set(&mut self.entity_counts, counts, Node::EntityCounts, &mut changed);
         }
-        if any(&changed, |n| matches!(n, Node::Quote(_))) {
-            let qi = quote_items_hash(site);
-            set(&mut self.quote_items, qi, Node::QuoteItems, &mut changed);
+        // the articles' words, re-indexed only for the articles whose text
+        // or named entities changed, not those whose related list did (a
+        // quote or an entity's names are never edited in place)
+        let reindex: Vec<usize> = articles
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let h = article_words_hash(site, i);
+                std::mem::replace(&mut self.article_words[i], h) != h
+            })
+            .collect();
+        for k in site.terms.patch_articles(site, &reindex) {
+            let h = search_shard_hash(site, k);
+            set(&mut self.search_shard[k], h, Node::SearchShard(k as u32), &mut changed);
         }
         changed
     }
@@ -633,16 +638,28 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::Adjacencies);
         }
         Page::SearchIndex(part) => match part {
-            // articles with the names of the entities they name
-            SearchPart::Articles => {
-                read(Node::ArticleItems);
-                read(Node::Named);
-                read(Node::EntityNames);
+            // (how many documents of each kind)
+            SearchPart::Meta => read(Node::Structure),
+            SearchPart::Shard(k) => read(Node::SearchShard(k)),
+            SearchPart::Docs(kind, _) => {
+                for i in part.docs(site) {
+                    match kind {
+                        // name, summary, aliases
+                        DocKind::Entity => read(Node::Entity(n32(i))),
+                        // title, description
+                        DocKind::Article => read(Node::ArticleItem(n32(i))),
+                        DocKind::Quote => {
+                            read(Node::Quote(n32(i)));
+                            read(name(site.quotes[i].speaker));
+                        }
+                    }
+                }
             }
-            SearchPart::Entities => read(Node::Entities),
-            SearchPart::Quotes => {
-                read(Node::QuoteItems);
-                read(Node::EntityNames);
+            // the articles' text
+            SearchPart::Text(_) => {
+                for i in part.docs(site) {
+                    read(Node::Article(n32(i)));
+                }
             }
         },
         Page::Atom => {

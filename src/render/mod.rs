@@ -17,33 +17,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
+pub use search::SearchPart;
 pub use templates::Templates;
 
 use crate::site::Site;
 use crate::text::escape_html;
 use crate::urls::Urls;
 use views::*;
-
-/// A part of the search index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SearchPart {
-    Articles,
-    Entities,
-    Quotes,
-}
-
-impl SearchPart {
-    pub const ALL: [SearchPart; 3] = [SearchPart::Articles, SearchPart::Entities, SearchPart::Quotes];
-
-    /// The file name under `search/`.
-    pub fn file(self) -> &'static str {
-        match self {
-            SearchPart::Articles => "articles.json",
-            SearchPart::Entities => "entities.json",
-            SearchPart::Quotes => "quotes.json",
-        }
-    }
-}
 
 /// One output file of the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,8 +42,8 @@ pub enum Page {
     Tag(usize, usize),
     NotFound,
     Search,
-    /// The search index, in three parts (articles, entities, quotes), so an
-    /// edit re-writes only the part it changes.
+    /// A file of the search index (see [`search`]): its layout, a shard of
+    /// its terms, result lines, articles' texts.
     SearchIndex(SearchPart),
     /// An entity's hover preview (its summary), fetched by article pages.
     EntityPreview(usize),
@@ -85,9 +65,6 @@ impl Page {
             Page::TagIndex,
             Page::NotFound,
             Page::Search,
-            Page::SearchIndex(SearchPart::Articles),
-            Page::SearchIndex(SearchPart::Entities),
-            Page::SearchIndex(SearchPart::Quotes),
             Page::Sitemap,
             Page::Robots,
         ];
@@ -98,6 +75,7 @@ impl Page {
         if cfg.cards.site() {
             v.push(Page::SiteImage);
         }
+        v.extend(SearchPart::all(site).into_iter().map(Page::SearchIndex));
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
         v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
         v.extend((0..site.articles.len()).map(Page::Article));
@@ -159,7 +137,7 @@ impl Page {
             Page::Tag(i, p) => format!("tags/{}/page/{}/index.html", site.tags[i].slug, p + 1),
             Page::NotFound => "404.html".into(),
             Page::Search => "search/index.html".into(),
-            Page::SearchIndex(part) => format!("search/{}", part.file()),
+            Page::SearchIndex(part) => part.path(),
             Page::EntityPreview(i) => format!("entities/{}/preview.json", site.entities[i].src.id),
             Page::SiteImage => "card.png".into(),
             Page::ArticleImage(i) => format!("articles/{}/card.png", site.articles[i].src.slug),
@@ -192,6 +170,8 @@ pub struct RenderError {
 pub fn render_all(site: &Site, tera: &Templates) -> Result<Vec<(String, Vec<u8>)>, Vec<RenderError>> {
     let pages = Page::all(site);
     let t = std::time::Instant::now();
+    // (the search index, once, before the pages that read it)
+    site.terms.get(site);
     let per_kind = crate::timing::PerKind::default();
     let results: Vec<Result<(String, Vec<u8>), RenderError>> = pages
         .par_iter()
@@ -578,20 +558,17 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         }
         Page::Search => {
             ctx.insert("page", &meta(t.search.to_string(), String::new()));
-            // the index's parts, space-separated
-            let parts: Vec<String> = SearchPart::ALL
-                .iter()
-                .map(|p| format!("{}search/{}", urls.root, p.file()))
-                .collect();
-            ctx.insert("search_index_url", &parts.join(" "));
+            // the index's layout; its other files are named from there
+            ctx.insert("search_index_url", &format!("{}{}", urls.root, SearchPart::Meta.path()));
             let labels = serde_json::json!({
                 "a": t.articles, "e": t.entities, "q": t.quotes, "found": t.search_found, "none": t.search_none,
+                "more": t.search_more,
             });
             ctx.insert("search_labels", &labels.to_string());
             "search.html"
         }
         Page::SearchIndex(part) => {
-            return Prepared::Bytes(crate::render::search::index_json(site, &urls, part).into_bytes());
+            return Prepared::Bytes(search::file(site, &urls, part));
         }
         Page::EntityPreview(i) => return Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
         Page::SiteImage => {

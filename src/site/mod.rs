@@ -25,6 +25,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::urls::Urls;
 use crate::{config, i18n, timing};
 
+pub mod terms;
+
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
@@ -56,6 +58,9 @@ pub struct Site {
     /// Whether articles keep their explicit annotations (see
     /// [`Site::drop_export_data`]).
     pub export_data: bool,
+    /// The full-text index the search files are cut from, built on first
+    /// use.
+    pub terms: terms::Terms,
 }
 
 impl Site {
@@ -203,6 +208,7 @@ pub fn build(
         cache_dir: None,
         anchoring,
         export_data: true,
+        terms: Default::default(),
     }
 }
 
