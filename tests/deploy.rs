@@ -419,11 +419,43 @@ impl Actions {
         })
     }
 
-    /// One run of `job` (the Pages recipe's `build`), with the workflow's
-    /// `env` and any `extra` environment on top.
+    /// One run of the Pages recipe's `build` job, with the workflow's `env`
+    /// and any `extra` environment on top.
     fn run(&mut self, workflow: &Value, extra: &[(&str, &str)]) -> JobRun {
         self.run_id += 1;
-        let job = &workflow["jobs"]["build"];
+        let mut job = self.start(workflow, extra);
+        for step in workflow["jobs"]["build"]["steps"].as_array().expect("build.steps") {
+            let name = step["name"]
+                .as_str()
+                .or(step["uses"].as_str())
+                .unwrap_or("?")
+                .to_string();
+            if let Some(cond) = step["if"].as_str()
+                && !self.condition(cond, &job.ctx)
+            {
+                continue;
+            }
+            job.run.ran.push(name.clone());
+            let id = step["id"].as_str().unwrap_or("").to_string();
+            match step["uses"].as_str() {
+                Some(uses) => self.play(uses, step, &name, &id, &mut job),
+                None => {
+                    if !self.shell(step, &name, &id, &mut job) {
+                        return job.run;
+                    }
+                }
+            }
+        }
+        // actions/cache's post step: a job that succeeded saves what it did
+        // not restore exactly (a key, once saved, is never overwritten).
+        for (key, paths) in std::mem::take(&mut job.saves) {
+            self.save(&key, &paths, &job.ws, &job.home);
+        }
+        job.run
+    }
+
+    /// A fresh runner: empty workspace, home and temp folder.
+    fn start(&self, workflow: &Value, extra: &[(&str, &str)]) -> Job {
         let (ws, home, temp) = (self.workspace(), self.home(), self.root.join("work/temp"));
         for d in [&ws, &home, &temp] {
             remove(d);
@@ -438,124 +470,117 @@ impl Actions {
         for (k, v) in extra {
             ctx.env.insert(k.to_string(), v.to_string());
         }
-        let mut path_adds: Vec<String> = Vec::new();
-        let mut saves: Vec<(String, Vec<String>)> = Vec::new();
-        let mut run = JobRun::default();
-        for step in job["steps"].as_array().expect("build.steps") {
-            let name = step["name"]
-                .as_str()
-                .or(step["uses"].as_str())
-                .unwrap_or("?")
-                .to_string();
-            if let Some(cond) = step["if"].as_str()
-                && !self.condition(cond, &ctx)
-            {
-                continue;
-            }
-            run.ran.push(name.clone());
-            let id = step["id"].as_str().unwrap_or("").to_string();
-            if let Some(uses) = step["uses"].as_str() {
-                let action = uses.split('@').next().unwrap();
-                match action {
-                    "actions/checkout" => checkout(&ws),
-                    "actions/cache" => {
-                        let paths: Vec<String> = text(&step["with"]["path"])
-                            .lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(String::from)
-                            .collect();
-                        let key = self.substitute(text(&step["with"]["key"]), &ctx);
-                        let restore: Vec<String> = text(&step["with"]["restore-keys"])
-                            .lines()
-                            .map(|l| self.substitute(l.trim(), &ctx))
-                            .filter(|l| !l.is_empty())
-                            .collect();
-                        let hit = self.restore(&paths, &key, &restore, &ws, &home);
-                        ctx.outputs
-                            .entry(id)
-                            .or_default()
-                            .insert("cache-hit".into(), hit.to_string());
-                        run.hits.insert(name.clone(), hit.to_string());
-                        if !hit {
-                            saves.push((key, paths));
-                        }
-                    }
-                    "actions/configure-pages" => {
-                        ctx.outputs
-                            .entry(id)
-                            .or_default()
-                            .insert("base_url".into(), PAGES_BASE.into());
-                    }
-                    "actions/upload-pages-artifact" => {
-                        let p = ws.join(text(&step["with"]["path"]));
-                        assert!(
-                            p.join("index.html").is_file(),
-                            "{name}: nothing to publish at {}",
-                            p.display()
-                        );
-                        run.artifact = Some(p);
-                    }
-                    other => panic!("{PAGES}: the test does not play `{other}`: teach Actions::run"),
-                }
-                continue;
-            }
-            let script = self.substitute(step["run"].as_str().expect("a step runs or uses"), &ctx);
-            let output_file = temp.join(format!("output-{}", run.ran.len()));
-            let path_file = temp.join(format!("path-{}", run.ran.len()));
-            let mut env: Vec<(String, String)> = self.fakes.env(&ctx.env["GLOSSA_REPO"]);
-            if !path_adds.is_empty() {
-                let path = &mut env.iter_mut().find(|(k, _)| k == "PATH").unwrap().1;
-                *path = format!("{}:{path}", path_adds.join(":"));
-            }
-            env.extend(ctx.env.clone());
-            let is_build = script.contains("glossa build");
-            if is_build {
-                run.cards_before = card_files(&ws);
-            }
-            let out = Command::new("bash")
-                .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
-                .current_dir(&ws)
-                .env_clear()
-                .envs(env)
-                .env("HOME", &home)
-                .env("RUNNER_TEMP", &temp)
-                .env("RUNNER_ARCH", self.arch)
-                .env("RUNNER_OS", "Linux")
-                .env("GITHUB_WORKSPACE", &ws)
-                .env("GITHUB_OUTPUT", &output_file)
-                .env("GITHUB_PATH", &path_file)
-                .env("CI", "true")
-                .output()
-                .unwrap();
-            let said = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            if is_build {
-                run.cards_after = card_files(&ws);
-            }
-            run.output.insert(name.clone(), said.clone());
-            if !out.status.success() {
-                run.failed = Some((name, said));
-                return run;
-            }
-            for line in std::fs::read_to_string(&output_file).unwrap_or_default().lines() {
-                if let Some((k, v)) = line.split_once('=') {
-                    ctx.outputs.entry(id.clone()).or_default().insert(k.into(), v.into());
+        Job {
+            ctx,
+            path_adds: Vec::new(),
+            saves: Vec::new(),
+            run: JobRun::default(),
+            ws,
+            home,
+            temp,
+        }
+    }
+
+    /// A `uses:` step, played.
+    fn play(&mut self, uses: &str, step: &Value, name: &str, id: &str, job: &mut Job) {
+        let with = &step["with"];
+        match uses.split('@').next().unwrap() {
+            "actions/checkout" => checkout(&job.ws),
+            "actions/cache" => {
+                let lines = |v: &Value| -> Vec<String> {
+                    text(v)
+                        .lines()
+                        .map(|l| self.substitute(l.trim(), &job.ctx))
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                };
+                let (paths, restore) = (lines(&with["path"]), lines(&with["restore-keys"]));
+                let key = self.substitute(text(&with["key"]), &job.ctx);
+                let hit = self.restore(&paths, &key, &restore, &job.ws, &job.home);
+                job.ctx
+                    .outputs
+                    .entry(id.into())
+                    .or_default()
+                    .insert("cache-hit".into(), hit.to_string());
+                job.run.hits.insert(name.into(), hit.to_string());
+                if !hit {
+                    job.saves.push((key, paths));
                 }
             }
-            for line in std::fs::read_to_string(&path_file).unwrap_or_default().lines() {
-                path_adds.insert(0, line.to_string());
+            "actions/configure-pages" => {
+                job.ctx
+                    .outputs
+                    .entry(id.into())
+                    .or_default()
+                    .insert("base_url".into(), PAGES_BASE.into());
+            }
+            "actions/upload-pages-artifact" => {
+                let p = job.ws.join(text(&with["path"]));
+                assert!(
+                    p.join("index.html").is_file(),
+                    "{name}: nothing to publish at {}",
+                    p.display()
+                );
+                job.run.artifact = Some(p);
+            }
+            other => panic!("{PAGES}: the test does not play `{other}`: teach Actions::play"),
+        }
+    }
+
+    /// A `run:` step, as a hosted runner runs it (`bash -eo pipefail`, the
+    /// step's outputs and `PATH` additions through `GITHUB_OUTPUT` and
+    /// `GITHUB_PATH`). False when it failed.
+    fn shell(&self, step: &Value, name: &str, id: &str, job: &mut Job) -> bool {
+        let script = self.substitute(step["run"].as_str().expect("a step runs or uses"), &job.ctx);
+        let output_file = job.temp.join(format!("output-{}", job.run.ran.len()));
+        let path_file = job.temp.join(format!("path-{}", job.run.ran.len()));
+        let mut env: Vec<(String, String)> = self.fakes.env(&job.ctx.env["GLOSSA_REPO"]);
+        if !job.path_adds.is_empty() {
+            let path = &mut env.iter_mut().find(|(k, _)| k == "PATH").unwrap().1;
+            *path = format!("{}:{path}", job.path_adds.join(":"));
+        }
+        env.extend(job.ctx.env.clone());
+        let is_build = script.contains("glossa build");
+        if is_build {
+            job.run.cards_before = card_files(&job.ws);
+        }
+        let out = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+            .current_dir(&job.ws)
+            .env_clear()
+            .envs(env)
+            .env("HOME", &job.home)
+            .env("RUNNER_TEMP", &job.temp)
+            .env("RUNNER_ARCH", self.arch)
+            .env("RUNNER_OS", "Linux")
+            .env("GITHUB_WORKSPACE", &job.ws)
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_PATH", &path_file)
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if is_build {
+            job.run.cards_after = card_files(&job.ws);
+        }
+        job.run.output.insert(name.into(), said.clone());
+        if !out.status.success() {
+            job.run.failed = Some((name.into(), said));
+            return false;
+        }
+        for line in std::fs::read_to_string(&output_file).unwrap_or_default().lines() {
+            if let Some((k, v)) = line.split_once('=') {
+                job.ctx.outputs.entry(id.into()).or_default().insert(k.into(), v.into());
             }
         }
-        // actions/cache's post step: a job that succeeded saves what it did
-        // not restore exactly (a key, once saved, is never overwritten).
-        for (key, paths) in saves {
-            self.save(&key, &paths, &ws, &home);
+        for line in std::fs::read_to_string(&path_file).unwrap_or_default().lines() {
+            job.path_adds.insert(0, line.to_string());
         }
-        run
+        true
     }
 
     fn local(p: &str, ws: &Path, home: &Path) -> PathBuf {
@@ -606,6 +631,19 @@ impl Actions {
         }
         self.cache.push((key.to_string(), paths.to_vec(), saved));
     }
+}
+
+/// One run of the job as it goes.
+struct Job {
+    ctx: Ctx,
+    /// `GITHUB_PATH` additions, newest first.
+    path_adds: Vec<String>,
+    /// actions/cache entries to save when the job ends well.
+    saves: Vec<(String, Vec<String>)>,
+    run: JobRun,
+    ws: PathBuf,
+    home: PathBuf,
+    temp: PathBuf,
 }
 
 #[derive(Default)]
