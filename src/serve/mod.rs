@@ -5,9 +5,10 @@
 //!
 //! Crates, and why:
 //! - **axum + tokio** for HTTP: what Zola's `serve` uses, well kept, and it
-//!   gives server-sent events (the live-reload stream, on the same port as
-//!   the pages) and graceful shutdown without extra code. Default features
-//!   are off; only HTTP/1 is compiled.
+//!   gives routing and server-sent events (the live-reload stream, on the
+//!   same port as the pages). Default features are off; only HTTP/1 is
+//!   compiled. The accept loop is [`http::serve`] over hyper (axum's own
+//!   sets no header-read deadline and no bound on connections).
 //! - **notify + notify-debouncer-full**: the standard cross-platform file
 //!   watcher; the debouncer turns an editor's save (temp file, rename,
 //!   chmod) or a burst of fifty writes into one batch, and merges renames.
@@ -25,7 +26,7 @@ use std::io::{self, IsTerminal};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,8 @@ pub struct ServeOptions {
     pub color: bool,
     /// How long the watcher waits for a burst of changes to settle.
     pub debounce: Duration,
+    /// The header-read deadline and the bound on open connections.
+    pub limits: http::Limits,
 }
 
 impl ServeOptions {
@@ -69,6 +72,7 @@ impl ServeOptions {
             open: false,
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             debounce: DEBOUNCE,
+            limits: http::Limits::default(),
         }
     }
 }
@@ -96,6 +100,7 @@ pub struct Server {
     live: Arc<Live>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Server {
@@ -126,6 +131,11 @@ impl Server {
     /// The event hub: what the rebuild loop sends to open pages.
     pub fn live(&self) -> &Arc<Live> {
         &self.live
+    }
+
+    /// The HTTP connections open now (at most `limits.max_connections`).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Stops watching and serving and waits for both to end.
@@ -207,7 +217,9 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         out: output_dir.clone(),
         root_path: root_path.clone(),
         live: live.clone(),
+        hosts: http::Hosts::new(opts.interface, addr.port()),
     });
+    let connections = Arc::new(AtomicUsize::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("glossa-http")
@@ -217,19 +229,10 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         let _guard = runtime.enter();
         tokio::net::TcpListener::from_std(listener)?
     };
-    let mut stopped = live.shutdown.subscribe();
+    let stopped = live.shutdown.subscribe();
+    let (limits, open) = (opts.limits, connections.clone());
     let server = std::thread::Builder::new().name("glossa-serve".into()).spawn(move || {
-        runtime.block_on(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, http::router(app))
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                eprintln!("error: the server stopped: {e}");
-            }
-        });
+        runtime.block_on(http::serve(listener, http::router(app), limits, stopped, open));
         runtime.shutdown_timeout(Duration::from_secs(1));
     })?;
 
@@ -253,6 +256,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         live,
         stop,
         threads: vec![rebuilder, server],
+        connections,
     })
 }
 
