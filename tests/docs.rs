@@ -641,6 +641,7 @@ const DOCS: &[&str] = &[
     "docs/configuration.md",
     "docs/content.md",
     "docs/annotations.md",
+    "docs/annotate.md",
     "docs/interop.md",
     "docs/urls.md",
     "docs/templates.md",
@@ -835,6 +836,11 @@ fn docs_deploy() {
         }
         assert!(found > 0, "{recipe} builds nothing with glossa");
     }
+}
+
+#[test]
+fn docs_annotate() {
+    run_doc("docs/annotate.md");
 }
 
 #[test]

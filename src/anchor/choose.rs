@@ -1,12 +1,13 @@
 //! Choosing the selector for a span of an article's rendered text — what
 //! the annotator writes when the author selects text in `glossa serve`: the
-//! smallest TextQuoteSelector that [`anchor`] resolves to exactly that span.
+//! smallest TextQuoteSelector that [`anchor`](super::selector::anchor)
+//! resolves to exactly that span.
 //!
 //! In order: `exact` alone when the text occurs once (outside code); else
 //! the shortest `prefix` and/or `suffix` made of whole words of the same
 //! paragraph that single it out, when [`MAX_CONTEXT`] characters do it (a
 //! reader sees at a glance where that is); else `nth`, its place among the
-//! occurrences. Every candidate is checked with [`anchor`] itself, so what
+//! occurrences. Every candidate is checked with `anchor` itself, so what
 //! is chosen resolves to the span by construction, not by a second
 //! implementation of the matching rules.
 

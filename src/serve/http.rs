@@ -42,6 +42,9 @@ pub(crate) struct App {
     pub live: Arc<Live>,
     /// The `Host` names requests may give.
     pub hosts: Hosts,
+    /// Annotate mode: on (with its token and the way to the rebuild loop),
+    /// or off and why.
+    pub annotate: super::annotate::Mode,
 }
 
 pub(crate) fn router(app: Arc<App>) -> axum::Router {
@@ -346,6 +349,18 @@ fn html(app: &App, status: StatusCode, bytes: &[u8]) -> Response {
     respond(status, "text/html; charset=utf-8", live::inject(bytes, &app.root_path))
 }
 
+/// A page found at `rest`: with the live-reload script, and annotate
+/// mode's when it is an article's page and annotate mode is on.
+fn page(app: &App, rest: &str, bytes: &[u8]) -> Response {
+    let mut tags = super::annotate::tag(app, rest).unwrap_or_default();
+    tags.push_str(&live::tag(&app.root_path));
+    respond(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        live::inject_tags(bytes, &tags),
+    )
+}
+
 fn not_found(app: &App) -> Response {
     if let Resolved::File(p) = resolve(&app.out, "404.html")
         && let Ok(bytes) = read_small(&p)
@@ -388,6 +403,13 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
              the --interface address, with its port)\n",
         );
     }
+    let path = req.uri().path().to_string();
+    if let Some(what) = path
+        .strip_prefix(app.root_path.as_str())
+        .and_then(|rest| rest.strip_prefix("__glossa/annotate/"))
+    {
+        return super::annotate::handle(&app, req, what).await;
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = respond(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -398,7 +420,6 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let path = req.uri().path();
     let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
     let Some(rest) = path.strip_prefix(app.root_path.as_str()) else {
         if path == app.root_path.trim_end_matches('/') {
@@ -409,6 +430,13 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     match rest {
         "__glossa/events" => return events(&app).into_response(),
         "__glossa/live.js" => return respond(StatusCode::OK, "text/javascript; charset=utf-8", live::SCRIPT),
+        "__glossa/annotate.js" => {
+            return respond(
+                StatusCode::OK,
+                "text/javascript; charset=utf-8",
+                super::annotate::SCRIPT,
+            );
+        }
         "__glossa/error" => {
             let body = serde_json::json!({ "error": app.live.last_error() }).to_string();
             return respond(StatusCode::OK, "application/json", body);
@@ -416,7 +444,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         _ => {}
     }
     match resolve(&app.out, rest) {
-        Resolved::File(p) => file(&app, &p).await,
+        Resolved::File(p) => file(&app, rest, &p).await,
         Resolved::AddSlash => redirect(&format!("{path}/{query}")),
         Resolved::NotFound => not_found(&app),
     }
@@ -425,7 +453,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
 /// A file of the output: a page with the live-reload script added, anything
 /// else streamed from disk in chunks as the client takes them (so a client
 /// that stops reading costs a chunk, not the file).
-async fn file(app: &App, p: &Path) -> Response {
+async fn file(app: &App, rest: &str, p: &Path) -> Response {
     let Ok(mut f) = tokio::fs::File::open(p).await else {
         return not_found(app);
     };
@@ -436,7 +464,7 @@ async fn file(app: &App, p: &Path) -> Response {
     if ctype.starts_with("text/html") && len <= MAX_INJECTED {
         let mut bytes = Vec::with_capacity(len as usize);
         return match f.read_to_end(&mut bytes).await {
-            Ok(_) => html(app, StatusCode::OK, &bytes),
+            Ok(_) => page(app, rest, &bytes),
             Err(_) => not_found(app),
         };
     }

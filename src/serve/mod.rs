@@ -7,7 +7,7 @@
 //! - **axum + tokio** for HTTP: what Zola's `serve` uses, well kept, and it
 //!   gives routing and server-sent events (the live-reload stream, on the
 //!   same port as the pages). Default features are off; only HTTP/1 is
-//!   compiled. The accept loop is [`http::serve`] over hyper (axum's own
+//!   compiled. The accept loop is `http::serve`, over hyper (axum's own
 //!   sets no header-read deadline and no bound on connections).
 //! - **notify + notify-debouncer-full**: the standard cross-platform file
 //!   watcher; the debouncer turns an editor's save (temp file, rename,
@@ -18,6 +18,8 @@
 //! the preview shows is byte for byte what `build` produces, except for the
 //! live-reload `<script>` added to HTML responses on the way out.
 
+pub mod annotate;
+pub mod annotator;
 pub mod http;
 pub mod live;
 pub mod watch;
@@ -60,6 +62,10 @@ pub struct ServeOptions {
     pub debounce: Duration,
     /// The header-read deadline and the bound on open connections.
     pub limits: http::Limits,
+    /// No annotate mode: pages are served as built, and the annotator's
+    /// endpoints answer 403 (`--read-only`). Annotate mode is off anyway on
+    /// an interface other than loopback.
+    pub read_only: bool,
 }
 
 impl ServeOptions {
@@ -73,6 +79,7 @@ impl ServeOptions {
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             debounce: DEBOUNCE,
             limits: http::Limits::default(),
+            read_only: false,
         }
     }
 }
@@ -205,6 +212,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
 
     first_build(&mut session, &live, opts.color);
     let watcher = watch::Watch::new(&opts.root, &output_dir, opts.debounce).map_err(io::Error::other)?;
+    let annotate = annotate::Mode::new(&opts, watcher.jobs())?;
     let rebuilder = {
         let (live, stop, color) = (live.clone(), stop.clone(), opts.color);
         std::thread::Builder::new()
@@ -218,6 +226,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         root_path: root_path.clone(),
         live: live.clone(),
         hosts: http::Hosts::new(opts.interface, addr.port()),
+        annotate,
     });
     let connections = Arc::new(AtomicUsize::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -312,6 +321,30 @@ fn first_build(session: &mut Session, live: &Live, color: bool) {
     live.send(event);
 }
 
+/// Work for the rebuild loop (the annotator's requests), run between two
+/// rebuilds with the session: see [`watch::Jobs`].
+pub type Job = Box<dyn FnOnce(&mut Rebuilder<'_>) + Send>;
+
+/// What a [`Job`] gets: the session (its kept graph, its root) and a way to
+/// rebuild at once, telling open pages as a watcher-driven rebuild does.
+pub struct Rebuilder<'a> {
+    pub session: &'a mut Session,
+    live: Option<&'a Live>,
+    color: bool,
+}
+
+impl Rebuilder<'_> {
+    /// Rebuilds after `changed` (input paths relative to the root) and
+    /// tells open pages; the event they got.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Event {
+        let event = rebuild(self.session, changed, self.color);
+        if let Some(live) = self.live {
+            live.send(event.clone());
+        }
+        event
+    }
+}
+
 fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&Live>, stop: &AtomicBool, color: bool) {
     let mut last = Instant::now();
     while !stop.load(Ordering::SeqCst) {
@@ -344,6 +377,15 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
             }
             watch::Batch::Error(e) => {
                 eprintln!("warning: the file watcher reported: {e}");
+                continue;
+            }
+            watch::Batch::Job(job) => {
+                job(&mut Rebuilder {
+                    session: &mut session,
+                    live,
+                    color,
+                });
+                last = Instant::now();
                 continue;
             }
         };

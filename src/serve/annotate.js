@@ -1,0 +1,1 @@
+// glossa serve: annotate mode (the page side). See src/serve/annotate.rs.
