@@ -701,3 +701,57 @@ fn json_ld_and_brat_articles() {
     assert_eq!(status, 422);
     assert!(r["reason"].as_str().unwrap().contains("brat"), "{r}");
 }
+
+/// A suggestion of `glossa suggest` — a name that is not a mention — is in
+/// the state with its spans, and accepted for all of them at once it
+/// becomes one `all = true` mention.
+#[test]
+fn a_suggestion_accepted_for_every_occurrence() {
+    let site = example();
+    let root = site.path();
+    common::write(
+        root,
+        "content/entities/chip.md",
+        "+++\nname = \"chip\"\nkind = \"product\"\nautolink = false\n+++\n",
+    );
+    let server = serve(root, |_| {});
+    let page = Page::open(&server, SLUG);
+    let st = page.state();
+    let text = st["text"].as_str().unwrap();
+    let s = st["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["entity"] == "chip")
+        .expect("a suggestion for «chip»")
+        .clone();
+    assert_eq!(s["why"], "the entity has autolink = false");
+    let ranges: Vec<[usize; 2]> = serde_json::from_value(s["ranges"].clone()).unwrap();
+    assert_eq!(ranges.len(), text.matches("chip").count());
+    for (i, r) in ranges.iter().enumerate() {
+        assert_eq!(*r, u16_span(text, "chip", i + 1));
+    }
+    let before = std::fs::read_to_string(root.join(ANN)).unwrap();
+    let (status, r) = page.post(
+        "apply",
+        &json!({"slug": SLUG, "version": st["version"], "op": "add", "ranges": ranges, "text": "chip",
+                "what": {"kind": "mention", "entity": "chip"}}),
+    );
+    assert_eq!(status, 200, "{r}");
+    let after = std::fs::read_to_string(root.join(ANN)).unwrap();
+    assert_eq!(
+        &after[before.len()..],
+        "\n[[mention]]\nentity = \"chip\"\nexact = \"chip\"\nall = true\n"
+    );
+    let html = get(server.addr(), &format!("/articles/{SLUG}/")).text();
+    assert_eq!(html.matches("data-entity=\"chip\">chip<").count(), ranges.len());
+    // and the suggestion is gone
+    let st = page.state();
+    assert!(
+        !st["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["entity"] == "chip")
+    );
+}
