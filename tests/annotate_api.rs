@@ -700,6 +700,73 @@ fn json_ld_and_brat_articles() {
     let (status, r) = brat.add("Bắc Kinh", 1, json!({"kind": "quote", "speaker": "chan"}));
     assert_eq!(status, 422);
     assert!(r["reason"].as_str().unwrap().contains("brat"), "{r}");
+    // a note goes on a mention: an AnnotatorNotes line on its T line
+    let (status, r) = brat.add("Bắc Kinh", 1, json!({"kind": "note", "body": "Thủ đô"}));
+    assert_eq!(status, 422, "no mention there: {r}");
+    let (status, r) = brat.add("SMIC", 1, json!({"kind": "note", "body": "Hãng đúc chip"}));
+    assert_eq!(status, 200, "{r}");
+    let ann_path = root.join("content/articles/tin-brat.ann");
+    assert!(
+        std::fs::read_to_string(&ann_path)
+            .unwrap()
+            .ends_with("#1\tAnnotatorNotes T2\tHãng đúc chip\n")
+    );
+    // Huawei's mention now names another entity: its N line changes
+    let st = brat.state();
+    let k = st["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|a| a["entity"] == "huawei")
+        .unwrap();
+    let (status, r) = brat.post(
+        "apply",
+        &json!({"slug": "tin-brat", "version": st["version"], "op": "edit", "index": k,
+                "what": {"kind": "mention", "entity": "alibaba"}}),
+    );
+    assert_eq!(status, 200, "{r}");
+    let ann = std::fs::read_to_string(&ann_path).unwrap();
+    assert!(
+        ann.starts_with("T1\tOrganization 9 15\tHuawei\nN1\tReference T1 glossa:alibaba\tAlibaba\n"),
+        "{ann}"
+    );
+    // SMIC's mention carries the note: removed only once the note is
+    let st = brat.state();
+    let anns = st["annotations"].as_array().unwrap();
+    let k = anns.iter().position(|a| a["entity"] == "smic").unwrap();
+    let (status, r) = brat.post(
+        "apply",
+        &json!({"slug": "tin-brat", "version": st["version"], "op": "delete", "index": k}),
+    );
+    assert_eq!(status, 422);
+    assert!(r["reason"].as_str().unwrap().contains("delete the note first"), "{r}");
+    let n = anns.iter().position(|a| a["kind"] == "note").unwrap();
+    let (status, r) = brat.post(
+        "apply",
+        &json!({"slug": "tin-brat", "version": st["version"], "op": "delete", "index": n}),
+    );
+    assert_eq!(status, 200, "{r}");
+    // then its T line and every line naming it go
+    let st = brat.state();
+    let k = st["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|a| a["entity"] == "smic")
+        .unwrap();
+    let (status, r) = brat.post(
+        "apply",
+        &json!({"slug": "tin-brat", "version": st["version"], "op": "delete", "index": k}),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        std::fs::read_to_string(&ann_path).unwrap(),
+        "T1\tOrganization 9 15\tHuawei\nN1\tReference T1 glossa:alibaba\tAlibaba\n"
+    );
+    let html = get(server.addr(), "/articles/tin-brat/").text();
+    assert!(html.contains("href=\"/entities/alibaba/\""));
+    // (SMIC stays an automatic mention, not an explicit one)
+    assert!(!html.contains("class=\"mention\" id=\"m-smic-"), "{html}");
 }
 
 /// A suggestion of `glossa suggest` — a name that is not a mention — is in

@@ -873,7 +873,9 @@ html[data-glossa-annotate=on] .article-body :is(.mention:not(.auto):not(.mention
         const mine = ++seq;
         const r = await api("POST", "preview", { body: area.value });
         if (mine !== seq || !r.ok) return;
-        preview.innerHTML = r.html; // glossa's own rendering: Markdown, raw HTML escaped
+        // glossa's own rendering: Markdown, raw HTML escaped, no unsafe link
+        preview.innerHTML = r.html;
+        if (r.problem) preview.append(el("p", { class: "error", text: r.problem }));
       };
       area.addEventListener("input", () => {
         clearTimeout(timer);

@@ -187,14 +187,25 @@ pub(crate) async fn handle(app: &App, req: Request, what: &str) -> Response {
             // a note's Markdown as its sidenote shows it (raw HTML escaped)
             Ok(v) => {
                 let md = crate::text::nfc(v["body"].as_str().unwrap_or_default()).into_owned();
-                json_response(
-                    200,
-                    &json!({ "ok": true, "html": crate::anchor::markdown::render_inline(&md) }),
-                )
+                json_response(200, &preview(&md))
             }
             Err(why) => refuse(400, &why),
         },
         _ => refuse(404, "no such annotate endpoint"),
+    }
+}
+
+/// A note's Markdown as its sidenote shows it; a link to a `javascript:`
+/// (or other unsafe) URL is not drawn but said — `check` refuses it.
+fn preview(md: &str) -> Value {
+    use crate::anchor::markdown::{Document, render_inline, unsafe_urls};
+    match unsafe_urls(&Document::parse(md)).first() {
+        Some((_, url)) => json!({
+            "ok": true,
+            "html": crate::text::escape_html(md),
+            "problem": format!("`{url}` is not a link glossa publishes (only http, https, mailto, tel and ftp)"),
+        }),
+        None => json!({ "ok": true, "html": render_inline(md) }),
     }
 }
 
@@ -274,6 +285,18 @@ mod tests {
         ] {
             assert_eq!(article_slug(not), None, "{not}");
         }
+    }
+
+    #[test]
+    fn the_preview_never_draws_an_unsafe_link() {
+        assert_eq!(
+            preview("*a* [b](https://x.vn)")["html"],
+            "<em>a</em> <a href=\"https://x.vn\">b</a>"
+        );
+        let bad = preview("[b](javascript:alert(1)) <i>x</i>");
+        assert_eq!(bad["html"], "[b](javascript:alert(1)) &lt;i&gt;x&lt;/i&gt;");
+        assert!(bad["problem"].as_str().unwrap().contains("javascript:"));
+        assert_eq!(preview("<b>x</b>")["html"], "&lt;b&gt;x&lt;/b&gt;");
     }
 
     #[test]
