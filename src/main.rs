@@ -83,6 +83,10 @@ enum Command {
         /// Include articles marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// No annotate mode: pages are served as built, and nothing is
+        /// written from the browser.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Load, anchor and link everything and check every internal link,
     /// without writing; report every problem.
@@ -186,6 +190,7 @@ fn main() -> ExitCode {
             output_dir,
             base_url,
             drafts,
+            read_only,
         } => {
             let mut opts = glossa::serve::ServeOptions::new(&cli.root);
             opts.build = BuildOptions {
@@ -197,6 +202,7 @@ fn main() -> ExitCode {
             opts.port = port;
             opts.open = open;
             opts.color = color;
+            opts.read_only = read_only;
             let interrupt = Interrupt::catch();
             match glossa::serve::start(opts) {
                 Ok(server) => {

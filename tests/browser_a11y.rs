@@ -4,7 +4,8 @@
 //! example site (Vietnamese, plus an article with later mentions drawn
 //! plain), the multi fixture and the `glossa init` scaffold, at a desktop
 //! and a phone width and in the dark colour scheme, with a mention's hover
-//! preview and a sidenote open; and a plain mention reached with Tab. A violation fails the
+//! preview and a sidenote open, and with annotate mode's toolbar, mention
+//! dialog and list open; and a plain mention reached with Tab. A violation fails the
 //! test with the rule, its help text and the offending elements.
 //!
 //! Needs Chromium + chromedriver (as the other browser tests) and axe-core's
@@ -105,6 +106,49 @@ fn every_kind_of_page_passes_axe_wcag_aa() {
         for v in violations(&browser, &script) {
             found.push(format!("{article} at {at}, preview open: {v}"));
         }
+        // Annotate mode (served pages only): the toolbar over a selection,
+        // the mention dialog with its entity list open, the list of
+        // annotations and suggestions.
+        let ui = "document.getElementById('glossa-annotate').shadowRoot";
+        browser.wait_for(
+            "annotate mode",
+            "return document.documentElement.getAttribute('data-glossa-annotate-ready') === 'yes'",
+        );
+        browser.js(
+            "const w = document.createTreeWalker(document.querySelector('.article-body'), NodeFilter.SHOW_TEXT);              for (let n = w.nextNode(); n; n = w.nextNode()) { const i = n.data.indexOf('kỹ sư');                if (i >= 0) { getSelection().setBaseAndExtent(n, i, n, i + 5); break; } } return true",
+        );
+        browser.wait_for(
+            "the annotate toolbar",
+            &format!(
+                "const t = {ui}.querySelector('[role=toolbar]'); return !!t && !t.hidden && !!t.querySelector('button')"
+            ),
+        );
+        for v in violations(&browser, &script) {
+            found.push(format!("{article} at {at}, annotate toolbar: {v}"));
+        }
+        browser.js(&format!(
+            "{ui}.querySelector('[role=toolbar] button[data-kind=mention]').click(); return true"
+        ));
+        browser.wait_for(
+            "the mention dialog with its entity list",
+            &format!(
+                "const i = {ui}.querySelector('dialog[open] input[role=combobox]'); if (!i) return false; i.focus();                  const l = {ui}.getElementById(i.getAttribute('aria-controls')); return !!l && !l.hidden && l.children.length > 3"
+            ),
+        );
+        for v in violations(&browser, &script) {
+            found.push(format!("{article} at {at}, annotate dialog: {v}"));
+        }
+        browser.js(&format!("{ui}.querySelector('dialog').close(); {ui}.querySelector('.bar button:nth-of-type(3)').click(); return true"));
+        browser.wait_for(
+            "the list of annotations",
+            &format!("return !!{ui}.querySelector('dialog[open] ul.list li')"),
+        );
+        for v in violations(&browser, &script) {
+            found.push(format!("{article} at {at}, annotations list: {v}"));
+        }
+        browser.js(&format!(
+            "{ui}.querySelector('dialog').close(); getSelection().removeAllRanges(); return true"
+        ));
         if width < 760 {
             browser.js("document.querySelector('label.sidenote-number').click()");
             browser.wait_for(

@@ -647,6 +647,7 @@ const DOCS: &[&str] = &[
     "docs/configuration.md",
     "docs/content.md",
     "docs/annotations.md",
+    "docs/annotate.md",
     "docs/interop.md",
     "docs/urls.md",
     "docs/templates.md",
@@ -824,6 +825,11 @@ fn docs_deploy() {
     // The recipes it links to are run, against the example site, by
     // tests/deploy.rs.
     run_doc("docs/deploy.md");
+}
+
+#[test]
+fn docs_annotate() {
+    run_doc("docs/annotate.md");
 }
 
 #[test]

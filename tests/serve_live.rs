@@ -68,6 +68,7 @@ fn editor_temp_files_never_reach_a_rebuild() {
             Some(Batch::Changed(paths)) => seen.extend(paths),
             Some(Batch::Rescan) => panic!("the watcher lost events"),
             Some(Batch::Error(e)) => panic!("the watcher failed: {e}"),
+            Some(Batch::Job(_)) => panic!("nobody sent a job"),
             None => {}
         }
     }

@@ -4,7 +4,8 @@
 //! - [`markdown`]: pulldown-cmark events, the rendered text with its map back
 //!   to the events, span injection;
 //! - [`selector`]: a TextQuoteSelector → ranges of the rendered text,
-//!   re-anchoring and the closest match for diagnostics;
+//!   re-anchoring and the closest match for diagnostics; [`choose`]: the
+//!   other way, the smallest selector for a span (what the annotator writes);
 //! - [`autolink`]: automatic mentions, every entity name in one pass;
 //! - [`article`]: one article anchored — annotations resolved and checked,
 //!   automatic mentions added, every span drawn ([`markup`]), problems
@@ -14,6 +15,7 @@
 
 pub mod article;
 pub mod autolink;
+pub mod choose;
 pub mod markdown;
 pub mod markup;
 pub mod problems;

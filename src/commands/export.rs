@@ -19,7 +19,8 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::site::{Explicit, Site};
+use crate::config::Config;
+use crate::site::{Explicit, ExplicitNode, Site};
 use crate::text::slugify;
 use crate::urls::Urls;
 
@@ -122,67 +123,82 @@ pub fn export(site: &Site) -> Result<Value, RelativeBase> {
         let article_url = cfg.absolute(&urls.article(&a.src.slug));
         let text = &a.text.unpack();
         for (k, n) in a.explicit.iter().enumerate() {
-            let (start, end) = crate::content::jsonld::code_points(text, &n.range);
             let entity_url = |e: usize| cfg.absolute(&urls.entity(&site.entities[e].src.id));
-            let (id, motivation, body) = match &n.what {
-                Explicit::Mention(e) => (
-                    format!("{article_url}#a-{k}"),
-                    "identifying",
-                    json!({"type": "SpecificResource", "source": entity_url(*e), "purpose": "identifying"}),
-                ),
-                Explicit::Quote { id, speaker } => (
-                    format!("{article_url}#q-{id}"),
-                    "highlighting",
-                    json!({"type": "SpecificResource", "source": entity_url(*speaker), "purpose": "identifying"}),
-                ),
-                Explicit::Note(md) => (
-                    format!("{article_url}#a-{k}"),
-                    "commenting",
-                    json!({"type": "TextualBody", "value": md, "format": "text/markdown"}),
-                ),
-                Explicit::Link(to) => {
-                    let target = if let Some(id) = to.strip_prefix("entity:") {
-                        cfg.absolute(&urls.entity(id))
-                    } else if let Some(rest) = to.strip_prefix("@/articles/") {
-                        let (path, fragment) = rest.split_once('#').map_or((rest, None), |(p, f)| (p, Some(f)));
-                        let stem = path.trim_end_matches(".md").rsplit('/').next().unwrap_or("");
-                        let url = cfg.absolute(&urls.article(&slugify(stem)));
-                        match fragment {
-                            Some(f) if !f.is_empty() => format!("{url}#{f}"),
-                            _ => url,
-                        }
-                    } else {
-                        to.trim().to_string()
-                    };
-                    (
-                        format!("{article_url}#a-{k}"),
-                        "linking",
-                        json!({"type": "SpecificResource", "source": target}),
-                    )
-                }
-            };
-            items.push(json!({
-                "id": id,
-                "type": "Annotation",
-                "motivation": motivation,
-                "body": body,
-                "target": {
-                    "source": article_url,
-                    "selector": [
-                        {
-                            "type": "TextQuoteSelector",
-                            "exact": &text[n.range.clone()],
-                            "prefix": before(text, n.range.start),
-                            "suffix": after(text, n.range.end),
-                        },
-                        {"type": "TextPositionSelector", "start": start, "end": end},
-                    ],
-                },
-            }));
+            items.push(item(cfg, &urls, &article_url, text, k, n, &entity_url));
         }
     }
     let id = cfg.absolute(&format!("{}annotations.jsonld", urls.root));
     Ok(collection(&id, Some(&cfg.title), items))
+}
+
+/// The `k`-th explicit annotation `n` of the article at `article_url`
+/// (absolute), whose rendered text is `text`, as a Web Annotation;
+/// `entity_url` gives an entity's absolute URL by index.
+pub fn item(
+    cfg: &Config,
+    urls: &Urls,
+    article_url: &str,
+    text: &str,
+    k: usize,
+    n: &ExplicitNode,
+    entity_url: &dyn Fn(usize) -> String,
+) -> Value {
+    let (start, end) = crate::content::jsonld::code_points(text, &n.range);
+    let (id, motivation, body) = match &n.what {
+        Explicit::Mention(e) => (
+            format!("{article_url}#a-{k}"),
+            "identifying",
+            json!({"type": "SpecificResource", "source": entity_url(*e), "purpose": "identifying"}),
+        ),
+        Explicit::Quote { id, speaker } => (
+            format!("{article_url}#q-{id}"),
+            "highlighting",
+            json!({"type": "SpecificResource", "source": entity_url(*speaker), "purpose": "identifying"}),
+        ),
+        Explicit::Note(md) => (
+            format!("{article_url}#a-{k}"),
+            "commenting",
+            json!({"type": "TextualBody", "value": md, "format": "text/markdown"}),
+        ),
+        Explicit::Link(to) => {
+            let target = if let Some(id) = to.strip_prefix("entity:") {
+                cfg.absolute(&urls.entity(id))
+            } else if let Some(rest) = to.strip_prefix("@/articles/") {
+                let (path, fragment) = rest.split_once('#').map_or((rest, None), |(p, f)| (p, Some(f)));
+                let stem = path.trim_end_matches(".md").rsplit('/').next().unwrap_or("");
+                let url = cfg.absolute(&urls.article(&slugify(stem)));
+                match fragment {
+                    Some(f) if !f.is_empty() => format!("{url}#{f}"),
+                    _ => url,
+                }
+            } else {
+                to.trim().to_string()
+            };
+            (
+                format!("{article_url}#a-{k}"),
+                "linking",
+                json!({"type": "SpecificResource", "source": target}),
+            )
+        }
+    };
+    json!({
+        "id": id,
+        "type": "Annotation",
+        "motivation": motivation,
+        "body": body,
+        "target": {
+            "source": article_url,
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": &text[n.range.clone()],
+                    "prefix": before(text, n.range.start),
+                    "suffix": after(text, n.range.end),
+                },
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        },
+    })
 }
 
 /// The items of `collection` that target `article_url`, as a collection of

@@ -5,10 +5,13 @@
 //!   had that the site would not;
 //! - [`linkcheck`]: `check`'s internal-link checking over rendered pages;
 //! - [`fix`]: `check --fix`, re-anchored texts written back;
+//! - [`annotation_file`]: one annotation added to, changed in or removed
+//!   from an annotation file, every other byte kept (the annotator's writer);
 //! - [`suggest`]: the annotation coverage report;
 //! - [`export`]: W3C Web Annotation export;
 //! - [`init`]: a new site's scaffold.
 
+pub mod annotation_file;
 pub mod check;
 pub mod export;
 pub mod fix;

@@ -116,102 +116,123 @@ fn name_words(entities: &[crate::content::Entity]) -> HashSet<String> {
 
 /// The report for every article of the site.
 pub fn report(site: &Site) -> Report {
-    let entities: Vec<crate::content::Entity> = site.entities.iter().map(|e| e.src.clone()).collect();
-    let every_name = Autolinker::every_name(&entities);
-    let known: HashSet<String> = entities
-        .iter()
-        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
-        .map(|n| fold(n))
-        .collect();
-    let name_words = name_words(&entities);
-    let articles = site
-        .articles
-        .iter()
-        .enumerate()
-        .map(|(ai, a)| {
-            let text = &a.text.unpack();
-            let mention_ranges: Vec<&Range<usize>> = a.mentions.iter().map(|m| &m.range).collect();
-            let mode = a.src.autolink.unwrap_or(site.config.autolink);
+    let suggester = Suggester::new(site);
+    Report {
+        articles: (0..site.articles.len()).map(|ai| suggester.article(site, ai)).collect(),
+    }
+}
 
-            let mut unlinked: BTreeMap<(String, String), (usize, &'static str)> = BTreeMap::new();
-            for (r, e) in every_name.find(text) {
-                if mention_ranges.iter().any(|m| overlaps(m, &r)) {
-                    continue;
-                }
-                let id = entities[e].id.clone();
-                let why = if !entities[e].autolink {
-                    "the entity has autolink = false"
-                } else if mode == Autolink::None {
-                    "autolink is \"none\" for this article"
-                } else {
-                    "in a heading, a link, code or another annotation"
-                };
-                unlinked.entry((id, text[r].to_string())).or_insert((0, why)).0 += 1;
+/// What every article's report reads, made once per site: every entity
+/// name (autolinking or not) and the folded names known.
+pub struct Suggester {
+    entities: Vec<crate::content::Entity>,
+    every_name: Autolinker,
+    known: HashSet<String>,
+    name_words: HashSet<String>,
+}
+
+impl Suggester {
+    pub fn new(site: &Site) -> Suggester {
+        let entities: Vec<crate::content::Entity> = site.entities.iter().map(|e| e.src.clone()).collect();
+        let every_name = Autolinker::every_name(&entities);
+        let known = entities
+            .iter()
+            .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+            .map(|n| fold(n))
+            .collect();
+        let name_words = name_words(&entities);
+        Suggester {
+            entities,
+            every_name,
+            known,
+            name_words,
+        }
+    }
+
+    /// The report for article `ai` of `site` (the site it was made for).
+    pub fn article(&self, site: &Site, ai: usize) -> ArticleReport {
+        let (entities, every_name, known) = (&self.entities, &self.every_name, &self.known);
+        let name_words = &self.name_words;
+        let a = &site.articles[ai];
+        let text = &a.text.unpack();
+        let mention_ranges: Vec<&Range<usize>> = a.mentions.iter().map(|m| &m.range).collect();
+        let mode = a.src.autolink.unwrap_or(site.config.autolink);
+
+        let mut unlinked: BTreeMap<(String, String), (usize, &'static str)> = BTreeMap::new();
+        for (r, e) in every_name.find(text) {
+            if mention_ranges.iter().any(|m| overlaps(m, &r)) {
+                continue;
             }
+            let id = entities[e].id.clone();
+            let why = if !entities[e].autolink {
+                "the entity has autolink = false"
+            } else if mode == Autolink::None {
+                "autolink is \"none\" for this article"
+            } else {
+                "in a heading, a link, code or another annotation"
+            };
+            unlinked.entry((id, text[r].to_string())).or_insert((0, why)).0 += 1;
+        }
 
-            let quoted: Vec<String> = site
-                .quotes
+        let quoted: Vec<String> = site
+            .quotes
+            .iter()
+            .filter(|q| q.article == ai)
+            .map(|q| crate::text::collapse_ws(&q.text))
+            .collect();
+        let mut quotes = Vec::new();
+        for r in quoted_passages(text) {
+            let inner = crate::text::collapse_ws(text[r.clone()].trim_matches(['“', '”', '"']));
+            if inner.is_empty() || quoted.iter().any(|q| q.contains(&inner) || inner.contains(q.as_str())) {
+                continue;
+            }
+            let sentence = sentence_around(text, &r);
+            let speaker = a
+                .mentions
                 .iter()
-                .filter(|q| q.article == ai)
-                .map(|q| crate::text::collapse_ws(&q.text))
-                .collect();
-            let mut quotes = Vec::new();
-            for r in quoted_passages(text) {
-                let inner = crate::text::collapse_ws(text[r.clone()].trim_matches(['“', '”', '"']));
-                if inner.is_empty() || quoted.iter().any(|q| q.contains(&inner) || inner.contains(q.as_str())) {
-                    continue;
-                }
-                let sentence = sentence_around(text, &r);
-                let speaker = a
-                    .mentions
-                    .iter()
-                    .filter(|m| {
-                        sentence.start <= m.range.start && m.range.end <= sentence.end && !overlaps(&m.range, &r)
-                    })
-                    .filter(|m| {
-                        matches!(
-                            site.entities[m.entity].src.kind,
-                            EntityKind::Person | EntityKind::Organization
-                        )
-                    })
-                    .min_by_key(|m| {
-                        if m.range.end <= r.start {
-                            r.start - m.range.end
-                        } else {
-                            m.range.start.saturating_sub(r.end)
-                        }
-                    })
-                    .map(|m| site.entities[m.entity].src.id.clone());
-                quotes.push(QuoteCandidate { text: inner, speaker });
-            }
+                .filter(|m| sentence.start <= m.range.start && m.range.end <= sentence.end && !overlaps(&m.range, &r))
+                .filter(|m| {
+                    matches!(
+                        site.entities[m.entity].src.kind,
+                        EntityKind::Person | EntityKind::Organization
+                    )
+                })
+                .min_by_key(|m| {
+                    if m.range.end <= r.start {
+                        r.start - m.range.end
+                    } else {
+                        m.range.start.saturating_sub(r.end)
+                    }
+                })
+                .map(|m| site.entities[m.entity].src.id.clone());
+            quotes.push(QuoteCandidate { text: inner, speaker });
+        }
 
-            let mut names: BTreeMap<String, usize> = BTreeMap::new();
-            for r in capitalised_runs(text, &name_words) {
-                if mention_ranges.iter().any(|m| overlaps(m, &r)) || known.contains(&fold(&text[r.clone()])) {
-                    continue;
-                }
-                *names.entry(text[r].to_string()).or_default() += 1;
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        for r in capitalised_runs(text, name_words) {
+            if mention_ranges.iter().any(|m| overlaps(m, &r)) || known.contains(&fold(&text[r.clone()])) {
+                continue;
             }
-            ArticleReport {
-                path: a.src.path.to_string_lossy().replace('\\', "/"),
-                unlinked: unlinked
-                    .into_iter()
-                    .map(|((entity, text), (count, why))| Unlinked {
-                        entity,
-                        text,
-                        count,
-                        why,
-                    })
-                    .collect(),
-                quotes,
-                candidates: names
-                    .into_iter()
-                    .map(|(name, count)| Candidate { name, count })
-                    .collect(),
-            }
-        })
-        .collect();
-    Report { articles }
+            *names.entry(text[r].to_string()).or_default() += 1;
+        }
+        ArticleReport {
+            path: a.src.path.to_string_lossy().replace('\\', "/"),
+            unlinked: unlinked
+                .into_iter()
+                .map(|((entity, text), (count, why))| Unlinked {
+                    entity,
+                    text,
+                    count,
+                    why,
+                })
+                .collect(),
+            quotes,
+            candidates: names
+                .into_iter()
+                .map(|(name, count)| Candidate { name, count })
+                .collect(),
+        }
+    }
 }
 
 /// “…” and "…" within one paragraph, marks included.

@@ -201,7 +201,7 @@ fn escape_markdown(line: &str) -> String {
 /// The Markdown body for `txt` (a paragraph per non-blank line, white space
 /// collapsed), the text it renders to, and, per code point of `txt`, its
 /// code point in the rendered text (`None` for white space collapsed away).
-fn body_and_map(txt: &str) -> (String, Vec<char>, Vec<Option<usize>>) {
+pub fn body_and_map(txt: &str) -> (String, Vec<char>, Vec<Option<usize>>) {
     let mut body = String::new();
     let mut rendered: Vec<char> = Vec::new();
     let mut map = Vec::with_capacity(txt.len());
@@ -297,16 +297,30 @@ pub fn load(
     diags: &mut Diagnostics,
     sources: &mut Sources,
 ) -> Loaded {
-    let title_line = txt.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from);
     let ann_rel: PathBuf = txt_rel.with_extension("ann");
     let ann = if root.join(&ann_rel).is_file() {
         read_text(root, &ann_rel, diags).unwrap_or_default()
     } else {
         String::new()
     };
-    sources.insert(&ann_rel, Arc::from(ann.as_str()));
+    parse(txt_rel, txt, &ann, cfg, diags, sources)
+}
+
+/// [`load`] with the `.ann` text given (the annotator checks a new one
+/// before writing it).
+pub fn parse(
+    txt_rel: &Path,
+    txt: &str,
+    ann: &str,
+    cfg: &BratConfig,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+) -> Loaded {
+    let title_line = txt.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from);
+    let ann_rel: PathBuf = txt_rel.with_extension("ann");
+    sources.insert(&ann_rel, Arc::from(ann));
     let txt_cps: Vec<char> = txt.chars().collect();
-    let lines = parse_lines(&ann, &txt_cps, &ann_rel, diags);
+    let lines = parse_lines(ann, &txt_cps, &ann_rel, diags);
     let (mut entities, entity_of) = entities_of(&lines, cfg, &ann_rel, diags);
     add_relations(&lines.rels, &entity_of, &mut entities, &ann_rel, diags);
     let (body, annotations) = annotations_of(txt, lines, &entity_of, &ann_rel, diags);

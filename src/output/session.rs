@@ -167,6 +167,13 @@ impl Session {
         &self.out
     }
 
+    /// The last good build's graph, as a watching session keeps it to patch
+    /// it (`serve`'s annotator reads it); `None` before the first good build
+    /// and after a failed one.
+    pub fn site(&self) -> Option<&Site> {
+        self.kept.as_ref().map(|k| &k.site)
+    }
+
     /// Loads, checks, renders and writes what changed. `changed` names the
     /// input files that changed (relative to the root; a folder stands for
     /// everything in it). A patch (see the module docs) relies on it; a full

@@ -73,7 +73,16 @@ impl Live {
 /// the end when there is none). Served responses only; files on disk are
 /// never touched.
 pub fn inject(html: &[u8], root_path: &str) -> Vec<u8> {
-    let tag = format!("<script src=\"{root_path}__glossa/live.js\"></script>");
+    inject_tags(html, &tag(root_path))
+}
+
+/// The live-reload script tag.
+pub fn tag(root_path: &str) -> String {
+    format!("<script src=\"{root_path}__glossa/live.js\"></script>")
+}
+
+/// Inserts `tag` (markup) just before the last `</body>`, or at the end.
+pub fn inject_tags(html: &[u8], tag: &str) -> Vec<u8> {
     let lower = html.to_ascii_lowercase();
     let at = lower.windows(7).rposition(|w| w == b"</body>").unwrap_or(html.len());
     let mut out = Vec::with_capacity(html.len() + tag.len());

@@ -5,9 +5,10 @@
 //!
 //! Crates, and why:
 //! - **axum + tokio** for HTTP: what Zola's `serve` uses, well kept, and it
-//!   gives server-sent events (the live-reload stream, on the same port as
-//!   the pages) and graceful shutdown without extra code. Default features
-//!   are off; only HTTP/1 is compiled.
+//!   gives routing and server-sent events (the live-reload stream, on the
+//!   same port as the pages). Default features are off; only HTTP/1 is
+//!   compiled. The accept loop is `http::serve`, over hyper (axum's own
+//!   sets no header-read deadline and no bound on connections).
 //! - **notify + notify-debouncer-full**: the standard cross-platform file
 //!   watcher; the debouncer turns an editor's save (temp file, rename,
 //!   chmod) or a burst of fifty writes into one batch, and merges renames.
@@ -17,6 +18,8 @@
 //! the preview shows is byte for byte what `build` produces, except for the
 //! live-reload `<script>` added to HTML responses on the way out.
 
+pub mod annotate;
+pub mod annotator;
 pub mod http;
 pub mod live;
 pub mod watch;
@@ -25,7 +28,7 @@ use std::io::{self, IsTerminal};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,6 +60,12 @@ pub struct ServeOptions {
     pub color: bool,
     /// How long the watcher waits for a burst of changes to settle.
     pub debounce: Duration,
+    /// The header-read deadline and the bound on open connections.
+    pub limits: http::Limits,
+    /// No annotate mode: pages are served as built, and the annotator's
+    /// endpoints answer 403 (`--read-only`). Annotate mode is off anyway on
+    /// an interface other than loopback.
+    pub read_only: bool,
 }
 
 impl ServeOptions {
@@ -69,6 +78,8 @@ impl ServeOptions {
             open: false,
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             debounce: DEBOUNCE,
+            limits: http::Limits::default(),
+            read_only: false,
         }
     }
 }
@@ -96,6 +107,7 @@ pub struct Server {
     live: Arc<Live>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Server {
@@ -126,6 +138,11 @@ impl Server {
     /// The event hub: what the rebuild loop sends to open pages.
     pub fn live(&self) -> &Arc<Live> {
         &self.live
+    }
+
+    /// The HTTP connections open now (at most `limits.max_connections`).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Stops watching and serving and waits for both to end.
@@ -195,6 +212,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
 
     first_build(&mut session, &live, opts.color);
     let watcher = watch::Watch::new(&opts.root, &output_dir, opts.debounce).map_err(io::Error::other)?;
+    let annotate = annotate::Mode::new(&opts, watcher.jobs())?;
     let rebuilder = {
         let (live, stop, color) = (live.clone(), stop.clone(), opts.color);
         std::thread::Builder::new()
@@ -207,7 +225,10 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         out: output_dir.clone(),
         root_path: root_path.clone(),
         live: live.clone(),
+        hosts: http::Hosts::new(opts.interface, addr.port()),
+        annotate,
     });
+    let connections = Arc::new(AtomicUsize::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("glossa-http")
@@ -217,19 +238,10 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         let _guard = runtime.enter();
         tokio::net::TcpListener::from_std(listener)?
     };
-    let mut stopped = live.shutdown.subscribe();
+    let stopped = live.shutdown.subscribe();
+    let (limits, open) = (opts.limits, connections.clone());
     let server = std::thread::Builder::new().name("glossa-serve".into()).spawn(move || {
-        runtime.block_on(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, http::router(app))
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                eprintln!("error: the server stopped: {e}");
-            }
-        });
+        runtime.block_on(http::serve(listener, http::router(app), limits, stopped, open));
         runtime.shutdown_timeout(Duration::from_secs(1));
     })?;
 
@@ -253,6 +265,7 @@ pub fn start(opts: ServeOptions) -> io::Result<Server> {
         live,
         stop,
         threads: vec![rebuilder, server],
+        connections,
     })
 }
 
@@ -308,6 +321,30 @@ fn first_build(session: &mut Session, live: &Live, color: bool) {
     live.send(event);
 }
 
+/// Work for the rebuild loop (the annotator's requests), run between two
+/// rebuilds with the session: see [`watch::Jobs`].
+pub type Job = Box<dyn FnOnce(&mut Rebuilder<'_>) + Send>;
+
+/// What a [`Job`] gets: the session (its kept graph, its root) and a way to
+/// rebuild at once, telling open pages as a watcher-driven rebuild does.
+pub struct Rebuilder<'a> {
+    pub session: &'a mut Session,
+    live: Option<&'a Live>,
+    color: bool,
+}
+
+impl Rebuilder<'_> {
+    /// Rebuilds after `changed` (input paths relative to the root) and
+    /// tells open pages; the event they got.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Event {
+        let event = rebuild(self.session, changed, self.color);
+        if let Some(live) = self.live {
+            live.send(event.clone());
+        }
+        event
+    }
+}
+
 fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&Live>, stop: &AtomicBool, color: bool) {
     let mut last = Instant::now();
     while !stop.load(Ordering::SeqCst) {
@@ -340,6 +377,15 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
             }
             watch::Batch::Error(e) => {
                 eprintln!("warning: the file watcher reported: {e}");
+                continue;
+            }
+            watch::Batch::Job(job) => {
+                job(&mut Rebuilder {
+                    session: &mut session,
+                    live,
+                    color,
+                });
+                last = Instant::now();
                 continue;
             }
         };

@@ -3,7 +3,9 @@
 //! notify-debouncer-full and handed on as batches of relevant paths; a batch
 //! holding only editor temp files (`*.swp`, `*~`, `4913`, `.#*`) is dropped.
 //! The rebuild rescans everything, so a missed event inside a batch (a new
-//! folder whose files inotify did not report) costs nothing.
+//! folder whose files inotify did not report) costs nothing. The same
+//! channel carries work for the rebuild loop ([`Jobs`]: the annotator's
+//! requests), so that it runs between rebuilds, never during one.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -19,12 +21,33 @@ use crate::files::is_ignored_name;
 pub const INPUT_DIRS: [&str; 3] = ["content", "templates", "static"];
 
 /// A batch of changed inputs (relative to the root), or the watcher's
-/// complaint.
+/// complaint, or work handed to the rebuild loop.
 pub enum Batch {
     Changed(Vec<PathBuf>),
     /// Events were lost (queue overflow): rebuild anyway.
     Rescan,
     Error(String),
+    /// Work to run between rebuilds (the annotator's: [`super::Job`]).
+    Job(super::Job),
+}
+
+/// What arrives on the watcher's channel: the debouncer's events, or work
+/// sent through a [`Jobs`].
+enum Inbox {
+    Fs(DebounceEventResult),
+    Job(super::Job),
+}
+
+/// Hands work to the loop that waits on a [`Watch`]: it runs between two
+/// rebuilds, never during one.
+#[derive(Clone)]
+pub struct Jobs(mpsc::Sender<Inbox>);
+
+impl Jobs {
+    /// Queues `job`; false when the loop has stopped.
+    pub fn send(&self, job: super::Job) -> bool {
+        self.0.send(Inbox::Job(job)).is_ok()
+    }
 }
 
 /// The input file `path` (absolute, as notify reports it) stands for, as a
@@ -66,7 +89,10 @@ pub struct Watch {
     gap: Duration,
     root: PathBuf,
     out: PathBuf,
-    rx: mpsc::Receiver<DebounceEventResult>,
+    rx: mpsc::Receiver<Inbox>,
+    tx: mpsc::Sender<Inbox>,
+    /// Jobs that arrived while a batch was being gathered: next.
+    deferred: std::collections::VecDeque<super::Job>,
 }
 
 impl Watch {
@@ -76,7 +102,10 @@ impl Watch {
         let root = std::path::absolute(root)?;
         let out = std::path::absolute(out)?;
         let (tx, rx) = mpsc::channel();
-        let mut debouncer = new_debouncer(debounce, None, tx)?;
+        let events = tx.clone();
+        let mut debouncer = new_debouncer(debounce, None, move |r: DebounceEventResult| {
+            let _ = events.send(Inbox::Fs(r));
+        })?;
         // The root itself, not recursively: glossa.toml (editors replace it
         // by renaming, which a watch on the file itself would lose) and the
         // input folders appearing later.
@@ -89,6 +118,8 @@ impl Watch {
             root,
             out,
             rx,
+            tx,
+            deferred: Default::default(),
         };
         for dir in INPUT_DIRS {
             w.watch_dir(dir);
@@ -119,11 +150,23 @@ impl Watch {
         }
     }
 
+    /// A handle that queues work for whoever calls [`Watch::next`].
+    pub fn jobs(&self) -> Jobs {
+        Jobs(self.tx.clone())
+    }
+
     /// Waits up to `timeout` for the next batch; `None` when nothing came.
     /// Batches arriving right after the first are merged into it, so a burst
-    /// of changes gives one rebuild.
+    /// of changes gives one rebuild. A job comes back on its own, at once
+    /// (or right after the batch being gathered when it arrived).
     pub fn next(&mut self, timeout: Duration) -> Option<Batch> {
-        let first = self.rx.recv_timeout(timeout).ok()?;
+        if let Some(job) = self.deferred.pop_front() {
+            return Some(Batch::Job(job));
+        }
+        let first = match self.rx.recv_timeout(timeout).ok()? {
+            Inbox::Job(job) => return Some(Batch::Job(job)),
+            Inbox::Fs(r) => r,
+        };
         let mut results = vec![first];
         // Bounded, so that a never-ending stream of events cannot starve
         // the rebuild (or the stop flag).
@@ -131,7 +174,13 @@ impl Watch {
         while std::time::Instant::now() < until
             && let Ok(more) = self.rx.recv_timeout(self.gap)
         {
-            results.push(more);
+            match more {
+                Inbox::Fs(r) => results.push(r),
+                Inbox::Job(job) => {
+                    self.deferred.push_back(job);
+                    break;
+                }
+            }
         }
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut rescan = false;

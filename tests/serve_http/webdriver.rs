@@ -157,6 +157,15 @@ impl Browser {
         )
     }
 
+    /// Runs `script` with `args` (its `arguments`).
+    pub fn js_args(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
     /// Runs `script` as an async script: it gets its callback as the last
     /// argument and the test waits until it is called (or WebDriver's
     /// script timeout, 30 s, passes).
@@ -208,6 +217,21 @@ impl Browser {
             &format!("/session/{}/element/{element}/value", self.session),
             Some(json!({ "text": text })),
         );
+    }
+
+    /// Clicks with the (emulated) mouse at `x`, `y` (CSS pixels in the
+    /// viewport), as a user's click lands: hit-testing decides the target.
+    pub fn click_at(&self, x: f64, y: f64) {
+        let actions = json!({ "actions": [{
+            "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+            "actions": [
+                { "type": "pointerMove", "x": x.round() as i64, "y": y.round() as i64, "origin": "viewport" },
+                { "type": "pointerDown", "button": 0 },
+                { "type": "pointerUp", "button": 0 }
+            ]
+        }]});
+        self.call("POST", &format!("/session/{}/actions", self.session), Some(actions));
+        self.call("DELETE", &format!("/session/{}/actions", self.session), None);
     }
 
     /// Presses and releases one key on whatever has the focus.
