@@ -151,14 +151,21 @@ fn missing(file: &Path, span: Range<usize>, kind: &str, key: &str, hint: &str) -
 fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &mut Diagnostics) -> Option<Annotation> {
     // The header line `[[kind]]` is the most useful place to point at.
     let head = table_span.start..table_span.start + kind.len() + 4;
-    let Some(exact) = raw.exact else {
-        diags.push(missing(
-            file,
-            head,
-            kind,
-            "exact",
-            "add `exact = \"…\"` with the text this annotation selects",
-        ));
+    let Raw {
+        exact,
+        prefix,
+        suffix,
+        nth,
+        all,
+        entity,
+        id,
+        speaker,
+        body,
+        to,
+    } = raw;
+    let Some(exact) = exact else {
+        let hint = "add `exact = \"…\"` with the text this annotation selects";
+        diags.push(missing(file, head, kind, "exact", hint));
         return None;
     };
     let exact_span = exact.span();
@@ -170,9 +177,43 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
         );
         return None;
     }
+    let nth_span = nth.as_ref().map(|n| n.span());
+    let occurrence = occurrence(nth, all.unwrap_or(false), file, diags);
+    let keys = KindKeys {
+        entity,
+        id,
+        speaker,
+        body,
+        to,
+    };
+    let kind = kind_of(kind, keys, head, file, diags)?;
+    let (nth, all) = occurrence?;
+    Some(Annotation {
+        kind,
+        selector: Selector {
+            exact: exact_text,
+            prefix: prefix.map(|p| nfc(&p).into_owned()),
+            suffix: suffix.map(|s| nfc(&s).into_owned()),
+            nth,
+            all,
+        },
+        exact_span,
+        nth_span,
+        position: None,
+    })
+}
+
+/// Which occurrence a selector picks: `(nth, all)`, or `None` after an
+/// error (`nth` below 1, or both `nth` and `all = true`).
+fn occurrence(
+    nth: Option<Spanned<i64>>,
+    all: bool,
+    file: &Path,
+    diags: &mut Diagnostics,
+) -> Option<(Option<usize>, bool)> {
     let mut ok = true;
-    let nth_span = raw.nth.as_ref().map(|n| n.span());
-    let nth = match raw.nth {
+    let nth_span = nth.as_ref().map(|n| n.span());
+    let nth = match nth {
         Some(n) if *n.get_ref() < 1 => {
             diags.push(
                 Diagnostic::error(file, Some(n.span()), "`nth` counts from 1")
@@ -184,101 +225,88 @@ fn convert(kind: &str, raw: Raw, table_span: Range<usize>, file: &Path, diags: &
         Some(n) => Some(*n.get_ref() as usize),
         None => None,
     };
-    let all = raw.all.unwrap_or(false);
     if all && nth.is_some() {
         diags.push(
-            Diagnostic::error(file, nth_span.clone(), "`nth` and `all = true` cannot both be given")
+            Diagnostic::error(file, nth_span, "`nth` and `all = true` cannot both be given")
                 .with_hint("keep `nth` for one occurrence or `all` for every one"),
         );
         ok = false;
     }
-    let kind = match kind {
-        "mention" => match raw.entity {
-            Some(entity) => Kind::Mention { entity },
-            None => {
-                diags.push(missing(
-                    file,
-                    head,
-                    kind,
-                    "entity",
-                    "add `entity = \"id\"`, the file name of an entity in content/entities/",
-                ));
+    ok.then_some((nth, all))
+}
+
+/// The keys of a table that say what kind of annotation it is.
+struct KindKeys {
+    entity: Option<Spanned<String>>,
+    id: Option<Spanned<String>>,
+    speaker: Option<Spanned<String>>,
+    body: Option<String>,
+    to: Option<Spanned<String>>,
+}
+
+/// The annotation a `[[kind]]` table makes, from the key its kind needs
+/// (an error at the table's header `head` when it is missing).
+fn kind_of(kind: &str, keys: KindKeys, head: Range<usize>, file: &Path, diags: &mut Diagnostics) -> Option<Kind> {
+    let KindKeys {
+        entity,
+        id,
+        speaker,
+        body,
+        to,
+    } = keys;
+    let (key, hint, made) = match kind {
+        "mention" => (
+            "entity",
+            "add `entity = \"id\"`, the file name of an entity in content/entities/",
+            entity.map(|entity| Kind::Mention { entity }),
+        ),
+        "quote" => {
+            if speaker.is_some() && !quote_id_ok(id.as_ref(), file, diags) {
                 return None;
             }
-        },
-        "quote" => match raw.speaker {
-            Some(speaker) => {
-                if let Some(id) = &raw.id
-                    && (crate::text::slugify(id.get_ref()) != *id.get_ref() || super::is_reserved_name(id.get_ref()))
-                {
-                    diags.push(
-                        Diagnostic::error(
-                            file,
-                            Some(id.span()),
-                            format!("quote id `{}` is not a URL slug", id.get_ref()),
-                        )
-                        .with_hint(format!(
-                            "use lowercase ASCII letters, digits and hyphens, e.g. `{}`",
-                            crate::text::slugify(id.get_ref())
-                        )),
-                    );
-                    return None;
-                }
-                Kind::Quote { id: raw.id, speaker }
-            }
-            None => {
-                diags.push(missing(
-                    file,
-                    head,
-                    kind,
-                    "speaker",
-                    "add `speaker = \"id\"`, the entity who said it",
-                ));
-                return None;
-            }
-        },
-        "note" => match raw.body {
-            Some(body) => Kind::Note {
+            (
+                "speaker",
+                "add `speaker = \"id\"`, the entity who said it",
+                speaker.map(|speaker| Kind::Quote { id, speaker }),
+            )
+        }
+        "note" => (
+            "body",
+            "add `body = \"…\"`, the gloss in Markdown",
+            body.map(|body| Kind::Note {
                 body: nfc(&body).into_owned(),
-            },
-            None => {
-                diags.push(missing(
-                    file,
-                    head,
-                    kind,
-                    "body",
-                    "add `body = \"…\"`, the gloss in Markdown",
-                ));
-                return None;
-            }
-        },
-        _ => match raw.to {
-            Some(to) => Kind::Link { to },
-            None => {
-                diags.push(missing(
-                    file,
-                    head,
-                    kind,
-                    "to",
-                    "add `to = \"@/articles/x.md\"`, `\"entity:id\"` or an https URL",
-                ));
-                return None;
-            }
-        },
+            }),
+        ),
+        _ => (
+            "to",
+            "add `to = \"@/articles/x.md\"`, `\"entity:id\"` or an https URL",
+            to.map(|to| Kind::Link { to }),
+        ),
     };
-    ok.then(|| Annotation {
-        kind,
-        selector: Selector {
-            exact: exact_text,
-            prefix: raw.prefix.map(|p| nfc(&p).into_owned()),
-            suffix: raw.suffix.map(|s| nfc(&s).into_owned()),
-            nth,
-            all,
-        },
-        exact_span,
-        nth_span,
-        position: None,
-    })
+    if made.is_none() {
+        diags.push(missing(file, head, kind, key, hint));
+    }
+    made
+}
+
+/// Whether a quote's pinned `id` (if any) is a URL slug; an error at it if not.
+fn quote_id_ok(id: Option<&Spanned<String>>, file: &Path, diags: &mut Diagnostics) -> bool {
+    let Some(id) = id else { return true };
+    let slug = crate::text::slugify(id.get_ref());
+    if slug == *id.get_ref() && !super::is_reserved_name(id.get_ref()) {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            file,
+            Some(id.span()),
+            format!("quote id `{}` is not a URL slug", id.get_ref()),
+        )
+        .with_hint(format!(
+            "use lowercase ASCII letters, digits and hyphens, e.g. `{slug}`"
+        )),
+    );
+    false
 }
 
 #[cfg(test)]
