@@ -337,7 +337,59 @@ impl Markup {
 /// (anchoring) guarantees that and reports the rest as diagnostics. A span
 /// that still breaks those rules is skipped rather than producing bad HTML.
 pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
-    // Opening order: by start, longer first, then rank.
+    let bounds = boundaries(doc, spans);
+    let mut st = State {
+        spans,
+        open: Vec::new(),
+        started: vec![false; spans.len()],
+        md_links: 0,
+        images: 0,
+        pending: String::new(),
+        out: Vec::new(),
+        parked: Vec::new(),
+    };
+    let mut b = 0;
+    for (i, ev) in doc.events.iter().enumerate() {
+        let k = b;
+        while b < bounds.len() && bounds[b].event == i {
+            b += 1;
+        }
+        let here = &bounds[k..b];
+        match ev {
+            Event::Text(s) if !here.is_empty() => st.split_text(s, here),
+            Event::Start(
+                tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }),
+            ) => st.inline_start(tag, ev),
+            Event::End(
+                tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image),
+            ) => st.inline_end(tag, ev),
+            _ => st.other(ev, here),
+        }
+    }
+    let _ = st.close_all();
+    st.flush_pending();
+    let mut out = String::with_capacity(doc.text.text.len() * 2);
+    pulldown_cmark::html::push_html(&mut out, st.out.into_iter());
+    out
+}
+
+/// Where a span opens or closes: in which event, at which byte of it.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Bound {
+    event: usize,
+    offset: usize,
+    /// 0 closes, 1 opens (closings first at one place).
+    opens: u8,
+    /// Opening order (outer first); closings in reverse.
+    key: isize,
+    span: usize,
+}
+
+/// The boundaries of the spans that can be injected, in document order.
+/// Opening order: by start, longer first, then rank. A span that is empty,
+/// crosses a line, touches code or partly overlaps one accepted before is
+/// skipped (anchoring diagnosed it).
+fn boundaries(doc: &Document<'_>, spans: &[Inject]) -> Vec<Bound> {
     let mut order: Vec<usize> = (0..spans.len()).collect();
     order.sort_by_key(|&i| {
         (
@@ -347,8 +399,7 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
             i,
         )
     });
-    // Boundaries per event: (offset, close?=0/open=1, sort key, span index).
-    let mut bounds: Vec<(usize, usize, u8, isize, usize)> = Vec::new();
+    let mut bounds = Vec::new();
     let mut accepted: Vec<&Range<usize>> = Vec::new();
     for (seq, &i) in order.iter().enumerate() {
         let r = &spans[i].range;
@@ -371,109 +422,24 @@ pub fn render(doc: &Document<'_>, spans: &[Inject]) -> String {
             continue;
         };
         accepted.push(r);
-        bounds.push((se, so, 1, seq as isize, i));
-        bounds.push((ee, eo, 0, -(seq as isize), i));
+        let seq = seq as isize;
+        bounds.push(Bound {
+            event: se,
+            offset: so,
+            opens: 1,
+            key: seq,
+            span: i,
+        });
+        bounds.push(Bound {
+            event: ee,
+            offset: eo,
+            opens: 0,
+            key: -seq,
+            span: i,
+        });
     }
     bounds.sort();
-
-    let mut st = State {
-        spans,
-        open: Vec::new(),
-        started: vec![false; spans.len()],
-        md_links: 0,
-        images: 0,
-        pending: String::new(),
-        out: Vec::new(),
-        parked: Vec::new(),
-    };
-    let mut b = 0;
-    for (i, ev) in doc.events.iter().enumerate() {
-        let mut k = b;
-        while b < bounds.len() && bounds[b].0 == i {
-            b += 1;
-        }
-        match ev {
-            Event::Text(s) if k < b => {
-                let mut last = 0;
-                while k < b {
-                    let (_, off, is_open, _, si) = bounds[k];
-                    let off = off.min(s.len());
-                    if off > last && s.is_char_boundary(off) {
-                        st.out.push(Event::Text(CowStr::from(s[last..off].to_string())));
-                        last = off;
-                    }
-                    if is_open == 1 {
-                        st.open_span(si)
-                    } else {
-                        st.close_span(si)
-                    }
-                    k += 1;
-                }
-                if last < s.len() {
-                    st.out.push(Event::Text(CowStr::from(s[last..].to_string())));
-                }
-            }
-            Event::Start(
-                tag @ (Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }),
-            ) => {
-                let reopen = st.close_all();
-                if matches!(tag, Tag::Image { .. }) {
-                    // `after` markup must not end up in the alt text
-                    st.flush_pending();
-                    st.images += 1;
-                }
-                st.out.push(ev.clone());
-                match tag {
-                    Tag::Image { .. } => st.parked = reopen,
-                    Tag::Link { .. } => {
-                        st.md_links += 1;
-                        st.reopen(reopen);
-                    }
-                    _ => st.reopen(reopen),
-                }
-            }
-            Event::End(
-                tag @ (TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image),
-            ) => {
-                let reopen = if matches!(tag, TagEnd::Image) {
-                    std::mem::take(&mut st.parked)
-                } else {
-                    st.close_all()
-                };
-                st.out.push(ev.clone());
-                match tag {
-                    TagEnd::Link => st.md_links = st.md_links.saturating_sub(1),
-                    TagEnd::Image => st.images = st.images.saturating_sub(1),
-                    _ => {}
-                }
-                st.flush_pending();
-                st.reopen(reopen);
-            }
-            _ => {
-                // Breaks may carry a boundary (a span ending on a collapsed space).
-                let is_end = matches!(ev, Event::End(_));
-                if is_end {
-                    let _ = st.close_all();
-                    st.flush_pending();
-                }
-                st.out.push(ev.clone());
-                while k < b {
-                    let (_, _, is_open, _, si) = bounds[k];
-                    if is_open == 1 {
-                        st.open_span(si)
-                    } else {
-                        st.close_span(si)
-                    }
-                    k += 1;
-                }
-            }
-        }
-    }
-    let _ = st.close_all();
-    st.flush_pending();
-    let mut out = String::with_capacity(doc.text.text.len() * 2);
-    pulldown_cmark::html::push_html(&mut out, st.out.into_iter());
-    out
+    bounds
 }
 
 struct State<'s, 'a> {
@@ -493,6 +459,85 @@ struct State<'s, 'a> {
     out: Vec<Event<'a>>,
     /// Spans closed around an image, reopened after it.
     parked: Vec<usize>,
+}
+
+/// The events of the document, with the spans' tags put in.
+impl<'a> State<'_, 'a> {
+    /// A text event with boundaries `here` inside: cut at each, the tags
+    /// opened and closed between the pieces.
+    fn split_text(&mut self, s: &CowStr<'a>, here: &[Bound]) {
+        let mut last = 0;
+        for bound in here {
+            let off = bound.offset.min(s.len());
+            if off > last && s.is_char_boundary(off) {
+                self.out.push(Event::Text(CowStr::from(s[last..off].to_string())));
+                last = off;
+            }
+            self.open_or_close(bound);
+        }
+        if last < s.len() {
+            self.out.push(Event::Text(CowStr::from(s[last..].to_string())));
+        }
+    }
+
+    /// Emphasis, strong, strikethrough, a link or an image starts: the open
+    /// spans close before it and open again inside (an image's wait until
+    /// it ends, with nothing of theirs in its alt text).
+    fn inline_start(&mut self, tag: &Tag<'a>, ev: &Event<'a>) {
+        let reopen = self.close_all();
+        if matches!(tag, Tag::Image { .. }) {
+            // `after` markup must not end up in the alt text
+            self.flush_pending();
+            self.images += 1;
+        }
+        self.out.push(ev.clone());
+        match tag {
+            Tag::Image { .. } => self.parked = reopen,
+            Tag::Link { .. } => {
+                self.md_links += 1;
+                self.reopen(reopen);
+            }
+            _ => self.reopen(reopen),
+        }
+    }
+
+    /// The end of what [`State::inline_start`] began.
+    fn inline_end(&mut self, tag: &TagEnd, ev: &Event<'a>) {
+        let reopen = if matches!(tag, TagEnd::Image) {
+            std::mem::take(&mut self.parked)
+        } else {
+            self.close_all()
+        };
+        self.out.push(ev.clone());
+        match tag {
+            TagEnd::Link => self.md_links = self.md_links.saturating_sub(1),
+            TagEnd::Image => self.images = self.images.saturating_sub(1),
+            _ => {}
+        }
+        self.flush_pending();
+        self.reopen(reopen);
+    }
+
+    /// Any other event; breaks may carry a boundary (a span ending on a
+    /// collapsed space), a block's end closes every span.
+    fn other(&mut self, ev: &Event<'a>, here: &[Bound]) {
+        if matches!(ev, Event::End(_)) {
+            let _ = self.close_all();
+            self.flush_pending();
+        }
+        self.out.push(ev.clone());
+        for bound in here {
+            self.open_or_close(bound);
+        }
+    }
+
+    fn open_or_close(&mut self, bound: &Bound) {
+        if bound.opens == 1 {
+            self.open_span(bound.span)
+        } else {
+            self.close_span(bound.span)
+        }
+    }
 }
 
 impl State<'_, '_> {
