@@ -1,6 +1,8 @@
 //! The site configuration, `glossa.toml`: title, base URL, language,
 //! description, autolinking, pagination and which pages get a share card.
 //! Unknown keys are errors with a "did you mean".
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::path::{Path, PathBuf};
 

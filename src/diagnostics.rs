@@ -3,6 +3,8 @@
 //! into a [`Diagnostics`] list and carries on where it safely can; the caller
 //! decides whether to stop. Rendering to the terminal goes through
 //! codespan-reporting (file:line:col, the source line, a caret).
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::collections::HashMap;
 use std::fmt;

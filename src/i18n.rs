@@ -3,6 +3,8 @@
 //! or changes some strings of a built-in one, with `i18n/LANG.toml` (the
 //! keys of [`Strings`]; unknown keys are errors with a "did you mean").
 //! Templates get the strings as `t`.
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::path::Path;
 

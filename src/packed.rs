@@ -4,6 +4,8 @@
 //! read only by a few pages: the article's own page, and the entity pages
 //! that quote its mentions in context. Unpacking one costs microseconds;
 //! packing them takes the graph's peak well under its unpacked size.
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 /// A string kept compressed; [`Packed::unpack`] gives it back.
 #[derive(Clone, Default)]

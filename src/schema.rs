@@ -1,6 +1,8 @@
 //! Which keys a TOML document may hold, checked on the parser's spanned tree
 //! so that every unknown key is reported at its own line with a "did you mean".
 //! Serde then reads the values; this pass only guards the key names.
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::ops::Range;
 use std::path::Path;

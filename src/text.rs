@@ -4,6 +4,8 @@
 //! Vietnamese is the first-class case: inputs arrive as NFC, NFD or the legacy
 //! half-composed form, so everything is normalised to NFC before any offset is
 //! computed; slugs and folds map `đ` to `d`; sorting uses ICU collation.
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -1,6 +1,8 @@
 //! Phase timings for profiling: with `GLOSSA_TIMINGS=1` in the environment,
 //! each pipeline phase prints how long it took to stderr. Off, it costs one
 //! cached environment lookup.
+//!
+//! Foundation: shared by every stage of the pipeline.
 
 use std::sync::OnceLock;
 use std::time::Instant;

@@ -14,7 +14,7 @@
 //!    crate root's entry points (`crate::load`, …), as nothing below may.
 //!
 //! It also checks that every source file opens with a `//!` comment saying
-//! what it owns.
+//! what it owns and which stage it belongs to.
 
 use std::path::{Path, PathBuf};
 
@@ -132,6 +132,19 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The words a file's opening comment uses to say which stage it belongs
+/// to ("Stage 2", "Foundation", "On top of the pipeline"); `None` for
+/// `lib.rs` and `main.rs`, which are the pipeline's entry points.
+fn stage_words(rel: &Path, rank: usize) -> Option<&'static str> {
+    const NUMBERED: [&str; 5] = ["Stage 1", "Stage 2", "Stage 3", "Stage 4", "Stage 5"];
+    match rank {
+        _ if rel == Path::new("lib.rs") || rel == Path::new("main.rs") => None,
+        0 => Some("Foundation"),
+        TOP_RANK => Some("On top of the pipeline"),
+        r => Some(NUMBERED[r - 1]),
+    }
+}
+
 /// Every breach of the layering in the tree at `src`.
 fn breaches(src: &Path) -> Vec<String> {
     let mut found = Vec::new();
@@ -150,6 +163,14 @@ fn breaches(src: &Path) -> Vec<String> {
                 "src/{}: does not open with a //! comment saying what it owns",
                 rel.display()
             ));
+        } else if let Some(words) = stage_words(rel, rank) {
+            let opening: String = text.lines().take_while(|l| l.starts_with("//!")).collect();
+            if !opening.contains(words) {
+                found.push(format!(
+                    "src/{}: its opening comment does not say its stage (\"{words}\")",
+                    rel.display()
+                ));
+            }
         }
         for (line, name) in crate_names(&text) {
             let target = rank_of_module(&name);
@@ -187,17 +208,18 @@ fn the_checker_finds_each_kind_of_breach() {
         std::fs::write(p, text).unwrap();
     };
     write("lib.rs", "//! root\nuse crate::serve::x;\n");
-    write("text.rs", "//! text\nuse crate::files::read;\n");
+    write("text.rs", "//! text\n//! Foundation.\nuse crate::files::read;\n");
     write(
         "anchor/mod.rs",
-        "//! anchor\n// crate::render in a comment is fine\nuse crate::site::Site;\n",
+        "//! anchor, Stage 2\n// crate::render in a comment is fine\nuse crate::site::Site;\n",
     );
     write(
         "anchor/x.rs",
-        "//! x\nuse crate::{content::A,\n    render::Page};\nfn f() { crate::load(); }\n",
+        "//! x (Stage 2)\nuse crate::{content::A,\n    render::Page};\nfn f() { crate::load(); }\n",
     );
     write("site/mod.rs", "use crate::anchor::y;\n");
     write("misc/odd.rs", "//! nowhere\n");
+    write("output/w.rs", "//! Writing, in no stage it says.\n");
     let mut found = breaches(src);
     found.sort();
     let want = [
@@ -205,6 +227,7 @@ fn the_checker_finds_each_kind_of_breach() {
         "src/anchor/x.rs:2: uses crate::render (stage 4) from stage 2",
         "src/anchor/x.rs:4: uses crate::load (stage 6) from stage 2",
         "src/misc/odd.rs: in no stage; place it (see tests/layers.rs)",
+        "src/output/w.rs: its opening comment does not say its stage (\"Stage 5\")",
         "src/site/mod.rs: does not open with a //! comment saying what it owns",
     ];
     assert_eq!(found, want);

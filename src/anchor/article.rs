@@ -8,6 +8,8 @@
 //! an edited passage), `nest` (drop spans that overlap without nesting),
 //! `automatic` (entity names where no explicit span is), then
 //! [`super::markup::Drawing`] turns every span into markup and node data.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};

@@ -10,6 +10,8 @@
 //!
 //! Which matches become mentions (explicit annotations win; never in code,
 //! headings or links) and how they are drawn is decided in `site`.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -10,6 +10,8 @@
 //! occurrences. Every candidate is checked with `anchor` itself, so what
 //! is chosen resolves to the span by construction, not by a second
 //! implementation of the matching rules.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::ops::Range;
 

@@ -5,6 +5,8 @@
 //! that stays well-formed across inline formatting and never nests `<a>`.
 //!
 //! Raw HTML in articles is shown as text (escaped), never passed through.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::ops::Range;
 

@@ -3,6 +3,8 @@
 //! cross-link), the ids entity pages link back to, and the node data the
 //! site graph is linked from. Also where a `[[link]]` points; a quote
 //! without an `id` gets one from [`super::quote_id`].
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

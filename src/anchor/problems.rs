@@ -1,6 +1,8 @@
 //! The diagnostics anchoring gives: an annotation whose text is not found,
 //! is ambiguous, in code or past its `nth`; a link that does not resolve; an
 //! unsafe URL; a quote its share card cannot draw; a quote id used twice.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::ops::Range;
 use std::path::Path;

@@ -20,6 +20,8 @@
 //! apart by a counter that only the later ones get in their hash (see
 //! [`derive()`]). XXH3 is a specified algorithm, so a given quote keeps its id
 //! across glossa versions and platforms.
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use crate::text::slugify;
 

@@ -5,6 +5,8 @@
 //! diagnostic, and [`reanchor`] where an edited passage most likely moved.
 //! Both only ever propose passages that start and end on word boundaries
 //! ([`word_boundaries`]): never "về ch" for "về chip".
+//!
+//! Stage 2 of the pipeline: anchoring.
 
 use std::ops::Range;
 

@@ -14,6 +14,8 @@
 //!
 //! Tables are located by the TOML parser's spans, not by searching the
 //! text (a note's body may hold a line that looks like a table header).
+//!
+//! On top of the pipeline: the commands.
 
 use std::collections::BTreeMap;
 use std::ops::Range;

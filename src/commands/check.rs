@@ -2,6 +2,8 @@
 //! rendered in memory and every internal link and `#fragment` checked, and
 //! quote permalinks of the last build compared ([`permalinks`]) — and, with
 //! `--fix`, re-anchored texts written back to the annotation files.
+//!
+//! On top of the pipeline: the commands.
 
 use std::path::{Path, PathBuf};
 

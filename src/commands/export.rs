@@ -14,6 +14,8 @@
 //! so a base URL that is only a path (`/`, the default) would make them
 //! relative references, which other tools reject: [`export`] refuses such
 //! a site with [`RelativeBase`] instead of writing an invalid collection.
+//!
+//! On top of the pipeline: the commands.
 
 use std::fmt;
 

@@ -3,6 +3,8 @@
 //! span) are replaced, so the file's formatting, order and comments stay as
 //! the author wrote them (its line endings and byte-order mark too). A
 //! JSON-LD annotation file is left alone, with a warning saying so.
+//!
+//! On top of the pipeline: the commands.
 
 use std::collections::BTreeMap;
 use std::io;

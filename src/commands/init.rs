@@ -1,6 +1,8 @@
 //! `glossa init DIR`: scaffolds a site that builds at once — config, one
 //! annotated article, two entities, and (optionally) copies of the default
 //! templates to edit. Never overwrites an existing file.
+//!
+//! On top of the pipeline: the commands.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,8 @@
 //! links are not fetched. The scan reads the HTML glossa itself wrote
 //! (attributes always double-quoted and escaped), so a small attribute
 //! scanner is enough — no full HTML parse per page.
+//!
+//! On top of the pipeline: the commands.
 
 use std::collections::{HashMap, HashSet};
 

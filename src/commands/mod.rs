@@ -10,6 +10,8 @@
 //! - [`suggest`]: the annotation coverage report;
 //! - [`export`]: W3C Web Annotation export;
 //! - [`init`]: a new site's scaffold.
+//!
+//! On top of the pipeline: the commands.
 
 pub mod annotation_file;
 pub mod check;

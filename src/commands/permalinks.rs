@@ -13,6 +13,8 @@
 //! annotation, with the hint to pin the old id there. Otherwise (the quote
 //! or its article was removed, an `id` was changed, …) it names the old
 //! page.
+//!
+//! On top of the pipeline: the commands.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;

@@ -11,6 +11,8 @@
 //! or of a Vietnamese name (the common family names, middle and given
 //! names in [`NAME_SYLLABLES`]); "Rồi", "Theo", "Trong" or a title such as
 //! "Ông" stay out, while "Lương" in "Lương Cường đến" stays in.
+//!
+//! On top of the pipeline: the commands.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;

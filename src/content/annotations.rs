@@ -1,6 +1,8 @@
 //! An article's annotation file (`SLUG.annotations.toml`): mentions, quotes,
 //! notes and links, each with a TextQuoteSelector and the byte spans of its
 //! keys so that anchoring problems point at the right line.
+//!
+//! Stage 1 of the pipeline: content (load and normalise).
 
 use std::ops::Range;
 use std::path::Path;

@@ -18,6 +18,8 @@
 //!   entity to T2's.
 //! - Other lines (events, attributes) are skipped with a warning; lines that
 //!   do not parse are errors at their line.
+//!
+//! Stage 1 of the pipeline: content (load and normalise).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;

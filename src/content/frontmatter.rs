@@ -1,6 +1,8 @@
 //! Splitting a Markdown file into front matter and body: `+++` TOML or
 //! `---` YAML, with the byte offsets of both parts so diagnostics can point
 //! at the right line of the original file.
+//!
+//! Stage 1 of the pipeline: content (load and normalise).
 
 use std::ops::Range;
 

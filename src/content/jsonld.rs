@@ -15,6 +15,8 @@
 //! | `highlighting` | the speaker's URL; the annotation `id` ends in `#q-QUOTE_ID` | quote |
 //! | `commenting` | a `TextualBody` (Markdown) | note |
 //! | `linking` | the target URL (`…/articles/SLUG/`, `…/entities/ID/` or an external URL) | link |
+//!
+//! Stage 1 of the pipeline: content (load and normalise).
 
 use std::ops::Range;
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! UTF-8 (BOM stripped, CRLF → LF, NFC), split front matter and read it into
 //! [`Article`]s and [`Entity`]s, and parse annotation files. Everything read
 //! is kept in [`Sources`] so diagnostics can show the lines they point at.
+//!
+//! Stage 1 of the pipeline: content (load and normalise).
 
 pub mod annotations;
 pub mod brat;

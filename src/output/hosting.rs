@@ -2,6 +2,8 @@
 //! figures `glossa build` prints on its last line, and the warning it prints
 //! before it when a host would refuse the site, with the `cards` setting that
 //! shrinks it.
+//!
+//! Stage 5 of the pipeline: output.
 
 use std::fmt::Write as _;
 

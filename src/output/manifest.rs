@@ -15,6 +15,8 @@
 //! The manifest is tied to the glossa executable (a different build of glossa
 //! may render the same view differently) and removed before a build changes
 //! the output, so an interrupted build never leaves one that lies.
+//!
+//! Stage 5 of the pipeline: output.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};

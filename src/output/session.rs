@@ -22,6 +22,8 @@
 //!   reading them, and only those are looked at. Anything else (new,
 //!   deleted or renamed files, front matter, quotes, templates, config,
 //!   static files, a diagnostic) takes the full way.
+//!
+//! Stage 5 of the pipeline: output.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! The static files a site publishes as they are: the built-in ones
 //! (stylesheet, scripts), overridden and extended by `ROOT/static`.
+//!
+//! Stage 5 of the pipeline: output.
 
 use std::path::Path;
 

@@ -11,6 +11,8 @@
 //! while staging leaves the output byte-identical (the staging dir is
 //! discarded on the next run); an interruption during the commit — a burst
 //! of renames — is rolled forward by the next run, which finds the journal.
+//!
+//! Stage 5 of the pipeline: output.
 
 use std::collections::{HashMap, HashSet};
 use std::io;

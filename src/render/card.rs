@@ -38,6 +38,8 @@
 //! a word wider than a line (a URL, a long compound) breaks after a hyphen or slash, else between
 //! grapheme clusters, never inside one. Glyphs the fonts lack (CJK, emoji) draw as the font's
 //! missing-glyph box.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

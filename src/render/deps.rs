@@ -15,6 +15,8 @@
 //! feed, the sitemap and the cards read for the page; `tests/edits_random.rs`
 //! and `tests/incremental.rs` compare every rebuild with a fresh build to
 //! catch an omission.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 

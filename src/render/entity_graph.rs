@@ -49,6 +49,8 @@
 //! `svg.entity-graph`, `.edge.relation` (solid) and `.edge.co-mention`
 //! (dashed), `a.node.kind-person` etc., `a.node.current` for the highlighted
 //! node.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

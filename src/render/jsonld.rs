@@ -2,6 +2,8 @@
 //! entities they mention, quotes as `Quotation`, entities as `Person` /
 //! `Organization` / `Place` … with `sameAs` Wikidata, the home page as
 //! `WebSite`. Serialised so that it cannot close its `<script>` element.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use serde_json::{Value, json};
 

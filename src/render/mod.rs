@@ -1,6 +1,8 @@
 //! Rendering the site graph into pages: one [`Page`] per output file, a small
 //! view made for each (see `docs/templates.md`), rendered with Tera; feeds and
 //! the sitemap are written directly. Pages render in parallel.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 pub mod card;
 pub mod deps;

@@ -26,6 +26,8 @@
 //! the sixth saying "more follows"), or `!` and a bitmap of 6 documents a
 //! character. The characters are `A–Z a–z 0–9 - _`, so nothing needs
 //! escaping in JSON.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,7 @@
 //! The Tera templates: the defaults embedded in the binary (the repo's
 //! `templates/`), overridden file by file by the site's own `templates/`.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! The views templates get: small structs made for one page from the site
 //! graph (see `docs/templates.md`), never the graph itself.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::collections::BTreeMap;
 

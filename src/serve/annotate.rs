@@ -12,6 +12,8 @@
 //!
 //! The work itself ([`super::annotator`]) runs on the rebuild loop, between
 //! two rebuilds: the request waits for its reply.
+//!
+//! On top of the pipeline: the preview server.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -15,6 +15,8 @@
 //! file would not resolve to the selected text, or when it would break
 //! another annotation; the reason comes back, with `check`'s diagnostics
 //! where there are some.
+//!
+//! On top of the pipeline: the preview server.
 
 use std::collections::HashMap;
 use std::ops::Range;

@@ -11,6 +11,8 @@
 //! an idle keep-alive connection, is closed), and at most
 //! `max_connections` are open — further clients wait in the kernel's
 //! backlog, not in memory.
+//!
+//! On top of the pipeline: the preview server.
 
 use std::convert::Infallible;
 use std::net::IpAddr;

@@ -1,6 +1,8 @@
 //! Live reload: the events the rebuild loop sends to every open page, the
 //! last build error (so a page opened while the site is broken shows it at
 //! once), and the script injected into served HTML.
+//!
+//! On top of the pipeline: the preview server.
 
 use std::sync::Mutex;
 

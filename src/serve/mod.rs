@@ -17,6 +17,8 @@
 //! Files are served from disk (the output dir the session writes), so what
 //! the preview shows is byte for byte what `build` produces, except for the
 //! live-reload `<script>` added to HTML responses on the way out.
+//!
+//! On top of the pipeline: the preview server.
 
 pub mod annotate;
 pub mod annotator;

@@ -6,6 +6,8 @@
 //! folder whose files inotify did not report) costs nothing. The same
 //! channel carries work for the rebuild loop ([`Jobs`]: the annotator's
 //! requests), so that it runs between rebuilds, never during one.
+//!
+//! On top of the pipeline: the preview server.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

@@ -3,6 +3,8 @@
 //! articles naming them, sources and "via" are attributed to entities,
 //! declared relations are linked both ways, and tags collect their
 //! articles.
+//!
+//! Stage 3 of the pipeline: the site graph.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! entities with every mention of them, quotes, tags and the entity graph's
 //! edges. Anchoring makes the per-article parts ([`MentionNode`],
 //! [`NoteNode`], [`ExplicitNode`]); linking ([`super::build`]) the rest.
+//!
+//! Stage 3 of the pipeline: the site graph.
 
 pub use crate::anchor::article::{Explicit, ExplicitNode, MentionNode, NoteNode, Reanchored};
 use crate::content::{Article, Entity};

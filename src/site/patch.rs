@@ -3,6 +3,8 @@
 //! the related articles that share them following in place; an entity's
 //! description rendered again. Whatever cannot follow in place (front
 //! matter, quotes, a diagnostic) is refused, and the caller builds anew.
+//!
+//! Stage 3 of the pipeline: the site graph.
 
 use std::collections::BTreeMap;
 

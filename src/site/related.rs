@@ -1,6 +1,8 @@
 //! Related articles (shared entities weighted by rarity, from entity →
 //! article postings) and related entities (co-mentions plus declared
 //! relations, the entity graph's edges).
+//!
+//! Stage 3 of the pipeline: the site graph.
 
 use std::collections::HashMap;
 

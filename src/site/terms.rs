@@ -16,6 +16,8 @@
 //! term they start ([`Index::prefix`]). The number of shards depends only on
 //! how many documents the site has ([`shard_count`]), never on their text,
 //! so an edit never moves a term to another shard or adds a file.
+//!
+//! Stage 3 of the pipeline: the site graph.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

@@ -7,6 +7,8 @@
 //! blank rows and margins neither filtered, coded nor summed, and runs of rows that recur from
 //! card to card coded once per thread (`Blocks`). `deflate_decodes_to_the_filtered_rows` in the
 //! card tests checks the stream with fdeflate's decoder.
+//!
+//! Stage 4 of the pipeline: rendering.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
