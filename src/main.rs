@@ -88,8 +88,6 @@ enum Command {
         #[arg(long)]
         read_only: bool,
     },
-    /// Load, anchor and link everything and check every internal link,
-    /// without writing; report every problem.
     /// Report what the annotations and autolinking leave out: names that
     /// are not mentions, quotes not annotated, names that match no entity.
     Suggest {
@@ -112,6 +110,8 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Load, anchor and link everything and check every internal link,
+    /// without writing; report every problem.
     Check {
         #[arg(long)]
         base_url: Option<String>,
