@@ -31,6 +31,7 @@ pub mod files;
 pub mod i18n;
 pub mod output;
 pub mod packed;
+pub mod progress;
 pub mod render;
 pub mod schema;
 pub mod serve;

@@ -40,6 +40,9 @@ struct Cli {
     /// The site root: the folder holding glossa.toml.
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
+    /// Print no progress and no summary line; warnings and errors still print.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -229,7 +232,12 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
             };
-            match build(&cli.root, &opts) {
+            // (a phase line on a terminal only: nothing in a pipe or a CI log)
+            glossa::progress::enable(std::io::stderr().is_terminal() && !cli.quiet);
+            glossa::progress::start("reading the last build's manifest");
+            let built = build(&cli.root, &opts);
+            glossa::progress::clear();
+            match built {
                 Ok((report, diags, sources)) => {
                     if !diags.is_empty() {
                         eprint!("{}", diags.render(&sources, color));
@@ -245,6 +253,9 @@ fn main() -> ExitCode {
                         }
                         None => String::new(),
                     };
+                    if cli.quiet {
+                        return ExitCode::SUCCESS;
+                    }
                     eprintln!(
                         "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed){size}",
                         report.pages,
@@ -275,7 +286,10 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
             };
+            glossa::progress::enable(std::io::stderr().is_terminal() && !cli.quiet);
+            glossa::progress::start("loading articles, annotations and entities");
             let report = glossa::check(&cli.root, &opts, fix);
+            glossa::progress::clear();
             match format {
                 Format::Json => println!("{}", report.diags.to_json(&report.sources)),
                 Format::Human => eprint!("{}", report.diags.render(&report.sources, color)),

@@ -14,6 +14,7 @@ fn enabled() -> bool {
 
 /// Prints `name: N ms` since `start` when timings are on; returns now.
 pub fn lap(name: &str, start: Instant) -> Instant {
+    crate::progress::phase_done(name);
     if enabled() {
         eprintln!(
             "[timing] {name}: {:.1} ms{}",

@@ -151,3 +151,51 @@ fn build_ends_with_the_output_size_and_file_count() {
     }
     assert!(files > 20 && bytes > 100_000, "{files} files, {bytes} bytes");
 }
+
+/// Progress goes to a terminal only: through a pipe (as in CI) a build's stderr is its summary
+/// line alone, and `--quiet` leaves it empty; on a terminal (`script` gives the build one) the
+/// phases and the bar of pages show, and are cleared before the summary line.
+#[test]
+fn progress_shows_on_a_terminal_only_and_quiet_prints_nothing_on_success() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().to_str().unwrap();
+    let (code, _, err) = glossa(&["--root", root, "build", "--output-dir", out]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.lines().count(), 1, "a pipe gets the summary line alone: {err:?}");
+    assert!(err.starts_with("Built ") && !err.contains('\r'), "{err:?}");
+    std::fs::remove_dir_all(out).unwrap();
+    let (code, stdout, err) = glossa(&["--root", root, "--quiet", "build", "--output-dir", out]);
+    assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
+    let (code, _, err) = glossa(&["--root", root, "check", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 errors, 0 warnings") && !err.contains('\r'), "{err:?}");
+
+    // On a terminal: `script` (util-linux) runs the build on a pseudo-terminal.
+    let Ok(script) = which_script() else {
+        panic!("util-linux `script` is needed to give the build a terminal");
+    };
+    std::fs::remove_dir_all(out).unwrap();
+    let glossa = env!("CARGO_BIN_EXE_glossa");
+    let command = format!("{glossa} --root {root} build --output-dir {out}");
+    let tty = Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(shown.contains("rendering pages ["), "no bar on a terminal: {shown:?}");
+    assert!(shown.contains("loading articles"), "no phase on a terminal: {shown:?}");
+    let last = shown.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(last.contains("Built "), "the summary line ends it: {shown:?}");
+}
+
+fn which_script() -> Result<std::path::PathBuf, ()> {
+    ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or(())
+}

@@ -3,7 +3,7 @@
 //! module of a later stage. The stages, in order:
 //!
 //! 0. the foundation: `config`, `i18n`, `diagnostics`, `schema`, `files`,
-//!    `text`, `urls`, `packed`, `timing` (top-level files; they may use each
+//!    `text`, `urls`, `packed`, `timing`, `progress` (top-level files; they may use each
 //!    other);
 //! 1. `content/` — load and normalise;
 //! 2. `anchor/` — annotations → spans, the article's HTML;
@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-const FOUNDATION: [&str; 9] = [
+const FOUNDATION: [&str; 10] = [
     "config",
     "i18n",
     "diagnostics",
@@ -28,6 +28,7 @@ const FOUNDATION: [&str; 9] = [
     "urls",
     "packed",
     "timing",
+    "progress",
 ];
 const STAGES: [&str; 5] = ["content", "anchor", "site", "render", "output"];
 const TOP: [&str; 2] = ["serve", "commands"];

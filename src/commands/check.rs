@@ -1,11 +1,13 @@
 //! `glossa check`: everything a build does short of writing — every page
-//! rendered in memory and every internal link and `#fragment` checked, and
+//! rendered in memory (on every core, each page dropped once its links are read) and every internal link and `#fragment` checked, and
 //! quote permalinks of the last build compared ([`permalinks`]) — and, with
 //! `--fix`, re-anchored texts written back to the annotation files.
 //!
 //! On top of the pipeline: the commands.
 
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::{fix, linkcheck, permalinks};
 use crate::config::BuildOptions;
@@ -40,15 +42,29 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         crate::timing::lap("compare quote permalinks with the last build", t);
     }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
-        let mut files = Vec::new();
-        for page in render::Page::all(&site) {
-            let path = page.path(&site);
-            if !path.ends_with(".html") {
-                files.push((path, Vec::new())); // exists; its bytes are not needed
-                continue;
-            }
-            match render::render(&site, &tera, page) {
-                Ok(bytes) => files.push((path, bytes)),
+        // Every page rendered on every core and scanned for its ids and links at once: its HTML
+        // is dropped there, so the check holds the site's links, never its output.
+        let pages = render::Page::all(&site);
+        let progress = crate::progress::Bar::new("rendering pages", pages.len());
+        let scanned: Vec<Result<linkcheck::Scanned, render::RenderError>> = pages
+            .par_iter()
+            .map(|&page| {
+                progress.inc();
+                let path = page.path(&site);
+                if !path.ends_with(".html") {
+                    return Ok((path, None)); // exists; its bytes are not needed
+                }
+                let bytes = render::render(&site, &tera, page)?;
+                let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
+                let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));
+                Ok((path, Some(linkcheck::scan(&html))))
+            })
+            .collect();
+        crate::progress::start("checking links");
+        let mut files = Vec::with_capacity(scanned.len());
+        for r in scanned {
+            match r {
+                Ok(file) => files.push(file),
                 Err(e) => diags.push(
                     Diagnostic::error(
                         Path::new("templates"),
@@ -60,9 +76,9 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
             }
         }
         for (name, _) in crate::output::statics::list(root, &mut diags) {
-            files.push((name, Vec::new()));
+            files.push((name, None));
         }
-        diags.extend(linkcheck::check(&files, &site.config.root_path()));
+        diags.extend(linkcheck::check_scanned(&files, &site.config.root_path()));
     }
     let mut fixed = Vec::new();
     if fix && !site.reanchored.is_empty() {

@@ -33,29 +33,56 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// What the link check needs of one output file: for a page, its element ids and the distinct
+/// links it holds (`scan`); for any other file, only that it exists (`None`). A page's HTML can
+/// be dropped as soon as it is scanned, so checking a site never holds its whole output.
+pub type Scanned = (String, Option<PageLinks>);
+
+/// A page's element ids and its distinct `href`/`src` values, in order of appearance.
+#[derive(Default)]
+pub struct PageLinks {
+    ids: HashSet<String>,
+    links: Vec<String>,
+}
+
+/// The ids and links of a page's HTML.
+pub fn scan(html: &str) -> PageLinks {
+    let mut seen = HashSet::new();
+    let links = attrs(html, "href")
+        .chain(attrs(html, "src"))
+        .filter(|l| seen.insert(l.clone()))
+        .collect();
+    PageLinks {
+        ids: attrs(html, "id").collect(),
+        links,
+    }
+}
+
 /// Checks the links of `files` (output path, bytes) for a site whose URLs
 /// start with `root` (`/` or `/sub/`). Returns one error per broken link.
 pub fn check(files: &[(String, Vec<u8>)], root: &str) -> Vec<Diagnostic> {
+    let scanned: Vec<Scanned> = files
+        .iter()
+        .map(|(path, bytes)| {
+            let page = path.ends_with(".html").then(|| scan(&String::from_utf8_lossy(bytes)));
+            (path.clone(), page)
+        })
+        .collect();
+    check_scanned(&scanned, root)
+}
+
+/// Checks the links of scanned files (see [`Scanned`]).
+pub fn check_scanned(files: &[Scanned], root: &str) -> Vec<Diagnostic> {
     let paths: HashSet<&str> = files.iter().map(|f| f.0.as_str()).collect();
-    let mut ids: HashMap<&str, HashSet<String>> = HashMap::new();
-    for (path, bytes) in files {
-        if path.ends_with(".html") {
-            let html = String::from_utf8_lossy(bytes);
-            ids.insert(path.as_str(), attrs(&html, "id").collect());
-        }
-    }
+    let ids: HashMap<&str, &HashSet<String>> = files
+        .iter()
+        .filter_map(|(path, page)| Some((path.as_str(), &page.as_ref()?.ids)))
+        .collect();
     let mut out = Vec::new();
-    for (path, bytes) in files {
-        if !path.ends_with(".html") {
-            continue;
-        }
-        let html = String::from_utf8_lossy(bytes);
-        let mut seen = HashSet::new();
-        for link in attrs(&html, "href").chain(attrs(&html, "src")) {
-            if !seen.insert(link.clone()) {
-                continue;
-            }
-            if let Some(problem) = broken(&link, path, root, &paths, &ids) {
+    for (path, page) in files {
+        let Some(page) = page else { continue };
+        for link in &page.links {
+            if let Some(problem) = broken(link, path, root, &paths, &ids) {
                 out.push(
                     Diagnostic::error(
                         format!("public/{path}"),
@@ -75,7 +102,7 @@ fn broken(
     page: &str,
     root: &str,
     paths: &HashSet<&str>,
-    ids: &HashMap<&str, HashSet<String>>,
+    ids: &HashMap<&str, &HashSet<String>>,
 ) -> Option<String> {
     if link.contains("://") || link.starts_with("mailto:") || link.starts_with("data:") || link.starts_with("//") {
         return None;

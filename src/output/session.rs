@@ -533,10 +533,12 @@ impl Session {
         let rendered = std::sync::atomic::AtomicUsize::new(0);
         let per_kind = crate::timing::PerKind::default();
         let skipped = crate::timing::PerKind::default();
+        let bar = crate::progress::Bar::new("rendering pages", pages.len());
         // per output: what was offered, its view fingerprint, its dependencies
         let results: Vec<Result<Output, Fail>> = pages
             .par_iter()
             .map(|p| {
+                bar.inc();
                 let start = std::time::Instant::now();
                 let path = p.path(site);
                 // the last fingerprint counts only if its output is still there

@@ -100,7 +100,7 @@ impl Templates {
 
 /// Loads the templates; `None` (with diagnostics) when one does not parse.
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Templates> {
-    let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), unindent(t))).collect();
     let dir = root.join("templates");
     if dir.is_dir() {
         for rel in crate::files::list_files(root, Path::new("templates"), diags) {
@@ -109,8 +109,8 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
             };
             let name = name.to_string_lossy().replace('\\', "/");
             if let Some(text) = read_text(root, &rel, diags) {
-                sources.insert(&rel, text.clone().into());
-                all.insert(name, text);
+                all.insert(name, unindent(&text));
+                sources.insert(&rel, text.into());
             }
         }
     }
@@ -133,6 +133,32 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
     Some(Templates::new(tera, &all))
 }
 
+/// A template without the indentation at the start of its lines, outside `<pre>` and
+/// `<textarea>`: it is there for whoever reads the template, and would otherwise be written into
+/// every page (about 4% of an entity page). A line break stays, so no two words are joined and
+/// the page shows the same. A site's own templates get the same, so that a copy of a built-in
+/// template makes the same pages (docs/templates.md says so).
+fn unindent(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut verbatim = false; // inside <pre> or <textarea>
+    for line in template.split_inclusive('\n') {
+        out.push_str(if verbatim {
+            line
+        } else {
+            line.trim_start_matches([' ', '\t'])
+        });
+        let lower = line.to_ascii_lowercase();
+        for (open, close) in [("<pre", "</pre"), ("<textarea", "</textarea")] {
+            if let Some(o) = lower.rfind(open) {
+                verbatim = lower.rfind(close).is_none_or(|c| c < o);
+            } else if lower.contains(close) {
+                verbatim = false;
+            }
+        }
+    }
+    out
+}
+
 /// Tera's error with its causes, on one line.
 pub fn error_chain(e: &tera::Error) -> String {
     let mut s = e.to_string();
@@ -143,4 +169,24 @@ pub fn error_chain(e: &tera::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unindent_keeps_every_line_break_and_drops_only_leading_blanks() {
+        let t = "<ul>\n  <li>a b</li>\n\t<li> c</li>\n</ul>\n";
+        assert_eq!(unindent(t), "<ul>\n<li>a b</li>\n<li> c</li>\n</ul>\n");
+    }
+
+    #[test]
+    fn unindent_leaves_pre_and_textarea_as_they_are() {
+        let t = "<div>\n  <pre>a\n  b\n  c</pre>\n  <p>\n  <TEXTAREA>\n  x\n  </textarea>\n  </p>\n</div>\n";
+        assert_eq!(
+            unindent(t),
+            "<div>\n<pre>a\n  b\n  c</pre>\n<p>\n<TEXTAREA>\n  x\n  </textarea>\n</p>\n</div>\n"
+        );
+    }
 }

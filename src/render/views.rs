@@ -155,6 +155,8 @@ pub struct EntityView<'a> {
     pub mention_groups: Vec<MentionGroup>,
     pub quotes: Vec<QuoteCard>,
     pub related: Vec<RelatedEntity>,
+    /// The articles that name the entity without a mention in their text (those with one are
+    /// in `mention_groups`, with their description and tags).
     pub articles: Vec<ArticleItem>,
 }
 
@@ -478,6 +480,8 @@ impl Views<'_> {
                 });
             }
         }
+        // (the articles listed with their mentions are not listed again)
+        let mentioned: std::collections::HashSet<usize> = e.mentions.iter().map(|&(ai, _)| ai).collect();
         EntityView {
             item: self.entity_item(i),
             aliases: &e.src.aliases,
@@ -508,7 +512,12 @@ impl Views<'_> {
                     weight: w,
                 })
                 .collect(),
-            articles: e.articles.iter().map(|&a| self.article_item(a)).collect(),
+            articles: e
+                .articles
+                .iter()
+                .filter(|&&a| !mentioned.contains(&a))
+                .map(|&a| self.article_item(a))
+                .collect(),
         }
     }
 
