@@ -27,7 +27,7 @@ struct JemallocConf(*const std::ffi::c_char);
 unsafe impl Sync for JemallocConf {}
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -156,34 +156,31 @@ fn main() -> ExitCode {
             };
         }
     };
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let out = Out {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        quiet: cli.quiet,
+    };
     if !cli.root.is_dir() {
         eprintln!("error: the site root {} is not a folder", cli.root.display());
         return ExitCode::from(2);
     }
+    let root = &cli.root;
     match cli.command {
         Command::Build {
             output_dir,
             base_url,
             drafts,
-            watch: true,
+            watch,
         } => {
             let opts = BuildOptions {
                 output_dir,
                 base_url,
                 drafts,
             };
-            let interrupt = Interrupt::catch();
-            match glossa::serve::watch_and_build(&cli.root, opts, color, glossa::serve::DEBOUNCE) {
-                Ok(watching) => {
-                    wait_for_ctrl_c(interrupt);
-                    watching.stop();
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: cannot watch {}: {e}", cli.root.display());
-                    ExitCode::from(1)
-                }
+            if watch {
+                build_and_watch(root, opts, out)
+            } else {
+                build_once(root, &opts, out)
             }
         }
         Command::Serve {
@@ -195,7 +192,7 @@ fn main() -> ExitCode {
             drafts,
             read_only,
         } => {
-            let mut opts = glossa::serve::ServeOptions::new(&cli.root);
+            let mut opts = glossa::serve::ServeOptions::new(root);
             opts.build = BuildOptions {
                 output_dir,
                 base_url,
@@ -204,76 +201,9 @@ fn main() -> ExitCode {
             opts.interface = interface;
             opts.port = port;
             opts.open = open;
-            opts.color = color;
+            opts.color = out.color;
             opts.read_only = read_only;
-            let interrupt = Interrupt::catch();
-            match glossa::serve::start(opts) {
-                Ok(server) => {
-                    wait_for_ctrl_c(interrupt);
-                    eprintln!("Stopping.");
-                    server.stop();
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: cannot serve on {interface}:{port}: {e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
-        Command::Build {
-            output_dir,
-            base_url,
-            drafts,
-            watch: false,
-        } => {
-            let started = Instant::now();
-            let opts = BuildOptions {
-                output_dir,
-                base_url,
-                drafts,
-            };
-            // (a phase line on a terminal only: nothing in a pipe or a CI log)
-            glossa::progress::enable(std::io::stderr().is_terminal() && !cli.quiet);
-            glossa::progress::start("reading the last build's manifest");
-            let built = build(&cli.root, &opts);
-            glossa::progress::clear();
-            match built {
-                Ok((report, diags, sources)) => {
-                    if !diags.is_empty() {
-                        eprint!("{}", diags.render(&sources, color));
-                    }
-                    let s = report.stats;
-                    // Hosts that would refuse the site, then the last line with the output's size.
-                    let size = match &report.size {
-                        Some(size) => {
-                            for w in glossa::output::hosting::warnings(size, &glossa::output::hosting::LIMITS) {
-                                eprintln!("{w}");
-                            }
-                            format!(": {}", glossa::output::hosting::summary(size))
-                        }
-                        None => String::new(),
-                    };
-                    if cli.quiet {
-                        return ExitCode::SUCCESS;
-                    }
-                    eprintln!(
-                        "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed){size}",
-                        report.pages,
-                        report.output_dir.display(),
-                        started.elapsed().as_millis(),
-                        report.rendered,
-                        s.written,
-                        s.unchanged,
-                        s.removed
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(f) => {
-                    eprint!("{}", f.diags.render(&f.sources, color));
-                    eprintln!("Nothing was written.");
-                    ExitCode::from(1)
-                }
-            }
+            serve(opts)
         }
         Command::Check {
             base_url,
@@ -286,22 +216,7 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
             };
-            glossa::progress::enable(std::io::stderr().is_terminal() && !cli.quiet);
-            glossa::progress::start("loading articles, annotations and entities");
-            let report = glossa::check(&cli.root, &opts, fix);
-            glossa::progress::clear();
-            match format {
-                Format::Json => println!("{}", report.diags.to_json(&report.sources)),
-                Format::Human => eprint!("{}", report.diags.render(&report.sources, color)),
-            }
-            for f in &report.fixed {
-                eprintln!("fixed {}", f.display());
-            }
-            if report.diags.has_errors() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            check(root, &opts, format, fix, out)
         }
         Command::Export {
             output,
@@ -313,68 +228,188 @@ fn main() -> ExitCode {
                 drafts,
                 ..Default::default()
             };
-            match glossa::export(&cli.root, &opts) {
-                Ok(Err(relative)) => {
-                    eprintln!("error: {relative}\n  = hint: {}", relative.hint());
-                    ExitCode::from(2)
-                }
-                Ok(Ok(v)) => {
-                    let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
-                    match output {
-                        Some(path) => match std::fs::write(&path, text) {
-                            Ok(()) => {
-                                eprintln!("wrote {}", path.display());
-                                ExitCode::SUCCESS
-                            }
-                            Err(e) => {
-                                eprintln!("error: cannot write {}: {e}", path.display());
-                                ExitCode::from(1)
-                            }
-                        },
-                        None => {
-                            print!("{text}");
-                            ExitCode::SUCCESS
-                        }
-                    }
-                }
-                Err(f) => {
-                    eprint!("{}", f.diags.render(&f.sources, color));
-                    ExitCode::from(1)
-                }
-            }
+            export(root, &opts, output, out)
         }
         Command::Suggest { drafts, format } => {
             let opts = BuildOptions {
                 drafts,
                 ..Default::default()
             };
-            match glossa::suggest(&cli.root, &opts) {
-                Ok(report) => {
-                    match format {
-                        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
-                        Format::Human => print!("{}", glossa::commands::suggest::render_human(&report)),
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(f) => {
-                    eprint!("{}", f.diags.render(&f.sources, color));
-                    ExitCode::from(1)
-                }
-            }
+            suggest(root, &opts, format, out)
         }
-        Command::Init { dir, templates } => match glossa::commands::init::init(&dir, templates) {
-            Ok(files) => {
-                for f in &files {
-                    eprintln!("created {}", dir.join(f).display());
-                }
-                eprintln!("Next: glossa --root {} serve", dir.display());
-                ExitCode::SUCCESS
+        Command::Init { dir, templates } => init(&dir, templates),
+    }
+}
+
+/// How to print: in colour (stderr is a terminal and `NO_COLOR` is not
+/// set), and whether `--quiet` was given.
+#[derive(Clone, Copy)]
+struct Out {
+    color: bool,
+    quiet: bool,
+}
+
+/// `glossa build --watch`: build, then rebuild after every change until Ctrl-C.
+fn build_and_watch(root: &Path, opts: BuildOptions, out: Out) -> ExitCode {
+    let interrupt = Interrupt::catch();
+    match glossa::serve::watch_and_build(root, opts, out.color, glossa::serve::DEBOUNCE) {
+        Ok(watching) => {
+            wait_for_ctrl_c(interrupt);
+            watching.stop();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot watch {}: {e}", root.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `glossa serve`: until Ctrl-C.
+fn serve(opts: glossa::serve::ServeOptions) -> ExitCode {
+    let (interface, port) = (opts.interface, opts.port);
+    let interrupt = Interrupt::catch();
+    match glossa::serve::start(opts) {
+        Ok(server) => {
+            wait_for_ctrl_c(interrupt);
+            eprintln!("Stopping.");
+            server.stop();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot serve on {interface}:{port}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `glossa build`: the site, its warnings, the hosts that would refuse it
+/// and a last line with what was written and the output's size.
+fn build_once(root: &Path, opts: &BuildOptions, out: Out) -> ExitCode {
+    let started = Instant::now();
+    // (a phase line on a terminal only: nothing in a pipe or a CI log)
+    glossa::progress::enable(std::io::stderr().is_terminal() && !out.quiet);
+    glossa::progress::start("reading the last build's manifest");
+    let built = build(root, opts);
+    glossa::progress::clear();
+    let (report, diags, sources) = match built {
+        Ok(built) => built,
+        Err(f) => {
+            eprint!("{}", f.diags.render(&f.sources, out.color));
+            eprintln!("Nothing was written.");
+            return ExitCode::from(1);
+        }
+    };
+    if !diags.is_empty() {
+        eprint!("{}", diags.render(&sources, out.color));
+    }
+    let s = report.stats;
+    // Hosts that would refuse the site, then the last line with the output's size.
+    let size = match &report.size {
+        Some(size) => {
+            for w in glossa::output::hosting::warnings(size, &glossa::output::hosting::LIMITS) {
+                eprintln!("{w}");
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
+            format!(": {}", glossa::output::hosting::summary(size))
+        }
+        None => String::new(),
+    };
+    if !out.quiet {
+        eprintln!(
+            "Built {} pages into {} in {} ms ({} rendered; files: {} written, {} unchanged, {} removed){size}",
+            report.pages,
+            report.output_dir.display(),
+            started.elapsed().as_millis(),
+            report.rendered,
+            s.written,
+            s.unchanged,
+            s.removed
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// `glossa check [--fix]`: every problem, as text or JSON.
+fn check(root: &Path, opts: &BuildOptions, format: Format, fix: bool, out: Out) -> ExitCode {
+    glossa::progress::enable(std::io::stderr().is_terminal() && !out.quiet);
+    glossa::progress::start("loading articles, annotations and entities");
+    let report = glossa::check(root, opts, fix);
+    glossa::progress::clear();
+    match format {
+        Format::Json => println!("{}", report.diags.to_json(&report.sources)),
+        Format::Human => eprint!("{}", report.diags.render(&report.sources, out.color)),
+    }
+    for f in &report.fixed {
+        eprintln!("fixed {}", f.display());
+    }
+    if report.diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `glossa export [-o FILE]`: the W3C collection, to a file or stdout.
+fn export(root: &Path, opts: &BuildOptions, output: Option<PathBuf>, out: Out) -> ExitCode {
+    let collection = match glossa::export(root, opts) {
+        Ok(Ok(v)) => v,
+        Ok(Err(relative)) => {
+            eprintln!("error: {relative}\n  = hint: {}", relative.hint());
+            return ExitCode::from(2);
+        }
+        Err(f) => {
+            eprint!("{}", f.diags.render(&f.sources, out.color));
+            return ExitCode::from(1);
+        }
+    };
+    let text = serde_json::to_string_pretty(&collection).unwrap_or_default() + "\n";
+    let Some(path) = output else {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    };
+    match std::fs::write(&path, text) {
+        Ok(()) => {
+            eprintln!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `glossa suggest`: the coverage report, as text or JSON.
+fn suggest(root: &Path, opts: &BuildOptions, format: Format, out: Out) -> ExitCode {
+    match glossa::suggest(root, opts) {
+        Ok(report) => {
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+                Format::Human => print!("{}", glossa::commands::suggest::render_human(&report)),
             }
-        },
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            eprint!("{}", f.diags.render(&f.sources, out.color));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `glossa init DIR [--templates]`: the files made, and what to do next.
+fn init(dir: &Path, templates: bool) -> ExitCode {
+    match glossa::commands::init::init(dir, templates) {
+        Ok(files) => {
+            for f in &files {
+                eprintln!("created {}", dir.join(f).display());
+            }
+            eprintln!("Next: glossa --root {} serve", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
