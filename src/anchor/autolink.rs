@@ -212,6 +212,16 @@ mod tests {
         assert_eq!(tone_variants("Hà Nội"), vec!["Hà Nội".to_string()]);
     }
 
+    /// Two pairs in one name: each placement of one goes with each of the
+    /// other (found by cargo-mutants: with every pair swapped together, the
+    /// mixed spellings were missing and nothing noticed).
+    #[test]
+    fn tone_placements_combine_across_pairs() {
+        let v = tone_variants("Hoà Thuỷ");
+        let want = ["Hoà Thuỷ", "Hoà Thủy", "Hòa Thuỷ", "Hòa Thủy"];
+        assert_eq!(v, want.map(String::from).to_vec(), "sorted, each once");
+    }
+
     #[test]
     fn word_boundaries_count_diacritics_as_letters() {
         let es = [
