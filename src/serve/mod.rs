@@ -19,7 +19,6 @@
 //! live-reload `<script>` added to HTML responses on the way out.
 
 pub mod annotate;
-pub mod annotator;
 pub mod http;
 pub mod live;
 pub mod watch;
