@@ -244,7 +244,8 @@ impl Annotator {
         let event = rb.rebuild(&changed);
         let page = page_changed(&event, slug);
         let left = self.undo.get(slug).map_or(0, Vec::len);
-        Reply::ok(json!({ "page_changed": page, "undo": left }))
+        let rest = rb.session.deferred().len();
+        Reply::ok(json!({ "page_changed": page, "undo": left, "rest": rest }))
     }
 
     /// Writes a checked plan, rebuilds, and keeps it for undo; when the
@@ -296,6 +297,8 @@ impl Annotator {
             .map(|v| v.version);
         Reply::ok(json!({
             "page_changed": page,
+            // other pages the change rewrites, written after this reply
+            "rest": rb.session.deferred().len(),
             "undo": undo,
             "version": version,
             "written": changed.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect::<Vec<_>>(),
