@@ -3,7 +3,9 @@
 //! it. For each change the time is taken from just before the write request
 //! (the save click) to: the reply (the files written and the site rebuilt),
 //! the `reload` event on the live-reload stream (what the open page waits
-//! for), and the updated article page fetched (what the author then sees).
+//! for), the updated article page fetched (what the author then sees), and
+//! — when the server wrote the article's page first — the `written` event
+//! saying every other page the change rewrites is written too.
 //! Each change is undone afterwards (undo is timed too), so every round
 //! starts from the corpus as generated.
 //!
@@ -187,8 +189,8 @@ fn main() -> ExitCode {
         .collect();
     let entity_ids: Vec<String> = listing.site.entities.iter().map(|e| e.src.id.clone()).collect();
     drop(listing);
-    // (name, reply ms, reload-event ms, page ms)
-    let mut times: Vec<(&str, f64, f64, f64)> = Vec::new();
+    // (name, reply ms, reload-event ms, page ms, every page written ms)
+    let mut times: Vec<(&str, f64, f64, f64, f64)> = Vec::new();
     let mut undo_ms = Vec::new();
     let mut failed = false;
     for (round, slug) in slugs.iter().enumerate() {
@@ -260,19 +262,40 @@ fn main() -> ExitCode {
                 failed = true;
                 continue;
             }
-            let reloaded = match events.recv_timeout(Duration::from_secs(60)) {
-                Ok((ev, at)) if ev == "reload" => at.duration_since(t0),
-                other => {
-                    eprintln!("{slug} {name}: {other:?} instead of a reload");
-                    failed = true;
-                    continue;
+            // (a late `written` of the last undo may come first)
+            let reloaded = loop {
+                match events.recv_timeout(Duration::from_secs(60)) {
+                    Ok((ev, at)) if ev == "reload" => break Some(at.duration_since(t0)),
+                    Ok((ev, _)) if ev == "written" => continue,
+                    other => {
+                        eprintln!("{slug} {name}: {other:?} instead of a reload");
+                        break None;
+                    }
                 }
+            };
+            let Some(reloaded) = reloaded else {
+                failed = true;
+                continue;
             };
             let (status, _) = http(addr, "GET", &page, &[], None);
             let shown = t0.elapsed();
             assert_eq!(status, 200);
+            // the other pages the change rewrites, written after the reply
+            let rest = reply["rest"].as_u64().unwrap_or(0);
+            let all = if rest > 0 {
+                match events.recv_timeout(Duration::from_secs(60)) {
+                    Ok((ev, at)) if ev == "written" => at.duration_since(t0),
+                    other => {
+                        eprintln!("{slug} {name}: {other:?} instead of the rest written");
+                        failed = true;
+                        continue;
+                    }
+                }
+            } else {
+                replied
+            };
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-            times.push((name, ms(replied), ms(reloaded), ms(shown)));
+            times.push((name, ms(replied), ms(reloaded), ms(shown), ms(all)));
             // back to the corpus as generated
             std::thread::sleep(Duration::from_millis(300));
             let t = Instant::now();
@@ -285,8 +308,8 @@ fn main() -> ExitCode {
         }
     }
     println!(
-        "{:<26} {:>5} {:>10} {:>10} {:>10} {:>10}",
-        "change", "n", "reply", "reload", "page", "page max"
+        "{:<26} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "change", "n", "reply", "reload", "page", "page max", "all pages"
     );
     let mut names: Vec<&str> = times.iter().map(|t| t.0).collect();
     names.dedup();
@@ -294,19 +317,20 @@ fn main() -> ExitCode {
     names.dedup();
     let mut all_pages = Vec::new();
     for name in names {
-        let pick = |f: fn(&(&str, f64, f64, f64)) -> f64| -> Vec<f64> {
+        let pick = |f: fn(&(&str, f64, f64, f64, f64)) -> f64| -> Vec<f64> {
             times.iter().filter(|t| t.0 == name).map(f).collect()
         };
-        let (mut a, mut b, mut c) = (pick(|t| t.1), pick(|t| t.2), pick(|t| t.3));
+        let (mut a, mut b, mut c, mut d) = (pick(|t| t.1), pick(|t| t.2), pick(|t| t.3), pick(|t| t.4));
         all_pages.extend(c.iter().copied());
         let max = c.iter().copied().fold(0.0, f64::max);
         println!(
-            "{name:<26} {:>5} {:>8.0}ms {:>8.0}ms {:>8.0}ms {:>8.0}ms",
+            "{name:<26} {:>5} {:>8.0}ms {:>8.0}ms {:>8.0}ms {:>8.0}ms {:>8.0}ms",
             c.len(),
             median(&mut a),
             median(&mut b),
             median(&mut c),
-            max
+            max,
+            median(&mut d)
         );
     }
     if !all_pages.is_empty() {

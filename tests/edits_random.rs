@@ -4,7 +4,10 @@
 //! for byte with a fresh `glossa::build` of the same content into another
 //! temp dir. When an edit makes the content invalid, both must fail and the
 //! session's output must still be the last good build. Any difference fails
-//! with the seed and the edit sequence that produced it.
+//! with the seed and the edit sequence that produced it. Every other step
+//! rebuilds as `serve` does, the edited files' pages first
+//! (`Session::rebuild_first`): then, until `Session::finish`, only the
+//! pages it defers may differ from the fresh build.
 //!
 //! `GLOSSA_EDIT_SEQUENCES=N` runs more sequences; `GLOSSA_EDIT_SEED=S` runs
 //! only the sequence with seed S.
@@ -496,7 +499,9 @@ fn age(path: &Path) {
     f.set_modified(t).unwrap();
 }
 
-fn run_sequence(seed: u64) -> Result<usize, String> {
+/// The steps that failed, and those whose rebuild was split (the edited
+/// files' pages first).
+fn run_sequence(seed: u64) -> Result<(usize, usize), String> {
     let site_dir = common::copy_site(&common::fixture("multi"), false);
     // Two items a page: the home page, tags and quote index come in pages
     // that shift as articles come and go.
@@ -530,6 +535,7 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
     let mut last_good: Option<Tree> = None;
     let mut changed: Vec<PathBuf> = Vec::new();
     let mut failures = 0;
+    let mut split = 0;
     for step in 0..=STEPS {
         if step > 0 {
             let (what, paths) = site.edit(&mut rng);
@@ -543,8 +549,33 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
                 steps.join("\n")
             ))
         };
-        let outcome = session.rebuild(&changed);
+        // every other step the way `serve` rebuilds: the edited files'
+        // pages first, then the rest
         let fresh = fresh_build(&site.root);
+        let outcome = if step % 2 == 1 {
+            let first = session.rebuild_first(&changed);
+            let deferred = session.deferred().to_vec();
+            if !deferred.is_empty() {
+                split += 1;
+                // meanwhile only the deferred pages may be out of date
+                if let (Outcome::Built { .. }, Ok(want)) = (&first, &fresh) {
+                    let now = tree(&out);
+                    let stale: Vec<&String> = now
+                        .keys()
+                        .chain(want.keys())
+                        .filter(|k| now.get(*k) != want.get(*k) && !deferred.contains(k))
+                        .collect();
+                    if !stale.is_empty() {
+                        return fail(format!(
+                            "after the first pages, pages that were not deferred differ from a fresh build: {stale:?}"
+                        ));
+                    }
+                }
+            }
+            session.finish().unwrap_or(first)
+        } else {
+            session.rebuild(&changed)
+        };
         match (outcome, fresh) {
             (Outcome::Built { .. }, Ok(want)) => {
                 if let Some(d) = diff(&tree(&out), &want) {
@@ -580,7 +611,7 @@ fn run_sequence(seed: u64) -> Result<usize, String> {
             }
         }
     }
-    Ok(failures)
+    Ok((failures, split))
 }
 
 #[test]
@@ -596,18 +627,26 @@ fn random_edits_rebuild_like_a_fresh_build() {
         }
     };
     let started = std::time::Instant::now();
-    let mut failed_steps = 0;
+    let (mut failed_steps, mut split_steps) = (0, 0);
     for seed in &seeds {
         match run_sequence(*seed) {
-            Ok(f) => failed_steps += f,
+            Ok((f, s)) => {
+                failed_steps += f;
+                split_steps += s;
+            }
             Err(e) => panic!("{e}"),
         }
     }
     eprintln!(
-        "{} sequences × {STEPS} edits in {} ms; {failed_steps} steps left the content invalid",
+        "{} sequences × {STEPS} edits in {} ms; {failed_steps} steps left the content invalid, \
+         {split_steps} wrote the edited files' pages first",
         seeds.len(),
         started.elapsed().as_millis()
     );
-    // The sequences must exercise the failure path too.
+    // The sequences must exercise the failure path and the split too.
     assert!(seeds.len() < 4 || failed_steps > 0, "no edit broke the site");
+    assert!(
+        seeds.len() < 4 || split_steps > 0,
+        "no rebuild wrote the edited pages first"
+    );
 }

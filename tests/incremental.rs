@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{copy_site, fixture, seed_root, snapshot};
 use glossa::{BuildOptions, BuildReport};
@@ -301,4 +301,66 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
         assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
         std::fs::write(site.path().join(&articles[2]), undate(&dates[2])).unwrap();
     }
+}
+
+/// `serve` writes an edited article's page first and the pages the edit
+/// changes besides after (`Session::rebuild_first`, `Session::finish`).
+/// When a template fails on one of those later pages, the article's page is
+/// put back: the output is the last good build's, never half of an edit.
+#[test]
+fn a_template_failing_after_the_first_pages_leaves_the_last_good_output() {
+    use glossa::output::session::{Outcome, Session};
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    // an entity page that fails on one mention's text
+    std::fs::write(
+        root.join("templates/entity.html"),
+        "<!doctype html><html lang=\"vi\"><head><title>{{ entity.name }}</title></head><body>\
+         {% for g in entity.mention_groups %}{% for m in g.mentions %}\
+         {% if m.text == \"tự chủ\" %}{{ no_such.thing }}{% endif %}<p>{{ m.text }}</p>\
+         {% endfor %}{% endfor %}</body></html>",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = Session::watching(root, opts);
+    assert!(matches!(session.rebuild(&[]), Outcome::Built { .. }));
+    let good = snapshot(out.path());
+    // a new mention of Huawei, which the article names already
+    let ann = Path::new("content/articles/chip-war.annotations.toml");
+    let mut text = std::fs::read_to_string(root.join(ann)).unwrap();
+    text.push_str("\n[[mention]]\nentity = \"huawei\"\nexact = \"tự chủ\"\n");
+    std::fs::write(root.join(ann), text).unwrap();
+    let first = session.rebuild_first(&[ann.to_path_buf()]);
+    let Outcome::Built { changed, .. } = first else {
+        panic!("the article's page is written first")
+    };
+    assert_eq!(changed, ["articles/chip-war/index.html"]);
+    assert!(
+        session.deferred().iter().any(|p| p == "entities/huawei/index.html"),
+        "Huawei's page is left for later: {:?}",
+        session.deferred()
+    );
+    assert_ne!(snapshot(out.path()), good, "the first page is written");
+    match session.finish() {
+        Some(Outcome::Failed { diags, sources }) => {
+            let shown = diags.render(&sources, false);
+            assert!(shown.contains("entity.html") || shown.contains("no_such"), "{shown}");
+        }
+        _ => panic!("the entity template fails"),
+    }
+    let d = differences(&snapshot(out.path()), &good);
+    assert!(d.is_empty(), "the output is not the last good build's: {d:?}");
+    // the template fixed: the output is a fresh build's
+    std::fs::remove_file(root.join("templates/entity.html")).unwrap();
+    assert!(matches!(
+        session.rebuild(&[PathBuf::from("templates")]),
+        Outcome::Built { .. }
+    ));
+    let d = differences(&snapshot(out.path()), &fresh(root));
+    assert!(d.is_empty(), "{d:?}");
 }

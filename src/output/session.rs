@@ -80,6 +80,27 @@ pub struct Session {
     /// The manifest not yet written (a watching session writes it when idle,
     /// [`Session::flush`], not while the browser waits).
     pending: Option<manifest::Manifest>,
+    /// The pages a [`Session::rebuild_first`] left for [`Session::finish`].
+    deferred: Option<Deferred>,
+}
+
+/// The pages of a patch left to write after its first pages.
+struct Deferred {
+    /// Indices into the kept page list, and their output paths.
+    pages: Vec<usize>,
+    paths: Vec<String>,
+    /// The first pages as they were before.
+    saved: Vec<Saved>,
+}
+
+/// One output as it was before a patch wrote it: its bytes (`None`: there
+/// was none) and what the session knew of it.
+struct Saved {
+    path: String,
+    bytes: Option<Vec<u8>>,
+    written: Option<u64>,
+    fingerprint: Option<u64>,
+    deps: Option<u64>,
 }
 
 /// What a watching session keeps of its last good build to patch it.
@@ -150,6 +171,7 @@ impl Session {
             reuse: None,
             kept: None,
             pending: None,
+            deferred: None,
         }
     }
 
@@ -181,8 +203,26 @@ impl Session {
     /// everything in it). A patch (see the module docs) relies on it; a full
     /// rebuild does not: file stamps decide what is read again.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Outcome {
+        self.rebuild_way(changed, false)
+    }
+
+    /// [`Session::rebuild`], but when the edit can be patched only the
+    /// pages of the edited files (the article's page, the entity's page)
+    /// are written before it returns: the other pages the edit changes are
+    /// listed by [`Session::deferred`] and written by [`Session::finish`],
+    /// which the caller calls next (any other call of the session finishes
+    /// them first). Meanwhile the output holds the new pages of the edited
+    /// files and, for the deferred ones, the previous build's: a preview
+    /// server holds requests for those until they are written.
+    pub fn rebuild_first(&mut self, changed: &[PathBuf]) -> Outcome {
+        self.rebuild_way(changed, true)
+    }
+
+    fn rebuild_way(&mut self, changed: &[PathBuf], split: bool) -> Outcome {
+        // (its outcome is the caller's to have taken with `finish`)
+        let _ = self.finish();
         let t = std::time::Instant::now();
-        if let Some(outcome) = self.patch(changed) {
+        if let Some(outcome) = self.patch(changed, split) {
             crate::timing::lap("patched", t);
             return outcome;
         }
@@ -191,94 +231,88 @@ impl Session {
         self.full()
     }
 
+    /// The output paths a [`Session::rebuild_first`] left to write: they
+    /// still hold the previous build's bytes.
+    pub fn deferred(&self) -> &[String] {
+        self.deferred.as_ref().map_or(&[], |d| &d.paths)
+    }
+
+    /// Writes the pages [`Session::rebuild_first`] left; `None` when there
+    /// are none. Should a template fail on one of them, the first pages are
+    /// put back as they were and the site takes the full way, whose outcome
+    /// (the diagnostics) this is.
+    pub fn finish(&mut self) -> Option<Outcome> {
+        let d = self.deferred.take()?;
+        let t = std::time::Instant::now();
+        let outcome = self.write_pages(&d.pages);
+        crate::timing::lap("finished the patch", t);
+        match outcome {
+            Some(built @ Outcome::Built { .. }) => Some(built),
+            failed => {
+                self.put_back(d.saved);
+                if let Some(failed) = failed {
+                    return Some(failed);
+                }
+                self.kept = None;
+                Some(self.full())
+            }
+        }
+    }
+
     /// Writes the manifest a watching session has not written yet (the
     /// rebuild loop calls this when idle; dropping the session does too).
     pub fn flush(&mut self) {
+        let _ = self.finish();
         if let Some(m) = self.pending.take() {
             let _ = manifest::write(&self.manifest, &self.out, &m);
         }
     }
 
     /// The patch way (see the module docs); `None` when it does not apply.
-    fn patch(&mut self, changed: &[PathBuf]) -> Option<Outcome> {
+    /// With `split`, only the pages of the edited files are written now and
+    /// the others are left for [`Session::finish`].
+    fn patch(&mut self, changed: &[PathBuf], split: bool) -> Option<Outcome> {
         let kept = self.kept.as_mut()?;
         if changed.is_empty() || self.written.is_none() {
             return None;
         }
-        // Every changed file is an article's or an entity's, with no problem
-        // reported in it last time.
-        let mut articles = std::collections::BTreeSet::new();
-        let mut entities = std::collections::BTreeSet::new();
-        for p in changed {
-            match kept.inputs.get(p)? {
-                Input::Article(i) => articles.insert(*i),
-                Input::Entity(e) => entities.insert(*e),
-            };
-            if kept.diags.iter().any(|d| d.file == *p) {
-                return None;
-            }
+        let (affected, edited) = kept.patch_graph(&self.root, changed)?;
+        let (first, rest): (Vec<usize>, Vec<usize>) = if split {
+            affected.iter().partition(|pi| edited.contains(pi))
+        } else {
+            (affected, Vec::new())
+        };
+        if first.is_empty() || rest.is_empty() {
+            // nothing to put first, or nothing to leave for later
+            let all: Vec<usize> = first.into_iter().chain(rest).collect();
+            return self.write_pages(&all);
         }
-        let mut patched = Patched::default();
-        for ai in articles {
-            let rel = kept.site.articles[ai].src.path.clone();
-            let (article, diags, sources) = content::load_article_file(&self.root, &rel);
-            if !diags.is_empty() {
-                return None;
-            }
-            let edit = kept.site.prepare_article(ai, article?, &sources)?;
-            // the pages whose reads may change with the graph's shape
-            let reshaped: Vec<(usize, render::Page)> = std::iter::once(render::Page::Article(ai))
-                .chain(edit.related.iter().map(|&b| render::Page::Article(b)))
-                .chain(edit.entities.iter().map(|&e| render::Page::Entity(e)))
-                .filter_map(|p| Some((*kept.page_index.get(&p)?, p)))
-                .collect();
-            let before = Readers::snapshot(&kept.site, &reshaped);
-            // an entity mentioned for the first time, or no longer, gains or loses its hover
-            // preview file: the set of pages changes, which only the full way handles
-            let mentioned = |site: &Site| -> Vec<bool> {
-                edit.entities
-                    .iter()
-                    .map(|&e| !site.entities[e].mentions.is_empty())
-                    .collect()
-            };
-            let (was, touched) = (mentioned(&kept.site), edit.entities.clone());
-            kept.site.apply_article(edit, &mut patched);
-            if touched
-                .iter()
-                .zip(was)
-                .any(|(&e, was)| kept.site.entities[e].mentions.is_empty() == was)
-            {
-                return None;
-            }
-            kept.readers.update(&kept.site, &reshaped, before);
+        let saved = self.save(&first);
+        let outcome = self.write_pages(&first)?;
+        if let Outcome::Built { .. } = outcome {
+            let kept = self.kept.as_ref()?;
+            let paths = rest.iter().map(|&pi| kept.pages[pi].path(&kept.site)).collect();
+            self.deferred = Some(Deferred {
+                pages: rest,
+                paths,
+                saved,
+            });
         }
-        for e in entities {
-            let rel = kept.site.entities[e].src.path.clone();
-            let (entity, diags, _) = content::load_entity_file(&self.root, &rel);
-            if !diags.is_empty() {
-                return None;
-            }
-            kept.site.patch_entity(e, entity?, &mut patched)?;
-        }
+        Some(outcome)
+    }
+
+    /// Renders the kept graph's pages `pages` (indices into its page list)
+    /// whose dependencies changed, and commits those whose bytes changed;
+    /// `None` when a template fails on one (nothing is written then).
+    fn write_pages(&mut self, pages: &[usize]) -> Option<Outcome> {
+        let kept = self.kept.as_ref()?;
         let t = std::time::Instant::now();
-        let nodes = kept.versions.refresh(
-            &kept.site,
-            &patched.articles,
-            &patched.entities,
-            &patched.quotes,
-            patched.graph,
-        );
-        let affected = kept.readers.pages(&nodes);
-        let t = crate::timing::lap(
-            &format!("  patch: {} nodes, {} pages to look at", nodes.len(), affected.len()),
-            t,
-        );
         let (site, tera, versions) = (&kept.site, &kept.tera, &kept.versions);
         let stager = write::Stager::new(&self.out, self.written.as_ref(), None).ok()?;
         let (fingerprints, last_deps) = (&self.fingerprints, &self.deps);
         // (page path, dependencies, fingerprint, what was offered if rendered)
         type Looked = (String, u64, Option<(u64, write::Offered)>);
-        let looked: Vec<Result<Looked, String>> = affected
+        let looked: Vec<Result<Looked, String>> = pages
             .par_iter()
             .map(|&pi| {
                 let page = kept.pages[pi];
@@ -296,7 +330,7 @@ impl Session {
                 Ok((path, deps, offered))
             })
             .collect();
-        let t = crate::timing::lap("  patch: render + stage", t);
+        let t = crate::timing::lap(&format!("  patch: render + stage {} pages", pages.len()), t);
         let mut offered = Vec::new();
         let mut updates = Vec::new();
         // (recorded only once everything rendered: a full rebuild after a
@@ -330,6 +364,25 @@ impl Session {
             }
         };
         crate::timing::lap("  patch: commit", t);
+        self.record(updates);
+        let kept = self.kept.as_ref()?;
+        let written = self.written.as_ref().map_or(0, HashMap::len);
+        Some(Outcome::Built {
+            pages: kept.pages.len(),
+            rendered,
+            unchanged: written - report.written.len(),
+            changed: report.written,
+            removed: Vec::new(),
+            size: None,
+            diags: kept.diags.clone(),
+            sources: kept.sources.clone(),
+        })
+    }
+
+    /// Remembers pages a patch wrote: their fingerprints and hashes, and
+    /// their records for the manifest written when idle.
+    fn record(&mut self, updates: Vec<(String, u64, u64)>) {
+        let Some(kept) = self.kept.as_ref() else { return };
         let written = self.written.get_or_insert_with(HashMap::new);
         let pending = self.pending.get_or_insert_with(|| manifest::Manifest {
             inputs: 0,
@@ -355,16 +408,63 @@ impl Session {
         }
         // a patch changes inputs: only a full build's digest is valid
         pending.inputs = 0;
-        Some(Outcome::Built {
-            pages: kept.pages.len(),
-            rendered,
-            unchanged: written.len() - report.written.len(),
-            changed: report.written,
-            removed: Vec::new(),
-            size: None,
-            diags: kept.diags.clone(),
-            sources: kept.sources.clone(),
-        })
+    }
+
+    /// What the pages `pages` are now, on disk and in the session's books,
+    /// to put them back should the rest of their patch fail.
+    fn save(&self, pages: &[usize]) -> Vec<Saved> {
+        let Some(kept) = self.kept.as_ref() else {
+            return Vec::new();
+        };
+        pages
+            .iter()
+            .map(|&pi| {
+                let path = kept.pages[pi].path(&kept.site);
+                Saved {
+                    bytes: std::fs::read(self.out.join(&path)).ok(),
+                    written: self.written.as_ref().and_then(|w| w.get(&path).copied()),
+                    fingerprint: self.fingerprints.get(&path).copied(),
+                    deps: self.deps.get(&path).copied(),
+                    path,
+                }
+            })
+            .collect()
+    }
+
+    /// Puts pages back as [`Session::save`] found them (best effort: what
+    /// cannot be put back is forgotten, so the next build writes it).
+    fn put_back(&mut self, saved: Vec<Saved>) {
+        fn restore<T>(map: &mut HashMap<String, T>, path: &str, was: Option<T>) {
+            match was {
+                Some(v) => map.insert(path.to_string(), v),
+                None => map.remove(path),
+            };
+        }
+        // (through a stager: atomic, as every write of the output)
+        let back = write::Stager::new(&self.out, None, None).and_then(|stager| {
+            let mut offered = Vec::new();
+            for s in &saved {
+                match &s.bytes {
+                    Some(bytes) => offered.push(stager.offer(&s.path, bytes)?),
+                    None => match std::fs::remove_file(self.out.join(&s.path)) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                        _ => {}
+                    },
+                }
+            }
+            stager.commit_changes(&offered)
+        });
+        for s in saved {
+            let ok = back.is_ok();
+            if let Some(w) = self.written.as_mut() {
+                restore(w, &s.path, s.written.filter(|_| ok));
+            }
+            restore(&mut self.fingerprints, &s.path, s.fingerprint.filter(|_| ok));
+            restore(&mut self.deps, &s.path, s.deps.filter(|_| ok));
+            if let Some(p) = self.pending.as_mut() {
+                p.files.remove(&s.path);
+            }
+        }
     }
 
     /// The full way (see the module docs).
@@ -669,6 +769,95 @@ impl Drop for Session {
 }
 
 impl Kept {
+    /// Edits the graph in place for the changed files (see the module
+    /// docs): the pages to look at again, and among them those of the
+    /// edited files themselves; `None` when the edit needs the full way
+    /// (the graph may then be half patched).
+    fn patch_graph(&mut self, root: &Path, changed: &[PathBuf]) -> Option<(Vec<usize>, Vec<usize>)> {
+        // Every changed file is an article's or an entity's, with no problem
+        // reported in it last time.
+        let mut articles = std::collections::BTreeSet::new();
+        let mut entities = std::collections::BTreeSet::new();
+        for p in changed {
+            match self.inputs.get(p)? {
+                Input::Article(i) => articles.insert(*i),
+                Input::Entity(e) => entities.insert(*e),
+            };
+            if self.diags.iter().any(|d| d.file == *p) {
+                return None;
+            }
+        }
+        let mut patched = Patched::default();
+        for &ai in &articles {
+            self.patch_article(root, ai, &mut patched)?;
+        }
+        for &e in &entities {
+            let rel = self.site.entities[e].src.path.clone();
+            let (entity, diags, _) = content::load_entity_file(root, &rel);
+            if !diags.is_empty() {
+                return None;
+            }
+            self.site.patch_entity(e, entity?, &mut patched)?;
+        }
+        let t = std::time::Instant::now();
+        let nodes = self.versions.refresh(
+            &self.site,
+            &patched.articles,
+            &patched.entities,
+            &patched.quotes,
+            patched.graph,
+        );
+        let affected = self.readers.pages(&nodes);
+        crate::timing::lap(
+            &format!("  patch: {} nodes, {} pages to look at", nodes.len(), affected.len()),
+            t,
+        );
+        let edited = articles
+            .iter()
+            .map(|&ai| render::Page::Article(ai))
+            .chain(entities.iter().map(|&e| render::Page::Entity(e)))
+            .filter_map(|p| self.page_index.get(&p).copied())
+            .collect();
+        Some((affected, edited))
+    }
+
+    /// Article `ai` loaded again and put in place, with the readers of the
+    /// pages whose reads may change; `None` when it needs the full way.
+    fn patch_article(&mut self, root: &Path, ai: usize, patched: &mut Patched) -> Option<()> {
+        let rel = self.site.articles[ai].src.path.clone();
+        let (article, diags, sources) = content::load_article_file(root, &rel);
+        if !diags.is_empty() {
+            return None;
+        }
+        let edit = self.site.prepare_article(ai, article?, &sources)?;
+        // the pages whose reads may change with the graph's shape
+        let reshaped: Vec<(usize, render::Page)> = std::iter::once(render::Page::Article(ai))
+            .chain(edit.related.iter().map(|&b| render::Page::Article(b)))
+            .chain(edit.entities.iter().map(|&e| render::Page::Entity(e)))
+            .filter_map(|p| Some((*self.page_index.get(&p)?, p)))
+            .collect();
+        let before = Readers::snapshot(&self.site, &reshaped);
+        // an entity mentioned for the first time, or no longer, gains or loses its hover
+        // preview file: the set of pages changes, which only the full way handles
+        let mentioned = |site: &Site| -> Vec<bool> {
+            edit.entities
+                .iter()
+                .map(|&e| !site.entities[e].mentions.is_empty())
+                .collect()
+        };
+        let (was, touched) = (mentioned(&self.site), edit.entities.clone());
+        self.site.apply_article(edit, patched);
+        if touched
+            .iter()
+            .zip(was)
+            .any(|(&e, was)| self.site.entities[e].mentions.is_empty() == was)
+        {
+            return None;
+        }
+        self.readers.update(&self.site, &reshaped, before);
+        Some(())
+    }
+
     fn new(
         site: Site,
         tera: render::Templates,

@@ -456,6 +456,15 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
 /// else streamed from disk in chunks as the client takes them (so a client
 /// that stops reading costs a chunk, not the file).
 async fn file(app: &App, rest: &str, p: &Path) -> Response {
+    // a page the rebuild has yet to write: wait for it, never serve a
+    // page older than the one that sent the reload
+    if app.live.holding() {
+        // (`resolve` gives a path under the canonical output folder)
+        let out = app.out.canonicalize().unwrap_or_else(|_| app.out.clone());
+        if let Ok(rel) = p.strip_prefix(&out) {
+            app.live.written(&rel.to_string_lossy().replace('\\', "/")).await;
+        }
+    }
     let Ok(mut f) = tokio::fs::File::open(p).await else {
         return not_found(app);
     };

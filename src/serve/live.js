@@ -2,6 +2,9 @@
 // HTML only (never into the files on disk). Listens to the server's event
 // stream: "reload" after a successful rebuild (with the changed output
 // paths), "error" when a rebuild failed (with the plain-text diagnostics).
+// ("written" — the rest of a rebuild that wrote the edited page first — is
+// not listened to: the server held this page's requests for those paths
+// until they were written, so the reload already brought them.)
 (() => {
   "use strict";
   const script = document.currentScript;

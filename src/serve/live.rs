@@ -1,10 +1,13 @@
 //! Live reload: the events the rebuild loop sends to every open page, the
 //! last build error (so a page opened while the site is broken shows it at
-//! once), and the script injected into served HTML.
+//! once), the output paths a rebuild has yet to write (requests for them
+//! wait), and the script injected into served HTML.
 //!
 //! On top of the pipeline: the preview server.
 
-use std::sync::Mutex;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
@@ -17,6 +20,11 @@ pub enum Event {
     /// A rebuild succeeded; the output paths (relative, `/`-separated) that
     /// were written or removed. Clears any error overlay.
     Reload { changed: Vec<String> },
+    /// The rest of a rebuild that wrote the edited files' pages first (see
+    /// [`crate::output::session::Session::rebuild_first`]): the output
+    /// paths written since its `Reload`. Open pages need not reload for
+    /// it: their requests for these paths waited for them.
+    Written { changed: Vec<String> },
     /// A rebuild failed; the plain-text diagnostics.
     Error { text: String },
 }
@@ -26,6 +34,7 @@ impl Event {
     pub fn to_sse(&self) -> (&'static str, String) {
         match self {
             Event::Reload { changed } => ("reload", serde_json::json!({ "changed": changed }).to_string()),
+            Event::Written { changed } => ("written", serde_json::json!({ "changed": changed }).to_string()),
             Event::Error { text } => ("error", serde_json::json!({ "text": text }).to_string()),
         }
     }
@@ -37,7 +46,13 @@ pub struct Live {
     last_error: Mutex<Option<String>>,
     /// Flips to true when the server shuts down, ending every open stream.
     pub(crate) shutdown: watch::Sender<bool>,
+    /// Output paths a rebuild has yet to write ([`Live::hold`]).
+    held: watch::Sender<Arc<HashSet<String>>>,
 }
+
+/// The longest a request waits for a held path (then it gets what is on
+/// disk): far more than writing the rest of a patch takes.
+const HOLD_LIMIT: Duration = Duration::from_secs(30);
 
 impl Default for Live {
     fn default() -> Self {
@@ -45,6 +60,7 @@ impl Default for Live {
             tx: broadcast::channel(64).0,
             last_error: Mutex::new(None),
             shutdown: watch::channel(false).0,
+            held: watch::channel(Arc::default()).0,
         }
     }
 }
@@ -54,10 +70,40 @@ impl Live {
     pub fn send(&self, event: Event) {
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = match &event {
             Event::Error { text } => Some(text.clone()),
-            Event::Reload { .. } => None,
+            Event::Reload { .. } | Event::Written { .. } => None,
         };
         // No receiver (no page open) is not an error.
         let _ = self.tx.send(event);
+    }
+
+    /// Requests for `paths` (output paths) wait from now until
+    /// [`Live::release`]: they still hold the previous build's bytes.
+    pub fn hold(&self, paths: &[String]) {
+        self.held.send_replace(Arc::new(paths.iter().cloned().collect()));
+    }
+
+    /// The held paths are written: their requests go on.
+    pub fn release(&self) {
+        self.held.send_replace(Arc::default());
+    }
+
+    /// Whether any path is held.
+    pub fn holding(&self) -> bool {
+        !self.held.borrow().is_empty()
+    }
+
+    /// Returns once output path `rel` is not held (or after
+    /// `HOLD_LIMIT`, 30 s).
+    pub async fn written(&self, rel: &str) {
+        let mut rx = self.held.subscribe();
+        let wait = async {
+            while rx.borrow_and_update().contains(rel) {
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(HOLD_LIMIT, wait).await;
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -111,6 +157,36 @@ mod tests {
                 .unwrap()
                 .ends_with("<script src=\"/__glossa/live.js\"></script>")
         );
+    }
+
+    #[test]
+    fn a_request_for_a_held_path_waits_until_it_is_written() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let live = Arc::new(Live::default());
+        live.hold(&["entities/huawei/index.html".to_string()]);
+        assert!(live.holding());
+        rt.block_on(async {
+            // another path goes at once
+            tokio::time::timeout(Duration::from_millis(50), live.written("articles/a/index.html"))
+                .await
+                .expect("a path not held is served at once");
+            let held = live.written("entities/huawei/index.html");
+            tokio::pin!(held);
+            assert!(
+                tokio::time::timeout(Duration::from_millis(50), &mut held)
+                    .await
+                    .is_err(),
+                "a held path waits"
+            );
+            live.release();
+            tokio::time::timeout(Duration::from_millis(50), held)
+                .await
+                .expect("released, it goes on");
+        });
+        assert!(!live.holding());
     }
 
     #[test]

@@ -21,7 +21,6 @@
 //! On top of the pipeline: the preview server.
 
 pub mod annotate;
-pub mod annotator;
 pub mod http;
 pub mod live;
 pub mod watch;
@@ -338,12 +337,35 @@ pub struct Rebuilder<'a> {
 impl Rebuilder<'_> {
     /// Rebuilds after `changed` (input paths relative to the root) and
     /// tells open pages; the event they got.
+    ///
+    /// Only the edited files' pages are written by then when the edit is
+    /// patched; the loop writes the rest once the job is done.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Event {
+        settle(self.session, self.live, self.color);
         let event = rebuild(self.session, changed, self.color);
-        if let Some(live) = self.live {
-            live.send(event.clone());
-        }
+        tell(self.session, self.live, event.clone());
         event
+    }
+}
+
+/// Sends `event` to open pages, holding the requests for the pages the
+/// rebuild has yet to write.
+fn tell(session: &Session, live: Option<&Live>, event: Event) {
+    if let Some(live) = live {
+        live.hold(session.deferred());
+        live.send(event);
+    }
+}
+
+/// Writes what the last rebuild left (the pages an edit changes besides
+/// its own), releases the requests waiting for them and says so.
+fn settle(session: &mut Session, live: Option<&Live>, color: bool) {
+    let started = Instant::now();
+    let Some(outcome) = session.finish() else { return };
+    let event = report(outcome, started, color, true);
+    if let Some(live) = live {
+        live.release();
+        live.send(event);
     }
 }
 
@@ -387,22 +409,30 @@ fn rebuild_loop(mut session: Session, mut watcher: watch::Watch, live: Option<&L
                     live,
                     color,
                 });
+                settle(&mut session, live, color);
                 last = Instant::now();
                 continue;
             }
         };
         let event = rebuild(&mut session, &changed, color);
+        tell(&session, live, event);
+        settle(&mut session, live, color);
         last = Instant::now();
-        if let Some(live) = live {
-            live.send(event);
-        }
     }
 }
 
-/// One rebuild, reported in the terminal; the event for open pages.
+/// One rebuild (the edited files' pages first when it is a patch: see
+/// [`Session::rebuild_first`]), reported in the terminal; the event for
+/// open pages.
 fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
     let started = Instant::now();
-    match session.rebuild(changed) {
+    report(session.rebuild_first(changed), started, color, false)
+}
+
+/// A rebuild's outcome in the terminal, and the event for open pages;
+/// `rest`: the pages a rebuild left, written now.
+fn report(outcome: Outcome, started: Instant, color: bool, rest: bool) -> Event {
+    match outcome {
         Outcome::Built {
             pages,
             rendered,
@@ -415,9 +445,16 @@ fn rebuild(session: &mut Session, changed: &[PathBuf], color: bool) -> Event {
             if !diags.is_empty() {
                 eprint!("{}", diags.render(&sources, color));
             }
+            let ms = started.elapsed().as_millis();
+            if rest {
+                eprintln!(
+                    "  and the pages it changes in {ms} ms ({rendered} rendered; files: {} written)",
+                    changed.len()
+                );
+                return Event::Written { changed };
+            }
             eprintln!(
-                "Built {pages} pages in {} ms ({rendered} rendered; files: {} written, {} removed)",
-                started.elapsed().as_millis(),
+                "Built {pages} pages in {ms} ms ({rendered} rendered; files: {} written, {} removed)",
                 changed.len(),
                 removed.len()
             );

@@ -10,10 +10,34 @@
 //!   origins (`Origin`), as JSON (so a cross-site form cannot send it);
 //! - `Host` is checked for every request by [`super::http`].
 //!
-//! The work itself ([`super::annotator`]) runs on the rebuild loop, between
-//! two rebuilds: the request waits for its reply.
+//! The work itself (`annotator`) runs on the rebuild loop, between two
+//! rebuilds: the request waits for its reply.
+//!
+//! The work, module by module:
+//! - `annotator`: each endpoint's work on the rebuild loop, and undo;
+//! - `request`, `reply`: what the page sends, what it gets back;
+//! - `view`: an article as the annotator sees it, fresh from disk;
+//! - `selection`: a selection mapped to the rendered text, the refusals;
+//! - `plan`: a change checked and planned, `verify`: anchored in memory
+//!   before anything is written;
+//! - `file_text`, `brat`: the new annotation file in each format;
+//! - `entity`: a new entity's file; `disk`: the writes themselves;
+//! - `suggestions`: what `glossa suggest` reports, placed in the text.
 //!
 //! On top of the pipeline: the preview server.
+
+mod annotator;
+mod brat;
+mod disk;
+mod entity;
+mod file_text;
+mod plan;
+mod reply;
+mod request;
+mod selection;
+mod suggestions;
+mod verify;
+mod view;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,10 +48,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::annotator::{Annotator, ApplyReq, Reply, SelectReq};
 use super::http::App;
 use super::watch::Jobs;
 use super::{Rebuilder, ServeOptions};
+use annotator::Annotator;
+use reply::Reply;
+use request::{ApplyReq, SelectReq};
 
 /// The script served at `{root}__glossa/annotate.js`.
 pub const SCRIPT: &str = include_str!("annotate.js");

@@ -1,7 +1,7 @@
 // glossa serve: annotate mode — select text in an article, say what it is,
 // and the annotation file is written for you. Injected into served article
 // pages only (never into the files on disk), with the token of this serve
-// run; the server (src/serve/annotate.rs, annotator.rs) checks and writes.
+// run; the server (src/serve/annotate/) checks and writes.
 //
 // Offsets sent to the server are UTF-16 offsets into the article's rendered
 // text (what anchoring sees: Markdown syntax gone, white space collapsed,
