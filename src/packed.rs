@@ -59,6 +59,62 @@ impl std::fmt::Debug for Packed {
     }
 }
 
+/// As its unpacked length and packed bytes (the on-disk anchoring cache,
+/// [`crate::anchor::stored`], keeps it so).
+impl serde::Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.len, AsBytes(&self.bytes)).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Packed, D::Error> {
+        let (len, Bytes(bytes)) = <(usize, Bytes)>::deserialize(d)?;
+        // (the length LZ4 prepends must be the one recorded)
+        let prepended = bytes
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        if prepended != Some(len) {
+            return Err(serde::de::Error::custom("packed length mismatch"));
+        }
+        Ok(Packed {
+            bytes: bytes.into_boxed_slice(),
+            len,
+        })
+    }
+}
+
+/// Bytes serialised as one byte string (not a sequence of numbers).
+struct AsBytes<'a>(&'a [u8]);
+
+impl serde::Serialize for AsBytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// A byte string read back.
+struct Bytes(Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+        }
+        d.deserialize_bytes(Visit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Packed;

@@ -10,18 +10,21 @@
 //! [`super::markup::Drawing`] turns every span into markup and node data.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::autolink::Autolinker;
 use super::markdown::{self, Document};
 use super::markup::{Drawing, Span, linked_slug, resolve_link};
 use super::problems::{failure_diag, link_diag, unsafe_url_diag};
 use super::selector::{self as anchor, Failure};
+use super::stored::{self, Store};
 use crate::config::Autolink;
 use crate::content::{Annotation, Article, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Sources, line_col};
@@ -40,7 +43,7 @@ pub struct Reanchored {
     pub new: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MentionNode {
     pub entity: usize,
     /// Which mention of its entity in the article it is, from 1.
@@ -56,7 +59,7 @@ impl MentionNode {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteNode {
     pub number: usize,
     pub id: String,
@@ -64,7 +67,7 @@ pub struct NoteNode {
 }
 
 /// What an explicit annotation says (kept for `glossa export`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Explicit {
     Mention(usize),
     Quote {
@@ -78,7 +81,7 @@ pub enum Explicit {
 }
 
 /// An explicit annotation where it was anchored in the rendered text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExplicitNode {
     pub range: Range<usize>,
     pub what: Explicit,
@@ -86,8 +89,9 @@ pub struct ExplicitNode {
 
 /// What anchoring one article produced, before site-wide linking. The
 /// text and HTML are packed as soon as they are made: while every article
-/// is anchored, all of them are in memory at once.
-#[derive(Clone)]
+/// is anchored, all of them are in memory at once. Without diagnostics it
+/// is kept on disk too ([`super::stored`]), diagnostics not included.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Anchored {
     pub text: Packed,
     pub body_html: Packed,
@@ -95,12 +99,14 @@ pub struct Anchored {
     pub mentions: Vec<MentionNode>,
     pub quotes: Vec<AnchoredQuote>,
     pub notes: Vec<NoteNode>,
+    #[serde(skip)]
     pub diags: Vec<Diagnostic>,
+    #[serde(skip)]
     pub reanchored: Vec<Reanchored>,
 }
 
 /// A quote as anchored, with the words around it.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct AnchoredQuote {
     pub id: String,
     /// Whether the annotation gives the id (else it is derived, see
@@ -130,7 +136,7 @@ pub struct Anchoring {
     pub auto: Autolinker,
     pub autolink: Autolink,
     pub undrawable: Undrawable,
-    shared: u64,
+    shared: stored::Key,
 }
 
 impl std::fmt::Debug for Anchoring {
@@ -157,15 +163,16 @@ impl Anchoring {
         let auto = Autolinker::new(entities);
         // What every article's anchoring reads besides its own files (not
         // the article slugs: an article reads only whether the ones it
-        // links to exist, see `input_key`).
+        // links to exist, see `input_key`). Results hold entity indices:
+        // the ids go in by index. The executable goes in too (another glossa
+        // may anchor differently, and its card fonts draw other glyphs).
         let shared = {
-            let mut h = std::hash::DefaultHasher::new();
-            let mut ids: Vec<&String> = entities.iter().map(|e| &e.id).collect();
-            ids.sort();
-            ids.dedup();
+            let mut h = Xxh3::new();
+            let ids: Vec<&String> = entities.iter().map(|e| &e.id).collect();
             let auto = (auto.fingerprint(), format!("{autolink:?}"));
-            (ids, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
-            h.finish()
+            let exe = crate::files::executable_identity();
+            (stored::FORMAT, exe, ids, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
+            h.digest128()
         };
         Anchoring {
             articles: articles.iter().map(|a| a.slug.clone()).collect(),
@@ -179,12 +186,17 @@ impl Anchoring {
     /// A hash of everything anchoring article `a` reads: the site-wide
     /// inputs, its own files, and whether each article its links name
     /// exists — not the whole set of articles, so adding or removing one
-    /// does not make every other article's anchoring stale.
-    pub fn input_key(&self, a: &Article, files: &ArticleFiles) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
+    /// does not make every other article's anchoring stale. A brat
+    /// article's annotations also depend on files besides its own two
+    /// (its metadata, the site's brat config): they go in as parsed.
+    pub fn input_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
+        let mut h = Xxh3::new();
         let text = files.text.as_deref();
         let ann = files.annotations.as_deref().filter(|_| a.annotations_path.is_some());
         (self.shared, &a.path, &a.slug, text, ann).hash(&mut h);
+        if a.path.extension().is_none_or(|x| x != "md") {
+            (format!("{:?}", a.autolink), format!("{:?}", a.annotations)).hash(&mut h);
+        }
         for ann in &a.annotations {
             if let Kind::Link { to } = &ann.kind
                 && let Some(slug) = linked_slug(to.get_ref())
@@ -192,7 +204,7 @@ impl Anchoring {
                 (&slug, self.articles.contains(&slug)).hash(&mut h);
             }
         }
-        h.finish()
+        h.digest128()
     }
 }
 
@@ -227,34 +239,45 @@ impl ArticleFiles {
 /// An article is anchored again only when its files, the set of entity ids
 /// or article slugs, the root URL or the UI strings changed.
 #[derive(Default)]
-pub struct AnchorCache(HashMap<PathBuf, (u64, Anchored)>);
+pub struct AnchorCache(HashMap<PathBuf, (stored::Key, Anchored)>);
+
+/// Where anchoring results are looked up before an article is anchored:
+/// the last rebuild's (in memory) and the last process's (on disk).
+#[derive(Default)]
+pub struct Caches<'a> {
+    pub memory: Option<&'a mut AnchorCache>,
+    pub disk: Option<&'a Store>,
+}
 
 /// Anchors every article in parallel, each with its input key (which the
-/// dependency hashes use to tell which articles changed). With a cache, an
-/// article whose key is unchanged is not anchored again, and the cache is
-/// refreshed. An article's files (a large site's whole text) are needed,
-/// once it is anchored, only to print the diagnostics that point into them:
-/// the others are dropped from `sources` as soon as it is, with its body and
-/// annotations.
+/// dependency hashes use to tell which articles changed). An article whose
+/// key is in a cache is not anchored again; the caches are refreshed (the
+/// disk's pruned of what no article uses). An article's files (a large
+/// site's whole text) are needed, once it is anchored, only to print the
+/// diagnostics that point into them: the others are dropped from `sources`
+/// as soon as it is, with its body and annotations.
 pub fn anchor_all(
     articles: &mut [Article],
     links: &LinkTargets<'_>,
     strings: &i18n::Strings,
     sources: &mut Sources,
     cited: &HashSet<PathBuf>,
-    cache: Option<&mut AnchorCache>,
+    caches: Caches<'_>,
 ) -> Vec<(u64, Anchored)> {
-    let old = cache.as_deref().map(|c| &c.0);
+    let old = caches.memory.as_deref().map(|c| &c.0);
     let shared_sources = Mutex::new(&mut *sources);
-    let anchored: Vec<(u64, Anchored)> = articles
+    let anchored: Vec<(stored::Key, Anchored)> = articles
         .par_iter_mut()
         .map(|a| {
             let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
             let k = links.anchoring.input_key(a, &files);
-            let an = match old.and_then(|c| c.get(&a.path)) {
-                Some((was, an)) if *was == k => an.clone(),
-                _ => anchor_article(a, links, strings, &files),
-            };
+            let an = lookup(k, old.and_then(|c| c.get(&a.path)), caches.disk).unwrap_or_else(|| {
+                let an = anchor_article(a, links, strings, &files);
+                if let Some(store) = caches.disk {
+                    store.put(k, &an);
+                }
+                an
+            });
             a.body = Default::default();
             a.annotations = Vec::new();
             if an.diags.is_empty() {
@@ -268,14 +291,26 @@ pub fn anchor_all(
             (k, an)
         })
         .collect();
-    if let Some(c) = cache {
+    if let Some(store) = caches.disk {
+        store.prune(&anchored.iter().map(|(k, _)| *k).collect());
+    }
+    if let Some(c) = caches.memory {
         c.0 = articles
             .iter()
             .zip(&anchored)
             .map(|(a, (k, an))| (a.path.clone(), (*k, an.clone())))
             .collect();
     }
-    anchored
+    anchored.into_iter().map(|(k, an)| (k as u64, an)).collect()
+}
+
+/// A cached result for key `k`: the last rebuild's if its key is `k`, else
+/// the disk's.
+fn lookup(k: stored::Key, memory: Option<&(stored::Key, Anchored)>, disk: Option<&Store>) -> Option<Anchored> {
+    match memory {
+        Some((was, an)) if *was == k => Some(an.clone()),
+        _ => disk?.get(k),
+    }
 }
 
 /// Anchors one article: see the module's doc for the steps.

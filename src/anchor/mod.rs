@@ -9,7 +9,7 @@
 //! - [`article`]: one article anchored — annotations resolved and checked,
 //!   automatic mentions added, every span drawn ([`markup`]), problems
 //!   reported ([`problems`]); every article in parallel, cached across
-//!   rebuilds;
+//!   rebuilds and ([`stored`]) across processes;
 //! - [`quote_id`]: the id (permalink) of a quote that has no `id`.
 
 pub mod article;
@@ -19,3 +19,4 @@ pub mod markup;
 pub mod problems;
 pub mod quote_id;
 pub mod selector;
+pub mod stored;

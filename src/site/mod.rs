@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 pub use model::*;
 pub use patch::{ArticleEdit, Patched};
 
-use crate::anchor::article::{self, AnchorCache, Anchoring, LinkTargets, Undrawable};
+use crate::anchor::article::{self, AnchorCache, Anchoring, Caches, LinkTargets, Undrawable};
+use crate::anchor::stored::Store;
 use crate::config::{BuildOptions, Config};
 use crate::content::{self, Article, Content, Entity};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
@@ -118,6 +119,11 @@ pub fn load(
     let content = content::load(root, diags, sources, files);
     let t = timing::lap("load content", t);
     let strings = i18n::load(root, &config.language, diags, sources);
+    let store = Store::new(&root.join(".glossa-cache"));
+    let caches = Caches {
+        memory: anchors,
+        disk: Some(&store),
+    };
     let mut site = build(
         config,
         strings,
@@ -126,7 +132,7 @@ pub fn load(
         undrawable,
         sources,
         diags,
-        anchors,
+        caches,
     );
     timing::lap("anchor + link (site graph)", t);
     if timing::on() {
@@ -146,7 +152,7 @@ pub fn load(
 
 /// Builds the graph. Problems go into `diags`; the graph is still returned
 /// (with the failing annotations left out) so `check` can report everything.
-/// With a cache, unchanged articles' anchoring is reused (and the cache
+/// Unchanged articles' anchoring is taken from the caches (and they are
 /// refreshed).
 #[allow(clippy::too_many_arguments)]
 pub fn build(
@@ -157,7 +163,7 @@ pub fn build(
     undrawable: Undrawable,
     sources: &mut Sources,
     diags: &mut Diagnostics,
-    cache: Option<&mut AnchorCache>,
+    caches: Caches<'_>,
 ) -> Site {
     let urls = Urls {
         root: config.root_path(),
@@ -174,7 +180,7 @@ pub fn build(
         anchoring: &anchoring,
     };
     let cited: HashSet<PathBuf> = diags.cited_files().into_iter().map(Path::to_path_buf).collect();
-    let anchored = article::anchor_all(&mut articles, &links, &strings, sources, &cited, cache);
+    let anchored = article::anchor_all(&mut articles, &links, &strings, sources, &cited, caches);
     drop(cited);
     let t = timing::lap("  anchor articles", std::time::Instant::now());
 
