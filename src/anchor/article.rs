@@ -151,9 +151,9 @@ impl std::fmt::Debug for Anchoring {
 
 impl Anchoring {
     /// The inputs for a site whose entities are `entities` (by index) and
-    /// articles `articles`.
+    /// whose articles have the slugs `articles`.
     pub fn new(
-        articles: &[Article],
+        articles: HashSet<String>,
         entities: &[Entity],
         autolink: Autolink,
         urls: &Urls,
@@ -175,7 +175,7 @@ impl Anchoring {
             h.digest128()
         };
         Anchoring {
-            articles: articles.iter().map(|a| a.slug.clone()).collect(),
+            articles,
             auto,
             autolink,
             undrawable,
@@ -249,11 +249,33 @@ pub struct Caches<'a> {
     pub disk: Option<&'a Store>,
 }
 
-/// Anchors every article in parallel, each with its input key (which the
-/// dependency hashes use to tell which articles changed). An article whose
-/// key is in a cache is not anchored again; the caches are refreshed (the
-/// disk's pruned of what no article uses). An article's files (a large
-/// site's whole text) are needed, once it is anchored, only to print the
+impl Caches<'_> {
+    /// After the last batch: keeps only the results of `used` (article path,
+    /// key), in memory and on disk.
+    pub fn finish(self, used: &[(&Path, stored::Key)]) {
+        if let Some(store) = self.disk {
+            store.prune(&used.iter().map(|(_, k)| *k).collect());
+        }
+        if let Some(c) = self.memory {
+            let used: HashMap<&Path, stored::Key> = used.iter().copied().collect();
+            c.0.retain(|p, (k, _)| used.get(p.as_path()) == Some(k));
+        }
+    }
+}
+
+/// An article anchored: its input key, the result, and the article slugs
+/// its links name (whether they exist went into both).
+pub struct Done {
+    pub key: stored::Key,
+    pub anchored: Anchored,
+    pub linked: Vec<String>,
+}
+
+/// Anchors every article of a batch in parallel, each with its input key
+/// (which the dependency hashes use to tell which articles changed). An
+/// article whose key is in a cache is not anchored again; the results go
+/// into the caches (see [`Caches::finish`] for what leaves them). An
+/// article's files are needed, once it is anchored, only to print the
 /// diagnostics that point into them: the others are dropped from `sources`
 /// as soon as it is, with its body and annotations.
 pub fn anchor_all(
@@ -262,22 +284,31 @@ pub fn anchor_all(
     strings: &i18n::Strings,
     sources: &mut Sources,
     cited: &HashSet<PathBuf>,
-    caches: Caches<'_>,
-) -> Vec<(u64, Anchored)> {
+    caches: &mut Caches<'_>,
+) -> Vec<Done> {
     let old = caches.memory.as_deref().map(|c| &c.0);
+    let disk = caches.disk;
     let shared_sources = Mutex::new(&mut *sources);
-    let anchored: Vec<(stored::Key, Anchored)> = articles
+    let done: Vec<Done> = articles
         .par_iter_mut()
         .map(|a| {
             let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
-            let k = links.anchoring.input_key(a, &files);
-            let an = lookup(k, old.and_then(|c| c.get(&a.path)), caches.disk).unwrap_or_else(|| {
+            let key = links.anchoring.input_key(a, &files);
+            let an = lookup(key, old.and_then(|c| c.get(&a.path)), disk).unwrap_or_else(|| {
                 let an = anchor_article(a, links, strings, &files);
-                if let Some(store) = caches.disk {
-                    store.put(k, &an);
+                if let Some(store) = disk {
+                    store.put(key, &an);
                 }
                 an
             });
+            let linked = a
+                .annotations
+                .iter()
+                .filter_map(|ann| match &ann.kind {
+                    Kind::Link { to } => linked_slug(to.get_ref()),
+                    _ => None,
+                })
+                .collect();
             a.body = Default::default();
             a.annotations = Vec::new();
             if an.diags.is_empty() {
@@ -288,20 +319,19 @@ pub fn anchor_all(
                     }
                 }
             }
-            (k, an)
+            Done {
+                key,
+                anchored: an,
+                linked,
+            }
         })
         .collect();
-    if let Some(store) = caches.disk {
-        store.prune(&anchored.iter().map(|(k, _)| *k).collect());
+    if let Some(c) = caches.memory.as_deref_mut() {
+        for (a, d) in articles.iter().zip(&done) {
+            c.0.insert(a.path.clone(), (d.key, d.anchored.clone()));
+        }
     }
-    if let Some(c) = caches.memory {
-        c.0 = articles
-            .iter()
-            .zip(&anchored)
-            .map(|(a, (k, an))| (a.path.clone(), (*k, an.clone())))
-            .collect();
-    }
-    anchored.into_iter().map(|(k, an)| (k as u64, an)).collect()
+    done
 }
 
 /// A cached result for key `k`: the last rebuild's if its key is `k`, else
