@@ -127,6 +127,27 @@ impl Stamp {
     }
 }
 
+/// This glossa: its version and its executable's size and modification
+/// time. What it wrote into a cache (the build manifest, anchoring results)
+/// another build of glossa does not trust.
+pub fn executable_identity() -> u64 {
+    static ID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+            meta.len().hash(&mut h);
+            if let Ok(t) = meta.modified()
+                && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
+            {
+                d.as_nanos().hash(&mut h);
+            }
+        }
+        h.finish()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

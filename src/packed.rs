@@ -5,20 +5,46 @@
 //! that quote its mentions in context. Unpacking one costs microseconds;
 //! packing them takes the graph's peak well under its unpacked size.
 //!
+//! A large site's packed texts are still most of its graph (440 MB at
+//! 50,000 articles): a build moves them to a [`Spill`], a temporary file
+//! that no one else can see (deleted as it is made), and reads one back
+//! when a page needs it — from the page cache, usually.
+//!
 //! Foundation: shared by every stage of the pipeline.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 /// A string kept compressed; [`Packed::unpack`] gives it back.
 #[derive(Clone, Default)]
 pub struct Packed {
     /// LZ4 block format, the unpacked length first (lz4_flex).
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     len: usize,
+}
+
+/// Where the packed bytes are.
+#[derive(Clone)]
+enum Bytes {
+    Memory(Box<[u8]>),
+    /// `n` bytes at `at` in a spill file.
+    Spilled {
+        spill: Arc<Spill>,
+        at: u64,
+        n: usize,
+    },
+}
+
+impl Default for Bytes {
+    fn default() -> Bytes {
+        Bytes::Memory(Box::default())
+    }
 }
 
 impl Packed {
     pub fn new(s: &str) -> Packed {
         Packed {
-            bytes: lz4_flex::compress_prepend_size(s.as_bytes()).into_boxed_slice(),
+            bytes: Bytes::Memory(lz4_flex::compress_prepend_size(s.as_bytes()).into_boxed_slice()),
             len: s.len(),
         }
     }
@@ -28,7 +54,7 @@ impl Packed {
         if self.len == 0 {
             return String::new();
         }
-        let bytes = lz4_flex::decompress_size_prepended(&self.bytes).expect("packed by Packed::new");
+        let bytes = lz4_flex::decompress_size_prepended(&self.packed()).expect("packed by Packed::new");
         // (entity pages unpack each article's text once per entity named in it,
         // ~150,000 times at 10,000 articles: the fast UTF-8 check matters)
         crate::text::string_from_utf8(bytes).expect("packed from a str")
@@ -43,9 +69,35 @@ impl Packed {
         self.len == 0
     }
 
-    /// The packed size in bytes (what it costs in memory).
+    /// The packed size in bytes (what it costs in memory, or in a spill).
     pub fn packed_len(&self) -> usize {
-        self.bytes.len()
+        match &self.bytes {
+            Bytes::Memory(b) => b.len(),
+            Bytes::Spilled { n, .. } => *n,
+        }
+    }
+
+    /// The packed bytes, read back from a spill if they are there.
+    fn packed(&self) -> Cow<'_, [u8]> {
+        match &self.bytes {
+            Bytes::Memory(b) => Cow::Borrowed(b),
+            Bytes::Spilled { spill, at, n } => Cow::Owned(spill.read(*at, *n)),
+        }
+    }
+
+    /// Moves the packed bytes to `spill` (they stay in memory if writing
+    /// fails).
+    pub fn spill(&mut self, spill: &Arc<Spill>) {
+        if let Bytes::Memory(b) = &self.bytes
+            && self.len > 0
+            && let Some(at) = spill.write(b)
+        {
+            self.bytes = Bytes::Spilled {
+                spill: spill.clone(),
+                at,
+                n: b.len(),
+            };
+        }
     }
 }
 
@@ -57,13 +109,138 @@ impl From<String> for Packed {
 
 impl std::fmt::Debug for Packed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Packed({} bytes in {})", self.len, self.bytes.len())
+        write!(f, "Packed({} bytes in {})", self.len, self.packed_len())
     }
+}
+
+/// As its unpacked length and packed bytes (the on-disk anchoring cache,
+/// [`crate::anchor::stored`], keeps it so).
+impl serde::Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.len, AsBytes(&self.packed())).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Packed, D::Error> {
+        let (len, ByteBuf(bytes)) = <(usize, ByteBuf)>::deserialize(d)?;
+        // (the length LZ4 prepends must be the one recorded)
+        let prepended = bytes
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        if prepended != Some(len) {
+            return Err(serde::de::Error::custom("packed length mismatch"));
+        }
+        Ok(Packed {
+            bytes: Bytes::Memory(bytes.into_boxed_slice()),
+            len,
+        })
+    }
+}
+
+/// Bytes serialised as one byte string (not a sequence of numbers).
+struct AsBytes<'a>(&'a [u8]);
+
+impl serde::Serialize for AsBytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// A byte string read back.
+struct ByteBuf(Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for ByteBuf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteBuf, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v))
+            }
+        }
+        d.deserialize_bytes(Visit)
+    }
+}
+
+/// A temporary file packed texts are moved to: deleted as it is made
+/// (the system removes it when the process ends, however it ends), written
+/// at its end, read anywhere.
+pub struct Spill {
+    file: std::fs::File,
+    end: Mutex<u64>,
+}
+
+impl Spill {
+    /// A spill in `dir` (created if need be); `None` when it cannot be made.
+    pub fn new(dir: &std::path::Path) -> Option<Arc<Spill>> {
+        std::fs::create_dir_all(dir).ok()?;
+        let file = tempfile::tempfile_in(dir).ok()?;
+        Some(Arc::new(Spill {
+            file,
+            end: Mutex::new(0),
+        }))
+    }
+
+    /// Appends `bytes`; where they start.
+    fn write(&self, bytes: &[u8]) -> Option<u64> {
+        let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
+        let at = *end;
+        write_at(&self.file, bytes, at).ok()?;
+        *end += bytes.len() as u64;
+        Some(at)
+    }
+
+    /// The `n` bytes at `at`.
+    fn read(&self, at: u64, n: usize) -> Vec<u8> {
+        let mut buf = vec![0; n];
+        read_at(&self.file, &mut buf, at).expect("a spill reads back what it wrote");
+        buf
+    }
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, bytes: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, at)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn write_at(file: &std::fs::File, mut bytes: &[u8], mut at: u64) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, bytes, at)?;
+        bytes = &bytes[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_read(file, buf, at)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        at += n as u64;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Packed;
+    use super::{Bytes, Packed, Spill};
 
     #[test]
     fn gives_back_what_it_was_given() {
@@ -77,6 +254,21 @@ mod tests {
             let p = Packed::new(s);
             assert_eq!(p.unpack(), s);
             assert_eq!(p.len(), s.len());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::new(dir.path()).unwrap();
+        let mut spilled: Vec<(Packed, String)> = (0..50)
+            .map(|i| {
+                let s = format!("Đoạn {i}: ") + &"tiếng Việt ".repeat(i * 7);
+                (Packed::new(&s), s)
+            })
+            .collect();
+        for (p, _) in &mut spilled {
+            p.spill(&spill);
+        }
+        for (p, s) in &spilled {
+            assert!(matches!(p.bytes, Bytes::Spilled { .. }));
+            assert_eq!(&p.unpack(), s);
         }
         let long = "Đây là một câu tiếng Việt. ".repeat(400);
         assert!(

@@ -162,3 +162,29 @@ fn an_article_turned_draft_while_watching_is_removed() {
     let (_fresh, want) = build(r, false);
     assert_eq!(files, want, "the same as a build from scratch");
 }
+
+/// A link to a draft: an error without `--drafts` (the draft is not an
+/// article of that build), a link with it — also when the articles are
+/// loaded in batches that take every file for an article until all are
+/// read, and when the linking article's anchoring was stored by a build
+/// with drafts.
+#[test]
+fn a_link_to_a_draft_is_an_error_unless_drafts_are_built() {
+    let site = site_with_draft();
+    let r = site.path();
+    write(
+        r,
+        "content/articles/plain.annotations.toml",
+        &format!("[[link]]\nexact = \"không nhắc\"\nto = \"@/articles/{SLUG}.md\"\n"),
+    );
+    let (_out, files) = build(r, true);
+    let href = format!("href=\"/sub/articles/{SLUG}/\"");
+    assert!(text(&files, "articles/plain/index.html").contains(&href));
+    let opts = BuildOptions::default();
+    let Err(failure) = glossa::build(r, &opts) else {
+        panic!("a link to a draft fails the build")
+    };
+    let shown = failure.diags.render(&failure.sources, false);
+    assert!(shown.contains("plain.annotations.toml"), "{shown}");
+    assert!(shown.contains(SLUG), "{shown}");
+}

@@ -1,13 +1,19 @@
-//! Random edit sequences through the watcher's code path: after every edit
-//! the site is rebuilt by one long-lived `rebuild::Session` (what `serve` and
-//! `build --watch` call after each batch of file events) and compared byte
-//! for byte with a fresh `glossa::build` of the same content into another
-//! temp dir. When an edit makes the content invalid, both must fail and the
-//! session's output must still be the last good build. Any difference fails
-//! with the seed and the edit sequence that produced it. Every other step
-//! rebuilds as `serve` does, the edited files' pages first
-//! (`Session::rebuild_first`): then, until `Session::finish`, only the
-//! pages it defers may differ from the fresh build.
+//! Random edit sequences, rebuilt two ways after every edit and compared byte
+//! for byte with a fresh `glossa::build` of the same content (a copy without
+//! `.glossa-cache`) into another temp dir:
+//!
+//! - by one long-lived `rebuild::Session`, the watcher's code path (what
+//!   `serve` and `build --watch` call after each batch of file events);
+//!   every other step it rebuilds as `serve` does, the edited files' pages
+//!   first (`Session::rebuild_first`): then, until `Session::finish`, only
+//!   the pages it defers may differ from the fresh build;
+//! - by a new `glossa build` process each time, with the output folder and
+//!   `.glossa-cache` (the build manifest, the stored anchoring results, the
+//!   cards) the last process left: the deploy after an edit.
+//!
+//! When an edit makes the content invalid, both must fail and the output
+//! must still be the last good build. Any difference fails with the seed and
+//! the edit sequence that produced it.
 //!
 //! `GLOSSA_EDIT_SEQUENCES=N` runs more sequences; `GLOSSA_EDIT_SEED=S` runs
 //! only the sequence with seed S.
@@ -22,6 +28,8 @@ use glossa::output::session::{Outcome, Session};
 
 const STEPS: usize = 12;
 const SEQUENCES: u64 = 12;
+/// (each step spawns a process)
+const PROCESS_SEQUENCES: u64 = 8;
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -56,7 +64,12 @@ fn tree(dir: &Path) -> Tree {
     if !dir.exists() {
         return t;
     }
-    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+    // (not the caches a site's builds keep: the edits do not restore those)
+    let files = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".glossa-cache")
+        .flatten();
+    for e in files {
         if e.file_type().is_file() || e.file_type().is_symlink() {
             let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
             t.insert(rel, std::fs::read(e.path()).unwrap_or_default());
@@ -474,7 +487,23 @@ fn fast_tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// A build of a copy of `root` without its `.glossa-cache`: nothing an
+/// earlier build left can make it right or wrong.
 fn fresh_build(root: &Path) -> Result<Tree, String> {
+    let copy = fast_tempdir();
+    for e in walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".glossa-cache")
+        .flatten()
+    {
+        let to = copy.path().join(e.path().strip_prefix(root).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    let root = copy.path();
     let out = fast_tempdir();
     let opts = BuildOptions {
         output_dir: Some(out.path().to_path_buf()),
@@ -499,9 +528,47 @@ fn age(path: &Path) {
     f.set_modified(t).unwrap();
 }
 
+/// A session's outcome: `Ok` when built, else the errors.
+fn built(outcome: Outcome) -> Result<(), String> {
+    match outcome {
+        Outcome::Built { .. } => Ok(()),
+        Outcome::Failed { diags, sources } => Err(diags.render(&sources, false)),
+    }
+}
+
+/// What rebuilds the site after each edit.
+enum Builder {
+    /// One watching session for the whole sequence.
+    Session(Box<Session>),
+    /// A new `glossa build` process each time, into this output folder.
+    Process(PathBuf),
+}
+
+impl Builder {
+    /// Rebuilds after `changed`: `Ok` when built, else the errors.
+    fn rebuild(&mut self, root: &Path, changed: &[PathBuf]) -> Result<(), String> {
+        match self {
+            Builder::Session(s) => built(s.rebuild(changed)),
+            Builder::Process(out) => {
+                let run = std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
+                    .arg("--root")
+                    .arg(root)
+                    .args(["build", "--output-dir"])
+                    .arg(&*out)
+                    .output()
+                    .unwrap();
+                match run.status.success() {
+                    true => Ok(()),
+                    false => Err(String::from_utf8_lossy(&run.stderr).into_owned()),
+                }
+            }
+        }
+    }
+}
+
 /// The steps that failed, and those whose rebuild was split (the edited
 /// files' pages first).
-fn run_sequence(seed: u64) -> Result<(usize, usize), String> {
+fn run_sequence(seed: u64, processes: bool) -> Result<(usize, usize), String> {
     let site_dir = common::copy_site(&common::fixture("multi"), false);
     // Two items a page: the home page, tags and quote index come in pages
     // that shift as articles come and go.
@@ -524,13 +591,16 @@ fn run_sequence(seed: u64) -> Result<(usize, usize), String> {
         failing: 0,
     };
     let mut rng = Rng::new(seed);
-    let mut session = Session::watching(
-        &site.root,
-        BuildOptions {
-            output_dir: Some(out.clone()),
-            ..Default::default()
-        },
-    );
+    let mut builder = match processes {
+        true => Builder::Process(out.clone()),
+        false => Builder::Session(Box::new(Session::watching(
+            &site.root,
+            BuildOptions {
+                output_dir: Some(out.clone()),
+                ..Default::default()
+            },
+        ))),
+    };
     let mut log: Vec<String> = vec!["initial build".into()];
     let mut last_good: Option<Tree> = None;
     let mut changed: Vec<PathBuf> = Vec::new();
@@ -549,37 +619,38 @@ fn run_sequence(seed: u64) -> Result<(usize, usize), String> {
                 steps.join("\n")
             ))
         };
-        // every other step the way `serve` rebuilds: the edited files'
-        // pages first, then the rest
         let fresh = fresh_build(&site.root);
-        let outcome = if step % 2 == 1 {
-            let first = session.rebuild_first(&changed);
-            let deferred = session.deferred().to_vec();
-            if !deferred.is_empty() {
-                split += 1;
-                // meanwhile only the deferred pages may be out of date
-                if let (Outcome::Built { .. }, Ok(want)) = (&first, &fresh) {
-                    let now = tree(&out);
-                    let stale: Vec<&String> = now
-                        .keys()
-                        .chain(want.keys())
-                        .filter(|k| now.get(*k) != want.get(*k) && !deferred.contains(k))
-                        .collect();
-                    if !stale.is_empty() {
-                        return fail(format!(
-                            "after the first pages, pages that were not deferred differ from a fresh build: {stale:?}"
-                        ));
+        let outcome = match &mut builder {
+            // every other step the way `serve` rebuilds: the edited files'
+            // pages first, then the rest
+            Builder::Session(session) if step % 2 == 1 => {
+                let first = session.rebuild_first(&changed);
+                let deferred = session.deferred().to_vec();
+                if !deferred.is_empty() {
+                    split += 1;
+                    // meanwhile only the deferred pages may be out of date
+                    if let (Outcome::Built { .. }, Ok(want)) = (&first, &fresh) {
+                        let now = tree(&out);
+                        let stale: Vec<&String> = now
+                            .keys()
+                            .chain(want.keys())
+                            .filter(|k| now.get(*k) != want.get(*k) && !deferred.contains(k))
+                            .collect();
+                        if !stale.is_empty() {
+                            return fail(format!(
+                                "after the first pages, pages that were not deferred differ from a fresh build: {stale:?}"
+                            ));
+                        }
                     }
                 }
+                built(session.finish().unwrap_or(first))
             }
-            session.finish().unwrap_or(first)
-        } else {
-            session.rebuild(&changed)
+            builder => builder.rebuild(&site.root, &changed),
         };
         match (outcome, fresh) {
-            (Outcome::Built { .. }, Ok(want)) => {
+            (Ok(()), Ok(want)) => {
                 if let Some(d) = diff(&tree(&out), &want) {
-                    return fail(format!("the session's output differs from a fresh build:\n{d}"));
+                    return fail(format!("the output differs from a fresh build:\n{d}"));
                 }
                 let empty = empty_dirs(&out);
                 if !empty.is_empty() {
@@ -589,47 +660,49 @@ fn run_sequence(seed: u64) -> Result<(usize, usize), String> {
                 site.good = tree(&site.root);
                 site.failing = 0;
             }
-            (Outcome::Failed { diags, sources }, Err(_)) => {
+            (Err(errors), Err(_)) => {
                 failures += 1;
                 site.failing += 1;
                 let want = last_good.clone().unwrap_or_default();
                 if let Some(d) = diff(&tree(&out), &want) {
                     return fail(format!(
-                        "a failed rebuild changed the output:\n{d}\nthe errors:\n{}",
-                        diags.render(&sources, false)
+                        "a failed rebuild changed the output:\n{d}\nthe errors:\n{errors}"
                     ));
                 }
             }
-            (Outcome::Built { .. }, Err(e)) => {
-                return fail(format!("the session built but a fresh build failed:\n{e}"));
+            (Ok(()), Err(e)) => {
+                return fail(format!("the rebuild succeeded but a fresh build failed:\n{e}"));
             }
-            (Outcome::Failed { diags, sources }, Ok(_)) => {
-                return fail(format!(
-                    "the session failed but a fresh build succeeded:\n{}",
-                    diags.render(&sources, false)
-                ));
+            (Err(errors), Ok(_)) => {
+                return fail(format!("the rebuild failed but a fresh build succeeded:\n{errors}"));
             }
         }
     }
     Ok((failures, split))
 }
 
-#[test]
-fn random_edits_rebuild_like_a_fresh_build() {
-    let seeds: Vec<u64> = match std::env::var("GLOSSA_EDIT_SEED").ok().and_then(|s| s.parse().ok()) {
+/// The seeds to run: `GLOSSA_EDIT_SEED`, or 1..=`GLOSSA_EDIT_SEQUENCES`
+/// (`default` of them).
+fn seeds(default: u64) -> Vec<u64> {
+    match std::env::var("GLOSSA_EDIT_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
         None => {
             let n = std::env::var("GLOSSA_EDIT_SEQUENCES")
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .unwrap_or(SEQUENCES);
+                .unwrap_or(default);
             (1..=n).collect()
         }
-    };
+    }
+}
+
+/// Runs the sequences of `seeds` rebuilding one way; panics at the first
+/// difference.
+fn run_all(seeds: &[u64], processes: bool) {
     let started = std::time::Instant::now();
     let (mut failed_steps, mut split_steps) = (0, 0);
-    for seed in &seeds {
-        match run_sequence(*seed) {
+    for seed in seeds {
+        match run_sequence(*seed, processes) {
             Ok((f, s)) => {
                 failed_steps += f;
                 split_steps += s;
@@ -646,7 +719,19 @@ fn random_edits_rebuild_like_a_fresh_build() {
     // The sequences must exercise the failure path and the split too.
     assert!(seeds.len() < 4 || failed_steps > 0, "no edit broke the site");
     assert!(
-        seeds.len() < 4 || split_steps > 0,
+        processes || seeds.len() < 4 || split_steps > 0,
         "no rebuild wrote the edited pages first"
     );
+}
+
+#[test]
+fn random_edits_rebuild_like_a_fresh_build() {
+    run_all(&seeds(SEQUENCES), false);
+}
+
+/// The deploy after an edit: each step a new process, reusing the output,
+/// the manifest and the stored anchoring results of the last.
+#[test]
+fn random_edits_built_by_new_processes_match_a_fresh_build() {
+    run_all(&seeds(PROCESS_SEQUENCES), true);
 }

@@ -2,7 +2,9 @@
 //! `.glossa-cache/builds/`): nothing changed → nothing rendered; an edit →
 //! only pages whose view changed are rendered; either way the output is
 //! byte-identical to a fresh build, and output files changed or removed by
-//! hand are restored.
+//! hand are restored. Each input of an article's stored anchoring
+//! (`.glossa-cache/anchors/`) changed in turn between two `glossa build`
+//! processes gives what a fresh build gives.
 
 mod common;
 
@@ -26,7 +28,7 @@ fn build_into(root: &Path, out: &Path) -> BuildReport {
 /// The output of a build from nothing (no manifest: a new cache dir).
 fn fresh(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let copy = tempfile::tempdir().unwrap();
-    for part in ["glossa.toml", "content", "templates", "static"] {
+    for part in ["glossa.toml", "content", "templates", "static", "i18n"] {
         let from = root.join(part);
         for entry in walkdir::WalkDir::new(&from).into_iter().flatten() {
             let to = copy.path().join(entry.path().strip_prefix(root).unwrap());
@@ -363,4 +365,107 @@ fn a_template_failing_after_the_first_pages_leaves_the_last_good_output() {
     ));
     let d = differences(&snapshot(out.path()), &fresh(root));
     assert!(d.is_empty(), "{d:?}");
+}
+
+/// `glossa build` of `root` into `out`, a new process: whether it built.
+fn build_process(root: &Path, out: &Path) -> bool {
+    std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--output-dir"])
+        .arg(out)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// Replaces the first `from` in `root/rel` with `to`.
+fn replace(root: &Path, rel: &str, from: &str, to: &str) {
+    let p = root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Every input an article's anchoring reads besides its own files, changed
+/// one at a time with the articles' files untouched: a new process must not
+/// take the stored results of the last for this one (each change moves an
+/// article page, so a stale result would show).
+#[test]
+fn stored_anchoring_follows_every_input_it_was_made_from() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    // names only automatic mentions find, some twice
+    common::write(
+        root,
+        "content/articles/tu-dong.md",
+        "+++\ntitle = \"Tự động\"\ndate = \"2026-01-02\"\n+++\nSMIC, Huawei và Huawei; các kỹ sư của SMIC.\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    // (what is changed, the page that shows it or none, how)
+    type Change = (&'static str, Option<&'static str>, fn(&Path));
+    let tu_dong = Some("articles/tu-dong/index.html");
+    let changes: [Change; 8] = [
+        ("an entity's name", tu_dong, |r| {
+            replace(r, "content/entities/smic.md", "name = \"SMIC\"", "name = \"SMIC Corp\"")
+        }),
+        ("an alias", tu_dong, |r| {
+            replace(r, "content/entities/an.md", "kind =", "aliases = [\"kỹ sư\"]\nkind =")
+        }),
+        ("the site's autolink", tu_dong, |r| {
+            let p = r.join("glossa.toml");
+            let t = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(p, format!("{t}autolink = \"all\"\n")).unwrap();
+        }),
+        ("an entity's autolink", tu_dong, |r| {
+            replace(r, "content/entities/huawei.md", "kind =", "autolink = false\nkind =")
+        }),
+        // (the same pages, but every stored entity index is off by one)
+        ("an entity id added before the others", None, |r| {
+            common::write(
+                r,
+                "content/entities/aa.md",
+                "+++\nname = \"Aa\"\nkind = \"concept\"\nautolink = false\n+++\nMới.\n",
+            );
+        }),
+        ("a UI string", Some("articles/chip-war/index.html"), |r| {
+            common::write(r, "i18n/vi.toml", "quote_link = \"Xem trích dẫn\"\n")
+        }),
+        ("the root URL", tu_dong, |r| {
+            replace(
+                r,
+                "glossa.toml",
+                "https://example.org/sub/",
+                "https://example.org/khac/",
+            )
+        }),
+        ("a linked article's existence", None, |r| {
+            std::fs::remove_file(r.join("content/articles/open-models.md")).unwrap();
+        }),
+    ];
+    assert!(build_process(root, out.path()));
+    let mut last = fresh(root);
+    for (what, shown, change) in changes {
+        change(root);
+        let built = build_process(root, out.path());
+        if what == "a linked article's existence" {
+            // (the link is now an error: nothing is built, nothing stored)
+            assert!(!built, "a link to a missing article fails the build");
+            replace(root, "content/articles/chip-war.annotations.toml", "[[link]]", "[[x]]");
+            continue;
+        }
+        assert!(built, "{what}: build failed");
+        let want = fresh(root);
+        if let Some(page) = shown {
+            assert_ne!(
+                want.get(page),
+                last.get(page),
+                "{what}: {page} is the same, the step tests nothing"
+            );
+        }
+        let d = differences(&snapshot(out.path()), &want);
+        assert!(d.is_empty(), "after changing {what}: {d:?}");
+        last = want;
+    }
 }

@@ -12,18 +12,21 @@
 //! Stage 2 of the pipeline: anchoring.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::autolink::Autolinker;
 use super::markdown::{self, Document};
 use super::markup::{Drawing, Span, linked_slug, resolve_link};
 use super::problems::{failure_diag, link_diag, unsafe_url_diag};
 use super::selector::{self as anchor, Failure};
+use super::stored::{self, Store};
 use crate::config::Autolink;
 use crate::content::{Annotation, Article, Entity, Kind};
 use crate::diagnostics::{Diagnostic, Sources, line_col};
@@ -42,7 +45,7 @@ pub struct Reanchored {
     pub new: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MentionNode {
     pub entity: usize,
     /// Which mention of its entity in the article it is, from 1.
@@ -58,7 +61,7 @@ impl MentionNode {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteNode {
     pub number: usize,
     pub id: String,
@@ -66,7 +69,7 @@ pub struct NoteNode {
 }
 
 /// What an explicit annotation says (kept for `glossa export`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Explicit {
     Mention(usize),
     Quote {
@@ -80,7 +83,7 @@ pub enum Explicit {
 }
 
 /// An explicit annotation where it was anchored in the rendered text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExplicitNode {
     pub range: Range<usize>,
     pub what: Explicit,
@@ -88,8 +91,9 @@ pub struct ExplicitNode {
 
 /// What anchoring one article produced, before site-wide linking. The
 /// text and HTML are packed as soon as they are made: while every article
-/// is anchored, all of them are in memory at once.
-#[derive(Clone)]
+/// is anchored, all of them are in memory at once. Without diagnostics it
+/// is kept on disk too ([`super::stored`]), diagnostics not included.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Anchored {
     pub text: Packed,
     pub body_html: Packed,
@@ -97,12 +101,14 @@ pub struct Anchored {
     pub mentions: Vec<MentionNode>,
     pub quotes: Vec<AnchoredQuote>,
     pub notes: Vec<NoteNode>,
+    #[serde(skip)]
     pub diags: Vec<Diagnostic>,
+    #[serde(skip)]
     pub reanchored: Vec<Reanchored>,
 }
 
 /// A quote as anchored, with the words around it.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct AnchoredQuote {
     pub id: String,
     /// Whether the annotation gives the id (else it is derived, see
@@ -132,7 +138,7 @@ pub struct Anchoring {
     pub auto: Autolinker,
     pub autolink: Autolink,
     pub undrawable: Undrawable,
-    shared: u64,
+    shared: stored::Key,
 }
 
 impl std::fmt::Debug for Anchoring {
@@ -147,9 +153,9 @@ impl std::fmt::Debug for Anchoring {
 
 impl Anchoring {
     /// The inputs for a site whose entities are `entities` (by index) and
-    /// articles `articles`.
+    /// whose articles have the slugs `articles`.
     pub fn new(
-        articles: &[Article],
+        articles: HashSet<String>,
         entities: &[Entity],
         autolink: Autolink,
         urls: &Urls,
@@ -159,18 +165,19 @@ impl Anchoring {
         let auto = Autolinker::new(entities);
         // What every article's anchoring reads besides its own files (not
         // the article slugs: an article reads only whether the ones it
-        // links to exist, see `input_key`).
+        // links to exist, see `input_key`). Results hold entity indices:
+        // the ids go in by index. The executable goes in too (another glossa
+        // may anchor differently, and its card fonts draw other glyphs).
         let shared = {
-            let mut h = std::hash::DefaultHasher::new();
-            let mut ids: Vec<&String> = entities.iter().map(|e| &e.id).collect();
-            ids.sort();
-            ids.dedup();
+            let mut h = Xxh3::new();
+            let ids: Vec<&String> = entities.iter().map(|e| &e.id).collect();
             let auto = (auto.fingerprint(), format!("{autolink:?}"));
-            (ids, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
-            h.finish()
+            let exe = crate::files::executable_identity();
+            (stored::FORMAT, exe, ids, &urls.root, format!("{strings:?}"), auto).hash(&mut h);
+            h.digest128()
         };
         Anchoring {
-            articles: articles.iter().map(|a| a.slug.clone()).collect(),
+            articles,
             auto,
             autolink,
             undrawable,
@@ -181,12 +188,17 @@ impl Anchoring {
     /// A hash of everything anchoring article `a` reads: the site-wide
     /// inputs, its own files, and whether each article its links name
     /// exists — not the whole set of articles, so adding or removing one
-    /// does not make every other article's anchoring stale.
-    pub fn input_key(&self, a: &Article, files: &ArticleFiles) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
+    /// does not make every other article's anchoring stale. A brat
+    /// article's annotations also depend on files besides its own two
+    /// (its metadata, the site's brat config): they go in as parsed.
+    pub fn input_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
+        let mut h = Xxh3::new();
         let text = files.text.as_deref();
         let ann = files.annotations.as_deref().filter(|_| a.annotations_path.is_some());
         (self.shared, &a.path, &a.slug, text, ann).hash(&mut h);
+        if a.path.extension().is_none_or(|x| x != "md") {
+            (format!("{:?}", a.autolink), format!("{:?}", a.annotations)).hash(&mut h);
+        }
         for ann in &a.annotations {
             if let Kind::Link { to } = &ann.kind
                 && let Some(slug) = linked_slug(to.get_ref())
@@ -194,7 +206,7 @@ impl Anchoring {
                 (&slug, self.articles.contains(&slug)).hash(&mut h);
             }
         }
-        h.finish()
+        h.digest128()
     }
 }
 
@@ -229,34 +241,76 @@ impl ArticleFiles {
 /// An article is anchored again only when its files, the set of entity ids
 /// or article slugs, the root URL or the UI strings changed.
 #[derive(Default)]
-pub struct AnchorCache(HashMap<PathBuf, (u64, Anchored)>);
+pub struct AnchorCache(HashMap<PathBuf, (stored::Key, Anchored)>);
 
-/// Anchors every article in parallel, each with its input key (which the
-/// dependency hashes use to tell which articles changed). With a cache, an
-/// article whose key is unchanged is not anchored again, and the cache is
-/// refreshed. An article's files (a large site's whole text) are needed,
-/// once it is anchored, only to print the diagnostics that point into them:
-/// the others are dropped from `sources` as soon as it is, with its body and
-/// annotations.
+/// Where anchoring results are looked up before an article is anchored:
+/// the last rebuild's (in memory) and the last process's (on disk).
+#[derive(Default)]
+pub struct Caches<'a> {
+    pub memory: Option<&'a mut AnchorCache>,
+    pub disk: Option<&'a Store>,
+}
+
+impl Caches<'_> {
+    /// After the last batch: keeps only the results of `used` (article path,
+    /// key), in memory and on disk.
+    pub fn finish(self, used: &[(&Path, stored::Key)]) {
+        if let Some(store) = self.disk {
+            store.prune(&used.iter().map(|(_, k)| *k).collect());
+        }
+        if let Some(c) = self.memory {
+            let used: HashMap<&Path, stored::Key> = used.iter().copied().collect();
+            c.0.retain(|p, (k, _)| used.get(p.as_path()) == Some(k));
+        }
+    }
+}
+
+/// An article anchored: its input key, the result, and the article slugs
+/// its links name (whether they exist went into both).
+pub struct Done {
+    pub key: stored::Key,
+    pub anchored: Anchored,
+    pub linked: Vec<String>,
+}
+
+/// Anchors every article of a batch in parallel, each with its input key
+/// (which the dependency hashes use to tell which articles changed). An
+/// article whose key is in a cache is not anchored again; the results go
+/// into the caches (see [`Caches::finish`] for what leaves them). An
+/// article's files are needed, once it is anchored, only to print the
+/// diagnostics that point into them: the others are dropped from `sources`
+/// as soon as it is, with its body and annotations.
 pub fn anchor_all(
     articles: &mut [Article],
     links: &LinkTargets<'_>,
     strings: &i18n::Strings,
     sources: &mut Sources,
     cited: &HashSet<PathBuf>,
-    cache: Option<&mut AnchorCache>,
-) -> Vec<(u64, Anchored)> {
-    let old = cache.as_deref().map(|c| &c.0);
+    caches: &mut Caches<'_>,
+) -> Vec<Done> {
+    let old = caches.memory.as_deref().map(|c| &c.0);
+    let disk = caches.disk;
     let shared_sources = Mutex::new(&mut *sources);
-    let anchored: Vec<(u64, Anchored)> = articles
+    let done: Vec<Done> = articles
         .par_iter_mut()
         .map(|a| {
             let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
-            let k = links.anchoring.input_key(a, &files);
-            let an = match old.and_then(|c| c.get(&a.path)) {
-                Some((was, an)) if *was == k => an.clone(),
-                _ => anchor_article(a, links, strings, &files),
-            };
+            let key = links.anchoring.input_key(a, &files);
+            let an = lookup(key, old.and_then(|c| c.get(&a.path)), disk).unwrap_or_else(|| {
+                let an = anchor_article(a, links, strings, &files);
+                if let Some(store) = disk {
+                    store.put(key, &an);
+                }
+                an
+            });
+            let linked = a
+                .annotations
+                .iter()
+                .filter_map(|ann| match &ann.kind {
+                    Kind::Link { to } => linked_slug(to.get_ref()),
+                    _ => None,
+                })
+                .collect();
             a.body = Default::default();
             a.annotations = Vec::new();
             if an.diags.is_empty() {
@@ -267,17 +321,28 @@ pub fn anchor_all(
                     }
                 }
             }
-            (k, an)
+            Done {
+                key,
+                anchored: an,
+                linked,
+            }
         })
         .collect();
-    if let Some(c) = cache {
-        c.0 = articles
-            .iter()
-            .zip(&anchored)
-            .map(|(a, (k, an))| (a.path.clone(), (*k, an.clone())))
-            .collect();
+    if let Some(c) = caches.memory.as_deref_mut() {
+        for (a, d) in articles.iter().zip(&done) {
+            c.0.insert(a.path.clone(), (d.key, d.anchored.clone()));
+        }
     }
-    anchored
+    done
+}
+
+/// A cached result for key `k`: the last rebuild's if its key is `k`, else
+/// the disk's.
+fn lookup(k: stored::Key, memory: Option<&(stored::Key, Anchored)>, disk: Option<&Store>) -> Option<Anchored> {
+    match memory {
+        Some((was, an)) if *was == k => Some(an.clone()),
+        _ => disk?.get(k),
+    }
 }
 
 /// Anchors one article: see the module's doc for the steps.

@@ -10,7 +10,7 @@
 //! - [`article`]: one article anchored — annotations resolved and checked,
 //!   automatic mentions added, every span drawn ([`markup`]), problems
 //!   reported ([`problems`]); every article in parallel, cached across
-//!   rebuilds;
+//!   rebuilds and ([`stored`]) across processes;
 //! - [`quote_id`]: the id (permalink) of a quote that has no `id`.
 
 pub mod article;
@@ -21,3 +21,4 @@ pub mod markup;
 pub mod problems;
 pub mod quote_id;
 pub mod selector;
+pub mod stored;

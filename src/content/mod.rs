@@ -180,13 +180,6 @@ pub struct Entity {
     pub description_offset: usize,
 }
 
-/// Everything under `content/`.
-#[derive(Debug, Clone, Default)]
-pub struct Content {
-    pub articles: Vec<Article>,
-    pub entities: Vec<Entity>,
-}
-
 /// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
 /// whose stamp (size, modification time) is unchanged is not read again.
 #[derive(Default)]
@@ -204,101 +197,158 @@ struct Cached<T> {
     sources: Sources,
 }
 
-/// Loads `root/content`. Files that fail give diagnostics and are skipped.
-/// With a cache, only files whose stamp changed since the last call with it
-/// are read again.
-pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources, mut cache: Option<&mut FileCache>) -> Content {
-    let mut content = Content::default();
-    let articles = list_files(root, Path::new("content/articles"), diags);
-    for rel in &articles {
-        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if let Some(stem) = name
-            .strip_suffix(".annotations.toml")
-            .or_else(|| name.strip_suffix(".annotations.jsonld"))
-        {
-            let md = rel.with_file_name(format!("{stem}.md"));
-            if !root.join(&md).is_file() {
-                diags.push(
-                    Diagnostic::warning(rel, None, "annotation file without an article")
-                        .with_hint(format!("expected the article at {}", md.display())),
-                );
+/// The article files under `content/articles`, listed (and stray
+/// annotation files warned about) before any is read, so that they can be
+/// loaded in batches: brat articles first (they define entities), then the
+/// Markdown ones.
+pub struct Listing {
+    /// `.txt` files with their `.ann`.
+    pub brat: Vec<PathBuf>,
+    pub markdown: Vec<PathBuf>,
+    brat_config: brat::BratConfig,
+}
+
+impl Listing {
+    pub fn new(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Listing {
+        let articles = list_files(root, Path::new("content/articles"), diags);
+        for rel in &articles {
+            let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if let Some(stem) = name
+                .strip_suffix(".annotations.toml")
+                .or_else(|| name.strip_suffix(".annotations.jsonld"))
+            {
+                let md = rel.with_file_name(format!("{stem}.md"));
+                if !root.join(&md).is_file() {
+                    diags.push(
+                        Diagnostic::warning(rel, None, "annotation file without an article")
+                            .with_hint(format!("expected the article at {}", md.display())),
+                    );
+                }
             }
+        }
+        let (brat, markdown): (Vec<PathBuf>, Vec<PathBuf>) = articles
+            .into_iter()
+            .filter(|r| r.extension().is_some_and(|e| e == "md") || is_brat(root, r))
+            .partition(|r| is_brat(root, r));
+        let brat_config = if brat.is_empty() {
+            brat::BratConfig::default()
+        } else {
+            brat::config(root, diags, sources)
+        };
+        Listing {
+            brat,
+            markdown,
+            brat_config,
         }
     }
-    // Markdown articles, and brat pairs (a .txt with its .ann)
-    let is_brat = |r: &Path| r.extension().is_some_and(|e| e == "txt") && root.join(r.with_extension("ann")).is_file();
-    let articles: Vec<&PathBuf> = articles
-        .iter()
-        .filter(|r| r.extension().is_some_and(|e| e == "md") || is_brat(r))
-        .collect();
-    let brat_config = if articles.iter().any(|r| is_brat(r)) {
-        brat::config(root, diags, sources)
-    } else {
-        brat::BratConfig::default()
-    };
-    // the files an article reads
-    let article_files = |rel: &Path| {
-        let stem = rel
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if is_brat(rel) {
-            return vec![
-                rel.to_path_buf(),
-                rel.with_extension("ann"),
-                rel.with_extension("toml"),
-                PathBuf::from(brat::CONFIG),
-            ];
-        }
-        vec![
+
+    /// The URL slug each listed article would have (its file name's).
+    pub fn slugs(&self) -> impl Iterator<Item = String> + '_ {
+        self.brat
+            .iter()
+            .chain(&self.markdown)
+            .filter_map(|r| Some(slugify(&r.file_stem()?.to_string_lossy())))
+    }
+
+    /// Loads the articles `files` (some of the listed ones) in parallel,
+    /// in the order given.
+    pub fn load(
+        &self,
+        root: &Path,
+        files: &[PathBuf],
+        diags: &mut Diagnostics,
+        sources: &mut Sources,
+        cache: Option<&mut FileCache>,
+    ) -> Vec<Article> {
+        let files: Vec<&PathBuf> = files.iter().collect();
+        load_each(
+            root,
+            &files,
+            diags,
+            sources,
+            cache.map(|c| &mut c.articles),
+            |rel| article_files(root, rel),
+            |rel, d, s| {
+                if is_brat(root, rel) {
+                    load_brat_article(root, rel, &self.brat_config, d, s)
+                } else {
+                    load_article(root, rel, d, s)
+                }
+            },
+        )
+    }
+
+    /// Drops from `cache` the articles no longer listed.
+    pub fn forget_others(&self, cache: &mut FileCache) {
+        let listed: std::collections::HashSet<&PathBuf> = self.brat.iter().chain(&self.markdown).collect();
+        cache.articles.retain(|p, _| listed.contains(p));
+    }
+}
+
+/// Whether `rel` is a brat article: a `.txt` with its `.ann`.
+fn is_brat(root: &Path, rel: &Path) -> bool {
+    rel.extension().is_some_and(|e| e == "txt") && root.join(rel.with_extension("ann")).is_file()
+}
+
+/// The files an article reads.
+fn article_files(root: &Path, rel: &Path) -> Vec<PathBuf> {
+    let stem = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if is_brat(root, rel) {
+        return vec![
             rel.to_path_buf(),
-            rel.with_file_name(format!("{stem}.annotations.toml")),
-            rel.with_file_name(format!("{stem}.annotations.jsonld")),
-        ]
-    };
-    content.articles = load_each(
-        root,
-        &articles,
-        diags,
-        sources,
-        cache.as_deref_mut().map(|c| &mut c.articles),
-        article_files,
-        |rel, d, s| {
-            if is_brat(rel) {
-                load_brat_article(root, rel, &brat_config, d, s)
-            } else {
-                load_article(root, rel, d, s)
-            }
-        },
-    );
-    let entities = list_files(root, Path::new("content/entities"), diags);
-    let entities: Vec<&PathBuf> = entities
+            rel.with_extension("ann"),
+            rel.with_extension("toml"),
+            PathBuf::from(brat::CONFIG),
+        ];
+    }
+    vec![
+        rel.to_path_buf(),
+        rel.with_file_name(format!("{stem}.annotations.toml")),
+        rel.with_file_name(format!("{stem}.annotations.jsonld")),
+    ]
+}
+
+/// The entities of `content/entities`, with those the brat articles
+/// `brat` define: new ones join the site's; for an entity the site has,
+/// their relations are added to it. By id.
+pub fn load_entities(
+    root: &Path,
+    brat: &[Article],
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+    cache: Option<&mut FileCache>,
+) -> Vec<Entity> {
+    let files = list_files(root, Path::new("content/entities"), diags);
+    let files: Vec<&PathBuf> = files
         .iter()
         .filter(|r| r.extension().is_some_and(|e| e == "md"))
         .collect();
-    content.entities = load_each(
+    let mut entities = load_each(
         root,
-        &entities,
+        &files,
         diags,
         sources,
-        cache.map(|c| &mut c.entities),
+        cache.map(|c| {
+            c.entities.clear();
+            &mut c.entities
+        }),
         |rel| vec![rel.to_path_buf()],
         |rel, d, s| load_entity(root, rel, d, s),
     );
-    // Entities brat files define: new ones join the site's; for an entity
-    // the site has, their relations are added to it.
-    for a in &content.articles {
+    for a in brat {
         for g in &a.entities {
-            match content.entities.iter_mut().find(|e| e.id == g.id) {
+            match entities.iter_mut().find(|e| e.id == g.id) {
                 Some(e) => e.relations.extend(g.relations.iter().cloned()),
-                None if !g.name.is_empty() => content.entities.push(g.clone()),
+                None if !g.name.is_empty() => entities.push(g.clone()),
                 None => {}
             }
         }
     }
-    content.articles.sort_by(|a, b| a.slug.cmp(&b.slug));
-    content.entities.sort_by(|a, b| a.id.cmp(&b.id));
-    content
+    entities.sort_by(|a, b| a.id.cmp(&b.id));
+    entities
 }
 
 /// Loads files in parallel (or takes them from `cache` when every file they
@@ -359,7 +409,6 @@ fn load_each<T: Send + Sync + Clone>(
     let mut out = Vec::with_capacity(loaded.len());
     match cache {
         Some(cache) => {
-            cache.clear();
             for (rel, c) in files.iter().zip(loaded) {
                 diags.extend(c.diags.clone());
                 sources.extend(c.sources.clone());

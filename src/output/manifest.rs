@@ -88,21 +88,6 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-/// This glossa: its version and its executable's size and modification time.
-fn executable_identity() -> u64 {
-    let mut h = DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut h);
-    if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
-        meta.len().hash(&mut h);
-        if let Ok(t) = meta.modified()
-            && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
-        {
-            d.as_nanos().hash(&mut h);
-        }
-    }
-    h.finish()
-}
-
 /// Reads a manifest; `None` when there is none, it is damaged, or another
 /// build of glossa wrote it.
 pub fn read(path: &Path) -> Option<Manifest> {
@@ -110,7 +95,7 @@ pub fn read(path: &Path) -> Option<Manifest> {
     let mut lines = text.lines();
     let mut head = lines.next()?.strip_prefix(HEADER)?.split_whitespace();
     let hex = |s: Option<&str>| s.and_then(|s| u64::from_str_radix(s, 16).ok());
-    if hex(head.next())? != executable_identity() {
+    if hex(head.next())? != crate::files::executable_identity() {
         return None;
     }
     let inputs = hex(head.next())?;
@@ -153,7 +138,7 @@ pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
     names.sort();
     let mut s = format!(
         "{HEADER} {:016x} {:016x} {} {} {}\n",
-        executable_identity(),
+        crate::files::executable_identity(),
         m.inputs,
         if m.clean { "clean" } else { "diagnostics" },
         m.pages,

@@ -11,16 +11,18 @@ pub mod link;
 pub mod model;
 pub mod patch;
 pub mod related;
+pub mod stream;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use model::*;
 pub use patch::{ArticleEdit, Patched};
 
-use crate::anchor::article::{self, AnchorCache, Anchoring, LinkTargets, Undrawable};
+use crate::anchor::article::{AnchorCache, Anchored, Anchoring, Caches, LinkTargets, Undrawable};
+use crate::anchor::stored::Store;
 use crate::config::{BuildOptions, Config};
-use crate::content::{self, Article, Content, Entity};
+use crate::content::{self, Article, Entity};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::urls::Urls;
 use crate::{config, i18n, timing};
@@ -111,24 +113,38 @@ pub fn load(
         config.base_url = config::normalise_base_url(url);
     }
     let t = std::time::Instant::now();
-    let (files, anchors) = match reuse {
+    let (mut files, anchors) = match reuse {
         Some(r) => (Some(&mut r.files), Some(&mut r.anchors)),
         None => (None, None),
     };
-    let content = content::load(root, diags, sources, files);
-    let t = timing::lap("load content", t);
     let strings = i18n::load(root, &config.language, diags, sources);
+    let listing = content::Listing::new(root, diags, sources);
+    let brat = listing.load(root, &listing.brat, diags, sources, files.as_deref_mut());
+    let entities = content::load_entities(root, &brat, diags, sources, files.as_deref_mut());
+    let t = timing::lap("load entities", t);
+    let store = Store::new(&root.join(".glossa-cache"));
+    let caches = Caches {
+        memory: anchors,
+        disk: Some(&store),
+    };
+    let articles = Articles {
+        root,
+        listing: &listing,
+        brat,
+        files,
+    };
     let mut site = build(
         config,
         strings,
-        content,
+        articles,
+        entities,
         opts.drafts,
         undrawable,
         sources,
         diags,
-        anchors,
+        caches,
     );
-    timing::lap("anchor + link (site graph)", t);
+    timing::lap("load + anchor + link (site graph)", t);
     if timing::on() {
         let sum = |f: &dyn Fn(&ArticleNode) -> usize| site.articles.iter().map(f).sum::<usize>() / 1_000_000;
         eprintln!(
@@ -144,39 +160,67 @@ pub fn load(
     site
 }
 
-/// Builds the graph. Problems go into `diags`; the graph is still returned
-/// (with the failing annotations left out) so `check` can report everything.
-/// With a cache, unchanged articles' anchoring is reused (and the cache
-/// refreshed).
+/// The articles to load and anchor in batches ([`stream`]): the listing,
+/// the brat articles already loaded (they define entities), the file cache.
+pub struct Articles<'a> {
+    pub root: &'a Path,
+    pub listing: &'a content::Listing,
+    pub brat: Vec<Article>,
+    pub files: Option<&'a mut content::FileCache>,
+}
+
+/// Builds the graph: articles loaded and anchored in batches, then linked.
+/// Problems go into `diags`; the graph is still returned (with the failing
+/// annotations left out) so `check` can report everything. Unchanged
+/// articles' anchoring is taken from the caches (and they are refreshed).
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     config: Config,
     strings: i18n::Strings,
-    content: Content,
+    articles: Articles<'_>,
+    entities: Vec<Entity>,
     drafts: bool,
     undrawable: Undrawable,
     sources: &mut Sources,
     diags: &mut Diagnostics,
-    cache: Option<&mut AnchorCache>,
+    mut caches: Caches<'_>,
 ) -> Site {
     let urls = Urls {
         root: config.root_path(),
     };
-    let (entities, entity_index) = index_entities(content.entities, diags);
-    let mut articles = order_articles(content.articles, drafts, &config.language, diags);
-
-    let anchoring = Anchoring::new(&articles, &entities, config.autolink, &urls, &strings, undrawable);
+    let (entities, entity_index) = index_entities(entities, diags);
+    let assumed: HashSet<String> = articles.listing.slugs().collect();
+    let mut anchoring = Anchoring::new(assumed.clone(), &entities, config.autolink, &urls, &strings, undrawable);
     let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
+    let batches = stream::Batches {
+        root: articles.root,
+        listing: articles.listing,
+        drafts,
+        strings: &strings,
+        spill: crate::packed::Spill::new(&articles.root.join(".glossa-cache")),
+    };
+    let t = std::time::Instant::now();
     let links = LinkTargets {
         entities: &entity_index,
         ids: &ids,
         urls: &urls,
         anchoring: &anchoring,
     };
-    let cited: HashSet<PathBuf> = diags.cited_files().into_iter().map(Path::to_path_buf).collect();
-    let anchored = article::anchor_all(&mut articles, &links, &strings, sources, &cited, cache);
-    drop(cited);
-    let t = timing::lap("  anchor articles", std::time::Instant::now());
+    let mut all = batches.run(&links, articles.brat, articles.files, &mut caches, diags, sources);
+    let missing = stream::missing(&assumed, &all);
+    if !missing.is_empty() {
+        anchoring.articles.retain(|s| !missing.contains(s));
+        let links = LinkTargets {
+            entities: &entity_index,
+            ids: &ids,
+            urls: &urls,
+            anchoring: &anchoring,
+        };
+        batches.relink(&links, &mut all, &missing, &mut caches, diags, sources);
+    }
+    let anchored = order_articles(stream::finish(all, caches), &config.language, diags);
+    let (articles, anchored): (Vec<Article>, Vec<(u64, Anchored)>) = anchored.into_iter().unzip();
+    let t = timing::lap("  load + anchor articles (in batches)", t);
 
     let mut reanchored = Vec::new();
     let (mut nodes, quotes) = link::articles_and_quotes(articles, anchored, diags, &mut reanchored);
@@ -229,21 +273,22 @@ fn index_entities(mut entities: Vec<Entity>, diags: &mut Diagnostics) -> (Vec<En
     (entities, index)
 }
 
-/// The articles the site shows (drafts only with `drafts`): the dated ones
+/// The articles the site shows, each with its anchoring: the dated ones
 /// newest first (date, then slug), then the undated ones by title in the
 /// site language's alphabetical order (then slug); two with one URL are an
 /// error.
-fn order_articles(articles: Vec<Article>, drafts: bool, language: &str, diags: &mut Diagnostics) -> Vec<Article> {
-    let mut articles: Vec<Article> = articles.into_iter().filter(|a| drafts || !a.draft).collect();
+fn order_articles(mut articles: stream::Anchoreds, language: &str, diags: &mut Diagnostics) -> stream::Anchoreds {
+    // (by slug first, as loading gave them)
+    articles.sort_by(|(a, _), (b, _)| a.slug.cmp(&b.slug));
     let alphabet = crate::text::Alphabet::new(language);
-    articles.sort_by(|a, b| match (&a.date, &b.date) {
+    articles.sort_by(|(a, _), (b, _)| match (&a.date, &b.date) {
         (Some(x), Some(y)) => y.cmp(x).then_with(|| a.slug.cmp(&b.slug)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => alphabet.compare(&a.title, &b.title).then_with(|| a.slug.cmp(&b.slug)),
     });
     let mut seen: HashMap<&str, &Path> = HashMap::new();
-    for a in &articles {
+    for (a, _) in &articles {
         if let Some(other) = seen.insert(&a.slug, &a.path) {
             diags.push(
                 Diagnostic::error(

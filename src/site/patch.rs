@@ -124,7 +124,7 @@ impl Site {
         }
         related.sort_unstable();
         related.dedup();
-        let key = self.anchoring.input_key(&new, &files);
+        let key = self.anchoring.input_key(&new, &files) as u64;
         new.body = Default::default();
         new.annotations = Vec::new();
         Some(ArticleEdit {

@@ -1,0 +1,204 @@
+//! Anchoring results kept on disk between processes, so that `glossa build`
+//! after one edit (a new process: a deploy) anchors only the edited article.
+//!
+//! One file per article in `.glossa-cache/anchors/`, named by its key: a
+//! 128-bit hash of everything anchoring the article reads (see
+//! [`super::article::Anchoring::input_key`]: its files' bytes, the entity
+//! ids in index order, every autolinked name with its entity, the site's
+//! `autolink`, root URL and UI strings, which linked articles exist) and of
+//! this glossa executable ([`crate::files::executable_identity`]). A changed
+//! input is a different file name, so a stale entry is never read; it is
+//! removed by [`Store::prune`] after the build.
+//!
+//! A file is a header (magic, format version, the key again, the payload's
+//! length and xxh3 checksum) and the [`Anchored`] in postcard. Only results
+//! without diagnostics are kept (those point into sources that must be
+//! loaded anyway). Anything unreadable, truncated, damaged or of another
+//! format is a miss: the article is anchored again, nothing is reported.
+//! Files are written to a temporary name and renamed, so a concurrent build
+//! never reads half of one. Deleting the folder is always safe.
+//!
+//! Stage 2 of the pipeline: anchoring.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::article::Anchored;
+
+/// What the format is; another value is a miss.
+const MAGIC: &[u8; 8] = b"glsanc01";
+
+/// The version of what is stored, part of every key: bump it when
+/// [`Anchored`] or what anchoring reads changes (a different executable
+/// changes every key anyway).
+pub const FORMAT: u32 = 1;
+
+/// Header: magic, key (16 bytes), payload length (8), payload checksum (8).
+const HEADER: usize = 8 + 16 + 8 + 8;
+
+/// A key: see the module's doc.
+pub type Key = u128;
+
+/// The folder of stored anchoring results.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// The store in `cache_dir` (a site's `.glossa-cache`); nothing is
+    /// created until something is put.
+    pub fn new(cache_dir: &Path) -> Store {
+        Store {
+            dir: cache_dir.join("anchors"),
+        }
+    }
+
+    fn file(&self, key: Key) -> PathBuf {
+        self.dir.join(format!("{key:032x}"))
+    }
+
+    /// The result stored under `key`, if a sound one is there.
+    pub fn get(&self, key: Key) -> Option<Anchored> {
+        decode(&std::fs::read(self.file(key)).ok()?, key)
+    }
+
+    /// Stores `an` under `key` when it has no diagnostics; a failure to write
+    /// only costs the next build time.
+    pub fn put(&self, key: Key, an: &Anchored) {
+        if !an.diags.is_empty() || !an.reanchored.is_empty() {
+            return;
+        }
+        let Some(bytes) = encode(key, an) else { return };
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let file = self.file(key);
+        let tmp = file.with_extension(format!("tmp{}-{:?}", std::process::id(), std::thread::current().id()));
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &file).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    /// Removes every stored result whose key is not in `used` (stale ones,
+    /// and temporary files a killed build left).
+    pub fn prune(&self, used: &HashSet<Key>) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let key = name.to_str().and_then(|n| Key::from_str_radix(n, 16).ok());
+            if key.is_none_or(|k| !used.contains(&k)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The file's bytes for `an` under `key`.
+fn encode(key: Key, an: &Anchored) -> Option<Vec<u8>> {
+    let payload = postcard::to_stdvec(an).ok()?;
+    let mut bytes = Vec::with_capacity(HEADER + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&key.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    Some(bytes)
+}
+
+/// The result in a file's bytes, if they are sound and for `key`.
+fn decode(bytes: &[u8], key: Key) -> Option<Anchored> {
+    let (head, payload) = bytes.split_at_checked(HEADER)?;
+    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
+    let sound = head.starts_with(MAGIC)
+        && head[8..24] == key.to_le_bytes()
+        && u64_at(24)? == payload.len() as u64
+        && u64_at(32)? == xxhash_rust::xxh3::xxh3_64(payload);
+    if !sound {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anchor::article::{MentionNode, NoteNode};
+    use crate::packed::Packed;
+
+    fn sample() -> Anchored {
+        Anchored {
+            text: Packed::new("Ông Đặng nói rằng"),
+            body_html: Packed::new("<p>Ông <a href=\"/e/dang/\">Đặng</a> nói rằng</p>"),
+            explicit: Vec::new(),
+            mentions: vec![MentionNode {
+                entity: 3,
+                n: 1,
+                range: 4..11,
+            }],
+            quotes: Vec::new(),
+            notes: vec![NoteNode {
+                number: 1,
+                id: "n1".into(),
+                body_html: "<em>x</em>".into(),
+            }],
+            diags: Vec::new(),
+            reanchored: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn gives_back_what_was_put_under_the_same_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.put(7, &sample());
+        let got = store.get(7).expect("stored");
+        assert_eq!(got.text.unpack(), "Ông Đặng nói rằng");
+        assert_eq!(got.body_html.unpack(), sample().body_html.unpack());
+        assert_eq!(got.mentions[0].range, 4..11);
+        assert_eq!(got.notes[0].body_html, "<em>x</em>");
+        assert!(store.get(8).is_none());
+        // a file renamed to another key is not taken for it
+        std::fs::copy(store.file(7), store.file(8)).unwrap();
+        assert!(store.get(8).is_none());
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.put(1, &sample());
+        let good = std::fs::read(store.file(1)).unwrap();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x20;
+            std::fs::write(store.file(1), &bad).unwrap();
+            assert!(store.get(1).is_none(), "byte {i} flipped");
+        }
+        for n in [0, 5, HEADER, good.len() - 1] {
+            std::fs::write(store.file(1), &good[..n]).unwrap();
+            assert!(store.get(1).is_none(), "cut at {n}");
+        }
+        std::fs::write(store.file(1), [&good[..], b"x"].concat()).unwrap();
+        assert!(store.get(1).is_none(), "trailing byte");
+    }
+
+    #[test]
+    fn keeps_nothing_with_diagnostics_and_prunes_the_unused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let mut an = sample();
+        an.diags
+            .push(crate::diagnostics::Diagnostic::warning(Path::new("a.md"), None, "w"));
+        store.put(1, &an);
+        assert!(store.get(1).is_none());
+        store.put(2, &sample());
+        store.put(3, &sample());
+        std::fs::write(dir.path().join("anchors/junk.tmp1"), "x").unwrap();
+        store.prune(&HashSet::from([3]));
+        assert!(store.get(2).is_none() && store.get(3).is_some());
+        assert_eq!(std::fs::read_dir(dir.path().join("anchors")).unwrap().count(), 1);
+    }
+}
