@@ -82,10 +82,11 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
 
 /// `glossa check`: load, anchor and link; when that succeeds, render every
 /// page in memory and check every internal link (see [`commands::check`]).
-/// Writes nothing — except, with `fix`, the re-anchored `exact` texts back
-/// into the annotation files.
+/// Writes nothing but its stamp ([`commands::check_stamp`]: an unchanged site
+/// is not checked again) — and, with `fix`, the re-anchored `exact` texts
+/// back into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
-    commands::check::check(root, opts, load(root, opts), fix)
+    commands::check::check_or_replay(root, opts, fix, || load(root, opts))
 }
 
 /// `glossa suggest`: loads the site (no output) and reports what its

@@ -1,7 +1,9 @@
 //! `glossa check`: everything a build does short of writing — every page
 //! rendered in memory (on every core, each page dropped once its links are read) and every internal link and `#fragment` checked, and
 //! quote permalinks of the last build compared ([`permalinks`]) — and, with
-//! `--fix`, re-anchored texts written back to the annotation files.
+//! `--fix`, re-anchored texts written back to the annotation files. When
+//! nothing changed since a check that found no error, its diagnostics again
+//! from [`check_stamp`], nothing loaded.
 //!
 //! On top of the pipeline: the commands.
 
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{fix, linkcheck, permalinks};
+use super::{check_stamp, fix, linkcheck, permalinks};
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::{Loaded, render};
@@ -20,6 +22,35 @@ pub struct CheckReport {
     pub sources: Sources,
     /// Annotation files rewritten by `--fix`.
     pub fixed: Vec<PathBuf>,
+}
+
+/// `glossa check`: the stamp's diagnostics when nothing it hashes changed
+/// since a check that found no error ([`check_stamp`]); otherwise `load()`
+/// and [`check`], recording a stamp when it finds no error. `fix` always
+/// checks in full.
+pub fn check_or_replay(root: &Path, opts: &BuildOptions, fix: bool, load: impl FnOnce() -> Loaded) -> CheckReport {
+    if fix {
+        check_stamp::remove(root, opts);
+        return check(root, opts, load(), true);
+    }
+    let t = std::time::Instant::now();
+    let key = check_stamp::key(root, opts);
+    crate::timing::lap("hash the check's inputs", t);
+    if let Some((diags, sources)) = check_stamp::replay(root, opts, key) {
+        return CheckReport {
+            diags,
+            sources,
+            fixed: Vec::new(),
+        };
+    }
+    let report = check(root, opts, load(), false);
+    // (recorded only if no input changed while it ran)
+    if report.diags.has_errors() || check_stamp::key(root, opts) != key {
+        check_stamp::remove(root, opts);
+    } else {
+        check_stamp::record(root, opts, key, &report.diags, &report.sources);
+    }
+    report
 }
 
 /// `glossa check` on a loaded site: when it loaded without errors, render every

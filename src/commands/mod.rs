@@ -1,6 +1,8 @@
 //! The commands beside `build` and `serve`: thin users of the pipeline.
 //!
 //! - [`check`]: `glossa check`, every page rendered in memory;
+//! - [`check_stamp`]: `check`'s diagnostics kept for a check with nothing
+//!   changed;
 //! - [`permalinks`]: `check`'s warning about quote URLs the last build
 //!   had that the site would not;
 //! - [`linkcheck`]: `check`'s internal-link checking over rendered pages;
@@ -15,6 +17,7 @@
 
 pub mod annotation_file;
 pub mod check;
+pub mod check_stamp;
 pub mod export;
 pub mod fix;
 pub mod init;

@@ -189,8 +189,23 @@ fn prune(dir: &Path) {
 /// `glossa check`, which compares it with the site now; whichever glossa
 /// wrote it (only the paths are read). `None` when there is none.
 pub fn last_build(root: &Path, opts: &BuildOptions) -> Option<(PathBuf, Vec<String>)> {
+    let path = last_build_path(root, opts)?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    // HEADER (two words), identity, inputs, clean, pages, then the directory
+    let out = lines.next()?.splitn(7, ' ').nth(6).map(PathBuf::from)?;
+    let files = lines
+        .filter_map(|l| l.splitn(6, ' ').nth(5))
+        .map(String::from)
+        .collect();
+    Some((out, files))
+}
+
+/// The manifest [`last_build`] reads: the newest for `root` with `opts`'
+/// base URL and drafts setting, whichever the output directory.
+pub fn last_build_path(root: &Path, opts: &BuildOptions) -> Option<PathBuf> {
     let dir = root.join(".glossa-cache").join("builds");
-    let mut newest: Option<(std::time::SystemTime, PathBuf, PathBuf)> = None;
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
     for entry in std::fs::read_dir(&dir).ok()?.flatten() {
         let p = entry.path();
         if p.extension().is_none_or(|e| e != "manifest") {
@@ -213,18 +228,10 @@ pub fn last_build(root: &Path, opts: &BuildOptions) -> Option<(PathBuf, Vec<Stri
             && location(root, &out, opts) == p
             && newest.as_ref().is_none_or(|n| t > n.0)
         {
-            newest = Some((t, p, out));
+            newest = Some((t, p));
         }
     }
-    let (_, path, out) = newest?;
-    let text = std::fs::read_to_string(path).ok()?;
-    let files = text
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.splitn(6, ' ').nth(5))
-        .map(String::from)
-        .collect();
-    Some((out, files))
+    newest.map(|(_, p)| p)
 }
 
 /// Removes a manifest (before the output it describes changes).
