@@ -509,6 +509,10 @@ impl Versions {
         }
         if !articles.is_empty() {
             set(&mut self.news, news_hash(site), Node::News, &mut changed);
+        }
+        // (which months have articles: only dates move them, and a date
+        // is an article's list item)
+        if changed.iter().any(|n| matches!(n, Node::ArticleItem(_))) {
             set(&mut self.archive, archive_hash(site), Node::Archive, &mut changed);
         }
         for &q in quotes {

@@ -55,6 +55,31 @@ pub struct MentionPeriod {
     pub end: usize,
 }
 
+/// A period's heading in the mention list, on its first group.
+#[derive(Serialize)]
+pub struct PeriodHead {
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+}
+
+/// Puts each dated period's heading on its first mention group and marks
+/// its groups, so a template draws the periods in one pass over
+/// `mention_groups` (slicing the list per period would copy it).
+pub fn mark_periods(groups: &mut [super::views::MentionGroup], periods: &[MentionPeriod]) {
+    for p in periods.iter().filter(|p| !p.id.is_empty()) {
+        groups[p.start].period = Some(PeriodHead {
+            id: p.id.clone(),
+            label: p.label.clone(),
+            count: p.count,
+        });
+        for g in &mut groups[p.start..p.end] {
+            g.in_period = true;
+        }
+        groups[p.end - 1].period_end = true;
+    }
+}
+
 /// A quote on an entity's page: said by it, or about it.
 #[derive(Serialize)]
 pub struct EntityQuote {
@@ -331,40 +356,49 @@ pub struct ArchivePeriodView {
     pub older: Option<ArchiveLink>,
 }
 
+/// The link to the archive page of article `a`'s month (or year), when
+/// there is such an article and it is dated.
+fn link_of(v: &Views, a: usize, year: bool) -> Option<ArchiveLink> {
+    if a >= v.site.articles.len() {
+        return None;
+    }
+    let p = st::month_of(v.site, a)?;
+    let p = if year { p.whole_year() } else { p };
+    Some(archive_link(v, p, st::articles_in(v.site, p).len()))
+}
+
 /// Fills the view of archive page `page` of period `p` (a month, or a year
-/// with month 0).
+/// with month 0). Everything is found by binary search in the site's
+/// (date-sorted) articles: an archive page is one of hundreds, and a pass
+/// over every article for each would cost more than the page.
 pub fn archive_page(v: &Views, ctx: &mut Context, p: Period, page: usize) {
-    let years = archive_years(v);
-    let periods: Vec<&ArchiveLink> = match p.month {
-        0 => years.iter().map(|y| &y.link).collect(),
-        _ => years.iter().flat_map(|y| &y.months).collect(),
-    };
-    let url = v.urls.archive_period(p.year, p.month);
-    let at = periods.iter().position(|l| l.url == url);
-    let year_url = v.urls.archive_period(p.year, 0);
-    let year = years.iter().find(|y| y.link.url == year_url);
-    let range = st::articles_in(v.site, p);
-    let cfg = &v.site.config;
-    let on_page = cfg.page_range(range.len(), page);
+    let site = v.site;
+    let range = st::articles_in(site, p);
+    let year = st::articles_in(site, p.whole_year());
+    let mut months = Vec::new();
+    let mut a = year.start;
+    while p.month == 0 && a < year.end {
+        let Some(link) = link_of(v, a, false) else { break };
+        a += link.count;
+        months.push(link);
+    }
+    let on_page = site.config.page_range(range.len(), page);
     let items: Vec<_> = (range.start + on_page.start..range.start + on_page.end)
         .map(|a| v.article_item(a))
         .collect();
     let view = ArchivePeriodView {
         link: archive_link(v, p, range.len()),
         kind: if p.month == 0 { "year" } else { "month" },
-        year: archive_link(v, p.whole_year(), year.map_or(0, |y| y.link.count)),
-        months: match (p.month, year) {
-            (0, Some(y)) => y.months.clone(),
-            _ => Vec::new(),
-        },
-        newer: at.and_then(|i| i.checked_sub(1)).map(|i| periods[i].clone()),
-        older: at.and_then(|i| periods.get(i + 1)).map(|l| (*l).clone()),
+        year: archive_link(v, p.whole_year(), year.len()),
+        months,
+        newer: range.start.checked_sub(1).and_then(|a| link_of(v, a, p.month == 0)),
+        older: link_of(v, range.end, p.month == 0),
     };
     ctx.insert("period", &view);
     ctx.insert("articles", &items);
     let (y, m) = (p.year, p.month);
     ctx.insert(
         "paginator",
-        &paginator(v.site, page, range.len(), |k| Page::Archive(y, m, k)),
+        &paginator(site, page, range.len(), |k| Page::Archive(y, m, k)),
     );
 }

@@ -133,6 +133,12 @@ pub struct MentionContext {
 pub struct MentionGroup {
     pub article: ArticleItem,
     pub mentions: Vec<MentionContext>,
+    /// On the first group of a period: the period (its heading); else
+    /// null. Undated articles' groups are in none.
+    pub period: Option<super::time::PeriodHead>,
+    /// Whether it is in a period, and the last group of it.
+    pub in_period: bool,
+    pub period_end: bool,
 }
 
 #[derive(Serialize)]
@@ -471,6 +477,9 @@ impl Views<'_> {
                 groups.push(MentionGroup {
                     article: self.article_item(ai),
                     mentions: Vec::new(),
+                    period: None,
+                    in_period: false,
+                    period_end: false,
                 });
                 last_article = ai;
                 group_articles.push((ai, 0));
@@ -495,8 +504,10 @@ impl Views<'_> {
             }
         }
         let timeline = crate::site::time::timeline(self.site, i);
+        let mention_periods = super::time::mention_periods(self, &timeline, &group_articles);
+        super::time::mark_periods(&mut groups, &mention_periods);
         EntityView {
-            mention_periods: super::time::mention_periods(self, &timeline, &group_articles),
+            mention_periods,
             quote_periods: super::time::quote_periods(self, i, &timeline),
             timeline: super::time::timeline_view(self, i, &timeline),
             item: self.entity_item(i),
