@@ -20,4 +20,21 @@ impl Urls {
     pub fn tag(&self, slug: &str) -> String {
         format!("{}tags/{slug}/", self.root)
     }
+    /// The date archive's index.
+    pub fn archive(&self) -> String {
+        format!("{}archive/", self.root)
+    }
+    /// A month's archive page, or a year's with `month` 0.
+    pub fn archive_period(&self, year: u16, month: u8) -> String {
+        format!("{}{}", self.root, archive_dir(year, month))
+    }
+}
+
+/// `archive/2026/11/` (a month), `archive/2026/` (`month` 0, the year):
+/// an archive page's folder, relative to the root.
+pub fn archive_dir(year: u16, month: u8) -> String {
+    match month {
+        0 => format!("archive/{year:04}/"),
+        m => format!("archive/{year:04}/{m:02}/"),
+    }
 }

@@ -770,7 +770,7 @@ fn docs_urls() {
         let (p, f): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), file.split('/').collect());
         p.len() == f.len()
             && p.iter().zip(&f).all(|(p, f)| {
-                let placeholder = |p: &str| ["SLUG", "ID", "QUOTE", "TAG", "N"].contains(&p);
+                let placeholder = |p: &str| ["SLUG", "ID", "QUOTE", "TAG", "N", "YYYY", "MM"].contains(&p);
                 // a placeholder, whole or before an extension (`N.json`)
                 p == f
                     || (placeholder(p) && !f.is_empty())

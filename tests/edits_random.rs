@@ -198,7 +198,7 @@ impl Site {
             return (format!("fix {}", rel.display()), vec![rel]);
         }
         let words = ["Huawei", "SMIC", "Alibaba", "chip", "Trung Quốc", "Đà Nẵng", "mô hình"];
-        match rng.below(19) {
+        match rng.below(21) {
             0 | 1 => {
                 let Some(a) = rng.pick(&self.articles()).cloned() else {
                     return self.edit(rng);
@@ -461,6 +461,28 @@ impl Site {
                 };
                 self.write(&rel, format!("{}Sửa {n}: {}", &t[..at], &t[at..]));
                 (format!("reword a note in {}", rel.display()), vec![rel])
+            }
+            19 | 20 => {
+                // A date edit: the article moves to another month of the
+                // archive (or out of it, or into it), its entities'
+                // timelines change, and so may the home page's "in the news".
+                let Some(a) = rng.pick(&self.articles()).cloned() else {
+                    return self.edit(rng);
+                };
+                let t = self.read(&a);
+                let line = t.find("\ndate = \"").map(|i| {
+                    let end = t[i + 1..].find('\n').map_or(t.len(), |j| i + 1 + j);
+                    (i, end)
+                });
+                let month = ["2026-08", "2026-09", "2026-10", "2026-11", "2025-12"][rng.below(5)];
+                let date = format!("\ndate = \"{month}-{:02}\"", 1 + rng.below(28));
+                let (what, t) = match (line, rng.below(3)) {
+                    (Some((i, end)), 0) => ("undate", format!("{}{}", &t[..i], &t[end..])),
+                    (Some((i, end)), _) => ("redate", format!("{}{date}{}", &t[..i], &t[end..])),
+                    (None, _) => ("date", t.replacen("\ntitle = \"", &format!("{date}\ntitle = \""), 1)),
+                };
+                self.write(&a, t);
+                (format!("{what} {} ({})", a.display(), date.trim()), vec![a])
             }
             _ => {
                 // An orphaned or stray annotation file and a nested folder.

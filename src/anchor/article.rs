@@ -116,6 +116,8 @@ pub struct AnchoredQuote {
     pub pinned: bool,
     /// Where the annotation's `exact` is in its file.
     pub at: Range<usize>,
+    /// Where it is in the rendered text (which mentions it holds).
+    pub range: Range<usize>,
     pub speaker: usize,
     pub text: String,
     pub before: String,

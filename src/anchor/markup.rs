@@ -220,6 +220,7 @@ impl<'a> Drawing<'a> {
             id: qid.clone(),
             pinned: id.is_some(),
             at: ann.exact_span.clone(),
+            range: range.clone(),
             speaker,
             text: qtext,
             before,

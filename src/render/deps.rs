@@ -77,6 +77,16 @@ pub enum Node {
     SearchShard(u32),
     /// A tag: its name and articles.
     Tag(u32),
+    /// An entity's timeline: its mentions per period (see
+    /// [`crate::site::time::timeline`]).
+    Timeline(u32),
+    /// The quotes an entity said or that mention it, in order.
+    EntityQuotes(u32),
+    /// The entities in the news, their counts and the window's dates.
+    News,
+    /// The date archive: every month with articles and how many (so which
+    /// archive pages there are).
+    Archive,
     /// Which pages exist: article slugs, entity ids, quote ids, tags.
     Structure,
 }
@@ -104,6 +114,10 @@ pub struct Versions {
     /// Per article, a hash of what the search index holds of it.
     article_words: Vec<u64>,
     tag: Vec<u64>,
+    timeline: Vec<u64>,
+    entity_quotes: Vec<u64>,
+    news: u64,
+    archive: u64,
     structure: u64,
     templates: Vec<(&'static str, u64)>,
 }
@@ -115,7 +129,7 @@ fn hash(v: impl Hash) -> u64 {
 }
 
 /// The page templates pages read, by name.
-const TEMPLATES: [&str; 10] = [
+const TEMPLATES: [&str; 12] = [
     "article.html",
     "entity.html",
     "quote.html",
@@ -126,6 +140,8 @@ const TEMPLATES: [&str; 10] = [
     "entities.html",
     "404.html",
     "search.html",
+    "archive.html",
+    "archive_period.html",
 ];
 
 fn slug(site: &Site, i: usize) -> &str {
@@ -287,6 +303,34 @@ fn tag_hash(site: &Site, t: usize) -> u64 {
     hash((&t.name, &t.slug, articles))
 }
 
+fn timeline_hash(site: &Site, e: usize) -> u64 {
+    hash(crate::site::time::timeline(site, e))
+}
+
+fn entity_quotes_hash(site: &Site, quotes: &[(usize, bool)]) -> u64 {
+    let v: Vec<(&str, bool)> = quotes
+        .iter()
+        .map(|&(q, said)| (site.quotes[q].id.as_str(), said))
+        .collect();
+    hash(v)
+}
+
+fn news_hash(site: &Site) -> u64 {
+    let news = crate::site::time::in_the_news(site);
+    // (the window's sentence shows the newest date)
+    let newest = site.articles.first().and_then(|a| a.src.date.as_deref());
+    let entities: Vec<(&str, usize)> = news.entities.iter().map(|&(e, n)| (id(site, e), n)).collect();
+    hash((newest, entities))
+}
+
+fn archive_hash(site: &Site) -> u64 {
+    let months: Vec<(String, usize)> = crate::site::time::archive(site)
+        .iter()
+        .map(|m| (m.period.key(), m.articles.len()))
+        .collect();
+    hash(months)
+}
+
 impl Versions {
     /// Hashes every node. `None` when the graph was built without input keys
     /// (a one-off build, which has no earlier rebuild to compare with).
@@ -335,6 +379,13 @@ impl Versions {
             search_shard,
             article_words: per(site.articles.len(), &article_words_hash),
             tag: per(site.tags.len(), &tag_hash),
+            timeline: per(site.entities.len(), &timeline_hash),
+            entity_quotes: crate::site::time::quotes_of_all(site)
+                .iter()
+                .map(|q| entity_quotes_hash(site, q))
+                .collect(),
+            news: news_hash(site),
+            archive: archive_hash(site),
             structure: structure_hash(site),
             templates: TEMPLATES.iter().map(|t| (*t, tera.fingerprint(t))).collect(),
         })
@@ -364,6 +415,10 @@ impl Versions {
             Node::Quote(q) => self.quote[q as usize],
             Node::SearchShard(k) => self.search_shard[k as usize],
             Node::Tag(t) => self.tag[t as usize],
+            Node::Timeline(e) => self.timeline[e as usize],
+            Node::EntityQuotes(e) => self.entity_quotes[e as usize],
+            Node::News => self.news,
+            Node::Archive => self.archive,
             Node::Structure => self.structure,
         }
     }
@@ -442,6 +497,25 @@ impl Versions {
                 Node::EntityPage(e as u32),
                 &mut changed,
             );
+        }
+        for &e in entities {
+            let h = timeline_hash(site, e);
+            set(&mut self.timeline[e], h, Node::Timeline(e as u32), &mut changed);
+            let h = entity_quotes_hash(site, &crate::site::time::quotes_of(site, e));
+            set(
+                &mut self.entity_quotes[e],
+                h,
+                Node::EntityQuotes(e as u32),
+                &mut changed,
+            );
+        }
+        if !articles.is_empty() {
+            set(&mut self.news, news_hash(site), Node::News, &mut changed);
+        }
+        // (which months have articles: only dates move them, and a date
+        // is an article's list item)
+        if changed.iter().any(|n| matches!(n, Node::ArticleItem(_))) {
+            set(&mut self.archive, archive_hash(site), Node::Archive, &mut changed);
         }
         for &q in quotes {
             set(
@@ -555,6 +629,14 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::EntityOwn(n32(i)));
             read(Node::EntityPage(n32(i)));
             read(Node::LocalGraph(n32(i)));
+            read(Node::Timeline(n32(i)));
+            // its quotes over time: said by it or about it
+            read(Node::EntityQuotes(n32(i)));
+            for (q, _) in crate::site::time::quotes_of(site, i) {
+                read(Node::Quote(n32(q)));
+                read(name(site.quotes[q].speaker));
+                read(Node::ArticleItem(n32(site.quotes[q].article)));
+            }
             // mention contexts come from the articles' text
             let mut last = usize::MAX;
             for &(a, _) in &e.mentions {
@@ -615,6 +697,14 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
                 read(name(quote.speaker));
                 read(Node::ArticleItem(n32(quote.article)));
             }
+            // in the news: the entities, each with its timeline
+            if p == 0 {
+                read(Node::News);
+                for (e, _) in crate::site::time::in_the_news(site).entities {
+                    read(name(e));
+                    read(Node::Timeline(n32(e)));
+                }
+            }
         }
         Page::Tag(t, p) => {
             read(Node::Template("tag.html"));
@@ -672,7 +762,25 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
                 read(Node::Article(n32(i)));
             }
         }
-        Page::Sitemap => read(Node::Structure),
+        Page::ArchiveIndex => {
+            read(Node::Template("archive.html"));
+            read(Node::Archive);
+        }
+        Page::Archive(year, month, p) => {
+            // (the periods around it and their counts; then its articles)
+            read(Node::Template("archive_period.html"));
+            read(Node::Archive);
+            let range = crate::site::time::articles_in(site, crate::site::time::Period { year, month });
+            let on_page = site.config.page_range(range.len(), p);
+            for a in range.start + on_page.start..range.start + on_page.end {
+                read(Node::ArticleItem(n32(a)));
+            }
+        }
+        Page::Sitemap => {
+            read(Node::Structure);
+            // (the archive's pages come and go with dates)
+            read(Node::Archive);
+        }
         Page::NotFound => read(Node::Template("404.html")),
         Page::Search => read(Node::Template("search.html")),
         // config only

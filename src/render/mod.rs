@@ -10,6 +10,8 @@ pub mod entity_graph;
 mod jsonld;
 pub mod search;
 pub mod templates;
+mod time;
+pub mod timeline;
 mod views;
 pub use views::dot_scale;
 
@@ -44,6 +46,11 @@ pub enum Page {
     Tag(usize, usize),
     NotFound,
     Search,
+    /// The date archive's index: years and their months.
+    ArchiveIndex,
+    /// Page N (from 0) of the articles of a month (year, month 1–12), or
+    /// of a year (year, 0).
+    Archive(u16, u8, usize),
     /// A file of the search index (see [`search`]): its layout, a shard of
     /// its terms, result lines, articles' texts.
     SearchIndex(SearchPart),
@@ -92,6 +99,7 @@ impl Page {
         for (t, tag) in site.tags.iter().enumerate() {
             v.extend((0..cfg.pages_for(tag.articles.len())).map(|p| Page::Tag(t, p)));
         }
+        v.extend(archive_pages(site));
         if cfg.cards.articles() {
             v.extend((0..site.articles.len()).map(Page::ArticleImage));
         }
@@ -114,6 +122,7 @@ impl Page {
             Page::Tag(..) => "tag",
             Page::NotFound => "404",
             Page::Search => "search",
+            Page::ArchiveIndex | Page::Archive(..) => "archive",
             Page::SearchIndex(_) => "search index",
             Page::EntityPreview(_) => "entity preview",
             Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => "image",
@@ -139,6 +148,9 @@ impl Page {
             Page::Tag(i, p) => format!("tags/{}/page/{}/index.html", site.tags[i].slug, p + 1),
             Page::NotFound => "404.html".into(),
             Page::Search => "search/index.html".into(),
+            Page::ArchiveIndex => "archive/index.html".into(),
+            Page::Archive(y, m, 0) => format!("{}index.html", crate::urls::archive_dir(y, m)),
+            Page::Archive(y, m, p) => format!("{}page/{}/index.html", crate::urls::archive_dir(y, m), p + 1),
             Page::SearchIndex(part) => part.path(),
             Page::EntityPreview(i) => format!("entities/{}/preview.json", site.entities[i].src.id),
             Page::SiteImage => "card.png".into(),
@@ -159,6 +171,29 @@ impl Page {
             None => format!("{root}{p}"),
         }
     }
+}
+
+/// The date archive's pages: its index (when an article is dated), then
+/// every year's and every month's pages, newest first.
+fn archive_pages(site: &Site) -> Vec<Page> {
+    let months = crate::site::time::archive(site);
+    let mut v = Vec::new();
+    if !months.is_empty() {
+        v.push(Page::ArchiveIndex);
+    }
+    let pages = |n: usize| 0..site.config.pages_for(n);
+    let mut at = 0;
+    while at < months.len() {
+        let year = months[at].period.year;
+        let of_year: Vec<_> = months[at..].iter().take_while(|m| m.period.year == year).collect();
+        let n: usize = of_year.iter().map(|m| m.articles.len()).sum();
+        v.extend(pages(n).map(|p| Page::Archive(year, 0, p)));
+        for m in &of_year {
+            v.extend(pages(m.articles.len()).map(|p| Page::Archive(year, m.period.month, p)));
+        }
+        at += of_year.len();
+    }
+    v
 }
 
 /// A rendering failure: which page and Tera's message.
@@ -243,6 +278,8 @@ struct SiteView<'a> {
     base_url: String,
     /// The Atom feed's URL; empty when there is none (no article is dated).
     feed_url: String,
+    /// The date archive's URL; empty when there is none (no article is dated).
+    archive_url: String,
 }
 
 #[derive(Serialize)]
@@ -393,6 +430,10 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         } else {
             String::new()
         },
+        archive_url: match has_feed(site) {
+            true => urls.archive(),
+            false => String::new(),
+        },
     };
     ctx.insert("site", &site_view);
     ctx.insert("t", t);
@@ -445,6 +486,7 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                 _ => Vec::new(),
             };
             ctx.insert("featured_quotes", &featured);
+            ctx.insert("in_the_news", &if p == 0 { time::news(&v) } else { Default::default() });
             "index.html"
         }
         Page::Article(i) => {
@@ -553,6 +595,18 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             tags.sort_by(|a, b| alpha.compare(&a.name, &b.name));
             ctx.insert("tags", &tags);
             "tags.html"
+        }
+        Page::ArchiveIndex => {
+            ctx.insert("page", &meta(t.archive.clone(), String::new()));
+            ctx.insert("years", &time::archive_years(&v));
+            "archive.html"
+        }
+        Page::Archive(year, month, p) => {
+            let period = crate::site::time::Period { year, month };
+            let title = format!("{}: {}", t.archive, time::period_label(&v, period));
+            ctx.insert("page", &meta(title, String::new()));
+            time::archive_page(&v, &mut ctx, period, p);
+            "archive_period.html"
         }
         Page::NotFound => {
             ctx.insert("page", &meta(t.not_found.to_string(), String::new()));

@@ -25,6 +25,11 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("search.html", include_str!("../../templates/search.html")),
+    ("archive.html", include_str!("../../templates/archive.html")),
+    (
+        "archive_period.html",
+        include_str!("../../templates/archive_period.html"),
+    ),
 ];
 
 /// The built-in static files, by output name.
@@ -47,6 +52,8 @@ const PAGE_TEMPLATES: &[&str] = &[
     "tags.html",
     "404.html",
     "search.html",
+    "archive.html",
+    "archive_period.html",
 ];
 
 /// The loaded template set, with a fingerprint per page template of every

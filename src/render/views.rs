@@ -100,6 +100,8 @@ pub struct RelatedArticle {
 pub struct ArticleView<'a> {
     #[serde(flatten)]
     pub item: ArticleItem,
+    /// Its month's archive page (empty when undated): the date links there.
+    pub archive_url: String,
     /// The article's own language when it differs from the site's.
     pub lang: &'a str,
     pub authors: &'a [String],
@@ -133,6 +135,12 @@ pub struct MentionContext {
 pub struct MentionGroup {
     pub article: ArticleItem,
     pub mentions: Vec<MentionContext>,
+    /// On the first group of a period: the period (its heading); else
+    /// null. Undated articles' groups are in none.
+    pub period: Option<super::time::PeriodHead>,
+    /// Whether it is in a period, and the last group of it.
+    pub in_period: bool,
+    pub period_end: bool,
 }
 
 #[derive(Serialize)]
@@ -153,7 +161,14 @@ pub struct EntityView<'a> {
     pub external_url: &'a str,
     pub relations: Vec<RelationView>,
     pub mention_groups: Vec<MentionGroup>,
+    /// The mention list's runs by period: `mention_groups[start..end]`.
+    pub mention_periods: Vec<super::time::MentionPeriod>,
+    /// Its mentions over time: the chart and its counts.
+    pub timeline: super::time::TimelineView,
+    /// Quotes it said (site order).
     pub quotes: Vec<QuoteCard>,
+    /// Quotes it said or that mention it, by period, newest first.
+    pub quote_periods: Vec<super::time::QuotePeriod>,
     pub related: Vec<RelatedEntity>,
     /// The articles that name the entity without a mention in their text (those with one are
     /// in `mention_groups`, with their description and tags).
@@ -326,7 +341,7 @@ impl Views<'_> {
     /// [`Views::entity_item`] without the mention count and summary: for
     /// lists on other pages, which then do not change with every mention
     /// added or summary edited.
-    fn entity_ref(&self, i: usize) -> EntityItem {
+    pub fn entity_ref(&self, i: usize) -> EntityItem {
         EntityItem {
             count: 0,
             summary: String::new(),
@@ -383,6 +398,9 @@ impl Views<'_> {
         };
         ArticleView {
             item: self.article_item(i),
+            archive_url: crate::site::time::month_of(self.site, i)
+                .map(|p| self.urls.archive_period(p.year, p.month))
+                .unwrap_or_default(),
             lang: a.src.lang.as_deref().unwrap_or(""),
             authors: &a.src.authors,
             source: a.src.source.as_deref().unwrap_or(""),
@@ -452,6 +470,8 @@ impl Views<'_> {
     pub fn entity(&self, i: usize) -> EntityView<'_> {
         let e = &self.site.entities[i];
         let mut groups: Vec<MentionGroup> = Vec::new();
+        // (each group's article and mention count, for the periods)
+        let mut group_articles: Vec<(usize, usize)> = Vec::new();
         let mut last_article = usize::MAX;
         let mut text = String::new();
         for &(ai, mi) in &e.mentions {
@@ -461,12 +481,19 @@ impl Views<'_> {
                 groups.push(MentionGroup {
                     article: self.article_item(ai),
                     mentions: Vec::new(),
+                    period: None,
+                    in_period: false,
+                    period_end: false,
                 });
                 last_article = ai;
+                group_articles.push((ai, 0));
                 // (mentions come grouped by article)
                 text = a.text.unpack();
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
+            if let Some(g) = group_articles.last_mut() {
+                g.1 += 1;
+            }
             if let Some(g) = groups.last_mut() {
                 g.mentions.push(MentionContext {
                     before,
@@ -482,7 +509,13 @@ impl Views<'_> {
         }
         // (the articles listed with their mentions are not listed again)
         let mentioned: std::collections::HashSet<usize> = e.mentions.iter().map(|&(ai, _)| ai).collect();
+        let timeline = crate::site::time::timeline(self.site, i);
+        let mention_periods = super::time::mention_periods(self, &timeline, &group_articles);
+        super::time::mark_periods(&mut groups, &mention_periods);
         EntityView {
+            mention_periods,
+            quote_periods: super::time::quote_periods(self, i, &timeline),
+            timeline: super::time::timeline_view(self, i, &timeline),
             item: self.entity_item(i),
             aliases: &e.src.aliases,
             description_html: &e.description_html,

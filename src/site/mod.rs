@@ -4,7 +4,7 @@
 //!
 //! Built from the loaded content in two steps: per article (anchoring, in
 //! parallel: [`crate::anchor::article`]) and then across the site
-//! ([`link`], [`related`]). [`patch`] edits a kept graph in place after an
+//! ([`link`], [`related`]); [`time`] reads periods off it. [`patch`] edits a kept graph in place after an
 //! edit; [`model`] has the node types.
 
 pub mod link;
@@ -12,6 +12,7 @@ pub mod model;
 pub mod patch;
 pub mod related;
 pub mod stream;
+pub mod time;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

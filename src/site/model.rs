@@ -44,6 +44,9 @@ pub struct QuoteNode {
     pub pinned: bool,
     /// Where its annotation's `exact` is, in its article's annotation file.
     pub at: std::ops::Range<usize>,
+    /// Where it is in its article's rendered text (the mentions inside it
+    /// make it a quote about their entities).
+    pub range: std::ops::Range<usize>,
     pub article: usize,
     pub speaker: usize,
     pub text: String,

@@ -158,6 +158,7 @@ impl Site {
         for (&q, aq) in old_quotes.iter().zip(an.quotes) {
             let quote = &mut self.quotes[q];
             quote.at = aq.at;
+            quote.range = aq.range;
             quote.text = aq.text;
             quote.before = aq.before;
             quote.after = aq.after;

@@ -1,0 +1,340 @@
+//! Time in the archive (issue #14), read off the built pages of a small
+//! site with articles over several months and years, one undated:
+//!
+//! - an entity's timeline: each bar's count equals the mentions listed under
+//!   its period's heading, every bar links to an id on the page, undated
+//!   mentions are counted nowhere; bars per month, or per year when the
+//!   mentions span more than three years; one article gives a date line;
+//! - its quotes over time: said by it and about it, under period headings;
+//! - the date archive: the index's counts, every year's and month's pages
+//!   (followed through their pager) list exactly the articles of their
+//!   period, newest first, undated ones nowhere; in the sitemap and linked
+//!   from the footer and article date lines;
+//! - in the news: the most mentioned entities of the 30 days up to the
+//!   newest article;
+//! - month names in Vietnamese and English.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Built, build, sel, write};
+use scraper::{ElementRef, Html};
+
+/// (slug, date, body): the test site's articles.
+const ARTICLES: &[(&str, Option<&str>, &str)] = &[
+    ("n1", Some("2026-11-20"), "Acme grew. Acme hired. Bob Tran smiled."),
+    ("n2", Some("2026-11-12"), "Acme again."),
+    ("n3", Some("2026-11-03"), "Acme and Zed met."),
+    (
+        "s1",
+        Some("2026-09-15"),
+        "Bob Tran said: “Acme will grow.” Nothing more.",
+    ),
+    ("j1", Some("2026-06-01"), "Acme in June. Oldco too."),
+    ("o1", Some("2021-01-05"), "Oldco was founded."),
+    ("u1", None, "Acme Acme Acme, undated."),
+];
+
+fn site(language: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "glossa.toml",
+        &format!("title = \"T\"\nlanguage = \"{language}\"\npaginate_by = 2\n"),
+    );
+    for (id, name, kind) in [
+        ("acme", "Acme", "organization"),
+        ("bob", "Bob Tran", "person"),
+        ("zed", "Zed", "organization"),
+        ("oldco", "Oldco", "organization"),
+    ] {
+        write(
+            root,
+            &format!("content/entities/{id}.md"),
+            &format!("+++\nname = \"{name}\"\nkind = \"{kind}\"\n+++\n{name}.\n"),
+        );
+    }
+    for (slug, date, body) in ARTICLES {
+        let date = date.map(|d| format!("date = \"{d}\"\n")).unwrap_or_default();
+        write(
+            root,
+            &format!("content/articles/{slug}.md"),
+            &format!("+++\ntitle = \"Article {slug}\"\n{date}+++\n{body}\n"),
+        );
+    }
+    write(
+        root,
+        "content/articles/s1.annotations.toml",
+        "[[quote]]\nid = \"bob-acme\"\nspeaker = \"bob\"\nexact = \"Acme will grow.\"\n\n\
+         [[mention]]\nentity = \"acme\"\nexact = \"Acme\"\n",
+    );
+    dir
+}
+
+fn text(e: ElementRef) -> String {
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The period sections of an entity page's mention list: (heading id,
+/// heading's count, mentions listed, the dates of the articles listed).
+fn mention_periods(page: &Html) -> Vec<(String, usize, usize, Vec<String>)> {
+    page.select(&sel(".entity-mentions section.mention-period"))
+        .map(|s| {
+            let h = s.select(&sel("h3.period-title")).next().unwrap();
+            let count = h.select(&sel("data")).next().unwrap().value().attr("value").unwrap();
+            let dates = s
+                .select(&sel(".mention-group-meta time"))
+                .map(|t| t.value().attr("datetime").unwrap().to_string())
+                .collect();
+            (
+                h.value().attr("id").unwrap().to_string(),
+                count.parse().unwrap(),
+                s.select(&sel(".mention-list li")).count(),
+                dates,
+            )
+        })
+        .collect()
+}
+
+/// The bars of an entity page's chart: (href, count from its title).
+fn bars(page: &Html) -> Vec<(String, usize)> {
+    page.select(&sel("svg.timeline-chart a.bar"))
+        .map(|a| {
+            let title = text(a.select(&sel("title")).next().unwrap());
+            let n = title.rsplit(": ").next().unwrap().split(' ').next().unwrap();
+            (a.value().attr("href").unwrap().to_string(), n.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_timeline_counts_what_its_periods_list_and_every_bar_leads_there() {
+    let dir = site("vi");
+    let b = build(dir.path());
+    let page = b.html("entities/acme/index.html");
+    let bars = bars(&page);
+    let periods = mention_periods(&page);
+    // Nov (4), Sep (1), Jun (1), months between without a bar; undated not counted
+    assert_eq!(
+        bars,
+        vec![
+            ("#t-2026-06".into(), 1),
+            ("#t-2026-09".into(), 1),
+            ("#t-2026-11".into(), 4)
+        ]
+    );
+    for (href, count) in &bars {
+        assert!(b.resolves(href, "entities/acme/index.html"), "{href}");
+        let (_, heading, listed, dates) = periods.iter().find(|p| format!("#{}", p.0) == *href).unwrap();
+        assert_eq!((heading, listed), (count, count), "{href}");
+        assert!(dates.iter().all(|d| href.ends_with(&d[..7])), "{href}: {dates:?}");
+    }
+    assert_eq!(periods.len(), bars.len(), "a heading per bar");
+    // the undated article's three mentions: listed, under no period
+    let all = page.select(&sel(".entity-mentions .mention-list li")).count();
+    assert_eq!(all, 6 + 3);
+    // the text alternative: the same counts as a table
+    let rows: Vec<String> = page
+        .select(&sel("figure.timeline table tbody tr"))
+        .map(|tr| tr.child_elements().map(text).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_eq!(
+        rows,
+        ["tháng 6 năm 2026 | 1", "tháng 9 năm 2026 | 1", "tháng 11 năm 2026 | 4"]
+    );
+    let svg = page.select(&sel("svg.timeline-chart")).next().unwrap();
+    let label = svg.value().attr("aria-labelledby").unwrap();
+    assert!(page.select(&sel(&format!("#{label}"))).next().is_some());
+}
+
+#[test]
+fn long_spans_go_by_year_and_one_article_gives_a_date_line() {
+    let dir = site("vi");
+    let b = build(dir.path());
+    let old = b.html("entities/oldco/index.html");
+    assert_eq!(bars(&old), vec![("#t-2021".into(), 1), ("#t-2026".into(), 1)]);
+    let headings: Vec<String> = old.select(&sel("h3.period-title")).map(text).collect();
+    assert_eq!(headings[0], "Năm 2026 · 1 lần nhắc đến");
+    let zed = b.html("entities/zed/index.html");
+    assert!(zed.select(&sel("svg.timeline-chart")).next().is_none());
+    let line = zed.select(&sel(".timeline-single a")).next().unwrap();
+    assert_eq!(text(line), "Nhắc đến ngày 03/11/2026");
+    assert!(b.resolves(line.value().attr("href").unwrap(), "entities/zed/index.html"));
+}
+
+#[test]
+fn quotes_over_time_said_by_and_about() {
+    let dir = site("en");
+    let b = build(dir.path());
+    let quote = |page: &str, class: &str| {
+        let html = b.html(page);
+        let p = html.select(&sel(".entity-quotes section.quote-period")).next().unwrap();
+        let h = p.select(&sel("h3")).next().map(text);
+        let li = p.select(&sel(&format!("li.{class}"))).next().map(|li| text(li));
+        (h, li)
+    };
+    let (h, said) = quote("entities/bob/index.html", "quote-said");
+    assert_eq!(h.as_deref(), Some("September 2026"));
+    assert!(said.unwrap().starts_with("Said Acme will grow."));
+    let (h, about) = quote("entities/acme/index.html", "quote-about");
+    assert_eq!(h.as_deref(), Some("September 2026"));
+    assert!(about.unwrap().starts_with("Mentioned Acme will grow."));
+    let zed = b.html("entities/zed/index.html");
+    assert!(
+        zed.select(&sel(".entity-quotes")).next().is_none(),
+        "no quote mentions Zed"
+    );
+}
+
+/// The article URLs an archive page lists, following its pager to the end.
+fn listed(b: &Built, first: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = Some(first.to_string());
+    while let Some(rel) = at {
+        let page = b.html(&rel);
+        out.extend(
+            page.select(&sel(".article-list .article-item-title a"))
+                .map(|a| a.value().attr("href").unwrap().to_string()),
+        );
+        at = page
+            .select(&sel("nav.pager a[rel=next]"))
+            .next()
+            .map(|a| b.target_of(a.value().attr("href").unwrap(), &rel).unwrap().0);
+    }
+    out
+}
+
+#[test]
+fn archive_pages_list_exactly_their_period_newest_first() {
+    let dir = site("vi");
+    let b = build(dir.path());
+    let expect = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<(&str, &str)> = ARTICLES
+            .iter()
+            .filter_map(|(s, d, _)| Some((d.filter(|d| d.starts_with(prefix))?, *s)))
+            .collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v.iter().map(|(_, s)| format!("/articles/{s}/")).collect()
+    };
+    for period in ["2026/11", "2026/09", "2026/06", "2021/01", "2026", "2021"] {
+        let got = listed(&b, &format!("archive/{period}/index.html"));
+        assert_eq!(got, expect(&period.replace('/', "-")), "{period}");
+        assert!(!got.contains(&"/articles/u1/".to_string()));
+    }
+    // paginated: 3 articles in November, 2 a page
+    assert!(b.exists("archive/2026/11/page/2/index.html") && b.exists("archive/2026/page/3/index.html"));
+    assert!(
+        !b.exists("archive/2026/10/index.html"),
+        "no page for a month without articles"
+    );
+    // the index: years with counts, months under each
+    let index = b.html("archive/index.html");
+    let years: Vec<String> = index.select(&sel(".archive-year-title")).map(text).collect();
+    assert_eq!(years, ["Năm 2026 · 5 bài viết", "Năm 2021 · 1 bài viết"]);
+    let months: Vec<String> = index.select(&sel(".archive-months li")).map(text).collect();
+    assert_eq!(
+        months,
+        [
+            "tháng 11 năm 2026 · 3",
+            "tháng 9 năm 2026 · 1",
+            "tháng 6 năm 2026 · 1",
+            "tháng 1 năm 2021 · 1"
+        ]
+    );
+    for a in index.select(&sel("main a")) {
+        assert!(b.resolves(a.value().attr("href").unwrap(), "archive/index.html"));
+    }
+    // older / newer months
+    let sep = b.html("archive/2026/09/index.html");
+    let step: Vec<String> = sep.select(&sel("nav.archive-step a")).map(text).collect();
+    assert_eq!(step, ["← tháng 6 năm 2026", "tháng 11 năm 2026 →"]);
+}
+
+#[test]
+fn the_archive_is_linked_mapped_and_named_in_the_site_language() {
+    let dir = site("en");
+    let b = build(dir.path());
+    let sitemap = b.text("sitemap.xml");
+    for u in [
+        "/archive/",
+        "/archive/2026/",
+        "/archive/2026/11/",
+        "/archive/2026/11/page/2/",
+    ] {
+        assert!(sitemap.contains(&format!("<loc>{u}</loc>")), "{u}");
+    }
+    let article = b.html("articles/s1/index.html");
+    let date = article.select(&sel(".article-meta a.date-archive")).next().unwrap();
+    assert_eq!(date.value().attr("href"), Some("/archive/2026/09/"));
+    assert_eq!(text(date), "15 September 2026");
+    let undated = b.html("articles/u1/index.html");
+    assert!(undated.select(&sel("a.date-archive")).next().is_none());
+    let footer = b.html("index.html");
+    assert!(footer.select(&sel(".site-footer a[href='/archive/']")).next().is_some());
+    let nov = b.html("archive/2026/11/index.html");
+    assert_eq!(text(nov.select(&sel("h1")).next().unwrap()), "November 2026");
+    assert_eq!(text(nov.select(&sel(".kicker a + a")).next().unwrap()), "2026");
+    let vi = site("vi");
+    let b = build(vi.path());
+    let nov = b.html("archive/2026/11/index.html");
+    assert_eq!(text(nov.select(&sel("h1")).next().unwrap()), "tháng 11 năm 2026");
+}
+
+#[test]
+fn in_the_news_is_relative_to_the_newest_article() {
+    let dir = site("en");
+    let b = build(dir.path());
+    let home = b.html("index.html");
+    let news: Vec<String> = home
+        .select(&sel(".news-item"))
+        .map(|li| {
+            // (the chip's own text is the name; its kind is in a span)
+            let chip = li.select(&sel(".entity-chip")).next().unwrap();
+            let name: String = chip
+                .children()
+                .filter_map(|c| c.value().as_text())
+                .map(|t| t.trim())
+                .collect();
+            format!("{name} {}", text(li.select(&sel(".news-count")).next().unwrap()))
+        })
+        .collect();
+    // the window: 30 days up to 2026-11-20 (n1, n2, n3); not September
+    assert_eq!(news, ["Acme 4 mentions", "Bob Tran 1 mentions", "Zed 1 mentions"]);
+    assert_eq!(
+        text(home.select(&sel(".news-window")).next().unwrap()),
+        "Most mentioned in the articles of the 30 days up to 20 November 2026"
+    );
+    for svg in home.select(&sel(".news-item svg")) {
+        assert_eq!(svg.value().attr("role"), Some("img"));
+        assert!(svg.select(&sel("title")).next().is_some());
+    }
+    assert!(
+        b.html("page/2/index.html").select(&sel(".index-news")).next().is_none(),
+        "on the first page only"
+    );
+}
+
+#[test]
+fn a_site_with_nothing_dated_has_no_archive() {
+    let dir = site("vi");
+    for (slug, date, _) in ARTICLES {
+        if date.is_some() {
+            std::fs::remove_file(dir.path().join(format!("content/articles/{slug}.md"))).unwrap();
+        }
+    }
+    std::fs::remove_file(dir.path().join("content/articles/s1.annotations.toml")).unwrap();
+    let b = build(dir.path());
+    assert!(!Path::new(&b.path("archive")).exists());
+    let home = b.html("index.html");
+    assert!(home.select(&sel("a[href='/archive/']")).next().is_none());
+    assert!(home.select(&sel(".index-news")).next().is_none());
+    let acme = b.html("entities/acme/index.html");
+    assert!(acme.select(&sel(".entity-timeline")).next().is_none());
+    assert!(acme.select(&sel(".mention-period")).next().is_none());
+}
