@@ -415,11 +415,35 @@ enum Prepared<'a> {
 fn prepare(site: &Site, page: Page) -> Prepared<'_> {
     let cfg = &site.config;
     let urls = Urls { root: cfg.root_path() };
-    let t = &site.strings;
-    let v = Views { site, urls: &urls, t };
-    let url = page.url(site);
-    let mut ctx = Context::new();
-    let site_view = SiteView {
+    let v = Views {
+        site,
+        urls: &urls,
+        t: &site.strings,
+    };
+    match page {
+        Page::SearchIndex(part) => Prepared::Bytes(search::file(site, &urls, part)),
+        Page::EntityPreview(i) => Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
+        Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => card_of(site, &urls, page),
+        Page::Atom => Prepared::Bytes(atom(site, &urls).into_bytes()),
+        Page::Sitemap => Prepared::Bytes(sitemap(site).into_bytes()),
+        Page::Robots => Prepared::Bytes(
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}\n",
+                cfg.absolute(&format!("{}sitemap.xml", urls.root))
+            )
+            .into_bytes(),
+        ),
+        _ => {
+            let (template, ctx) = template_page(&v, page);
+            Prepared::Tera(template, ctx)
+        }
+    }
+}
+
+/// The site as every template sees it (`site`).
+fn site_view<'s>(site: &'s Site, urls: &Urls) -> SiteView<'s> {
+    let cfg = &site.config;
+    SiteView {
         title: &cfg.title,
         description: &cfg.description,
         language: &cfg.language,
@@ -434,12 +458,16 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             true => urls.archive(),
             false => String::new(),
         },
-    };
-    ctx.insert("site", &site_view);
-    ctx.insert("t", t);
-    let meta = |title: String, description: String| PageMeta {
-        canonical: cfg.absolute(&url),
-        url: url.clone(),
+    }
+}
+
+/// A page's `<head>` facts: its URL, title and description (the site's
+/// when empty), and the site's card as its image (or none, by `cards`).
+fn meta(site: &Site, urls: &Urls, url: &str, title: String, description: String) -> PageMeta {
+    let cfg = &site.config;
+    PageMeta {
+        canonical: cfg.absolute(url),
+        url: url.to_string(),
         title,
         description: if description.is_empty() {
             cfg.description.clone()
@@ -453,57 +481,50 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             false => String::new(),
         },
         image_alt: cfg.title.clone(),
-    };
-    let with_image = |mut m: PageMeta, image: String, alt: String| {
-        m.image = image;
-        m.image_alt = alt;
-        m
-    };
-    let with_ld = |mut m: PageMeta, v: serde_json::Value| {
-        m.jsonld_html = jsonld::to_script_text(&v);
-        m
-    };
+    }
+}
+
+impl PageMeta {
+    fn with_image(mut self, image: String, alt: String) -> PageMeta {
+        self.image = image;
+        self.image_alt = alt;
+        self
+    }
+
+    fn with_ld(mut self, v: serde_json::Value) -> PageMeta {
+        self.jsonld_html = jsonld::to_script_text(&v);
+        self
+    }
+}
+
+/// A page made with a template: which one, and its context.
+fn template_page(v: &Views<'_>, page: Page) -> (&'static str, Context) {
+    let (site, urls, t) = (v.site, v.urls, v.t);
+    let cfg = &site.config;
+    let url = page.url(site);
+    let meta = |title: String, description: String| meta(site, urls, &url, title, description);
+    let mut ctx = Context::new();
+    ctx.insert("site", &site_view(site, urls));
+    ctx.insert("t", t);
     let template = match page {
         Page::Home(p) => {
             ctx.insert(
                 "page",
-                &with_ld(
-                    meta(cfg.title.clone(), cfg.description.clone()),
-                    jsonld::website(site, &urls),
-                ),
+                &meta(cfg.title.clone(), cfg.description.clone()).with_ld(jsonld::website(site, urls)),
             );
-            let n = site.articles.len();
-            ctx.insert(
-                "articles",
-                &cfg.page_range(n, p).map(|i| v.article_item(i)).collect::<Vec<_>>(),
-            );
-            ctx.insert("paginator", &paginator(site, p, n, Page::Home));
-            // (on the first page only)
-            let featured: Vec<QuoteCard> = match p {
-                0 => (0..site.quotes.len().min(FEATURED_QUOTES))
-                    .map(|i| v.quote_card(i))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            ctx.insert("featured_quotes", &featured);
-            ctx.insert("in_the_news", &if p == 0 { time::news(&v) } else { Default::default() });
+            home(v, &mut ctx, p);
             "index.html"
         }
         Page::Article(i) => {
             let a = &site.articles[i];
-            let m = meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default());
-            // its own card, or the site's (or none) from `meta`
-            let (m, image) = match cfg.cards.articles() {
-                true => {
-                    let image = cfg.absolute(&format!("{}card.png", urls.article(&a.src.slug)));
-                    (with_image(m, image.clone(), a.src.title.clone()), Some(image))
-                }
-                false => {
-                    let image = Some(m.image.clone()).filter(|i| !i.is_empty());
-                    (m, image)
-                }
-            };
-            ctx.insert("page", &with_ld(m, jsonld::article(site, &urls, i, image.as_deref())));
+            ctx.insert(
+                "page",
+                &article_meta(
+                    v,
+                    meta(a.src.title.clone(), a.src.description.clone().unwrap_or_default()),
+                    i,
+                ),
+            );
             ctx.insert("article", &v.article(i));
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
@@ -512,10 +533,7 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             let e = &site.entities[i];
             ctx.insert(
                 "page",
-                &with_ld(
-                    meta(e.src.name.clone(), e.summary.clone()),
-                    jsonld::entity(site, &urls, i),
-                ),
+                &meta(e.src.name.clone(), e.summary.clone()).with_ld(jsonld::entity(site, urls, i)),
             );
             ctx.insert("entity", &v.entity(i));
             ctx.insert("graph_svg", &v.local_graph(i));
@@ -534,17 +552,7 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                 format!("{speaker}: “{}”", crate::text::truncate_words(&q.text, 60)),
                 q.text.clone(),
             );
-            let (m, image) = match cfg.cards.quotes() {
-                true => {
-                    let image = cfg.absolute(&format!("{}card.png", urls.quote(&q.id)));
-                    (
-                        with_image(m, image.clone(), format!("“{}” — {speaker}", q.text)),
-                        Some(image),
-                    )
-                }
-                false => (m, None),
-            };
-            ctx.insert("page", &with_ld(m, jsonld::quote(site, &urls, i, image.as_deref())));
+            ctx.insert("page", &quote_meta(v, m, i));
             ctx.insert("quote", &v.quote_card(i));
             "quote.html"
         }
@@ -559,53 +567,25 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             "quotes.html"
         }
         Page::Tag(i, p) => {
-            let tag = &site.tags[i];
-            ctx.insert("page", &meta(tag.name.clone(), String::new()));
-            ctx.insert(
-                "tag",
-                &TagItem {
-                    name: tag.name.clone(),
-                    url: urls.tag(&tag.slug),
-                    count: tag.articles.len(),
-                },
-            );
-            let n = tag.articles.len();
-            ctx.insert(
-                "articles",
-                &tag.articles[cfg.page_range(n, p)]
-                    .iter()
-                    .map(|&a| v.article_item(a))
-                    .collect::<Vec<_>>(),
-            );
-            ctx.insert("paginator", &paginator(site, p, n, |p| Page::Tag(i, p)));
+            ctx.insert("page", &meta(site.tags[i].name.clone(), String::new()));
+            tag(v, &mut ctx, i, p);
             "tag.html"
         }
         Page::TagIndex => {
             ctx.insert("page", &meta(t.tags.to_string(), String::new()));
-            let mut tags: Vec<TagItem> = site
-                .tags
-                .iter()
-                .map(|tag| TagItem {
-                    name: tag.name.clone(),
-                    url: urls.tag(&tag.slug),
-                    count: tag.articles.len(),
-                })
-                .collect();
-            let alpha = crate::text::Alphabet::new(&cfg.language);
-            tags.sort_by(|a, b| alpha.compare(&a.name, &b.name));
-            ctx.insert("tags", &tags);
+            ctx.insert("tags", &tags(v));
             "tags.html"
         }
         Page::ArchiveIndex => {
             ctx.insert("page", &meta(t.archive.clone(), String::new()));
-            ctx.insert("years", &time::archive_years(&v));
+            ctx.insert("years", &time::archive_years(v));
             "archive.html"
         }
         Page::Archive(year, month, p) => {
             let period = crate::site::time::Period { year, month };
-            let title = format!("{}: {}", t.archive, time::period_label(&v, period));
+            let title = format!("{}: {}", t.archive, time::period_label(v, period));
             ctx.insert("page", &meta(title, String::new()));
-            time::archive_page(&v, &mut ctx, period, p);
+            time::archive_page(v, &mut ctx, period, p);
             "archive_period.html"
         }
         Page::NotFound => {
@@ -623,24 +603,119 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
             ctx.insert("search_labels", &labels.to_string());
             "search.html"
         }
-        Page::SearchIndex(part) => {
-            return Prepared::Bytes(search::file(site, &urls, part));
+        _ => unreachable!("{page:?} is not made with a template (see prepare)"),
+    };
+    (template, ctx)
+}
+
+/// The home page's lists: page `p` of the articles, and on the first page
+/// the featured quotes and the entities in the news.
+fn home(v: &Views<'_>, ctx: &mut Context, p: usize) {
+    let site = v.site;
+    let n = site.articles.len();
+    ctx.insert(
+        "articles",
+        &site
+            .config
+            .page_range(n, p)
+            .map(|i| v.article_item(i))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("paginator", &paginator(site, p, n, Page::Home));
+    // (on the first page only)
+    let featured: Vec<QuoteCard> = match p {
+        0 => (0..site.quotes.len().min(FEATURED_QUOTES))
+            .map(|i| v.quote_card(i))
+            .collect(),
+        _ => Vec::new(),
+    };
+    ctx.insert("featured_quotes", &featured);
+    ctx.insert("in_the_news", &if p == 0 { time::news(v) } else { Default::default() });
+}
+
+/// An article page's meta: its own card, or the site's (or none) from
+/// `m`, and its JSON-LD naming that image.
+fn article_meta(v: &Views<'_>, m: PageMeta, i: usize) -> PageMeta {
+    let (site, urls) = (v.site, v.urls);
+    let cfg = &site.config;
+    let a = &site.articles[i];
+    let (m, image) = match cfg.cards.articles() {
+        true => {
+            let image = cfg.absolute(&format!("{}card.png", urls.article(&a.src.slug)));
+            (m.with_image(image.clone(), a.src.title.clone()), Some(image))
         }
-        Page::EntityPreview(i) => return Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
-        Page::SiteImage => {
-            let host = cfg.absolute(&urls.root);
-            let footer = host
-                .split_once("://")
-                .map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
-            let key = ["site", &cfg.title, &cfg.description, footer]
-                .map(String::from)
-                .to_vec();
-            let footer = footer.to_string();
-            return Prepared::Card(
-                key,
-                Box::new(move || card::title_card(&cfg.title, &cfg.description, &footer)),
-            );
+        false => {
+            let image = Some(m.image.clone()).filter(|i| !i.is_empty());
+            (m, image)
         }
+    };
+    m.with_ld(jsonld::article(site, urls, i, image.as_deref()))
+}
+
+/// A quote page's meta: its own card (or none), and its JSON-LD.
+fn quote_meta(v: &Views<'_>, m: PageMeta, i: usize) -> PageMeta {
+    let (site, urls) = (v.site, v.urls);
+    let cfg = &site.config;
+    let q = &site.quotes[i];
+    let speaker = &site.entities[q.speaker].src.name;
+    let (m, image) = match cfg.cards.quotes() {
+        true => {
+            let image = cfg.absolute(&format!("{}card.png", urls.quote(&q.id)));
+            (
+                m.with_image(image.clone(), format!("“{}” — {speaker}", q.text)),
+                Some(image),
+            )
+        }
+        false => (m, None),
+    };
+    m.with_ld(jsonld::quote(site, urls, i, image.as_deref()))
+}
+
+/// Page `p` of tag `i`'s articles.
+fn tag(v: &Views<'_>, ctx: &mut Context, i: usize, p: usize) {
+    let (site, urls) = (v.site, v.urls);
+    let tag = &site.tags[i];
+    ctx.insert(
+        "tag",
+        &TagItem {
+            name: tag.name.clone(),
+            url: urls.tag(&tag.slug),
+            count: tag.articles.len(),
+        },
+    );
+    let n = tag.articles.len();
+    ctx.insert(
+        "articles",
+        &tag.articles[site.config.page_range(n, p)]
+            .iter()
+            .map(|&a| v.article_item(a))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("paginator", &paginator(site, p, n, |p| Page::Tag(i, p)));
+}
+
+/// Every tag, in the site language's alphabetical order.
+fn tags(v: &Views<'_>) -> Vec<TagItem> {
+    let mut tags: Vec<TagItem> = v
+        .site
+        .tags
+        .iter()
+        .map(|tag| TagItem {
+            name: tag.name.clone(),
+            url: v.urls.tag(&tag.slug),
+            count: tag.articles.len(),
+        })
+        .collect();
+    let alpha = crate::text::Alphabet::new(&v.site.config.language);
+    tags.sort_by(|a, b| alpha.compare(&a.name, &b.name));
+    tags
+}
+
+/// A share card: what it is drawn from (the card cache's key) and how.
+fn card_of<'s>(site: &'s Site, urls: &Urls, page: Page) -> Prepared<'s> {
+    let cfg = &site.config;
+    let t = &site.strings;
+    match page {
         Page::ArticleImage(i) => {
             let a = &site.articles[i];
             // "date · source", either may be missing
@@ -650,27 +725,29 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
                 .collect::<Vec<_>>()
                 .join(" · ");
             let key = ["title", &a.src.title, &sub, &cfg.title].map(String::from).to_vec();
-            return Prepared::Card(key, Box::new(move || card::title_card(&a.src.title, &sub, &cfg.title)));
+            Prepared::Card(key, Box::new(move || card::title_card(&a.src.title, &sub, &cfg.title)))
         }
         Page::QuoteImage(i) => {
             let q = &site.quotes[i];
             let speaker = &site.entities[q.speaker].src.name;
             let key = ["quote", &q.text, speaker, &cfg.title].map(String::from).to_vec();
-            return Prepared::Card(key, Box::new(move || card::quote_card(&q.text, speaker, &cfg.title)));
+            Prepared::Card(key, Box::new(move || card::quote_card(&q.text, speaker, &cfg.title)))
         }
-        Page::Atom => return Prepared::Bytes(atom(site, &urls).into_bytes()),
-        Page::Sitemap => return Prepared::Bytes(sitemap(site).into_bytes()),
-        Page::Robots => {
-            return Prepared::Bytes(
-                format!(
-                    "User-agent: *\nAllow: /\nSitemap: {}\n",
-                    cfg.absolute(&format!("{}sitemap.xml", urls.root))
-                )
-                .into_bytes(),
-            );
+        _ => {
+            let host = cfg.absolute(&urls.root);
+            let footer = host
+                .split_once("://")
+                .map_or(cfg.title.as_str(), |(_, h)| h.trim_end_matches('/'));
+            let key = ["site", &cfg.title, &cfg.description, footer]
+                .map(String::from)
+                .to_vec();
+            let footer = footer.to_string();
+            Prepared::Card(
+                key,
+                Box::new(move || card::title_card(&cfg.title, &cfg.description, &footer)),
+            )
         }
-    };
-    Prepared::Tera(template, ctx)
+    }
 }
 
 /// The cache key of a social image: the renderer version and every input.
