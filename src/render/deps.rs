@@ -598,68 +598,8 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     let name = |e: usize| Node::EntityName(e as u32);
     read(Node::Global);
     match page {
-        Page::Article(i) => {
-            let a = &site.articles[i];
-            read(Node::Template("article.html"));
-            read(Node::Article(n32(i)));
-            read(Node::ArticleItem(n32(i)));
-            // chips, previews (names; summaries are fetched) and JSON-LD
-            for &(e, _) in &a.entities {
-                read(name(e));
-            }
-            for e in a.source_entity.iter().chain(&a.via_entity) {
-                read(name(*e));
-            }
-            for &q in &a.quotes {
-                read(Node::Quote(n32(q)));
-                read(name(site.quotes[q].speaker));
-            }
-            for (b, _, shared) in &a.related {
-                read(Node::ArticleItem(n32(*b)));
-                for &e in shared {
-                    read(name(e));
-                }
-            }
-        }
-        Page::Entity(i) => {
-            let e = &site.entities[i];
-            read(Node::Template("entity.html"));
-            read(Node::Entity(n32(i)));
-            read(Node::EntityCount(n32(i)));
-            read(Node::EntityOwn(n32(i)));
-            read(Node::EntityPage(n32(i)));
-            read(Node::LocalGraph(n32(i)));
-            read(Node::Timeline(n32(i)));
-            // its quotes over time: said by it or about it
-            read(Node::EntityQuotes(n32(i)));
-            for (q, _) in crate::site::time::quotes_of(site, i) {
-                read(Node::Quote(n32(q)));
-                read(name(site.quotes[q].speaker));
-                read(Node::ArticleItem(n32(site.quotes[q].article)));
-            }
-            // mention contexts come from the articles' text
-            let mut last = usize::MAX;
-            for &(a, _) in &e.mentions {
-                if a != last {
-                    read(Node::ArticleText(n32(a)));
-                    read(Node::ArticleItem(n32(a)));
-                    last = a;
-                }
-            }
-            for &a in &e.articles {
-                read(Node::ArticleItem(n32(a)));
-            }
-            for (_, o) in &e.relations {
-                read(name(*o));
-            }
-            for &(o, _) in &e.related {
-                read(name(o));
-            }
-            for &q in &e.quotes {
-                read(Node::Quote(n32(q)));
-                read(Node::ArticleItem(n32(site.quotes[q].article)));
-            }
-        }
+        Page::Article(i) => article_reads(site, i, read),
+        Page::Entity(i) => entity_reads(site, i, read),
         Page::EntityPreview(i) => read(Node::Entity(n32(i))),
         Page::Quote(q) => {
             let quote = &site.quotes[q];
@@ -684,28 +624,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
                 read(Node::ArticleItem(n32(quote.article)));
             }
         }
-        Page::Home(p) => {
-            read(Node::Template("index.html"));
-            // (how many articles: the pager)
-            read(Node::Structure);
-            for i in site.config.page_range(site.articles.len(), p) {
-                read(Node::ArticleItem(n32(i)));
-            }
-            let featured = if p == 0 { crate::render::FEATURED_QUOTES } else { 0 };
-            for (q, quote) in site.quotes.iter().enumerate().take(featured) {
-                read(Node::Quote(n32(q)));
-                read(name(quote.speaker));
-                read(Node::ArticleItem(n32(quote.article)));
-            }
-            // in the news: the entities, each with its timeline
-            if p == 0 {
-                read(Node::News);
-                for (e, _) in crate::site::time::in_the_news(site).entities {
-                    read(name(e));
-                    read(Node::Timeline(n32(e)));
-                }
-            }
-        }
+        Page::Home(p) => home_reads(site, p, read),
         Page::Tag(t, p) => {
             read(Node::Template("tag.html"));
             // (its articles, so how many)
@@ -729,31 +648,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
             read(Node::EntityCounts);
             read(Node::Adjacencies);
         }
-        Page::SearchIndex(part) => match part {
-            // (how many documents of each kind)
-            SearchPart::Meta => read(Node::Structure),
-            SearchPart::Shard(k) => read(Node::SearchShard(k)),
-            SearchPart::Docs(kind, _) => {
-                for i in part.docs(site) {
-                    match kind {
-                        // name, summary, aliases
-                        DocKind::Entity => read(Node::Entity(n32(i))),
-                        // title, description
-                        DocKind::Article => read(Node::ArticleItem(n32(i))),
-                        DocKind::Quote => {
-                            read(Node::Quote(n32(i)));
-                            read(name(site.quotes[i].speaker));
-                        }
-                    }
-                }
-            }
-            // the articles' text
-            SearchPart::Text(_) => {
-                for i in part.docs(site) {
-                    read(Node::Article(n32(i)));
-                }
-            }
-        },
+        Page::SearchIndex(part) => search_reads(site, part, read),
         Page::Atom => {
             // the feed carries the newest dated articles in full (which
             // are dated is in the items)
@@ -785,6 +680,135 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
         Page::Search => read(Node::Template("search.html")),
         // config only
         Page::SiteImage | Page::Robots => {}
+    }
+}
+
+/// What an article page reads: the article, the names it shows, its quotes and related articles.
+fn article_reads(site: &Site, i: usize, read: &mut impl FnMut(Node)) {
+    let n32 = |i: usize| i as u32;
+    let name = |e: usize| Node::EntityName(e as u32);
+    let a = &site.articles[i];
+    read(Node::Template("article.html"));
+    read(Node::Article(n32(i)));
+    read(Node::ArticleItem(n32(i)));
+    // chips, previews (names; summaries are fetched) and JSON-LD
+    for &(e, _) in &a.entities {
+        read(name(e));
+    }
+    for e in a.source_entity.iter().chain(&a.via_entity) {
+        read(name(*e));
+    }
+    for &q in &a.quotes {
+        read(Node::Quote(n32(q)));
+        read(name(site.quotes[q].speaker));
+    }
+    for (b, _, shared) in &a.related {
+        read(Node::ArticleItem(n32(*b)));
+        for &e in shared {
+            read(name(e));
+        }
+    }
+}
+
+/// What an entity page reads: the entity, its timeline and quotes over
+/// time, the articles its mentions are quoted from, its relations.
+fn entity_reads(site: &Site, i: usize, read: &mut impl FnMut(Node)) {
+    let n32 = |i: usize| i as u32;
+    let name = |e: usize| Node::EntityName(e as u32);
+    let e = &site.entities[i];
+    read(Node::Template("entity.html"));
+    read(Node::Entity(n32(i)));
+    read(Node::EntityCount(n32(i)));
+    read(Node::EntityOwn(n32(i)));
+    read(Node::EntityPage(n32(i)));
+    read(Node::LocalGraph(n32(i)));
+    read(Node::Timeline(n32(i)));
+    // its quotes over time: said by it or about it
+    read(Node::EntityQuotes(n32(i)));
+    for (q, _) in crate::site::time::quotes_of(site, i) {
+        read(Node::Quote(n32(q)));
+        read(name(site.quotes[q].speaker));
+        read(Node::ArticleItem(n32(site.quotes[q].article)));
+    }
+    // mention contexts come from the articles' text
+    let mut last = usize::MAX;
+    for &(a, _) in &e.mentions {
+        if a != last {
+            read(Node::ArticleText(n32(a)));
+            read(Node::ArticleItem(n32(a)));
+            last = a;
+        }
+    }
+    for &a in &e.articles {
+        read(Node::ArticleItem(n32(a)));
+    }
+    for (_, o) in &e.relations {
+        read(name(*o));
+    }
+    for &(o, _) in &e.related {
+        read(name(o));
+    }
+    for &q in &e.quotes {
+        read(Node::Quote(n32(q)));
+        read(Node::ArticleItem(n32(site.quotes[q].article)));
+    }
+}
+
+/// What home page `p` reads: its articles, and on the first page the
+/// featured quotes and the entities in the news.
+fn home_reads(site: &Site, p: usize, read: &mut impl FnMut(Node)) {
+    let n32 = |i: usize| i as u32;
+    let name = |e: usize| Node::EntityName(e as u32);
+    read(Node::Template("index.html"));
+    // (how many articles: the pager)
+    read(Node::Structure);
+    for i in site.config.page_range(site.articles.len(), p) {
+        read(Node::ArticleItem(n32(i)));
+    }
+    let featured = if p == 0 { crate::render::FEATURED_QUOTES } else { 0 };
+    for (q, quote) in site.quotes.iter().enumerate().take(featured) {
+        read(Node::Quote(n32(q)));
+        read(name(quote.speaker));
+        read(Node::ArticleItem(n32(quote.article)));
+    }
+    // in the news: the entities, each with its timeline
+    if p == 0 {
+        read(Node::News);
+        for (e, _) in crate::site::time::in_the_news(site).entities {
+            read(name(e));
+            read(Node::Timeline(n32(e)));
+        }
+    }
+}
+
+/// What a file of the search index reads.
+fn search_reads(site: &Site, part: SearchPart, read: &mut impl FnMut(Node)) {
+    let n32 = |i: usize| i as u32;
+    let name = |e: usize| Node::EntityName(e as u32);
+    match part {
+        // (how many documents of each kind)
+        SearchPart::Meta => read(Node::Structure),
+        SearchPart::Shard(k) => read(Node::SearchShard(k)),
+        SearchPart::Docs(kind, _) => {
+            for i in part.docs(site) {
+                match kind {
+                    // name, summary, aliases
+                    DocKind::Entity => read(Node::Entity(n32(i))),
+                    // title, description
+                    DocKind::Article => read(Node::ArticleItem(n32(i))),
+                    DocKind::Quote => {
+                        read(Node::Quote(n32(i)));
+                        read(name(site.quotes[i].speaker));
+                    }
+                }
+            }
+        }
+        // the articles' text
+        SearchPart::Text(_) => {
+            for i in part.docs(site) {
+                read(Node::Article(n32(i)));
+            }
+        }
     }
 }
 
