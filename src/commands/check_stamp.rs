@@ -18,11 +18,8 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, Sources};
-use crate::files::hash;
 use crate::output::manifest;
 
 const HEADER: &str = "glossa-check-stamp 1";
@@ -57,37 +54,10 @@ fn location(root: &Path, opts: &BuildOptions) -> PathBuf {
 /// A hash of everything `glossa check` with `opts` reads (see the module
 /// comment).
 pub fn key(root: &Path, opts: &BuildOptions) -> u64 {
-    let mut files: Vec<PathBuf> = vec![PathBuf::from("glossa.toml")];
-    for dir in ["content", "templates", "static", "i18n"] {
-        for entry in walkdir::WalkDir::new(root.join(dir))
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if !entry.file_type().is_dir() {
-                files.push(entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf());
-            }
-        }
-    }
-    files.sort();
-    let hashes: Vec<(u64, u64)> = files
-        .par_iter()
-        .map(|rel| {
-            let p = root.join(rel);
-            let name = hash(rel.as_os_str().as_encoded_bytes());
-            let bytes = match std::fs::symlink_metadata(&p) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    std::fs::read_link(&p).map(|t| format!("link {}", t.display()).into_bytes())
-                }
-                _ => std::fs::read(&p),
-            };
-            // (a missing glossa.toml and an empty one differ)
-            (name, bytes.map_or(u64::MAX, |b| hash(&b)))
-        })
-        .collect();
     let mut h = DefaultHasher::new();
-    (HEADER, crate::files::executable_identity(), &opts.base_url, opts.drafts).hash(&mut h);
-    hashes.hash(&mut h);
+    (HEADER, crate::files::executable_identity()).hash(&mut h);
+    // (every input file's name and bytes, and the options: what a build reads)
+    manifest::inputs_digest(root, opts).hash(&mut h);
     last_build(root, opts).hash(&mut h);
     h.finish()
 }
