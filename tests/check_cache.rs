@@ -9,24 +9,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{copy_site, fixture};
-
-fn glossa(root: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glossa"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::{copy_site, fixture, glossa};
 
 fn edit(root: &Path, rel: &str, from: &str, to: &str) {
     let path = root.join(rel);

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{copy_site, fixture, write};
 use glossa::diagnostics::Severity;
@@ -80,17 +79,8 @@ fn a_rewritten_sentence_is_an_orphan_error_not_a_guess() {
 }
 
 fn glossa_bin(root: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glossa"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (code, _, stderr) = common::glossa(root, args);
+    (code, stderr)
 }
 
 /// The multi fixture with the quote's `exact` set to `exact` and the
