@@ -597,6 +597,15 @@ fn run_sequence(seed: u64, processes: bool) -> Result<(usize, usize), String> {
     let config = site_dir.path().join("glossa.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}paginate_by = 2\n")).unwrap();
+    // An article older than the "in the news" window (30 days before the
+    // newest): an edit to it changes its entities' timelines but not which
+    // entities are in the news, so the home page's timelines must follow
+    // their own dependency.
+    std::fs::write(
+        site_dir.path().join("content/articles/old-news.md"),
+        "+++\ntitle = \"Tin cũ\"\ndate = \"2026-06-10\"\n+++\nHuawei và SMIC ở Trung Quốc, tháng sáu.\n",
+    )
+    .unwrap();
     for entry in walkdir::WalkDir::new(site_dir.path()).into_iter().flatten() {
         if entry.file_type().is_file() {
             age(entry.path());

@@ -469,3 +469,50 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
         last = want;
     }
 }
+
+/// "In the news" counts the mentions of the last 30 days before the newest
+/// article. An article redated out of that window within its month changes
+/// those counts but no timeline (still the same month) and, past the first
+/// page, no article the home page lists: the home page must still follow.
+#[test]
+fn an_article_leaving_the_news_window_within_its_month_updates_the_home_page() {
+    let site = copy_site(&fixture("multi"), false);
+    let config = site.path().join("glossa.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}paginate_by = 2\n")).unwrap();
+    let late = PathBuf::from("content/articles/late-october.md");
+    let article =
+        |date: &str| format!("+++\ntitle = \"Cuối tháng mười\"\ndate = \"{date}\"\n+++\nHuawei, Huawei và Huawei.\n");
+    std::fs::write(site.path().join(&late), article("2026-10-28")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let before = snapshot(out.path());
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    assert!(matches!(
+        session.rebuild(&[]),
+        glossa::output::session::Outcome::Built { .. }
+    ));
+    for watching in [true, false] {
+        // the newest article is from 2026-11-25: the window starts after 10-26
+        std::fs::write(site.path().join(&late), article("2026-10-20")).unwrap();
+        if watching {
+            session.rebuild(std::slice::from_ref(&late));
+        } else {
+            build_into(site.path(), out.path());
+        }
+        let now = snapshot(out.path());
+        assert_ne!(now["index.html"], before["index.html"], "the news counts changed");
+        assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+        std::fs::write(site.path().join(&late), article("2026-10-28")).unwrap();
+        if watching {
+            session.rebuild(std::slice::from_ref(&late));
+        } else {
+            build_into(site.path(), out.path());
+        }
+        assert_eq!(differences(&snapshot(out.path()), &before), Vec::<String>::new());
+    }
+}
