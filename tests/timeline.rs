@@ -176,7 +176,11 @@ fn quotes_over_time_said_by_and_about() {
         let html = b.html(page);
         let p = html.select(&sel(".entity-quotes section.quote-period")).next().unwrap();
         let h = p.select(&sel("h3")).next().map(text);
-        let li = p.select(&sel(&format!("li.{class}"))).next().map(|li| text(li));
+        // the role, then the words
+        let li = p.select(&sel(&format!("li.{class}"))).next().map(|li| {
+            let part = |s: &str| li.select(&sel(s)).next().map(text).unwrap_or_default();
+            format!("{} {}", part(".quote-role"), part("blockquote.quote-entry"))
+        });
         (h, li)
     };
     let (h, said) = quote("entities/bob/index.html", "quote-said");
@@ -185,6 +189,27 @@ fn quotes_over_time_said_by_and_about() {
     let (h, about) = quote("entities/acme/index.html", "quote-about");
     assert_eq!(h.as_deref(), Some("September 2026"));
     assert!(about.unwrap().starts_with("Mentioned Acme will grow."));
+    // said by someone else: it names the speaker; said by the page's own
+    // entity: it does not repeat the name
+    for (page, speaker) in [
+        ("entities/acme/index.html", Some("Bob Tran")),
+        ("entities/bob/index.html", None),
+    ] {
+        let html = b.html(page);
+        let names: Vec<String> = html.select(&sel(".entity-quotes .quote-speaker")).map(text).collect();
+        assert_eq!(names.first().map(String::as_str), speaker, "{page}");
+        // the passage, the quote's page: every link resolves
+        let links: Vec<&str> = html
+            .select(&sel(".entity-quotes li a"))
+            .map(|a| a.value().attr("href").unwrap())
+            .collect();
+        assert!(
+            links.iter().any(|h| h.contains("#q-bob-acme")) && links.iter().any(|h| h.contains("quotes/bob-acme/"))
+        );
+        for href in links {
+            assert!(b.resolves(href, page), "{page}: {href}");
+        }
+    }
     let zed = b.html("entities/zed/index.html");
     assert!(
         zed.select(&sel(".entity-quotes")).next().is_none(),

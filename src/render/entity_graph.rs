@@ -46,9 +46,9 @@
 //! **Styling.** Everything is drawn with presentation attributes (kind
 //! colours from `static/style.css`, `currentColor` for lines and text), so the
 //! graph reads well with no CSS at all, and any CSS rule overrides them:
-//! `svg.entity-graph`, `.edge.relation` (solid) and `.edge.co-mention`
-//! (dashed), `a.node.kind-person` etc., `a.node.current` for the highlighted
-//! node.
+//! `svg.entity-graph`, the line groups `g.edges.relation` (solid) and
+//! `g.edges.co-mention` (dashed), `a.node.kind-person` etc., `a.node.current`
+//! for the highlighted node.
 //!
 //! Stage 4 of the pipeline: rendering.
 
@@ -368,27 +368,34 @@ fn open_svg(svg: &mut String, opts: &Options, width: f64, height: f64) {
 }
 
 fn draw_edges(svg: &mut String, drawn: &[&Pair], pos: &[(f64, f64)], strength: &dyn Fn(f64) -> f64) {
-    if drawn.is_empty() {
-        return;
-    }
-    svg.push_str("<g class=\"edges\" stroke=\"currentColor\" stroke-opacity=\"0.45\" stroke-linecap=\"round\">\n");
-    for p in drawn {
-        let (class, dash) = if p.relation {
-            ("edge relation", "")
-        } else {
-            ("edge co-mention", " stroke-dasharray=\"4 3\"")
-        };
+    // One group per kind of edge, carrying what its lines share (a line
+    // carries only its ends and width: a tenth of an entity page's bytes).
+    let groups = [
+        (true, "edges relation", ""),
+        (false, "edges co-mention", " stroke-dasharray=\"4 3\""),
+    ];
+    for (relation, class, dash) in groups {
+        let mut lines = drawn.iter().filter(|p| p.relation == relation).peekable();
+        if lines.peek().is_none() {
+            continue;
+        }
         let _ = writeln!(
             svg,
-            "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"{dash}/>",
-            num(pos[p.a].0),
-            num(pos[p.a].1),
-            num(pos[p.b].0),
-            num(pos[p.b].1),
-            num(0.6 + 2.4 * strength(p.w)),
+            "<g class=\"{class}\" stroke=\"currentColor\" stroke-opacity=\"0.45\" stroke-linecap=\"round\"{dash}>"
         );
+        for p in lines {
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"/>",
+                num(pos[p.a].0),
+                num(pos[p.a].1),
+                num(pos[p.b].0),
+                num(pos[p.b].1),
+                num(0.6 + 2.4 * strength(p.w)),
+            );
+        }
+        svg.push_str("</g>\n");
     }
-    svg.push_str("</g>\n");
 }
 
 /// The kept nodes as laid out and labelled.
@@ -407,7 +414,8 @@ fn draw_nodes(svg: &mut String, p: &Placed<'_>) {
     if p.kept.is_empty() {
         return;
     }
-    svg.push_str("<g class=\"nodes\">\n");
+    // (labels are centred and drawn in the text colour unless they say otherwise)
+    svg.push_str("<g class=\"nodes\" text-anchor=\"middle\" fill=\"currentColor\">\n");
     for &li in p.sizes.rank.iter().rev() {
         let node = &p.nodes[p.kept[li]];
         let current = Some(li) == p.pinned;
@@ -418,7 +426,7 @@ fn draw_nodes(svg: &mut String, p: &Placed<'_>) {
             svg,
             "<a class=\"node kind-{kind}{cur}\" href=\"{href}\"{aria}><title>{full}</title>\
              <circle cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"{fill}\"{ring}/>\
-             <text x=\"{tx}\" y=\"{ty}\"{anchor} font-size=\"{fs}\"{bold} fill=\"currentColor\"{hidden}>{text}</text></a>",
+             <text x=\"{tx}\" y=\"{ty}\"{anchor} font-size=\"{fs}\"{bold}{hidden}>{text}</text></a>",
             cur = if current { " current" } else { "" },
             href = escape(&node.url),
             aria = if current { " aria-current=\"page\"" } else { "" },
@@ -435,8 +443,8 @@ fn draw_nodes(svg: &mut String, p: &Placed<'_>) {
             tx = num(label.x),
             ty = num(label.y),
             anchor = match label.anchor {
-                Anchor::Middle => " text-anchor=\"middle\"",
-                Anchor::Start => "",
+                Anchor::Middle => "",
+                Anchor::Start => " text-anchor=\"start\"",
                 Anchor::End => " text-anchor=\"end\"",
             },
             fs = num(p.sizes.font[li]),
@@ -1009,12 +1017,16 @@ fn kind_colour(kind: &str) -> &'static str {
     }
 }
 
-/// One decimal (rounded half away from zero), never `-0.0`. Written by
-/// hand: float formatting was a tenth of an entity page's time.
+/// One decimal (rounded half away from zero), none when it is 0 (`12`, not
+/// `12.0`), never `-0`. Written by hand: float formatting was a tenth of an
+/// entity page's time.
 fn num(v: f64) -> String {
     let tenths = if v.is_finite() { (v * 10.0).round() as i64 } else { 0 };
     let (sign, t) = if tenths < 0 { ("-", -tenths) } else { ("", tenths) };
-    format!("{sign}{}.{}", t / 10, t % 10)
+    match t % 10 {
+        0 => format!("{sign}{}", t / 10),
+        d => format!("{sign}{}.{d}", t / 10),
+    }
 }
 
 /// Escapes text and attribute values for XML and HTML alike.
@@ -1112,7 +1124,9 @@ mod tests {
                 "text" => {
                     let (x, y, fs) = (f(el, "x"), f(el, "y"), f(el, "font-size"));
                     let w = text_width(el.text().unwrap_or(""), fs);
-                    let left = match el.attribute("text-anchor") {
+                    // (the anchor is the label's own or its group's)
+                    let anchor = el.ancestors().find_map(|a| a.attribute("text-anchor"));
+                    let left = match anchor {
                         Some("middle") => x - w / 2.0,
                         Some("end") => x - w,
                         _ => x,
@@ -1500,8 +1514,9 @@ mod tests {
         // Relations solid, co-mentions dashed.
         let doc = parse(&capped.svg);
         for line in doc.descendants().filter(|e| e.has_tag_name("line")) {
-            let dashed = line.attribute("stroke-dasharray").is_some();
-            assert_eq!(line.attribute("class") == Some("edge co-mention"), dashed);
+            let group = line.parent_element().unwrap();
+            let dashed = group.attribute("stroke-dasharray").is_some();
+            assert_eq!(group.attribute("class") == Some("edges co-mention"), dashed);
         }
     }
 
@@ -1563,8 +1578,8 @@ mod tests {
 [data-kind="work"], .kind-work { --kind: #4f7f80; }
 
 .entity-graph { display: block; margin: 0 auto 1.5rem; font-family: var(--font-sans); color: var(--mention-line); }
-.entity-graph .edge { stroke-opacity: 0.55; }
-.entity-graph .edge.relation { stroke: var(--muted); stroke-opacity: 0.75; }
+.entity-graph .edges { stroke-opacity: 0.55; }
+.entity-graph .edges.relation { stroke: var(--muted); stroke-opacity: 0.75; }
 .entity-graph .node circle { fill: var(--kind, var(--faint)); stroke: var(--bg); stroke-width: 1.5px; }
 .entity-graph .node text {
   fill: var(--fg);

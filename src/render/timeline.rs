@@ -72,27 +72,36 @@ pub fn svg(bars: &[Bar], o: &Options) -> String {
         s,
         "<line class=\"axis\" x1=\"{left:.1}\" y1=\"{base:.1}\" x2=\"{w:.1}\" y2=\"{base:.1}\" stroke=\"currentColor\" stroke-opacity=\"0.4\"/>"
     );
+    // Bars first, then the labels in one group carrying what they share.
+    let xs: Vec<f64> = (0..bars.len())
+        .map(|i| left + slot * i as f64 + (slot - bar_w) / 2.0)
+        .collect();
+    s.push_str("<g class=\"bars\" fill=\"currentColor\">\n");
+    for (b, &x) in bars.iter().zip(&xs) {
+        bar(&mut s, b, x, bar_w, base, plot_h * b.count as f64 / max, o);
+    }
+    s.push_str("</g>\n");
     if !o.compact {
         let _ = writeln!(
             s,
-            "<text class=\"max\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"currentColor\" fill-opacity=\"0.75\">{}</text>",
+            "<g class=\"labels\" font-size=\"11\" fill=\"currentColor\" fill-opacity=\"0.75\" text-anchor=\"middle\">\n\
+             <text class=\"max\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             left - 4.0,
             top + 8.0,
             max as usize
         );
-    }
-    for (i, b) in bars.iter().enumerate() {
-        let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
-        bar(&mut s, b, x, bar_w, base, plot_h * b.count as f64 / max, o);
-        if !o.compact && !b.tick.is_empty() {
-            let _ = writeln!(
-                s,
-                "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"currentColor\" fill-opacity=\"0.75\">{}</text>",
-                x + bar_w / 2.0,
-                h - 6.0,
-                escape_html(&b.tick)
-            );
+        for (b, &x) in bars.iter().zip(&xs) {
+            if !b.tick.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    x + bar_w / 2.0,
+                    h - 6.0,
+                    escape_html(&b.tick)
+                );
+            }
         }
+        s.push_str("</g>\n");
     }
     s.push_str("</svg>");
     s
@@ -106,7 +115,7 @@ fn bar(s: &mut String, b: &Bar, x: f64, bar_w: f64, base: f64, height: f64, o: &
     // (at least 2 units high, so a count of 1 among hundreds still shows)
     let height = height.max(2.0);
     let rect = format!(
-        "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"{height:.1}\" fill=\"currentColor\"/>",
+        "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"{height:.1}\"/>",
         base - height
     );
     let title = format!("{}: {} {}", b.label, b.count, o.unit);
