@@ -74,8 +74,11 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
     }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
         // Every page rendered on every core and scanned for its ids and links at once: its HTML
-        // is dropped there, so the check holds the site's links, never its output.
+        // is dropped there, so the check holds the site's distinct links and ids, never its
+        // output.
         let pages = render::Page::all(&site);
+        let strings = linkcheck::Strings::default();
+        let t_render = std::time::Instant::now();
         let progress = crate::progress::Bar::new("rendering pages", pages.len());
         let scanned: Vec<Result<linkcheck::Scanned, render::RenderError>> = pages
             .par_iter()
@@ -88,9 +91,10 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
                 let bytes = render::render(&site, &tera, page)?;
                 let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
                 let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));
-                Ok((path, Some(linkcheck::scan(&html))))
+                Ok((path, Some(linkcheck::scan(&html, &strings))))
             })
             .collect();
+        crate::timing::lap("render and scan every page", t_render);
         crate::progress::start("checking links");
         let mut files = Vec::with_capacity(scanned.len());
         for r in scanned {
@@ -109,7 +113,9 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         for (name, _) in crate::output::statics::list(root, &mut diags) {
             files.push((name, None));
         }
-        diags.extend(linkcheck::check_scanned(&files, &site.config.root_path()));
+        let t_links = std::time::Instant::now();
+        diags.extend(linkcheck::check_scanned(&files, strings, &site.config.root_path()));
+        crate::timing::lap("check the links", t_links);
     }
     let mut fixed = Vec::new();
     if fix && !site.reanchored.is_empty() {
