@@ -273,6 +273,8 @@
     // The first result's lines first; then the others, in order.
     var first = sections.length ? doc(m, sections[0].list[0]) : Promise.resolve();
     var ready = first.then(function () {
+      // (a query typed since then owns the list and the status line)
+      if (token !== current) return;
       // (the lines of every result shown, fetched together)
       sections.forEach(function (g) {
         g.list.slice(0, SHOWN).forEach(function (r) { doc(m, r).catch(function () {}); });
