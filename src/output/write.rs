@@ -235,6 +235,12 @@ fn apply_journal(out: &Path, staging: &Path, journal: &str) -> io::Result<()> {
                 std::fs::rename(&from, &target)?;
             }
             "r " => {
+                // A folder stands there when this commit wrote files under a
+                // path that was a file (`a` → `a/index.html`): the file is
+                // already gone, and the folder is output.
+                if std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+                    continue;
+                }
                 match std::fs::remove_file(&target) {
                     Ok(()) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -539,5 +545,109 @@ mod tests {
         std::fs::write(staging.join("junk.txt"), "junk").unwrap();
         recover(&out).unwrap();
         assert!(!staging.exists() && !out.join("junk.txt").exists());
+    }
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        list.iter()
+            .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn the_known_hashes_are_trusted_only_for_files_still_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let all = [("a.html", "A"), ("b.html", "B"), ("c.html", "C"), ("old.html", "O")];
+        write_site(&out, &files(&all)).unwrap();
+        std::fs::remove_file(out.join("c.html")).unwrap(); // removed by hand
+        // (b's record says other bytes than the page has now)
+        let known: HashMap<String, u64> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
+            .iter()
+            .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
+            .collect();
+        let now = files(&all[..3]);
+        let p = plan(&out, &now, Some(&known)).unwrap();
+        let written: Vec<&str> = p.write.iter().map(|w| w.0).collect();
+        assert_eq!(written, ["b.html", "c.html"]);
+        assert_eq!(p.unchanged, 1);
+        assert_eq!(p.remove, ["old.html"]);
+        // the same through the streaming writer
+        let stager = Stager::new(&out, Some(&known), None).unwrap();
+        let offered: Vec<Offered> = now.iter().map(|(p, b)| stager.offer(p, b).unwrap()).collect();
+        let changed: Vec<&str> = offered.iter().filter(|o| o.changed).map(|o| o.path.as_str()).collect();
+        assert_eq!(changed, ["b.html", "c.html"]);
+        stager.commit(&offered).unwrap();
+        assert_eq!(std::fs::read(out.join("c.html")).unwrap(), b"C");
+        assert!(!out.join("old.html").exists());
+    }
+
+    /// A symbolic link in the output is replaced by a file, even when what
+    /// it points at has the page's bytes (and the link itself their length):
+    /// the site must not depend on a file outside it.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_in_the_output_is_replaced_by_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir_all(&out).unwrap();
+        let outside = dir.path().join("outside.html");
+        let bytes = outside.to_str().unwrap().as_bytes().to_vec();
+        std::fs::write(&outside, &bytes).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("a.html")).unwrap();
+        let now = vec![("a.html".to_string(), bytes.clone())];
+        assert_eq!(plan(&out, &now, None).unwrap().write.len(), 1);
+        write_site(&out, &now).unwrap();
+        let m = std::fs::symlink_metadata(out.join("a.html")).unwrap();
+        assert!(m.is_file() && !m.file_type().is_symlink());
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), bytes);
+        assert_eq!(std::fs::read(&outside).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_file_where_a_folder_must_be_makes_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &files(&[("a", "a file"), ("b.txt", "B")])).unwrap();
+        write_site(&out, &files(&[("a/index.html", "A"), ("b.txt", "B")])).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "A");
+    }
+
+    #[test]
+    fn removals_tolerate_a_file_already_gone_and_keep_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &files(&[("x/y/z.html", "Z"), ("gone.html", "G")])).unwrap();
+        std::fs::remove_file(out.join("gone.html")).unwrap();
+        let known: HashMap<String, u64> = [("x/y/z.html", "Z"), ("gone.html", "G")]
+            .iter()
+            .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
+            .collect();
+        let p = plan(&out, &[], Some(&known)).unwrap();
+        assert_eq!(p.remove, ["gone.html", "x/y/z.html"]);
+        commit(&out, &p).unwrap();
+        // the folders the removals emptied go, the output folder stays
+        assert!(!out.join("x").exists());
+        assert!(out.is_dir());
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_streaming_writer_walks_the_output_when_nothing_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        // a first build: no output folder yet
+        let stager = Stager::new(&out, None, None).unwrap();
+        let offered = vec![
+            stager.offer("a.html", b"A").unwrap(),
+            stager.offer("stale.html", b"S").unwrap(),
+        ];
+        stager.commit(&offered).unwrap();
+        // then one that no longer makes stale.html
+        let stager = Stager::new(&out, None, None).unwrap();
+        let offered = vec![stager.offer("a.html", b"A").unwrap()];
+        assert!(!offered[0].changed);
+        let report = stager.commit(&offered).unwrap();
+        assert_eq!(report.stats().removed, 1);
+        assert!(out.join("a.html").is_file() && !out.join("stale.html").exists());
     }
 }
