@@ -635,19 +635,34 @@ mod tests {
     fn the_streaming_writer_walks_the_output_when_nothing_is_known() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        // a first build: no output folder yet
+        // a first build: no output folder yet, so the staging folder
+        // becomes the output in one rename
         let stager = Stager::new(&out, None, None).unwrap();
         let offered = vec![
             stager.offer("a.html", b"A").unwrap(),
             stager.offer("stale.html", b"S").unwrap(),
         ];
+        #[cfg(unix)]
+        let staged = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(staging_dir(&out)).unwrap());
         stager.commit(&offered).unwrap();
+        #[cfg(unix)]
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&out).unwrap()),
+            staged
+        );
         // then one that no longer makes stale.html
         let stager = Stager::new(&out, None, None).unwrap();
         let offered = vec![stager.offer("a.html", b"A").unwrap()];
         assert!(!offered[0].changed);
         let report = stager.commit(&offered).unwrap();
-        assert_eq!(report.stats().removed, 1);
+        assert_eq!(
+            report.stats(),
+            WriteStats {
+                written: 0,
+                unchanged: 1,
+                removed: 1
+            }
+        );
         assert!(out.join("a.html").is_file() && !out.join("stale.html").exists());
     }
 }
