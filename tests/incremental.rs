@@ -516,3 +516,49 @@ fn an_article_leaving_the_news_window_within_its_month_updates_the_home_page() {
         assert_eq!(differences(&snapshot(out.path()), &before), Vec::<String>::new());
     }
 }
+
+/// The watch loop patches an article in place only while its quotes stay
+/// the same quotes by the same speakers: a quote given to another speaker,
+/// or a quote added after the others, takes the full way, and either way
+/// the output equals a fresh build.
+#[test]
+fn quote_edits_in_the_watch_loop_equal_a_fresh_build() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    assert!(matches!(
+        session.rebuild(&[]),
+        glossa::output::session::Outcome::Built { .. }
+    ));
+    let rel = PathBuf::from("content/articles/chip-war.annotations.toml");
+    let said = "speaker = \"huawei\"\nexact = \"Chúng tôi sẽ tự chủ.\"\n";
+    let edits = [
+        // the same quote, said by another
+        said.replace("huawei", "smic"),
+        // a second quote after it
+        format!("{said}\n[[quote]]\nid = \"smic-mo-rong\"\nspeaker = \"smic\"\nexact = \"SMIC đã mở rộng nhà máy.\"\n"),
+    ];
+    for (n, edit) in edits.iter().enumerate() {
+        replace(site.path(), rel.to_str().unwrap(), said, edit);
+        match session.rebuild(std::slice::from_ref(&rel)) {
+            glossa::output::session::Outcome::Built { .. } => {}
+            glossa::output::session::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+        }
+        let now = snapshot(out.path());
+        assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new(), "edit {n}");
+        let page = String::from_utf8_lossy(&now["quotes/huawei-tu-chu/index.html"]).into_owned();
+        let speaker = if n == 0 { "smic" } else { "huawei" };
+        assert!(
+            page.contains(&format!("class=\"quote-speaker\" href=\"/sub/entities/{speaker}/\"")),
+            "edit {n}"
+        );
+        assert_eq!(now.contains_key("quotes/smic-mo-rong/index.html"), n == 1, "edit {n}");
+        // (the next edit starts from the fixture's quote)
+        replace(site.path(), rel.to_str().unwrap(), edit, said);
+        session.rebuild(std::slice::from_ref(&rel));
+    }
+}
