@@ -992,4 +992,21 @@ mod tests {
         let twice = format!("{filler}{edited} {filler}{edited}");
         assert_eq!(reanchor(&twice, &old), None);
     }
+
+    /// Where a re-anchored passage may start, pinned by cases a random
+    /// search found: after white space, or where a word begins after
+    /// punctuation ("efg“" is not a start, nor is "”" after "."); short
+    /// texts try every such start (not only those near a piece of
+    /// `exact`, the shortcut past 400,000 bytes).
+    #[test]
+    fn reanchoring_starts_where_words_start() {
+        let found = |text: &'static str, exact: &str| reanchor(text, &sel(exact)).map(|r| (&text[r.range], r.score));
+        assert_eq!(found("x efg“ - rst( mpq .cd ab pq - y", "“ - rst pq . ab pq -"), None);
+        let t = "x .” ijkl no- . ( pq no ( h ijkl z m”ijklijkl.(pq(hefgijkl y";
+        let r = found(t, "” ijkl no . ( pq ( h ijkl").unwrap();
+        assert_eq!(r.0, ".” ijkl no- . ( pq no ( h ijkl");
+        let r = found("x ( rst ( h ijkl mijkl - - ( efg y", "rst ” h ijkl ijkl - - ijkl ( efg").unwrap();
+        assert_eq!(r.0, "rst ( h ijkl mijkl - - ( efg");
+        assert!((r.1 - 0.78125).abs() < 1e-9, "{}", r.1);
+    }
 }
