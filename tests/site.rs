@@ -644,3 +644,64 @@ fn long_lists_are_paginated_and_their_pages_hold_every_item_once_in_order() {
 }
 
 // (the search index: tests/search_index.rs)
+
+/// Where `[[link]]` annotations point — an article with a fragment or an
+/// empty one, http and mailto URLs, an entity — and the notes' numbers,
+/// from 1.
+#[test]
+fn link_targets_and_note_numbers() {
+    use common::write;
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"Liên kết\"\n");
+    write(
+        r,
+        "content/entities/smic.md",
+        "+++\nname = \"SMIC\"\nkind = \"organization\"\n+++\nMô tả.\n",
+    );
+    write(
+        r,
+        "content/articles/b.md",
+        "+++\ntitle = \"B\"\ndate = \"2026-11-20\"\n+++\nBài b.\n",
+    );
+    write(
+        r,
+        "content/articles/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-11-21\"\n+++\nMột hai ba bốn năm sáu bảy.\n",
+    );
+    let link = |exact: &str, to: &str| format!("[[link]]\nexact = \"{exact}\"\nto = \"{to}\"\n\n");
+    let ann = [
+        link("Một", "@/articles/b.md#phan-2"),
+        link("hai", "@/articles/b.md#"),
+        link("ba", "http://example.org/x"),
+        link("bốn", "MAILTO:ban@example.org"),
+        link("năm", "entity:smic"),
+        "[[note]]\nexact = \"sáu\"\nbody = \"Một.\"\n\n[[note]]\nexact = \"bảy\"\nbody = \"Hai.\"\n".to_string(),
+    ]
+    .concat();
+    write(r, "content/articles/a.annotations.toml", &ann);
+    let b = build(r);
+    let page = b.html("articles/a/index.html");
+    let hrefs: Vec<&str> = page
+        .select(&sel(".article-body a.xref"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(hrefs.len(), 5, "{hrefs:?}");
+    let from = "articles/a/index.html";
+    let b_page = "articles/b/index.html".to_string();
+    assert_eq!(
+        b.target_of(hrefs[0], from),
+        Some((b_page.clone(), Some("phan-2".into())))
+    );
+    assert_eq!(b.target_of(hrefs[1], from), Some((b_page, None)), "{}", hrefs[1]);
+    assert_eq!(hrefs[2..4], ["http://example.org/x", "MAILTO:ban@example.org"]);
+    assert_eq!(
+        b.target_of(hrefs[4], from),
+        Some(("entities/smic/index.html".to_string(), None))
+    );
+    let notes: Vec<&str> = page
+        .select(&sel(".article-body .note-ref"))
+        .filter_map(|n| n.value().attr("id"))
+        .collect();
+    assert_eq!(notes, ["n-1", "n-2"]);
+}

@@ -272,4 +272,18 @@ mod tests {
             ]
         );
     }
+
+    /// Three pairs: all eight spellings, the mixed ones too (cargo-mutants:
+    /// swapping all but one pair at a time went unnoticed with two); a
+    /// fourth pair keeps its placement (at most three pairs vary).
+    #[test]
+    fn tone_placements_combine_across_three_pairs() {
+        let nfc = |s: &str| s.nfc().collect::<String>();
+        let v = tone_variants(&nfc("Hoà Thuỷ Khoẻ"));
+        assert_eq!(v.len(), 8, "{v:?}");
+        for s in ["Hoà Thủy Khỏe", "Hòa Thuỷ Khỏe", "Hòa Thủy Khoẻ", "Hoà Thuỷ Khỏe"] {
+            assert!(v.contains(&nfc(s)), "{s}: {v:?}");
+        }
+        assert_eq!(tone_variants(&nfc("Hoà Thuỷ Khoẻ Hoè")).len(), 8);
+    }
 }

@@ -789,4 +789,224 @@ mod tests {
         let (r, _) = closest(t, "Chúng tôi sẽ tự chủ về công nghệ.").unwrap();
         assert!(!t[r.end..].starts_with(char::is_alphanumeric), "{}", &t[r]);
     }
+    /// Curly quotes are a fallback: when `"hi"` occurs as typed, a curly
+    /// “hi” elsewhere is not a second occurrence (it would be ambiguous).
+    #[test]
+    fn curly_quotes_count_only_when_the_straight_ones_occur_nowhere() {
+        let t = "ông nói \"hi\" rồi “hi”";
+        let at = t.find('"').unwrap();
+        assert_eq!(anchor(t, &[], &sel("\"hi\"")).unwrap(), vec![at..at + 4]);
+    }
+
+    /// Code right before or after an occurrence does not touch it.
+    #[test]
+    fn an_occurrence_next_to_code_is_not_in_code() {
+        let code = |r: Range<usize>| vec![r];
+        assert_eq!(anchor("SMICx", &code(4..5), &sel("SMIC")).unwrap(), vec![0..4]);
+        assert_eq!(anchor("xSMIC", &code(0..1), &sel("SMIC")).unwrap(), vec![1..5]);
+        assert_eq!(
+            anchor("xSMICx", &code(1..2), &sel("SMIC")).unwrap_err(),
+            Failure::InCode { range: 1..5 }
+        );
+    }
+
+    /// Single quotes too, and a selector of quote marks only: curly in the
+    /// text and straight in `exact`, or the other way round.
+    #[test]
+    fn quote_marks_of_either_kind_match() {
+        let t = "nói ‘hi’ nhé";
+        let r = anchor(t, &[], &sel("'hi'")).unwrap();
+        assert_eq!(&t[r[0].clone()], "‘hi’");
+        for (t, exact, want) in [
+            ("a “” b", "\"\"", "“”"),
+            ("a ‘’ b", "''", "‘’"),
+            ("a \"\" b", "“”", "\"\""),
+        ] {
+            let r = anchor(t, &[], &sel(exact)).unwrap();
+            assert_eq!(&t[r[0].clone()], want, "{exact}");
+        }
+    }
+
+    /// Which passages `closest` weighs, each case one rule: (text, exact,
+    /// the passage proposed, its score).
+    #[test]
+    fn closest_weighs_the_nearest_lengths_on_either_side() {
+        type Case<'a> = (&'a str, &'a str, Option<(&'a str, f64)>);
+        let cases: [Case; 5] = [
+            // a tie between shorter and near: the first found (the shorter)
+            ("abcdefg x", "abcdefghij", Some(("abcdefg", 0.7))),
+            // one character short (n − 1) counts as near
+            ("abcdefghi x", "abcdefghij", Some(("abcdefghi", 0.9))),
+            // the first boundary past n + 1, even at 2n − 1 characters
+            (
+                "abcdefghijklmnopqrs x",
+                "abcdefghij",
+                Some(("abcdefghijklmnopqrs", 1.0 - 9.0 / 19.0)),
+            ),
+            // past n + 1 is past boundaries at n and n + 1
+            (
+                "Q-R-abcdef-ghij",
+                "abcdefghij",
+                Some(("Q-R-abcdef-ghij", 1.0 - 5.0 / 15.0)),
+            ),
+            // only the nearest on each side: not a later, better one
+            ("abcdef-QQ-gh-ij", "abcdefghij", Some(("abcdef-", 0.6))),
+        ];
+        for (text, exact, want) in cases {
+            let got = closest(text, exact).map(|(r, s)| (&text[r], s));
+            match (got, want) {
+                (Some((g, gs)), Some((w, ws))) => {
+                    assert_eq!(g, w, "{text:?}");
+                    assert!((gs - ws).abs() < 1e-9, "{text:?}: {gs} ≠ {ws}");
+                }
+                (g, w) => assert_eq!(g.map(|g| g.0), w.map(|w| w.0), "{text:?}"),
+            }
+        }
+    }
+
+    /// A word after a line break whose last character is not ASCII.
+    #[test]
+    fn word_boundaries_after_a_line_break() {
+        let t = "về\nchip x";
+        let at = t.find("chip").unwrap();
+        assert_eq!(word_boundaries(t, at, t.len()), vec![at, at + 4, at + 5, t.len()]);
+    }
+
+    /// The limits of re-anchoring: `all` selectors and texts under four
+    /// characters are not re-anchored; one more character than the old
+    /// text is in reach, and from 16 characters on more than one edit is
+    /// allowed.
+    #[test]
+    fn reanchoring_limits() {
+        let all = Selector {
+            all: true,
+            ..sel("Bac Kinh")
+        };
+        assert_eq!(reanchor("Ở Bắc Kinh.", &all), None);
+        let found = |text: &'static str, exact: &str| reanchor(text, &sel(exact)).map(|r| &text[r.range]);
+        assert_eq!(found("Ở SMIC.", "SMC"), None);
+        assert_eq!(found("Ở SMlC.", "SMIC"), Some("SMlC"));
+        assert_eq!(found("Ở SMICs.", "SMIC"), Some("SMICs"));
+        // a quarter shorter is in reach
+        assert_eq!(
+            found("x abcdefghijkl yyyyyyyyyy", "abcdefghijklmnop"),
+            Some("abcdefghijkl")
+        );
+        // 12 characters, two edits: a short text, an orphan
+        assert_eq!(found("x abXdefghiYkl y", "abcdefghijkl"), None);
+        // 16 characters, two edits: re-anchored
+        assert_eq!(
+            found("x abXdefghijklmYop y", "abcdefghijklmnop"),
+            Some("abXdefghijklmYop")
+        );
+        // 8 characters inserted into 24 is more than a quarter more: out of reach
+        assert_eq!(
+            found("Huawei đã mua thêm chip của SMIC.", "Huawei mua chip của SMIC"),
+            None
+        );
+    }
+
+    /// `prefix` and `suffix` tell two equally close passages apart.
+    #[test]
+    fn context_picks_between_two_edited_passages() {
+        let text = "Trước A: sản xuất các chip được thiết kế bởi các công ty (Huawei). Sau B: sản xuất các chip được thiết kế bởi các công ty (Xiaomi).";
+        let second = text.rfind("sản xuất").unwrap();
+        let old = sel("sản xuất chip được thiết kế bởi các công ty");
+        assert_eq!(reanchor(text, &old), None);
+        let with_prefix = Selector {
+            prefix: Some("Sau B: ".into()),
+            ..old.clone()
+        };
+        assert_eq!(reanchor(text, &with_prefix).map(|r| r.range.start), Some(second));
+        let with_suffix = Selector {
+            suffix: Some(" (Xiaomi)".into()),
+            ..old
+        };
+        assert_eq!(reanchor(text, &with_suffix).map(|r| r.range.start), Some(second));
+    }
+
+    /// Found by a random search against the mutants of these rules: a
+    /// passage more than a quarter longer than the old text is out of
+    /// reach; on equal similarity the length nearer the old one wins, and
+    /// of two equally near, the shorter.
+    #[test]
+    fn reanchoring_reach_and_ties() {
+        let found = |text: &'static str, exact: &str| reanchor(text, &sel(exact)).map(|r| (&text[r.range], r.score));
+        assert_eq!(found("x rst h - - hefg ijkl pq y", "rst h - h ijkl pq"), None);
+        assert_eq!(
+            found("x efg mh ijkl ab cd cd efgu y", "efg m ijkl ab cd efg"),
+            Some(("efg mh ijkl ab cd cd", 0.8))
+        );
+        assert_eq!(
+            found("x - u ab cd pq ab - pq y", "- u ab cd - - pq"),
+            Some(("- u ab cd pq", 0.75))
+        );
+    }
+
+    /// Also found by random search: how `prefix` and `suffix` weigh in
+    /// (20 each against 50 for the quote), and when a second candidate
+    /// elsewhere — before or after, 0.05 or less behind — makes it an
+    /// orphan, while an overlapping or a weaker one does not.
+    #[test]
+    fn reanchoring_context_weights_and_rivals() {
+        let ctx = |exact: &str, prefix: Option<&str>, suffix: Option<&str>| Selector {
+            prefix: prefix.map(Into::into),
+            suffix: suffix.map(Into::into),
+            ..sel(exact)
+        };
+        let found = |text: &'static str, s: &Selector| reanchor(text, s).map(|r| (&text[r.range], r.score));
+        let t = "x u rst rst - . u m z u rst ab u - efg u m y";
+        assert_eq!(found(t, &ctx("u rst ab u - . u m", Some("h "), None)), None);
+        let t = "x rst pq u ab pq cdijkl h . y";
+        assert_eq!(found(t, &ctx("rst pq m ab pq cd h .", None, Some(" ."))), None);
+        let t = "x no uefg pq no - cd - y";
+        assert_eq!(found(t, &ctx("no u pq no - cd -", Some("ijkl "), Some(" u"))), None);
+        // a rival before the best
+        let t = "x .m no h . efg ijkl u - z . no h . efg ijkl u -efg y";
+        assert_eq!(found(t, &sel(". no h . efg ijkl u -")), None);
+        // a weaker one after it
+        let t = "x u cd m efg . no no abu ab z u cd m efg ijkl . no no ab y";
+        let r = found(t, &sel("u cd m efg ab no no ab")).unwrap();
+        assert_eq!(r.0, "u cd m efg . no no abu");
+        assert!((r.1 - 0.8636363636363636).abs() < 1e-9);
+        // exactly 0.05 behind: not a rival
+        let t = "x ijkl h pq u m u . u pqijkl z ijkl pq m . u pq y";
+        assert_eq!(found(t, &sel("ijkl pq u m u . u pq")), Some(("ijkl pq m . u pq", 0.8)));
+    }
+
+    /// Past 400,000 bytes only the word starts near a piece of `exact` are
+    /// tried: the edited passage is still found, in the middle or at the
+    /// very start of the text, and a second edited copy still makes it
+    /// ambiguous.
+    #[test]
+    fn reanchoring_in_a_very_long_article() {
+        let old = sel("Chúng tôi sẽ tự chủ về công nghệ.");
+        let filler = "Thị trường bán dẫn năm nay tăng nhanh, ".repeat(9000);
+        assert!(filler.len() > 400_000);
+        let edited = "“Chúng tôi sẽ tự chủ về chip.”";
+        for text in [format!("{filler}{edited} {filler}"), format!("{edited} {filler}")] {
+            let r = reanchor(&text, &old).expect("found in a long text");
+            assert_eq!(&text[r.range.clone()], "Chúng tôi sẽ tự chủ về chip.");
+            assert!((r.score - 25.0 / 33.0).abs() < 1e-9, "{}", r.score);
+        }
+        let twice = format!("{filler}{edited} {filler}{edited}");
+        assert_eq!(reanchor(&twice, &old), None);
+    }
+
+    /// Where a re-anchored passage may start, pinned by cases a random
+    /// search found: after white space, or where a word begins after
+    /// punctuation ("efg“" is not a start, nor is "”" after "."); short
+    /// texts try every such start (not only those near a piece of
+    /// `exact`, the shortcut past 400,000 bytes).
+    #[test]
+    fn reanchoring_starts_where_words_start() {
+        let found = |text: &'static str, exact: &str| reanchor(text, &sel(exact)).map(|r| (&text[r.range], r.score));
+        assert_eq!(found("x efg“ - rst( mpq .cd ab pq - y", "“ - rst pq . ab pq -"), None);
+        let t = "x .” ijkl no- . ( pq no ( h ijkl z m”ijklijkl.(pq(hefgijkl y";
+        let r = found(t, "” ijkl no . ( pq ( h ijkl").unwrap();
+        assert_eq!(r.0, ".” ijkl no- . ( pq no ( h ijkl");
+        let r = found("x ( rst ( h ijkl mijkl - - ( efg y", "rst ” h ijkl ijkl - - ijkl ( efg").unwrap();
+        assert_eq!(r.0, "rst ( h ijkl mijkl - - ( efg");
+        assert!((r.1 - 0.78125).abs() < 1e-9, "{}", r.1);
+    }
 }

@@ -108,4 +108,65 @@ mod tests {
             assert_eq!(v["x"].as_str(), Some(s));
         }
     }
+
+    /// The escapes a person would write: `\t` and `\n`, not `\u0009`.
+    #[test]
+    fn toml_strings_use_the_short_escapes() {
+        assert_eq!(toml_string("a\tb\nc\"d\\e\u{1}"), "\"a\\tb\\nc\\\"d\\\\e\\u0001\"");
+    }
+
+    /// Two fixes in one file whose last bytes are an `exact` value (no
+    /// newline after it); a span the file no longer has, or one that
+    /// would cut a character, is skipped rather than written.
+    #[test]
+    fn fixes_reach_the_end_of_the_file_and_skip_stale_spans() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "a.annotations.toml";
+        let text = "[[note]]\nbody = \"x\"\nexact = \"một\"\n\n[[note]]\nbody = \"y\"\nexact = \"hai\"";
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let fix = |span: std::ops::Range<usize>, new: &str| Reanchored {
+            file: name.into(),
+            exact_span: span,
+            old: String::new(),
+            new: new.into(),
+        };
+        let at = |q: &str| text.find(q).unwrap()..text.find(q).unwrap() + q.len();
+        let stale = [
+            fix(text.len()..text.len() + 4, "x"),
+            fix(at("\"một\"").start + 3..text.len(), "x"),
+        ];
+        assert_eq!(apply(dir.path(), &stale).unwrap(), Vec::<PathBuf>::new());
+        assert_eq!(std::fs::read_to_string(dir.path().join(name)).unwrap(), text);
+        let written = apply(dir.path(), &[fix(at("\"một\""), "một hai"), fix(at("\"hai\""), "ba")]).unwrap();
+        assert_eq!(written, vec![PathBuf::from(name)]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            text.replace("\"một\"", "\"một hai\"").replace("\"hai\"", "\"ba\"")
+        );
+    }
+
+    /// One warning per JSON-LD file, with its count in words that agree.
+    #[test]
+    fn json_ld_files_get_one_warning_each() {
+        let f = |file: &str| Reanchored {
+            file: file.into(),
+            exact_span: 0..0,
+            old: String::new(),
+            new: String::new(),
+        };
+        let d = not_rewritten(&[
+            f("a.annotations.jsonld"),
+            f("b.annotations.jsonld"),
+            f("b.annotations.jsonld"),
+            f("c.annotations.toml"),
+        ]);
+        let msgs: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "not updated by `--fix`: the old `exact` stays for 1 re-anchored annotation",
+                "not updated by `--fix`: the old `exact` stays for 2 re-anchored annotations",
+            ]
+        );
+    }
 }

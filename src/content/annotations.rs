@@ -362,4 +362,51 @@ nht = 2
         let diag = d.iter().next().unwrap();
         assert!(diag.message.contains("no `speaker`"));
     }
+
+    /// A misspelt table name, or a misspelt key of a quote or a link, is
+    /// reported (like one of a mention or a note).
+    #[test]
+    fn unknown_tables_and_keys_of_every_kind_are_reported() {
+        let text = "[[mentoin]]\nentity = \"a\"\nexact = \"A\"\n\n\
+                    [[quote]]\nspeaker = \"a\"\nexact = \"B\"\nspeeker = \"b\"\n\n\
+                    [[link]]\nto = \"entity:a\"\nexact = \"C\"\ntoo = \"x\"\n";
+        let mut d = Diagnostics::default();
+        parse(text, Path::new("x.toml"), &mut d);
+        let msgs: Vec<String> = d.iter().map(|d| format!("{} {:?}", d.message, d.hint)).collect();
+        for (bad, good) in [("mentoin", "mention"), ("speeker", "speaker"), ("too", "to")] {
+            assert!(
+                msgs.iter()
+                    .any(|m| m.contains(&format!("unknown key `{bad}`"))
+                        && m.contains(&format!("did you mean `{good}`"))),
+                "{bad}: {msgs:?}"
+            );
+        }
+    }
+
+    /// A missing key is reported at the table's header, `[[quote]]`.
+    #[test]
+    fn a_missing_key_points_at_the_header() {
+        let text = "\n[[quote]]\nexact = \"x\"\n";
+        let mut d = Diagnostics::default();
+        parse(text, Path::new("x.toml"), &mut d);
+        let diag = d.iter().next().unwrap();
+        assert_eq!(diag.span.clone().map(|s| &text[s]), Some("[[quote]]"));
+    }
+
+    /// `nth` counts from 1: 0 and below are errors, not the first
+    /// occurrence (nor an underflow later).
+    #[test]
+    fn nth_counts_from_one() {
+        for (nth, ok) in [("0", false), ("-1", false), ("1", true)] {
+            let text = format!("[[note]]\nexact = \"x\"\nbody = \"y\"\nnth = {nth}\n");
+            let mut d = Diagnostics::default();
+            let anns = parse(&text, Path::new("x.toml"), &mut d);
+            assert_eq!(anns.len(), usize::from(ok), "nth = {nth}");
+            assert_eq!(
+                d.iter().any(|d| d.message.contains("counts from 1")),
+                !ok,
+                "nth = {nth}"
+            );
+        }
+    }
 }

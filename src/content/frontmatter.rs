@@ -93,4 +93,14 @@ mod tests {
             FrontMatterError::Unclosed(_)
         ));
     }
+
+    /// An opening line with trailing white space, even a no-break space
+    /// (two bytes): the scan for the closing line starts after it.
+    #[test]
+    fn an_opener_with_trailing_space() {
+        let t = "+++\u{a0}\ntitle = \"a\"\n+++\nbody\n";
+        let s = split(t).unwrap();
+        assert_eq!(&t[s.front.clone()], "title = \"a\"\n");
+        assert_eq!(&t[s.body.clone()], "body\n");
+    }
 }
