@@ -240,6 +240,36 @@ fn relation_to_an_unknown_entity() {
     );
 }
 
+/// The lengths of the runs of `^` that underline the spans in a report.
+fn carets(report: &str) -> Vec<usize> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start_matches(|c| c == ' ' || c == '│' || c == '|').trim_start();
+            t.starts_with('^').then(|| t.chars().take_while(|&c| c == '^').count())
+        })
+        .collect()
+}
+
+#[test]
+fn relation_to_an_unknown_entity_underlines_its_name() {
+    let r = report(&[(
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\nrelations = [{ type = \"parent_of\", target = \"smc\" }]\n+++\n",
+    )]);
+    assert_eq!(carets(&r), [3], "{r}");
+}
+
+#[test]
+fn unsafe_link_in_an_entity_description() {
+    let r = report(&[(
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\n+++\nMô tả, xem [trang](javascript:alert(1)).\n",
+    )]);
+    assert_has(&r, &["huawei.md:5:12", "link to `javascript:alert(1)` refused"]);
+    assert_eq!(carets(&r), ["[trang](javascript:alert(1))".len()], "{r}");
+}
+
 #[test]
 fn reserved_names_are_refused() {
     let r = report(&[

@@ -705,3 +705,32 @@ fn link_targets_and_note_numbers() {
         .collect();
     assert_eq!(notes, ["n-1", "n-2"]);
 }
+
+/// The seed article's entity list: one chip per entity named in the body,
+/// each counting the mentions of it on the page, most named first.
+#[test]
+fn article_entity_chips_count_the_mentions_on_the_page() {
+    let site = build(&seed_root());
+    let page = site.html(SEED_ARTICLE);
+    let mut on_page: BTreeMap<String, usize> = BTreeMap::new();
+    for m in page.select(&sel(".article-body .mention[data-entity]")) {
+        *on_page.entry(m.value().attr("data-entity").unwrap().to_string()).or_default() += 1;
+    }
+    let chips: Vec<(String, usize)> = page
+        .select(&sel(".article-entities a.entity-chip"))
+        .map(|a| {
+            let id = a.value().attr("href").unwrap().trim_end_matches('/').rsplit('/').next().unwrap();
+            let count: String = a
+                .select(&sel(".entity-chip-count"))
+                .next()
+                .map(|c| c.text().collect())
+                .unwrap_or_default();
+            (id.to_string(), count.trim().parse().unwrap_or(0))
+        })
+        .collect();
+    let listed: BTreeMap<String, usize> = chips.iter().cloned().collect();
+    assert_eq!(listed.len(), chips.len(), "one chip per entity: {chips:?}");
+    assert_eq!(listed, on_page, "the chips' counts against the mentions on the page");
+    assert!(chips.windows(2).all(|w| w[0].1 >= w[1].1), "most named first: {chips:?}");
+    assert!(chips[0].1 > chips[chips.len() - 1].1, "the counts differ: {chips:?}");
+}
