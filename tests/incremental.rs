@@ -562,3 +562,190 @@ fn quote_edits_in_the_watch_loop_equal_a_fresh_build() {
         session.rebuild(std::slice::from_ref(&rel));
     }
 }
+
+fn rebuilt(session: &mut glossa::output::session::Session, rel: &Path) -> Option<glossa::output::hosting::OutputSize> {
+    match session.rebuild(&[rel.to_path_buf()]) {
+        glossa::output::session::Outcome::Built { size, .. } => size,
+        glossa::output::session::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+    }
+}
+
+/// Annotation edits that change which entities an article names are
+/// patched in the watch loop (no full relink: the outcome gives no size),
+/// and the patched graph equals a fresh build's: an entity newly named in
+/// the article, inside a quote, lists that quote as being about it, and a pair of
+/// entities whose only shared article stops naming one of them is no
+/// longer related.
+#[test]
+fn naming_edits_in_the_watch_loop_equal_a_fresh_build() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    session.rebuild(&[]);
+    let rel = PathBuf::from("content/articles/chip-war.annotations.toml");
+    let da_nang =
+        "[[mention]]\nentity = \"da-nang\"\nexact = \"Đà Nẵng\"          # inside a Markdown link and **bold**\n";
+    let about = "[[mention]]\nentity = \"alibaba\"\nexact = \"tự chủ\"\n";
+    let quote = "/sub/quotes/huawei-tu-chu/";
+    // Alibaba (named in the other article), named in the quote
+    replace(
+        site.path(),
+        rel.to_str().unwrap(),
+        da_nang,
+        &format!("{da_nang}{about}"),
+    );
+    assert!(rebuilt(&mut session, &rel).is_none(), "patched");
+    let now = snapshot(out.path());
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    let alibaba = String::from_utf8_lossy(&now["entities/alibaba/index.html"]).into_owned();
+    assert!(alibaba.contains(quote), "the quote about Alibaba is on its page");
+    // Đà Nẵng no longer named in the article it shared with SMIC
+    let smic = "href=\"/sub/entities/smic/\"";
+    let before = String::from_utf8_lossy(&now["entities/da-nang/index.html"]).into_owned();
+    assert!(before.contains(smic), "SMIC is related to Đà Nẵng before");
+    replace(site.path(), rel.to_str().unwrap(), da_nang, "");
+    assert!(rebuilt(&mut session, &rel).is_none(), "patched");
+    let now = snapshot(out.path());
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    let after = String::from_utf8_lossy(&now["entities/da-nang/index.html"]).into_owned();
+    assert!(!after.contains(smic), "SMIC is not related to Đà Nẵng after");
+}
+
+/// An entity's description edited in the watch loop is patched in place
+/// (no full relink) and equals a fresh build; a description with a
+/// `javascript:` link is refused as in a full build; a new name takes the
+/// full way.
+#[test]
+fn entity_edits_in_the_watch_loop() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    session.rebuild(&[]);
+    let rel = PathBuf::from("content/entities/an.md");
+    let text = "Không được nhắc đến.";
+    let safe = "Xem [báo](https://example.org/an).";
+    replace(site.path(), rel.to_str().unwrap(), text, safe);
+    assert!(rebuilt(&mut session, &rel).is_none(), "patched");
+    let now = snapshot(out.path());
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    assert!(String::from_utf8_lossy(&now["entities/an/index.html"]).contains("https://example.org/an"));
+
+    replace(
+        site.path(),
+        rel.to_str().unwrap(),
+        "https://example.org/an",
+        "javascript:alert(1)",
+    );
+    match session.rebuild(std::slice::from_ref(&rel)) {
+        glossa::output::session::Outcome::Failed { diags, sources } => {
+            let r = diags.render(&sources, false);
+            assert!(r.contains("link to `javascript:alert(1)` refused"), "{r}");
+        }
+        glossa::output::session::Outcome::Built { .. } => panic!("a javascript: link was published"),
+    }
+    assert_eq!(snapshot(out.path()), now, "a failed rebuild writes nothing");
+
+    replace(
+        site.path(),
+        rel.to_str().unwrap(),
+        "javascript:alert(1)",
+        "https://example.org/an",
+    );
+    replace(
+        site.path(),
+        rel.to_str().unwrap(),
+        "name = \"An\"",
+        "name = \"An Nhiên\"",
+    );
+    assert!(rebuilt(&mut session, &rel).is_some(), "a new name is the full way");
+    let now = snapshot(out.path());
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    assert!(String::from_utf8_lossy(&now["entities/an/index.html"]).contains("An Nhiên"));
+}
+
+/// The co-occurrence cap at its edge: an article naming exactly as many
+/// entities as the cap adds its pairs to the graph, one naming more adds
+/// none. An article going from the cap to one over it, patched in the
+/// watch loop, takes its pairs away as a fresh build leaves them out.
+#[test]
+fn an_article_passing_the_cooccurrence_cap_in_the_watch_loop() {
+    use common::write;
+    let cap = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"Cap\"\n");
+    let name = |i: usize| format!("E{i:03}");
+    for i in 0..=cap {
+        write(
+            r,
+            &format!("content/entities/e{i:03}.md"),
+            &format!("+++\nname = \"{}\"\nkind = \"organization\"\n+++\n", name(i)),
+        );
+    }
+    let mention = |i: usize| format!("[[mention]]\nentity = \"e{i:03}\"\nexact = \"{}\"\n\n", name(i));
+    let a = |n: usize| {
+        let names: Vec<String> = (0..n).map(name).collect();
+        format!("+++\ntitle = \"A\"\ndate = \"2026-11-21\"\n+++\n{}.\n", names.join(" "))
+    };
+    write(r, "content/articles/a.md", &a(cap));
+    let first: String = (0..cap).map(mention).collect();
+    write(r, "content/articles/a.annotations.toml", &first);
+    write(
+        r,
+        "content/articles/b.md",
+        &format!(
+            "+++\ntitle = \"B\"\ndate = \"2026-11-20\"\n+++\n{} {} {}.\n",
+            name(0),
+            name(1),
+            name(cap)
+        ),
+    );
+    let b: String = [0, 1, cap].into_iter().map(mention).collect();
+    write(r, "content/articles/b.annotations.toml", &b);
+
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut session = glossa::output::session::Session::watching(r, opts);
+    assert!(matches!(
+        session.rebuild(&[]),
+        glossa::output::session::Outcome::Built { .. }
+    ));
+    let related =
+        |page: &[u8], other: usize| String::from_utf8_lossy(page).contains(&format!("href=\"/entities/e{other:03}/\""));
+    let before = snapshot(out.path());
+    assert!(
+        related(&before["entities/e002/index.html"], 0),
+        "A's pairs count at the cap"
+    );
+
+    // (a name in the text is linked wherever the site mentions it: the
+    // text and its annotations change together)
+    write(r, "content/articles/a.md", &a(cap + 1));
+    write(
+        r,
+        "content/articles/a.annotations.toml",
+        &format!("{first}{}", mention(cap)),
+    );
+    let changed = ["content/articles/a.md", "content/articles/a.annotations.toml"].map(PathBuf::from);
+    match session.rebuild(&changed) {
+        glossa::output::session::Outcome::Built { size, .. } => assert!(size.is_none(), "patched"),
+        glossa::output::session::Outcome::Failed { diags, sources } => panic!("{}", diags.render(&sources, false)),
+    }
+    let now = snapshot(out.path());
+    assert_eq!(differences(&now, &fresh(r)), Vec::<String>::new());
+    assert!(
+        !related(&now["entities/e002/index.html"], 0),
+        "A's pairs are gone over the cap"
+    );
+}

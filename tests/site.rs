@@ -714,12 +714,21 @@ fn article_entity_chips_count_the_mentions_on_the_page() {
     let page = site.html(SEED_ARTICLE);
     let mut on_page: BTreeMap<String, usize> = BTreeMap::new();
     for m in page.select(&sel(".article-body .mention[data-entity]")) {
-        *on_page.entry(m.value().attr("data-entity").unwrap().to_string()).or_default() += 1;
+        *on_page
+            .entry(m.value().attr("data-entity").unwrap().to_string())
+            .or_default() += 1;
     }
     let chips: Vec<(String, usize)> = page
         .select(&sel(".article-entities a.entity-chip"))
         .map(|a| {
-            let id = a.value().attr("href").unwrap().trim_end_matches('/').rsplit('/').next().unwrap();
+            let id = a
+                .value()
+                .attr("href")
+                .unwrap()
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap();
             let count: String = a
                 .select(&sel(".entity-chip-count"))
                 .next()
@@ -731,6 +740,9 @@ fn article_entity_chips_count_the_mentions_on_the_page() {
     let listed: BTreeMap<String, usize> = chips.iter().cloned().collect();
     assert_eq!(listed.len(), chips.len(), "one chip per entity: {chips:?}");
     assert_eq!(listed, on_page, "the chips' counts against the mentions on the page");
-    assert!(chips.windows(2).all(|w| w[0].1 >= w[1].1), "most named first: {chips:?}");
+    assert!(
+        chips.windows(2).all(|w| w[0].1 >= w[1].1),
+        "most named first: {chips:?}"
+    );
     assert!(chips[0].1 > chips[chips.len() - 1].1, "the counts differ: {chips:?}");
 }
