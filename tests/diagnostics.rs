@@ -245,7 +245,7 @@ fn carets(report: &str) -> Vec<usize> {
     report
         .lines()
         .filter_map(|l| {
-            let t = l.trim_start_matches(|c| c == ' ' || c == '│' || c == '|').trim_start();
+            let t = l.trim_start_matches([' ', '│', '|']).trim_start();
             t.starts_with('^').then(|| t.chars().take_while(|&c| c == '^').count())
         })
         .collect()
