@@ -1009,4 +1009,42 @@ mod tests {
         assert_eq!(r.0, "rst ( h ijkl mijkl - - ( efg");
         assert!((r.1 - 0.78125).abs() < 1e-9, "{}", r.1);
     }
+
+    /// The shortcut for texts of 400,000 bytes and more, pinned: below that
+    /// every word start is tried, so a passage with an edit in each quarter
+    /// of `exact` is found; past it, only starts near a quarter of `exact`
+    /// that occurs intact, each quarter a quarter long (not two characters,
+    /// which a long text holds thousands of times before the passage), and
+    /// reaching back far enough for a passage longer than `exact` whose only
+    /// intact quarter is its last.
+    #[test]
+    fn the_long_text_shortcut() {
+        let exact = "chung toi se tu chu ve cong nghe ban dan";
+        assert_eq!(exact.len(), 40);
+        let old = sel(exact);
+        let found = |text: &str| reanchor(text, &old).map(|r| text[r.range].to_string());
+        // one edit in each quarter: no quarter intact, so only the full search finds it
+        let each = "chunk toi xe tu chu ve kong nghe ban dam";
+        let text = format!("{} {each}", "x".repeat(400_000 - each.len() - 1));
+        assert_eq!(text.len(), 400_000);
+        assert_eq!(
+            found(&text[..]).as_deref(),
+            None,
+            "past the limit, no intact quarter, no start"
+        );
+        let text = format!("{} {each}", "x".repeat(400_000 - each.len() - 2));
+        assert_eq!(found(&text).as_deref(), Some(each), "under the limit, every start");
+        // quarters' two-character pieces, thousands of times before the passage
+        let chars: Vec<char> = exact.chars().collect();
+        let pieces: Vec<String> = chars.chunks(2).map(|c| c.iter().collect()).collect();
+        let filler = format!("{}| ", pieces.join("|")).repeat(7000);
+        assert!(filler.len() > 400_000);
+        let last = "chung toi se tu chu ve cong nghe ban dam";
+        let text = format!("{filler}{last}");
+        assert_eq!(found(&text).as_deref(), Some(last));
+        // only the last quarter intact, 36 bytes after the passage's start
+        let longer = "chuung toi se ttu chu ve coong nghe ban dan";
+        let text = format!("{} {longer}", "x".repeat(400_001));
+        assert_eq!(found(&text).as_deref(), Some(longer));
+    }
 }
