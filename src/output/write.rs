@@ -665,4 +665,37 @@ mod tests {
         );
         assert!(out.join("a.html").is_file() && !out.join("stale.html").exists());
     }
+
+    /// A removal that fails for a reason other than the file being gone
+    /// (here a name longer than the file system allows) stops the commit,
+    /// and the journal stays for the next run to finish.
+    #[test]
+    fn a_removal_that_fails_stops_the_commit_and_keeps_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[("a.txt".to_string(), b"A".to_vec())]).unwrap();
+        let staging = staging_dir(&out);
+        std::fs::create_dir_all(&staging).unwrap();
+        let journal = format!("r {}.html\nr a.txt\n", "x".repeat(300));
+        std::fs::write(staging.join(JOURNAL), &journal).unwrap();
+        assert!(recover(&out).is_err());
+        assert!(staging.join(JOURNAL).exists(), "the journal is kept");
+        assert!(out.join("a.txt").exists(), "nothing after the failure was done");
+    }
+
+    /// Making a folder the output needs never touches what is above the
+    /// output folder, even when it fails for another reason than a file in
+    /// the way (a name too long): a symlinked parent stays.
+    #[cfg(unix)]
+    #[test]
+    fn making_folders_stops_at_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("real"), &link).unwrap();
+        let out = link.join("public");
+        std::fs::create_dir(&out).unwrap();
+        assert!(make_dirs(&out, &out.join("x".repeat(300))).is_err());
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
 }
