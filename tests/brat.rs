@@ -210,8 +210,8 @@ fn brat_toml_with_a_problem_is_reported_and_not_applied() {
     assert_eq!(kind, Some(EntityKind::Place), "{text}");
 }
 
-/// A brat article's `SLUG.toml` with a key no article has is an error at
-/// that key, and the article is left out (as a Markdown article with bad
+/// A brat article's `SLUG.toml` with a key no article has, or a date
+/// that is not one, is an error at that place, and the article is left out (as a Markdown article with bad
 /// front matter is).
 #[test]
 fn a_brat_article_with_bad_front_matter_is_left_out() {
@@ -226,5 +226,15 @@ fn a_brat_article_with_bad_front_matter_is_left_out() {
     let (text, _, title) = loaded(r);
     assert!(text.contains("tin-brat.toml:2:1"), "{text}");
     assert!(text.contains("`titel`"), "{text}");
+    assert_eq!(title, None, "{text}");
+    write(
+        r,
+        "content/articles/tin-brat.toml",
+        "tags = [\"brat\"]\ndate = \"hôm qua\"\n",
+    );
+    let (text, _, title) = loaded(r);
+    assert!(text.contains("tin-brat.toml:2:9"), "{text}");
+    assert!(text.contains("`hôm qua` is not a date"), "{text}");
+    assert!(text.contains(&format!("  │         {}\n", "^".repeat(7))), "{text}");
     assert_eq!(title, None, "{text}");
 }

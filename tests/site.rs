@@ -746,3 +746,40 @@ fn article_entity_chips_count_the_mentions_on_the_page() {
     );
     assert!(chips[0].1 > chips[chips.len() - 1].1, "the counts differ: {chips:?}");
 }
+
+/// Every entity chip and mention says its entity's kind (`data-kind`,
+/// which the stylesheet colours by), as its file gives it.
+#[test]
+fn chips_and_mentions_carry_their_entity_kind() {
+    let root = seed_root();
+    let kind_of = |id: &str| -> String {
+        let text = std::fs::read_to_string(root.join(format!("content/entities/{id}.md"))).unwrap();
+        let line = text.lines().find(|l| l.starts_with("kind")).expect("a kind");
+        line.split('"').nth(1).unwrap().to_string()
+    };
+    let site = build(&root);
+    let mut kinds = BTreeSet::new();
+    for page in [SEED_ARTICLE, "entities/index.html"] {
+        let html = site.html(page);
+        for a in html.select(&sel("a.entity-chip, .article-body .mention[data-entity]")) {
+            let id = match a.value().attr("data-entity") {
+                Some(id) => id.to_string(),
+                None => a
+                    .value()
+                    .attr("href")
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            };
+            let Some(kind) = a.value().attr("data-kind") else {
+                continue;
+            };
+            assert_eq!(kind, kind_of(&id), "{page}: {id}");
+            kinds.insert(kind.to_string());
+        }
+    }
+    assert!(kinds.len() >= 4, "several kinds seen: {kinds:?}");
+}
