@@ -749,3 +749,45 @@ fn an_article_passing_the_cooccurrence_cap_in_the_watch_loop() {
         "A's pairs are gone over the cap"
     );
 }
+
+/// An article deleted, then restored with other words of the same size and
+/// its old modification time (as `cp -p`, `rsync -t` or an archive would),
+/// shows the restored words: the watch loop forgets a deleted file.
+#[test]
+fn an_article_restored_with_its_old_time_shows_its_new_words() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let rel = PathBuf::from("content/articles/plain.md");
+    let path = site.path().join(&rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // (a time long past: a stamp of the last second is not trusted)
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
+    let set_time = |p: &Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap()
+    };
+    set_time(&path);
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    session.rebuild(&[]);
+    std::fs::remove_file(&path).unwrap();
+    rebuilt(&mut session, &rel);
+    assert!(!snapshot(out.path()).contains_key("articles/plain/index.html"));
+    let (from, to) = ("không", "KHÔNG");
+    assert!(text.contains(from), "{text}");
+    let restored = text.replacen(from, to, 1);
+    assert_eq!(restored.len(), text.len());
+    std::fs::write(&path, &restored).unwrap();
+    set_time(&path);
+    rebuilt(&mut session, &rel);
+    let now = snapshot(out.path());
+    assert!(String::from_utf8_lossy(&now["articles/plain/index.html"]).contains(to));
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+}
