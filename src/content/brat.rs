@@ -636,3 +636,37 @@ fn stub(id: &str, path: &Path, line: &Range<usize>) -> Entity {
         description_offset: 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A type's kind: `brat.toml`'s `[types]` first, then the usual names
+    /// of the common brat and NER schemes, in any case; anything else is a
+    /// concept.
+    #[test]
+    fn types_get_kinds_by_their_usual_names() {
+        use EntityKind::*;
+        let cfg = BratConfig::default();
+        let usual = [
+            (Person, &["Person", "PER", "people"][..]),
+            (Organization, &["Organization", "organisation", "ORG", "Company"]),
+            (Place, &["Location", "LOC", "GPE", "place", "FAC", "Facility"]),
+            (Product, &["Product"]),
+            (Event, &["EVENT"]),
+            (Work, &["Work", "WORK_OF_ART"]),
+            (Concept, &["Misc", "Disease", "person2"]),
+        ];
+        for (kind, names) in usual {
+            for ty in names {
+                assert_eq!(kind_of(ty, &cfg), kind, "{ty}");
+            }
+        }
+        let cfg = BratConfig {
+            types: [("PER".to_string(), Place)].into(),
+            ..Default::default()
+        };
+        assert_eq!(kind_of("PER", &cfg), Place);
+        assert_eq!(kind_of("Per", &cfg), Person, "[types] names are exact");
+    }
+}
