@@ -238,3 +238,28 @@ fn a_brat_article_with_bad_front_matter_is_left_out() {
     assert!(text.contains(&format!("  │         {}\n", "^".repeat(7))), "{text}");
     assert_eq!(title, None, "{text}");
 }
+
+/// A normalisation to an entity the site does not have is an error at its
+/// `T` line, with the nearest id, also when an `R` line gives that entity
+/// a relation (which travels on a placeholder until the site's entity
+/// takes it).
+#[test]
+fn a_normalisation_to_an_unknown_entity_with_a_relation() {
+    let s = site();
+    let r = s.path();
+    let ann = std::fs::read_to_string(r.join("content/articles/tin-brat.ann")).unwrap();
+    write(
+        r,
+        "content/articles/tin-brat.ann",
+        &ann.replace("glossa:huawei", "glossa:huawey"),
+    );
+    let l = glossa::load(r, &glossa::BuildOptions::default());
+    let text = l.diags.render(&l.sources, false);
+    assert!(text.contains("tin-brat.ann:2:1"), "{text}");
+    assert!(text.contains("unknown entity `huawey`"), "{text}");
+    assert!(text.contains("did you mean `huawei`?"), "{text}");
+    assert!(
+        l.site.entities.iter().all(|e| !e.src.name.is_empty()),
+        "no entity without a name"
+    );
+}
