@@ -184,3 +184,35 @@ fn indented_lines_keep_mentions_in_place() {
         .collect();
     assert_eq!(marked, ["Trung Quốc", "Huawei"]);
 }
+
+/// Offsets and relation arguments that cannot be right are errors at their
+/// line: an empty span, a span past the end of the `.txt`, an argument
+/// without its `Arg:` label.
+#[test]
+fn impossible_offsets_and_arguments_are_errors() {
+    let s = site();
+    let r = s.path();
+    let past = TXT.chars().count() + 1;
+    write(
+        r,
+        "content/articles/tin-brat.ann",
+        &format!(
+            "T1\tLocation 0 6\tHà Nội\nT2\tLocation 3 3\t\nT3\tLocation 0 {past}\tx\nR1\tIn Arg1T1 Arg2:T1\nR2\tIn Arg1:T1 T1\n"
+        ),
+    );
+    let report = glossa::check(r, &glossa::BuildOptions::default(), false);
+    let text = report.diags.render(&report.sources, false);
+    for (line, what) in [
+        (2, "`T2`: cannot read the type and offsets `Location 3 3`"),
+        (3, "`T3`: cannot read the type and offsets"),
+        (4, "`R1`: cannot read the relation"),
+        (5, "`R2`: cannot read the relation"),
+    ] {
+        let at = format!("tin-brat.ann:{line}:1");
+        let i = text.find(&at).unwrap_or_else(|| panic!("no {at} in {text}"));
+        let before = &text[..i];
+        let message = before.rsplit("error: ").next().unwrap();
+        assert!(message.starts_with(what), "line {line}: {message}");
+    }
+    assert!(text.contains("4 errors"), "{text}");
+}
