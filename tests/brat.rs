@@ -150,6 +150,123 @@ fn bad_lines_get_diagnostics_at_their_line() {
     assert!(text.contains(&under), "{text}");
 }
 
+/// What `glossa check` says of a site, and the kind of the entity loaded
+/// for Hà Nội (T1, a `Location`) with the article's title, if loaded.
+fn loaded(r: &std::path::Path) -> (String, Option<glossa::content::EntityKind>, Option<String>) {
+    let l = glossa::load(r, &glossa::BuildOptions::default());
+    let text = l.diags.render(&l.sources, false);
+    let kind = l
+        .site
+        .entities
+        .iter()
+        .find(|e| e.src.name == "Hà Nội")
+        .map(|e| e.src.kind);
+    let title = l
+        .site
+        .articles
+        .iter()
+        .find(|a| a.src.slug == "tin-brat")
+        .map(|a| a.src.title.clone());
+    (text, kind, title)
+}
+
+/// `content/brat.toml`'s problems are errors at their place, and a file
+/// with a problem counts as empty: its `[types]` and `[defaults]` are not
+/// applied (a type's kind then comes from its usual name).
+#[test]
+fn brat_toml_with_a_problem_is_reported_and_not_applied() {
+    use glossa::content::EntityKind;
+    let s = site();
+    let r = s.path();
+    let (text, kind, _) = loaded(r);
+    assert!(text.contains("0 errors"), "{text}");
+    assert_eq!(kind, Some(EntityKind::Place));
+    let types = "[types]\nLocation = \"person\"\n";
+    write(r, "content/brat.toml", types);
+    assert_eq!(loaded(r).1, Some(EntityKind::Person), "[types] applied");
+    // an unknown table
+    write(r, "content/brat.toml", &format!("{types}\n[typez]\nX = \"place\"\n"));
+    let (text, kind, _) = loaded(r);
+    assert!(text.contains("brat.toml:4:2"), "{text}");
+    assert!(text.contains("`typez`"), "{text}");
+    assert_eq!(kind, Some(EntityKind::Place), "{text}");
+    // a key [defaults] may not give (a title is an article's own)
+    write(
+        r,
+        "content/brat.toml",
+        &format!("{types}\n[defaults]\ntitle = \"Chung\"\n"),
+    );
+    let (text, kind, title) = loaded(r);
+    assert!(text.contains("brat.toml:5:1"), "{text}");
+    assert_eq!(kind, Some(EntityKind::Place), "{text}");
+    assert_ne!(title.as_deref(), Some("Chung"));
+    // a date that is not one, underlined
+    write(
+        r,
+        "content/brat.toml",
+        &format!("{types}\n[defaults]\ndate = \"28/11/2026\"\n"),
+    );
+    let (text, kind, _) = loaded(r);
+    assert!(text.contains("brat.toml:5:9"), "{text}");
+    assert!(text.contains("`28/11/2026` is not a date"), "{text}");
+    assert!(text.contains(&format!("  │         {}\n", "^".repeat(10))), "{text}");
+    assert_eq!(kind, Some(EntityKind::Place), "{text}");
+}
+
+/// A brat article's `SLUG.toml` with a key no article has, or a date
+/// that is not one, is an error at that place, and the article is left out (as a Markdown article with bad
+/// front matter is).
+#[test]
+fn a_brat_article_with_bad_front_matter_is_left_out() {
+    let s = site();
+    let r = s.path();
+    assert_eq!(loaded(r).2.as_deref(), Some("Hà Nội và Huawei"));
+    write(
+        r,
+        "content/articles/tin-brat.toml",
+        "date = \"2026-11-28\"\ntitel = \"Tin\"\n",
+    );
+    let (text, _, title) = loaded(r);
+    assert!(text.contains("tin-brat.toml:2:1"), "{text}");
+    assert!(text.contains("`titel`"), "{text}");
+    assert_eq!(title, None, "{text}");
+    write(
+        r,
+        "content/articles/tin-brat.toml",
+        "tags = [\"brat\"]\ndate = \"hôm qua\"\n",
+    );
+    let (text, _, title) = loaded(r);
+    assert!(text.contains("tin-brat.toml:2:9"), "{text}");
+    assert!(text.contains("`hôm qua` is not a date"), "{text}");
+    assert!(text.contains(&format!("  │         {}\n", "^".repeat(7))), "{text}");
+    assert_eq!(title, None, "{text}");
+}
+
+/// A normalisation to an entity the site does not have is an error at its
+/// `T` line, with the nearest id, also when an `R` line gives that entity
+/// a relation (which travels on a placeholder until the site's entity
+/// takes it).
+#[test]
+fn a_normalisation_to_an_unknown_entity_with_a_relation() {
+    let s = site();
+    let r = s.path();
+    let ann = std::fs::read_to_string(r.join("content/articles/tin-brat.ann")).unwrap();
+    write(
+        r,
+        "content/articles/tin-brat.ann",
+        &ann.replace("glossa:huawei", "glossa:huawey"),
+    );
+    let l = glossa::load(r, &glossa::BuildOptions::default());
+    let text = l.diags.render(&l.sources, false);
+    assert!(text.contains("tin-brat.ann:2:1"), "{text}");
+    assert!(text.contains("unknown entity `huawey`"), "{text}");
+    assert!(text.contains("did you mean `huawei`?"), "{text}");
+    assert!(
+        l.site.entities.iter().all(|e| !e.src.name.is_empty()),
+        "no entity without a name"
+    );
+}
+
 /// A line of the `.txt` indented or ending in spaces: the paragraph is its
 /// words, and the mentions after it are where their offsets say (the
 /// second of two "Huawei" here).
