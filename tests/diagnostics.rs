@@ -70,6 +70,23 @@ fn yaml_syntax_error() {
     assert_has(&r, &["YAML front matter: expected string scalar", "a.md:2:8"]);
 }
 
+/// YAML front matter has the same keys as TOML: a misspelt one is an
+/// error at that key with the nearest known key, and the known ones beside
+/// it are not reported.
+#[test]
+fn yaml_unknown_key() {
+    let r = report(&[(
+        "content/articles/a.md",
+        "---\ntitle: T\ndate: 2026-01-01\ntgas: [a]\n---\nx\n",
+    )]);
+    assert_has(
+        &r,
+        &["a.md:4:1", "unknown key `tgas`", "did you mean `tags`?", "1 error"],
+    );
+    let r = report(&[("content/articles/a.md", "---\ntitle: T\ndate: 2026-01-01\n---\nx\n")]);
+    assert_has(&r, &["0 errors"]);
+}
+
 #[test]
 fn unknown_key_with_did_you_mean() {
     let r = with_ann("[[mention]]\nentity = \"huawei\"\nexcat = \"Huawei\"\n");

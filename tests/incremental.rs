@@ -792,6 +792,36 @@ fn an_article_restored_with_its_old_time_shows_its_new_words() {
     assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
 }
 
+/// An article whose stamp is trusted (written long ago), then edited: the
+/// watch loop reads it again instead of keeping what it loaded before.
+#[test]
+fn an_edit_to_an_article_with_an_old_stamp_is_seen() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        output_dir: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let rel = PathBuf::from("content/articles/plain.md");
+    let path = site.path().join(&rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
+    for entry in walkdir::WalkDir::new(site.path().join("content")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let file = std::fs::File::options().write(true).open(entry.path()).unwrap();
+            file.set_modified(long_ago).unwrap();
+        }
+    }
+    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    session.rebuild(&[]);
+    std::fs::write(&path, text.replacen("không", "KHÔNG", 1)).unwrap();
+    rebuilt(&mut session, &rel);
+    let now = snapshot(out.path());
+    assert!(String::from_utf8_lossy(&now["articles/plain/index.html"]).contains("KHÔNG"));
+    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+}
+
 /// An edit that keeps an article's size and modification time (two saves
 /// within the file system's time granularity) is still seen: a stamp from
 /// the last second is not trusted (git's "racy clean" case), nor one from
