@@ -83,6 +83,7 @@ fn yaml_unknown_key() {
         &r,
         &["a.md:4:1", "unknown key `tgas`", "did you mean `tags`?", "1 error"],
     );
+    assert_has(&r, &["4 │ tgas: [a]\n  │ ^^^^\n"]);
     let r = report(&[("content/articles/a.md", "---\ntitle: T\ndate: 2026-01-01\n---\nx\n")]);
     assert_has(&r, &["0 errors"]);
 }
