@@ -304,7 +304,7 @@ fn indented_lines_keep_mentions_in_place() {
 
 /// Offsets and relation arguments that cannot be right are errors at their
 /// line: an empty span, a span past the end of the `.txt`, an argument
-/// without its `Arg:` label.
+/// without its `Arg:` label, a discontinuous span with one bad part.
 #[test]
 fn impossible_offsets_and_arguments_are_errors() {
     let s = site();
@@ -314,7 +314,7 @@ fn impossible_offsets_and_arguments_are_errors() {
         r,
         "content/articles/tin-brat.ann",
         &format!(
-            "T1\tLocation 0 6\tHà Nội\nT2\tLocation 3 3\t\nT3\tLocation 0 {past}\tx\nR1\tIn Arg1T1 Arg2:T1\nR2\tIn Arg1:T1 T1\n"
+            "T1\tLocation 0 6\tHà Nội\nT2\tLocation 3 3\t\nT3\tLocation 0 {past}\tx\nR1\tIn Arg1T1 Arg2:T1\nR2\tIn Arg1:T1 T1\nT4\tLocation 0 6;9 x\tHà Nội\n"
         ),
     );
     let report = glossa::check(r, &glossa::BuildOptions::default(), false);
@@ -324,6 +324,7 @@ fn impossible_offsets_and_arguments_are_errors() {
         (3, "`T3`: cannot read the type and offsets"),
         (4, "`R1`: cannot read the relation"),
         (5, "`R2`: cannot read the relation"),
+        (6, "`T4`: cannot read the type and offsets `Location 0 6;9 x`"),
     ] {
         let at = format!("tin-brat.ann:{line}:1");
         let i = text.find(&at).unwrap_or_else(|| panic!("no {at} in {text}"));
@@ -331,5 +332,5 @@ fn impossible_offsets_and_arguments_are_errors() {
         let message = before.rsplit("error: ").next().unwrap();
         assert!(message.starts_with(what), "line {line}: {message}");
     }
-    assert!(text.contains("4 errors"), "{text}");
+    assert!(text.contains("5 errors"), "{text}");
 }
