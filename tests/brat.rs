@@ -334,3 +334,37 @@ fn impossible_offsets_and_arguments_are_errors() {
     }
     assert!(text.contains("5 errors"), "{text}");
 }
+
+/// The same words annotated with types of one kind are one entity; with a
+/// type of another kind they are another entity, its id told apart by its
+/// type ("Hà Nội" the city and "Hà Nội" the football club).
+#[test]
+fn one_text_of_two_kinds_is_two_entities() {
+    let s = site();
+    let r = s.path();
+    write(r, "content/brat.toml", "");
+    let (a, b) = cp(TXT, "Hà Nội", 1);
+    let (c, d) = cp(TXT, "Hà Nội", 2);
+    write(
+        r,
+        "content/articles/tin-brat.ann",
+        &format!("T1\tLocation {a} {b}\tHà Nội\nT2\tGPE {c} {d}\tHà Nội\nT3\tOrganization {a} {b}\tHà Nội\n"),
+    );
+    let l = glossa::load(r, &glossa::BuildOptions::default());
+    assert!(!l.diags.has_errors(), "{}", l.diags.render(&l.sources, false));
+    let mut found: Vec<(String, &str)> = l
+        .site
+        .entities
+        .iter()
+        .filter(|e| e.src.name == "Hà Nội")
+        .map(|e| (e.src.id.clone(), e.src.kind.as_str()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("ha-noi".to_string(), "place"),
+            ("ha-noi-organization".to_string(), "organization")
+        ]
+    );
+}
