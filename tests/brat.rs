@@ -368,3 +368,24 @@ fn one_text_of_two_kinds_is_two_entities() {
         ]
     );
 }
+
+/// An entity a brat corpus makes is autolinked like one of
+/// `content/entities/`: another article naming it links to its page.
+#[test]
+fn a_brat_entity_is_autolinked_elsewhere() {
+    let s = site();
+    let r = s.path();
+    write(r, "glossa.toml", "title = \"Thử brat\"\n");
+    write(
+        r,
+        "content/articles/khac.md",
+        "+++\ntitle = \"Khác\"\ndate = \"2026-11-29\"\n+++\nHôm nay Nguyễn Văn A đến.\n",
+    );
+    let built = build(r);
+    let page = built.html("articles/khac/index.html");
+    let links: Vec<String> = page
+        .select(&sel(".article-body a.mention"))
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert!(links.iter().any(|h| h.ends_with("entities/nguyen-van-a/")), "{links:?}");
+}

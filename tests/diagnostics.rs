@@ -68,6 +68,7 @@ fn yaml_syntax_error() {
         "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n",
     )]);
     assert_has(&r, &["YAML front matter: expected string scalar", "a.md:2:8"]);
+    assert_has(&r, &["2 │ title: [unclosed\n  │        ^\n"]);
 }
 
 /// YAML front matter has the same keys as TOML: a misspelt one is an
