@@ -61,6 +61,21 @@ fn toml_syntax_error() {
     assert_has(&r, &["TOML syntax error", "a.annotations.toml:1:", "1 error"]);
 }
 
+/// The byte spans `check --format json` gives for an article `a.md` alone.
+fn json_spans(article: &str) -> Vec<[u64; 2]> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("content/articles")).unwrap();
+    std::fs::write(dir.path().join("content/articles/a.md"), article).unwrap();
+    let loaded = glossa::load(dir.path(), &Default::default());
+    let json = loaded.diags.to_json(&loaded.sources);
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| [d["span"][0].as_u64().unwrap(), d["span"][1].as_u64().unwrap()])
+        .collect()
+}
+
 #[test]
 fn yaml_syntax_error() {
     let r = report(&[(
@@ -69,6 +84,11 @@ fn yaml_syntax_error() {
     )]);
     assert_has(&r, &["YAML front matter: expected string scalar", "a.md:2:8"]);
     assert_has(&r, &["2 │ title: [unclosed\n  │        ^\n"]);
+    // the span itself, as `check --format json` gives it: the `[` alone
+    assert_eq!(
+        json_spans("---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n"),
+        [[11, 12]]
+    );
 }
 
 /// YAML front matter has the same keys as TOML: a misspelt one is an
@@ -85,6 +105,10 @@ fn yaml_unknown_key() {
         &["a.md:4:1", "unknown key `tgas`", "did you mean `tags`?", "1 error"],
     );
     assert_has(&r, &["4 │ tgas: [a]\n  │ ^^^^\n"]);
+    assert_eq!(
+        json_spans("---\ntitle: T\ndate: 2026-01-01\ntgas: [a]\n---\nx\n"),
+        [[30, 34]]
+    );
     let r = report(&[("content/articles/a.md", "---\ntitle: T\ndate: 2026-01-01\n---\nx\n")]);
     assert_has(&r, &["0 errors"]);
 }
