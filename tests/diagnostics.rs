@@ -130,6 +130,12 @@ fn unknown_key_with_did_you_mean() {
 fn missing_required_keys() {
     let r = report(&[("content/articles/a.md", "+++\ndate = \"2026-01-01\"\n+++\nx\n")]);
     assert_has(&r, &["a.md:1:1", "the article has no `title`"]);
+    // a title of white space is none
+    let r = report(&[(
+        "content/articles/a.md",
+        "+++\ntitle = \" \"\ndate = \"2026-01-01\"\n+++\nx\n",
+    )]);
+    assert_has(&r, &["a.md:1:1", "the article has no `title`", "1 error"]);
     let r = with_ann("[[quote]]\nexact = \"Huawei\"\n");
     assert_has(&r, &["a.annotations.toml:1:1", "this [[quote]] has no `speaker`"]);
 }
