@@ -375,3 +375,85 @@ fn quote_with_characters_the_card_cannot_draw_is_a_warning() {
     let clean = with_ann("[[quote]]\nspeaker = \"smic\"\nexact = \"SMIC mở rộng.\"\n");
     assert!(!clean.contains("cannot draw"), "{clean}");
 }
+
+/// `check --format json` for the catalogue's site with `files` added.
+fn report_json(files: &[(&str, &str)]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: Vec<(String, String)> = vec![
+        ("content/articles/a.md".into(), ARTICLE.into()),
+        ("content/entities/huawei.md".into(), entity("Huawei")),
+    ];
+    all.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    for (p, t) in &all {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    }
+    let loaded = glossa::load(dir.path(), &Default::default());
+    loaded.diags.to_json(&loaded.sources)
+}
+
+/// The messages and byte spans of a JSON report.
+fn messages_and_spans(json: &serde_json::Value) -> Vec<(String, [u64; 2])> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let span = [d["span"][0].as_u64().unwrap(), d["span"][1].as_u64().unwrap()];
+            (d["message"].as_str().unwrap().to_string(), span)
+        })
+        .collect()
+}
+
+/// A JSON-LD annotation file (`SLUG.annotations.jsonld`, the W3C Web
+/// Annotation format `export` writes): a collection, a bare annotation or
+/// an empty collection are read; each problem is at its place.
+#[test]
+fn jsonld_annotation_files() {
+    const FILE: &str = "content/articles/a.annotations.jsonld";
+    let mention = |body: &str| {
+        format!(
+            "{{\"type\": \"Annotation\", \"motivation\": \"identifying\", \"body\": \"{body}\",\n \
+             \"target\": {{\"source\": \"https://example.org/articles/a/\", \
+             \"selector\": {{\"type\": \"TextQuoteSelector\", \"exact\": \"hợp tác với\"}}}}}}"
+        )
+    };
+    let check = |text: &str| messages_and_spans(&report_json(&[(FILE, text)]));
+    // a bare annotation is read (its unknown entity is reported)
+    let found = check(&mention("https://example.org/entities/huawey/"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.contains("unknown entity `huawey`"), "{found:?}");
+    // empty collections, their type a string or a list
+    for ty in ["\"AnnotationCollection\"", "[\"AnnotationCollection\"]"] {
+        assert_eq!(check(&format!("{{\"type\": {ty}, \"total\": 0}}")), []);
+    }
+    // a body that is not one entity's URL, at the item's "exact"
+    let text = format!(
+        "{{\"items\": [\n{},\n{}\n]}}",
+        mention("https://example.org/entities/huawei/"),
+        mention("https://example.org/entities/huawei/extra/")
+    );
+    let second = text.rfind("\"exact\"").unwrap() as u64;
+    assert_eq!(
+        check(&text),
+        [(
+            "a mention whose body is not an entity URL".to_string(),
+            [second, second + 7]
+        )]
+    );
+    // a first page only referred to
+    let text = "{\"type\": \"AnnotationCollection\",\n \"first\": \"https://example.org/p1\"}";
+    let at = text.find("\"first\"").unwrap() as u64;
+    assert_eq!(
+        check(text),
+        [("the collection's first page is not embedded".to_string(), [at, at + 7])]
+    );
+    // not JSON: where it stops being JSON, on its third line
+    let text = "{\"items\": [\n  {\"type\": \"Annotation\"},\n  {\"type\": \"Annotation\",}\n]}";
+    let found = check(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.starts_with("invalid JSON"), "{found:?}");
+    let comma = text.rfind(",}").unwrap() as u64 + 1;
+    assert_eq!(found[0].1, [comma, comma], "{found:?}");
+}
