@@ -324,6 +324,8 @@ fn reserved_names_are_refused() {
     let r = report(&[
         ("content/entities/con.md", &entity("Con")),
         ("content/articles/nul.md", ARTICLE),
+        ("content/articles/aux.txt", "Tiêu đề\nNội dung.\n"),
+        ("content/articles/aux.ann", ""),
     ]);
     assert_has(
         &r,
@@ -331,6 +333,7 @@ fn reserved_names_are_refused() {
             "content/entities/con.md",
             "`con` is a reserved file name",
             "content/articles/nul.md",
+            "the file name `aux` cannot be a URL slug",
         ],
     );
 }
@@ -456,4 +459,19 @@ fn jsonld_annotation_files() {
     assert!(found[0].0.starts_with("invalid JSON"), "{found:?}");
     let comma = text.rfind(",}").unwrap() as u64 + 1;
     assert_eq!(found[0].1, [comma, comma], "{found:?}");
+}
+
+/// A date that is not one is reported at its value, in TOML and YAML.
+#[test]
+fn a_bad_date_is_at_its_value() {
+    for text in [
+        "+++\ntitle = \"T\"\ndate = \"hôm qua\"\n+++\nx\n",
+        "---\ntitle: T\ndate: hôm qua\n---\nx\n",
+    ] {
+        let found = messages_and_spans(&report_json(&[("content/articles/a.md", text)]));
+        let at = text.find("hôm qua").unwrap() as u64;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].0.contains("`hôm qua` is not a date"), "{found:?}");
+        assert_eq!(found[0].1, [at, at + "hôm qua".len() as u64], "{text}");
+    }
 }
