@@ -475,3 +475,25 @@ fn a_bad_date_is_at_its_value() {
         assert_eq!(found[0].1, [at, at + "hôm qua".len() as u64], "{text}");
     }
 }
+
+/// An entity's `url` must be an http(s) address with somewhere to go: a
+/// scheme alone is refused at its value, a real address is kept.
+#[test]
+fn an_entity_url_needs_more_than_a_scheme() {
+    for (url, refused) in [
+        ("https://", true),
+        ("HTTP://", true),
+        ("javascript:alert(1)", true),
+        ("https://x", false),
+    ] {
+        let text = format!("+++\nname = \"Huawei\"\nkind = \"organization\"\nurl = \"{url}\"\n+++\nx\n");
+        let found = messages_and_spans(&report_json(&[("content/entities/huawei.md", &text)]));
+        if refused {
+            let at = text.find(url).unwrap() as u64;
+            let message = format!("`url` must be an http(s) address, not `{url}`");
+            assert_eq!(found, [(message, [at, at + url.len() as u64])]);
+        } else {
+            assert_eq!(found, []);
+        }
+    }
+}
