@@ -402,11 +402,17 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
         "content/articles/tu-dong.md",
         "+++\ntitle = \"Tự động\"\ndate = \"2026-01-02\"\n+++\nSMIC, Huawei và Huawei; các kỹ sư của SMIC.\n",
     );
+    // a brat article, whose front matter is in a file of its own
+    common::write(root, "content/articles/tin.txt", "Tin\nHuawei và SMIC.\n");
+    common::write(root, "content/articles/tin.ann", "");
     let out = tempfile::tempdir().unwrap();
     // (what is changed, the page that shows it or none, how)
     type Change = (&'static str, Option<&'static str>, fn(&Path));
     let tu_dong = Some("articles/tu-dong/index.html");
-    let changes: [Change; 8] = [
+    let changes: [Change; 9] = [
+        ("a brat article's own autolink", Some("articles/tin/index.html"), |r| {
+            common::write(r, "content/articles/tin.toml", "autolink = \"none\"\n")
+        }),
         ("an entity's name", tu_dong, |r| {
             replace(r, "content/entities/smic.md", "name = \"SMIC\"", "name = \"SMIC Corp\"")
         }),
