@@ -451,6 +451,10 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
         }),
     ];
     assert!(build_process(root, out.path()));
+    // one stored result per article, the stale ones removed by each build
+    let stored = || std::fs::read_dir(root.join(".glossa-cache/anchors")).unwrap().count();
+    let articles = stored();
+    assert!(articles >= 5, "{articles}");
     let mut last = fresh(root);
     for (what, shown, change) in changes {
         change(root);
@@ -472,6 +476,7 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
         }
         let d = differences(&snapshot(out.path()), &want);
         assert!(d.is_empty(), "after changing {what}: {d:?}");
+        assert_eq!(stored(), articles, "{what}: stale results kept");
         last = want;
     }
 }
