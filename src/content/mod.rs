@@ -907,5 +907,30 @@ mod tests {
         assert!(is_valid_date("2026-11-28T08:00:00+07:00"));
         assert!(!is_valid_date("28/11/2026"));
         assert!(!is_valid_date("2026-13-01"));
+        // each part of the shape wrong on its own
+        for bad in [
+            "x026-11-28",
+            "2026/11-28",
+            "2026-1x-28",
+            "2026-11/28",
+            "2026-11-2x",
+            "2026-11-28x",
+            "2026-11-00",
+            "2026-00-28",
+            "2026-11-1",
+        ] {
+            assert!(!is_valid_date(bad), "{bad}");
+        }
+        assert!(is_valid_date("2026-11-28 08:00"));
+    }
+
+    #[test]
+    fn reserved_names() {
+        for name in ["con", "NUL", "com1", "LPT9", "aux"] {
+            assert!(is_reserved_name(name), "{name}");
+        }
+        for name in ["console", "com", "com10", "comx", "lpt", "nul1", "compo"] {
+            assert!(!is_reserved_name(name), "{name}");
+        }
     }
 }
