@@ -273,6 +273,30 @@ fn link_that_does_not_resolve() {
     );
 }
 
+/// A link to an article whose file is there but does not load (here: no
+/// title) does not resolve either: the link is reported with the file's
+/// own error, though anchoring ran before the file was known to fail.
+#[test]
+fn link_to_an_article_that_does_not_load() {
+    let r = report(&[
+        ("content/articles/b.md", "+++\ndate = \"2026-01-01\"\n+++\nx\n"),
+        (
+            "content/articles/a.annotations.toml",
+            "[[link]]\nexact = \"SMIC mở rộng\"\nto = \"@/articles/b.md\"\n",
+        ),
+    ]);
+    assert_has(
+        &r,
+        &[
+            "b.md:1:1",
+            "the article has no `title`",
+            "a.annotations.toml:3:6",
+            "link target `@/articles/b.md` does not resolve: no such article",
+            "2 errors",
+        ],
+    );
+}
+
 #[test]
 fn relation_to_an_unknown_entity() {
     let r = report(&[(
