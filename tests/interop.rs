@@ -548,3 +548,72 @@ fn bad_json_ld_gets_located_diagnostics() {
     assert!(err.contains("plain.annotations.jsonld:1:3"), "{err}");
     assert!(err.contains("two annotation files"), "{err}");
 }
+
+/// A TextPositionSelector picks the occurrence that starts at its code
+/// point when `exact` is still there and not in code; otherwise the quote
+/// selector alone decides (here: two occurrences, so an error).
+#[test]
+fn a_position_selector_picks_its_occurrence() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
+    write(
+        r,
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\n+++\nHãng.\n",
+    );
+    let body = "Đầu tiên Huawei.\n\nRồi `Huawei` và Huawei.\n";
+    write(
+        r,
+        "content/articles/a.md",
+        &format!("+++\ntitle = \"A\"\ndate = \"2026-01-01\"\n+++\n{body}"),
+    );
+    // positions count code points of the text as anchoring sees it: the
+    // Markdown rendered, paragraphs one line break apart, code as its text
+    let plain = "Đầu tiên Huawei.\nRồi Huawei và Huawei.";
+    let cp = |nth: usize| {
+        let at = plain.match_indices("Huawei").nth(nth).unwrap().0;
+        plain[..at].chars().count()
+    };
+    let annotation = |start: usize| {
+        json!({
+            "type": "Annotation",
+            "motivation": "identifying",
+            "body": "https://example.org/entities/huawei/",
+            "target": {"source": "https://example.org/articles/a/", "selector": [
+                {"type": "TextQuoteSelector", "exact": "Huawei"},
+                {"type": "TextPositionSelector", "start": start, "end": start + 6}
+            ]}
+        })
+        .to_string()
+    };
+    let marked = |start: usize| {
+        write(r, "content/articles/a.annotations.jsonld", &annotation(start));
+        let loaded = glossa::load(r, &Default::default());
+        let report = loaded.diags.render(&loaded.sources, false);
+        if loaded.diags.has_errors() {
+            return Err(report);
+        }
+        let out = tempfile::tempdir().unwrap();
+        let opts = glossa::BuildOptions {
+            output_dir: Some(out.path().to_path_buf()),
+            ..Default::default()
+        };
+        glossa::build(r, &opts).map_err(|_| report)?;
+        let page = std::fs::read_to_string(out.path().join("articles/a/index.html")).unwrap();
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse(".article-body p").unwrap();
+        Ok(doc
+            .select(&sel)
+            .map(|p| p.inner_html().matches("class=\"mention").count())
+            .collect::<Vec<_>>())
+    };
+    // the third "Huawei" (the second is in code): the second paragraph's
+    assert_eq!(marked(cp(2)), Ok(vec![0, 1]));
+    assert_eq!(marked(cp(0)), Ok(vec![1, 0]));
+    // a position where the text is not (one code point off), or in code
+    for start in [cp(2) + 1, cp(1)] {
+        let err = marked(start).unwrap_err();
+        assert!(err.contains("occurs 2 times"), "{start}: {err}");
+    }
+}
