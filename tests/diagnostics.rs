@@ -521,3 +521,18 @@ fn an_entity_url_needs_more_than_a_scheme() {
         }
     }
 }
+
+/// A link in an article's body to a scheme that could run code is refused
+/// at the link itself, counted from the top of the file.
+#[test]
+fn unsafe_link_in_an_article_body() {
+    let text = "+++\ntitle = \"T\"\ndate = \"2026-01-01\"\n+++\nĐầu.\n\nXem [đây](javascript:alert(1)).\n";
+    let found = messages_and_spans(&report_json(&[("content/articles/a.md", text)]));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.starts_with("link to `javascript:alert(1)` refused"),
+        "{found:?}"
+    );
+    let [s, e] = found[0].1;
+    assert_eq!(&text[s as usize..e as usize], "[đây](javascript:alert(1))");
+}
