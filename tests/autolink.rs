@@ -139,3 +139,33 @@ fn all_and_none_per_article_and_entity_pages_count_every_mention() {
         );
     }
 }
+
+/// A name right after an explicit annotation, with no space between them,
+/// is still found: touching is not overlapping.
+#[test]
+fn a_name_touching_an_explicit_annotation_is_found() {
+    let s = site();
+    let r = s.path();
+    write(
+        r,
+        "content/articles/sat.md",
+        "+++\ntitle = \"Sát\"\ndate = \"2026-11-22\"\n+++\nTuyến Mỹ Tho/Hà Nội mở.\n",
+    );
+    write(
+        r,
+        "content/articles/sat.annotations.toml",
+        "[[mention]]\nentity = \"my-tho\"\nexact = \"Mỹ Tho/\"\n",
+    );
+    let built = build(r);
+    let found: Vec<(String, String)> = mentions(&built, "sat")
+        .into_iter()
+        .map(|(_, _, text, entity)| (text, entity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Mỹ Tho/".to_string(), "my-tho".to_string()),
+            ("Hà Nội".to_string(), "ha-noi".to_string())
+        ]
+    );
+}
