@@ -783,3 +783,41 @@ fn chips_and_mentions_carry_their_entity_kind() {
     }
     assert!(kinds.len() >= 4, "several kinds seen: {kinds:?}");
 }
+
+/// The Markdown extensions glossa enables: tables (GFM pipes) and
+/// strikethrough; an annotation anchors inside a table cell.
+#[test]
+fn tables_and_strikethrough_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    common::write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
+    common::write(
+        r,
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\n+++\nHãng.\n",
+    );
+    common::write(
+        r,
+        "content/articles/bang.md",
+        "+++\ntitle = \"Bảng\"\ndate = \"2026-01-01\"\n+++\n\
+         | Hãng | Nước |\n|---|---|\n| Huawei | Trung Quốc |\n\n~~Tin cũ~~ đã sửa.\n",
+    );
+    common::write(
+        r,
+        "content/articles/bang.annotations.toml",
+        "[[mention]]\nentity = \"huawei\"\nexact = \"Huawei\"\n",
+    );
+    let built = build(r);
+    let page = built.html("articles/bang/index.html");
+    let cells: Vec<String> = page
+        .select(&sel(".article-body table td"))
+        .map(|td| td.text().collect())
+        .collect();
+    assert_eq!(cells, ["Huawei", "Trung Quốc"]);
+    assert_eq!(page.select(&sel(".article-body td .mention")).count(), 1);
+    let struck: Vec<String> = page
+        .select(&sel(".article-body del"))
+        .map(|d| d.text().collect())
+        .collect();
+    assert_eq!(struck, ["Tin cũ"]);
+}
