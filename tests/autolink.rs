@@ -140,8 +140,8 @@ fn all_and_none_per_article_and_entity_pages_count_every_mention() {
     }
 }
 
-/// A name right after an explicit annotation, with no space between them,
-/// is still found: touching is not overlapping.
+/// A name right after or right before an explicit annotation, with no
+/// space between them, is still found: touching is not overlapping.
 #[test]
 fn a_name_touching_an_explicit_annotation_is_found() {
     let s = site();
@@ -149,12 +149,13 @@ fn a_name_touching_an_explicit_annotation_is_found() {
     write(
         r,
         "content/articles/sat.md",
-        "+++\ntitle = \"Sát\"\ndate = \"2026-11-22\"\n+++\nTuyến Mỹ Tho/Hà Nội mở.\n",
+        "+++\ntitle = \"Sát\"\ndate = \"2026-11-22\"\n+++\nTuyến Mỹ Tho/Hà Nội mở.\n\nRồi Khánh Hòa/Mỹ Tho.\n",
     );
     write(
         r,
         "content/articles/sat.annotations.toml",
-        "[[mention]]\nentity = \"my-tho\"\nexact = \"Mỹ Tho/\"\n",
+        "[[mention]]\nentity = \"my-tho\"\nexact = \"Mỹ Tho/\"\n\n\
+         [[mention]]\nentity = \"my-tho\"\nexact = \"/Mỹ Tho\"\n",
     );
     let built = build(r);
     let found: Vec<(String, String)> = mentions(&built, "sat")
@@ -165,7 +166,9 @@ fn a_name_touching_an_explicit_annotation_is_found() {
         found,
         [
             ("Mỹ Tho/".to_string(), "my-tho".to_string()),
-            ("Hà Nội".to_string(), "ha-noi".to_string())
+            ("Hà Nội".to_string(), "ha-noi".to_string()),
+            ("Khánh Hòa".to_string(), "khanh-hoa".to_string()),
+            ("/Mỹ Tho".to_string(), "my-tho".to_string())
         ]
     );
 }
