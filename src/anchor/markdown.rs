@@ -650,3 +650,38 @@ pub fn render_inline(md: &str) -> String {
     let out = out.trim_end_matches('\u{1}');
     out.replace('\u{1}', "<br>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_safe_url;
+
+    /// Schemes that could run code are refused however they are disguised
+    /// (browsers drop white space and control characters from URLs); what
+    /// only looks like a scheme after a path is not one.
+    #[test]
+    fn safe_urls() {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            assert!(!is_safe_url(bad), "{bad:?}");
+        }
+        for good in [
+            "https://example.org/",
+            "mailto:a@example.org",
+            "tel:+84",
+            "/articles/a/",
+            "a/b:c",
+            "?q=x:y",
+            "#f:1",
+            "1:2",
+        ] {
+            assert!(is_safe_url(good), "{good:?}");
+        }
+    }
+}
