@@ -536,3 +536,30 @@ fn unsafe_link_in_an_article_body() {
     let [s, e] = found[0].1;
     assert_eq!(&text[s as usize..e as usize], "[đây](javascript:alert(1))");
 }
+
+/// A relation's keys are checked like the entity's own: a misspelt one is
+/// an error with the nearest key.
+#[test]
+fn relation_with_a_misspelt_key() {
+    let r = report(&[(
+        "content/entities/huawei.md",
+        "+++\nname = \"Huawei\"\nkind = \"organization\"\nrelations = [{ type = \"parent_of\", targte = \"smic\" }]\n+++\n",
+    )]);
+    assert_has(&r, &["huawei.md:4:", "unknown key `targte`", "did you mean `target`?"]);
+}
+
+/// An `exact` no longer in the text is not re-anchored into code, however
+/// close the code is: it is reported as not found.
+#[test]
+fn no_reanchoring_into_code() {
+    let article = "+++\ntitle = \"T\"\ndate = \"2026-01-01\"\n+++\nĐoạn một.\n\nMã `Huawei hợp tác với SMIC` ở đây.\n";
+    let r = report(&[
+        ("content/articles/a.md", article),
+        (
+            "content/articles/a.annotations.toml",
+            "[[mention]]\nentity = \"huawei\"\nexact = \"Huawei hợp tác với SMIX\"\n",
+        ),
+    ]);
+    assert_has(&r, &["`exact` not found", "1 error"]);
+    assert!(!r.contains("re-anchored"), "{r}");
+}
