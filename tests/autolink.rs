@@ -172,3 +172,36 @@ fn a_name_touching_an_explicit_annotation_is_found() {
         ]
     );
 }
+
+/// Code right before or right after a name, touching it, does not stop
+/// the name being found (only a name inside code, a heading or a link is
+/// left alone), and an explicit mention touching code anchors.
+#[test]
+fn names_touching_code_are_found() {
+    let s = site();
+    let r = s.path();
+    write(
+        r,
+        "content/articles/ma.md",
+        "+++\ntitle = \"Mã\"\ndate = \"2026-11-23\"\nautolink = \"all\"\n+++\n\
+         Mã `a` rồi Mỹ Tho`.` Sau đó `,`Hà Nội.\n\nHoa Kỳ`;` xa.\n",
+    );
+    write(
+        r,
+        "content/articles/ma.annotations.toml",
+        "[[mention]]\nentity = \"my\"\nexact = \"Hoa Kỳ\"\n",
+    );
+    let built = build(r);
+    let found: Vec<(String, String)> = mentions(&built, "ma")
+        .into_iter()
+        .map(|(_, _, text, entity)| (text, entity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Mỹ Tho".to_string(), "my-tho".to_string()),
+            ("Hà Nội".to_string(), "ha-noi".to_string()),
+            ("Hoa Kỳ".to_string(), "my".to_string())
+        ]
+    );
+}
