@@ -205,3 +205,31 @@ fn names_touching_code_are_found() {
         ]
     );
 }
+
+/// A fenced code block and an image's alt text are never searched: the
+/// names in them are left alone, and the names after them are found.
+#[test]
+fn code_blocks_and_image_text_are_left_alone() {
+    let s = site();
+    let r = s.path();
+    write(
+        r,
+        "content/articles/khoi.md",
+        "+++\ntitle = \"Khối\"\ndate = \"2026-11-24\"\nautolink = \"all\"\n+++\n\
+         ```\nHà Nội\n```\n\n![Ảnh Mỹ Tho](anh.png)\n\nRồi Hà Nội và Mỹ Tho.\n",
+    );
+    let built = build(r);
+    let found: Vec<String> = mentions(&built, "khoi")
+        .into_iter()
+        .map(|(_, _, text, _)| text)
+        .collect();
+    assert_eq!(found, ["Hà Nội", "Mỹ Tho"]);
+    let page = built.html("articles/khoi/index.html");
+    let code: String = page.select(&sel(".article-body pre")).flat_map(|e| e.text()).collect();
+    assert_eq!(code.trim(), "Hà Nội");
+    let alt: Vec<&str> = page
+        .select(&sel(".article-body img"))
+        .filter_map(|e| e.value().attr("alt"))
+        .collect();
+    assert_eq!(alt, ["Ảnh Mỹ Tho"]);
+}
