@@ -821,3 +821,39 @@ fn tables_and_strikethrough_render() {
         .collect();
     assert_eq!(struck, ["Tin cũ"]);
 }
+
+/// Mentions that start and end where their quote does nest inside it: the
+/// quote's mark holds both mentions and exactly its words.
+#[test]
+fn mentions_at_a_quotes_edges_nest_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    common::write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
+    for (id, name) in [("huawei", "Huawei"), ("smic", "SMIC")] {
+        common::write(
+            r,
+            &format!("content/entities/{id}.md"),
+            &format!("+++\nname = \"{name}\"\nkind = \"organization\"\n+++\nHãng.\n"),
+        );
+    }
+    common::write(
+        r,
+        "content/articles/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\n+++\nHuawei hợp tác với SMIC hôm nay.\n",
+    );
+    common::write(
+        r,
+        "content/articles/a.annotations.toml",
+        "[[quote]]\nspeaker = \"huawei\"\nexact = \"Huawei hợp tác với SMIC\"\n\n\
+         [[mention]]\nentity = \"smic\"\nexact = \"SMIC\"\n\n\
+         [[mention]]\nentity = \"huawei\"\nexact = \"Huawei\"\n",
+    );
+    let built = build(r);
+    let page = built.html("articles/a/index.html");
+    let quote = page.select(&sel(".article-body mark.quote")).next().expect("a quote");
+    assert_eq!(quote.text().collect::<String>(), "Huawei hợp tác với SMIC");
+    let inside: Vec<String> = quote.select(&sel("a.mention")).map(|m| m.text().collect()).collect();
+    assert_eq!(inside, ["Huawei", "SMIC"]);
+    let body: String = page.select(&sel(".article-body p")).flat_map(|p| p.text()).collect();
+    assert_eq!(body, "Huawei hợp tác với SMIC hôm nay.");
+}
