@@ -761,76 +761,110 @@ fn an_article_passing_the_cooccurrence_cap_in_the_watch_loop() {
     );
 }
 
+/// The multi fixture's `plain.md` in a watch-loop session: what the stamp
+/// tests below edit.
+struct Plain {
+    site: tempfile::TempDir,
+    out: tempfile::TempDir,
+    rel: PathBuf,
+    path: PathBuf,
+    text: String,
+}
+
+impl Plain {
+    fn new() -> Plain {
+        let site = copy_site(&fixture("multi"), false);
+        let rel = PathBuf::from("content/articles/plain.md");
+        let path = site.path().join(&rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        Plain {
+            site,
+            out,
+            rel,
+            path,
+            text,
+        }
+    }
+
+    /// A session of the site, built once.
+    fn session(&self) -> glossa::output::session::Session {
+        let opts = BuildOptions {
+            output_dir: Some(self.out.path().to_path_buf()),
+            ..Default::default()
+        };
+        let mut session = glossa::output::session::Session::watching(self.site.path(), opts);
+        session.rebuild(&[]);
+        session
+    }
+
+    /// The article's page as the session last wrote it.
+    fn page(&self) -> String {
+        String::from_utf8_lossy(&snapshot(self.out.path())["articles/plain/index.html"]).into_owned()
+    }
+
+    /// The output differs from a fresh build in nothing.
+    fn assert_fresh(&self) {
+        assert_eq!(
+            differences(&snapshot(self.out.path()), &fresh(self.site.path())),
+            Vec::<String>::new()
+        );
+    }
+}
+
+/// Sets the modification time of the file at `p`.
+fn set_mtime(p: &Path, t: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(p)
+        .unwrap()
+        .set_modified(t)
+        .unwrap()
+}
+
+/// A time long past: a stamp of the last second is not trusted, this one is.
+fn long_ago() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000)
+}
+
 /// An article deleted, then restored with other words of the same size and
 /// its old modification time (as `cp -p`, `rsync -t` or an archive would),
 /// shows the restored words: the watch loop forgets a deleted file.
 #[test]
 fn an_article_restored_with_its_old_time_shows_its_new_words() {
-    let site = copy_site(&fixture("multi"), false);
-    let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let rel = PathBuf::from("content/articles/plain.md");
-    let path = site.path().join(&rel);
-    let text = std::fs::read_to_string(&path).unwrap();
-    // (a time long past: a stamp of the last second is not trusted)
-    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
-    let set_time = |p: &Path| {
-        std::fs::File::options()
-            .write(true)
-            .open(p)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap()
-    };
-    set_time(&path);
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
-    session.rebuild(&[]);
-    std::fs::remove_file(&path).unwrap();
-    rebuilt(&mut session, &rel);
-    assert!(!snapshot(out.path()).contains_key("articles/plain/index.html"));
+    let p = Plain::new();
+    set_mtime(&p.path, long_ago());
+    let mut session = p.session();
+    std::fs::remove_file(&p.path).unwrap();
+    rebuilt(&mut session, &p.rel);
+    assert!(!snapshot(p.out.path()).contains_key("articles/plain/index.html"));
     let (from, to) = ("không", "KHÔNG");
-    assert!(text.contains(from), "{text}");
-    let restored = text.replacen(from, to, 1);
-    assert_eq!(restored.len(), text.len());
-    std::fs::write(&path, &restored).unwrap();
-    set_time(&path);
-    rebuilt(&mut session, &rel);
-    let now = snapshot(out.path());
-    assert!(String::from_utf8_lossy(&now["articles/plain/index.html"]).contains(to));
-    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    assert!(p.text.contains(from), "{}", p.text);
+    let restored = p.text.replacen(from, to, 1);
+    assert_eq!(restored.len(), p.text.len());
+    std::fs::write(&p.path, &restored).unwrap();
+    set_mtime(&p.path, long_ago());
+    rebuilt(&mut session, &p.rel);
+    assert!(p.page().contains(to));
+    p.assert_fresh();
 }
 
 /// An article whose stamp is trusted (written long ago), then edited: the
 /// watch loop reads it again instead of keeping what it loaded before.
 #[test]
 fn an_edit_to_an_article_with_an_old_stamp_is_seen() {
-    let site = copy_site(&fixture("multi"), false);
-    let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let rel = PathBuf::from("content/articles/plain.md");
-    let path = site.path().join(&rel);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
-    for entry in walkdir::WalkDir::new(site.path().join("content")) {
+    let p = Plain::new();
+    for entry in walkdir::WalkDir::new(p.site.path().join("content")) {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {
-            let file = std::fs::File::options().write(true).open(entry.path()).unwrap();
-            file.set_modified(long_ago).unwrap();
+            set_mtime(entry.path(), long_ago());
         }
     }
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
-    session.rebuild(&[]);
-    std::fs::write(&path, text.replacen("không", "KHÔNG", 1)).unwrap();
-    rebuilt(&mut session, &rel);
-    let now = snapshot(out.path());
-    assert!(String::from_utf8_lossy(&now["articles/plain/index.html"]).contains("KHÔNG"));
-    assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+    let mut session = p.session();
+    std::fs::write(&p.path, p.text.replacen("không", "KHÔNG", 1)).unwrap();
+    rebuilt(&mut session, &p.rel);
+    assert!(p.page().contains("KHÔNG"));
+    p.assert_fresh();
 }
 
 /// An edit that keeps an article's size and modification time (two saves
@@ -840,33 +874,14 @@ fn an_edit_to_an_article_with_an_old_stamp_is_seen() {
 /// clock itself).
 #[test]
 fn an_edit_that_keeps_a_recent_stamp_is_seen() {
-    let site = copy_site(&fixture("multi"), false);
-    let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let rel = PathBuf::from("content/articles/plain.md");
-    let path = site.path().join(&rel);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mtime = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
-    let set_time = |p: &Path| {
-        std::fs::File::options()
-            .write(true)
-            .open(p)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap()
-    };
-    set_time(&path);
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
-    session.rebuild(&[]);
-    let edited = text.replacen("không", "KHÔNG", 1);
-    std::fs::write(&path, &edited).unwrap();
-    set_time(&path);
-    rebuilt(&mut session, &rel);
-    let now = snapshot(out.path());
-    assert!(String::from_utf8_lossy(&now["articles/plain/index.html"]).contains("KHÔNG"));
+    let p = Plain::new();
+    let ahead = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    set_mtime(&p.path, ahead);
+    let mut session = p.session();
+    std::fs::write(&p.path, p.text.replacen("không", "KHÔNG", 1)).unwrap();
+    set_mtime(&p.path, ahead);
+    rebuilt(&mut session, &p.rel);
+    assert!(p.page().contains("KHÔNG"));
     // Within the last second: stamped "now", built, edited and stamped the
     // same, built again. An attempt that took longer than the second shows
     // nothing and is made again.
@@ -874,25 +889,16 @@ fn an_edit_that_keeps_a_recent_stamp_is_seen() {
         assert!(attempt < 20, "never built twice within a second of an edit");
         let (x, y) = (format!("X{attempt:03}"), format!("Y{attempt:03}"));
         let stamped = std::time::SystemTime::now();
-        let at = |p: &Path| {
-            std::fs::File::options()
-                .write(true)
-                .open(p)
-                .unwrap()
-                .set_modified(stamped)
-                .unwrap()
-        };
-        std::fs::write(&path, text.replacen("không", &x, 1)).unwrap();
-        at(&path);
-        rebuilt(&mut session, &rel);
-        std::fs::write(&path, text.replacen("không", &y, 1)).unwrap();
-        at(&path);
-        rebuilt(&mut session, &rel);
+        std::fs::write(&p.path, p.text.replacen("không", &x, 1)).unwrap();
+        set_mtime(&p.path, stamped);
+        rebuilt(&mut session, &p.rel);
+        std::fs::write(&p.path, p.text.replacen("không", &y, 1)).unwrap();
+        set_mtime(&p.path, stamped);
+        rebuilt(&mut session, &p.rel);
         if stamped.elapsed().unwrap() >= std::time::Duration::from_millis(1000) {
             continue;
         }
-        let page = String::from_utf8_lossy(&snapshot(out.path())["articles/plain/index.html"]).into_owned();
-        assert!(page.contains(&y), "attempt {attempt}");
+        assert!(p.page().contains(&y), "attempt {attempt}");
         break;
     }
 }
