@@ -721,14 +721,7 @@ fn article_entity_chips_count_the_mentions_on_the_page() {
     let chips: Vec<(String, usize)> = page
         .select(&sel(".article-entities a.entity-chip"))
         .map(|a| {
-            let id = a
-                .value()
-                .attr("href")
-                .unwrap()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap();
+            let id = last_segment(a.value().attr("href").unwrap());
             let count: String = a
                 .select(&sel(".entity-chip-count"))
                 .next()
@@ -764,15 +757,7 @@ fn chips_and_mentions_carry_their_entity_kind() {
         for a in html.select(&sel("a.entity-chip, .article-body .mention[data-entity]")) {
             let id = match a.value().attr("data-entity") {
                 Some(id) => id.to_string(),
-                None => a
-                    .value()
-                    .attr("href")
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap()
-                    .to_string(),
+                None => last_segment(a.value().attr("href").unwrap()).to_string(),
             };
             let Some(kind) = a.value().attr("data-kind") else {
                 continue;
@@ -788,14 +773,8 @@ fn chips_and_mentions_carry_their_entity_kind() {
 /// strikethrough; an annotation anchors inside a table cell.
 #[test]
 fn tables_and_strikethrough_render() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = small_site(&[("huawei", "Huawei")]);
     let r = dir.path();
-    common::write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
-    common::write(
-        r,
-        "content/entities/huawei.md",
-        "+++\nname = \"Huawei\"\nkind = \"organization\"\n+++\nHãng.\n",
-    );
     common::write(
         r,
         "content/articles/bang.md",
@@ -826,16 +805,8 @@ fn tables_and_strikethrough_render() {
 /// quote's mark holds both mentions and exactly its words.
 #[test]
 fn mentions_at_a_quotes_edges_nest_inside_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = small_site(&[("huawei", "Huawei"), ("smic", "SMIC")]);
     let r = dir.path();
-    common::write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
-    for (id, name) in [("huawei", "Huawei"), ("smic", "SMIC")] {
-        common::write(
-            r,
-            &format!("content/entities/{id}.md"),
-            &format!("+++\nname = \"{name}\"\nkind = \"organization\"\n+++\nHãng.\n"),
-        );
-    }
     common::write(
         r,
         "content/articles/a.md",
@@ -856,4 +827,25 @@ fn mentions_at_a_quotes_edges_nest_inside_it() {
     assert_eq!(inside, ["Huawei", "SMIC"]);
     let body: String = page.select(&sel(".article-body p")).flat_map(|p| p.text()).collect();
     assert_eq!(body, "Huawei hợp tác với SMIC hôm nay.");
+}
+
+/// The last segment of an entity page's URL: its id.
+fn last_segment(href: &str) -> &str {
+    href.trim_end_matches('/').rsplit('/').next().unwrap()
+}
+
+/// A site without autolinking whose entities are organisations with these
+/// (id, name) pairs, for a test to add articles to.
+fn small_site(entities: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    common::write(r, "glossa.toml", "title = \"T\"\nautolink = \"none\"\n");
+    for (id, name) in entities {
+        common::write(
+            r,
+            &format!("content/entities/{id}.md"),
+            &format!("+++\nname = \"{name}\"\nkind = \"organization\"\n+++\nHãng.\n"),
+        );
+    }
+    dir
 }
