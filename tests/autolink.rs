@@ -79,6 +79,14 @@ fn mentions(built: &common::Built, slug: &str) -> Vec<(String, String, String, S
         .collect()
 }
 
+/// The (text, entity id) of every mention on an article's page, in order.
+fn named(built: &common::Built, slug: &str) -> Vec<(String, String)> {
+    mentions(built, slug)
+        .into_iter()
+        .map(|(_, _, text, entity)| (text, entity))
+        .collect()
+}
+
 #[test]
 fn names_are_linked_on_word_boundaries_first_occurrence_as_a_link() {
     let s = site();
@@ -158,10 +166,7 @@ fn a_name_touching_an_explicit_annotation_is_found() {
          [[mention]]\nentity = \"my-tho\"\nexact = \"/Mỹ Tho\"\n",
     );
     let built = build(r);
-    let found: Vec<(String, String)> = mentions(&built, "sat")
-        .into_iter()
-        .map(|(_, _, text, entity)| (text, entity))
-        .collect();
+    let found = named(&built, "sat");
     assert_eq!(
         found,
         [
@@ -192,10 +197,7 @@ fn names_touching_code_are_found() {
         "[[mention]]\nentity = \"my\"\nexact = \"Hoa Kỳ\"\n",
     );
     let built = build(r);
-    let found: Vec<(String, String)> = mentions(&built, "ma")
-        .into_iter()
-        .map(|(_, _, text, entity)| (text, entity))
-        .collect();
+    let found = named(&built, "ma");
     assert_eq!(
         found,
         [
