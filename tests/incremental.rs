@@ -200,11 +200,7 @@ fn a_failed_build_leaves_output_and_manifest_that_agree() {
 fn a_patched_edit_near_a_mention_reaches_the_entity_page() {
     let site = copy_site(&seed_root(), false);
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     assert!(matches!(
         session.rebuild(&[]),
         glossa::output::session::Outcome::Built { .. }
@@ -254,11 +250,7 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
     build_into(site.path(), out.path());
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     assert!(matches!(
         session.rebuild(&[]),
         glossa::output::session::Outcome::Built { .. }
@@ -311,7 +303,7 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
 /// put back: the output is the last good build's, never half of an edit.
 #[test]
 fn a_template_failing_after_the_first_pages_leaves_the_last_good_output() {
-    use glossa::output::session::{Outcome, Session};
+    use glossa::output::session::Outcome;
     let site = copy_site(&fixture("multi"), false);
     let root = site.path();
     std::fs::create_dir_all(root.join("templates")).unwrap();
@@ -325,11 +317,7 @@ fn a_template_failing_after_the_first_pages_leaves_the_last_good_output() {
     )
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = Session::watching(root, opts);
+    let mut session = watching(root, out.path());
     assert!(matches!(session.rebuild(&[]), Outcome::Built { .. }));
     let good = snapshot(out.path());
     // a new mention of Huawei, which the article names already
@@ -365,6 +353,15 @@ fn a_template_failing_after_the_first_pages_leaves_the_last_good_output() {
     ));
     let d = differences(&snapshot(out.path()), &fresh(root));
     assert!(d.is_empty(), "{d:?}");
+}
+
+/// A watch-loop session of `root` writing into `out` (not built yet).
+fn watching(root: &Path, out: &Path) -> glossa::output::session::Session {
+    let opts = BuildOptions {
+        output_dir: Some(out.to_path_buf()),
+        ..Default::default()
+    };
+    glossa::output::session::Session::watching(root, opts)
 }
 
 /// `glossa build` of `root` into `out`, a new process: whether it built.
@@ -498,11 +495,7 @@ fn an_article_leaving_the_news_window_within_its_month_updates_the_home_page() {
     let out = tempfile::tempdir().unwrap();
     build_into(site.path(), out.path());
     let before = snapshot(out.path());
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     assert!(matches!(
         session.rebuild(&[]),
         glossa::output::session::Outcome::Built { .. }
@@ -536,11 +529,7 @@ fn an_article_leaving_the_news_window_within_its_month_updates_the_home_page() {
 fn quote_edits_in_the_watch_loop_equal_a_fresh_build() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     assert!(matches!(
         session.rebuild(&[]),
         glossa::output::session::Outcome::Built { .. }
@@ -591,11 +580,7 @@ fn rebuilt(session: &mut glossa::output::session::Session, rel: &Path) -> Option
 fn naming_edits_in_the_watch_loop_equal_a_fresh_build() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     session.rebuild(&[]);
     let rel = PathBuf::from("content/articles/chip-war.annotations.toml");
     let da_nang =
@@ -634,11 +619,7 @@ fn naming_edits_in_the_watch_loop_equal_a_fresh_build() {
 fn entity_edits_in_the_watch_loop() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(site.path(), opts);
+    let mut session = watching(site.path(), out.path());
     session.rebuild(&[]);
     let rel = PathBuf::from("content/entities/an.md");
     let text = "Không được nhắc đến.";
@@ -723,11 +704,7 @@ fn an_article_passing_the_cooccurrence_cap_in_the_watch_loop() {
     write(r, "content/articles/b.annotations.toml", &b);
 
     let out = tempfile::tempdir().unwrap();
-    let opts = BuildOptions {
-        output_dir: Some(out.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut session = glossa::output::session::Session::watching(r, opts);
+    let mut session = watching(r, out.path());
     assert!(matches!(
         session.rebuild(&[]),
         glossa::output::session::Outcome::Built { .. }
@@ -789,11 +766,7 @@ impl Plain {
 
     /// A session of the site, built once.
     fn session(&self) -> glossa::output::session::Session {
-        let opts = BuildOptions {
-            output_dir: Some(self.out.path().to_path_buf()),
-            ..Default::default()
-        };
-        let mut session = glossa::output::session::Session::watching(self.site.path(), opts);
+        let mut session = watching(self.site.path(), self.out.path());
         session.rebuild(&[]);
         session
     }
