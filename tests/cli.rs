@@ -89,7 +89,7 @@ fn check_finds_broken_internal_links_in_templates() {
     std::fs::create_dir_all(site.path().join("templates")).unwrap();
     std::fs::write(
         site.path().join("templates/404.html"),
-        "{% extends \"base.html\" %}{% block content %}<a href=\"{{ site.root }}nowhere/\">x</a><a href=\"{{ site.root }}entities/huawei/#m-none\">y</a>{% endblock content %}",
+        "{% extends \"base.html\" %}{% block content %}<a href=\"{{ site.root }}nowhere/\">x</a><a href=\"{{ site.root }}entities/huawei/#m-none\">y</a><a href=\"#nope-here\">z</a><p id=\"here\"><a href=\"#here\">ok</a></p>{% endblock content %}",
     )
     .unwrap();
     let (code, _, err) = glossa(&["--root", site.path().to_str().unwrap(), "check"]);
@@ -102,6 +102,12 @@ fn check_finds_broken_internal_links_in_templates() {
         err.contains("no element with id `m-none` on entities/huawei/index.html"),
         "{err}"
     );
+    // a fragment of the page itself, checked against its own ids
+    assert!(
+        err.contains("broken link `#nope-here`: no element with id `nope-here` on 404.html"),
+        "{err}"
+    );
+    assert_eq!(err.matches("broken link").count(), 3, "{err}");
 }
 
 #[test]

@@ -59,7 +59,7 @@ pub fn check_or_replay(root: &Path, opts: &BuildOptions, fix: bool, load: impl F
 /// texts back into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> CheckReport {
     let Loaded {
-        site,
+        mut site,
         tera,
         mut diags,
         mut sources,
@@ -73,25 +73,34 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         crate::timing::lap("compare quote permalinks with the last build", t);
     }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
-        // Every page rendered on every core and scanned for its ids and links at once: its HTML
-        // is dropped there, so the check holds the site's distinct links and ids, never its
-        // output.
+        // (what only `export` reads, and the sources no diagnostic cites, are not needed for the
+        // pages; `--fix` may cite annotation files after)
+        site.drop_export_data();
+        if !fix {
+            sources.retain_cited(&diags);
+        }
+        // Every output path is listed first, so that each page's links are checked as it is
+        // rendered and scanned, on every core; its HTML is dropped there, so the check holds the
+        // site's ids and links to fragments of other pages, never its output.
         let pages = render::Page::all(&site);
-        let strings = linkcheck::Strings::default();
+        let mut paths: Vec<String> = pages.iter().map(|p| p.path(&site)).collect();
+        paths.extend(crate::output::statics::list(root, &mut diags).into_iter().map(|s| s.0));
+        let statics = paths.len() - pages.len();
+        let links = linkcheck::Site::new(paths, &site.config.root_path());
         let t_render = std::time::Instant::now();
         let progress = crate::progress::Bar::new("rendering pages", pages.len());
-        let scanned: Vec<Result<linkcheck::Scanned, render::RenderError>> = pages
+        let scanned: Vec<Result<Option<linkcheck::PageLinks>, render::RenderError>> = pages
             .par_iter()
-            .map(|&page| {
+            .enumerate()
+            .map(|(at, &page)| {
                 progress.inc();
-                let path = page.path(&site);
-                if !path.ends_with(".html") {
-                    return Ok((path, None)); // exists; its bytes are not needed
+                if !page.path(&site).ends_with(".html") {
+                    return Ok(None); // exists; its bytes are not needed
                 }
                 let bytes = render::render(&site, &tera, page)?;
                 let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
                 let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));
-                Ok((path, Some(linkcheck::scan(&html, &strings))))
+                Ok(Some(links.scan(at, &html)))
             })
             .collect();
         crate::timing::lap("render and scan every page", t_render);
@@ -100,21 +109,22 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         for r in scanned {
             match r {
                 Ok(file) => files.push(file),
-                Err(e) => diags.push(
-                    Diagnostic::error(
-                        Path::new("templates"),
-                        None,
-                        format!("rendering {} failed: {}", e.page, e.message),
+                Err(e) => {
+                    files.push(None);
+                    diags.push(
+                        Diagnostic::error(
+                            Path::new("templates"),
+                            None,
+                            format!("rendering {} failed: {}", e.page, e.message),
+                        )
+                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
                     )
-                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                ),
+                }
             }
         }
-        for (name, _) in crate::output::statics::list(root, &mut diags) {
-            files.push((name, None));
-        }
+        files.resize_with(files.len() + statics, || None);
         let t_links = std::time::Instant::now();
-        diags.extend(linkcheck::check_scanned(&files, strings, &site.config.root_path()));
+        diags.extend(links.check(files));
         crate::timing::lap("check the links", t_links);
     }
     let mut fixed = Vec::new();

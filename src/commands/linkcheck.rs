@@ -5,6 +5,11 @@
 //! (attributes always double-quoted and escaped), so a small attribute
 //! scanner is enough — no full HTML parse per page.
 //!
+//! Every output path is known before a page is rendered, so a page's links
+//! are checked as it is scanned: what remains of it is its ids and its links
+//! to a `#fragment` of another file, the only ones that need a page not yet
+//! seen. A site's check never holds its output nor its links.
+//!
 //! On top of the pipeline: the commands.
 
 use std::collections::{HashMap, HashSet};
@@ -36,75 +41,26 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// What the link check needs of one output file: for a page, its element ids and the distinct
-/// links it holds (`scan`); for any other file, only that it exists (`None`). A page's HTML can
-/// be dropped as soon as it is scanned, so checking a site never holds its whole output.
-pub type Scanned = (String, Option<PageLinks>);
-
-/// Every distinct link path, fragment and id of the site, kept once; pages name them by
-/// number. The same ones recur on thousands of pages (the navigation, an entity's URL,
-/// `m-NAME-1` as an id and as a link's fragment), so at 10,000 articles this holds about
-/// 100,000 strings where per-page copies were millions.
-#[derive(Default)]
-pub struct Strings(Mutex<IndexSet<Box<str>>>);
-
-/// A link as two numbers in [`Strings`]: its path (empty for `#id`) and its fragment, if any.
-type Link = (u32, Option<u32>);
-
-impl Strings {
-    /// The numbers of a page's ids and links, each string added the first time it is seen.
-    fn numbers(&self, ids: Vec<String>, links: &[String]) -> (Vec<u32>, Vec<Link>) {
-        let mut set = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut number = |s: &str| match set.get_index_of(s) {
-            Some(n) => n as u32,
-            None => set.insert_full(s.into()).0 as u32,
-        };
-        let ids = ids.iter().map(|id| number(id)).collect();
-        let links = links
-            .iter()
-            .map(|l| match l.split_once('#') {
-                Some((path, fragment)) => (number(path), Some(number(fragment))),
-                None => (number(l), None),
-            })
-            .collect();
-        (ids, links)
-    }
+/// Every output file of a site by path, and every distinct id, fragment and
+/// fragment-link path its pages hold, kept once (pages name them by number:
+/// `m-NAME-1` recurs on thousands of pages as an id and as a fragment).
+pub struct Site {
+    root: String,
+    files: Vec<String>,
+    paths: HashMap<String, u32>,
+    strings: Mutex<IndexSet<Box<str>>>,
 }
 
-/// A page's element ids (sorted) and its distinct `href`/`src` values (in order of
-/// appearance), as numbers in the site's [`Strings`].
+/// What the check keeps of a page once it is scanned.
 #[derive(Default)]
 pub struct PageLinks {
+    /// Its element ids, as numbers in [`Site`]'s strings, sorted.
     ids: Vec<u32>,
-    links: Vec<Link>,
-}
-
-/// The ids and links of a page's HTML.
-pub fn scan(html: &str, strings: &Strings) -> PageLinks {
-    let mut seen = HashSet::new();
-    let links: Vec<String> = attrs(html, "href")
-        .chain(attrs(html, "src"))
-        .filter(|l| seen.insert(l.clone()))
-        .collect();
-    let (mut ids, links) = strings.numbers(attrs(html, "id").collect(), &links);
-    ids.sort_unstable();
-    PageLinks { ids, links }
-}
-
-/// Checks the links of `files` (output path, bytes) for a site whose URLs
-/// start with `root` (`/` or `/sub/`). Returns one error per broken link.
-pub fn check(files: &[(String, Vec<u8>)], root: &str) -> Vec<Diagnostic> {
-    let strings = Strings::default();
-    let scanned: Vec<Scanned> = files
-        .iter()
-        .map(|(path, bytes)| {
-            let page = path
-                .ends_with(".html")
-                .then(|| scan(&String::from_utf8_lossy(bytes), &strings));
-            (path.clone(), page)
-        })
-        .collect();
-    check_scanned(&scanned, strings, root)
+    /// Its links to a fragment of another file: (file, link path, fragment).
+    elsewhere: Vec<(u32, u32, u32)>,
+    /// What is already known broken: no such file, outside the site, or a
+    /// fragment missing from the page itself.
+    broken: Vec<Diagnostic>,
 }
 
 /// Where a link's path leads.
@@ -112,77 +68,158 @@ enum Target {
     /// Outside the check: another site, or relative (the author's business).
     Unchecked,
     /// Output file number N.
-    File(usize),
+    File(u32),
     /// Nothing the build makes; the problem.
     Broken(String),
 }
 
-/// Checks the links of scanned files (see [`Scanned`]), whose links and ids are in `strings`.
-pub fn check_scanned(files: &[Scanned], strings: Strings, root: &str) -> Vec<Diagnostic> {
-    let strings = strings.0.into_inner().unwrap_or_else(|e| e.into_inner());
-    let paths: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.0.as_str(), i)).collect();
-    // A path means the same on every page but the empty one (`#id`): each is resolved once.
-    let mut targets: HashMap<u32, Target> = HashMap::new();
-    let mut diags = Vec::new();
-    for (at, (path, page)) in files.iter().enumerate() {
-        let Some(page) = page else { continue };
-        for &(p, fragment) in &page.links {
-            let link_path = &*strings[p as usize];
-            let here = Target::File(at);
-            let target = match link_path.is_empty() {
-                true => &here,
-                false => targets.entry(p).or_insert_with(|| resolve(link_path, root, &paths)),
+impl Site {
+    /// A site whose URLs start with `root` (`/` or `/sub/`) and whose output
+    /// files are `files`, by path (a later file of the same path wins).
+    pub fn new(files: Vec<String>, root: &str) -> Site {
+        let paths = files.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
+        Site {
+            root: root.to_string(),
+            files,
+            paths,
+            strings: Mutex::default(),
+        }
+    }
+
+    fn numbers<const N: usize>(&self, strings: [&[&str]; N]) -> [Vec<u32>; N] {
+        let mut set = self.strings.lock().unwrap_or_else(|e| e.into_inner());
+        strings.map(|list| {
+            list.iter()
+                .map(|s| match set.get_index_of(*s) {
+                    Some(n) => n as u32,
+                    None => set.insert_full((*s).into()).0 as u32,
+                })
+                .collect()
+        })
+    }
+
+    /// Scans the HTML of output file number `at`: its links checked as far
+    /// as they can be without the other pages.
+    pub fn scan(&self, at: usize, html: &str) -> PageLinks {
+        let ids: Vec<String> = attrs(html, "id").collect();
+        let own: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        let mut broken = Vec::new();
+        let mut elsewhere: Vec<(u32, String, String)> = Vec::new();
+        for link in attrs(html, "href").chain(attrs(html, "src")) {
+            if !seen.insert(link.clone()) {
+                continue;
+            }
+            let (path, fragment) = match link.split_once('#') {
+                Some((p, f)) => (p, Some(f).filter(|f| !f.is_empty())),
+                None => (link.as_str(), None),
             };
-            let problem = match target {
-                Target::Unchecked => None,
-                Target::Broken(problem) => Some(problem.clone()),
-                Target::File(file) => fragment
-                    .filter(|&f| !strings[f as usize].is_empty())
-                    .filter(|f| files[*file].1.as_ref().is_none_or(|t| t.ids.binary_search(f).is_err()))
-                    .map(|f| format!("no element with id `{}` on {}", &strings[f as usize], files[*file].0)),
+            let target = match path.is_empty() {
+                true => Target::File(at as u32),
+                false => self.resolve(path),
+            };
+            let problem = match (target, fragment) {
+                (Target::Broken(problem), _) => Some(problem),
+                (Target::File(f), Some(fragment)) if f as usize == at => {
+                    (!own.contains(fragment)).then(|| self.no_id(fragment, at))
+                }
+                (Target::File(f), Some(fragment)) => {
+                    elsewhere.push((f, path.to_string(), fragment.to_string()));
+                    None
+                }
+                _ => None,
             };
             if let Some(problem) = problem {
-                let link = match fragment {
-                    Some(f) => format!("{link_path}#{}", &strings[f as usize]),
-                    None => link_path.to_string(),
-                };
-                diags.push(
-                    Diagnostic::error(
-                        format!("public/{path}"),
-                        None,
-                        format!("broken link `{link}`: {problem}"),
-                    )
-                    .with_hint("a template or an annotation points at a page or #id the build does not produce"),
-                );
+                broken.push(self.broken(at, &link, problem));
             }
         }
+        let paths: Vec<&str> = elsewhere.iter().map(|e| e.1.as_str()).collect();
+        let fragments: Vec<&str> = elsewhere.iter().map(|e| e.2.as_str()).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let [mut ids, paths, fragments] = self.numbers([&ids, &paths, &fragments]);
+        ids.sort_unstable();
+        let elsewhere = elsewhere
+            .iter()
+            .zip(paths)
+            .zip(fragments)
+            .map(|((e, p), f)| (e.0, p, f))
+            .collect();
+        PageLinks { ids, elsewhere, broken }
     }
-    diags
-}
 
-/// Where the path of a link (not empty) leads.
-fn resolve(path: &str, root: &str, paths: &HashMap<&str, usize>) -> Target {
-    if path.contains("://") || path.starts_with("mailto:") || path.starts_with("data:") || path.starts_with("//") {
-        return Target::Unchecked;
+    fn no_id(&self, fragment: &str, file: usize) -> String {
+        format!("no element with id `{fragment}` on {}", self.files[file])
     }
-    let file = if let Some(rest) = path.strip_prefix(root) {
-        let rest = rest.split('?').next().unwrap_or("");
-        if rest.is_empty() || rest.ends_with('/') {
-            format!("{rest}index.html")
-        } else {
-            rest.to_string()
+
+    fn broken(&self, at: usize, link: &str, problem: String) -> Diagnostic {
+        Diagnostic::error(
+            format!("public/{}", self.files[at]),
+            None,
+            format!("broken link `{link}`: {problem}"),
+        )
+        .with_hint("a template or an annotation points at a page or #id the build does not produce")
+    }
+
+    /// Where the path of a link (not empty) leads.
+    fn resolve(&self, path: &str) -> Target {
+        if path.contains("://") || path.starts_with("mailto:") || path.starts_with("data:") || path.starts_with("//") {
+            return Target::Unchecked;
         }
-    } else if path.starts_with('/') {
-        return Target::Broken(format!("outside the site's path {root}"));
-    } else {
-        return Target::Unchecked; // relative links are the author's business
-    };
-    match paths.get(file.as_str()) {
-        Some(&i) => Target::File(i),
-        None => Target::Broken(format!("no page {file}")),
+        let file = if let Some(rest) = path.strip_prefix(self.root.as_str()) {
+            let rest = rest.split('?').next().unwrap_or("");
+            if rest.is_empty() || rest.ends_with('/') {
+                format!("{rest}index.html")
+            } else {
+                rest.to_string()
+            }
+        } else if path.starts_with('/') {
+            return Target::Broken(format!("outside the site's path {}", self.root));
+        } else {
+            return Target::Unchecked; // relative links are the author's business
+        };
+        match self.paths.get(file.as_str()) {
+            Some(&i) => Target::File(i),
+            None => Target::Broken(format!("no page {file}")),
+        }
+    }
+
+    /// The broken links of the scanned pages, `pages[i]` being output file
+    /// `i`'s (`None` for a file that is not a page): one error each.
+    pub fn check(self, pages: Vec<Option<PageLinks>>) -> Vec<Diagnostic> {
+        let strings = self.strings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut diags = Vec::new();
+        for (at, page) in pages.iter().enumerate() {
+            let Some(page) = page else { continue };
+            diags.extend(page.broken.iter().cloned());
+            for &(file, path, fragment) in &page.elsewhere {
+                let found = pages[file as usize]
+                    .as_ref()
+                    .is_some_and(|t| t.ids.binary_search(&fragment).is_ok());
+                if !found {
+                    let fragment = &*strings[fragment as usize];
+                    let link = format!("{}#{fragment}", &strings[path as usize]);
+                    diags.push(self.broken(at, &link, self.no_id(fragment, file as usize)));
+                }
+            }
+        }
+        diags
     }
 }
 
+/// Checks the links of `files` (output path, bytes) for a site whose URLs
+/// start with `root` (`/` or `/sub/`). Returns one error per broken link.
+pub fn check(files: &[(String, Vec<u8>)], root: &str) -> Vec<Diagnostic> {
+    let site = Site::new(files.iter().map(|f| f.0.clone()).collect(), root);
+    let pages = files
+        .iter()
+        .enumerate()
+        .map(|(at, (path, bytes))| {
+            path.ends_with(".html")
+                .then(|| site.scan(at, &String::from_utf8_lossy(bytes)))
+        })
+        .collect();
+    site.check(pages)
+}
 #[cfg(test)]
 mod tests {
     use super::*;
