@@ -829,6 +829,37 @@ fn mentions_at_a_quotes_edges_nest_inside_it() {
     assert_eq!(body, "Huawei hợp tác với SMIC hôm nay.");
 }
 
+/// A quote that ends where a note around it ends: the quote closes first,
+/// so its permalink sits right after it, inside the note's reference, and
+/// the sidenote comes after both.
+#[test]
+fn a_quote_ending_with_a_note_around_it_keeps_its_permalink_next_to_it() {
+    let dir = small_site(&[("huawei", "Huawei")]);
+    let r = dir.path();
+    common::write(
+        r,
+        "content/articles/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\n+++\nHuawei nói hợp tác là cần thiết.\n",
+    );
+    common::write(
+        r,
+        "content/articles/a.annotations.toml",
+        "[[note]]\nexact = \"nói hợp tác là cần thiết\"\nbody = \"Ghi chú.\"\n\n\
+         [[quote]]\nspeaker = \"huawei\"\nexact = \"hợp tác là cần thiết\"\n",
+    );
+    let built = build(r);
+    let page = built.html("articles/a/index.html");
+    let p = page.select(&sel(".article-body p")).next().expect("a paragraph").html();
+    let mark = p.find("</mark>").expect("a quote") + "</mark>".len();
+    let link = p.find("class=\"quote-link\"").expect("its permalink");
+    let sidenote = p.find("class=\"sidenote\"").expect("the sidenote");
+    // the element right after the quote is its permalink, inside the note's reference
+    assert!(p[mark..].starts_with("<a ") && link < mark + p[mark..].find('>').unwrap(), "{p}");
+    assert!(p[link..sidenote].contains("</span><label"), "{p}");
+    let body: String = page.select(&sel(".article-body p")).flat_map(|p| p.text()).collect();
+    assert_eq!(body, "Huawei nói hợp tác là cần thiếtGhi chú..");
+}
+
 /// The last segment of an entity page's URL: its id.
 fn last_segment(href: &str) -> &str {
     href.trim_end_matches('/').rsplit('/').next().unwrap()

@@ -98,15 +98,12 @@ impl RenderedText {
         Some((p.event, p.offset + (pos - p.at).min(p.len.saturating_sub(1))))
     }
 
-    /// Event and byte offset just after the character that ends at `end`.
+    /// Event and byte offset just after the character that ends at `end`
+    /// (after a collapsed white-space run, its first character: the piece is
+    /// one byte long).
     pub fn locate_end(&self, end: usize) -> Option<(usize, usize)> {
         let last = self.text[..end].chars().next_back()?;
-        let start = end - last.len_utf8();
-        let p = self.piece_at(start)?;
-        if p.len == 1 && last == ' ' {
-            // a collapsed space: end right after the first white-space char
-            return Some((p.event, p.offset + 1));
-        }
+        let p = self.piece_at(end - last.len_utf8())?;
         Some((p.event, p.offset + (end - p.at)))
     }
 
@@ -653,7 +650,23 @@ pub fn render_inline(md: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_safe_url;
+    use super::{Document, is_safe_url};
+
+    /// A run of white space is one space in the rendered text; a range that
+    /// ends on it ends in the source right after the run's first character,
+    /// whatever the run is made of.
+    #[test]
+    fn a_range_ending_on_collapsed_space_ends_after_its_first_character() {
+        let doc = Document::parse("Hà  Nội\t\tvà\nHuế");
+        assert_eq!(doc.text.text, "Hà Nội và Huế");
+        let text = doc.text.text.clone();
+        for (end, source) in [(3, 3), (4, 4), (9, 10), (10, 11), (13, 15), (14, 16)] {
+            let (ev, off) = doc.text.locate_end(end).expect("located");
+            let at = doc.src[ev].start + off;
+            assert_eq!(at, source, "{:?}", &text[..end]);
+        }
+        assert_eq!(doc.text.locate_end(0), None);
+    }
 
     /// Schemes that could run code are refused however they are disguised
     /// (browsers drop white space and control characters from URLs); what
