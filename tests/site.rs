@@ -854,7 +854,10 @@ fn a_quote_ending_with_a_note_around_it_keeps_its_permalink_next_to_it() {
     let link = p.find("class=\"quote-link\"").expect("its permalink");
     let sidenote = p.find("class=\"sidenote\"").expect("the sidenote");
     // the element right after the quote is its permalink, inside the note's reference
-    assert!(p[mark..].starts_with("<a ") && link < mark + p[mark..].find('>').unwrap(), "{p}");
+    assert!(
+        p[mark..].starts_with("<a ") && link < mark + p[mark..].find('>').unwrap(),
+        "{p}"
+    );
     assert!(p[link..sidenote].contains("</span><label"), "{p}");
     let body: String = page.select(&sel(".article-body p")).flat_map(|p| p.text()).collect();
     assert_eq!(body, "Huawei nói hợp tác là cần thiếtGhi chú..");

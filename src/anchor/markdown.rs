@@ -625,23 +625,21 @@ pub fn render_inline(md: &str) -> String {
     use pulldown_cmark::{Event, Tag, TagEnd};
     let doc = Document::parse(md);
     let mut events = Vec::new();
-    let mut blocks = 0;
     for ev in doc.events {
         match ev {
-            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => events.push(ev),
-            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => events.push(ev),
-            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
-            Event::Start(_) => {}
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+            | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link)
+            | Event::Text(_)
+            | Event::Code(_)
+            | Event::SoftBreak
+            | Event::HardBreak => events.push(ev),
             Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock) => {
-                blocks += 1;
-                events.push(Event::InlineHtml("\u{1}".into()));
+                events.push(Event::InlineHtml("\u{1}".into()))
             }
-            Event::End(_) => {}
-            Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak => events.push(ev),
+            // the other blocks' and images' tags (an image's alt text stays, as text)
             _ => {}
         }
     }
-    let _ = blocks;
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.into_iter());
     let out = out.trim_end_matches('\u{1}');
@@ -651,6 +649,18 @@ pub fn render_inline(md: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Document, is_safe_url};
+
+    /// A note's body is inline HTML: formatting and links kept, each block
+    /// ending in a `<br>` but the last, raw HTML and images' tags dropped.
+    #[test]
+    fn a_note_body_renders_inline() {
+        let md =
+            "Một *hai* `ba`\n\n# Bốn\n\n- năm\n- [sáu](https://e.org/)\n\n```\nbảy\n```\n\n![tám](x.png) <b>chín</b>";
+        assert_eq!(
+            super::render_inline(md),
+            "Một <em>hai</em> <code>ba</code><br>Bốn<br>năm<br><a href=\"https://e.org/\">sáu</a><br>bảy\n<br>tám &lt;b&gt;chín&lt;/b&gt;"
+        );
+    }
 
     /// A run of white space is one space in the rendered text; a range that
     /// ends on it ends in the source right after the run's first character,
