@@ -152,13 +152,6 @@ impl<'a> Document<'a> {
     }
 }
 
-fn is_block(tag: &TagEnd) -> bool {
-    !matches!(
-        tag,
-        TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
-    )
-}
-
 fn build_text(events: &[Event<'_>]) -> RenderedText {
     let mut rt = RenderedText::default();
     let mut image_depth = 0usize;
@@ -182,10 +175,10 @@ fn build_text(events: &[Event<'_>]) -> RenderedText {
                 in_code_block = false;
                 end_block(&mut rt);
             }
+            // (every block, table row and cell starts with one of these: its end needs nothing)
             Event::Start(t) if !matches!(t, Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => {
                 end_block(&mut rt)
             }
-            Event::End(t) if is_block(t) => end_block(&mut rt),
             Event::Text(s) if image_depth == 0 => {
                 let start = rt.text.len();
                 push_text(&mut rt, s, i);
