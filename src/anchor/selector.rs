@@ -482,6 +482,29 @@ pub fn mark_difference(a: &str, b: &str) -> (String, String) {
 mod tests {
     use super::*;
 
+    /// Over 400,000 bytes, the candidates are only the word starts at most
+    /// `exact`'s length (+ 8 bytes) before an occurrence of one of its
+    /// quarters: a passage further back is not weighed.
+    #[test]
+    fn a_long_texts_candidates_are_near_a_quarter_of_exact() {
+        let exact = "Chúng tôi sẽ tự chủ về công nghệ";
+        assert_eq!(exact.chars().count() % 4, 0, "no short last quarter");
+        let filler = "lời mở đầu dài dòng; ".repeat(20_000);
+        let before = "một câu khác đứng trước đoạn này rất lâu. ".repeat(3);
+        let text = format!("{filler}{before}Chúng tôi bàn chuyện khác. {filler}");
+        assert!(text.len() > 400_000);
+        let at = text.find("Chúng tôi").unwrap();
+        let starts = word_starts(&text, exact);
+        assert!(starts.contains(&at), "the piece's own word start");
+        let from = at - exact.len() - 8;
+        assert!(
+            starts.iter().all(|&s| (from..=at).contains(&s)),
+            "{:?}",
+            starts.iter().map(|&s| s as isize - at as isize).collect::<Vec<_>>()
+        );
+        assert!(starts.iter().any(|&s| s < at), "word starts before it too");
+    }
+
     fn sel(exact: &str) -> Selector {
         Selector {
             exact: exact.into(),
