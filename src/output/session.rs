@@ -517,10 +517,12 @@ impl Session {
         }
         let page_count = pages.len();
         // A watching session keeps the graph to patch it; a one-off build
-        // is done with it (the commit and the manifest need none of it).
+        // is done with it (the commit and the manifest need none of it) once
+        // its search index is stored for the next build.
         let graph = match versions {
             Some(versions) if self.reuse.is_some() => Some((site, tera, versions, pages)),
             _ => {
+                site.terms.save(&site);
                 drop((site, tera, pages));
                 None
             }

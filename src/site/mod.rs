@@ -5,12 +5,14 @@
 //! Built from the loaded content in two steps: per article (anchoring, in
 //! parallel: [`crate::anchor::article`]) and then across the site
 //! ([`link`], [`related`]); [`time`] reads periods off it. [`patch`] edits a kept graph in place after an
-//! edit; [`model`] has the node types.
+//! edit; [`model`] has the node types. [`terms`] is the full-text index cut into the search
+//! files, which [`stored_terms`] keeps between processes.
 
 pub mod link;
 pub mod model;
 pub mod patch;
 pub mod related;
+pub mod stored_terms;
 pub mod stream;
 pub mod time;
 

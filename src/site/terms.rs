@@ -153,13 +153,18 @@ pub struct ShardKeys {
     pub prefixes: Vec<Box<str>>,
 }
 
-/// The site's term index, built on first use.
+/// The site's term index, made on first use: read back from the last build's
+/// ([`super::stored_terms`]) when the site has a cache, else built.
 #[derive(Default)]
-pub struct Terms(RwLock<Option<Arc<Index>>>);
+pub struct Terms {
+    index: RwLock<Option<Arc<Index>>>,
+    /// Whether the index differs from the one stored (built or patched since).
+    unsaved: std::sync::atomic::AtomicBool,
+}
 
 impl std::fmt::Debug for Terms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let built = self.0.read().map(|g| g.is_some()).unwrap_or(false);
+        let built = self.index.read().map(|g| g.is_some()).unwrap_or(false);
         f.debug_struct("Terms").field("built", &built).finish()
     }
 }
@@ -430,6 +435,13 @@ impl Index {
             .into_iter()
             .map(|(t, id)| (t, postings[id as usize].take().unwrap_or_default()))
             .collect();
+        let index = Index::from_terms(site, terms);
+        crate::timing::lap(&format!("  search index: {} terms", index.terms.len()), t);
+        index
+    }
+
+    /// The index of `site` whose terms and postings are `terms`.
+    pub(crate) fn from_terms(site: &Site, terms: BTreeMap<Box<str>, Postings>) -> Index {
         let mut index = Index {
             terms,
             docs: DocKind::ALL.map(|k| k.count(site)),
@@ -441,7 +453,6 @@ impl Index {
         for t in keys {
             index.add_keys(&t);
         }
-        crate::timing::lap(&format!("  search index: {} terms", index.terms.len()), t);
         index
     }
 
@@ -524,14 +535,15 @@ impl Index {
         s
     }
 
-    /// Re-indexes articles edited in place; returns the shards whose keys
-    /// or postings may have changed, sorted.
-    fn patch_articles(&mut self, site: &Site, articles: &[usize]) -> Vec<usize> {
-        let k = DocKind::Article as usize;
+    /// Re-indexes documents of `kind` that changed (the same number of
+    /// documents of each kind); returns the shards whose keys or postings may
+    /// have changed, sorted.
+    pub(crate) fn patch(&mut self, site: &Site, kind: DocKind, docs: &[usize]) -> Vec<usize> {
+        let k = kind as usize;
         let n = self.shards.len();
         let mut touched = Vec::new();
-        for &doc in articles {
-            let new = doc_terms(site, DocKind::Article, doc);
+        for &doc in docs {
+            let new = doc_terms(site, kind, doc);
             let new = new.sorted();
             // what the index has of it now
             let mut old: Vec<(Box<str>, Entry)> = Vec::new();
@@ -619,27 +631,52 @@ fn strongest(list: &[(Box<str>, Entry)], prefix: &str) -> Option<u32> {
 }
 
 impl Terms {
-    /// The index, built now if it was not. (Built with no lock held: the
-    /// build runs on rayon, whose threads may meanwhile take up other
-    /// pages that ask for the index. Callers build it first, before their
-    /// parallel loop, so that it is built once.)
+    /// The index, made now if it was not: the stored one brought up to date
+    /// when `site` has a cache and it holds one, else built. (Made with no
+    /// lock held: the build runs on rayon, whose threads may meanwhile take
+    /// up other pages that ask for the index. Callers make it first, before
+    /// their parallel loop, so that it is made once.)
     pub fn get(&self, site: &Site) -> Arc<Index> {
-        if let Some(i) = self.0.read().unwrap_or_else(|e| e.into_inner()).clone() {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(i) = self.index.read().unwrap_or_else(|e| e.into_inner()).clone() {
             return i;
         }
-        let built = Arc::new(Index::build(site));
-        let mut g = self.0.write().unwrap_or_else(|e| e.into_inner());
-        g.get_or_insert(built).clone()
+        let stored = site.cache_dir.as_deref().and_then(|dir| super::stored_terms::load(site, dir));
+        let (built, unsaved) = match stored {
+            Some((index, patched)) => (index, patched),
+            None => (Index::build(site), true),
+        };
+        let mut g = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if g.is_none() {
+            self.unsaved.store(unsaved, Relaxed);
+        }
+        g.get_or_insert(Arc::new(built)).clone()
     }
 
     /// Re-indexes articles the watch loop edited in place (their text, and
     /// so the entities they name); returns the shards that may have changed.
-    /// An index not built yet is left for [`Terms::get`] to build.
+    /// An index not made yet is left for [`Terms::get`] to make.
     pub fn patch_articles(&self, site: &Site, articles: &[usize]) -> Vec<usize> {
-        let mut g = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.index.write().unwrap_or_else(|e| e.into_inner());
         match g.as_mut() {
-            Some(index) => Arc::make_mut(index).patch_articles(site, articles),
+            Some(index) => {
+                self.unsaved.store(true, std::sync::atomic::Ordering::Relaxed);
+                Arc::make_mut(index).patch(site, DocKind::Article, articles)
+            }
             None => Vec::new(),
+        }
+    }
+
+    /// Stores the index for the next process when it was made or changed by
+    /// this one and `site` has a cache (a failure only costs the next build
+    /// time).
+    pub fn save(&self, site: &Site) {
+        let Some(dir) = site.cache_dir.as_deref() else { return };
+        let g = self.index.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(index) = g.as_ref()
+            && self.unsaved.swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            super::stored_terms::save(site, index, dir);
         }
     }
 }

@@ -1,0 +1,213 @@
+//! The term index kept on disk between processes, so that `glossa build`
+//! after an edit (a new process: a deploy) re-indexes the documents that
+//! changed instead of folding every word of the site again.
+//!
+//! One file, `.glossa-cache/search-terms`, written after a build that made
+//! or changed the index: a header (magic, this executable's identity and the
+//! format, the payload's length and xxh3 checksum), then in postcard a key
+//! per document of each kind and every term with its postings
+//! (delta-encoded). A document's key hashes everything the index reads of
+//! it (see [`doc_keys`]). The next build reads it back when it has as many
+//! documents of each kind, and re-indexes those whose key differs; more
+//! than a few changed, another executable, or a file that is unreadable,
+//! damaged or inconsistent is a miss and the index is built from scratch.
+//! Deleting the file is always safe.
+//!
+//! Stage 3 of the pipeline: the site graph.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash};
+use std::path::Path;
+
+use super::Site;
+use super::terms::{DocKind, Entry, Index, Postings, doc_of, named};
+
+/// What the format is; another value is a miss.
+const MAGIC: &[u8; 8] = b"glstrm01";
+
+/// The version of the payload, part of the identity: bump it when
+/// [`Stored`] or what a document's key covers changes.
+const FORMAT: u64 = 1;
+
+/// Header: magic, identity (8), payload length (8), payload checksum (8).
+const HEADER: usize = 8 + 8 + 8 + 8;
+
+/// The file, in the site's cache folder.
+const FILE: &str = "search-terms";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    /// Per kind ([`DocKind`] order), per document, its key.
+    keys: [Vec<u64>; 3],
+    /// Every term, in order, with its entries per kind, each the difference
+    /// from the one before (entries rise with the document).
+    terms: Vec<(Box<str>, [Vec<u32>; 3])>,
+}
+
+fn key(v: impl Hash) -> u64 {
+    xxhash_rust::xxh3::Xxh3DefaultBuilder.hash_one(v)
+}
+
+/// Per kind, per document, a hash of what the index reads of it: an
+/// entity's name and aliases; an article's inputs (its files and what its
+/// anchoring read: its text), title, description, tags and the names of the
+/// entities it names; a quote's words and its speaker's name. `None` for a
+/// graph built without input keys.
+fn doc_keys(site: &Site) -> Option<[Vec<u64>; 3]> {
+    if site.articles.iter().any(|a| a.input_key == 0) {
+        return None;
+    }
+    let name = |e: usize| site.entities[e].src.name.as_str();
+    let entities = site.entities.iter().map(|e| key((&e.src.name, &e.src.aliases))).collect();
+    let articles = site
+        .articles
+        .iter()
+        .map(|a| {
+            let names: Vec<&str> = named(a).into_iter().map(name).collect();
+            key((a.input_key, &a.src.title, &a.src.description, &a.src.tags, names))
+        })
+        .collect();
+    let quotes = site.quotes.iter().map(|q| key((&q.text, name(q.speaker)))).collect();
+    Some([entities, articles, quotes])
+}
+
+fn identity() -> u64 {
+    crate::files::executable_identity() ^ FORMAT
+}
+
+/// The index `dir` holds for `site`, brought up to date (the documents whose
+/// key changed re-indexed), and whether any was; `None` for a miss.
+pub fn load(site: &Site, dir: &Path) -> Option<(Index, bool)> {
+    let t = std::time::Instant::now();
+    let keys = doc_keys(site)?;
+    let stored = decode(&std::fs::read(dir.join(FILE)).ok()?)?;
+    let mut changed: [Vec<usize>; 3] = Default::default();
+    for kind in DocKind::ALL {
+        let (old, new) = (&stored.keys[kind as usize], &keys[kind as usize]);
+        if old.len() != new.len() {
+            return None;
+        }
+        changed[kind as usize] = (0..new.len()).filter(|&d| old[d] != new[d]).collect();
+    }
+    // (re-indexing a document reads every term: past a few, building is faster)
+    let n: usize = changed.iter().map(Vec::len).sum();
+    let docs: usize = keys.iter().map(Vec::len).sum();
+    if n > (docs / 100).max(32) {
+        return None;
+    }
+    let terms = postings(stored.terms, &keys)?;
+    let mut index = Index::from_terms(site, terms);
+    for kind in DocKind::ALL {
+        if !changed[kind as usize].is_empty() {
+            index.patch(site, kind, &changed[kind as usize]);
+        }
+    }
+    crate::timing::lap(
+        &format!("  search index: {} terms read back, {n} documents re-indexed", index.terms.len()),
+        t,
+    );
+    Some((index, n > 0))
+}
+
+/// The terms' postings from their stored deltas; `None` when an entry does
+/// not rise or names a document the site does not have.
+fn postings(terms: Vec<(Box<str>, [Vec<u32>; 3])>, keys: &[Vec<u64>; 3]) -> Option<BTreeMap<Box<str>, Postings>> {
+    let mut out = BTreeMap::new();
+    for (term, deltas) in terms {
+        let mut p = Postings::default();
+        for (k, deltas) in deltas.into_iter().enumerate() {
+            let mut entries: Vec<Entry> = Vec::with_capacity(deltas.len());
+            let mut at: Entry = 0;
+            for (i, d) in deltas.into_iter().enumerate() {
+                at = at.checked_add(d)?;
+                if (i > 0 && d == 0) || doc_of(at) >= keys[k].len() {
+                    return None;
+                }
+                entries.push(at);
+            }
+            p.0[k] = entries;
+        }
+        out.insert(term, p);
+    }
+    Some(out)
+}
+
+/// A term's entries of one kind as [`Stored`] has them: deltas, made as
+/// they are written (no copy of the index while it is saved).
+struct Deltas<'a>(&'a [Entry]);
+
+impl serde::Serialize for Deltas<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut last = 0;
+        s.collect_seq(self.0.iter().map(|&e| {
+            let d = e - last;
+            last = e;
+            d
+        }))
+    }
+}
+
+/// What [`Stored`] holds, borrowed from the index: the same bytes.
+struct View<'a> {
+    keys: &'a [Vec<u64>; 3],
+    index: &'a Index,
+}
+
+impl serde::Serialize for View<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let terms = Terms(self.index);
+        let mut st = s.serialize_struct("Stored", 2)?;
+        st.serialize_field("keys", self.keys)?;
+        st.serialize_field("terms", &terms)?;
+        st.end()
+    }
+}
+
+struct Terms<'a>(&'a Index);
+
+impl serde::Serialize for Terms<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.terms.iter().map(|(t, p)| {
+            let [e, a, q] = &p.0;
+            (t, (Deltas(e), Deltas(a), Deltas(q)))
+        }))
+    }
+}
+
+/// Stores `index`, made for `site`, in `dir`.
+pub fn save(site: &Site, index: &Index, dir: &Path) {
+    let Some(keys) = doc_keys(site) else { return };
+    let head = vec![0; HEADER];
+    let Ok(mut bytes) = postcard::to_extend(&View { keys: &keys, index }, head) else {
+        return;
+    };
+    let n = (bytes.len() - HEADER) as u64;
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[HEADER..]);
+    bytes[..8].copy_from_slice(MAGIC);
+    bytes[8..16].copy_from_slice(&identity().to_le_bytes());
+    bytes[16..24].copy_from_slice(&n.to_le_bytes());
+    bytes[24..32].copy_from_slice(&sum.to_le_bytes());
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let file = dir.join(FILE);
+    let tmp = dir.join(format!("{FILE}.tmp{}", std::process::id()));
+    if std::fs::write(&tmp, bytes).is_err() || std::fs::rename(&tmp, &file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// The payload of a file's bytes, if they are sound and of this executable.
+fn decode(bytes: &[u8]) -> Option<Stored> {
+    let (head, payload) = bytes.split_at_checked(HEADER)?;
+    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
+    let sound = head.starts_with(MAGIC)
+        && u64_at(8)? == identity()
+        && u64_at(16)? == payload.len() as u64
+        && u64_at(24)? == xxhash_rust::xxh3::xxh3_64(payload);
+    if !sound {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
+}
