@@ -478,6 +478,105 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
     }
 }
 
+/// `glossa build` of `root` into `out`, a new process that must succeed,
+/// with `GLOSSA_TIMINGS=1`: what it says of the search index.
+fn search_index_timing(root: &Path, out: &Path) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
+        .env("GLOSSA_TIMINGS", "1")
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--output-dir"])
+        .arg(out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    err.lines()
+        .filter(|l| l.contains("search index:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The search index a build stores (`.glossa-cache/search-terms`) is read
+/// back by the next process, which indexes again only the documents that
+/// changed: after an edit to each kind of document the output still equals
+/// a fresh build's. A different number of documents, or a damaged or
+/// foreign file, means building the index afresh.
+#[test]
+fn the_stored_search_index_follows_every_document_it_indexes() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let stored = root.join(".glossa-cache/search-terms");
+    let damage = |at: usize| {
+        let mut b = std::fs::read(&stored).unwrap();
+        b[at] ^= 0x20;
+        std::fs::write(&stored, b).unwrap();
+    };
+    assert!(!search_index_timing(root, out.path()).contains("read back"));
+    assert!(stored.is_file());
+    // (what changes, whether the stored index is read back, the change)
+    type Change<'a> = (&'a str, bool, Box<dyn Fn(&Path) + 'a>);
+    let changes: Vec<Change> = vec![
+        (
+            "a new word in an article",
+            true,
+            Box::new(|r| replace(r, "content/articles/plain.md", "không nhắc", "không hề nhắc Zanzibar,")),
+        ),
+        (
+            "an entity's alias",
+            true,
+            Box::new(|r| {
+                replace(
+                    r,
+                    "content/entities/huawei.md",
+                    "\"Hoa Vi\"",
+                    "\"Hoa Vi\", \"Zhonghua Weiwei\"",
+                )
+            }),
+        ),
+        (
+            "a speaker's name",
+            true,
+            Box::new(|r| {
+                replace(
+                    r,
+                    "content/entities/huawei.md",
+                    "name = \"Huawei\"",
+                    "name = \"Huawei Technologies\"",
+                )
+            }),
+        ),
+        (
+            "a quote's words",
+            true,
+            Box::new(|r| {
+                replace(r, "content/articles/chip-war.md", "tự chủ.", "tự lực.");
+                replace(r, "content/articles/chip-war.annotations.toml", "tự chủ.", "tự lực.");
+            }),
+        ),
+        ("the stored file's checksum", false, Box::new(|_| damage(30))),
+        ("the stored file's payload", false, Box::new(|_| damage(200))),
+        ("the stored file's executable", false, Box::new(|_| damage(9))),
+        (
+            "an article removed",
+            false,
+            Box::new(|r| std::fs::remove_file(r.join("content/articles/plain.md")).unwrap()),
+        ),
+    ];
+    for (what, read_back, change) in changes {
+        change(root);
+        let said = search_index_timing(root, out.path());
+        assert_eq!(
+            said.contains("terms read back"),
+            read_back,
+            "after changing {what}: {said}"
+        );
+        let d = differences(&snapshot(out.path()), &fresh(root));
+        assert!(d.is_empty(), "after changing {what}: {d:?}");
+    }
+}
+
 /// "In the news" counts the mentions of the last 30 days before the newest
 /// article. An article redated out of that window within its month changes
 /// those counts but no timeline (still the same month) and, past the first

@@ -58,7 +58,11 @@ fn doc_keys(site: &Site) -> Option<[Vec<u64>; 3]> {
         return None;
     }
     let name = |e: usize| site.entities[e].src.name.as_str();
-    let entities = site.entities.iter().map(|e| key((&e.src.name, &e.src.aliases))).collect();
+    let entities = site
+        .entities
+        .iter()
+        .map(|e| key((&e.src.name, &e.src.aliases)))
+        .collect();
     let articles = site
         .articles
         .iter()
@@ -103,7 +107,10 @@ pub fn load(site: &Site, dir: &Path) -> Option<(Index, bool)> {
         }
     }
     crate::timing::lap(
-        &format!("  search index: {} terms read back, {n} documents re-indexed", index.terms.len()),
+        &format!(
+            "  search index: {} terms read back, {n} documents re-indexed",
+            index.terms.len()
+        ),
         t,
     );
     Some((index, n > 0))

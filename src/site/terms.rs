@@ -641,7 +641,10 @@ impl Terms {
         if let Some(i) = self.index.read().unwrap_or_else(|e| e.into_inner()).clone() {
             return i;
         }
-        let stored = site.cache_dir.as_deref().and_then(|dir| super::stored_terms::load(site, dir));
+        let stored = site
+            .cache_dir
+            .as_deref()
+            .and_then(|dir| super::stored_terms::load(site, dir));
         let (built, unsaved) = match stored {
             Some((index, patched)) => (index, patched),
             None => (Index::build(site), true),
