@@ -7,10 +7,13 @@
 //! format, the payload's length and xxh3 checksum), then in postcard a key
 //! per document of each kind and every term with its postings
 //! (delta-encoded). A document's key hashes everything the index reads of
-//! it (see [`doc_keys`]). The next build reads it back when it has as many
-//! documents of each kind, and re-indexes those whose key differs; more
-//! than a few changed, another executable, or a file that is unreadable,
-//! damaged or inconsistent is a miss and the index is built from scratch.
+//! it: an entity's name and aliases; an article's inputs (its files and what
+//! its anchoring read), title, description, tags and the names it names; a
+//! quote's words and speaker. The next build reads it back when it has as
+//! many documents of each kind, and re-indexes those whose key differs;
+//! more than a few changed, another executable, or a file that is
+//! unreadable, damaged or inconsistent is a miss and the index is built
+//! from scratch.
 //! Deleting the file is always safe.
 //!
 //! Stage 3 of the pipeline: the site graph.
