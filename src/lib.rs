@@ -65,6 +65,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
         root,
         opts,
         None,
+        true,
         render::card::undrawable_in_quote,
         &mut diags,
         &mut sources,

@@ -474,10 +474,11 @@ impl Session {
             Err(nothing_changed) => return *nothing_changed,
         };
         let (mut diags, mut sources) = (Diagnostics::default(), Sources::default());
-        let mut site = site::load(
+        let site = site::load(
             &self.root,
             &self.opts,
             self.reuse.as_mut(),
+            false,
             render::card::undrawable_in_quote,
             &mut diags,
             &mut sources,
@@ -488,7 +489,6 @@ impl Session {
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
             return Outcome::Failed { diags, sources };
         };
-        site.drop_export_data();
         let t = std::time::Instant::now();
         let pages = render::Page::all(&site);
         let statics = self.statics(&site, &pages, &mut diags);

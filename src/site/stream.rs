@@ -37,6 +37,9 @@ pub struct Batches<'a> {
     /// Where the anchored texts go once a batch is done (see
     /// [`crate::packed`]); `None` keeps them in memory.
     pub spill: Option<std::sync::Arc<Spill>>,
+    /// Whether the explicit annotations are kept (see
+    /// [`super::Articles::export_data`]).
+    pub export_data: bool,
 }
 
 impl Batches<'_> {
@@ -84,11 +87,15 @@ impl Batches<'_> {
             .collect()
     }
 
-    /// `d` with its texts moved to the spill.
+    /// `d` with its texts moved to the spill, and without its explicit
+    /// annotations unless they are kept.
     fn spilled(&self, mut d: Done) -> Done {
         if let Some(s) = &self.spill {
             d.anchored.text.spill(s);
             d.anchored.body_html.spill(s);
+        }
+        if !self.export_data {
+            d.anchored.explicit = Vec::new();
         }
         d
     }
