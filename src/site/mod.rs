@@ -61,7 +61,7 @@ pub struct Site {
     /// ([`Site::prepare_article`]).
     pub anchoring: Anchoring,
     /// Whether articles keep their explicit annotations (see
-    /// [`Site::drop_export_data`]).
+    /// [`Articles::export_data`] and [`Site::drop_export_data`]).
     pub export_data: bool,
     /// The full-text index the search files are cut from, built on first
     /// use.

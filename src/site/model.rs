@@ -28,7 +28,9 @@ pub struct ArticleNode {
     pub source_entity: Option<usize>,
     pub via_entity: Option<usize>,
     /// Its explicit annotations, in text order (for `glossa export`; empty
-    /// after [`super::Site::drop_export_data`]).
+    /// when the graph was built without them, see
+    /// [`super::Articles::export_data`], or after
+    /// [`super::Site::drop_export_data`]).
     pub explicit: Vec<ExplicitNode>,
     /// A hash of the article's files and of what its anchoring depends on
     /// (see [`crate::anchor::article::AnchorCache`]); 0 when built without a
