@@ -18,6 +18,19 @@ pub type KeysAt = fn(&[&str]) -> Option<&'static [&'static str]>;
 /// Parses `text` (a TOML document starting at byte `offset` of `file`) and
 /// reports syntax errors and unknown keys. Returns false on a syntax error.
 pub fn check(text: &str, offset: usize, file: &Path, keys_at: KeysAt, diags: &mut Diagnostics) -> bool {
+    parse(text, offset, file, keys_at, diags).is_some()
+}
+
+/// [`check`], and the parsed document for serde to read the values from
+/// (`T::deserialize`), so that it is not parsed twice; `None` on a syntax
+/// error.
+pub fn parse<'a>(
+    text: &'a str,
+    offset: usize,
+    file: &Path,
+    keys_at: KeysAt,
+    diags: &mut Diagnostics,
+) -> Option<toml::de::Deserializer<'a>> {
     let (table, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         for e in errors {
@@ -27,10 +40,10 @@ pub fn check(text: &str, offset: usize, file: &Path, keys_at: KeysAt, diags: &mu
                     .with_hint("check quotes, brackets and `key = value` pairs on this line"),
             );
         }
-        return false;
+        return None;
     }
     walk(table.get_ref(), &mut Vec::new(), offset, file, keys_at, diags);
-    true
+    Some(toml::de::Deserializer::from(table))
 }
 
 fn walk(

@@ -113,10 +113,10 @@ fn keys_at(path: &[&str]) -> Option<&'static [&'static str]> {
 /// Parses an annotation file whose (BOM-free, LF, NFC) text is `text`.
 /// Every problem goes into `diags`; what could be read is returned.
 pub fn parse(text: &str, file: &Path, diags: &mut Diagnostics) -> Vec<Annotation> {
-    if !schema::check(text, 0, file, keys_at, diags) {
+    let Some(document) = schema::parse(text, 0, file, keys_at, diags) else {
         return Vec::new();
-    }
-    let raw: RawFile = match toml::from_str(text) {
+    };
+    let raw = match RawFile::deserialize(document) {
         Ok(r) => r,
         Err(e) => {
             diags.push(

@@ -567,10 +567,8 @@ fn read_front<T: for<'de> Deserialize<'de>>(
     let front = &text[split.front.clone()];
     let value = match split.format {
         Format::Toml => {
-            if !schema::check(front, split.front.start, rel, keys_at, diags) {
-                return None;
-            }
-            match toml::from_str::<T>(front) {
+            let document = schema::parse(front, split.front.start, rel, keys_at, diags)?;
+            match T::deserialize(document) {
                 Ok(v) => v,
                 Err(e) => {
                     let span = e.span().map(|s| schema::shift(s, split.front.start));
