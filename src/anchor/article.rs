@@ -99,6 +99,12 @@ pub struct Anchored {
     pub body_html: Packed,
     pub explicit: Vec<ExplicitNode>,
     pub mentions: Vec<MentionNode>,
+    /// A hash of what entity pages show of the mentions but their entities:
+    /// each one's number and words and the [`MENTION_CONTEXT`] around it
+    /// ([`mention_context`]; the page dependencies add the entities' ids).
+    /// Made here, where the text is at hand, so that a build finding this
+    /// result stored does not unpack every article's text to hash it.
+    pub mention_context: u64,
     pub quotes: Vec<AnchoredQuote>,
     pub notes: Vec<NoteNode>,
     #[serde(skip)]
@@ -388,12 +394,27 @@ pub fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Stri
         text: Packed::new(&doc.text.text),
         body_html: Packed::new(&body_html),
         explicit: drawing.explicit,
+        mention_context: mention_context(&doc.text.text, &drawing.mentions),
         mentions: drawing.mentions,
         quotes: drawing.quotes,
         notes: drawing.notes,
         diags,
         reanchored,
     }
+}
+
+/// How many characters of context an entity page shows each side of a
+/// mention.
+pub const MENTION_CONTEXT: usize = 80;
+
+/// See [`Anchored::mention_context`].
+pub fn mention_context(text: &str, mentions: &[MentionNode]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    for m in mentions {
+        let (before, after) = crate::text::context(text, &m.range, MENTION_CONTEXT);
+        std::hash::Hash::hash(&(m.n, &text[m.range.clone()], before, after), &mut h);
+    }
+    std::hash::Hasher::finish(&h)
 }
 
 /// Line numbers in an article's file, for diagnostics. Line starts are found

@@ -177,15 +177,11 @@ fn article_hash(site: &Site, i: usize) -> u64 {
 
 fn article_text_hash(site: &Site, i: usize) -> u64 {
     // what entity pages show of each mention: its text and id, and the
-    // words around it (an edit away from every mention changes none)
+    // words around it (an edit away from every mention changes none), hashed
+    // when the article was anchored; here, the ids its entity indices are
     let a = &site.articles[i];
-    let mut h = DefaultHasher::new();
-    let text = a.text.unpack();
-    for m in &a.mentions {
-        let (before, after) = crate::text::context(&text, &m.range, crate::render::MENTION_CONTEXT);
-        (id(site, m.entity), m.n, &text[m.range.clone()], before, after).hash(&mut h);
-    }
-    h.finish()
+    let ids: Vec<&str> = a.mentions.iter().map(|m| id(site, m.entity)).collect();
+    hash((a.mention_context, ids))
 }
 
 fn article_item_hash(site: &Site, i: usize) -> u64 {

@@ -780,9 +780,7 @@ fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> Vec<u
     bytes
 }
 
-/// How many characters of context an entity page shows each side of a
-/// mention.
-pub const MENTION_CONTEXT: usize = 80;
+pub use crate::anchor::article::MENTION_CONTEXT;
 
 /// How many of the newest articles the Atom feed carries (in full).
 pub const FEED_ENTRIES: usize = 50;

@@ -76,6 +76,7 @@ pub fn articles_and_quotes(
             text: an.text,
             body_html: an.body_html,
             entities: entity_counts(&an.mentions),
+            mention_context: an.mention_context,
             mentions: an.mentions,
             quotes: qidx,
             notes: an.notes,

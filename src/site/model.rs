@@ -17,6 +17,9 @@ pub struct ArticleNode {
     pub body_html: Packed,
     /// In text order.
     pub mentions: Vec<MentionNode>,
+    /// A hash of what entity pages show of its mentions (see
+    /// [`crate::anchor::article::Anchored::mention_context`]).
+    pub mention_context: u64,
     /// Indices into `Site::quotes`.
     pub quotes: Vec<usize>,
     pub notes: Vec<NoteNode>,

@@ -175,6 +175,7 @@ impl Site {
         node.text = an.text;
         node.body_html = an.body_html;
         node.mentions = an.mentions;
+        node.mention_context = an.mention_context;
         node.notes = an.notes;
         if self.export_data {
             node.explicit = an.explicit;

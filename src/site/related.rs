@@ -194,6 +194,7 @@ mod tests {
                 text: Packed::new(""),
                 body_html: Packed::new(""),
                 mentions: Vec::new(),
+                mention_context: 0,
                 quotes: Vec::new(),
                 notes: Vec::new(),
                 entities: es.iter().map(|&e| (e, 1)).collect(),
