@@ -113,7 +113,7 @@ pub struct Anchored {
     pub reanchored: Vec<Reanchored>,
 }
 
-/// A quote as anchored, with the words around it.
+/// A quote as anchored.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct AnchoredQuote {
     pub id: String,
@@ -126,8 +126,10 @@ pub struct AnchoredQuote {
     pub range: Range<usize>,
     pub speaker: usize,
     pub text: String,
-    pub before: String,
-    pub after: String,
+    /// A hash of the words around it that its card and page show
+    /// ([`super::markup::QUOTE_CONTEXT`] characters each side): the words
+    /// themselves are read from the article's text when a page needs them.
+    pub context: u64,
 }
 
 /// Which characters of a quote its share card cannot draw. The renderer

@@ -29,7 +29,7 @@ const RANK_NOTE: u8 = 2;
 const RANK_MENTION: u8 = 3;
 
 /// How many characters of text around a quote its card shows.
-const QUOTE_CONTEXT: usize = 140;
+pub const QUOTE_CONTEXT: usize = 140;
 
 /// A span to draw: an explicit annotation, or an automatic mention of an
 /// entity (by index).
@@ -215,7 +215,7 @@ impl<'a> Drawing<'a> {
             self.diags
                 .push(undrawable_diag(self.ann_path, ann.exact_span.clone(), &undrawable));
         }
-        let (before, after) = context(text, range, QUOTE_CONTEXT);
+        let around = context(text, range, QUOTE_CONTEXT);
         self.quotes.push(AnchoredQuote {
             id: qid.clone(),
             pinned: id.is_some(),
@@ -223,8 +223,7 @@ impl<'a> Drawing<'a> {
             range: range.clone(),
             speaker,
             text: qtext,
-            before,
-            after,
+            context: std::hash::BuildHasher::hash_one(&xxhash_rust::xxh3::Xxh3DefaultBuilder, around),
         });
         let after = format!(
             "<a class=\"quote-link\" href=\"{}\" aria-label=\"{}\"></a>",

@@ -31,7 +31,7 @@ const MAGIC: &[u8; 8] = b"glsanc01";
 /// The version of what is stored, part of every key: bump it when
 /// [`Anchored`] or what anchoring reads changes (a different executable
 /// changes every key anyway).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Header: magic, key (16 bytes), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;

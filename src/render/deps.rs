@@ -251,15 +251,7 @@ fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
 
 fn quote_hash(site: &Site, q: usize) -> u64 {
     let q = &site.quotes[q];
-    hash((
-        &q.id,
-        &q.text,
-        &q.anchor,
-        &q.before,
-        &q.after,
-        id(site, q.speaker),
-        slug(site, q.article),
-    ))
+    hash((&q.id, &q.text, q.context, id(site, q.speaker), slug(site, q.article)))
 }
 
 /// The hash of shard `k` of the search index: of its bytes, which say

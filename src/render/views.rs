@@ -368,6 +368,7 @@ impl Views<'_> {
         let s = &self.site.entities[q.speaker];
         let article_url = self.urls.article(&a.src.slug);
         let (date, date_display) = self.dates(a.src.date.as_deref());
+        let (before, after) = q.around(&a.text.unpack());
         QuoteCard {
             id: q.id.clone(),
             url: self.urls.quote(&q.id),
@@ -384,9 +385,9 @@ impl Views<'_> {
                 date_display,
                 url: article_url.clone(),
             },
-            anchor_url: format!("{article_url}#{}", q.anchor),
-            before: q.before.clone(),
-            after: q.after.clone(),
+            anchor_url: format!("{article_url}#{}", q.element_id()),
+            before,
+            after,
         }
     }
 

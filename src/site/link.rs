@@ -53,13 +53,11 @@ pub fn articles_and_quotes(
                 range,
                 speaker,
                 text,
-                before,
-                after,
+                context,
             } = q;
             quote_ids.insert(id.clone(), quotes.len());
             qidx.push(quotes.len());
             quotes.push(QuoteNode {
-                anchor: format!("q-{id}"),
                 id,
                 pinned,
                 at,
@@ -67,8 +65,7 @@ pub fn articles_and_quotes(
                 article: ai,
                 speaker,
                 text,
-                before,
-                after,
+                context,
             });
         }
         let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();

@@ -55,10 +55,22 @@ pub struct QuoteNode {
     pub article: usize,
     pub speaker: usize,
     pub text: String,
-    /// Element id of the quote in the article page.
-    pub anchor: String,
-    pub before: String,
-    pub after: String,
+    /// A hash of the words around it (see
+    /// [`crate::anchor::article::AnchoredQuote::context`]).
+    pub context: u64,
+}
+
+impl QuoteNode {
+    /// Its element id in the article page.
+    pub fn element_id(&self) -> String {
+        format!("q-{}", self.id)
+    }
+
+    /// The words its card and page show before and after it, from its
+    /// article's rendered text.
+    pub fn around(&self, article_text: &str) -> (String, String) {
+        crate::text::context(article_text, &self.range, crate::anchor::markup::QUOTE_CONTEXT)
+    }
 }
 
 #[derive(Debug)]

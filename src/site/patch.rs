@@ -160,8 +160,7 @@ impl Site {
             quote.at = aq.at;
             quote.range = aq.range;
             quote.text = aq.text;
-            quote.before = aq.before;
-            quote.after = aq.after;
+            quote.context = aq.context;
         }
         for &e in &entities {
             let list = &mut self.entities[e].mentions;
