@@ -185,10 +185,10 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Conf
         return config;
     };
     sources.insert(rel, text.clone().into());
-    if !schema::check(&text, 0, rel, |p| if p.is_empty() { Some(KEYS) } else { None }, diags) {
+    let Some(document) = schema::parse(&text, 0, rel, |p| if p.is_empty() { Some(KEYS) } else { None }, diags) else {
         return config;
-    }
-    match toml::from_str::<Raw>(&text) {
+    };
+    match Raw::deserialize(document) {
         Ok(raw) => {
             if let Some(t) = raw.title {
                 config.title = t;

@@ -528,10 +528,11 @@ pub fn load(root: &Path, language: &str, diags: &mut Diagnostics, sources: &mut 
     // An unknown key is reported once, at its line, by the schema check (and
     // not again, without a line, by serde's `deny_unknown_fields` below).
     let errors = diags.error_count();
-    if !schema::check(&text, 0, &rel, strings_keys_at, diags) || diags.error_count() > errors {
+    let document = schema::parse(&text, 0, &rel, strings_keys_at, diags);
+    let Some(document) = document.filter(|_| diags.error_count() == errors) else {
         return strings;
-    }
-    let overrides: toml::Table = match toml::from_str(&text) {
+    };
+    let overrides = match toml::Table::deserialize(document) {
         Ok(t) => t,
         Err(e) => {
             diags.push(Diagnostic::error(&rel, e.span(), e.message().trim().to_string()));

@@ -15,15 +15,10 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 /// `["mention"]` the tables of `[[mention]]`); `None` allows any key.
 pub type KeysAt = fn(&[&str]) -> Option<&'static [&'static str]>;
 
-/// Parses `text` (a TOML document starting at byte `offset` of `file`) and
-/// reports syntax errors and unknown keys. Returns false on a syntax error.
-pub fn check(text: &str, offset: usize, file: &Path, keys_at: KeysAt, diags: &mut Diagnostics) -> bool {
-    parse(text, offset, file, keys_at, diags).is_some()
-}
-
-/// [`check`], and the parsed document for serde to read the values from
-/// (`T::deserialize`), so that it is not parsed twice; `None` on a syntax
-/// error.
+/// Parses `text` (a TOML document starting at byte `offset` of `file`),
+/// reports syntax errors and unknown keys, and returns the document for serde
+/// to read the values from (`T::deserialize`: it is not parsed twice); `None`
+/// on a syntax error.
 pub fn parse<'a>(
     text: &'a str,
     offset: usize,

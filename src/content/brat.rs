@@ -26,6 +26,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Deserialize;
 use toml::Spanned;
 
 use super::annotations::{Annotation, Kind, Selector};
@@ -91,10 +92,11 @@ pub fn config(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Br
     };
     sources.insert(rel, Arc::from(text.as_str()));
     let before = diags.error_count();
-    if !schema::check(&text, 0, rel, config_keys_at, diags) || diags.error_count() > before {
+    let document = schema::parse(&text, 0, rel, config_keys_at, diags);
+    let Some(document) = document.filter(|_| diags.error_count() == before) else {
         return BratConfig::default();
-    }
-    let raw: RawConfig = match toml::from_str(&text) {
+    };
+    let raw = match RawConfig::deserialize(document) {
         Ok(c) => c,
         Err(e) => {
             diags.push(
@@ -139,11 +141,10 @@ pub(super) fn front(
         sources.insert(front_rel, Arc::from(text.as_str()));
         let before = diags.error_count();
         let keys = |p: &[&str]| if p.is_empty() { Some(super::ARTICLE_KEYS) } else { None };
-        if !schema::check(&text, 0, front_rel, keys, diags) || diags.error_count() > before {
-            return None;
-        }
+        let document = schema::parse(&text, 0, front_rel, keys, diags);
+        let document = document.filter(|_| diags.error_count() == before)?;
         // (read as the struct first: its errors have spans)
-        let f: ArticleFront = match toml::from_str(&text) {
+        let f = match ArticleFront::deserialize(document) {
             Ok(f) => f,
             Err(e) => {
                 diags.push(
