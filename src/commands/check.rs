@@ -86,7 +86,7 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         let mut paths: Vec<String> = pages.iter().map(|p| p.path(&site)).collect();
         paths.extend(crate::output::statics::list(root, &mut diags).into_iter().map(|s| s.0));
         let statics = paths.len() - pages.len();
-        let links = linkcheck::Site::new(paths, &site.config.root_path());
+        let links = linkcheck::Output::new(paths, &site.config.root_path());
         let t_render = std::time::Instant::now();
         let progress = crate::progress::Bar::new("rendering pages", pages.len());
         let scanned: Vec<Result<Option<linkcheck::PageLinks>, render::RenderError>> = pages
@@ -94,7 +94,7 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
             .enumerate()
             .map(|(at, &page)| {
                 progress.inc();
-                if !page.path(&site).ends_with(".html") {
+                if !links.file(at).ends_with(".html") {
                     return Ok(None); // exists; its bytes are not needed
                 }
                 let bytes = render::render(&site, &tera, page)?;

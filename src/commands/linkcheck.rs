@@ -41,10 +41,11 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Every output file of a site by path, and every distinct id, fragment and
-/// fragment-link path its pages hold, kept once (pages name them by number:
-/// `m-NAME-1` recurs on thousands of pages as an id and as a fragment).
-pub struct Site {
+/// Every output file of a site by path (numbered in the order given), and
+/// every distinct id, fragment and fragment-link path its pages hold, kept
+/// once (pages name them by number: `m-NAME-1` recurs on thousands of pages
+/// as an id and as a fragment).
+pub struct Output {
     root: String,
     files: Vec<String>,
     paths: HashMap<String, u32>,
@@ -54,7 +55,7 @@ pub struct Site {
 /// What the check keeps of a page once it is scanned.
 #[derive(Default)]
 pub struct PageLinks {
-    /// Its element ids, as numbers in [`Site`]'s strings, sorted.
+    /// Its element ids, as numbers in [`Output`]'s strings, sorted.
     ids: Vec<u32>,
     /// Its links to a fragment of another file: (file, link path, fragment).
     elsewhere: Vec<(u32, u32, u32)>,
@@ -73,12 +74,12 @@ enum Target {
     Broken(String),
 }
 
-impl Site {
+impl Output {
     /// A site whose URLs start with `root` (`/` or `/sub/`) and whose output
     /// files are `files`, by path (a later file of the same path wins).
-    pub fn new(files: Vec<String>, root: &str) -> Site {
+    pub fn new(files: Vec<String>, root: &str) -> Output {
         let paths = files.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
-        Site {
+        Output {
             root: root.to_string(),
             files,
             paths,
@@ -147,6 +148,11 @@ impl Site {
         PageLinks { ids, elsewhere, broken }
     }
 
+    /// The path of output file number `at`.
+    pub fn file(&self, at: usize) -> &str {
+        &self.files[at]
+    }
+
     fn no_id(&self, fragment: &str, file: usize) -> String {
         format!("no element with id `{fragment}` on {}", self.files[file])
     }
@@ -209,16 +215,16 @@ impl Site {
 /// Checks the links of `files` (output path, bytes) for a site whose URLs
 /// start with `root` (`/` or `/sub/`). Returns one error per broken link.
 pub fn check(files: &[(String, Vec<u8>)], root: &str) -> Vec<Diagnostic> {
-    let site = Site::new(files.iter().map(|f| f.0.clone()).collect(), root);
+    let output = Output::new(files.iter().map(|f| f.0.clone()).collect(), root);
     let pages = files
         .iter()
         .enumerate()
         .map(|(at, (path, bytes))| {
             path.ends_with(".html")
-                .then(|| site.scan(at, &String::from_utf8_lossy(bytes)))
+                .then(|| output.scan(at, &String::from_utf8_lossy(bytes)))
         })
         .collect();
-    site.check(pages)
+    output.check(pages)
 }
 #[cfg(test)]
 mod tests {
