@@ -99,6 +99,12 @@ pub fn hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// XXH3 of a value through `Hash`: the same for the same value in every
+/// process of one executable, so it can be stored in `.glossa-cache`.
+pub fn hash_value(v: impl std::hash::Hash) -> u64 {
+    std::hash::BuildHasher::hash_one(&xxhash_rust::xxh3::Xxh3DefaultBuilder, v)
+}
+
 /// What identifies a file's bytes without reading them: size and
 /// modification time (nanoseconds since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

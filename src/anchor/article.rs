@@ -411,12 +411,14 @@ pub const MENTION_CONTEXT: usize = 80;
 
 /// See [`Anchored::mention_context`].
 pub fn mention_context(text: &str, mentions: &[MentionNode]) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-    for m in mentions {
-        let (before, after) = crate::text::context(text, &m.range, MENTION_CONTEXT);
-        std::hash::Hash::hash(&(m.n, &text[m.range.clone()], before, after), &mut h);
-    }
-    std::hash::Hasher::finish(&h)
+    let shown: Vec<_> = mentions
+        .iter()
+        .map(|m| {
+            let (before, after) = crate::text::context(text, &m.range, MENTION_CONTEXT);
+            (m.n, &text[m.range.clone()], before, after)
+        })
+        .collect();
+    crate::files::hash_value(shown)
 }
 
 /// Line numbers in an article's file, for diagnostics. Line starts are found

@@ -223,7 +223,7 @@ impl<'a> Drawing<'a> {
             range: range.clone(),
             speaker,
             text: qtext,
-            context: std::hash::BuildHasher::hash_one(&xxhash_rust::xxh3::Xxh3DefaultBuilder, around),
+            context: crate::files::hash_value(around),
         });
         let after = format!(
             "<a class=\"quote-link\" href=\"{}\" aria-label=\"{}\"></a>",

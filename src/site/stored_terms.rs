@@ -19,11 +19,11 @@
 //! Stage 3 of the pipeline: the site graph.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hash};
 use std::path::Path;
 
 use super::Site;
 use super::terms::{DocKind, Entry, Index, Postings, doc_of, named};
+use crate::files::hash_value;
 
 /// What the format is; another value is a miss.
 const MAGIC: &[u8; 8] = b"glstrm01";
@@ -47,10 +47,6 @@ struct Stored {
     terms: Vec<(Box<str>, [Vec<u32>; 3])>,
 }
 
-fn key(v: impl Hash) -> u64 {
-    xxhash_rust::xxh3::Xxh3DefaultBuilder.hash_one(v)
-}
-
 /// Per kind, per document, a hash of what the index reads of it: an
 /// entity's name and aliases; an article's inputs (its files and what its
 /// anchoring read: its text), title, description, tags and the names of the
@@ -64,17 +60,21 @@ fn doc_keys(site: &Site) -> Option<[Vec<u64>; 3]> {
     let entities = site
         .entities
         .iter()
-        .map(|e| key((&e.src.name, &e.src.aliases)))
+        .map(|e| hash_value((&e.src.name, &e.src.aliases)))
         .collect();
     let articles = site
         .articles
         .iter()
         .map(|a| {
             let names: Vec<&str> = named(a).into_iter().map(name).collect();
-            key((a.input_key, &a.src.title, &a.src.description, &a.src.tags, names))
+            hash_value((a.input_key, &a.src.title, &a.src.description, &a.src.tags, names))
         })
         .collect();
-    let quotes = site.quotes.iter().map(|q| key((&q.text, name(q.speaker)))).collect();
+    let quotes = site
+        .quotes
+        .iter()
+        .map(|q| hash_value((&q.text, name(q.speaker))))
+        .collect();
     Some([entities, articles, quotes])
 }
 
