@@ -282,7 +282,7 @@ fn postings(s: &mut String, index: &Index, p: &Postings) {
     let mut kinds: Vec<String> = Vec::with_capacity(3);
     for (k, list) in p.0.iter().enumerate() {
         let mut sets: [Vec<u32>; 4] = Default::default();
-        for &e in list {
+        for e in list.iter() {
             sets[3 - field_of(e) as usize].push(doc_of(e) as u32);
         }
         let mut parts: [String; 4] = Default::default();

@@ -11,6 +11,7 @@
 pub mod link;
 pub mod model;
 pub mod patch;
+pub mod posting_list;
 pub mod related;
 pub mod stored_terms;
 pub mod stream;

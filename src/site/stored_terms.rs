@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Site;
+use super::posting_list::PostingList;
 use super::terms::{DocKind, Entry, Index, Postings, doc_of, named};
 use crate::files::hash_value;
 
@@ -126,16 +127,19 @@ fn postings(terms: Vec<(Box<str>, [Vec<u32>; 3])>, keys: &[Vec<u64>; 3]) -> Opti
     for (term, deltas) in terms {
         let mut p = Postings::default();
         for (k, deltas) in deltas.into_iter().enumerate() {
-            let mut entries: Vec<Entry> = Vec::with_capacity(deltas.len());
+            let mut list = PostingList::default();
             let mut at: Entry = 0;
             for (i, d) in deltas.into_iter().enumerate() {
+                let before = at;
                 at = at.checked_add(d)?;
-                if (i > 0 && d == 0) || doc_of(at) >= keys[k].len() {
+                // (each entry of a document after the one before's)
+                if (i > 0 && doc_of(at) == doc_of(before)) || doc_of(at) >= keys[k].len() {
                     return None;
                 }
-                entries.push(at);
+                list.push(at);
             }
-            p.0[k] = entries;
+            list.fit();
+            p.0[k] = list;
         }
         out.insert(term, p);
     }
@@ -144,12 +148,12 @@ fn postings(terms: Vec<(Box<str>, [Vec<u32>; 3])>, keys: &[Vec<u64>; 3]) -> Opti
 
 /// A term's entries of one kind as [`Stored`] has them: deltas, made as
 /// they are written (no copy of the index while it is saved).
-struct Deltas<'a>(&'a [Entry]);
+struct Deltas<'a>(&'a PostingList);
 
 impl serde::Serialize for Deltas<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut last = 0;
-        s.collect_seq(self.0.iter().map(|&e| {
+        s.collect_seq(self.0.iter().map(|e| {
             let d = e - last;
             last = e;
             d

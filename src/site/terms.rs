@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use super::Site;
+use super::posting_list::PostingList;
 
 /// How many characters of a term choose its shard.
 pub const PREFIX: usize = 3;
@@ -94,13 +95,13 @@ pub fn field_of(e: Entry) -> u32 {
     e & 3
 }
 
-/// The documents a term occurs in, per kind, each sorted by document.
+/// The documents a term occurs in, per kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Postings(pub [Vec<Entry>; 3]);
+pub struct Postings(pub [PostingList; 3]);
 
 impl Postings {
     fn is_empty(&self) -> bool {
-        self.0.iter().all(Vec::is_empty)
+        self.0.iter().all(PostingList::is_empty)
     }
 }
 
@@ -430,6 +431,9 @@ impl Index {
                 }
             }
         }
+        for list in postings.iter_mut().flat_map(|p| p.0.iter_mut()) {
+            list.fit();
+        }
         let mut postings: Vec<Option<Postings>> = postings.into_iter().map(Some).collect();
         let terms: BTreeMap<Box<str>, Postings> = ids
             .into_iter()
@@ -507,7 +511,7 @@ impl Index {
             .take_while(|(t, _)| t.starts_with(prefix));
         for (_, p) in range {
             for (k, list) in p.0.iter().enumerate() {
-                for &e in list {
+                for e in list.iter() {
                     let f = &mut best[k][doc_of(e)];
                     if *f == NONE || *f < field_of(e) as u8 {
                         *f = field_of(e) as u8;
@@ -516,11 +520,12 @@ impl Index {
             }
         }
         Postings(best.map(|v| {
-            v.iter()
-                .enumerate()
-                .filter(|(_, f)| **f != NONE)
-                .map(|(d, f)| (d as u32) << 2 | *f as u32)
-                .collect()
+            PostingList::from_entries(
+                v.iter()
+                    .enumerate()
+                    .filter(|(_, f)| **f != NONE)
+                    .map(|(d, f)| (d as u32) << 2 | *f as u32),
+            )
         }))
     }
 
@@ -548,12 +553,13 @@ impl Index {
             // what the index has of it now
             let mut old: Vec<(Box<str>, Entry)> = Vec::new();
             for (t, p) in &self.terms {
-                if let Ok(at) = p.0[k].binary_search_by(|e| doc_of(*e).cmp(&doc)) {
-                    old.push((t.clone(), p.0[k][at]));
+                if let Some(e) = p.0[k].get(doc) {
+                    old.push((t.clone(), e));
                 }
             }
             let new: Vec<(Box<str>, Entry)> = new.into_iter().map(|(t, f)| (t.into(), entry(doc, f))).collect();
-            let mut changed: Vec<&str> = Vec::new();
+            // (the terms whose entry for the document changed, and the entry)
+            let mut changed: Vec<(&str, Option<Entry>)> = Vec::new();
             // (both sorted by term: a merge)
             let (mut i, mut j) = (0, 0);
             while i < old.len() || j < new.len() {
@@ -564,36 +570,26 @@ impl Index {
                 };
                 match ord {
                     std::cmp::Ordering::Less => {
-                        changed.push(&old[i].0);
+                        changed.push((&old[i].0, None));
                         i += 1;
                     }
                     std::cmp::Ordering::Greater => {
-                        changed.push(&new[j].0);
+                        changed.push((&new[j].0, Some(new[j].1)));
                         j += 1;
                     }
                     std::cmp::Ordering::Equal => {
                         if old[i].1 != new[j].1 {
-                            changed.push(&old[i].0);
+                            changed.push((&old[i].0, Some(new[j].1)));
                         }
                         i += 1;
                         j += 1;
                     }
                 }
             }
-            for (t, _) in &old {
-                if let Some(p) = self.terms.get_mut(t)
-                    && let Ok(at) = p.0[k].binary_search_by(|e| doc_of(*e).cmp(&doc))
-                {
-                    p.0[k].remove(at);
-                }
+            for &(t, e) in &changed {
+                self.terms.entry(t.into()).or_default().0[k].set(doc, e);
             }
-            for (t, e) in &new {
-                let p = self.terms.entry(t.clone()).or_default();
-                if let Err(at) = p.0[k].binary_search_by(|x| doc_of(*x).cmp(&doc)) {
-                    p.0[k].insert(at, *e);
-                }
-            }
-            for t in changed {
+            for (t, _) in changed {
                 touched.push(shard_of(t, n));
                 // a prefix's union changes only if the document's strongest
                 // field among the terms it starts does (rarely: a document
