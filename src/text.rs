@@ -17,11 +17,28 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
 /// Returns `s` in Unicode NFC, borrowing when it already is.
 pub fn nfc(s: &str) -> Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(s.nfc().collect())
+    // (every input file goes through here: the letters of Vietnamese text in
+    // NFC are passed without the tables, and each run of other characters
+    // between them is checked on its own, as after any starter)
+    let mut rest = s;
+    while let Some(start) = rest.find(|c| !always_nfc(c)) {
+        let run = &rest[start..];
+        let end = run.find(always_nfc).unwrap_or(run.len());
+        if is_nfc_quick(run[..end].chars()) != unicode_normalization::IsNormalized::Yes {
+            return Cow::Owned(s.nfc().collect());
+        }
+        rest = &run[end..];
     }
+    Cow::Borrowed(s)
+}
+
+/// Whether `c` is a starter that NFC keeps as it is and that nothing before
+/// it composes with: what Latin (below U+0300) and the precomposed letters
+/// of Latin Extended Additional (U+1E00–U+1EFF: Vietnamese's ơ with its
+/// tones, ạ, ế…) are. The quick check of what follows one starts afresh,
+/// as it does after any starter (a test checks every one).
+fn always_nfc(c: char) -> bool {
+    c < '\u{300}' || ('\u{1e00}'..='\u{1eff}').contains(&c)
 }
 
 /// `String::from_utf8`, checked with simdutf8: std's check is slow on
@@ -266,6 +283,51 @@ mod tests {
         let nfd: String = "Quốc".nfd().collect();
         assert_ne!(nfd, "Quốc");
         assert_eq!(nfc(&nfd), "Quốc");
+        // a mark after the letters the fast path passes composes with them
+        assert_eq!(nfc("Vie\u{302}\u{323}t"), "Việt");
+        assert_eq!(nfc("đươ\u{323}c"), "được");
+        assert!(matches!(nfc("Việt Nam, được"), Cow::Borrowed(_)));
+        // marks after other characters, between runs the fast path passes
+        assert_eq!(nfc("“Vie\u{302}\u{323}t” — A\u{30a}"), "“Việt” — Å");
+        assert_eq!(nfc("a\u{323}\u{302}"), "ậ");
+        assert_eq!(nfc("a\u{302}\u{323}"), "ậ");
+        assert!(matches!(nfc("“Việt” — 北京"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn nfc_is_the_normal_form_of_every_short_mix_of_letters_marks_and_symbols() {
+        // fast-path letters, other starters, marks in and out of order, a
+        // singleton (the Ångström sign) and a mark NFC never keeps (U+0344)
+        let alphabet = [
+            'a', 'ơ', 'ạ', 'ả', '“', '—', '北', '\u{301}', '\u{323}', '\u{302}', '\u{31b}', '\u{212b}', '\u{344}',
+        ];
+        let n = alphabet.len();
+        for i in 0..n * n * n * n {
+            let s: String = [i % n, i / n % n, i / n / n % n, i / n / n / n]
+                .iter()
+                .map(|&k| alphabet[k])
+                .collect();
+            let want: String = s.nfc().collect();
+            assert_eq!(nfc(&s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn what_the_nfc_fast_path_passes_is_a_starter_nfc_keeps() {
+        use unicode_normalization::char::canonical_combining_class;
+        let passed: Vec<char> = (0..=0x1effu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| always_nfc(c))
+            .collect();
+        assert_eq!(passed.len(), 0x300 + 0x100);
+        for c in passed {
+            assert_eq!(
+                is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "{c:?}"
+            );
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
     }
 
     #[test]
