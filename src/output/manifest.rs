@@ -283,9 +283,9 @@ pub fn list_output(out: &Path) -> HashMap<String, Stamp> {
         size: u64::MAX,
         mtime: 0,
     };
-    crate::output::write::output_files(out)
+    crate::output::write::output_stamps(out)
         .unwrap_or_default()
         .into_iter()
-        .map(|(rel, entry)| (rel, entry.metadata().map_or(unknown, |m| Stamp::of(&m))))
+        .map(|(rel, stamp)| (rel, stamp.unwrap_or(unknown)))
         .collect()
 }

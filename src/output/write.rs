@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::files::{Stamp, hash};
 
 /// What a write did, in counts.
@@ -55,16 +57,53 @@ pub fn is_safe_relative(rel: &str) -> bool {
 }
 
 /// Every file (not folder) under `out`: its path relative to `out`,
-/// `/`-separated, and its walk entry. Links are listed, not followed.
-pub fn output_files(out: &Path) -> io::Result<Vec<(String, walkdir::DirEntry)>> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(out).min_depth(1).follow_links(false) {
-        let entry = entry.map_err(io::Error::other)?;
-        if !entry.file_type().is_dir() {
-            let rel = entry.path().strip_prefix(out).unwrap_or(entry.path());
-            files.push((rel.to_string_lossy().replace('\\', "/"), entry));
+/// `/`-separated. Links are listed, not followed.
+pub fn output_files(out: &Path) -> io::Result<Vec<String>> {
+    Ok(walk_output(out, &|_| ())?.into_iter().map(|(rel, ())| rel).collect())
+}
+
+/// [`output_files`] with each file's stamp (`None` when it cannot be read).
+pub fn output_stamps(out: &Path) -> io::Result<Vec<(String, Option<Stamp>)>> {
+    walk_output(out, &|entry| entry.metadata().ok().map(|m| Stamp::of(&m)))
+}
+
+/// Every file under `out` with what `each` makes of its entry, sorted by
+/// path. The folders are read in parallel: the output of a large site is
+/// tens of thousands of them (a folder per page), and listing it is most of
+/// what a build with nothing to do does.
+fn walk_output<T: Send>(out: &Path, each: &(dyn Fn(&std::fs::DirEntry) -> T + Sync)) -> io::Result<Vec<(String, T)>> {
+    fn folder<T: Send>(
+        path: &Path,
+        rel: &str,
+        each: &(dyn Fn(&std::fs::DirEntry) -> T + Sync),
+    ) -> io::Result<Vec<(String, T)>> {
+        let (mut files, mut folders) = (Vec::new(), Vec::new());
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let rel = if rel.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{rel}/{name}")
+            };
+            // (a link is a file here, whatever it points at)
+            if entry.file_type()?.is_dir() {
+                folders.push((entry.path(), rel));
+            } else {
+                files.push((rel, each(&entry)));
+            }
         }
+        // (each folder's handle is closed before the ones inside are read)
+        let inside: Vec<Vec<(String, T)>> = folders
+            .into_par_iter()
+            .map(|(path, rel)| folder(&path, &rel, each))
+            .collect::<io::Result<_>>()?;
+        files.extend(inside.into_iter().flatten());
+        Ok(files)
     }
+    let mut files = folder(out, "", each)?;
+    files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
 
@@ -105,7 +144,7 @@ pub fn plan<'a>(
     match known {
         Some(k) => plan.remove = k.keys().filter(|p| !produced.contains(p.as_str())).cloned().collect(),
         None if out.is_dir() => {
-            for (rel, _) in output_files(out)? {
+            for rel in output_files(out)? {
                 if !produced.contains(rel.as_str()) {
                     plan.remove.push(rel);
                 }
@@ -418,7 +457,6 @@ impl<'k> Stager<'k> {
             (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (None, None) if self.out.is_dir() => output_files(&self.out)?
                 .into_iter()
-                .map(|(rel, _)| rel)
                 .filter(|rel| !names.contains(rel.as_str()))
                 .collect(),
             (None, None) => Vec::new(),
@@ -601,6 +639,37 @@ mod tests {
         assert!(m.is_file() && !m.file_type().is_symlink());
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), bytes);
         assert_eq!(std::fs::read(&outside).unwrap(), bytes);
+    }
+
+    /// The listing: every file at any depth, sorted, `/`-separated, with
+    /// its stamp; a link to a folder outside is a file, not walked into.
+    #[cfg(unix)]
+    #[test]
+    fn the_output_is_listed_file_by_file_and_links_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.txt"), "x").unwrap();
+        for (rel, text) in [
+            ("z.html", "1"),
+            ("a/index.html", "22"),
+            ("a/b/c/d.png", "333"),
+            ("b/x", ""),
+        ] {
+            std::fs::create_dir_all(out.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(out.join(rel), text).unwrap();
+        }
+        std::fs::create_dir_all(out.join("empty")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("a/link")).unwrap();
+        let want = ["a/b/c/d.png", "a/index.html", "a/link", "b/x", "z.html"];
+        assert_eq!(output_files(&out).unwrap(), want);
+        let stamps = output_stamps(&out).unwrap();
+        let names: Vec<&str> = stamps.iter().map(|(rel, _)| rel.as_str()).collect();
+        assert_eq!(names, want);
+        let size = |rel: &str| stamps.iter().find(|s| s.0 == rel).unwrap().1.unwrap().size;
+        assert_eq!((size("a/b/c/d.png"), size("a/index.html"), size("b/x")), (3, 2, 0));
+        assert!(output_files(&dir.path().join("none")).is_err());
     }
 
     #[test]
