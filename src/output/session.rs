@@ -573,33 +573,46 @@ impl Session {
             || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
         );
         if let Some(m) = manifest {
-            let intact: HashMap<&String, &manifest::Record> = m
-                .files
-                .iter()
-                .filter(|(path, r)| on_disk.get(*path) == Some(&r.stamp))
-                .collect();
-            if m.clean && m.inputs == inputs && intact.len() == m.files.len() && on_disk.len() == m.files.len() {
+            let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
+            let all_intact = m.files.iter().all(|(path, r)| intact(path, r));
+            if m.clean && m.inputs == inputs && all_intact && on_disk.len() == m.files.len() {
                 crate::timing::lap("nothing changed (manifest)", t);
-                self.written = Some(m.files.iter().map(|(p, r)| (p.clone(), r.hash)).collect());
-                self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
+                let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
+                let (written, fingerprints) = m
+                    .files
+                    .into_iter()
+                    .map(|(p, r)| ((p.clone(), r.hash), (p, r.fingerprint)))
+                    .unzip();
+                self.written = Some(written);
+                self.fingerprints = fingerprints;
                 return Err(Box::new(Outcome::Built {
-                    pages: m.pages,
+                    pages,
                     rendered: 0,
                     changed: Vec::new(),
                     removed: Vec::new(),
-                    unchanged: m.files.len(),
-                    size: Some(output_size(&m)),
+                    unchanged,
+                    size: Some(size),
                     diags: Diagnostics::default(),
                     sources: Sources::default(),
                 }));
             }
-            self.written = Some(intact.iter().map(|(p, r)| ((*p).clone(), r.hash)).collect());
-            self.fingerprints = intact.iter().map(|(p, r)| ((*p).clone(), r.fingerprint)).collect();
-            self.deps = intact
-                .iter()
-                .filter(|(_, r)| r.deps != 0)
-                .map(|(p, r)| ((*p).clone(), r.deps))
-                .collect();
+            // (the records of the files still as the last build left them,
+            // each path moved into one map and copied into the other two)
+            let n = m.files.len();
+            let mut written = HashMap::with_capacity(n);
+            self.fingerprints = HashMap::with_capacity(n);
+            self.deps = HashMap::with_capacity(n);
+            for (path, r) in m.files {
+                if !intact(&path, &r) {
+                    continue;
+                }
+                if r.deps != 0 {
+                    self.deps.insert(path.clone(), r.deps);
+                }
+                self.fingerprints.insert(path.clone(), r.fingerprint);
+                written.insert(path, r.hash);
+            }
+            self.written = Some(written);
         }
         crate::timing::lap("read the manifest", t);
         Ok((Some(on_disk.into_keys().collect()), inputs))
