@@ -414,9 +414,13 @@ fn word_starts(text: &str, exact: &str) -> Vec<usize> {
     }
     let chars: Vec<char> = exact.chars().collect();
     let q = (chars.len() / 4).max(2);
+    // (at most four pieces, the last taking what is left over: a piece of
+    // one to three characters, often a full stop, would be found everywhere)
+    let pieces = (chars.len() / q).clamp(1, 4);
     let mut starts = std::collections::BTreeSet::new();
-    for chunk in chars.chunks(q) {
-        let piece: String = chunk.iter().collect();
+    for k in 0..pieces {
+        let end = if k + 1 == pieces { chars.len() } else { (k + 1) * q };
+        let piece: String = chars[k * q..end].iter().collect();
         for (at, _) in text.match_indices(&piece).take(2000) {
             let from = at.saturating_sub(exact.len() + 8);
             let mut i = from;
@@ -503,6 +507,32 @@ mod tests {
             starts.iter().map(|&s| s as isize - at as isize).collect::<Vec<_>>()
         );
         assert!(starts.iter().any(|&s| s < at), "word starts before it too");
+    }
+
+    /// An `exact` whose length is not a multiple of four has no short last
+    /// piece: its full stop alone would make every sentence end a
+    /// candidate.
+    #[test]
+    fn a_long_texts_candidates_ignore_a_leftover_full_stop() {
+        let exact = "Chúng tôi sẽ tự chủ về công nghệ.";
+        assert_eq!(exact.chars().count() % 4, 1);
+        let filler = "Lời mở đầu dài dòng. ".repeat(20_000);
+        let text = format!("{filler}Chúng tôi sẽ tự chủ về công nghệ. {filler}");
+        assert!(text.len() > 400_000);
+        let at = text.find("Chúng tôi").unwrap();
+        let starts = word_starts(&text, exact);
+        assert!(starts.contains(&at));
+        let near = at - exact.len() - 8..=at + exact.len();
+        assert!(
+            starts.iter().all(|s| near.contains(s)),
+            "{} candidates, e.g. {:?}",
+            starts.len(),
+            starts
+                .iter()
+                .take(3)
+                .map(|&s| s as isize - at as isize)
+                .collect::<Vec<_>>()
+        );
     }
 
     fn sel(exact: &str) -> Selector {
