@@ -180,11 +180,20 @@ mod tests {
             vec![5],
             (0..500).map(|d| d * 3 + 1).collect(),
             vec![0, 40, 41, 20_000, 20_001, 1 << 28],
+            // (gaps whose varint has a continuation byte of 0x80: 32 × 4 = 128)
+            vec![0, 32, 64, 4_192],
             (0..3 * SKIP as u32 + 5).collect(),
         ] {
             let want = entries(docs.iter().copied());
             let list = PostingList::from_entries(want.clone());
             assert_eq!(list.iter().collect::<Vec<_>>(), want);
+            assert_eq!(
+                list.skips.len(),
+                (want.len() - 1) / SKIP,
+                "a skip point every {SKIP} entries"
+            );
+            assert_eq!(list.bytes.capacity(), list.bytes.len(), "fitted");
+            assert!(!list.is_empty());
             assert_eq!(list.len(), want.len());
             assert_eq!(list.iter().len(), want.len());
             for &e in &want {
@@ -195,6 +204,7 @@ mod tests {
                 assert_eq!(list.get(d as usize), None, "{d} in {docs:?}");
             }
         }
+        assert!(PostingList::default().is_empty());
         assert_eq!(PostingList::default().get(0), None);
         assert!(PostingList::default().iter().next().is_none());
     }
@@ -222,5 +232,9 @@ mod tests {
         assert_eq!(list.iter().collect::<Vec<_>>(), want);
         assert_eq!(list.get(100), None);
         assert_eq!(list.get(7), Some(7 << 2 | 3));
+        let mut one = PostingList::from_entries([5 << 2]);
+        one.set(5, None);
+        assert!(one.is_empty());
+        assert_eq!(one, PostingList::default());
     }
 }
