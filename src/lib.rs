@@ -59,13 +59,21 @@ pub struct Loaded {
 
 /// Load → normalise → anchor → link, and the templates. Never writes.
 pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
+    load_with(root, opts, true)
+}
+
+/// [`load`], keeping what only `export` reads when `export_data` (see
+/// [`site::Articles::export_data`]): the commands that do not export leave
+/// it out as each batch is anchored, as a build does, so that it never
+/// holds memory among the graph's pages.
+fn load_with(root: &Path, opts: &BuildOptions, export_data: bool) -> Loaded {
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
     let site = site::load(
         root,
         opts,
         None,
-        true,
+        export_data,
         render::card::undrawable_in_quote,
         &mut diags,
         &mut sources,
@@ -87,21 +95,21 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Loaded {
 /// is not checked again) — and, with `fix`, the re-anchored `exact` texts
 /// back into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, fix: bool) -> CheckReport {
-    commands::check::check_or_replay(root, opts, fix, || load(root, opts))
+    commands::check::check_or_replay(root, opts, fix, || load_with(root, opts, false))
 }
 
 /// `glossa suggest`: loads the site (no output) and reports what its
 /// annotations and autolinking leave out; the diagnostics instead when the
 /// site has errors.
 pub fn suggest(root: &Path, opts: &BuildOptions) -> Result<suggest::Report, BuildFailure> {
-    load_without_errors(root, opts).map(|site| suggest::report(&site))
+    load_without_errors(root, opts, false).map(|site| suggest::report(&site))
 }
 
 /// The site graph, or every diagnostic when there is an error.
-fn load_without_errors(root: &Path, opts: &BuildOptions) -> Result<Site, BuildFailure> {
+fn load_without_errors(root: &Path, opts: &BuildOptions, export_data: bool) -> Result<Site, BuildFailure> {
     let Loaded {
         site, diags, sources, ..
-    } = load(root, opts);
+    } = load_with(root, opts, export_data);
     if diags.has_errors() {
         return Err(BuildFailure { diags, sources });
     }
@@ -115,7 +123,7 @@ pub fn export(
     root: &Path,
     opts: &BuildOptions,
 ) -> Result<Result<serde_json::Value, export::RelativeBase>, BuildFailure> {
-    load_without_errors(root, opts).map(|site| export::export(&site))
+    load_without_errors(root, opts, true).map(|site| export::export(&site))
 }
 
 /// What a successful build did.
