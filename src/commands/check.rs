@@ -59,7 +59,7 @@ pub fn check_or_replay(root: &Path, opts: &BuildOptions, fix: bool, load: impl F
 /// texts back into the annotation files.
 pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> CheckReport {
     let Loaded {
-        mut site,
+        site,
         tera,
         mut diags,
         mut sources,
@@ -73,9 +73,8 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         crate::timing::lap("compare quote permalinks with the last build", t);
     }
     if let Some(tera) = tera.filter(|_| !diags.has_errors()) {
-        // (what only `export` reads, and the sources no diagnostic cites, are not needed for the
-        // pages; `--fix` may cite annotation files after)
-        site.drop_export_data();
+        // (the sources no diagnostic cites are not needed for the pages; `--fix` may cite
+        // annotation files after. What only `export` reads was never kept: see `crate::check`.)
         if !fix {
             sources.retain_cited(&diags);
         }

@@ -62,7 +62,7 @@ pub struct Site {
     /// ([`Site::prepare_article`]).
     pub anchoring: Anchoring,
     /// Whether articles keep their explicit annotations (see
-    /// [`Articles::export_data`] and [`Site::drop_export_data`]).
+    /// [`Articles::export_data`]).
     pub export_data: bool,
     /// The full-text index the search files are cut from, built on first
     /// use.
@@ -70,16 +70,6 @@ pub struct Site {
 }
 
 impl Site {
-    /// Frees what only `glossa export` reads, each article's explicit
-    /// annotations (20 MB at 10,000 articles), for the commands that
-    /// render pages instead.
-    pub fn drop_export_data(&mut self) {
-        for a in &mut self.articles {
-            a.explicit = Vec::new();
-        }
-        self.export_data = false;
-    }
-
     /// The entities entity `i`'s local graph shows: itself and its eleven
     /// strongest neighbours.
     pub fn local_graph_members(&self, i: usize) -> Vec<usize> {

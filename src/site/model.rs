@@ -32,8 +32,7 @@ pub struct ArticleNode {
     pub via_entity: Option<usize>,
     /// Its explicit annotations, in text order (for `glossa export`; empty
     /// when the graph was built without them, see
-    /// [`super::Articles::export_data`], or after
-    /// [`super::Site::drop_export_data`]).
+    /// [`super::Articles::export_data`]).
     pub explicit: Vec<ExplicitNode>,
     /// A hash of the article's files and of what its anchoring depends on
     /// (see [`crate::anchor::article::AnchorCache`]); 0 when built without a
