@@ -88,38 +88,41 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         let links = linkcheck::Output::new(paths, &site.config.root_path());
         let t_render = std::time::Instant::now();
         let progress = crate::progress::Bar::new("rendering pages", pages.len());
-        let scanned: Vec<Result<Option<linkcheck::PageLinks>, render::RenderError>> = pages
+        let failed = std::sync::Mutex::new(Vec::new());
+        let mut files: Vec<Option<linkcheck::PageLinks>> = pages
             .par_iter()
             .enumerate()
             .map(|(at, &page)| {
                 progress.inc();
                 if !links.file(at).ends_with(".html") {
-                    return Ok(None); // exists; its bytes are not needed
+                    return None; // exists; its bytes are not needed
                 }
-                let bytes = render::render(&site, &tera, page)?;
-                let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
-                let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));
-                Ok(Some(links.scan(at, &html)))
+                match render::render(&site, &tera, page) {
+                    Ok(bytes) => {
+                        let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
+                        let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));
+                        Some(links.scan(at, &html))
+                    }
+                    Err(e) => {
+                        failed.lock().unwrap_or_else(|e| e.into_inner()).push((at, e));
+                        None
+                    }
+                }
             })
             .collect();
         crate::timing::lap("render and scan every page", t_render);
         crate::progress::start("checking links");
-        let mut files = Vec::with_capacity(scanned.len());
-        for r in scanned {
-            match r {
-                Ok(file) => files.push(file),
-                Err(e) => {
-                    files.push(None);
-                    diags.push(
-                        Diagnostic::error(
-                            Path::new("templates"),
-                            None,
-                            format!("rendering {} failed: {}", e.page, e.message),
-                        )
-                        .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                    )
-                }
-            }
+        let mut failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
+        failed.sort_by_key(|f| f.0);
+        for (_, e) in failed {
+            diags.push(
+                Diagnostic::error(
+                    Path::new("templates"),
+                    None,
+                    format!("rendering {} failed: {}", e.page, e.message),
+                )
+                .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+            )
         }
         files.resize_with(files.len() + statics, || None);
         let t_links = std::time::Instant::now();

@@ -12,7 +12,8 @@
 //!
 //! On top of the pipeline: the commands.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use indexmap::IndexSet;
@@ -20,7 +21,7 @@ use indexmap::IndexSet;
 use crate::diagnostics::Diagnostic;
 
 /// The values of every `NAME="…"` attribute in `html`, unescaped.
-fn attrs<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a {
+fn attrs<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
     let needle = format!(" {name}=\"");
     let mut rest = html;
     std::iter::from_fn(move || {
@@ -33,35 +34,41 @@ fn attrs<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a 
     })
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
+fn unescape(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let s = s
+        .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&amp;", "&")
+        .replace("&amp;", "&");
+    Cow::Owned(s)
 }
 
 /// Every output file of a site by path (numbered in the order given), and
 /// every distinct id, fragment and fragment-link path its pages hold, kept
 /// once (pages name them by number: `m-NAME-1` recurs on thousands of pages
-/// as an id and as a fragment).
+/// as an id and as a fragment). Each path is kept once, found by its hash
+/// (`by_hash`: sorted, a later file of the same path first). The links found
+/// broken while scanning are gathered here, not per page: a page keeps only
+/// numbers.
 pub struct Output {
     root: String,
-    files: Vec<String>,
-    paths: HashMap<String, u32>,
+    files: Vec<Box<str>>,
+    by_hash: Vec<(u64, std::cmp::Reverse<u32>)>,
     strings: Mutex<IndexSet<Box<str>>>,
+    broken: Mutex<Vec<(u32, Diagnostic)>>,
 }
 
 /// What the check keeps of a page once it is scanned.
 #[derive(Default)]
 pub struct PageLinks {
     /// Its element ids, as numbers in [`Output`]'s strings, sorted.
-    ids: Vec<u32>,
+    ids: Box<[u32]>,
     /// Its links to a fragment of another file: (file, link path, fragment).
-    elsewhere: Vec<(u32, u32, u32)>,
-    /// What is already known broken: no such file, outside the site, or a
-    /// fragment missing from the page itself.
-    broken: Vec<Diagnostic>,
+    elsewhere: Box<[(u32, u32, u32)]>,
 }
 
 /// Where a link's path leads.
@@ -74,17 +81,39 @@ enum Target {
     Broken(String),
 }
 
+fn path_hash(path: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(path.as_bytes())
+}
+
 impl Output {
     /// A site whose URLs start with `root` (`/` or `/sub/`) and whose output
     /// files are `files`, by path (a later file of the same path wins).
     pub fn new(files: Vec<String>, root: &str) -> Output {
-        let paths = files.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
+        let files: Vec<Box<str>> = files.into_iter().map(String::into_boxed_str).collect();
+        let mut by_hash: Vec<(u64, std::cmp::Reverse<u32>)> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (path_hash(f), std::cmp::Reverse(i as u32)))
+            .collect();
+        by_hash.sort_unstable();
         Output {
             root: root.to_string(),
             files,
-            paths,
+            by_hash,
             strings: Mutex::default(),
+            broken: Mutex::default(),
         }
+    }
+
+    /// The number of the (last) output file of path `file`.
+    fn find(&self, file: &str) -> Option<u32> {
+        let h = path_hash(file);
+        let from = self.by_hash.partition_point(|e| e.0 < h);
+        self.by_hash[from..]
+            .iter()
+            .take_while(|e| e.0 == h)
+            .map(|e| e.1.0)
+            .find(|&i| &*self.files[i as usize] == file)
     }
 
     fn numbers<const N: usize>(&self, strings: [&[&str]; N]) -> [Vec<u32>; N] {
@@ -102,18 +131,19 @@ impl Output {
     /// Scans the HTML of output file number `at`: its links checked as far
     /// as they can be without the other pages.
     pub fn scan(&self, at: usize, html: &str) -> PageLinks {
-        let ids: Vec<String> = attrs(html, "id").collect();
-        let own: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let ids: Vec<Cow<str>> = attrs(html, "id").collect();
+        let own: HashSet<&str> = ids.iter().map(|id| &**id).collect();
         let mut seen = HashSet::new();
+        let links: Vec<Cow<str>> = attrs(html, "href")
+            .chain(attrs(html, "src"))
+            .filter(|link| seen.insert(link.clone()))
+            .collect();
         let mut broken = Vec::new();
-        let mut elsewhere: Vec<(u32, String, String)> = Vec::new();
-        for link in attrs(html, "href").chain(attrs(html, "src")) {
-            if !seen.insert(link.clone()) {
-                continue;
-            }
+        let mut elsewhere: Vec<(u32, &str, &str)> = Vec::new();
+        for link in &links {
             let (path, fragment) = match link.split_once('#') {
                 Some((p, f)) => (p, Some(f).filter(|f| !f.is_empty())),
-                None => (link.as_str(), None),
+                None => (&**link, None),
             };
             let target = match path.is_empty() {
                 true => Target::File(at as u32),
@@ -125,18 +155,18 @@ impl Output {
                     (!own.contains(fragment)).then(|| self.no_id(fragment, at))
                 }
                 (Target::File(f), Some(fragment)) => {
-                    elsewhere.push((f, path.to_string(), fragment.to_string()));
+                    elsewhere.push((f, path, fragment));
                     None
                 }
                 _ => None,
             };
             if let Some(problem) = problem {
-                broken.push(self.broken(at, &link, problem));
+                broken.push(self.broken(at, link, problem));
             }
         }
-        let paths: Vec<&str> = elsewhere.iter().map(|e| e.1.as_str()).collect();
-        let fragments: Vec<&str> = elsewhere.iter().map(|e| e.2.as_str()).collect();
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let paths: Vec<&str> = elsewhere.iter().map(|e| e.1).collect();
+        let fragments: Vec<&str> = elsewhere.iter().map(|e| e.2).collect();
+        let ids: Vec<&str> = ids.iter().map(|id| &**id).collect();
         let [mut ids, paths, fragments] = self.numbers([&ids, &paths, &fragments]);
         ids.sort_unstable();
         let elsewhere = elsewhere
@@ -145,7 +175,14 @@ impl Output {
             .zip(fragments)
             .map(|((e, p), f)| (e.0, p, f))
             .collect();
-        PageLinks { ids, elsewhere, broken }
+        if !broken.is_empty() {
+            let mut all = self.broken.lock().unwrap_or_else(|e| e.into_inner());
+            all.extend(broken.into_iter().map(|d| (at as u32, d)));
+        }
+        PageLinks {
+            ids: ids.into_boxed_slice(),
+            elsewhere,
+        }
     }
 
     /// The path of output file number `at`.
@@ -183,8 +220,8 @@ impl Output {
         } else {
             return Target::Unchecked; // relative links are the author's business
         };
-        match self.paths.get(file.as_str()) {
-            Some(&i) => Target::File(i),
+        match self.find(&file) {
+            Some(i) => Target::File(i),
             None => Target::Broken(format!("no page {file}")),
         }
     }
@@ -193,10 +230,16 @@ impl Output {
     /// `i`'s (`None` for a file that is not a page): one error each.
     pub fn check(self, pages: Vec<Option<PageLinks>>) -> Vec<Diagnostic> {
         let strings = self.strings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut broken = std::mem::take(&mut *self.broken.lock().unwrap_or_else(|e| e.into_inner()));
+        // (each page's own in the order found: one thread scans a page)
+        broken.sort_by_key(|b| b.0);
+        let mut broken = broken.into_iter().peekable();
         let mut diags = Vec::new();
         for (at, page) in pages.iter().enumerate() {
+            while let Some((_, d)) = broken.next_if(|b| b.0 as usize == at) {
+                diags.push(d);
+            }
             let Some(page) = page else { continue };
-            diags.extend(page.broken.iter().cloned());
             for &(file, path, fragment) in &page.elsewhere {
                 let found = pages[file as usize]
                     .as_ref()
@@ -208,6 +251,7 @@ impl Output {
                 }
             }
         }
+        diags.extend(broken.map(|b| b.1));
         diags
     }
 }
@@ -250,6 +294,20 @@ mod tests {
             errs.iter()
                 .any(|e| e.contains("`/other/`") && e.contains("outside the site's path"))
         );
+    }
+
+    #[test]
+    fn a_later_file_of_the_same_path_wins() {
+        let files = vec![
+            ("a/index.html".to_string(), b"<p id=\"x\"></p>".to_vec()),
+            (
+                "index.html".to_string(),
+                b"<a href=\"/a/#y\">y</a> <a href=\"/a/#x\">x</a>".to_vec(),
+            ),
+            ("a/index.html".to_string(), b"<p id=\"y\"></p>".to_vec()),
+        ];
+        let errs: Vec<String> = check(&files, "/").into_iter().map(|d| d.message).collect();
+        assert_eq!(errs, ["broken link `/a/#x`: no element with id `x` on a/index.html"]);
     }
 
     #[test]
