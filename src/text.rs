@@ -18,27 +18,61 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 /// Returns `s` in Unicode NFC, borrowing when it already is.
 pub fn nfc(s: &str) -> Cow<'_, str> {
     // (every input file goes through here: the letters of Vietnamese text in
-    // NFC are passed without the tables, and each run of other characters
-    // between them is checked on its own, as after any starter)
-    let mut rest = s;
-    while let Some(start) = rest.find(|c| !always_nfc(c)) {
-        let run = &rest[start..];
+    // NFC are passed without the tables, by their bytes, and each run of
+    // other characters between them is checked on its own, as after any
+    // starter)
+    let bytes = s.as_bytes();
+    let mut at = skip_always_nfc(bytes, 0);
+    while at < bytes.len() {
+        let run = &s[at..];
         let end = run.find(always_nfc).unwrap_or(run.len());
         if is_nfc_quick(run[..end].chars()) != unicode_normalization::IsNormalized::Yes {
             return Cow::Owned(s.nfc().collect());
         }
-        rest = &run[end..];
+        at = skip_always_nfc(bytes, at + end);
     }
     Cow::Borrowed(s)
 }
 
+/// The byte offset of the first character at or after `at` (a character
+/// boundary of UTF-8 `b`) that is not [`always_nfc`], read from the bytes,
+/// one table lookup each: ASCII and continuation bytes pass, as do the lead
+/// bytes C2–CB (U+0080–U+02FF), E1 when B8–BB follows (U+1E00–U+1EFF) and
+/// E2 when 80 and 90–BF follow (U+2010–U+203F); any other lead byte stops
+/// the scan. (Eight bytes at a time while they are ASCII was slower on
+/// Vietnamese text, where few runs of eight are.)
+fn skip_always_nfc(b: &[u8], mut at: usize) -> usize {
+    /// Whether a byte passes on its own (E1 and E2 are looked at with what follows).
+    static PASSES: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 0xCC {
+            t[i] = i < 0xC0 || i >= 0xC2;
+            i += 1;
+        }
+        t
+    };
+    loop {
+        while at < b.len() && PASSES[b[at] as usize] {
+            at += 1;
+        }
+        let next = |k: usize| b.get(at + k).copied().unwrap_or(0);
+        match b.get(at) {
+            None => return b.len(),
+            Some(0xE1) if (0xB8..=0xBB).contains(&next(1)) => at += 3,
+            Some(0xE2) if next(1) == 0x80 && (0x90..=0xBF).contains(&next(2)) => at += 3,
+            Some(_) => return at,
+        }
+    }
+}
+
 /// Whether `c` is a starter that NFC keeps as it is and that nothing before
-/// it composes with: what Latin (below U+0300) and the precomposed letters
-/// of Latin Extended Additional (U+1E00–U+1EFF: Vietnamese's ơ with its
-/// tones, ạ, ế…) are. The quick check of what follows one starts afresh,
+/// it composes with: what Latin (below U+0300), the precomposed letters of
+/// Latin Extended Additional (U+1E00–U+1EFF: Vietnamese's ơ with its tones,
+/// ạ, ế…) and the dashes and quotation marks of U+2010–U+203F are. The quick check of what follows one starts afresh,
 /// as it does after any starter (a test checks every one).
 fn always_nfc(c: char) -> bool {
-    c < '\u{300}' || ('\u{1e00}'..='\u{1eff}').contains(&c)
+    c < '\u{300}' || ('\u{1e00}'..='\u{1eff}').contains(&c) || ('\u{2010}'..='\u{203f}').contains(&c)
 }
 
 /// `String::from_utf8`, checked with simdutf8: std's check is slow on
@@ -315,11 +349,11 @@ mod tests {
     #[test]
     fn what_the_nfc_fast_path_passes_is_a_starter_nfc_keeps() {
         use unicode_normalization::char::canonical_combining_class;
-        let passed: Vec<char> = (0..=0x1effu32)
+        let passed: Vec<char> = (0..=0x2fffu32)
             .filter_map(char::from_u32)
             .filter(|&c| always_nfc(c))
             .collect();
-        assert_eq!(passed.len(), 0x300 + 0x100);
+        assert_eq!(passed.len(), 0x300 + 0x100 + 0x30);
         for c in passed {
             assert_eq!(
                 is_nfc_quick(std::iter::once(c)),
@@ -327,6 +361,18 @@ mod tests {
                 "{c:?}"
             );
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_byte_scan_passes_exactly_the_characters_always_nfc_does() {
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            // alone, and after eight ASCII bytes (the word-at-a-time step)
+            for pad in ["", "abcdefgh"] {
+                let s = format!("{pad}{c}{c}");
+                let want = if always_nfc(c) { s.len() } else { pad.len() };
+                assert_eq!(skip_always_nfc(s.as_bytes(), 0), want, "{c:?} after {pad:?}");
+            }
         }
     }
 
