@@ -18,7 +18,11 @@
 //!
 //! Stage 4 of the pipeline: rendering.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
+
+// (xxh3 rather than std's SipHash: a build after one edit hashes every page's
+// reads, and SipHash was a tenth of its CPU)
+use xxhash_rust::xxh3::Xxh3 as DefaultHasher;
 
 use rayon::prelude::*;
 
@@ -163,9 +167,18 @@ fn article_hash(site: &Site, i: usize) -> u64 {
         .collect();
     let entities: Vec<(&str, usize)> = a.entities.iter().map(|&(e, n)| (id(site, e), n)).collect();
     let quotes: Vec<&str> = a.quotes.iter().map(|&q| site.quotes[q].id.as_str()).collect();
+    // A Markdown article's fields are read from its two files, which its
+    // input key hashes with its path, and from nothing else: the key and the
+    // annotation file's path stand for them (formatting them was a fifth of
+    // this hash's time). Other articles' fields read more (brat: the site's
+    // brat config, a metadata file).
+    let src = match a.src.path.extension().is_some_and(|x| x == "md") {
+        true => format!("{:?}", a.src.annotations_path),
+        false => format!("{:?}", a.src),
+    };
     hash((
         a.input_key,
-        format!("{:?}", a.src),
+        src,
         related,
         entities,
         quotes,
@@ -233,6 +246,8 @@ fn adjacency_hash(site: &Site, e: usize) -> u64 {
 
 fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
     let keep = site.local_graph_members(i);
+    let mut sorted = keep.clone();
+    sorted.sort_unstable();
     let mut h = DefaultHasher::new();
     for &k in &keep {
         (
@@ -240,8 +255,12 @@ fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
             crate::render::dot_scale(site.entities[k].mentions.len()).to_bits(),
         )
             .hash(&mut h);
-        for &(o, w, relation) in &site.entity_adjacency[k] {
-            if keep.contains(&o) {
+        // the edges among the members: each looked up in `k`'s adjacency
+        // (sorted by the other end), not the whole of it scanned
+        let adjacency = &site.entity_adjacency[k];
+        for &o in &sorted {
+            if let Ok(at) = adjacency.binary_search_by_key(&o, |e| e.0) {
+                let (_, w, relation) = adjacency[at];
                 (id(site, k), id(site, o), w.to_bits(), relation).hash(&mut h);
             }
         }
