@@ -138,8 +138,12 @@ pub fn find_all(text: &str, pat: &str) -> Vec<Range<usize>> {
     if pat.is_empty() {
         return out;
     }
+    // (memchr's SIMD search, built once per pattern: `str::find` was a
+    // tenth of anchoring's time. A match of UTF-8 in UTF-8 starts and ends
+    // on character boundaries.)
+    let finder = memchr::memmem::Finder::new(pat.as_bytes());
     let mut from = 0;
-    while let Some(i) = text[from..].find(pat) {
+    while let Some(i) = finder.find(&text.as_bytes()[from..]) {
         let at = from + i;
         out.push(at..at + pat.len());
         from = at + text[at..].chars().next().map_or(1, char::len_utf8);
