@@ -23,8 +23,6 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::config::BuildOptions;
 use crate::files::Stamp;
 
@@ -48,7 +46,7 @@ pub struct Record {
 /// What one build wrote.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    /// [`inputs_digest`] of the build, 0 when unknown (a watch rebuild).
+    /// [`crate::output::inputs::digest`] of the build, 0 when unknown (a watch rebuild).
     pub inputs: u64,
     /// The build had no diagnostics at all (a no-op may skip printing them).
     pub clean: bool,
@@ -240,43 +238,6 @@ pub fn remove(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
-}
-
-/// A hash of every file a build reads (`glossa.toml`, `content/`,
-/// `templates/`, `static/`, `i18n/`: names and bytes) and of the options.
-pub fn inputs_digest(root: &Path, opts: &BuildOptions) -> u64 {
-    let mut files: Vec<(PathBuf, bool)> = vec![(PathBuf::from("glossa.toml"), false)];
-    for dir in ["content", "templates", "static", "i18n"] {
-        for entry in walkdir::WalkDir::new(root.join(dir))
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if !entry.file_type().is_dir() {
-                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-                files.push((rel, entry.path_is_symlink()));
-            }
-        }
-    }
-    files.sort();
-    // (each file's bytes by xxh3: SipHash over every input was a tenth of
-    // the CPU of a build after one edit)
-    let hashes: Vec<(&PathBuf, bool, Option<u64>)> = files
-        .par_iter()
-        .map(|(rel, link)| {
-            let p = root.join(rel);
-            let bytes = match link {
-                true => std::fs::read_link(&p)
-                    .ok()
-                    .map(|t| t.into_os_string().into_encoded_bytes()),
-                false => std::fs::read(&p).ok(),
-            };
-            (rel, *link, bytes.map(|b| xxhash_rust::xxh3::xxh3_64(&b)))
-        })
-        .collect();
-    let mut h = DefaultHasher::new();
-    (hashes, &opts.base_url, opts.drafts, &opts.output_dir).hash(&mut h);
-    h.finish()
 }
 
 /// Every file in the output directory with its stamp (none when it cannot

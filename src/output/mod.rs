@@ -6,10 +6,13 @@
 //!   skip-unchanged, staging and a journalled commit, stale files);
 //! - [`manifest`]: what the last build wrote and from what, so the next
 //!   one skips what did not change;
+//! - [`inputs`]: the digest of every input, each file's hash kept by its
+//!   stamp;
 //! - [`statics`]: the static files, built-in and the site's own;
 //! - [`hosting`]: the output's size against what common static hosts accept.
 
 pub mod hosting;
+pub mod inputs;
 pub mod manifest;
 pub mod session;
 pub mod statics;

@@ -569,7 +569,7 @@ impl Session {
         let _ = write::recover(&self.out);
         // (three independent reads: the inputs, the output, the manifest)
         let (inputs, (on_disk, manifest)) = rayon::join(
-            || manifest::inputs_digest(&self.root, &self.opts),
+            || crate::output::inputs::digest(&self.root, &self.opts),
             || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
         );
         if let Some(m) = manifest {
