@@ -69,10 +69,8 @@ pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
     let started = now();
     let kept_at = root.join(".glossa-cache").join("inputs");
     let kept = read(&kept_at);
-    let mut files: Vec<(PathBuf, Option<std::fs::Metadata>)> = Vec::new();
-    for rel in ["glossa.toml"] {
-        files.push((PathBuf::from(rel), std::fs::symlink_metadata(root.join(rel)).ok()));
-    }
+    let config = std::fs::symlink_metadata(root.join("glossa.toml")).ok();
+    let mut files: Vec<(PathBuf, Option<std::fs::Metadata>)> = vec![(PathBuf::from("glossa.toml"), config)];
     for dir in ["content", "templates", "static", "i18n"] {
         for entry in walkdir::WalkDir::new(root.join(dir))
             .follow_links(false)
