@@ -7,10 +7,10 @@
 //! stamp in `.glossa-cache/inputs`: a file whose stamp (size, modification
 //! and change times in nanoseconds, inode) is the one kept is not read
 //! again. A write changes the change time, which no program can set back;
-//! a file stamped less than [`RACY`] before the digest started is not kept,
-//! since a second write within the file system's timestamp granularity
-//! could leave the same stamp (git's "racy clean" problem). Symbolic links
-//! are read each time.
+//! a file stamped less than two seconds (`RACY`) before the digest started
+//! is not kept, since a second write within the file system's timestamp
+//! granularity could leave the same stamp (git's "racy clean" problem).
+//! Symbolic links are read each time.
 //!
 //! Stage 5 of the pipeline: output.
 
