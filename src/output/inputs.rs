@@ -6,7 +6,8 @@
 //! Each file's bytes are hashed with xxh3, and the hash is kept by its
 //! stamp in `.glossa-cache/inputs`: a file whose stamp (size, modification
 //! and change times in nanoseconds, inode) is the one kept is not read
-//! again. A write changes the change time, which no program can set back;
+//! again. A write changes the change time, which no program can set back
+//! (on Unix; elsewhere the stamp is the size and modification time alone);
 //! a file stamped less than two seconds (`RACY`) before the digest started
 //! is not kept, since a second write within the file system's timestamp
 //! granularity could leave the same stamp (git's "racy clean" problem).
