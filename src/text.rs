@@ -69,8 +69,9 @@ fn skip_always_nfc(b: &[u8], mut at: usize) -> usize {
 /// Whether `c` is a starter that NFC keeps as it is and that nothing before
 /// it composes with: what Latin (below U+0300), the precomposed letters of
 /// Latin Extended Additional (U+1E00–U+1EFF: Vietnamese's ơ with its tones,
-/// ạ, ế…) and the dashes and quotation marks of U+2010–U+203F are. The quick check of what follows one starts afresh,
-/// as it does after any starter (a test checks every one).
+/// ạ, ế…) and the dashes and quotation marks of U+2010–U+203F are. The
+/// quick check of what follows one starts afresh, as it does after any
+/// starter (a test checks every one).
 fn always_nfc(c: char) -> bool {
     c < '\u{300}' || ('\u{1e00}'..='\u{1eff}').contains(&c) || ('\u{2010}'..='\u{203f}').contains(&c)
 }
