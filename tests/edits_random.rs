@@ -412,18 +412,44 @@ impl Site {
                 let t = self.read(&a);
                 let body_at = t.rfind("+++\n").map_or(0, |i| i + 4);
                 let mut spaces: Vec<usize> = t[body_at..].match_indices(' ').map(|(i, _)| body_at + i).collect();
-                if rng.below(2) == 0 {
-                    // near a name: inside the words an entity page shows
-                    // around a mention, but not next to it
-                    let w = rng.pick(&words).unwrap();
-                    let near: Vec<usize> = t[body_at..]
-                        .match_indices(w)
-                        .map(|(i, _)| body_at + i)
-                        .flat_map(|at| spaces.iter().copied().filter(move |&s| s + 30 < at && at < s + 70))
-                        .collect();
-                    if !near.is_empty() {
-                        spaces = near;
+                let near: Vec<usize> = match rng.below(3) {
+                    0 => {
+                        // near a name: inside the words an entity page shows
+                        // around a mention, but not next to it
+                        let w = rng.pick(&words).unwrap();
+                        t[body_at..]
+                            .match_indices(w)
+                            .map(|(i, _)| body_at + i)
+                            .flat_map(|at| spaces.iter().copied().filter(move |&s| s + 30 < at && at < s + 70))
+                            .collect()
                     }
+                    1 => {
+                        // near a quote: inside the words its card and page
+                        // show before or after it, but not next to it
+                        let ann = a.with_extension("annotations.toml");
+                        let anns = if self.root.join(&ann).is_file() {
+                            self.read(&ann)
+                        } else {
+                            String::new()
+                        };
+                        quote_texts(&anns)
+                            .iter()
+                            .flat_map(|q| {
+                                t[body_at..]
+                                    .match_indices(q.as_str())
+                                    .map(|(i, _)| (body_at + i, q.len()))
+                            })
+                            .flat_map(|(at, len)| {
+                                spaces.iter().copied().filter(move |&s| {
+                                    (s + 20 < at && at < s + 100) || (at + len + 10 < s && s < at + len + 100)
+                                })
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if !near.is_empty() {
+                    spaces = near;
                 }
                 let Some(&at) = rng.pick(&spaces) else {
                     return self.edit(rng);
@@ -495,6 +521,29 @@ impl Site {
             }
         }
     }
+}
+
+/// The `exact` texts of the `[[quote]]` entries of an annotation file (the
+/// plain ones: an escaped text is left out).
+fn quote_texts(toml: &str) -> Vec<String> {
+    toml.split("[[")
+        .filter(|block| block.starts_with("quote]]"))
+        .filter_map(|block| {
+            let line = block.lines().find(|l| l.starts_with("exact = \""))?;
+            let text = line.strip_prefix("exact = \"")?.strip_suffix('"')?;
+            (!text.contains('\\')).then(|| text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_quotes_the_edits_aim_near_are_read_from_the_annotation_file() {
+    let anns =
+        std::fs::read_to_string(common::fixture("multi").join("content/articles/chip-war.annotations.toml")).unwrap();
+    assert_eq!(quote_texts(&anns), ["Chúng tôi sẽ tự chủ."]);
+    let new =
+        "[[mention]]\nentity = \"huawei\"\nexact = \"Huawei\"\n\n[[quote]]\nspeaker = \"huawei\"\nexact = \"Câu 7.\"\n";
+    assert_eq!(quote_texts(new), ["Câu 7."]);
 }
 
 /// A temp dir on tmpfs when there is one: creating files there is 10–50×
