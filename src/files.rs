@@ -105,6 +105,15 @@ pub fn hash_value(v: impl std::hash::Hash) -> u64 {
     std::hash::BuildHasher::hash_one(&xxhash_rust::xxh3::Xxh3DefaultBuilder, v)
 }
 
+/// Now, in nanoseconds since the epoch (0 before it): what a stamp's times
+/// are compared with to tell a file changed too recently to trust its stamp
+/// (git's "racy clean" problem).
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
 /// What identifies a file's bytes without reading them: size and
 /// modification time (nanoseconds since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -368,9 +368,7 @@ fn load_each<T: Send + Sync + Clone>(
     // A file changed within the last second may change again within the
     // file system's timestamp granularity without a new stamp (git's "racy
     // clean" problem): such a file is not trusted next time, but read again.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
+    let now = crate::files::now_ns();
     let trusted = |stamps: Vec<Option<crate::files::Stamp>>| {
         let recent = stamps.iter().flatten().any(|s| s.mtime + 1_000_000_000 > now);
         if recent { Vec::new() } else { stamps }

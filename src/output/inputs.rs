@@ -28,35 +28,36 @@ const HEADER: &str = "glossa-inputs 1";
 /// How recent a file's stamp may be and still be kept (nanoseconds).
 const RACY: u64 = 2_000_000_000;
 
-/// What identifies a file's bytes without reading them.
+/// What identifies a file's bytes without reading them: the size and
+/// modification time of [`crate::files::Stamp`], and the change time and
+/// inode (on Unix; elsewhere the modification time again, and 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
-    size: u64,
-    mtime: u64,
+    file: crate::files::Stamp,
     ctime: u64,
     inode: u64,
 }
 
 impl Stamp {
     fn of(meta: &std::fs::Metadata) -> Stamp {
+        let file = crate::files::Stamp::of(meta);
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let ns = |s: i64, n: i64| (s as u64).wrapping_mul(1_000_000_000).wrapping_add(n as u64);
+            let ctime = (meta.ctime() as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(meta.ctime_nsec() as u64);
             Stamp {
-                size: meta.len(),
-                mtime: ns(meta.mtime(), meta.mtime_nsec()),
-                ctime: ns(meta.ctime(), meta.ctime_nsec()),
+                file,
+                ctime,
                 inode: meta.ino(),
             }
         }
         #[cfg(not(unix))]
         {
-            let f = crate::files::Stamp::of(meta);
             Stamp {
-                size: f.size,
-                mtime: f.mtime,
-                ctime: f.mtime,
+                file,
+                ctime: file.mtime,
                 inode: 0,
             }
         }
@@ -67,7 +68,7 @@ impl Stamp {
 /// module docs); the stamps and hashes of its files are kept in
 /// `.glossa-cache/inputs` for the next time.
 pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
-    let started = now();
+    let started = crate::files::now_ns();
     let kept_at = root.join(".glossa-cache").join("inputs");
     let kept = read(&kept_at);
     let config = std::fs::symlink_metadata(root.join("glossa.toml")).ok();
@@ -110,7 +111,7 @@ pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
         .iter()
         .zip(&hashed)
         .filter_map(|((rel, _), &(_, hash, stamp))| Some((rel.as_path(), stamp?, hash?)))
-        .filter(|(_, s, _)| s.mtime.max(s.ctime).saturating_add(RACY) < started)
+        .filter(|(_, s, _)| s.file.mtime.max(s.ctime).saturating_add(RACY) < started)
         .collect();
     let unchanged = keep.len() == kept.len() && keep.iter().all(|(rel, s, h)| kept.get(*rel) == Some(&(*s, *h)));
     if !unchanged {
@@ -126,12 +127,6 @@ pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
     h.finish()
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-}
-
 /// The kept stamps and hashes: one line per file, `SIZE MTIME CTIME INODE
 /// HASH PATH`. Anything unreadable is taken for nothing kept.
 fn read(path: &Path) -> HashMap<PathBuf, (Stamp, u64)> {
@@ -143,9 +138,12 @@ fn read(path: &Path) -> HashMap<PathBuf, (Stamp, u64)> {
     let line = |l: &str| {
         let mut f = l.splitn(6, ' ');
         let mut n = || f.next()?.parse::<u64>().ok();
-        let stamp = Stamp {
+        let file = crate::files::Stamp {
             size: n()?,
             mtime: n()?,
+        };
+        let stamp = Stamp {
+            file,
             ctime: n()?,
             inode: n()?,
         };
@@ -164,7 +162,11 @@ fn write(path: &Path, keep: &[(&Path, Stamp, u64)]) {
         let Some(rel) = rel.to_str().filter(|r| !r.contains('\n')) else {
             continue;
         };
-        let _ = writeln!(text, "{} {} {} {} {h:016x} {rel}", s.size, s.mtime, s.ctime, s.inode);
+        let _ = writeln!(
+            text,
+            "{} {} {} {} {h:016x} {rel}",
+            s.file.size, s.file.mtime, s.ctime, s.inode
+        );
     }
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
@@ -233,8 +235,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("inputs");
         let s = Stamp {
-            size: 1,
-            mtime: 2,
+            file: crate::files::Stamp { size: 1, mtime: 2 },
             ctime: 3,
             inode: 4,
         };
