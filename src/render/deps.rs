@@ -22,7 +22,7 @@ use std::hash::{Hash, Hasher};
 
 // (xxh3 rather than std's SipHash: a build after one edit hashes every page's
 // reads, and SipHash was a tenth of its CPU)
-use xxhash_rust::xxh3::Xxh3 as DefaultHasher;
+use xxhash_rust::xxh3::Xxh3;
 
 use rayon::prelude::*;
 
@@ -127,7 +127,7 @@ pub struct Versions {
 }
 
 fn hash(v: impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = Xxh3::new();
     v.hash(&mut h);
     h.finish()
 }
@@ -248,7 +248,7 @@ fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
     let keep = site.local_graph_members(i);
     let mut sorted = keep.clone();
     sorted.sort_unstable();
-    let mut h = DefaultHasher::new();
+    let mut h = Xxh3::new();
     for &k in &keep {
         (
             entity_name[k],
@@ -288,7 +288,7 @@ fn article_words_hash(site: &Site, i: usize) -> u64 {
 }
 
 fn structure_hash(site: &Site) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = Xxh3::new();
     for a in &site.articles {
         a.src.slug.hash(&mut h);
     }
@@ -586,7 +586,7 @@ impl Versions {
 
     /// The hash of everything `page` reads.
     pub fn page(&self, site: &Site, page: Page) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = Xxh3::new();
         // the kind, not the index: an article added before this page's
         // shifts the indices, not what the page shows (pages are keyed by
         // output path)
