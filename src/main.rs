@@ -35,8 +35,9 @@ unsafe impl Sync for JemallocConf {}
 fn purge_sooner() {
     #[cfg(not(target_env = "msvc"))]
     {
-        /// Sets jemalloc's `name` (an ssize_t) to `ms`; false when it has no such setting now.
-        fn set(name: &std::ffi::CStr, mut ms: isize) -> bool {
+        /// Sets jemalloc's `name` (an ssize_t) to `ms`; nothing when it has no
+        /// such setting now.
+        fn set(name: &std::ffi::CStr, mut ms: isize) {
             // SAFETY: the names given take an ssize_t, by pointer and size; no old value is read.
             unsafe {
                 tikv_jemalloc_sys::mallctl(
@@ -45,7 +46,7 @@ fn purge_sooner() {
                     std::ptr::null_mut(),
                     (&raw mut ms).cast(),
                     std::mem::size_of::<isize>(),
-                ) == 0
+                );
             }
         }
         // the arenas made from now on, then those already made (an arena not
