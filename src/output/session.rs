@@ -32,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::Stamp;
 use crate::output::{manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
@@ -121,6 +122,45 @@ struct Kept {
 /// One output as staged: what was offered, its view fingerprint, its
 /// dependencies' hash.
 type Output = (write::Offered, u64, Option<u64>);
+
+/// The output's listing (path → stamp) and the last build's records, read
+/// on a thread while the site loads ([`Session::start_from_manifest`]), or
+/// already read.
+enum Earlier {
+    Read(HashMap<String, Stamp>, Option<Records>),
+    Reading(std::thread::JoinHandle<(HashMap<String, Stamp>, Option<Records>)>),
+}
+
+/// What the last build's manifest says of the files still as it left them.
+struct Records {
+    written: HashMap<String, u64>,
+    fingerprints: HashMap<String, u64>,
+    deps: HashMap<String, u64>,
+}
+
+impl Records {
+    /// The records of `m` whose file `on_disk` still has the stamp `m`
+    /// gives (each path moved into one map and copied into the other two).
+    fn of(m: manifest::Manifest, on_disk: &HashMap<String, Stamp>) -> Records {
+        let n = m.files.len();
+        let mut r = Records {
+            written: HashMap::with_capacity(n),
+            fingerprints: HashMap::with_capacity(n),
+            deps: HashMap::with_capacity(n),
+        };
+        for (path, rec) in m.files {
+            if on_disk.get(&path) != Some(&rec.stamp) {
+                continue;
+            }
+            if rec.deps != 0 {
+                r.deps.insert(path.clone(), rec.deps);
+            }
+            r.fingerprints.insert(path.clone(), rec.fingerprint);
+            r.written.insert(path, rec.hash);
+        }
+        r
+    }
+}
 
 /// Why a page could not be made.
 enum Fail {
@@ -469,7 +509,7 @@ impl Session {
 
     /// The full way (see the module docs).
     fn full(&mut self) -> Outcome {
-        let (listing, inputs) = match self.start_from_manifest() {
+        let (earlier, inputs) = match self.start_from_manifest() {
             Ok(start) => start,
             Err(nothing_changed) => return *nothing_changed,
         };
@@ -484,6 +524,7 @@ impl Session {
             &mut sources,
         );
         let tera = render::templates::load(&self.root, &mut diags, &mut sources);
+        let listing = earlier.map(|e| self.take_earlier(e));
         diags.sort();
         sources.retain_cited(&diags);
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
@@ -559,7 +600,9 @@ impl Session {
     /// build, if it still describes the output directory: what is on disk
     /// (the listing) and the inputs' digest, or — when no input changed and
     /// the output is intact — the finished outcome, with nothing loaded.
-    fn start_from_manifest(&mut self) -> Result<(Option<HashSet<String>>, u64), Box<Outcome>> {
+    /// When an input changed, the output is listed on a thread of its own
+    /// while the site loads ([`Earlier`]).
+    fn start_from_manifest(&mut self) -> Result<(Option<Earlier>, u64), Box<Outcome>> {
         if self.written.is_some() {
             return Ok((None, 0));
         }
@@ -567,55 +610,69 @@ impl Session {
         // finish an interrupted commit first, so the listing is current
         // (an error here comes back from `Stager::new` later)
         let _ = write::recover(&self.out);
-        // (three independent reads: the inputs, the output, the manifest)
-        let (inputs, (on_disk, manifest)) = rayon::join(
+        let (inputs, manifest) = rayon::join(
             || crate::output::inputs::digest(&self.root, &self.opts),
-            || rayon::join(|| manifest::list_output(&self.out), || manifest::read(&self.manifest)),
+            || manifest::read(&self.manifest),
         );
-        if let Some(m) = manifest {
-            let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
-            let all_intact = m.files.iter().all(|(path, r)| intact(path, r));
-            if m.clean && m.inputs == inputs && all_intact && on_disk.len() == m.files.len() {
-                crate::timing::lap("nothing changed (manifest)", t);
-                let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
-                let (written, fingerprints) = m
-                    .files
-                    .into_iter()
-                    .map(|(p, r)| ((p.clone(), r.hash), (p, r.fingerprint)))
-                    .unzip();
-                self.written = Some(written);
-                self.fingerprints = fingerprints;
-                return Err(Box::new(Outcome::Built {
-                    pages,
-                    rendered: 0,
-                    changed: Vec::new(),
-                    removed: Vec::new(),
-                    unchanged,
-                    size: Some(size),
-                    diags: Diagnostics::default(),
-                    sources: Sources::default(),
-                }));
-            }
-            // (the records of the files still as the last build left them,
-            // each path moved into one map and copied into the other two)
-            let n = m.files.len();
-            let mut written = HashMap::with_capacity(n);
-            self.fingerprints = HashMap::with_capacity(n);
-            self.deps = HashMap::with_capacity(n);
-            for (path, r) in m.files {
-                if !intact(&path, &r) {
-                    continue;
+        let earlier = match manifest {
+            Some(m) if m.clean && m.inputs == inputs => {
+                let on_disk = manifest::list_output(&self.out);
+                let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
+                if on_disk.len() == m.files.len() && m.files.iter().all(|(path, r)| intact(path, r)) {
+                    crate::timing::lap("nothing changed (manifest)", t);
+                    return Err(Box::new(self.nothing_changed(m)));
                 }
-                if r.deps != 0 {
-                    self.deps.insert(path.clone(), r.deps);
-                }
-                self.fingerprints.insert(path.clone(), r.fingerprint);
-                written.insert(path, r.hash);
+                let records = Records::of(m, &on_disk);
+                Earlier::Read(on_disk, Some(records))
             }
-            self.written = Some(written);
-        }
+            m => {
+                let out = self.out.clone();
+                Earlier::Reading(std::thread::spawn(move || {
+                    let on_disk = manifest::list_output(&out);
+                    let records = m.map(|m| Records::of(m, &on_disk));
+                    (on_disk, records)
+                }))
+            }
+        };
         crate::timing::lap("read the manifest", t);
-        Ok((Some(on_disk.into_keys().collect()), inputs))
+        Ok((Some(earlier), inputs))
+    }
+
+    /// The outcome of a build that found nothing changed since `m`.
+    fn nothing_changed(&mut self, m: manifest::Manifest) -> Outcome {
+        let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
+        let (written, fingerprints) = m
+            .files
+            .into_iter()
+            .map(|(p, r)| ((p.clone(), r.hash), (p, r.fingerprint)))
+            .unzip();
+        self.written = Some(written);
+        self.fingerprints = fingerprints;
+        Outcome::Built {
+            pages,
+            rendered: 0,
+            changed: Vec::new(),
+            removed: Vec::new(),
+            unchanged,
+            size: Some(size),
+            diags: Diagnostics::default(),
+            sources: Sources::default(),
+        }
+    }
+
+    /// The listing of the output (path → stamp), taking on the last build's
+    /// records of the files it still holds as that build left them.
+    fn take_earlier(&mut self, earlier: Earlier) -> HashMap<String, Stamp> {
+        let (on_disk, records) = match earlier {
+            Earlier::Read(on_disk, records) => (on_disk, records),
+            Earlier::Reading(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        };
+        if let Some(r) = records {
+            self.written = Some(r.written);
+            self.fingerprints = r.fingerprints;
+            self.deps = r.deps;
+        }
+        on_disk
     }
 
     /// The static files to publish: a page of the same path wins.

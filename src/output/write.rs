@@ -337,9 +337,10 @@ pub struct Stager<'k> {
     out: PathBuf,
     staging: PathBuf,
     known: Option<&'k HashMap<String, u64>>,
-    /// Every file in the output directory, when known: what is not produced
-    /// again is removed.
-    listing: Option<HashSet<String>>,
+    /// Every file in the output directory with its stamp, when known (a
+    /// listing just taken): what is not produced again is removed, and a
+    /// file is found intact by its listed stamp, not looked up again.
+    listing: Option<HashMap<String, Stamp>>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
 }
@@ -357,11 +358,12 @@ pub struct Offered {
 impl<'k> Stager<'k> {
     /// Finishes or discards an earlier interrupted write first. `known`:
     /// what the output holds (path → hash), when known; `listing`: every
-    /// file in it, when known (else, without `known`, it is walked).
+    /// file in it with its stamp, when known (else, without `known`, it is
+    /// walked).
     pub fn new(
         out: &Path,
         known: Option<&'k HashMap<String, u64>>,
-        listing: Option<HashSet<String>>,
+        listing: Option<HashMap<String, Stamp>>,
     ) -> io::Result<Stager<'k>> {
         recover(out)?;
         Ok(Stager {
@@ -385,7 +387,7 @@ impl<'k> Stager<'k> {
         }
         let h = hash(bytes);
         let same = match self.known {
-            Some(k) => k.get(rel) == Some(&h) && self.out.join(rel).is_file(),
+            Some(k) => k.get(rel) == Some(&h) && self.is_there(rel),
             None => same_file_bytes(&self.out.join(rel), bytes),
         };
         if !same {
@@ -418,7 +420,19 @@ impl<'k> Stager<'k> {
     /// are known and the file is still there.
     pub fn intact(&self, rel: &str) -> Option<(u64, Stamp)> {
         let h = *self.known?.get(rel)?;
-        Some((h, Stamp::read(&self.out.join(rel))?))
+        let stamp = match &self.listing {
+            Some(listed) => *listed.get(rel)?,
+            None => Stamp::read(&self.out.join(rel))?,
+        };
+        Some((h, stamp))
+    }
+
+    /// Whether a file is at `rel` (as listed, when there is a listing).
+    fn is_there(&self, rel: &str) -> bool {
+        match &self.listing {
+            Some(listed) => listed.contains_key(rel),
+            None => self.out.join(rel).is_file(),
+        }
     }
 
     /// Keeps the file at `rel` as it is (as [`Stager::intact`] found it).
@@ -453,7 +467,7 @@ impl<'k> Stager<'k> {
         let names: HashSet<&str> = produced.iter().map(|o| o.path.as_str()).collect();
         let mut remove: Vec<String> = match (self.known, &self.listing) {
             _ if !remove_others => Vec::new(),
-            (_, Some(all)) => all.iter().filter(|p| !names.contains(p.as_str())).cloned().collect(),
+            (_, Some(all)) => all.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
             (None, None) if self.out.is_dir() => output_files(&self.out)?
                 .into_iter()
