@@ -107,6 +107,10 @@ pub struct Anchored {
     pub mention_context: u64,
     pub quotes: Vec<AnchoredQuote>,
     pub notes: Vec<NoteNode>,
+    /// The article slugs its links name, each with whether it was an
+    /// article then ([`Anchoring::links_of`]): a result found in a cache
+    /// stands only while each still is, or still is not.
+    pub links: Vec<(String, bool)>,
     #[serde(skip)]
     pub diags: Vec<Diagnostic>,
     #[serde(skip)]
@@ -198,10 +202,20 @@ impl Anchoring {
     /// A hash of everything anchoring article `a` reads: the site-wide
     /// inputs, its own files, and whether each article its links name
     /// exists — not the whole set of articles, so adding or removing one
-    /// does not make every other article's anchoring stale. A brat
-    /// article's annotations also depend on files besides its own two
-    /// (its metadata, the site's brat config): they go in as parsed.
+    /// does not make every other article's anchoring stale. It is the
+    /// [`Anchoring::stored_key`] with [`Anchoring::links_of`] added.
     pub fn input_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
+        with_links(self.stored_key(a, files), &self.links_of(a))
+    }
+
+    /// What a result is stored under: a hash of the site-wide inputs and
+    /// the article's own files — everything anchoring reads but which
+    /// linked articles exist, which is checked on the result instead
+    /// ([`Anchoring::still_linked`]). So a stored result is found before
+    /// the annotations are parsed: their file's bytes are in the key. A
+    /// brat article's annotations also depend on files besides its own two
+    /// (its metadata, the site's brat config): they go in as parsed.
+    pub fn stored_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
         let mut h = Xxh3::new();
         let text = files.text.as_deref();
         let ann = files.annotations.as_deref().filter(|_| a.annotations_path.is_some());
@@ -209,15 +223,37 @@ impl Anchoring {
         if a.path.extension().is_none_or(|x| x != "md") {
             (format!("{:?}", a.autolink), format!("{:?}", a.annotations)).hash(&mut h);
         }
-        for ann in &a.annotations {
-            if let Kind::Link { to } = &ann.kind
-                && let Some(slug) = linked_slug(to.get_ref())
-            {
-                (&slug, self.articles.contains(&slug)).hash(&mut h);
-            }
-        }
         h.digest128()
     }
+
+    /// The article slugs `a`'s links name (parsed annotations), each with
+    /// whether it is an article.
+    pub fn links_of(&self, a: &Article) -> Vec<(String, bool)> {
+        a.annotations
+            .iter()
+            .filter_map(|ann| match &ann.kind {
+                Kind::Link { to } => linked_slug(to.get_ref()),
+                _ => None,
+            })
+            .map(|slug| {
+                let exists = self.articles.contains(&slug);
+                (slug, exists)
+            })
+            .collect()
+    }
+
+    /// Whether each slug of `links` is an article exactly when it was.
+    fn still_linked(&self, links: &[(String, bool)]) -> bool {
+        links.iter().all(|(slug, was)| self.articles.contains(slug) == *was)
+    }
+}
+
+/// The input key of an article whose result is stored under `stored`
+/// and whose links are `links`.
+fn with_links(stored: stored::Key, links: &[(String, bool)]) -> stored::Key {
+    let mut h = Xxh3::new();
+    (stored, links).hash(&mut h);
+    h.digest128()
 }
 
 /// What annotations may point at, and what is linked automatically.
@@ -263,7 +299,7 @@ pub struct Caches<'a> {
 
 impl Caches<'_> {
     /// After the last batch: keeps only the results of `used` (article path,
-    /// key), in memory and on disk.
+    /// the key its result is stored under), in memory and on disk.
     pub fn finish(self, used: &[(&Path, stored::Key)]) {
         if let Some(store) = self.disk {
             store.prune(&used.iter().map(|(_, k)| *k).collect());
@@ -275,21 +311,27 @@ impl Caches<'_> {
     }
 }
 
-/// An article anchored: its input key, the result, and the article slugs
-/// its links name (whether they exist went into both).
+/// An article anchored: its input key, the key its result is stored
+/// under, the result, and the article slugs its links name (whether they
+/// exist went into the input key and the result).
 pub struct Done {
     pub key: stored::Key,
+    pub stored: stored::Key,
     pub anchored: Anchored,
     pub linked: Vec<String>,
 }
 
 /// Anchors every article of a batch in parallel, each with its input key
 /// (which the dependency hashes use to tell which articles changed). An
-/// article whose key is in a cache is not anchored again; the results go
-/// into the caches (see [`Caches::finish`] for what leaves them). An
-/// article's files are needed, once it is anchored, only to print the
-/// diagnostics that point into them: the others are dropped from `sources`
-/// as soon as it is, with its body and annotations.
+/// article whose result is in a cache, made from the same files with the
+/// same linked articles there, is not anchored again — nor are its
+/// annotations parsed, when loading left that to anchoring
+/// ([`Article::annotations_unparsed`]): what parsing them reports is then
+/// among the result's diagnostics, and a result with any is not stored.
+/// The results go into the caches (see [`Caches::finish`] for what leaves
+/// them). An article's files are needed, once it is anchored, only to
+/// print the diagnostics that point into them: the others are dropped
+/// from `sources` as soon as it is, with its body and annotations.
 pub fn anchor_all(
     articles: &mut [Article],
     links: &LinkTargets<'_>,
@@ -305,22 +347,21 @@ pub fn anchor_all(
         .par_iter_mut()
         .map(|a| {
             let files = ArticleFiles::of(a, &shared_sources.lock().unwrap_or_else(|e| e.into_inner()));
-            let key = links.anchoring.input_key(a, &files);
-            let an = lookup(key, old.and_then(|c| c.get(&a.path)), disk).unwrap_or_else(|| {
-                let an = anchor_article(a, links, strings, &files);
+            let stored = links.anchoring.stored_key(a, &files);
+            let found = lookup(stored, old.and_then(|c| c.get(&a.path)), disk)
+                .filter(|an| links.anchoring.still_linked(&an.links));
+            let an = found.unwrap_or_else(|| {
+                let mut parsed = crate::diagnostics::Diagnostics::default();
+                if a.annotations_unparsed {
+                    a.parse_annotations(files.annotations.as_deref().unwrap_or(""), &mut parsed);
+                }
+                let mut an = anchor_article(a, links, strings, &files);
+                an.diags.extend(parsed);
                 if let Some(store) = disk {
-                    store.put(key, &an);
+                    store.put(stored, &an);
                 }
                 an
             });
-            let linked = a
-                .annotations
-                .iter()
-                .filter_map(|ann| match &ann.kind {
-                    Kind::Link { to } => linked_slug(to.get_ref()),
-                    _ => None,
-                })
-                .collect();
             a.body = Default::default();
             a.annotations = Vec::new();
             if an.diags.is_empty() {
@@ -332,15 +373,16 @@ pub fn anchor_all(
                 }
             }
             Done {
-                key,
+                key: with_links(stored, &an.links),
+                stored,
+                linked: an.links.iter().map(|(slug, _)| slug.clone()).collect(),
                 anchored: an,
-                linked,
             }
         })
         .collect();
     if let Some(c) = caches.memory.as_deref_mut() {
         for (a, d) in articles.iter().zip(&done) {
-            c.0.insert(a.path.clone(), (d.key, d.anchored.clone()));
+            c.0.insert(a.path.clone(), (d.stored, d.anchored.clone()));
         }
     }
     done
@@ -400,6 +442,7 @@ pub fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Stri
         mentions: drawing.mentions,
         quotes: drawing.quotes,
         notes: drawing.notes,
+        links: links.anchoring.links_of(a),
         diags,
         reanchored,
     }

@@ -2,13 +2,16 @@
 //! after one edit (a new process: a deploy) anchors only the edited article.
 //!
 //! One file per article in `.glossa-cache/anchors/`, named by its key: a
-//! 128-bit hash of everything anchoring the article reads (see
-//! [`super::article::Anchoring::input_key`]: its files' bytes, the entity
-//! ids in index order, every autolinked name with its entity, the site's
-//! `autolink`, root URL and UI strings, which linked articles exist) and of
-//! this glossa executable ([`crate::files::executable_identity`]). A changed
+//! 128-bit hash of everything anchoring the article reads but which linked
+//! articles exist (see [`super::article::Anchoring::stored_key`]: its
+//! files' bytes, the entity ids in index order, every autolinked name with
+//! its entity, the site's `autolink`, root URL and UI strings) and of this
+//! glossa executable ([`crate::files::executable_identity`]). A changed
 //! input is a different file name, so a stale entry is never read; it is
-//! removed by [`Store::prune`] after the build.
+//! removed by [`Store::prune`] after the build. Which linked articles
+//! existed is in the result ([`Anchored::links`]), checked before it is
+//! used: so the key is known before the annotations are parsed, and a
+//! result found is used without parsing them.
 //!
 //! A file is a header (magic, format version, the key again, the payload's
 //! length and xxh3 checksum) and the [`Anchored`] in postcard. Only results
@@ -31,7 +34,7 @@ const MAGIC: &[u8; 8] = b"glsanc01";
 /// The version of what is stored, part of every key: bump it when
 /// [`Anchored`] or what anchoring reads changes (a different executable
 /// changes every key anyway).
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// Header: magic, key (16 bytes), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;
@@ -140,6 +143,7 @@ mod tests {
             }],
             mention_context: 7,
             quotes: Vec::new(),
+            links: vec![("khac".into(), true)],
             notes: vec![NoteNode {
                 number: 1,
                 id: "n1".into(),

@@ -53,8 +53,29 @@ pub struct Article {
     /// Path of the annotation file, when there is one.
     pub annotations_path: Option<PathBuf>,
     pub annotations: Vec<Annotation>,
+    /// The annotation file was read but not parsed: `annotations` stays
+    /// empty until [`Article::parse_annotations`]. A site build leaves the
+    /// parse to anchoring, which skips it when it finds the article's
+    /// result stored ([`crate::anchor::article::anchor_all`]).
+    pub annotations_unparsed: bool,
     /// Entities its annotation file defines (brat articles).
     pub entities: Vec<Entity>,
+}
+
+impl Article {
+    /// Parses the annotation file's text `text` (TOML, or JSON-LD by the
+    /// file's extension) into `annotations`, when loading left it unparsed.
+    pub fn parse_annotations(&mut self, text: &str, diags: &mut Diagnostics) {
+        if !std::mem::take(&mut self.annotations_unparsed) {
+            return;
+        }
+        let Some(file) = &self.annotations_path else { return };
+        self.annotations = if file.extension().is_some_and(|x| x == "jsonld") {
+            jsonld::parse(text, file, diags)
+        } else {
+            annotations::parse(text, file, diags)
+        };
+    }
 }
 
 /// A slice of a text that is shared (`Arc<str>`), read as a `&str`. An
@@ -272,7 +293,7 @@ impl Listing {
                 if is_brat(root, rel) {
                     load_brat_article(root, rel, &self.brat_config, d, s)
                 } else {
-                    load_article(root, rel, d, s)
+                    load_article(root, rel, Parse::Later, d, s)
                 }
             },
         )
@@ -429,7 +450,7 @@ fn load_each<T: Send + Sync + Clone>(
 /// the rebuild loop does after an edit of it.
 pub fn load_article_file(root: &Path, rel: &Path) -> (Option<Article>, Diagnostics, Sources) {
     let (mut d, mut s) = (Diagnostics::default(), Sources::default());
-    let a = load_article(root, rel, &mut d, &mut s);
+    let a = load_article(root, rel, Parse::Now, &mut d, &mut s);
     (a, d, s)
 }
 
@@ -624,7 +645,21 @@ fn read_front<T: for<'de> Deserialize<'de>>(
     Some(Front { value, split })
 }
 
-fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Article> {
+/// When an article's annotation file is parsed: as it is loaded, or later
+/// by anchoring, which may find it need not be ([`Article::annotations_unparsed`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parse {
+    Now,
+    Later,
+}
+
+fn load_article(
+    root: &Path,
+    rel: &Path,
+    parse: Parse,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+) -> Option<Article> {
     let text = read_text(root, rel, diags)?;
     let text: Arc<str> = Arc::from(text);
     sources.insert(rel, text.clone());
@@ -667,20 +702,24 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
             (jsonld_rel, true)
         };
         let anns = match read_text(root, &file, diags) {
+            Some(t) if parse == Parse::Later => {
+                sources.insert(&file, Arc::from(t));
+                None
+            }
             Some(t) => {
                 let t: Arc<str> = Arc::from(t);
                 sources.insert(&file, t.clone());
-                if jsonld {
+                Some(if jsonld {
                     jsonld::parse(&t, &file, diags)
                 } else {
                     annotations::parse(&t, &file, diags)
-                }
+                })
             }
-            None => Vec::new(),
+            None => Some(Vec::new()),
         };
         (Some(file), anns)
     } else {
-        (None, Vec::new())
+        (None, Some(Vec::new()))
     };
     let Front { value: mut f, split } = front?;
     let title = match f.title.take().map(|t| nfc(t.trim()).into_owned()) {
@@ -709,7 +748,8 @@ fn load_article(root: &Path, rel: &Path, diags: &mut Diagnostics, sources: &mut 
         body: SharedText::slice(text.clone(), split.body.clone()),
         body_offset: split.body.start,
         annotations_path,
-        annotations,
+        annotations_unparsed: annotations.is_none(),
+        annotations: annotations.unwrap_or_default(),
         ..Default::default()
     }))
 }

@@ -146,7 +146,7 @@ pub fn missing(assumed: &HashSet<String>, all: &[(Article, Done)]) -> HashSet<St
 /// Finishes the caches with what `all` used, and gives each article its
 /// result with the key's low 64 bits (the dependency hashes' input key).
 pub fn finish(all: Vec<(Article, Done)>, caches: Caches<'_>) -> Anchoreds {
-    let used: Vec<(&Path, _)> = all.iter().map(|(a, d)| (a.path.as_path(), d.key)).collect();
+    let used: Vec<(&Path, _)> = all.iter().map(|(a, d)| (a.path.as_path(), d.stored)).collect();
     caches.finish(&used);
     all.into_iter().map(|(a, d)| (a, (d.key as u64, d.anchored))).collect()
 }
