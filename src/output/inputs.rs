@@ -71,8 +71,7 @@ pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
     let started = crate::files::now_ns();
     let kept_at = root.join(".glossa-cache").join("inputs");
     let kept = read(&kept_at);
-    let config = std::fs::symlink_metadata(root.join("glossa.toml")).ok();
-    let mut files: Vec<(PathBuf, Option<std::fs::Metadata>)> = vec![(PathBuf::from("glossa.toml"), config)];
+    let mut names = vec![PathBuf::from("glossa.toml")];
     for dir in ["content", "templates", "static", "i18n"] {
         for entry in walkdir::WalkDir::new(root.join(dir))
             .follow_links(false)
@@ -80,12 +79,19 @@ pub fn digest(root: &Path, opts: &BuildOptions) -> u64 {
             .flatten()
         {
             if !entry.file_type().is_dir() {
-                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-                files.push((rel, entry.metadata().ok()));
+                names.push(entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf());
             }
         }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    names.par_sort_unstable();
+    // (the walk reads folders; the stamps, one call per file, in parallel)
+    let files: Vec<(PathBuf, Option<std::fs::Metadata>)> = names
+        .into_par_iter()
+        .map(|rel| {
+            let meta = std::fs::symlink_metadata(root.join(&rel)).ok();
+            (rel, meta)
+        })
+        .collect();
     let hashed: Vec<(bool, Option<u64>, Option<Stamp>)> = files
         .par_iter()
         .map(|(rel, meta)| {
