@@ -89,42 +89,83 @@ fn resolved(path: &Path) -> PathBuf {
 /// Reads a manifest; `None` when there is none, it is damaged, or another
 /// build of glossa wrote it.
 pub fn read(path: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.lines();
-    let mut head = lines.next()?.strip_prefix(HEADER)?.split_whitespace();
-    let hex = |s: Option<&str>| s.and_then(|s| u64::from_str_radix(s, 16).ok());
-    if hex(head.next())? != crate::files::executable_identity() {
-        return None;
+    Read::at(path)?.manifest()
+}
+
+/// A manifest file read, its first line checked and parsed: enough to know
+/// whether the inputs changed, before its records are parsed (where they
+/// are used: [`Read::records`]).
+pub struct Read {
+    text: String,
+    /// Where the records start in `text`.
+    body: usize,
+    pub inputs: u64,
+    pub clean: bool,
+    pub pages: usize,
+}
+
+fn hex(s: Option<&str>) -> Option<u64> {
+    s.and_then(|s| u64::from_str_radix(s, 16).ok())
+}
+
+impl Read {
+    /// The manifest at `path`, if there is one that this glossa wrote.
+    pub fn at(path: &Path) -> Option<Read> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let first = text.lines().next()?;
+        let body = (first.len() + 1).min(text.len());
+        let mut head = first.strip_prefix(HEADER)?.split_whitespace();
+        if hex(head.next())? != crate::files::executable_identity() {
+            return None;
+        }
+        let inputs = hex(head.next())?;
+        let clean = head.next()? == "clean";
+        let pages = head.next()?.parse().ok()?;
+        // the rest of the line names the output directory (see `prune`)
+        Some(Read {
+            text,
+            body,
+            inputs,
+            clean,
+            pages,
+        })
     }
-    let inputs = hex(head.next())?;
-    let clean = head.next()? == "clean";
-    let pages = head.next()?.parse().ok()?;
-    // the rest of the line names the output directory (see `prune`)
-    let mut files = HashMap::new();
-    for line in lines {
-        let mut f = line.splitn(6, ' ');
-        let fingerprint = hex(f.next())?;
-        let hash = hex(f.next())?;
-        let deps = hex(f.next())?;
-        let size = f.next()?.parse().ok()?;
-        let mtime = f.next()?.parse().ok()?;
-        let stamp = Stamp { size, mtime };
-        files.insert(
-            f.next()?.to_string(),
-            Record {
+
+    /// Calls `each` with every record (path, record); `None` when a line is
+    /// damaged (the records before it were given already).
+    pub fn records(&self, mut each: impl FnMut(&str, Record)) -> Option<()> {
+        for line in self.text[self.body..].lines() {
+            let mut f = line.splitn(6, ' ');
+            let fingerprint = hex(f.next())?;
+            let hash = hex(f.next())?;
+            let deps = hex(f.next())?;
+            let size = f.next()?.parse().ok()?;
+            let mtime = f.next()?.parse().ok()?;
+            let stamp = Stamp { size, mtime };
+            let record = Record {
                 fingerprint,
                 hash,
                 stamp,
                 deps,
-            },
-        );
+            };
+            each(f.next()?, record);
+        }
+        Some(())
     }
-    Some(Manifest {
-        inputs,
-        clean,
-        pages,
-        files,
-    })
+
+    /// The whole manifest.
+    pub fn manifest(&self) -> Option<Manifest> {
+        let mut files = HashMap::new();
+        self.records(|path, r| {
+            files.insert(path.to_string(), r);
+        })?;
+        Some(Manifest {
+            inputs: self.inputs,
+            clean: self.clean,
+            pages: self.pages,
+            files,
+        })
+    }
 }
 
 /// Writes a manifest (whole or not at all: a temporary file renamed) for

@@ -132,6 +132,7 @@ enum Earlier {
 }
 
 /// What the last build's manifest says of the files still as it left them.
+#[derive(Default)]
 struct Records {
     written: HashMap<String, u64>,
     fingerprints: HashMap<String, u64>,
@@ -139,26 +140,21 @@ struct Records {
 }
 
 impl Records {
-    /// The records of `m` whose file `on_disk` still has the stamp `m`
-    /// gives (each path moved into one map and copied into the other two).
-    fn of(m: manifest::Manifest, on_disk: &HashMap<String, Stamp>) -> Records {
-        let n = m.files.len();
-        let mut r = Records {
-            written: HashMap::with_capacity(n),
-            fingerprints: HashMap::with_capacity(n),
-            deps: HashMap::with_capacity(n),
-        };
-        for (path, rec) in m.files {
-            if on_disk.get(&path) != Some(&rec.stamp) {
-                continue;
+    /// The records of `read` whose file `on_disk` still has the stamp the
+    /// manifest gives; `None` when the manifest is damaged.
+    fn of(read: &manifest::Read, on_disk: &HashMap<String, Stamp>) -> Option<Records> {
+        let mut r = Records::default();
+        read.records(|path, rec| {
+            if on_disk.get(path) != Some(&rec.stamp) {
+                return;
             }
             if rec.deps != 0 {
-                r.deps.insert(path.clone(), rec.deps);
+                r.deps.insert(path.to_string(), rec.deps);
             }
-            r.fingerprints.insert(path.clone(), rec.fingerprint);
-            r.written.insert(path, rec.hash);
-        }
-        r
+            r.fingerprints.insert(path.to_string(), rec.fingerprint);
+            r.written.insert(path.to_string(), rec.hash);
+        })?;
+        Some(r)
     }
 }
 
@@ -612,24 +608,27 @@ impl Session {
         let _ = write::recover(&self.out);
         let (inputs, manifest) = rayon::join(
             || crate::output::inputs::digest(&self.root, &self.opts),
-            || manifest::read(&self.manifest),
+            || manifest::Read::at(&self.manifest),
         );
         let earlier = match manifest {
-            Some(m) if m.clean && m.inputs == inputs => {
-                let on_disk = manifest::list_output(&self.out);
+            Some(read) if read.clean && read.inputs == inputs => {
+                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out), || read.manifest());
                 let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
-                if on_disk.len() == m.files.len() && m.files.iter().all(|(path, r)| intact(path, r)) {
+                if let Some(m) = m
+                    && on_disk.len() == m.files.len()
+                    && m.files.iter().all(|(path, r)| intact(path, r))
+                {
                     crate::timing::lap("nothing changed (manifest)", t);
                     return Err(Box::new(self.nothing_changed(m)));
                 }
-                let records = Records::of(m, &on_disk);
-                Earlier::Read(on_disk, Some(records))
+                let records = Records::of(&read, &on_disk);
+                Earlier::Read(on_disk, records)
             }
-            m => {
+            read => {
                 let out = self.out.clone();
                 Earlier::Reading(std::thread::spawn(move || {
                     let on_disk = manifest::list_output(&out);
-                    let records = m.map(|m| Records::of(m, &on_disk));
+                    let records = read.and_then(|read| Records::of(&read, &on_disk));
                     (on_disk, records)
                 }))
             }
@@ -638,7 +637,8 @@ impl Session {
         Ok((Some(earlier), inputs))
     }
 
-    /// The outcome of a build that found nothing changed since `m`.
+    /// The outcome of a build that found nothing changed since the build
+    /// whose manifest is `m`.
     fn nothing_changed(&mut self, m: manifest::Manifest) -> Outcome {
         let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
         let (written, fingerprints) = m
