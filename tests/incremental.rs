@@ -974,3 +974,51 @@ fn an_edit_that_keeps_a_recent_stamp_is_seen() {
         break;
     }
 }
+
+/// A search shard holds, for each prefix shorter than three letters, the
+/// union of the posting lists of every term it starts. So a word an
+/// article gains changes the unions of its prefixes, in shards that may
+/// hold no term that changed: a build after the edit must still write
+/// them as a fresh build does (their dependency hash reads the unions).
+#[test]
+fn a_word_gained_reaches_the_shards_of_its_short_prefixes() {
+    let site = copy_site(&fixture("multi"), false);
+    // enough articles for at least four shards (see `terms::shard_count`)
+    let filler = ["mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi"];
+    for i in 0..150 {
+        let body: Vec<String> = (0..60).map(|k| format!("{}{}", filler[(i + k) % 10], k % 7)).collect();
+        let text = format!(
+            "+++\ntitle = \"Bài {i}\"\ndate = \"2026-01-01\"\n+++\n{}\n",
+            body.join(" ")
+        );
+        common::write(site.path(), &format!("content/articles/bai-{i}.md"), &text);
+    }
+    // Words another article has, none of whose first two letters start a
+    // word of the edited one; the word added is one whose two-letter
+    // prefix lies in another shard than its three-letter one (with four
+    // shards or more, whatever their number).
+    let candidates = [
+        "zodiac", "quorum", "yonder", "xenon", "vortex", "kiwi", "jasmine", "umbra",
+    ];
+    let source = format!(
+        "+++\ntitle = \"Nguồn\"\ndate = \"2026-01-02\"\n+++\n{}\n",
+        candidates.join(" ")
+    );
+    common::write(site.path(), "content/articles/nguon.md", &source);
+    let shard = |s: &str| glossa::site::terms::shard_of(s, 4);
+    let word = candidates
+        .iter()
+        .find(|w| shard(&w[..2]) != shard(&w[..3]))
+        .expect("a word whose prefixes fall in two shards");
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let edited = site.path().join("content/articles/bai-3.md");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, format!("{text}{word}\n")).unwrap();
+    let r = build_into(site.path(), out.path());
+    assert!(r.rendered < r.pages / 2, "an edit build, not a full one");
+    assert_eq!(
+        differences(&snapshot(out.path()), &fresh(site.path())),
+        Vec::<String>::new()
+    );
+}

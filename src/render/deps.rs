@@ -273,11 +273,32 @@ fn quote_hash(site: &Site, q: usize) -> u64 {
     hash((&q.id, &q.text, q.context, id(site, q.speaker), slug(site, q.article)))
 }
 
-/// The hash of shard `k` of the search index: of its bytes, which say
-/// exactly what it holds.
+/// The hash of shard `k` of the search index: of what its bytes are made
+/// from ([`crate::render::search::shard_json`]) — its terms with their
+/// posting lists, its prefixes with the posting lists of every term they
+/// start (of which the file holds the union), and the entities' name
+/// lengths. Not of the bytes themselves: writing them takes longer than
+/// the rest of the page dependencies together.
 fn search_shard_hash(site: &Site, k: usize) -> u64 {
     let index = site.terms.get(site);
-    xxhash_rust::xxh3::xxh3_64(crate::render::search::shard_json(&index, k).as_bytes())
+    let keys = &index.shards[k];
+    let mut h = Xxh3::new();
+    for t in &keys.terms {
+        (t, index.terms.get(t).map(|p| &p.0)).hash(&mut h);
+    }
+    for prefix in &keys.prefixes {
+        prefix.hash(&mut h);
+        let from = std::ops::Bound::Included(prefix.as_ref());
+        for (t, p) in index
+            .terms
+            .range::<str, _>((from, std::ops::Bound::Unbounded))
+            .take_while(|(t, _)| t.starts_with(prefix.as_ref()))
+        {
+            (t, &p.0).hash(&mut h);
+        }
+    }
+    index.name_words.hash(&mut h);
+    h.finish()
 }
 
 /// A hash of what the search index holds of article `i`: its files (text,
