@@ -158,6 +158,21 @@ impl Records {
     }
 }
 
+/// A thread saving a build's search index and freeing its graph, joined
+/// when this is dropped: the index is saved before the build returns.
+struct Freed(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for Freed {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take()
+            && let Err(panic) = thread.join()
+            && !std::thread::panicking()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
 /// Why a page could not be made.
 enum Fail {
     Render(render::RenderError),
@@ -555,15 +570,20 @@ impl Session {
         let page_count = pages.len();
         // A watching session keeps the graph to patch it; a one-off build
         // is done with it (the commit and the manifest need none of it) once
-        // its search index is stored for the next build.
-        let graph = match versions {
-            Some(versions) if self.reuse.is_some() => Some((site, tera, versions, pages)),
+        // its search index is stored for the next build: on a thread of its
+        // own, beside the commit and the manifest.
+        let (graph, freeing) = match versions {
+            Some(versions) if self.reuse.is_some() => (Some((site, tera, versions, pages)), None),
             _ => {
-                site.terms.save(&site);
-                drop((site, tera, pages));
-                None
+                let free = move || {
+                    site.terms.save(&site);
+                    drop((site, tera, pages));
+                };
+                (None, Some(std::thread::spawn(free)))
             }
         };
+        // (joined before this returns, whatever it returns)
+        let freed = Freed(freeing);
         // The old manifest stops describing the output once the commit starts.
         let _ = manifest::remove(&self.manifest);
         let report = match stager.commit(&made.offered) {
@@ -580,6 +600,7 @@ impl Session {
             self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
             crate::timing::lap("kept the graph for patching", t);
         }
+        drop(freed);
         Outcome::Built {
             pages: page_count,
             rendered,
