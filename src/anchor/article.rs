@@ -211,7 +211,7 @@ impl Anchoring {
     /// What a result is stored under: a hash of the site-wide inputs and
     /// the article's own files — everything anchoring reads but which
     /// linked articles exist, which is checked on the result instead
-    /// ([`Anchoring::still_linked`]). So a stored result is found before
+    /// ([`Anchored::links`]). So a stored result is found before
     /// the annotations are parsed: their file's bytes are in the key. A
     /// brat article's annotations also depend on files besides its own two
     /// (its metadata, the site's brat config): they go in as parsed.
