@@ -86,12 +86,6 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-/// Reads a manifest; `None` when there is none, it is damaged, or another
-/// build of glossa wrote it.
-pub fn read(path: &Path) -> Option<Manifest> {
-    Read::at(path)?.manifest()
-}
-
 /// A manifest file read, its first line checked and parsed: enough to know
 /// whether the inputs changed, before its records are parsed (where they
 /// are used: [`Read::records`]).
@@ -109,7 +103,8 @@ fn hex(s: Option<&str>) -> Option<u64> {
 }
 
 impl Read {
-    /// The manifest at `path`, if there is one that this glossa wrote.
+    /// The manifest at `path`, if there is one that this glossa wrote
+    /// (`None` too when its first line is damaged).
     pub fn at(path: &Path) -> Option<Read> {
         let text = std::fs::read_to_string(path).ok()?;
         let first = text.lines().next()?;
