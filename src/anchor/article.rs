@@ -312,13 +312,12 @@ impl Caches<'_> {
 }
 
 /// An article anchored: its input key, the key its result is stored
-/// under, the result, and the article slugs its links name (whether they
-/// exist went into the input key and the result).
+/// under, and the result (with the article slugs its links name,
+/// [`Anchored::links`]).
 pub struct Done {
     pub key: stored::Key,
     pub stored: stored::Key,
     pub anchored: Anchored,
-    pub linked: Vec<String>,
 }
 
 /// Anchors every article of a batch in parallel, each with its input key
@@ -352,9 +351,7 @@ pub fn anchor_all(
                 .filter(|an| links.anchoring.still_linked(&an.links));
             let an = found.unwrap_or_else(|| {
                 let mut parsed = crate::diagnostics::Diagnostics::default();
-                if a.annotations_unparsed {
-                    a.parse_annotations(files.annotations.as_deref().unwrap_or(""), &mut parsed);
-                }
+                a.parse_annotations(files.annotations.as_deref().unwrap_or(""), &mut parsed);
                 let mut an = anchor_article(a, links, strings, &files);
                 an.diags.extend(parsed);
                 if let Some(store) = disk {
@@ -375,7 +372,6 @@ pub fn anchor_all(
             Done {
                 key: with_links(stored, &an.links),
                 stored,
-                linked: an.links.iter().map(|(slug, _)| slug.clone()).collect(),
                 anchored: an,
             }
         })

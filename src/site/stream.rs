@@ -114,7 +114,7 @@ impl Batches<'_> {
         sources: &mut Sources,
     ) {
         let again: Vec<usize> = (0..all.len())
-            .filter(|&i| all[i].1.linked.iter().any(|s| missing.contains(s)))
+            .filter(|&i| all[i].1.anchored.links.iter().any(|(s, _)| missing.contains(s)))
             .collect();
         if again.is_empty() {
             return;
