@@ -18,13 +18,15 @@
 //!
 //! Stage 5 of the pipeline: output.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::config::BuildOptions;
 use crate::files::Stamp;
+use crate::output::PathMap;
 
 const HEADER: &str = "glossa-manifest 2";
 
@@ -53,7 +55,7 @@ pub struct Manifest {
     /// How many pages (not static files) the site had.
     pub pages: usize,
     /// Output path (relative, `/`-separated) → record.
-    pub files: HashMap<String, Record>,
+    pub files: PathMap<Record>,
 }
 
 /// Where the manifest for building `root` into `out` with `opts` lives.
@@ -150,7 +152,7 @@ impl Read {
 
     /// The whole manifest.
     pub fn manifest(&self) -> Option<Manifest> {
-        let mut files = HashMap::new();
+        let mut files = PathMap::with_capacity_and_hasher(self.pages, Default::default());
         self.records(|path, r| {
             files.insert(path.to_string(), r);
         })?;
@@ -168,8 +170,8 @@ impl Read {
 /// directories that no longer exist (test runs and one-off builds into
 /// temporary directories would otherwise pile up).
 pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
-    let mut names: Vec<&String> = m.files.keys().collect();
-    names.sort();
+    let mut records: Vec<(&String, &Record)> = m.files.iter().collect();
+    records.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut s = format!(
         "{HEADER} {:016x} {:016x} {} {} {}\n",
         crate::files::executable_identity(),
@@ -178,13 +180,21 @@ pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
         m.pages,
         out.display()
     );
-    for n in names {
-        let r = m.files[n];
+    // (a line is three hashes, two numbers and a path: written straight into
+    // the text, as `Read::records` reads it back)
+    s.reserve(records.iter().map(|(n, _)| n.len() + 90).sum());
+    for (n, r) in records {
+        for h in [r.fingerprint, r.hash, r.deps] {
+            push_hex(&mut s, h);
+            s.push(' ');
+        }
         let Stamp { size, mtime } = r.stamp;
-        s.push_str(&format!(
-            "{:016x} {:016x} {:016x} {size} {mtime} {n}\n",
-            r.fingerprint, r.hash, r.deps
-        ));
+        s.push_str(itoa::Buffer::new().format(size));
+        s.push(' ');
+        s.push_str(itoa::Buffer::new().format(mtime));
+        s.push(' ');
+        s.push_str(n);
+        s.push('\n');
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -196,6 +206,16 @@ pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
         prune(dir);
     }
     Ok(())
+}
+
+/// `v` as 16 lowercase hex digits (as `{:016x}` writes it).
+fn push_hex(s: &mut String, v: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 16];
+    for (i, d) in digits.iter_mut().enumerate() {
+        *d = DIGITS[(v >> (60 - 4 * i)) as usize & 15];
+    }
+    s.push_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"));
 }
 
 /// Removes manifests whose output directory is gone.
@@ -278,7 +298,7 @@ pub fn remove(path: &Path) -> io::Result<()> {
 
 /// Every file in the output directory with its stamp (none when it cannot
 /// be listed: then nothing of it is trusted).
-pub fn list_output(out: &Path) -> HashMap<String, Stamp> {
+pub fn list_output(out: &Path) -> PathMap<Stamp> {
     let unknown = Stamp {
         size: u64::MAX,
         mtime: 0,

@@ -17,3 +17,9 @@ pub mod manifest;
 pub mod session;
 pub mod statics;
 pub mod write;
+
+/// A map keyed by output path (relative, `/`-separated). A build after one
+/// edit fills several with each of the site's ~70,000 outputs and looks
+/// each up again: hashed with FxHash, not std's SipHash (the keys are the
+/// site's own paths, not untrusted input).
+pub type PathMap<V> = std::collections::HashMap<String, V, rustc_hash::FxBuildHasher>;

@@ -33,6 +33,7 @@ use rayon::prelude::*;
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::files::Stamp;
+use crate::output::PathMap;
 use crate::output::{manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
@@ -65,12 +66,12 @@ pub struct Session {
     out: PathBuf,
     /// Output path → hash of the bytes last written there (by this session
     /// or, from the manifest, by the last build).
-    written: Option<HashMap<String, u64>>,
+    written: Option<PathMap<u64>>,
     /// Output path → fingerprint of what the page was made from.
-    fingerprints: HashMap<String, u64>,
+    fingerprints: PathMap<u64>,
     /// Output path → hash of the graph nodes the page's view reads (see
     /// [`crate::render::deps`]), from the last rebuild of this session.
-    deps: HashMap<String, u64>,
+    deps: PathMap<u64>,
     manifest: PathBuf,
     /// Loaded files and articles' anchoring from the last rebuild, reused
     /// when unchanged (kept only by a session that rebuilds again: it costs
@@ -127,23 +128,28 @@ type Output = (write::Offered, u64, Option<u64>);
 /// on a thread while the site loads ([`Session::start_from_manifest`]), or
 /// already read.
 enum Earlier {
-    Read(HashMap<String, Stamp>, Option<Records>),
-    Reading(std::thread::JoinHandle<(HashMap<String, Stamp>, Option<Records>)>),
+    Read(PathMap<Stamp>, Option<Records>),
+    Reading(std::thread::JoinHandle<(PathMap<Stamp>, Option<Records>)>),
 }
 
 /// What the last build's manifest says of the files still as it left them.
 #[derive(Default)]
 struct Records {
-    written: HashMap<String, u64>,
-    fingerprints: HashMap<String, u64>,
-    deps: HashMap<String, u64>,
+    written: PathMap<u64>,
+    fingerprints: PathMap<u64>,
+    deps: PathMap<u64>,
 }
 
 impl Records {
     /// The records of `read` whose file `on_disk` still has the stamp the
     /// manifest gives; `None` when the manifest is damaged.
-    fn of(read: &manifest::Read, on_disk: &HashMap<String, Stamp>) -> Option<Records> {
-        let mut r = Records::default();
+    fn of(read: &manifest::Read, on_disk: &PathMap<Stamp>) -> Option<Records> {
+        let map = || PathMap::with_capacity_and_hasher(on_disk.len(), Default::default());
+        let mut r = Records {
+            written: map(),
+            fingerprints: map(),
+            deps: map(),
+        };
         read.records(|path, rec| {
             if on_disk.get(path) != Some(&rec.stamp) {
                 return;
@@ -216,8 +222,8 @@ impl Session {
             opts,
             out,
             written: None,
-            fingerprints: HashMap::new(),
-            deps: HashMap::new(),
+            fingerprints: PathMap::default(),
+            deps: PathMap::default(),
             manifest,
             reuse: None,
             kept: None,
@@ -434,12 +440,12 @@ impl Session {
     /// their records for the manifest written when idle.
     fn record(&mut self, updates: Vec<(String, u64, u64)>) {
         let Some(kept) = self.kept.as_ref() else { return };
-        let written = self.written.get_or_insert_with(HashMap::new);
+        let written = self.written.get_or_insert_with(PathMap::default);
         let pending = self.pending.get_or_insert_with(|| manifest::Manifest {
             inputs: 0,
             clean: kept.diags.is_empty(),
             pages: kept.pages.len(),
-            files: HashMap::new(),
+            files: PathMap::default(),
         });
         for (path, fingerprint, hash) in updates {
             self.fingerprints.insert(path.clone(), fingerprint);
@@ -485,7 +491,7 @@ impl Session {
     /// Puts pages back as [`Session::save`] found them (best effort: what
     /// cannot be put back is forgotten, so the next build writes it).
     fn put_back(&mut self, saved: Vec<Saved>) {
-        fn restore<T>(map: &mut HashMap<String, T>, path: &str, was: Option<T>) {
+        fn restore<T>(map: &mut PathMap<T>, path: &str, was: Option<T>) {
             match was {
                 Some(v) => map.insert(path.to_string(), v),
                 None => map.remove(path),
@@ -683,7 +689,7 @@ impl Session {
 
     /// The listing of the output (path → stamp), taking on the last build's
     /// records of the files it still holds as that build left them.
-    fn take_earlier(&mut self, earlier: Earlier) -> HashMap<String, Stamp> {
+    fn take_earlier(&mut self, earlier: Earlier) -> PathMap<Stamp> {
         let (on_disk, records) = match earlier {
             Earlier::Read(on_disk, records) => (on_disk, records),
             Earlier::Reading(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),

@@ -14,13 +14,14 @@
 //!
 //! Stage 5 of the pipeline: output.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::files::{Stamp, hash};
+use crate::output::PathMap;
 
 /// What a write did, in counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -117,11 +118,7 @@ pub struct Plan<'a> {
 
 /// Compares `files` with the output: with `known` (path → hash of what the
 /// last write put there) it trusts that record; without, it reads the disk.
-pub fn plan<'a>(
-    out: &Path,
-    files: &'a [(String, Vec<u8>)],
-    known: Option<&HashMap<String, u64>>,
-) -> io::Result<Plan<'a>> {
+pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&PathMap<u64>>) -> io::Result<Plan<'a>> {
     let mut plan = Plan::default();
     for (rel, bytes) in files {
         if !is_safe_relative(rel) {
@@ -336,11 +333,11 @@ fn make_dirs(out: &Path, dir: &Path) -> io::Result<()> {
 pub struct Stager<'k> {
     out: PathBuf,
     staging: PathBuf,
-    known: Option<&'k HashMap<String, u64>>,
+    known: Option<&'k PathMap<u64>>,
     /// Every file in the output directory with its stamp, when known (a
     /// listing just taken): what is not produced again is removed, and a
     /// file is found intact by its listed stamp, not looked up again.
-    listing: Option<HashMap<String, Stamp>>,
+    listing: Option<PathMap<Stamp>>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
 }
@@ -360,11 +357,7 @@ impl<'k> Stager<'k> {
     /// what the output holds (path → hash), when known; `listing`: every
     /// file in it with its stamp, when known (else, without `known`, it is
     /// walked).
-    pub fn new(
-        out: &Path,
-        known: Option<&'k HashMap<String, u64>>,
-        listing: Option<HashMap<String, Stamp>>,
-    ) -> io::Result<Stager<'k>> {
+    pub fn new(out: &Path, known: Option<&'k PathMap<u64>>, listing: Option<PathMap<Stamp>>) -> io::Result<Stager<'k>> {
         recover(out)?;
         Ok(Stager {
             out: out.to_path_buf(),
@@ -613,7 +606,7 @@ mod tests {
         write_site(&out, &files(&all)).unwrap();
         std::fs::remove_file(out.join("c.html")).unwrap(); // removed by hand
         // (b's record says other bytes than the page has now)
-        let known: HashMap<String, u64> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
+        let known: PathMap<u64> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
             .iter()
             .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
             .collect();
@@ -701,7 +694,7 @@ mod tests {
         let out = dir.path().join("public");
         write_site(&out, &files(&[("x/y/z.html", "Z"), ("gone.html", "G")])).unwrap();
         std::fs::remove_file(out.join("gone.html")).unwrap();
-        let known: HashMap<String, u64> = [("x/y/z.html", "Z"), ("gone.html", "G")]
+        let known: PathMap<u64> = [("x/y/z.html", "Z"), ("gone.html", "G")]
             .iter()
             .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
             .collect();
