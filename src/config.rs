@@ -32,7 +32,7 @@ pub struct Config {
 /// The default of [`Config::paginate_by`].
 pub const PAGINATE_BY: usize = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Autolink {
     #[default]

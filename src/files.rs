@@ -13,6 +13,12 @@ use crate::text::nfc;
 /// Reads a file as text the way every loader wants it: UTF-8 (an error
 /// otherwise), BOM dropped, CRLF as LF, NFC.
 pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String> {
+    read_text_hashed(root, rel, diags).map(|(text, _)| text)
+}
+
+/// [`read_text`], with the [`hash`] of the file's bytes as read (before
+/// they are cleaned): what [`KnownHashes`] gives without reading them.
+pub fn read_text_hashed(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<(String, u64)> {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) => {
@@ -36,7 +42,40 @@ pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Str
             return None;
         }
     };
-    Some(clean_owned(text))
+    let hash = hash(text.as_bytes());
+    Some((clean_owned(text), hash))
+}
+
+/// The [`hash`] of each input file's bytes as a build found them when it
+/// started (the inputs' digest, which keeps them by stamp and so need not
+/// read an unchanged file), by path relative to the site root; and the
+/// files it could not hash (symbolic links, unreadable files). A loader
+/// may take a file's hash from here instead of reading it.
+#[derive(Debug, Default)]
+pub struct KnownHashes {
+    hashes: std::collections::HashMap<PathBuf, u64>,
+    unknown: std::collections::HashSet<PathBuf>,
+}
+
+impl KnownHashes {
+    /// Adds a file found: its bytes' hash, or `None` when they could not be hashed.
+    pub fn add(&mut self, rel: PathBuf, hash: Option<u64>) {
+        match hash {
+            Some(h) => self.hashes.insert(rel, h).map(drop),
+            None => self.unknown.insert(rel).then_some(()),
+        };
+    }
+
+    /// `Some(Some(hash))`: the file was there with bytes of that hash;
+    /// `Some(None)`: it was not there; `None`: it was, but its bytes are
+    /// not known (read it).
+    pub fn get(&self, rel: &Path) -> Option<Option<u64>> {
+        match self.hashes.get(rel) {
+            Some(&h) => Some(Some(h)),
+            None if self.unknown.contains(rel) => None,
+            None => Some(None),
+        }
+    }
 }
 
 /// BOM dropped, CRLF/CR as LF, NFC.

@@ -73,6 +73,7 @@ fn load_with(root: &Path, opts: &BuildOptions, export_data: bool) -> Loaded {
         root,
         opts,
         None,
+        None,
         export_data,
         render::card::undrawable_in_quote,
         &mut diags,

@@ -478,6 +478,48 @@ fn stored_anchoring_follows_every_input_it_was_made_from() {
     }
 }
 
+/// What loading an article reports comes back in every build, also when a
+/// new process could take the article from the store without reading it:
+/// an unknown key in its front matter (reported, yet the article is
+/// anchored and stored), and an annotation file added beside the one it
+/// has (reported, yet its key stays what it was).
+#[test]
+fn what_loading_an_article_reports_is_reported_by_every_build() {
+    type Change = (&'static str, fn(&Path), &'static str);
+    let changes: [Change; 2] = [
+        (
+            "an unknown key",
+            |r| replace(r, "content/articles/chip-war.md", "title =", "colour = \"đỏ\"\ntitle ="),
+            "unknown key `colour`",
+        ),
+        (
+            "a second annotation file",
+            |r| common::write(r, "content/articles/chip-war.annotations.jsonld", "[]\n"),
+            "the article has two annotation files",
+        ),
+    ];
+    for (what, change, said) in changes {
+        let site = copy_site(&fixture("multi"), false);
+        let root = site.path();
+        let out = tempfile::tempdir().unwrap();
+        assert!(build_process(root, out.path()));
+        assert!(build_process(root, out.path()), "nothing changed");
+        change(root);
+        for run in ["first", "second"] {
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
+                .arg("--root")
+                .arg(root)
+                .args(["build", "--output-dir"])
+                .arg(out.path())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert!(!o.status.success(), "{what}, {run} build: built");
+            assert!(stderr.contains(said), "{what}, {run} build: {stderr}");
+        }
+    }
+}
+
 /// `glossa build` of `root` into `out`, a new process that must succeed,
 /// with `GLOSSA_TIMINGS=1`: what it says of the search index.
 fn search_index_timing(root: &Path, out: &Path) -> String {

@@ -28,7 +28,7 @@ use super::problems::{failure_diag, link_diag, unsafe_url_diag};
 use super::selector::{self as anchor, Failure};
 use super::stored::{self, Store};
 use crate::config::Autolink;
-use crate::content::{Annotation, Article, Entity, Kind};
+use crate::content::{Annotation, Article, Entity, FileHashes, Kind};
 use crate::diagnostics::{Diagnostic, Sources, line_col};
 use crate::i18n;
 use crate::packed::Packed;
@@ -216,13 +216,23 @@ impl Anchoring {
     /// brat article's annotations also depend on files besides its own two
     /// (its metadata, the site's brat config): they go in as parsed.
     pub fn stored_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
+        if a.path.extension().is_some_and(|x| x == "md") {
+            return self.markdown_key(&a.path, &a.slug, a.hashes);
+        }
         let mut h = Xxh3::new();
         let text = files.text.as_deref();
         let ann = files.annotations.as_deref().filter(|_| a.annotations_path.is_some());
         (self.shared, &a.path, &a.slug, text, ann).hash(&mut h);
-        if a.path.extension().is_none_or(|x| x != "md") {
-            (format!("{:?}", a.autolink), format!("{:?}", a.annotations)).hash(&mut h);
-        }
+        (format!("{:?}", a.autolink), format!("{:?}", a.annotations)).hash(&mut h);
+        h.digest128()
+    }
+
+    /// [`Anchoring::stored_key`] of the Markdown article at `path` (slug
+    /// `slug`) whose files' bytes hash as `hashes` — known without reading
+    /// them when the inputs' digest kept them ([`crate::files::KnownHashes`]).
+    pub fn markdown_key(&self, path: &Path, slug: &str, hashes: FileHashes) -> stored::Key {
+        let mut h = Xxh3::new();
+        (self.shared, path, slug, hashes).hash(&mut h);
         h.digest128()
     }
 
@@ -243,14 +253,14 @@ impl Anchoring {
     }
 
     /// Whether each slug of `links` is an article exactly when it was.
-    fn still_linked(&self, links: &[(String, bool)]) -> bool {
+    pub fn still_linked(&self, links: &[(String, bool)]) -> bool {
         links.iter().all(|(slug, was)| self.articles.contains(slug) == *was)
     }
 }
 
 /// The input key of an article whose result is stored under `stored`
 /// and whose links are `links`.
-fn with_links(stored: stored::Key, links: &[(String, bool)]) -> stored::Key {
+pub fn with_links(stored: stored::Key, links: &[(String, bool)]) -> stored::Key {
     let mut h = Xxh3::new();
     (stored, links).hash(&mut h);
     h.digest128()
@@ -355,7 +365,12 @@ pub fn anchor_all(
                 let mut an = anchor_article(a, links, strings, &files);
                 an.diags.extend(parsed);
                 if let Some(store) = disk {
-                    store.put(stored, &an);
+                    // (its values too, when loading it reported nothing)
+                    let clean = !std::iter::once(&a.path)
+                        .chain(&a.annotations_path)
+                        .any(|p| cited.contains(p));
+                    let markdown = a.path.extension().is_some_and(|x| x == "md");
+                    store.put(stored, &an, Some(a.meta()).filter(|_| clean && markdown).as_ref());
                 }
                 an
             });
@@ -389,7 +404,7 @@ pub fn anchor_all(
 fn lookup(k: stored::Key, memory: Option<&(stored::Key, Anchored)>, disk: Option<&Store>) -> Option<Anchored> {
     match memory {
         Some((was, an)) if *was == k => Some(an.clone()),
-        _ => disk?.get(k),
+        _ => disk?.get(k).map(|(an, _)| an),
     }
 }
 

@@ -3,20 +3,25 @@
 //!
 //! One file per article in `.glossa-cache/anchors/`, named by its key: a
 //! 128-bit hash of everything anchoring the article reads but which linked
-//! articles exist (see [`super::article::Anchoring::stored_key`]: its
-//! files' bytes, the entity ids in index order, every autolinked name with
-//! its entity, the site's `autolink`, root URL and UI strings) and of this
-//! glossa executable ([`crate::files::executable_identity`]). A changed
-//! input is a different file name, so a stale entry is never read; it is
-//! removed by [`Store::prune`] after the build. Which linked articles
+//! articles exist (see [`super::article::Anchoring::stored_key`]: the hash
+//! of its files' bytes, the entity ids in index order, every autolinked
+//! name with its entity, the site's `autolink`, root URL and UI strings)
+//! and of this glossa executable ([`crate::files::executable_identity`]). A
+//! changed input is a different file name, so a stale entry is never read;
+//! it is removed by [`Store::prune`] after the build. Which linked articles
 //! existed is in the result ([`Anchored::links`]), checked before it is
 //! used: so the key is known before the annotations are parsed, and a
-//! result found is used without parsing them.
+//! result found is used without parsing them. A Markdown article's key
+//! reads its files' hashes, not their text: when the inputs' digest knows
+//! those hashes, the key is known before the files are read, and with the
+//! article's values ([`Meta`], stored beside the result when loading it
+//! reported nothing) the article is made without reading them at all
+//! (`site::stream`).
 //!
 //! A file is a header (magic, format version, the key again, the payload's
-//! length and xxh3 checksum) and the [`Anchored`] in postcard. Only results
-//! without diagnostics are kept (those point into sources that must be
-//! loaded anyway). Anything unreadable, truncated, damaged or of another
+//! length and xxh3 checksum) and the [`Anchored`] with the article's
+//! [`Meta`] (or none) in postcard. Only results without diagnostics are
+//! kept (those point into sources that must be loaded anyway). Anything unreadable, truncated, damaged or of another
 //! format is a miss: the article is anchored again, nothing is reported.
 //! Files are written to a temporary name and renamed, so a concurrent build
 //! never reads half of one. Deleting the folder is always safe.
@@ -27,6 +32,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::article::Anchored;
+use crate::content::Meta;
 
 /// What the format is; another value is a miss.
 const MAGIC: &[u8; 8] = b"glsanc01";
@@ -34,7 +40,7 @@ const MAGIC: &[u8; 8] = b"glsanc01";
 /// The version of what is stored, part of every key: bump it when
 /// [`Anchored`] or what anchoring reads changes (a different executable
 /// changes every key anyway).
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// Header: magic, key (16 bytes), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;
@@ -61,18 +67,21 @@ impl Store {
         self.dir.join(format!("{key:032x}"))
     }
 
-    /// The result stored under `key`, if a sound one is there.
-    pub fn get(&self, key: Key) -> Option<Anchored> {
+    /// The result stored under `key`, if a sound one is there, with the
+    /// article's values when they were stored too.
+    pub fn get(&self, key: Key) -> Option<(Anchored, Option<Meta>)> {
         decode(&std::fs::read(self.file(key)).ok()?, key)
     }
 
-    /// Stores `an` under `key` when it has no diagnostics; a failure to write
-    /// only costs the next build time.
-    pub fn put(&self, key: Key, an: &Anchored) {
+    /// Stores `an` under `key` when it has no diagnostics, with the
+    /// article's values `meta` when its loading reported nothing either
+    /// (else the next build must load it, to report that again); a failure
+    /// to write only costs the next build time.
+    pub fn put(&self, key: Key, an: &Anchored, meta: Option<&Meta>) {
         if !an.diags.is_empty() || !an.reanchored.is_empty() {
             return;
         }
-        let Some(bytes) = encode(key, an) else { return };
+        let Some(bytes) = encode(key, an, meta) else { return };
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
@@ -99,9 +108,9 @@ impl Store {
     }
 }
 
-/// The file's bytes for `an` under `key`.
-fn encode(key: Key, an: &Anchored) -> Option<Vec<u8>> {
-    let payload = postcard::to_stdvec(an).ok()?;
+/// The file's bytes for `an` and `meta` under `key`.
+fn encode(key: Key, an: &Anchored, meta: Option<&Meta>) -> Option<Vec<u8>> {
+    let payload = postcard::to_stdvec(&(an, meta)).ok()?;
     let mut bytes = Vec::with_capacity(HEADER + payload.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&key.to_le_bytes());
@@ -112,7 +121,7 @@ fn encode(key: Key, an: &Anchored) -> Option<Vec<u8>> {
 }
 
 /// The result in a file's bytes, if they are sound and for `key`.
-fn decode(bytes: &[u8], key: Key) -> Option<Anchored> {
+fn decode(bytes: &[u8], key: Key) -> Option<(Anchored, Option<Meta>)> {
     let (head, payload) = bytes.split_at_checked(HEADER)?;
     let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
     let sound = head.starts_with(MAGIC)
@@ -158,8 +167,9 @@ mod tests {
     fn gives_back_what_was_put_under_the_same_key_only() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
-        store.put(7, &sample());
-        let got = store.get(7).expect("stored");
+        store.put(7, &sample(), None);
+        let (got, meta) = store.get(7).expect("stored");
+        assert!(meta.is_none());
         assert_eq!(got.text.unpack(), "Ông Đặng nói rằng");
         assert_eq!(got.body_html.unpack(), sample().body_html.unpack());
         assert_eq!(got.mentions[0].range, 4..11);
@@ -174,7 +184,7 @@ mod tests {
     fn damaged_or_foreign_files_are_misses() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
-        store.put(1, &sample());
+        store.put(1, &sample(), None);
         let good = std::fs::read(store.file(1)).unwrap();
         for i in 0..good.len() {
             let mut bad = good.clone();
@@ -197,10 +207,10 @@ mod tests {
         let mut an = sample();
         an.diags
             .push(crate::diagnostics::Diagnostic::warning(Path::new("a.md"), None, "w"));
-        store.put(1, &an);
+        store.put(1, &an, None);
         assert!(store.get(1).is_none());
-        store.put(2, &sample());
-        store.put(3, &sample());
+        store.put(2, &sample(), None);
+        store.put(3, &sample(), None);
         std::fs::write(dir.path().join("anchors/junk.tmp1"), "x").unwrap();
         store.prune(&HashSet::from([3]));
         assert!(store.get(2).is_none() && store.get(3).is_some());

@@ -21,7 +21,7 @@ pub use annotations::{Annotation, Kind, Selector};
 use frontmatter::{Format, FrontMatterError};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::files::{list_files, read_text};
+use crate::files::{list_files, read_text, read_text_hashed};
 use crate::schema;
 use crate::text::{nfc, slugify};
 
@@ -60,9 +60,83 @@ pub struct Article {
     pub annotations_unparsed: bool,
     /// Entities its annotation file defines (brat articles).
     pub entities: Vec<Entity>,
+    /// The hashes of its Markdown and annotation files' bytes as read
+    /// (Markdown articles; zero for brat ones).
+    pub hashes: FileHashes,
+}
+
+/// The [`crate::files::hash`] of an article's files' bytes as read: its
+/// Markdown file's and its annotation file's, when it has one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FileHashes {
+    pub text: u64,
+    pub annotations: Option<u64>,
+}
+
+/// What an article is besides its body and annotations: its front
+/// matter's values as loaded, and which annotation file it has. Kept with
+/// its stored anchoring, so that an article whose files hash as they did
+/// is made again without reading them ([`Article::from_meta`]).
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct Meta {
+    title: String,
+    date: Option<String>,
+    description: Option<String>,
+    authors: Vec<String>,
+    source: Option<String>,
+    source_url: Option<String>,
+    via: Option<String>,
+    lang: Option<String>,
+    tags: Vec<String>,
+    draft: bool,
+    autolink: Option<crate::config::Autolink>,
+    annotations_path: Option<PathBuf>,
 }
 
 impl Article {
+    /// The values [`Article::from_meta`] makes it again from.
+    pub fn meta(&self) -> Meta {
+        Meta {
+            title: self.title.clone(),
+            date: self.date.clone(),
+            description: self.description.clone(),
+            authors: self.authors.clone(),
+            source: self.source.clone(),
+            source_url: self.source_url.clone(),
+            via: self.via.clone(),
+            lang: self.lang.clone(),
+            tags: self.tags.clone(),
+            draft: self.draft,
+            autolink: self.autolink,
+            annotations_path: self.annotations_path.clone(),
+        }
+    }
+
+    /// The Markdown article at `path` (slug `slug`) whose files hash as
+    /// `hashes` and whose values were `meta` when those files were loaded:
+    /// as loading them would make it, without its body and annotations
+    /// (which anchoring alone reads).
+    pub fn from_meta(path: PathBuf, slug: String, meta: Meta, hashes: FileHashes) -> Article {
+        Article {
+            slug,
+            path,
+            title: meta.title,
+            date: meta.date,
+            description: meta.description,
+            authors: meta.authors,
+            source: meta.source,
+            source_url: meta.source_url,
+            via: meta.via,
+            lang: meta.lang,
+            tags: meta.tags,
+            draft: meta.draft,
+            autolink: meta.autolink,
+            annotations_path: meta.annotations_path,
+            hashes,
+            ..Default::default()
+        }
+    }
+
     /// Parses the annotation file's text `text` (TOML, or JSON-LD by the
     /// file's extension) into `annotations`, when loading left it unparsed.
     pub fn parse_annotations(&mut self, text: &str, diags: &mut Diagnostics) {
@@ -660,7 +734,7 @@ fn load_article(
     diags: &mut Diagnostics,
     sources: &mut Sources,
 ) -> Option<Article> {
-    let text = read_text(root, rel, diags)?;
+    let (text, text_hash) = read_text_hashed(root, rel, diags)?;
     let text: Arc<str> = Arc::from(text);
     sources.insert(rel, text.clone());
     let stem = rel.file_stem()?.to_string_lossy().into_owned();
@@ -695,20 +769,23 @@ fn load_article(
                 .with_hint(format!("keep {} or this one, not both", ann_rel.display())),
         );
     }
+    let mut ann_hash = None;
     let (annotations_path, annotations) = if toml_file || jsonld_file {
         let (file, jsonld) = if toml_file {
             (ann_rel, false)
         } else {
             (jsonld_rel, true)
         };
-        let anns = match read_text(root, &file, diags) {
-            Some(t) if parse == Parse::Later => {
+        let anns = match read_text_hashed(root, &file, diags) {
+            Some((t, h)) if parse == Parse::Later => {
                 sources.insert(&file, Arc::from(t));
+                ann_hash = Some(h);
                 None
             }
-            Some(t) => {
+            Some((t, h)) => {
                 let t: Arc<str> = Arc::from(t);
                 sources.insert(&file, t.clone());
+                ann_hash = Some(h);
                 Some(if jsonld {
                     jsonld::parse(&t, &file, diags)
                 } else {
@@ -750,6 +827,10 @@ fn load_article(
         annotations_path,
         annotations_unparsed: annotations.is_none(),
         annotations: annotations.unwrap_or_default(),
+        hashes: FileHashes {
+            text: text_hash,
+            annotations: ann_hash,
+        },
         ..Default::default()
     }))
 }

@@ -32,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::KnownHashes;
 use crate::files::Stamp;
 use crate::output::PathMap;
 use crate::output::{manifest, write};
@@ -526,15 +527,19 @@ impl Session {
 
     /// The full way (see the module docs).
     fn full(&mut self) -> Outcome {
-        let (earlier, inputs) = match self.start_from_manifest() {
+        let (earlier, inputs, known) = match self.start_from_manifest() {
             Ok(start) => start,
             Err(nothing_changed) => return *nothing_changed,
         };
         let (mut diags, mut sources) = (Diagnostics::default(), Sources::default());
+        // (a session that keeps what it loads for the next rebuild — serve's —
+        // reads every article, so that its caches hold them all)
+        let known = known.filter(|_| self.reuse.is_none());
         let site = site::load(
             &self.root,
             &self.opts,
             self.reuse.as_mut(),
+            known.as_ref(),
             false,
             render::card::undrawable_in_quote,
             &mut diags,
@@ -625,15 +630,15 @@ impl Session {
     /// the output is intact — the finished outcome, with nothing loaded.
     /// When an input changed, the output is listed on a thread of its own
     /// while the site loads ([`Earlier`]).
-    fn start_from_manifest(&mut self) -> Result<(Option<Earlier>, u64), Box<Outcome>> {
+    fn start_from_manifest(&mut self) -> Result<(Option<Earlier>, u64, Option<KnownHashes>), Box<Outcome>> {
         if self.written.is_some() {
-            return Ok((None, 0));
+            return Ok((None, 0, None));
         }
         let t = std::time::Instant::now();
         // finish an interrupted commit first, so the listing is current
         // (an error here comes back from `Stager::new` later)
         let _ = write::recover(&self.out);
-        let (inputs, manifest) = rayon::join(
+        let ((inputs, known), manifest) = rayon::join(
             || crate::output::inputs::digest(&self.root, &self.opts),
             || manifest::Read::at(&self.manifest),
         );
@@ -661,7 +666,7 @@ impl Session {
             }
         };
         crate::timing::lap("read the manifest", t);
-        Ok((Some(earlier), inputs))
+        Ok((Some(earlier), inputs, Some(known)))
     }
 
     /// The outcome of a build that found nothing changed since the build

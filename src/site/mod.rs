@@ -28,6 +28,7 @@ use crate::anchor::stored::Store;
 use crate::config::{BuildOptions, Config};
 use crate::content::{self, Article, Entity};
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
+use crate::files::KnownHashes;
 use crate::urls::Urls;
 use crate::{config, i18n, timing};
 
@@ -93,11 +94,15 @@ pub struct Reuse {
 /// Load → normalise → anchor → link, from a site root: `glossa.toml` (with
 /// the command line's overrides), `content/`, the UI strings. Problems go
 /// into `diags`; the graph is returned either way. `undrawable` is the share
-/// card's glyph check (see [`Undrawable`]).
+/// card's glyph check (see [`Undrawable`]). `known`: the articles' files'
+/// hashes as the inputs' digest found them, with which an article whose
+/// anchoring is stored is taken from the store without being read.
+#[allow(clippy::too_many_arguments)]
 pub fn load(
     root: &Path,
     opts: &BuildOptions,
     reuse: Option<&mut Reuse>,
+    known: Option<&KnownHashes>,
     export_data: bool,
     undrawable: Undrawable,
     diags: &mut Diagnostics,
@@ -127,6 +132,7 @@ pub fn load(
         listing: &listing,
         brat,
         files,
+        known,
         export_data,
     };
     let mut site = build(
@@ -163,6 +169,9 @@ pub struct Articles<'a> {
     pub listing: &'a content::Listing,
     pub brat: Vec<Article>,
     pub files: Option<&'a mut content::FileCache>,
+    /// The articles' files' hashes as found when the build started
+    /// ([`stream::Batches::known`]).
+    pub known: Option<&'a KnownHashes>,
     /// Whether to keep each article's explicit annotations, which only
     /// `glossa export` reads (see [`Site::export_data`]). Dropped as each
     /// batch is anchored, they are never held with the graph: 95 MB at
@@ -201,6 +210,7 @@ pub fn build(
         drafts,
         strings: &strings,
         spill: crate::packed::Spill::new(&articles.root.join(".glossa-cache")),
+        known: articles.known,
         export_data,
     };
     let t = std::time::Instant::now();

@@ -63,14 +63,17 @@ impl Site {
         if old.src.path != new.path || !new.entities.is_empty() {
             return None;
         }
-        // the front matter (everything but the text and annotations)
+        // the front matter (everything but the text and annotations, and
+        // the hashes of the files that hold them)
         let body = std::mem::take(&mut new.body);
         let annotations = std::mem::take(&mut new.annotations);
+        let hashes = std::mem::replace(&mut new.hashes, old.src.hashes);
         if format!("{new:?}") != format!("{:?}", old.src) {
             return None;
         }
         new.body = body;
         new.annotations = annotations;
+        new.hashes = hashes;
         let urls = Urls {
             root: self.config.root_path(),
         };

@@ -10,16 +10,28 @@
 //! that link to one that then turns out not to be one are read and
 //! anchored again with the articles there are.
 //!
+//! A one-off build knows each article's files' hashes before it reads
+//! them (the inputs' digest keeps them by stamp): an article whose stored
+//! anchoring was made from files of those hashes, and whose loading then
+//! reported nothing, is made from the store without reading its files
+//! (`Batches::stored`). At 10,000 articles that is most of what a build
+//! after one edit read: 58 MB of Markdown and 10,000 annotation files.
+//!
 //! Stage 3 of the pipeline: the site graph.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::anchor::article::{self, Anchored, Caches, Done, LinkTargets};
-use crate::content::{Article, FileCache, Listing};
+use crate::anchor::stored::Store;
+use crate::content::{Article, FileCache, FileHashes, Listing};
 use crate::diagnostics::{Diagnostics, Sources};
+use crate::files::KnownHashes;
 use crate::i18n;
 use crate::packed::Spill;
+use crate::text::slugify;
 
 /// How many articles are read and anchored at a time.
 pub const BATCH: usize = 512;
@@ -37,6 +49,10 @@ pub struct Batches<'a> {
     /// Where the anchored texts go once a batch is done (see
     /// [`crate::packed`]); `None` keeps them in memory.
     pub spill: Option<std::sync::Arc<Spill>>,
+    /// The articles' files' hashes as the inputs' digest found them: an
+    /// article whose files hash as when its anchoring was stored is made
+    /// from the store (`Batches::stored`) without being read.
+    pub known: Option<&'a KnownHashes>,
     /// Whether the explicit annotations are kept (see
     /// [`super::Articles::export_data`]).
     pub export_data: bool,
@@ -58,15 +74,76 @@ impl Batches<'_> {
     ) -> Vec<(Article, Done)> {
         let mut all = self.anchor(links, brat, caches, diags, sources);
         for chunk in self.listing.markdown.chunks(BATCH) {
+            let mut stored = self.stored(links, chunk, caches.disk);
+            let unread: Vec<PathBuf> = chunk
+                .iter()
+                .zip(&stored)
+                .filter(|(_, s)| s.is_none())
+                .map(|(p, _)| p.clone())
+                .collect();
             let batch = self
                 .listing
-                .load(self.root, chunk, diags, sources, files.as_deref_mut());
-            all.extend(self.anchor(links, batch, caches, diags, sources));
+                .load(self.root, &unread, diags, sources, files.as_deref_mut());
+            let mut anchored = self.anchor(links, batch, caches, diags, sources).into_iter().peekable();
+            // in the listing's order: each read article comes after the
+            // stored ones listed before it (an article that failed to load,
+            // or a draft left out, is simply not there)
+            for (path, s) in chunk.iter().zip(&mut stored) {
+                match s.take() {
+                    Some(made) => all.extend((self.drafts || !made.0.draft).then_some(made)),
+                    None => all.extend(anchored.next_if(|(a, _)| &a.path == path)),
+                }
+            }
         }
         if let Some(f) = files {
             self.listing.forget_others(f);
         }
         all
+    }
+
+    /// For each Markdown article of `paths`, itself and its anchoring as
+    /// the store has them, when its files' bytes are known to hash as they
+    /// did then (see [`article::Anchoring::markdown_key`]) and loading them then
+    /// reported nothing; `None` for the articles to read.
+    fn stored(
+        &self,
+        links: &LinkTargets<'_>,
+        paths: &[PathBuf],
+        store: Option<&Store>,
+    ) -> Vec<Option<(Article, Done)>> {
+        let (Some(known), Some(store)) = (self.known, store) else {
+            return paths.iter().map(|_| None).collect();
+        };
+        paths
+            .par_iter()
+            .map(|path| {
+                let stem = path.file_stem()?.to_str()?;
+                let text = known.get(path)??;
+                let toml = known.get(&path.with_file_name(format!("{stem}.annotations.toml")))?;
+                let jsonld = known.get(&path.with_file_name(format!("{stem}.annotations.jsonld")))?;
+                let hashes = FileHashes {
+                    text,
+                    annotations: match (toml, jsonld) {
+                        // (loading reports two: read it, to report that again)
+                        (Some(_), Some(_)) => return None,
+                        (one, other) => one.or(other),
+                    },
+                };
+                let slug = slugify(stem);
+                let key = links.anchoring.markdown_key(path, &slug, hashes);
+                let (anchored, meta) = store.get(key)?;
+                if !links.anchoring.still_linked(&anchored.links) {
+                    return None;
+                }
+                let article = Article::from_meta(path.clone(), slug, meta?, hashes);
+                let done = Done {
+                    key: article::with_links(key, &anchored.links),
+                    stored: key,
+                    anchored,
+                };
+                Some((article, self.spilled(done)))
+            })
+            .collect()
     }
 
     /// Anchors one batch (drafts left out unless wanted).
