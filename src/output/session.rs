@@ -545,6 +545,9 @@ impl Session {
             &mut diags,
             &mut sources,
         );
+        // (a path and a hash for each file of `content/articles/`: not kept
+        // while the pages render)
+        drop(known);
         let tera = render::templates::load(&self.root, &mut diags, &mut sources);
         let listing = earlier.map(|e| self.take_earlier(e));
         diags.sort();
