@@ -21,8 +21,9 @@
 //! A file is a header (magic, format version, the key again, the payload's
 //! length and xxh3 checksum) and the [`Anchored`] with the article's
 //! [`Meta`] (or none) in postcard. Only results without diagnostics are
-//! kept (those point into sources that must be loaded anyway). Anything unreadable, truncated, damaged or of another
-//! format is a miss: the article is anchored again, nothing is reported.
+//! kept (those point into sources that must be loaded anyway). Anything
+//! unreadable, truncated, damaged or of another format is a miss: the
+//! article is anchored again, nothing is reported.
 //! Files are written to a temporary name and renamed, so a concurrent build
 //! never reads half of one. Deleting the folder is always safe.
 //!
