@@ -1,7 +1,8 @@
 //! Foundation: the site's files as every stage reads them — walking a
 //! folder (hidden and editor temp files skipped, symlinks refused), reading
 //! text clean (UTF-8 checked, BOM dropped, CRLF as LF, NFC), the stamp that
-//! tells a changed file without reading it, and the content hash of bytes.
+//! tells a changed file without reading it, the content hash of bytes, and
+//! the hashes of the files a build found ([`KnownHashes`]).
 
 use std::path::{Path, PathBuf};
 
@@ -61,9 +62,13 @@ impl KnownHashes {
     /// Adds a file found: its bytes' hash, or `None` when they could not be hashed.
     pub fn add(&mut self, rel: PathBuf, hash: Option<u64>) {
         match hash {
-            Some(h) => self.hashes.insert(rel, h).map(drop),
-            None => self.unknown.insert(rel).then_some(()),
-        };
+            Some(h) => {
+                self.hashes.insert(rel, h);
+            }
+            None => {
+                self.unknown.insert(rel);
+            }
+        }
     }
 
     /// `Some(Some(hash))`: the file was there with bytes of that hash;

@@ -32,10 +32,8 @@ use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::files::KnownHashes;
-use crate::files::Stamp;
-use crate::output::PathMap;
-use crate::output::{manifest, write};
+use crate::files::{KnownHashes, Stamp};
+use crate::output::{PathMap, manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
 use crate::{content, render, site};
