@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn the_byte_scan_passes_exactly_the_characters_always_nfc_does() {
         for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
-            // alone, and at each place in an eight-byte word and the next
+            // alone, and at several places in an eight-byte word and the next
             for pad in ["", "a", "abc", "abcdefg", "abcdefgh", "abcdefghijk"] {
                 let s = format!("{pad}{c}{c}");
                 let want = if always_nfc(c) { s.len() } else { pad.len() };
