@@ -359,6 +359,11 @@ fn archive_hash(site: &Site) -> u64 {
     hash(months)
 }
 
+/// `f(site, i)` for each `i` below `n`, in parallel.
+fn each(site: &Site, n: usize, f: &(dyn Fn(&Site, usize) -> u64 + Sync)) -> Vec<u64> {
+    (0..n).into_par_iter().map(|i| f(site, i)).collect()
+}
+
 impl Versions {
     /// Hashes every node. `None` when the graph was built without input keys
     /// (a one-off build, which has no earlier rebuild to compare with).
@@ -366,9 +371,22 @@ impl Versions {
         if site.articles.iter().any(|a| a.input_key == 0) {
             return None;
         }
-        let per = |n: usize, f: &(dyn Fn(&Site, usize) -> u64 + Sync)| -> Vec<u64> {
-            (0..n).into_par_iter().map(|i| f(site, i)).collect()
-        };
+        // The search index (read back from the cache, or built) beside every
+        // hash but the search shards', which read it: reading it back is
+        // mostly one thread's work.
+        let ((), mut versions) = rayon::join(
+            || {
+                site.terms.get(site);
+            },
+            || Versions::without_search(site, tera),
+        );
+        versions.search_shard = each(site, crate::site::terms::shards_of(site), &search_shard_hash);
+        Some(versions)
+    }
+
+    /// [`Versions::of`] but the search shards' hashes (left empty).
+    fn without_search(site: &Site, tera: &Templates) -> Versions {
+        let per = |n: usize, f: &(dyn Fn(&Site, usize) -> u64 + Sync)| each(site, n, f);
         let article_item = per(site.articles.len(), &article_item_hash);
         let entity_name = per(site.entities.len(), &entity_name_hash);
         let local_graph = (0..site.entities.len())
@@ -377,11 +395,8 @@ impl Versions {
             .collect();
         let entity = per(site.entities.len(), &entity_hash);
         let entity_count: Vec<u64> = site.entities.iter().map(|e| e.mentions.len() as u64).collect();
-        // (built here, before the parallel loops that read it)
-        site.terms.get(site);
-        let search_shard = per(crate::site::terms::shards_of(site), &search_shard_hash);
         let adjacency = per(site.entities.len(), &adjacency_hash);
-        Some(Versions {
+        Versions {
             // (with whether there is a feed: every page's layout links it)
             global: hash((
                 format!("{:?}", site.config),
@@ -404,7 +419,7 @@ impl Versions {
             adjacency,
             local_graph,
             quote: per(site.quotes.len(), &quote_hash),
-            search_shard,
+            search_shard: Vec::new(),
             article_words: per(site.articles.len(), &article_words_hash),
             tag: per(site.tags.len(), &tag_hash),
             timeline: per(site.entities.len(), &timeline_hash),
@@ -416,7 +431,7 @@ impl Versions {
             archive: archive_hash(site),
             structure: structure_hash(site),
             templates: TEMPLATES.iter().map(|t| (*t, tera.fingerprint(t))).collect(),
-        })
+        }
     }
 
     /// The hash of `node` in this build.
