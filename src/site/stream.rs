@@ -94,6 +94,7 @@ impl Batches<'_> {
                     None => all.extend(anchored.next_if(|(a, _)| &a.path == path)),
                 }
             }
+            debug_assert!(anchored.next().is_none(), "every article read is placed");
         }
         if let Some(f) = files {
             self.listing.forget_others(f);
