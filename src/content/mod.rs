@@ -408,12 +408,15 @@ fn is_brat(root: &Path, rel: &Path) -> bool {
     rel.extension().is_some_and(|e| e == "txt") && root.join(rel.with_extension("ann")).is_file()
 }
 
+/// Where the Markdown article `md`'s annotation file may be: beside it,
+/// `SLUG.annotations.toml` (taken first) or `SLUG.annotations.jsonld`.
+pub fn annotation_files(md: &Path) -> [PathBuf; 2] {
+    let stem = md.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    ["toml", "jsonld"].map(|x| md.with_file_name(format!("{stem}.annotations.{x}")))
+}
+
 /// The files an article reads.
 fn article_files(root: &Path, rel: &Path) -> Vec<PathBuf> {
-    let stem = rel
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     if is_brat(root, rel) {
         return vec![
             rel.to_path_buf(),
@@ -422,11 +425,8 @@ fn article_files(root: &Path, rel: &Path) -> Vec<PathBuf> {
             PathBuf::from(brat::CONFIG),
         ];
     }
-    vec![
-        rel.to_path_buf(),
-        rel.with_file_name(format!("{stem}.annotations.toml")),
-        rel.with_file_name(format!("{stem}.annotations.jsonld")),
-    ]
+    let [toml, jsonld] = annotation_files(rel);
+    vec![rel.to_path_buf(), toml, jsonld]
 }
 
 /// The entities of `content/entities`, with those the brat articles
@@ -783,8 +783,7 @@ fn load_article(
         |p| if p.is_empty() { Some(ARTICLE_KEYS) } else { None },
         diags,
     );
-    let ann_rel = rel.with_file_name(format!("{stem}.annotations.toml"));
-    let jsonld_rel = rel.with_file_name(format!("{stem}.annotations.jsonld"));
+    let [ann_rel, jsonld_rel] = annotation_files(rel);
     let (toml_file, jsonld_file) = (root.join(&ann_rel).is_file(), root.join(&jsonld_rel).is_file());
     if toml_file && jsonld_file {
         diags.push(

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::anchor::article::{self, Anchored, Caches, Done, LinkTargets};
 use crate::anchor::stored::Store;
-use crate::content::{Article, FileCache, FileHashes, Listing};
+use crate::content::{Article, FileCache, FileHashes, Listing, annotation_files};
 use crate::diagnostics::{Diagnostics, Sources};
 use crate::files::KnownHashes;
 use crate::i18n;
@@ -120,8 +120,8 @@ impl Batches<'_> {
             .map(|path| {
                 let stem = path.file_stem()?.to_str()?;
                 let text = known.get(path)??;
-                let toml = known.get(&path.with_file_name(format!("{stem}.annotations.toml")))?;
-                let jsonld = known.get(&path.with_file_name(format!("{stem}.annotations.jsonld")))?;
+                let [toml, jsonld] = annotation_files(path);
+                let (toml, jsonld) = (known.get(&toml)?, known.get(&jsonld)?);
                 let hashes = FileHashes {
                     text,
                     annotations: match (toml, jsonld) {

@@ -103,15 +103,8 @@ pub(super) fn reads(format: &Format, md: &Path) -> Vec<PathBuf> {
     match format {
         Format::Brat { txt, ann } => vec![txt.clone(), ann.clone(), txt.with_extension("toml")],
         _ => {
-            let stem = md
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            vec![
-                md.to_path_buf(),
-                md.with_file_name(format!("{stem}.annotations.toml")),
-                md.with_file_name(format!("{stem}.annotations.jsonld")),
-            ]
+            let [toml, jsonld] = crate::content::annotation_files(md);
+            vec![md.to_path_buf(), toml, jsonld]
         }
     }
 }
