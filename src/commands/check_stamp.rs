@@ -57,7 +57,7 @@ pub fn key(root: &Path, opts: &BuildOptions) -> u64 {
     let mut h = DefaultHasher::new();
     (HEADER, crate::files::executable_identity()).hash(&mut h);
     // (every input file's name and bytes, and the options: what a build reads)
-    crate::output::inputs::digest(root, opts).0.hash(&mut h);
+    crate::output::inputs::digest(root, opts).hash(&mut h);
     last_build(root, opts).hash(&mut h);
     h.finish()
 }

@@ -132,7 +132,6 @@ enum Earlier {
 }
 
 /// What the last build's manifest says of the files still as it left them.
-#[derive(Default)]
 struct Records {
     written: PathMap<u64>,
     fingerprints: PathMap<u64>,
@@ -530,9 +529,6 @@ impl Session {
             Err(nothing_changed) => return *nothing_changed,
         };
         let (mut diags, mut sources) = (Diagnostics::default(), Sources::default());
-        // (a session that keeps what it loads for the next rebuild — serve's —
-        // reads every article, so that its caches hold them all)
-        let known = known.filter(|_| self.reuse.is_none());
         let site = site::load(
             &self.root,
             &self.opts,
@@ -639,8 +635,18 @@ impl Session {
         // finish an interrupted commit first, so the listing is current
         // (an error here comes back from `Stager::new` later)
         let _ = write::recover(&self.out);
+        // (a session that keeps what it loads for the next rebuild — serve's —
+        // reads every article, so that its caches hold them all: it is given
+        // no hashes to make them from the store instead)
+        let one_off = self.reuse.is_none();
         let ((inputs, known), manifest) = rayon::join(
-            || crate::output::inputs::digest(&self.root, &self.opts),
+            || match one_off {
+                true => {
+                    let (inputs, known) = crate::output::inputs::digest_and_known(&self.root, &self.opts);
+                    (inputs, Some(known))
+                }
+                false => (crate::output::inputs::digest(&self.root, &self.opts), None),
+            },
             || manifest::Read::at(&self.manifest),
         );
         let earlier = match manifest {
@@ -667,7 +673,7 @@ impl Session {
             }
         };
         crate::timing::lap("read the manifest", t);
-        Ok((Some(earlier), inputs, Some(known)))
+        Ok((Some(earlier), inputs, known))
     }
 
     /// The outcome of a build that found nothing changed since the build
