@@ -14,12 +14,19 @@ use crate::text::nfc;
 /// Reads a file as text the way every loader wants it: UTF-8 (an error
 /// otherwise), BOM dropped, CRLF as LF, NFC.
 pub fn read_text(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String> {
-    read_text_hashed(root, rel, diags).map(|(text, _)| text)
+    read_utf8(root, rel, diags).map(clean_owned)
 }
 
 /// [`read_text`], with the [`hash`] of the file's bytes as read (before
 /// they are cleaned): what [`KnownHashes`] gives without reading them.
 pub fn read_text_hashed(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<(String, u64)> {
+    let text = read_utf8(root, rel, diags)?;
+    let hash = hash(text.as_bytes());
+    Some((clean_owned(text), hash))
+}
+
+/// The file's bytes as they are, checked to be UTF-8.
+fn read_utf8(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String> {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) => {
@@ -43,8 +50,7 @@ pub fn read_text_hashed(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Opt
             return None;
         }
     };
-    let hash = hash(text.as_bytes());
-    Some((clean_owned(text), hash))
+    Some(text)
 }
 
 /// The [`hash`] of each input file's bytes as a build found them when it
