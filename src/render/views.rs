@@ -368,7 +368,7 @@ impl Views<'_> {
         let s = &self.site.entities[q.speaker];
         let article_url = self.urls.article(&a.src.slug);
         let (date, date_display) = self.dates(a.src.date.as_deref());
-        let (before, after) = q.around(&a.text.unpack());
+        let (before, after) = q.around(&a.text.shared());
         QuoteCard {
             id: q.id.clone(),
             url: self.urls.quote(&q.id),
