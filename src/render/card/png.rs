@@ -52,6 +52,7 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
             row: [0; WIDTH as usize + 1],
             cur: [0; WIDTH as usize / 2],
             prev: [0; WIDTH as usize / 2],
+            packed_last: None,
         };
         let blank = |y: usize| d.spans[y].0 >= d.spans[y].1;
         let mut y = 0;
@@ -97,6 +98,9 @@ struct Scratch {
     row: [u8; WIDTH as usize + 1],
     cur: [u8; WIDTH as usize / 2],
     prev: [u8; WIDTH as usize / 2],
+    /// The row `cur` holds packed, and the bytes `a..b` it holds (at 4 bits a pixel): the next
+    /// row's `prev` there, without packing it again.
+    packed_last: Option<(usize, usize, usize)>,
 }
 
 /// Filters and encodes row `y` (`packed`: 4 bits a pixel).
@@ -115,8 +119,19 @@ fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, s: &mut Scratch, packed: boo
         // the bytes holding columns lo..hi, and one more on the right (where Sub steps back down
         // to paper: `hi` is one past the last pixel drawn, which may share its byte)
         let (a, b) = (lo / 2, (hi.div_ceil(2) + 1).min(W / 2));
+        // The row above was packed as the last row, over `pa..pb`: only the rest is packed now.
+        let (pa, pb) = match s.packed_last {
+            Some((last, pa, pb)) if last + 1 == y => {
+                std::mem::swap(&mut s.cur, &mut s.prev);
+                let pa = pa.clamp(a, b);
+                (pa, pb.clamp(pa, b))
+            }
+            _ => (a, a),
+        };
         pack(&cur[2 * a..2 * b], &mut s.cur[a..b]);
-        pack(&prev[2 * a..2 * b], &mut s.prev[a..b]);
+        pack(&prev[2 * a..2 * pa], &mut s.prev[a..pa]);
+        pack(&prev[2 * pb..2 * b], &mut s.prev[pb..b]);
+        s.packed_last = Some((y, a, b));
         s.row[0] = filter_row(&s.prev[a..b], &s.cur[a..b], &mut s.row[1 + a..1 + b], false);
         (a, b)
     } else {
