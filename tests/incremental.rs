@@ -1064,3 +1064,25 @@ fn a_word_gained_reaches_the_shards_of_its_short_prefixes() {
         Vec::<String>::new()
     );
 }
+
+/// A UI string that only the templates show (`t.home`, in every page's
+/// navigation) changed between two builds: every page shows the new one, as
+/// a fresh build does. The strings are turned into a template value once per
+/// build and each page's fingerprint reads their hash, not the value: a
+/// fingerprint without it would keep every page as it was.
+#[test]
+fn a_ui_string_only_templates_show_reaches_every_page() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    assert!(build_process(root, out.path()));
+    let before = snapshot(out.path());
+    common::write(root, "i18n/vi.toml", "home = \"Trang nhà mới\"\n");
+    assert!(build_process(root, out.path()));
+    let got = snapshot(out.path());
+    let page = "articles/chip-war/index.html";
+    assert_ne!(got.get(page), before.get(page), "the step tests nothing");
+    assert!(String::from_utf8_lossy(&got[page]).contains("Trang nhà mới"));
+    let d = differences(&got, &fresh(root));
+    assert!(d.is_empty(), "{d:?}");
+}

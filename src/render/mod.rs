@@ -326,14 +326,18 @@ pub fn render_changed(
     };
     match prepare(site, page) {
         Prepared::Tera(template, ctx) => {
-            let view = ctx.into_json();
+            let mut view = ctx.into_json();
+            let (strings, strings_hash) = strings_view(site);
             // (XXH3: every page's view goes through this; SipHash took 2-3% of a build)
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            std::hash::Hash::hash(&(template, tera.fingerprint(template)), &mut h);
+            std::hash::Hash::hash(&(template, tera.fingerprint(template), strings_hash), &mut h);
             hash_value(&view, &mut h);
             let fingerprint = std::hash::Hasher::finish(&h);
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
+            }
+            if let serde_json::Value::Object(m) = &mut view {
+                m.insert("t".to_string(), strings.clone());
             }
             let ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
@@ -373,6 +377,18 @@ pub fn render_changed(
             })
         }
     }
+}
+
+/// The UI strings as templates see them (`t`) and their hash, made once per site: a clone of
+/// the value costs less than serialising the strings again for each page, and their hash is
+/// added to each page's fingerprint instead of hashing them again.
+fn strings_view(site: &Site) -> &(serde_json::Value, u64) {
+    site.strings_view.get_or_init(|| {
+        let v = serde_json::to_value(&site.strings).unwrap_or_default();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        hash_value(&v, &mut h);
+        (v, std::hash::Hasher::finish(&h))
+    })
 }
 
 /// Hashes a view: every value with a tag for its kind (so `"1"` and `1`,
@@ -505,7 +521,7 @@ fn template_page(v: &Views<'_>, page: Page) -> (&'static str, Context) {
     let meta = |title: String, description: String| meta(site, urls, &url, title, description);
     let mut ctx = Context::new();
     ctx.insert("site", &site_view(site, urls));
-    ctx.insert("t", t);
+    // (and `t`, the UI strings: `render_changed` adds them)
     let template = match page {
         Page::Home(p) => {
             ctx.insert(
