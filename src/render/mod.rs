@@ -330,8 +330,8 @@ pub fn render_changed(
             let (strings, strings_hash) = strings_view(site);
             // (XXH3: every page's view goes through this; SipHash took 2-3% of a build)
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            std::hash::Hash::hash(&(template, tera.fingerprint(template), strings_hash), &mut h);
-            hash_value(&view, &mut h);
+            let parts = (template, tera.fingerprint(template), strings_hash, view_hash(&view));
+            std::hash::Hash::hash(&parts, &mut h);
             let fingerprint = std::hash::Hasher::finish(&h);
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
@@ -385,34 +385,68 @@ pub fn render_changed(
 fn strings_view(site: &Site) -> &(serde_json::Value, u64) {
     site.strings_view.get_or_init(|| {
         let v = serde_json::to_value(&site.strings).unwrap_or_default();
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        hash_value(&v, &mut h);
-        (v, std::hash::Hasher::finish(&h))
+        let h = view_hash(&v);
+        (v, h)
     })
 }
 
 /// Hashes a view: every value with a tag for its kind (so `"1"` and `1`,
 /// or `[a, b]` and `[ab]`, differ), object keys in their (sorted) order.
-/// Much cheaper than writing it out as JSON, which escapes every string.
-fn hash_value(v: &serde_json::Value, h: &mut impl std::hash::Hasher) {
+/// Much cheaper than writing it out as JSON, which escapes every string; the
+/// view is laid out in a buffer the thread keeps and hashed in one call,
+/// which costs less than feeding the hasher value by value.
+fn view_hash(v: &serde_json::Value) -> u64 {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        lay_out(v, &mut b);
+        let h = xxhash_rust::xxh3::xxh3_64(&b);
+        if b.capacity() > 1 << 22 {
+            // (the largest entity pages' views: not kept once hashed)
+            *b = Vec::new();
+        }
+        h
+    })
+}
+
+/// `v` as bytes no other value gives: a tag per kind, lengths before
+/// contents.
+fn lay_out(v: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
-    use std::hash::Hash;
+    let len = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u64).to_le_bytes());
     match v {
-        Value::Null => 0u8.hash(h),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n.as_u64(), n.as_i64(), n.as_f64().map(f64::to_bits)).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.extend_from_slice(&[1, *b as u8]),
+        Value::Number(n) => {
+            out.push(2);
+            let parts = [n.as_u64(), n.as_i64().map(|i| i as u64), n.as_f64().map(f64::to_bits)];
+            for p in parts {
+                out.push(p.is_some() as u8);
+                out.extend_from_slice(&p.unwrap_or(0).to_le_bytes());
+            }
+        }
+        Value::String(s) => {
+            out.push(3);
+            len(out, s.len());
+            out.extend_from_slice(s.as_bytes());
+        }
         Value::Array(a) => {
-            (4u8, a.len()).hash(h);
+            out.push(4);
+            len(out, a.len());
             for x in a {
-                hash_value(x, h);
+                lay_out(x, out);
             }
         }
         Value::Object(m) => {
-            (5u8, m.len()).hash(h);
+            out.push(5);
+            len(out, m.len());
             for (k, x) in m {
-                k.hash(h);
-                hash_value(x, h);
+                len(out, k.len());
+                out.extend_from_slice(k.as_bytes());
+                lay_out(x, out);
             }
         }
     }
