@@ -261,15 +261,20 @@ pub fn first_sentence(text: &str, max_chars: usize) -> String {
 
 /// Cuts `s` to at most `max_chars` characters at a word boundary, adding `…`.
 pub fn truncate_words(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
+    // (the first `max_chars` characters end where character `max_chars` starts)
+    let Some((end, _)) = s.char_indices().nth(max_chars) else {
         return s.to_string();
-    }
-    let cut: String = s.chars().take(max_chars).collect();
+    };
+    let cut = &s[..end];
     let cut = match cut.rfind(' ') {
         Some(i) if i > 0 => &cut[..i],
-        _ => &cut[..],
+        _ => cut,
     };
-    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+    let cut = cut.trim_end_matches([',', ';', ':', ' ']);
+    let mut out = String::with_capacity(cut.len() + '…'.len_utf8());
+    out.push_str(cut);
+    out.push('…');
+    out
 }
 
 /// The text around `range` in its block: up to `max` characters each side,
@@ -294,14 +299,21 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
         Some(i) => (&text[range.end..range.end + i], false),
         None => (&text[range.end..to], to < text.len()),
     };
-    let count = before.chars().count();
-    let b = if count > max || before_cut {
-        let cut: String = before.chars().skip(count.saturating_sub(max)).collect();
+    // (where its last `max` characters start: after 0 when it has more)
+    let start = match max {
+        0 => before.len(),
+        _ => before.char_indices().rev().nth(max - 1).map_or(0, |(i, _)| i),
+    };
+    let b = if start > 0 || before_cut {
+        let cut = &before[start..];
         let cut = match cut.find(' ') {
-            Some(i) => cut[i + 1..].to_string(),
+            Some(i) => &cut[i + 1..],
             None => cut,
         };
-        format!("…{cut}")
+        let mut b = String::with_capacity(cut.len() + '…'.len_utf8());
+        b.push('…');
+        b.push_str(cut);
+        b
     } else {
         before.to_string()
     };
@@ -341,6 +353,70 @@ mod tests {
         let mut out = String::from("kept ");
         escape_html_into(&mut out, "ở<");
         assert_eq!(out, "kept ở&lt;");
+    }
+
+    /// `truncate_words` and `context` as they were first written (counting
+    /// and collecting characters): the faster ones must give the same
+    /// strings.
+    fn truncate_words_by_chars(s: &str, max_chars: usize) -> String {
+        if s.chars().count() <= max_chars {
+            return s.to_string();
+        }
+        let cut: String = s.chars().take(max_chars).collect();
+        let cut = match cut.rfind(' ') {
+            Some(i) if i > 0 => &cut[..i],
+            _ => &cut[..],
+        };
+        format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+    }
+
+    fn before_by_chars(before: &str, before_cut: bool, max: usize) -> String {
+        let count = before.chars().count();
+        if count > max || before_cut {
+            let cut: String = before.chars().skip(count.saturating_sub(max)).collect();
+            let cut = match cut.find(' ') {
+                Some(i) => cut[i + 1..].to_string(),
+                None => cut,
+            };
+            format!("…{cut}")
+        } else {
+            before.to_string()
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn context_and_truncation_are_those_of_the_character_counts(
+            text in "[aăđ ,;:\\nỆễ̃x]{0,60}",
+            at in 0usize..64,
+            len in 0usize..8,
+            max in 0usize..12,
+        ) {
+            proptest::prop_assert_eq!(truncate_words(&text, max), truncate_words_by_chars(&text, max));
+            let mut start = at.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let (b, a) = context(&text, &(start..end), max);
+            // (the window `context` looks in, as it finds it)
+            let reach = max * 4 + 4;
+            let mut from = start.saturating_sub(reach);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            let (before, cut) = match text[from..start].rfind('\n') {
+                Some(i) => (&text[from + i + 1..start], false),
+                None => (&text[from..start], from > 0),
+            };
+            proptest::prop_assert_eq!(b, before_by_chars(before, cut, max));
+            let after = &text[end..];
+            let after = &after[..after.find('\n').unwrap_or(after.len())];
+            proptest::prop_assert!(a.trim_end_matches('…').len() <= after.len() + 3);
+        }
     }
 
     #[test]
