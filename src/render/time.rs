@@ -215,14 +215,20 @@ pub fn mention_periods(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> V
     out.into_iter().map(|r| r.1).collect()
 }
 
-/// Entity `e`'s quotes (said by it, about it) by period, newest first.
-pub fn quote_periods(v: &Views, e: usize, tl: &Timeline) -> Vec<QuotePeriod> {
+/// Entity `e`'s quotes (said by it, about it) by period, newest first;
+/// `made` gives the card of a quote whose card was made already.
+pub fn quote_periods(
+    v: &Views,
+    e: usize,
+    tl: &Timeline,
+    made: impl Fn(usize) -> Option<QuoteCard>,
+) -> Vec<QuotePeriod> {
     let mut out: Vec<(Option<Period>, QuotePeriod)> = Vec::new();
     for (q, said) in st::quotes_of(v.site, e) {
         let a = &v.site.articles[v.site.quotes[q].article];
         let p = a.src.date.as_deref().and_then(|d| tl.period(d));
         let quote = EntityQuote {
-            card: v.quote_card(q),
+            card: made(q).unwrap_or_else(|| v.quote_card(q)),
             said,
         };
         match out.last_mut() {

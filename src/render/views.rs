@@ -54,7 +54,7 @@ pub struct EntityItem {
     pub count: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct SpeakerRef {
     pub id: String,
     pub name: String,
@@ -62,7 +62,7 @@ pub struct SpeakerRef {
     pub kind_label: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ArticleRef {
     pub title: String,
     pub url: String,
@@ -70,7 +70,7 @@ pub struct ArticleRef {
     pub date_display: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct QuoteCard {
     pub id: String,
     pub url: String,
@@ -513,9 +513,13 @@ impl Views<'_> {
         let timeline = crate::site::time::timeline(self.site, i);
         let mention_periods = super::time::mention_periods(self, &timeline, &group_articles);
         super::time::mark_periods(&mut groups, &mention_periods);
+        // (the quotes it said are listed twice, alone and among the quotes by period: each card
+        // is made once)
+        let quotes: Vec<QuoteCard> = e.quotes.iter().map(|&q| self.quote_card(q)).collect();
+        let said = |q: usize| e.quotes.binary_search(&q).ok().map(|k| quotes[k].clone());
         EntityView {
             mention_periods,
-            quote_periods: super::time::quote_periods(self, i, &timeline),
+            quote_periods: super::time::quote_periods(self, i, &timeline, said),
             timeline: super::time::timeline_view(self, i, &timeline),
             item: self.entity_item(i),
             aliases: &e.src.aliases,
@@ -537,7 +541,7 @@ impl Views<'_> {
                 })
                 .collect(),
             mention_groups: groups,
-            quotes: e.quotes.iter().map(|&q| self.quote_card(q)).collect(),
+            quotes,
             related: e
                 .related
                 .iter()
