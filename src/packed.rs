@@ -83,7 +83,7 @@ impl Packed {
     }
 
     /// The string, unpacked once for several readers in a row: each thread keeps the last
-    /// [`RECENT`] it unpacked this way. The quote cards of an article's page, of its quotes'
+    /// eight it unpacked this way. The quote cards of an article's page, of its quotes'
     /// pages and of the quote index come from the same article one after another, and each
     /// needs a few words of its text; unpacking the whole text for each was 2% of a cold build.
     pub fn shared(&self) -> Rc<str> {
