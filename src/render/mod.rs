@@ -393,59 +393,83 @@ fn strings_view(site: &Site) -> &(serde_json::Value, u64) {
 /// Hashes a view: every value with a tag for its kind (so `"1"` and `1`,
 /// or `[a, b]` and `[ab]`, differ), object keys in their (sorted) order.
 /// Much cheaper than writing it out as JSON, which escapes every string; the
-/// view is laid out in a buffer the thread keeps and hashed in one call,
-/// which costs less than feeding the hasher value by value.
+/// view is laid out in a buffer the thread keeps and hashed 64 KB at a time
+/// (the same hash as the whole layout's), which costs less than feeding the
+/// hasher value by value, and holds no more than 64 KB of a large view.
 fn view_hash(v: &serde_json::Value) -> u64 {
     thread_local! {
         static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     BUF.with(|b| {
-        let mut b = b.borrow_mut();
-        b.clear();
-        lay_out(v, &mut b);
-        let h = xxhash_rust::xxh3::xxh3_64(&b);
-        if b.capacity() > 1 << 22 {
-            // (the largest entity pages' views: not kept once hashed)
-            *b = Vec::new();
-        }
+        let mut out = Layout {
+            buf: std::mem::take(&mut *b.borrow_mut()),
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+        };
+        out.buf.clear();
+        lay_out(v, &mut out);
+        out.hash.update(&out.buf);
+        let h = out.hash.digest();
+        *b.borrow_mut() = out.buf;
         h
     })
 }
 
+/// A view's layout being hashed: the bytes not hashed yet.
+struct Layout {
+    buf: Vec<u8>,
+    hash: xxhash_rust::xxh3::Xxh3,
+}
+
+impl Layout {
+    const CHUNK: usize = 64 << 10;
+
+    fn push(&mut self, bytes: &[u8]) {
+        if self.buf.len() + bytes.len() > Self::CHUNK {
+            self.hash.update(&self.buf);
+            self.buf.clear();
+            if bytes.len() > Self::CHUNK {
+                self.hash.update(bytes);
+                return;
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
 /// `v` as bytes no other value gives: a tag per kind, lengths before
 /// contents.
-fn lay_out(v: &serde_json::Value, out: &mut Vec<u8>) {
+fn lay_out(v: &serde_json::Value, out: &mut Layout) {
     use serde_json::Value;
-    let len = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u64).to_le_bytes());
+    let len = |out: &mut Layout, n: usize| out.push(&(n as u64).to_le_bytes());
     match v {
-        Value::Null => out.push(0),
-        Value::Bool(b) => out.extend_from_slice(&[1, *b as u8]),
+        Value::Null => out.push(&[0]),
+        Value::Bool(b) => out.push(&[1, *b as u8]),
         Value::Number(n) => {
-            out.push(2);
+            out.push(&[2]);
             let parts = [n.as_u64(), n.as_i64().map(|i| i as u64), n.as_f64().map(f64::to_bits)];
             for p in parts {
-                out.push(p.is_some() as u8);
-                out.extend_from_slice(&p.unwrap_or(0).to_le_bytes());
+                out.push(&[p.is_some() as u8]);
+                out.push(&p.unwrap_or(0).to_le_bytes());
             }
         }
         Value::String(s) => {
-            out.push(3);
+            out.push(&[3]);
             len(out, s.len());
-            out.extend_from_slice(s.as_bytes());
+            out.push(s.as_bytes());
         }
         Value::Array(a) => {
-            out.push(4);
+            out.push(&[4]);
             len(out, a.len());
             for x in a {
                 lay_out(x, out);
             }
         }
         Value::Object(m) => {
-            out.push(5);
+            out.push(&[5]);
             len(out, m.len());
             for (k, x) in m {
                 len(out, k.len());
-                out.extend_from_slice(k.as_bytes());
+                out.push(k.as_bytes());
                 lay_out(x, out);
             }
         }
@@ -926,4 +950,33 @@ fn sitemap(site: &Site) -> String {
     }
     s.push_str("</urlset>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::view_hash;
+    use serde_json::json;
+
+    /// The layout is hashed 64 KB at a time: a difference anywhere in a
+    /// large view, before, across or past a chunk's end, changes its hash,
+    /// and so do the kinds the layout tells apart.
+    #[test]
+    fn a_view_hash_sees_every_byte_and_every_kind() {
+        let long = "Đặng ".repeat(30_000); // 180,000 bytes: three chunks and more
+        let view = |s: &str| json!({"a": [long.clone(), s, long.clone()], "b": {"c": long.clone()}});
+        let base = view_hash(&view("x"));
+        assert_eq!(base, view_hash(&view("x")), "the same view, the same hash");
+        assert_ne!(base, view_hash(&view("y")));
+        for at in [0, 65_535, 65_536, 100_000, long.len() - 1] {
+            let mut other = long.clone().into_bytes();
+            other[at] ^= 1;
+            let other = String::from_utf8_lossy(&other).into_owned();
+            let changed = json!({"a": [long.clone(), "x", long.clone()], "b": {"c": other}});
+            assert_ne!(base, view_hash(&changed), "a byte at {at} of the last string");
+        }
+        assert_ne!(view_hash(&json!("1")), view_hash(&json!(1)));
+        assert_ne!(view_hash(&json!(["a", "b"])), view_hash(&json!(["ab"])));
+        assert_ne!(view_hash(&json!({"ab": "c"})), view_hash(&json!({"a": "bc"})));
+        assert_ne!(view_hash(&json!(null)), view_hash(&json!(false)));
+    }
 }

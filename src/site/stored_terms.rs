@@ -83,6 +83,12 @@ fn identity() -> u64 {
     crate::files::executable_identity() ^ FORMAT
 }
 
+/// Whether `dir` holds an index at all (stale or not): whether a build is
+/// likely to read one back rather than build it.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(FILE).is_file()
+}
+
 /// The index `dir` holds for `site`, brought up to date (the documents whose
 /// key changed re-indexed), and whether any was; `None` for a miss.
 pub fn load(site: &Site, dir: &Path) -> Option<(Index, bool)> {
