@@ -41,7 +41,7 @@ const RECENT: usize = 8;
 
 thread_local! {
     /// The strings this thread unpacked last, by id, the latest first.
-    static RECENT_UNPACKED: RefCell<Vec<(u64, Rc<str>)>> = const { RefCell::new(Vec::new()) };
+    static RECENT_UNPACKED: RefCell<Vec<(u64, Rc<String>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where the packed bytes are.
@@ -86,9 +86,9 @@ impl Packed {
     /// eight it unpacked this way. The quote cards of an article's page, of its quotes'
     /// pages and of the quote index come from the same article one after another, and each
     /// needs a few words of its text; unpacking the whole text for each was 2% of a cold build.
-    pub fn shared(&self) -> Rc<str> {
+    pub fn shared(&self) -> Rc<String> {
         if self.id == 0 {
-            return Rc::from(self.unpack());
+            return Rc::new(self.unpack());
         }
         RECENT_UNPACKED.with(|r| {
             let mut r = r.borrow_mut();
@@ -97,7 +97,7 @@ impl Packed {
                 r.insert(0, hit);
             } else {
                 r.truncate(RECENT - 1);
-                r.insert(0, (self.id, Rc::from(self.unpack())));
+                r.insert(0, (self.id, Rc::new(self.unpack())));
             }
             Rc::clone(&r[0].1)
         })
