@@ -216,7 +216,7 @@ impl Anchoring {
     /// brat article's annotations also depend on files besides its own two
     /// (its metadata, the site's brat config): they go in as parsed.
     pub fn stored_key(&self, a: &Article, files: &ArticleFiles) -> stored::Key {
-        if a.path.extension().is_some_and(|x| x == "md") {
+        if a.is_markdown() {
             return self.markdown_key(&a.path, &a.slug, a.hashes);
         }
         let mut h = Xxh3::new();
@@ -260,7 +260,7 @@ impl Anchoring {
 
 /// The input key of an article whose result is stored under `stored`
 /// and whose links are `links`.
-pub fn with_links(stored: stored::Key, links: &[(String, bool)]) -> stored::Key {
+fn with_links(stored: stored::Key, links: &[(String, bool)]) -> stored::Key {
     let mut h = Xxh3::new();
     (stored, links).hash(&mut h);
     h.digest128()
@@ -330,6 +330,18 @@ pub struct Done {
     pub anchored: Anchored,
 }
 
+impl Done {
+    /// The result `anchored`, stored (or to be stored) under `stored`: its
+    /// input key is that key with the slugs its links name.
+    pub fn new(stored: stored::Key, anchored: Anchored) -> Done {
+        Done {
+            key: with_links(stored, &anchored.links),
+            stored,
+            anchored,
+        }
+    }
+}
+
 /// Anchors every article of a batch in parallel, each with its input key
 /// (which the dependency hashes use to tell which articles changed). An
 /// article whose result is in a cache, made from the same files with the
@@ -369,8 +381,11 @@ pub fn anchor_all(
                     let clean = !std::iter::once(&a.path)
                         .chain(&a.annotations_path)
                         .any(|p| cited.contains(p));
-                    let markdown = a.path.extension().is_some_and(|x| x == "md");
-                    store.put(stored, &an, Some(a.meta()).filter(|_| clean && markdown).as_ref());
+                    store.put(
+                        stored,
+                        &an,
+                        Some(a.meta()).filter(|_| clean && a.is_markdown()).as_ref(),
+                    );
                 }
                 an
             });
@@ -384,11 +399,7 @@ pub fn anchor_all(
                     }
                 }
             }
-            Done {
-                key: with_links(stored, &an.links),
-                stored,
-                anchored: an,
-            }
+            Done::new(stored, an)
         })
         .collect();
     if let Some(c) = caches.memory.as_deref_mut() {

@@ -94,6 +94,12 @@ pub struct Meta {
 }
 
 impl Article {
+    /// Whether it is a Markdown article (else a brat one, whose front matter
+    /// and annotations are in files of their own).
+    pub fn is_markdown(&self) -> bool {
+        self.path.extension().is_some_and(|x| x == "md")
+    }
+
     /// The values [`Article::from_meta`] makes it again from.
     pub fn meta(&self) -> Meta {
         // (every field named: one added to `Article` must be placed here)

@@ -986,7 +986,7 @@ impl Kept {
         for (i, a) in site.articles.iter().enumerate() {
             // brat articles are made of several files and define entities:
             // a full build handles their edits
-            if a.src.path.extension().is_some_and(|x| x == "md") {
+            if a.src.is_markdown() {
                 inputs.insert(a.src.path.clone(), Input::Article(i));
                 if let Some(p) = &a.src.annotations_path {
                     inputs.insert(p.clone(), Input::Article(i));

@@ -172,7 +172,7 @@ fn article_hash(site: &Site, i: usize) -> u64 {
     // annotation file's path stand for them (formatting them was a fifth of
     // this hash's time). Other articles' fields read more (brat: the site's
     // brat config, a metadata file).
-    let src = match a.src.path.extension().is_some_and(|x| x == "md") {
+    let src = match a.src.is_markdown() {
         true => format!("{:?}", a.src.annotations_path),
         false => format!("{:?}", a.src),
     };

@@ -137,12 +137,7 @@ impl Batches<'_> {
                     return None;
                 }
                 let article = Article::from_meta(path.clone(), slug, meta?, hashes);
-                let done = Done {
-                    key: article::with_links(key, &anchored.links),
-                    stored: key,
-                    anchored,
-                };
-                Some((article, self.spilled(done)))
+                Some((article, self.spilled(Done::new(key, anchored))))
             })
             .collect()
     }
