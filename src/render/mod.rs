@@ -337,20 +337,22 @@ pub fn render_changed(
                 return Ok(unchanged(fingerprint));
             }
             if let serde_json::Value::Object(m) = &mut view {
-                m.insert("t".to_string(), strings.clone());
+                m.insert("t".to_string(), Strings::lend(strings, *strings_hash));
             }
-            let ctx = Context::from_value(view).map_err(|e| RenderError {
+            let mut ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
                 message: templates::error_chain(&e),
             })?;
             // (into bytes: `render` would check the UTF-8 it just wrote)
             let mut bytes = Vec::with_capacity(16 * 1024);
-            tera.tera
-                .render_to(template, &ctx, &mut bytes)
-                .map_err(|e| RenderError {
-                    page: page.path(site),
-                    message: templates::error_chain(&e),
-                })?;
+            let rendered = tera.tera.render_to(template, &ctx, &mut bytes);
+            if let Some(t) = ctx.remove("t") {
+                Strings::give_back(t, *strings_hash);
+            }
+            rendered.map_err(|e| RenderError {
+                page: page.path(site),
+                message: templates::error_chain(&e),
+            })?;
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
@@ -376,6 +378,29 @@ pub fn render_changed(
                 bytes: Some(cached_card(site, fingerprint, make)),
             })
         }
+    }
+}
+
+/// The UI strings' template value, lent to one page at a time on each thread: each page's
+/// context takes the value and gives it back after rendering, instead of taking a copy of
+/// some fifty strings (keyed by the strings' hash, so that a site with other strings — `serve`
+/// after an edit to them — gets its own).
+struct Strings;
+
+thread_local! {
+    static LENT: std::cell::RefCell<Option<(u64, serde_json::Value)>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Strings {
+    fn lend(strings: &serde_json::Value, hash: u64) -> serde_json::Value {
+        match LENT.with(|l| l.borrow_mut().take()) {
+            Some((h, v)) if h == hash => v,
+            _ => strings.clone(),
+        }
+    }
+
+    fn give_back(v: serde_json::Value, hash: u64) {
+        LENT.with(|l| *l.borrow_mut() = Some((hash, v)));
     }
 }
 
