@@ -259,7 +259,8 @@ impl Blocks {
             packed,
             spans: spans.to_vec(),
             rows: end - y,
-            pixels: pixels().flatten().copied().collect(),
+            // (a row at a time, not byte by byte)
+            pixels: pixels().collect::<Vec<_>>().concat(),
             code,
         };
         self.size += block.pixels.len() + block.code.bytes.len() + 64;
