@@ -1294,6 +1294,61 @@ fn dist_config() -> toml::Table {
         .expect("Cargo.toml has no [workspace.metadata.dist]")
 }
 
+/// The x86_64 Linux release binary — the one the recipes download — is built
+/// with profile-guided optimisation: the build job runs `bench/pgo --profile`
+/// before `dist build` and hands dist the profile in `RUSTFLAGS`; the other
+/// targets' jobs skip it. The steps are `.github/build-setup.yml`'s, as dist
+/// puts them in the workflow (`github-build-setup`; run `dist generate`).
+#[test]
+fn release_builds_the_linux_binary_profile_guided() {
+    const SETUP: &str = ".github/build-setup.yml";
+    let dist = dist_config();
+    assert_eq!(
+        dist["github-build-setup"].as_str(),
+        Some("../build-setup.yml"),
+        "Cargo.toml's dist table does not name {SETUP}"
+    );
+    let setup = yaml(SETUP);
+    let setup = setup.as_array().expect("build-setup.yml is a list of steps");
+    let wf = yaml(RELEASE);
+    let steps = wf["jobs"]["build-local-artifacts"]["steps"]
+        .as_array()
+        .expect("the build job's steps");
+    let runs = |what: &str| {
+        steps
+            .iter()
+            .position(|s| s["run"].as_str().is_some_and(|r| r.contains(what)))
+            .unwrap_or_else(|| panic!("{RELEASE}: no build step runs `{what}`"))
+    };
+    let (build, pgo) = (runs("dist build"), runs("bench/pgo --profile"));
+    assert!(pgo < build, "{RELEASE}: the profile is made after `dist build`");
+    let step = &steps[pgo];
+    assert!(
+        setup
+            .iter()
+            .any(|s| s["name"] == step["name"] && s["run"] == step["run"] && s["if"] == step["if"]),
+        "{RELEASE} does not have {SETUP}'s step as it is: run `dist generate`"
+    );
+    let only = step["if"].as_str().unwrap_or_default();
+    assert!(
+        only.contains("contains(matrix.targets, 'x86_64-unknown-linux-gnu')"),
+        "{RELEASE}: the profile is not made on the x86_64 Linux job alone: {only:?}"
+    );
+    let run = text(&step["run"]);
+    assert!(
+        run.contains(r#"RUSTFLAGS=-Cprofile-use=$PWD/target/pgo/glossa.profdata" >> "$GITHUB_ENV""#),
+        "{RELEASE}: `dist build` is not given the profile: {run}"
+    );
+    // bench/pgo writes the profile there, and parses.
+    let script = read("bench/pgo");
+    assert!(script.contains(r#"PGO=$PWD/$TARGET/pgo"#) && script.contains(r#""$PGO/glossa.profdata""#));
+    let ok = Command::new("bash")
+        .args(["-n", "bench/pgo"])
+        .current_dir(REPO)
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "bench/pgo does not parse");
+}
+
 #[test]
 fn release_workflow_builds_what_the_recipes_download() {
     let wf = yaml(RELEASE);
