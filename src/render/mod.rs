@@ -337,7 +337,7 @@ pub fn render_changed(
                 return Ok(unchanged(fingerprint));
             }
             if let serde_json::Value::Object(m) = &mut view {
-                m.insert("t".to_string(), Strings::lend(strings, *strings_hash));
+                m.insert("t".to_string(), LentStrings::lend(strings, *strings_hash));
             }
             let mut ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
@@ -347,7 +347,7 @@ pub fn render_changed(
             let mut bytes = Vec::with_capacity(16 * 1024);
             let rendered = tera.tera.render_to(template, &ctx, &mut bytes);
             if let Some(t) = ctx.remove("t") {
-                Strings::give_back(t, *strings_hash);
+                LentStrings::give_back(t, *strings_hash);
             }
             rendered.map_err(|e| RenderError {
                 page: page.path(site),
@@ -385,13 +385,13 @@ pub fn render_changed(
 /// context takes the value and gives it back after rendering, instead of taking a copy of
 /// some fifty strings (keyed by the strings' hash, so that a site with other strings — `serve`
 /// after an edit to them — gets its own).
-struct Strings;
+struct LentStrings;
 
 thread_local! {
     static LENT: std::cell::RefCell<Option<(u64, serde_json::Value)>> = const { std::cell::RefCell::new(None) };
 }
 
-impl Strings {
+impl LentStrings {
     fn lend(strings: &serde_json::Value, hash: u64) -> serde_json::Value {
         match LENT.with(|l| l.borrow_mut().take()) {
             Some((h, v)) if h == hash => v,
@@ -404,9 +404,10 @@ impl Strings {
     }
 }
 
-/// The UI strings as templates see them (`t`) and their hash, made once per site: a clone of
-/// the value costs less than serialising the strings again for each page, and their hash is
-/// added to each page's fingerprint instead of hashing them again.
+/// The UI strings as templates see them (`t`) and their hash, made once per site: each thread
+/// lends a copy of the value to its pages ([`LentStrings`]) instead of serialising the strings
+/// for each page, and their hash is added to each page's fingerprint instead of hashing them
+/// again.
 fn strings_view(site: &Site) -> &(serde_json::Value, u64) {
     site.strings_view.get_or_init(|| {
         let v = serde_json::to_value(&site.strings).unwrap_or_default();
