@@ -363,6 +363,10 @@
     // Keep the query in the URL, so Back from a result returns to it.
     var v = input.value;
     history.replaceState(null, "", v ? "?q=" + encodeURIComponent(v) : location.pathname);
+    // (what is shown is the last query's until this one's results come: a
+    // search still running for it no longer owns the list)
+    current++;
+    out.setAttribute("aria-busy", "true");
     clearTimeout(timer);
     timer = setTimeout(function () { render(v); }, 60);
   });
