@@ -121,7 +121,20 @@ struct Kept {
 
 /// One output as staged: what was offered, its view fingerprint, its
 /// dependencies' hash.
-type Output = (write::Offered, u64, Option<u64>);
+struct Output {
+    offered: write::Offered,
+    fingerprint: u64,
+    deps: Option<u64>,
+}
+
+// (`Made` keeps the rendered results in place: no copy, see `render_and_stage`)
+const _: () = assert!(size_of::<Result<Output, Fail>>() == size_of::<Output>());
+
+impl AsRef<write::Offered> for Output {
+    fn as_ref(&self) -> &write::Offered {
+        &self.offered
+    }
+}
 
 /// The output's listing (path → stamp) and the last build's records, read
 /// on a thread while the site loads ([`Session::start_from_manifest`]), or
@@ -183,14 +196,10 @@ enum Fail {
     Io(std::io::Error),
 }
 
-/// What rendering and staging every output made: per output (in one
-/// order) what was offered, its view fingerprint and its dependencies'
-/// hash; and what failed.
-#[derive(Default)]
+/// What rendering and staging every output made: per output what was
+/// offered, its view fingerprint and its dependencies' hash; and what failed.
 struct Made {
-    offered: Vec<write::Offered>,
-    prints: Vec<u64>,
-    deps: Vec<Option<u64>>,
+    outputs: Vec<Output>,
     rendered: usize,
     failures: Vec<Fail>,
 }
@@ -577,15 +586,20 @@ impl Session {
         }
         let page_count = pages.len();
         // A watching session keeps the graph to patch it; a one-off build
-        // is done with it (the commit and the manifest need none of it) once
-        // its search index is stored for the next build: on a thread of its
-        // own, beside the commit and the manifest.
+        // is done with it (the commit and the manifest need none of it): on
+        // a thread of its own, beside the commit and the manifest, it takes
+        // out what the search index stored for the next build needs (the
+        // index and a key per document), frees the graph, then writes the
+        // index — the graph not held while the manifest is made.
         let (graph, freeing) = match versions {
             Some(versions) if self.reuse.is_some() => (Some((site, tera, versions, pages)), None),
             _ => {
                 let free = move || {
-                    site.terms.save(&site);
+                    let unsaved = site.terms.unsaved(&site);
                     drop((site, tera, pages));
+                    if let Some(u) = unsaved {
+                        u.save();
+                    }
                 };
                 (None, Some(std::thread::spawn(free)))
             }
@@ -594,12 +608,12 @@ impl Session {
         let freed = Freed(freeing);
         // The old manifest stops describing the output once the commit starts.
         let _ = manifest::remove(&self.manifest);
-        let report = match stager.commit(&made.offered) {
+        let report = match stager.commit(&made.outputs) {
             Ok(report) => report,
             Err(e) => return self.write_failed(diags, sources, e),
         };
         let t = crate::timing::lap("commit writes", t);
-        let m = self.manifest(inputs, diags.is_empty(), page_count, &made);
+        let m = self.manifest(inputs, diags.is_empty(), page_count, &mut made);
         let size = output_size(&m);
         let rendered = made.rendered;
         self.remember(m, made, t);
@@ -765,7 +779,11 @@ impl Session {
                     && last_deps.get(&path) == Some(&d)
                 {
                     skipped.add("(view not built)", start);
-                    return Ok((stager.keep(&path, found), fp, deps));
+                    return Ok(Output {
+                        offered: stager.keep(&path, found),
+                        fingerprint: fp,
+                        deps,
+                    });
                 }
                 let r = render::render_changed(site, tera, *p, previous).map_err(Fail::Render)?;
                 let offered = match (&r.bytes, intact) {
@@ -783,54 +801,71 @@ impl Session {
                 } else {
                     skipped.add(p.kind_name(), start);
                 }
-                Ok((offered, r.fingerprint, deps))
+                Ok(Output {
+                    offered,
+                    fingerprint: r.fingerprint,
+                    deps,
+                })
             })
-            .chain(
-                statics
-                    .par_iter()
-                    .map(|(name, bytes)| stager.offer(name, bytes).map(|o| (o, 0, None)).map_err(Fail::Io)),
-            )
+            .chain(statics.par_iter().map(|(name, bytes)| {
+                let offered = stager.offer(name, bytes).map_err(Fail::Io)?;
+                Ok(Output {
+                    offered,
+                    fingerprint: 0,
+                    deps: None,
+                })
+            }))
             .collect();
         per_kind.print();
         if crate::timing::on() {
             eprintln!("[timing]   not rendered again (fingerprint unchanged):");
         }
         skipped.print();
-        let mut made = Made {
+        let mut failures = Vec::new();
+        // (in place: `Output` and the result are the same size, and at 50,000
+        // articles a copy of the 320,000 would add to the build's peak)
+        let outputs = results
+            .into_iter()
+            .filter_map(|r| r.map_err(|e| failures.push(e)).ok())
+            .collect();
+        Made {
+            outputs,
             rendered: rendered.into_inner(),
-            ..Made::default()
-        };
-        for r in results {
-            match r {
-                Ok((o, fp, deps)) => {
-                    made.deps.push(deps);
-                    made.prints.push(fp);
-                    made.offered.push(o);
-                }
-                Err(e) => made.failures.push(e),
-            }
+            failures,
         }
-        made
     }
 
-    /// The manifest of a committed build: every output as it is now.
-    fn manifest(&self, inputs: u64, clean: bool, pages: usize, made: &Made) -> manifest::Manifest {
+    /// The manifest of a committed build: every output as it is now. A
+    /// one-off build moves the paths of `made` into it (it needs them for
+    /// nothing else, and a copy of 320,000 paths at the end of a build adds to
+    /// its peak); a watching session keeps both.
+    fn manifest(&self, inputs: u64, clean: bool, pages: usize, made: &mut Made) -> manifest::Manifest {
+        let keep_paths = self.reuse.is_some();
         let files = made
-            .offered
-            .par_iter()
-            .zip(&made.prints)
-            .zip(&made.deps)
-            .filter_map(|((o, &fingerprint), deps)| {
-                // written files: as they are now
-                let stamp = o.stamp.or_else(|| crate::files::Stamp::read(&self.out.join(&o.path)))?;
-                let r = manifest::Record {
-                    fingerprint,
-                    hash: o.hash,
-                    stamp,
-                    deps: deps.unwrap_or(0),
-                };
-                Some((o.path.clone(), r))
-            })
+            .outputs
+            .par_iter_mut()
+            .filter_map(
+                |Output {
+                     offered: o,
+                     fingerprint,
+                     deps,
+                 }| {
+                    // written files: as they are now
+                    let stamp = o.stamp.or_else(|| crate::files::Stamp::read(&self.out.join(&o.path)))?;
+                    let r = manifest::Record {
+                        fingerprint: *fingerprint,
+                        hash: o.hash,
+                        stamp,
+                        deps: deps.unwrap_or(0),
+                    };
+                    let path = if keep_paths {
+                        o.path.clone()
+                    } else {
+                        std::mem::take(&mut o.path)
+                    };
+                    Some((path, r))
+                },
+            )
             .collect();
         manifest::Manifest {
             inputs,
@@ -848,14 +883,21 @@ impl Session {
         if self.reuse.is_some() {
             self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
             self.deps = made
-                .offered
+                .outputs
                 .iter()
-                .zip(&made.deps)
-                .filter_map(|(o, d)| Some((o.path.clone(), (*d)?)))
+                .filter_map(|o| Some((o.offered.path.clone(), o.deps?)))
                 .collect();
-            self.written = Some(made.offered.into_iter().map(|o| (o.path, o.hash)).collect());
+            self.written = Some(
+                made.outputs
+                    .into_iter()
+                    .map(|o| (o.offered.path, o.offered.hash))
+                    .collect(),
+            );
             self.pending = Some(m);
         } else {
+            // (the offered files' records, their paths moved into `m`: 60 MB at
+            // 50,000 articles, not held while the manifest is written)
+            drop(made);
             let _ = manifest::write(&self.manifest, &self.out, &m);
             crate::timing::lap("write the manifest", t);
             self.fingerprints.clear();

@@ -352,6 +352,12 @@ pub struct Offered {
     pub changed: bool,
 }
 
+impl AsRef<Offered> for Offered {
+    fn as_ref(&self) -> &Offered {
+        self
+    }
+}
+
 impl<'k> Stager<'k> {
     /// Finishes or discards an earlier interrupted write first. `known`:
     /// what the output holds (path → hash), when known; `listing`: every
@@ -446,18 +452,20 @@ impl<'k> Stager<'k> {
     }
 
     /// Commits the staged files and removes outputs not in `produced`.
-    pub fn commit(self, produced: &[Offered]) -> io::Result<WriteReport> {
+    pub fn commit(self, produced: &[impl AsRef<Offered>]) -> io::Result<WriteReport> {
         self.commit_with(produced, true)
     }
 
     /// Commits the staged files of `offered`, leaving every other output as
     /// it is (a patch offers only the pages an edit can change).
-    pub fn commit_changes(self, offered: &[Offered]) -> io::Result<WriteReport> {
+    pub fn commit_changes(self, offered: &[impl AsRef<Offered>]) -> io::Result<WriteReport> {
         self.commit_with(offered, false)
     }
 
-    fn commit_with(self, produced: &[Offered], remove_others: bool) -> io::Result<WriteReport> {
-        let names: HashSet<&str> = produced.iter().map(|o| o.path.as_str()).collect();
+    fn commit_with(self, produced: &[impl AsRef<Offered>], remove_others: bool) -> io::Result<WriteReport> {
+        let count = produced.len();
+        let produced = || produced.iter().map(AsRef::as_ref);
+        let names: HashSet<&str> = produced().map(|o| o.path.as_str()).collect();
         let mut remove: Vec<String> = match (self.known, &self.listing) {
             _ if !remove_others => Vec::new(),
             (_, Some(all)) => all.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
@@ -469,10 +477,10 @@ impl<'k> Stager<'k> {
             (None, None) => Vec::new(),
         };
         remove.sort();
-        let mut written: Vec<String> = produced.iter().filter(|o| o.changed).map(|o| o.path.clone()).collect();
+        let mut written: Vec<String> = produced().filter(|o| o.changed).map(|o| o.path.clone()).collect();
         written.sort();
         let report = WriteReport {
-            unchanged: produced.len() - written.len(),
+            unchanged: count - written.len(),
             written,
             removed: remove,
         };

@@ -195,26 +195,83 @@ impl serde::Serialize for Terms<'_> {
     }
 }
 
-/// Stores `index`, made for `site`, in `dir`.
-pub fn save(site: &Site, index: &Index, dir: &Path) {
-    let Some(keys) = doc_keys(site) else { return };
-    let head = vec![0; HEADER];
-    let Ok(mut bytes) = postcard::to_extend(&View { keys: &keys, index }, head) else {
-        return;
-    };
-    let n = (bytes.len() - HEADER) as u64;
-    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[HEADER..]);
-    bytes[..8].copy_from_slice(MAGIC);
-    bytes[8..16].copy_from_slice(&identity().to_le_bytes());
-    bytes[16..24].copy_from_slice(&n.to_le_bytes());
-    bytes[24..32].copy_from_slice(&sum.to_le_bytes());
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
+/// An index to store, with its documents' keys: all [`Unsaved::save`] needs
+/// of the graph, which can be freed first.
+pub struct Unsaved {
+    keys: [Vec<u64>; 3],
+    index: std::sync::Arc<Index>,
+    dir: std::path::PathBuf,
+}
+
+impl Unsaved {
+    /// `index`, made for `site`, to be stored in `dir`; `None` when the
+    /// graph was built without input keys.
+    pub fn of(site: &Site, index: std::sync::Arc<Index>, dir: &Path) -> Option<Unsaved> {
+        Some(Unsaved {
+            keys: doc_keys(site)?,
+            index,
+            dir: dir.to_path_buf(),
+        })
     }
-    let file = dir.join(FILE);
-    let tmp = dir.join(format!("{FILE}.tmp{}", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_err() || std::fs::rename(&tmp, &file).is_err() {
-        let _ = std::fs::remove_file(&tmp);
+
+    /// Writes the file (whole or not at all: a temporary file renamed). The
+    /// payload goes to the file as it is encoded, its length and checksum
+    /// counted on the way and written into the header last: at 50,000
+    /// articles it is tens of megabytes, which a build would otherwise hold
+    /// at its end, when its memory peaks.
+    pub fn save(self) {
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let file = self.dir.join(FILE);
+        let tmp = self.dir.join(format!("{FILE}.tmp{}", std::process::id()));
+        let view = View {
+            keys: &self.keys,
+            index: &self.index,
+        };
+        if write_file(&tmp, &view).is_err() || std::fs::rename(&tmp, &file).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// The header and `view`'s payload, into a new file at `path`.
+fn write_file(path: &Path, view: &View<'_>) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    let mut out = Summed {
+        inner: std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(path)?),
+        sum: xxhash_rust::xxh3::Xxh3::new(),
+        len: 0,
+    };
+    out.inner.write_all(&[0; HEADER])?;
+    postcard::to_io(view, &mut out).map_err(std::io::Error::other)?;
+    let mut head = [0; HEADER];
+    head[..8].copy_from_slice(MAGIC);
+    head[8..16].copy_from_slice(&identity().to_le_bytes());
+    head[16..24].copy_from_slice(&out.len.to_le_bytes());
+    head[24..32].copy_from_slice(&out.sum.digest().to_le_bytes());
+    let mut file = out.inner.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    file.write_all(&head)
+}
+
+/// A writer that counts and checksums what goes through it.
+struct Summed<W> {
+    inner: W,
+    sum: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Summed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sum.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -677,17 +677,19 @@ impl Terms {
         }
     }
 
-    /// Stores the index for the next process when it was made or changed by
-    /// this one and `site` has a cache (a failure only costs the next build
-    /// time).
-    pub fn save(&self, site: &Site) {
-        let Some(dir) = site.cache_dir.as_deref() else { return };
+    /// What to store for the next process, when the index was made or
+    /// changed by this one and `site` has a cache: taken from the graph, so
+    /// that the graph can be freed before it is written
+    /// ([`super::stored_terms::Unsaved::save`]; a failure only costs the next
+    /// build time).
+    pub fn unsaved(&self, site: &Site) -> Option<super::stored_terms::Unsaved> {
+        let dir = site.cache_dir.as_deref()?;
         let g = self.index.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(index) = g.as_ref()
-            && self.unsaved.swap(false, std::sync::atomic::Ordering::Relaxed)
-        {
-            super::stored_terms::save(site, index, dir);
+        let index = g.as_ref()?;
+        if !self.unsaved.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return None;
         }
+        super::stored_terms::Unsaved::of(site, index.clone(), dir)
     }
 }
 
