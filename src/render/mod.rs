@@ -84,11 +84,14 @@ impl Page {
         if cfg.cards.site() {
             v.push(Page::SiteImage);
         }
+        // (entity pages first: the largest take tens of megabytes while they render, and they
+        // do so while few of the other pages' records are kept, not at the end of rendering,
+        // when the build's memory peaks)
+        v.extend((0..site.entities.len()).map(Page::Entity));
         v.extend(SearchPart::all(site).into_iter().map(Page::SearchIndex));
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
         v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
         v.extend((0..site.articles.len()).map(Page::Article));
-        v.extend((0..site.entities.len()).map(Page::Entity));
         // (hover previews: only of entities some article mentions, the others are never fetched)
         v.extend(
             (0..site.entities.len())
