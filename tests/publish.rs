@@ -210,3 +210,60 @@ fn every_page_has_open_graph_and_twitter_meta() {
         assert!(site.exists(path), "{rel}: og:image {image} is not in the output");
     }
 }
+
+/// The sitemap protocol allows 50,000 URLs in a file (search engines refuse
+/// a longer one): a site with more gets a sitemap index in `sitemap.xml`
+/// whose parts list every page once. The site: 25,001 undated articles of a
+/// line each, one to a page of the home page's list, no share cards — the
+/// smallest build past 50,000 pages.
+#[test]
+fn a_sitemap_past_50000_urls_is_split_into_parts_that_list_every_page_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("content/articles")).unwrap();
+    std::fs::write(
+        root.join("glossa.toml"),
+        "title = \"Lưu trữ\"\nbase_url = \"https://example.org/sub/\"\npaginate_by = 1\ncards = \"none\"\n",
+    )
+    .unwrap();
+    const N: usize = 25_001;
+    for i in 0..N {
+        let md = format!("+++\ntitle = \"Bài {i}\"\n+++\n\nĐoạn {i}.\n");
+        std::fs::write(root.join(format!("content/articles/bai-{i}.md")), md).unwrap();
+    }
+    let site = build(root);
+    let locs = |xml: &str, kind: &str| -> Vec<String> {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), kind);
+        let locs = doc.descendants().filter(|n| n.tag_name().name() == "loc");
+        locs.map(|n| n.text().unwrap().to_string()).collect()
+    };
+    let parts = locs(&site.text("sitemap.xml"), "sitemapindex");
+    assert_eq!(
+        parts,
+        [
+            "https://example.org/sub/sitemap-1.xml",
+            "https://example.org/sub/sitemap-2.xml"
+        ]
+    );
+    let mut listed = Vec::new();
+    for part in &parts {
+        let file = part.strip_prefix("https://example.org/sub/").unwrap();
+        let urls = locs(&site.text(file), "urlset");
+        assert!(urls.len() <= 50_000, "{file}: {} URLs", urls.len());
+        listed.extend(urls);
+    }
+    let mut pages: Vec<String> = site
+        .html_files()
+        .iter()
+        .filter(|f| f.ends_with("index.html"))
+        .map(|f| format!("https://example.org/sub/{}", f.strip_suffix("index.html").unwrap()))
+        .collect();
+    pages.sort();
+    assert!(pages.len() > 50_000, "{} pages", pages.len());
+    assert_eq!(listed, pages, "every page once, in order");
+    assert!(
+        site.text("robots.txt")
+            .contains("Sitemap: https://example.org/sub/sitemap.xml")
+    );
+}

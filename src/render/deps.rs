@@ -721,7 +721,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
                 read(Node::ArticleItem(n32(a)));
             }
         }
-        Page::Sitemap => {
+        Page::Sitemap | Page::SitemapPart(_) => {
             read(Node::Structure);
             // (the archive's pages come and go with dates)
             read(Node::Archive);

@@ -9,13 +9,12 @@ pub mod deps;
 pub mod entity_graph;
 mod jsonld;
 pub mod search;
+mod sitemap;
 pub mod templates;
 mod time;
 pub mod timeline;
 mod views;
 pub use views::dot_scale;
-
-use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -61,7 +60,10 @@ pub enum Page {
     ArticleImage(usize),
     QuoteImage(usize),
     Atom,
+    /// `sitemap.xml`: every HTML page's URL, or an index of the parts below.
     Sitemap,
+    /// Part N (from 0) of the sitemap's URLs, when they are more than one file may hold.
+    SitemapPart(usize),
     Robots,
 }
 
@@ -109,7 +111,28 @@ impl Page {
         if cfg.cards.quotes() {
             v.extend((0..site.quotes.len()).map(Page::QuoteImage));
         }
+        let urls = v.iter().filter(|p| p.in_sitemap()).count();
+        v.extend((0..sitemap::parts(urls)).map(Page::SitemapPart));
         v
+    }
+
+    /// Whether the page is an HTML page at its own URL (`…/index.html`):
+    /// what the sitemap lists.
+    pub fn in_sitemap(&self) -> bool {
+        matches!(
+            self,
+            Page::Home(_)
+                | Page::Article(_)
+                | Page::EntityIndex
+                | Page::Entity(_)
+                | Page::QuoteIndex(_)
+                | Page::Quote(_)
+                | Page::TagIndex
+                | Page::Tag(..)
+                | Page::Search
+                | Page::ArchiveIndex
+                | Page::Archive(..)
+        )
     }
 
     /// The page kind, for timings.
@@ -130,7 +153,7 @@ impl Page {
             Page::EntityPreview(_) => "entity preview",
             Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => "image",
             Page::Atom => "atom",
-            Page::Sitemap => "sitemap",
+            Page::Sitemap | Page::SitemapPart(_) => "sitemap",
             Page::Robots => "robots",
         }
     }
@@ -161,6 +184,7 @@ impl Page {
             Page::QuoteImage(i) => format!("quotes/{}/card.png", site.quotes[i].id),
             Page::Atom => "atom.xml".into(),
             Page::Sitemap => "sitemap.xml".into(),
+            Page::SitemapPart(k) => sitemap::part_path(k),
             Page::Robots => "robots.txt".into(),
         }
     }
@@ -528,7 +552,8 @@ fn prepare(site: &Site, page: Page) -> Prepared<'_> {
         Page::EntityPreview(i) => Prepared::Bytes(v.entity_preview_json(i).into_bytes()),
         Page::SiteImage | Page::ArticleImage(_) | Page::QuoteImage(_) => card_of(site, &urls, page),
         Page::Atom => Prepared::Bytes(atom(site, &urls).into_bytes()),
-        Page::Sitemap => Prepared::Bytes(sitemap(site).into_bytes()),
+        Page::Sitemap => Prepared::Bytes(sitemap::file(site, None).into_bytes()),
+        Page::SitemapPart(k) => Prepared::Bytes(sitemap::file(site, Some(k)).into_bytes()),
         Page::Robots => Prepared::Bytes(
             format!(
                 "User-agent: *\nAllow: /\nSitemap: {}\n",
@@ -962,23 +987,6 @@ fn rfc3339(date: &str) -> String {
     } else {
         date.replace(' ', "T")
     }
-}
-
-fn sitemap(site: &Site) -> String {
-    let mut urls: BTreeMap<String, ()> = BTreeMap::new();
-    for p in Page::all(site) {
-        if p.path(site).ends_with("index.html") {
-            urls.insert(site.config.absolute(&p.url(site)), ());
-        }
-    }
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for u in urls.keys() {
-        s.push_str(&format!("<url><loc>{}</loc></url>\n", escape_html(u)));
-    }
-    s.push_str("</urlset>\n");
-    s
 }
 
 #[cfg(test)]
