@@ -2,8 +2,10 @@
 //! page, sorted. The protocol allows at most 50,000 URLs in a file, and
 //! search engines refuse a longer one; a site with more (about 13,000
 //! articles with glossa's quote and entity pages) gets a sitemap index in
-//! `sitemap.xml` naming `sitemap-1.xml`, `sitemap-2.xml`…, 50,000 URLs
-//! each. `robots.txt` names `sitemap.xml` either way.
+//! `sitemap.xml` naming `sitemap-1.xml`, `sitemap-2.xml`…: each part the
+//! next 50,000 pages in the order of [`Page::all`], sorted, so that a part
+//! makes the URLs of its own pages only. `robots.txt` names `sitemap.xml`
+//! either way.
 //!
 //! Stage 4 of the pipeline: rendering.
 
@@ -35,32 +37,31 @@ pub fn part_path(k: usize) -> String {
 /// `sitemap.xml` (`part` None) or part file `part` of `site`.
 pub fn file(site: &Site, part: Option<usize>) -> String {
     let root = site.config.root_path();
-    let urls = urls(site);
+    let pages: Vec<Page> = Page::all(site).into_iter().filter(Page::in_sitemap).collect();
+    let urls_of = |r: std::ops::Range<usize>| -> Vec<String> {
+        let urls = pages[r].iter().map(|p| site.config.absolute(&p.url(site)));
+        urls.collect()
+    };
     let part_url = |k| site.config.absolute(&format!("{root}{}", part_path(k)));
-    file_of(&urls, MAX_URLS, part, part_url)
+    file_of(pages.len(), MAX_URLS, part, urls_of, part_url)
 }
 
-/// Every page's absolute URL, sorted.
-fn urls(site: &Site) -> Vec<String> {
-    let mut urls: Vec<String> = Page::all(site)
-        .into_iter()
-        .filter(Page::in_sitemap)
-        .map(|p| site.config.absolute(&p.url(site)))
-        .collect();
-    urls.sort_unstable();
-    urls.dedup();
-    urls
-}
-
-/// The file for `urls` (sorted) with at most `limit` in a file: the main
-/// one (`part` None) lists them all, or past `limit` the parts (their URLs
-/// given by `part_url`); part `k` lists the `k`-th `limit` of them.
-fn file_of(urls: &[String], limit: usize, part: Option<usize>, part_url: impl Fn(usize) -> String) -> String {
+/// The file for `count` pages with at most `limit` in a file: the main one
+/// (`part` None) lists them all, or past `limit` the parts (their URLs given
+/// by `part_url`); part `k` lists the `k`-th `limit` of them. `urls_of` makes
+/// the URLs of a range of the pages; each file lists its own sorted.
+fn file_of(
+    count: usize,
+    limit: usize,
+    part: Option<usize>,
+    urls_of: impl Fn(std::ops::Range<usize>) -> Vec<String>,
+    part_url: impl Fn(usize) -> String,
+) -> String {
     let mut s = String::from(XML);
-    match part {
-        None if parts_of(urls.len(), limit) > 0 => {
+    let range = match part {
+        None if parts_of(count, limit) > 0 => {
             s.push_str(&format!("<sitemapindex xmlns=\"{NS}\">\n"));
-            for k in 0..parts_of(urls.len(), limit) {
+            for k in 0..parts_of(count, limit) {
                 s.push_str(&format!(
                     "<sitemap><loc>{}</loc></sitemap>\n",
                     escape_html(&part_url(k))
@@ -69,9 +70,13 @@ fn file_of(urls: &[String], limit: usize, part: Option<usize>, part_url: impl Fn
             s.push_str("</sitemapindex>\n");
             return s;
         }
-        None => urlset(&mut s, urls),
-        Some(k) => urlset(&mut s, urls.chunks(limit).nth(k).unwrap_or_default()),
-    }
+        None => 0..count,
+        Some(k) => (k * limit).min(count)..((k + 1) * limit).min(count),
+    };
+    let mut urls = urls_of(range);
+    urls.sort_unstable();
+    urls.dedup();
+    urlset(&mut s, &urls);
     s
 }
 
@@ -104,29 +109,38 @@ mod tests {
 
     #[test]
     fn past_the_limit_the_sitemap_is_an_index_of_parts_holding_every_url_once() {
-        let urls: Vec<String> = (0..7).map(|i| format!("https://example.org/a-{i}/?q=1&r=2")).collect();
+        // (in the pages' order, which is not the URLs')
+        let urls: Vec<String> = [5, 2, 6, 0, 3, 1, 4]
+            .map(|i| format!("https://example.org/a-{i}/?q=1&r=2"))
+            .to_vec();
+        let urls_of = |r: std::ops::Range<usize>| urls[r].to_vec();
         let part_url = |k| format!("https://example.org/{}", part_path(k));
-        // within the limit: one list of every URL, escaped
-        let (kind, all) = locs(&file_of(&urls, 7, None, part_url));
-        assert_eq!((kind.as_str(), &all), ("urlset", &urls));
-        assert!(file_of(&urls, 7, None, part_url).contains("&amp;r=2"));
-        // past it: the index names three parts; together they list every URL once, in order
-        let (kind, named) = locs(&file_of(&urls, 3, None, part_url));
+        let mut sorted = urls.clone();
+        sorted.sort();
+        // within the limit: one list of every URL, sorted, escaped
+        let main = file_of(7, 7, None, urls_of, part_url);
+        assert_eq!(locs(&main), ("urlset".to_string(), sorted.clone()));
+        assert!(main.contains("&amp;r=2"));
+        // past it: the index names three parts; each lists at most three, sorted; together
+        // every URL once
+        let (kind, named) = locs(&file_of(7, 3, None, urls_of, part_url));
         assert_eq!(kind, "sitemapindex");
         assert_eq!(
             named,
             ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"].map(|p| format!("https://example.org/{p}"))
         );
         let mut listed = Vec::new();
-        for k in 0..parts_of(urls.len(), 3) {
-            let (kind, part) = locs(&file_of(&urls, 3, Some(k), part_url));
+        for k in 0..parts_of(7, 3) {
+            let (kind, part) = locs(&file_of(7, 3, Some(k), urls_of, part_url));
             assert!(
                 kind == "urlset" && !part.is_empty() && part.len() <= 3,
                 "{kind} {part:?}"
             );
+            assert!(part.is_sorted(), "{part:?}");
             listed.extend(part);
         }
-        assert_eq!(listed, urls);
+        listed.sort();
+        assert_eq!(listed, sorted);
         assert_eq!((parts(MAX_URLS), parts(MAX_URLS + 1)), (0, 2));
     }
 }
