@@ -143,6 +143,15 @@ pub fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".swp") || name.ends_with('~') || name == "4913" || name.ends_with(".tmp")
 }
 
+/// This process's id, for the temporary names of files written whole and
+/// then renamed (read once: `std::process::id` is a system call each time,
+/// and a cold build names a temporary file for every card and every stored
+/// anchoring).
+pub fn process_id() -> u32 {
+    static ID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *ID.get_or_init(std::process::id)
+}
+
 /// A content hash of a file's bytes (XXH3: 1.5 GB of output at 10,000
 /// articles went through this, several times slower with SipHash).
 pub fn hash(bytes: &[u8]) -> u64 {

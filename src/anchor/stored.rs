@@ -53,6 +53,9 @@ pub type Key = u128;
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
+    /// Whether the folder was made (or found), once, when the first result
+    /// was put: not again for each of a cold build's 10,000 articles.
+    made: std::sync::OnceLock<bool>,
 }
 
 impl Store {
@@ -61,6 +64,7 @@ impl Store {
     pub fn new(cache_dir: &Path) -> Store {
         Store {
             dir: cache_dir.join("anchors"),
+            made: std::sync::OnceLock::new(),
         }
     }
 
@@ -83,11 +87,15 @@ impl Store {
             return;
         }
         let Some(bytes) = encode(key, an, meta) else { return };
-        if std::fs::create_dir_all(&self.dir).is_err() {
+        if !*self.made.get_or_init(|| std::fs::create_dir_all(&self.dir).is_ok()) {
             return;
         }
         let file = self.file(key);
-        let tmp = file.with_extension(format!("tmp{}-{:?}", std::process::id(), std::thread::current().id()));
+        let tmp = file.with_extension(format!(
+            "tmp{}-{:?}",
+            crate::files::process_id(),
+            std::thread::current().id()
+        ));
         if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &file).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }

@@ -304,6 +304,18 @@ fn apply_journal(out: &Path, staging: &Path, journal: &str) -> io::Result<()> {
     std::fs::remove_dir_all(staging)
 }
 
+/// Makes the folder a staged file goes in. Usually its parent is there and it
+/// is not, or it is there already (a page's second file): one `mkdir` then,
+/// where `create_dir_all` also looks at what stands there (a file in its
+/// place makes the write fail, as it would have made `create_dir_all` fail).
+fn make_parent(dir: &Path) -> io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(_) => std::fs::create_dir_all(dir),
+    }
+}
+
 /// `create_dir_all` that replaces a file standing where a folder must be.
 fn make_dirs(out: &Path, dir: &Path) -> io::Result<()> {
     match std::fs::create_dir_all(dir) {
@@ -385,9 +397,15 @@ impl<'k> Stager<'k> {
             ));
         }
         let h = hash(bytes);
-        let same = match self.known {
-            Some(k) => k.get(rel) == Some(&h) && self.is_there(rel),
-            None => same_file_bytes(&self.out.join(rel), bytes),
+        let same = match (self.known, &self.listing) {
+            (Some(k), _) => k.get(rel) == Some(&h) && self.is_there(rel),
+            // (not listed, or listed with another size: not the same, without looking — a
+            // cold build offers every file of an empty output)
+            (None, Some(listed)) => {
+                listed.get(rel).is_some_and(|s| s.size == bytes.len() as u64)
+                    && same_file_bytes(&self.out.join(rel), bytes)
+            }
+            (None, None) => same_file_bytes(&self.out.join(rel), bytes),
         };
         if !same {
             let ready = self.ready.get_or_init(|| {
@@ -403,7 +421,7 @@ impl<'k> Stager<'k> {
             injected_failure(n)?;
             let p = self.staging.join(rel);
             if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)?;
+                make_parent(parent)?;
             }
             std::fs::write(&p, bytes)?;
         }

@@ -891,16 +891,23 @@ fn card_key(key: &[String]) -> u64 {
 /// only saves time (cards are the slowest thing a large site renders).
 fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
     let Some(dir) = &site.cache_dir else { return render() };
-    let file = dir.join("cards").join(format!("{key:016x}.png"));
-    if let Ok(bytes) = std::fs::read(&file)
+    let cards = dir.join("cards");
+    let folder = *site.card_folder.get_or_init(|| {
+        let found = cards.is_dir();
+        let made = found || std::fs::create_dir_all(&cards).is_ok();
+        crate::site::CardFolder { found, made }
+    });
+    let file = cards.join(format!("{key:016x}.png"));
+    if folder.found
+        && let Ok(bytes) = std::fs::read(&file)
         && bytes.starts_with(b"\x89PNG")
     {
         return bytes;
     }
     let bytes = render();
-    if std::fs::create_dir_all(dir.join("cards")).is_ok() {
+    if folder.made {
         // Write then rename, so a concurrent build never reads half a file.
-        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = file.with_extension(format!("tmp{}", crate::files::process_id()));
         if std::fs::write(&tmp, &bytes).is_ok() {
             let _ = std::fs::rename(&tmp, &file);
         }

@@ -61,6 +61,9 @@ pub struct Site {
     /// Where rendered social images are kept between builds, by content
     /// hash (`ROOT/.glossa-cache`); `None` renders every image afresh.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The social images' folder in `cache_dir` as the first image looked
+    /// up found it, for the others (see [`CardFolder`]).
+    pub card_folder: std::sync::OnceLock<CardFolder>,
     /// What anchoring an article reads besides its own files, kept so an
     /// edited article can be anchored again on its own
     /// ([`Site::prepare_article`]).
@@ -269,10 +272,23 @@ pub fn build(
         entity_edges,
         entity_adjacency,
         cache_dir: None,
+        card_folder: Default::default(),
         anchoring,
         export_data,
         terms: Default::default(),
     }
+}
+
+/// The folder of social images kept between builds, as the first image a
+/// site rendered found it: whether it was there — if not, no image can be
+/// read from it but one this site drew itself, and none is looked up (a
+/// cold build draws 24,640 at 10,000 articles) — and whether it is there
+/// now (found or made), so that images are written into it without making
+/// it again for each.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CardFolder {
+    pub found: bool,
+    pub made: bool,
 }
 
 /// Entities by id, and the index of each id; a duplicate id is an error.
