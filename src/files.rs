@@ -62,11 +62,15 @@ fn read_utf8(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String>
 pub struct KnownHashes {
     hashes: std::collections::HashMap<PathBuf, u64>,
     unknown: std::collections::HashSet<PathBuf>,
+    /// The files' sizes added up.
+    bytes: u64,
 }
 
 impl KnownHashes {
-    /// Adds a file found: its bytes' hash, or `None` when they could not be hashed.
-    pub fn add(&mut self, rel: PathBuf, hash: Option<u64>) {
+    /// Adds a file found: its size, and its bytes' hash or `None` when they
+    /// could not be hashed.
+    pub fn add(&mut self, rel: PathBuf, size: u64, hash: Option<u64>) {
+        self.bytes += size;
         match hash {
             Some(h) => {
                 self.hashes.insert(rel, h);
@@ -75,6 +79,11 @@ impl KnownHashes {
                 self.unknown.insert(rel);
             }
         }
+    }
+
+    /// How many bytes the files hold, all together (as their stamps said).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// `Some(Some(hash))`: the file was there with bytes of that hash;

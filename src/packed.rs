@@ -10,6 +10,12 @@
 //! that no one else can see (deleted as it is made), and reads one back
 //! when a page needs it — from the page cache, usually.
 //!
+//! A small site's rendered texts stay unpacked instead ([`Packed::keep_plain`]):
+//! entity pages and quote cards read an article's text once for each
+//! entity and quote that needs it — some 150,000 times at 10,000 articles —
+//! and reading it back and unpacking it each time was about 4% of a cold
+//! build there, for some 50 MB of text kept.
+//!
 //! Foundation: shared by every stage of the pipeline.
 
 use std::borrow::Cow;
@@ -54,6 +60,25 @@ enum Bytes {
         at: u64,
         n: usize,
     },
+    /// Not packed: the string itself ([`Packed::keep_plain`]).
+    Plain(Arc<str>),
+}
+
+/// A packed string as read ([`Packed::shared`]): borrowed when it is kept
+/// plain, else unpacked (and shared with this thread's other readers).
+pub enum Unpacked<'a> {
+    Plain(&'a str),
+    Recent(Rc<String>),
+}
+
+impl std::ops::Deref for Unpacked<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Unpacked::Plain(s) => s,
+            Unpacked::Recent(s) => s,
+        }
+    }
 }
 
 impl Default for Bytes {
@@ -76,6 +101,9 @@ impl Packed {
         if self.len == 0 {
             return String::new();
         }
+        if let Bytes::Plain(s) = &self.bytes {
+            return s.to_string();
+        }
         let bytes = lz4_flex::decompress_size_prepended(&self.packed()).expect("packed by Packed::new");
         // (entity pages unpack each article's text once per entity named in it,
         // ~150,000 times at 10,000 articles: the fast UTF-8 check matters)
@@ -86,11 +114,14 @@ impl Packed {
     /// eight it unpacked this way. The quote cards of an article's page, of its quotes'
     /// pages and of the quote index come from the same article one after another, and each
     /// needs a few words of its text; unpacking the whole text for each was 2% of a cold build.
-    pub fn shared(&self) -> Rc<String> {
-        if self.id == 0 {
-            return Rc::new(self.unpack());
+    pub fn shared(&self) -> Unpacked<'_> {
+        if let Bytes::Plain(s) = &self.bytes {
+            return Unpacked::Plain(s);
         }
-        RECENT_UNPACKED.with(|r| {
+        if self.id == 0 {
+            return Unpacked::Recent(Rc::new(self.unpack()));
+        }
+        Unpacked::Recent(RECENT_UNPACKED.with(|r| {
             let mut r = r.borrow_mut();
             if let Some(at) = r.iter().position(|(id, _)| *id == self.id) {
                 let hit = r.remove(at);
@@ -100,7 +131,25 @@ impl Packed {
                 r.insert(0, (self.id, Rc::new(self.unpack())));
             }
             Rc::clone(&r[0].1)
-        })
+        }))
+    }
+
+    /// The string, borrowed when it is kept plain (for a reader that
+    /// needs it once: it does not go through [`Packed::shared`]'s recent
+    /// strings).
+    pub fn read(&self) -> Cow<'_, str> {
+        match &self.bytes {
+            Bytes::Plain(s) => Cow::Borrowed(s),
+            _ => Cow::Owned(self.unpack()),
+        }
+    }
+
+    /// Keeps the string unpacked from now on: read without unpacking, at
+    /// the cost of its whole length in memory (see the module's doc).
+    pub fn keep_plain(&mut self) {
+        if self.len > 0 && !matches!(self.bytes, Bytes::Plain(_)) {
+            self.bytes = Bytes::Plain(self.unpack().into());
+        }
     }
 
     /// The unpacked length in bytes.
@@ -117,14 +166,17 @@ impl Packed {
         match &self.bytes {
             Bytes::Memory(b) => b.len(),
             Bytes::Spilled { n, .. } => *n,
+            Bytes::Plain(s) => s.len(),
         }
     }
 
-    /// The packed bytes, read back from a spill if they are there.
+    /// The packed bytes, read back from a spill if they are there (packed
+    /// now if the string is kept plain).
     fn packed(&self) -> Cow<'_, [u8]> {
         match &self.bytes {
             Bytes::Memory(b) => Cow::Borrowed(b),
             Bytes::Spilled { spill, at, n } => Cow::Owned(spill.read(*at, *n)),
+            Bytes::Plain(s) => Cow::Owned(lz4_flex::compress_prepend_size(s.as_bytes())),
         }
     }
 
@@ -343,5 +395,36 @@ mod tests {
         }
         assert_eq!(&*Packed::new("").shared(), "");
         assert_eq!(&*Packed::default().shared(), "");
+    }
+
+    /// A string kept plain reads as it was given every way (unpacked, shared, read), is
+    /// borrowed rather than unpacked, is stored exactly as its packed form is (so the anchoring
+    /// store reads it back), and is not moved to a spill.
+    #[test]
+    fn a_string_kept_plain_reads_and_stores_as_the_packed_one() {
+        let text = "Ông Đặng nói: \"Học, học nữa, học mãi.\" ".repeat(30);
+        let packed = Packed::new(&text);
+        let mut plain = packed.clone();
+        plain.keep_plain();
+        assert!(matches!(plain.bytes, Bytes::Plain(_)));
+        assert_eq!(plain.unpack(), text);
+        assert_eq!(&*plain.shared(), text);
+        assert!(matches!(plain.shared(), super::Unpacked::Plain(_)));
+        assert!(matches!(plain.read(), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(plain.read(), text);
+        assert_eq!(plain.len(), text.len());
+        assert_eq!(
+            postcard::to_stdvec(&plain).unwrap(),
+            postcard::to_stdvec(&packed).unwrap()
+        );
+        let back: Packed = postcard::from_bytes(&postcard::to_stdvec(&plain).unwrap()).unwrap();
+        assert_eq!(back.unpack(), text);
+        let dir = tempfile::tempdir().unwrap();
+        plain.spill(&Spill::new(dir.path()).unwrap());
+        assert!(matches!(plain.bytes, Bytes::Plain(_)));
+        let mut empty = Packed::new("");
+        empty.keep_plain();
+        assert_eq!(&*empty.shared(), "");
+        assert_eq!(empty.read(), "");
     }
 }

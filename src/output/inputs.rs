@@ -141,11 +141,13 @@ fn digest_with(root: &Path, opts: &BuildOptions, with_known: bool) -> (u64, Know
         .map(|((rel, _), &(link, hash, _))| (rel, link, hash))
         .collect();
     let mut known = KnownHashes::default();
-    let articles = names
+    let articles = files
         .iter()
-        .filter(|(rel, ..)| with_known && rel.starts_with("content/articles"));
-    for &(rel, link, hash) in articles {
-        known.add(rel.clone(), hash.filter(|_| !link));
+        .zip(&hashed)
+        .filter(|((rel, _), _)| with_known && rel.starts_with("content/articles"));
+    for ((rel, meta), &(link, hash, _)) in articles {
+        let size = meta.as_ref().map_or(0, |m| m.len());
+        known.add(rel.clone(), size, hash.filter(|_| !link));
     }
     let mut h = DefaultHasher::new();
     (names, &opts.base_url, opts.drafts, &opts.output_dir).hash(&mut h);

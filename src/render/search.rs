@@ -103,7 +103,7 @@ pub fn file(site: &Site, urls: &Urls, part: SearchPart) -> Vec<u8> {
         SearchPart::Shard(k) => shard_json(&site.terms.get(site), k as usize),
         SearchPart::Docs(kind, _) => docs_json(site, urls, kind, part.docs(site)),
         SearchPart::Text(_) => {
-            let texts: Vec<String> = part.docs(site).map(|i| site.articles[i].text.unpack()).collect();
+            let texts: Vec<_> = part.docs(site).map(|i| site.articles[i].text.read()).collect();
             return gzip(serde_json::to_string(&texts).unwrap_or_default().as_bytes());
         }
     }

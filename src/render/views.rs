@@ -474,7 +474,7 @@ impl Views<'_> {
         // (each group's article and mention count, for the periods)
         let mut group_articles: Vec<(usize, usize)> = Vec::new();
         let mut last_article = usize::MAX;
-        let mut text = String::new();
+        let mut text = std::borrow::Cow::Borrowed("");
         for &(ai, mi) in &e.mentions {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
@@ -489,7 +489,7 @@ impl Views<'_> {
                 last_article = ai;
                 group_articles.push((ai, 0));
                 // (mentions come grouped by article)
-                text = a.text.unpack();
+                text = a.text.read();
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = group_articles.last_mut() {

@@ -49,6 +49,9 @@ pub struct Batches<'a> {
     /// Where the anchored texts go once a batch is done (see
     /// [`crate::packed`]); `None` keeps them in memory.
     pub spill: Option<std::sync::Arc<Spill>>,
+    /// Whether the articles' rendered texts stay unpacked (see
+    /// [`crate::packed`]): the site is small enough.
+    pub plain_texts: bool,
     /// The articles' files' hashes as the inputs' digest found them: an
     /// article whose files hash as when its anchoring was stored is made
     /// from the store (`Batches::stored`) without being read.
@@ -160,9 +163,13 @@ impl Batches<'_> {
             .collect()
     }
 
-    /// `d` with its texts moved to the spill, and without its explicit
+    /// `d` with its texts moved to the spill (its rendered text kept
+    /// unpacked instead, on a small site), and without its explicit
     /// annotations unless they are kept.
     fn spilled(&self, mut d: Done) -> Done {
+        if self.plain_texts {
+            d.anchored.text.keep_plain();
+        }
         if let Some(s) = &self.spill {
             d.anchored.text.spill(s);
             d.anchored.body_html.spill(s);

@@ -389,7 +389,7 @@ fn doc_terms(site: &Site, kind: DocKind, doc: usize) -> DocTerms {
             for e in named(a) {
                 add(&site.entities[e].src.name, Field::Secondary);
             }
-            add(&a.text.unpack(), Field::Body);
+            add(&a.text.read(), Field::Body);
         }
         DocKind::Quote => {
             let q = &site.quotes[doc];
