@@ -6,8 +6,10 @@
 //! (`card/fonts/`, Noto Serif Regular and Noto Sans Bold, both with every precomposed Vietnamese
 //! letter, see `card/fonts/OFL.txt`; they are not under `static/`, so a site does not publish
 //! them). This module lays it out itself — word wrap, shrink to fit, balanced lines, elision
-//! with "…" — draws each line with the glyphs its paragraph was shaped into when HarfBuzz marks
-//! both of its ends safe to break (else shapes it again), then
+//! with "…" — from the paragraph shaped word by word (each word's glyphs kept per thread: the
+//! words of quotes recur, and neither font reaches across a space), draws each line with the
+//! glyphs its paragraph was shaped into when HarfBuzz marks both of its ends safe to break
+//! (else shapes it again), then
 //! rasterizes each glyph outline (ttf-parser, which rustybuzz re-exports) with
 //! ab_glyph_rasterizer (exact-area coverage, the font-rs algorithm), caches the coverage per
 //! thread by (glyph, size, quarter-pixel offset) in five levels, blends it onto a
@@ -168,9 +170,9 @@ const SUBPIXELS: f32 = 4.0;
 /// Past this many glyphs the cache starts over (a few MB at most).
 const CACHE_MAX: usize = 8192;
 /// Texts up to this many bytes are kept shaped, up to `RUNS_MAX` of them (then the cache starts
-/// over).
+/// over): names, and the words of longer texts ([`Font::shape_words`]).
 const RUN_MAX_LEN: usize = 64;
-const RUNS_MAX: usize = 1024;
+const RUNS_MAX: usize = 16384;
 
 impl Font {
     fn new(data: &'static [u8]) -> Font {
@@ -230,6 +232,41 @@ impl Font {
         }
         runs.insert(text.to_string(), g.clone());
         g
+    }
+
+    /// `shape(text)` for a normalized text (words one space apart), made of its words' shapes —
+    /// each from the cache, as the words of quotes recur from card to card — and the space's,
+    /// when it is longer than a cached run. The same glyphs as shaping the whole text: neither
+    /// embedded font has a lookup that reaches across a space (no kerning with it, no ligature
+    /// or contextual form through it; `words_shape_as_the_text_does` checks every pair of
+    /// characters a card draws on either side of one), so each word shapes alone as it does in
+    /// its text. Browsers cache the words of a text the same way, for fonts like these.
+    fn shape_words(&self, text: &str) -> Rc<[Glyph]> {
+        if text.len() <= RUN_MAX_LEN {
+            return self.shape_cached(text);
+        }
+        self.by_words(text).into()
+    }
+
+    /// The glyphs of `text`'s words and spaces, each shaped alone, in the text's clusters.
+    fn by_words(&self, text: &str) -> Vec<Glyph> {
+        let space = self.shape_cached(" ");
+        let mut out = Vec::with_capacity(text.len());
+        let mut at = 0;
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                out.extend(space.iter().map(|g| Glyph {
+                    cluster: g.cluster + at - 1,
+                    ..*g
+                }));
+            }
+            out.extend(self.shape_cached(word).iter().map(|g| Glyph {
+                cluster: g.cluster + at,
+                ..*g
+            }));
+            at += word.len() + 1;
+        }
+        out
     }
 
     fn advance(&self, text: &str) -> i32 {
@@ -366,7 +403,7 @@ const ELLIPSIS: &str = "…";
 impl Measured {
     fn new(font: &Font, raw: &str) -> Measured {
         let text = normalize(raw);
-        let glyphs = font.shape_cached(&text);
+        let glyphs = font.shape_words(&text);
         let clusters = glyphs.iter().map(|g| g.cluster).collect();
         let mut prefix = Vec::with_capacity(glyphs.len() + 1);
         prefix.push(0);
@@ -1629,6 +1666,38 @@ mod tests {
             }
         });
         assert!(reused > total / 2, "{reused} of {total} lines reused");
+    }
+
+    /// Every pair of characters a card draws, one on either side of a space, and some long
+    /// texts, shape in both fonts as their words do alone with the space between: what
+    /// `Font::shape_words` relies on.
+    #[test]
+    fn words_shape_as_the_text_does() {
+        let key = |g: &Glyph| (g.cluster, g.advance, g.dx, g.dy, g.id.0);
+        let vi = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ";
+        let mut chars: Vec<char> = ('!'..='~').collect();
+        chars.extend(vi.chars().chain(vi.to_uppercase().chars()));
+        chars.extend("“”‘’…–—«»·".chars());
+        let texts = [
+            LONG_VI.to_string(),
+            "AVAVAV To Ty Yo LT fi ffi \"c\" — ‘d’ W. V, Ỗ Ễ Ặ Ở Ừ ở đâu gỵ".repeat(3),
+            "f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV ".repeat(5),
+        ];
+        with_fonts(|f| {
+            for font in [&f.serif, &f.sans] {
+                for &a in &chars {
+                    for &b in &chars {
+                        let text = format!("{a} {b}");
+                        let words: Vec<_> = font.by_words(&text).iter().map(key).collect();
+                        assert_eq!(words, font.shape(&text).iter().map(key).collect::<Vec<_>>(), "{text}");
+                    }
+                }
+                for text in texts.iter().map(|t| normalize(t)) {
+                    let words: Vec<_> = font.shape_words(&text).iter().map(key).collect();
+                    assert_eq!(words, font.shape(&text).iter().map(key).collect::<Vec<_>>(), "{text}");
+                }
+            }
+        });
     }
 
     #[test]
