@@ -186,12 +186,6 @@ pub struct Articles<'a> {
     pub export_data: bool,
 }
 
-/// The most bytes of article files (Markdown and annotations) whose rendered
-/// texts a build keeps unpacked ([`crate::packed::Packed::keep_plain`]):
-/// about 17,000 articles like the bench's, whose texts then hold about
-/// 90 MB; a larger site packs them, and spills them to disk.
-pub const PLAIN_TEXTS_MAX: u64 = 128 << 20;
-
 /// Builds the graph: articles loaded and anchored in batches, then linked.
 /// Problems go into `diags`; the graph is still returned (with the failing
 /// annotations left out) so `check` can report everything. Unchanged
@@ -222,7 +216,6 @@ pub fn build(
         drafts,
         strings: &strings,
         spill: crate::packed::Spill::new(&articles.root.join(".glossa-cache")),
-        plain_texts: articles.known.is_some_and(|k| k.bytes() <= PLAIN_TEXTS_MAX),
         known: articles.known,
         export_data,
     };

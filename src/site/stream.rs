@@ -36,6 +36,12 @@ use crate::text::slugify;
 /// How many articles are read and anchored at a time.
 pub const BATCH: usize = 512;
 
+/// The most bytes of article files (Markdown and annotations) whose rendered
+/// texts a build keeps unpacked ([`crate::packed::Packed::keep_plain`]):
+/// about 17,000 articles like the bench's, whose texts then hold about
+/// 90 MB; a larger site packs them, and spills them to disk.
+pub const PLAIN_TEXTS_MAX: u64 = 128 << 20;
+
 /// The articles (drafts left out unless `drafts`) and their anchoring, in
 /// the listing's order.
 pub type Anchoreds = Vec<(Article, (u64, Anchored))>;
@@ -49,9 +55,6 @@ pub struct Batches<'a> {
     /// Where the anchored texts go once a batch is done (see
     /// [`crate::packed`]); `None` keeps them in memory.
     pub spill: Option<std::sync::Arc<Spill>>,
-    /// Whether the articles' rendered texts stay unpacked (see
-    /// [`crate::packed`]): the site is small enough.
-    pub plain_texts: bool,
     /// The articles' files' hashes as the inputs' digest found them: an
     /// article whose files hash as when its anchoring was stored is made
     /// from the store (`Batches::stored`) without being read.
@@ -163,11 +166,18 @@ impl Batches<'_> {
             .collect()
     }
 
+    /// Whether the articles' rendered texts stay unpacked (see
+    /// [`crate::packed`]): the inputs' digest found the article files small
+    /// enough (a build without it — `check`, `serve` — packs them).
+    fn plain_texts(&self) -> bool {
+        self.known.is_some_and(|k| k.bytes() <= PLAIN_TEXTS_MAX)
+    }
+
     /// `d` with its texts moved to the spill (its rendered text kept
     /// unpacked instead, on a small site), and without its explicit
     /// annotations unless they are kept.
     fn spilled(&self, mut d: Done) -> Done {
-        if self.plain_texts {
+        if self.plain_texts() {
             d.anchored.text.keep_plain();
         }
         if let Some(s) = &self.spill {
