@@ -5,13 +5,20 @@
 //! drawing agree).
 //!
 //! ```text
-//! cargo run --release --example card_bench -- [CARDS] [--write DIR]
+//! cargo run --release --example card_bench -- [CARDS] [--write DIR] [--corpus SITE]
 //! ```
 //!
 //! Three quotes per title, as on a typical site. The set is pseudo-random but fixed (same seed
 //! every run). As many other cards (another seed) are rendered untimed first, to warm the
 //! per-thread fonts and caches without putting the timed cards themselves in them: in a build
 //! every card is new. `--write DIR` also writes the first quote and the first title card there.
+//!
+//! The fixed set draws its quotes from about a hundred words, so a cache of anything per word
+//! sees nearly all of them again; a site's quotes do not (the 10,000-article `gen_corpus` site's
+//! hold 15,621 different words). `--corpus SITE` takes the quote cards of a `gen_corpus` site
+//! instead, as a build draws them (each `[[quote]]`'s `exact` text, its speaker's name, the
+//! site's title), in the order of the site's files: the first CARDS untimed, the next CARDS
+//! timed.
 
 use std::time::Instant;
 
@@ -219,6 +226,52 @@ fn timed(cards: &[Card], site: &str) -> (usize, u64) {
     (bytes, hash)
 }
 
+/// The quote cards of a `gen_corpus` site, as its build draws them: each `[[quote]]`'s `exact`
+/// text in `content/articles/*.annotations.toml` (files in name order), its speaker's name from
+/// `content/entities/ID.md`; and the site's title.
+fn corpus_cards(site: &std::path::Path) -> (Vec<Card>, String) {
+    let read = |p: std::path::PathBuf| {
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+        (p, text)
+    };
+    let toml = |(p, text): (std::path::PathBuf, String)| -> toml::Table {
+        text.parse().unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let title = toml(read(site.join("glossa.toml")))
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_string();
+    let name = |id: &str| -> String {
+        let (p, text) = read(site.join("content/entities").join(format!("{id}.md")));
+        let front = text.split("+++").nth(1).unwrap_or("").to_string();
+        let front = toml((p, front));
+        front.get("name").and_then(|n| n.as_str()).unwrap_or(id).to_string()
+    };
+    let mut files: Vec<_> = std::fs::read_dir(site.join("content/articles"))
+        .expect("a gen_corpus site: content/articles")
+        .map(|e| e.expect("a folder entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".annotations.toml"))
+        .collect();
+    files.sort();
+    let mut names = std::collections::HashMap::new();
+    let mut cards = Vec::new();
+    for f in files {
+        let table = toml(read(f));
+        for q in table.get("quote").and_then(|q| q.as_array()).into_iter().flatten() {
+            let (Some(text), Some(id)) = (
+                q.get("exact").and_then(|t| t.as_str()),
+                q.get("speaker").and_then(|s| s.as_str()),
+            ) else {
+                continue;
+            };
+            let speaker = names.entry(id.to_string()).or_insert_with(|| name(id)).clone();
+            cards.push(Card::Quote(text.to_string(), speaker));
+        }
+    }
+    (cards, title)
+}
+
 /// `n` cards from the sequence of `seed`.
 fn make_cards(seed: u64, n: usize) -> Vec<Card> {
     let mut rng = Rng(seed);
@@ -244,20 +297,41 @@ fn make_cards(seed: u64, n: usize) -> Vec<Card> {
 fn main() {
     let mut n = 300;
     let mut write = None;
+    let mut corpus = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--write" {
             write = Some(args.next().expect("--write DIR"));
+        } else if a == "--corpus" {
+            corpus = Some(std::path::PathBuf::from(args.next().expect("--corpus SITE")));
         } else {
             n = a.parse().expect("CARDS is a number");
         }
     }
-    let cards = make_cards(0x9E37_79B9_7F4A_7C15, n);
-    let site = "Glossa · Đọc có chú giải";
+    let (warm, cards, site) = match &corpus {
+        Some(dir) => {
+            let (mut all, title) = corpus_cards(dir);
+            assert!(
+                all.len() >= 2 * n,
+                "{} quotes in {}: fewer than 2 × {n}",
+                all.len(),
+                dir.display()
+            );
+            all.truncate(2 * n);
+            let timed = all.split_off(n);
+            (all, timed, title)
+        }
+        None => (
+            make_cards(0x2545_F491_4F6C_DD1D, n),
+            make_cards(0x9E37_79B9_7F4A_7C15, n),
+            "Glossa · Đọc có chú giải".to_string(),
+        ),
+    };
+    let site = site.as_str();
 
-    // Warm-up on other cards (another seed): a build renders every card once, so the timed
-    // cards must not be in any per-thread cache yet.
-    for c in &make_cards(0x2545_F491_4F6C_DD1D, n) {
+    // Warm-up on other cards (another seed, or the site's earlier quotes): a build renders
+    // every card once, so the timed cards must not be in any per-thread cache yet.
+    for c in &warm {
         std::hint::black_box(render(c, site));
     }
     let t = Instant::now();
@@ -278,11 +352,13 @@ fn main() {
 
     if let Some(dir) = write {
         std::fs::create_dir_all(&dir).expect("creating the output folder");
+        // (with --corpus, the first timed quote's card in place of the title card)
         let first = |quote: bool| {
             cards
                 .iter()
                 .find(|c| matches!(c, Card::Quote(..)) == quote)
-                .expect("a card of each kind")
+                .or(cards.first())
+                .expect("a card")
         };
         let q = "Những công ty trí tuệ nhân tạo Trung Quốc đang chạy đua để bắt kịp các đối thủ Mỹ, \
                  “chúng tôi không sợ” — Ễnh ương, Ặc ặc, Ừ, Ỗ, Ẫ, gỵ.";
