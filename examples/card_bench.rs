@@ -15,7 +15,7 @@
 //!
 //! The fixed set draws its quotes from about a hundred words, so a cache of anything per word
 //! sees nearly all of them again; a site's quotes do not (the 10,000-article `gen_corpus` site's
-//! hold 15,621 different words). `--corpus SITE` takes the quote cards of a `gen_corpus` site
+//! hold 13,850 different words). `--corpus SITE` takes the quote cards of a `gen_corpus` site
 //! instead, as a build draws them (each `[[quote]]`'s `exact` text, its speaker's name, the
 //! site's title), in the order of the site's files: the first CARDS untimed, the next CARDS
 //! timed.
