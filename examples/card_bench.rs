@@ -15,10 +15,10 @@
 //!
 //! The fixed set draws its quotes from about a hundred words, so a cache of anything per word
 //! sees nearly all of them again; a site's quotes do not (the 10,000-article `gen_corpus` site's
-//! hold 13,850 different words). `--corpus SITE` takes the quote cards of a `gen_corpus` site
-//! instead, as a build draws them (each `[[quote]]`'s `exact` text, its speaker's name, the
-//! site's title), in the order of the site's files: the first CARDS untimed, the next CARDS
-//! timed.
+//! hold 13,850 different words). `--corpus SITE` takes the quote cards of a site instead (a
+//! `gen_corpus` one, say), as its build draws them (each quote's text, its speaker's name, the
+//! site's title), in the order of its annotation files: the first CARDS untimed, the next
+//! CARDS timed.
 
 use std::time::Instant;
 
@@ -226,50 +226,30 @@ fn timed(cards: &[Card], site: &str) -> (usize, u64) {
     (bytes, hash)
 }
 
-/// The quote cards of a `gen_corpus` site, as its build draws them: each `[[quote]]`'s `exact`
-/// text in `content/articles/*.annotations.toml` (files in name order), its speaker's name from
-/// `content/entities/ID.md`; and the site's title.
-fn corpus_cards(site: &std::path::Path) -> (Vec<Card>, String) {
-    let read = |p: std::path::PathBuf| {
-        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
-        (p, text)
-    };
-    let toml = |(p, text): (std::path::PathBuf, String)| -> toml::Table {
-        text.parse().unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-    };
-    let title = toml(read(site.join("glossa.toml")))
-        .get("title")
-        .and_then(|t| t.as_str())
-        .unwrap_or("")
-        .to_string();
-    let name = |id: &str| -> String {
-        let (p, text) = read(site.join("content/entities").join(format!("{id}.md")));
-        let front = text.split("+++").nth(1).unwrap_or("").to_string();
-        let front = toml((p, front));
-        front.get("name").and_then(|n| n.as_str()).unwrap_or(id).to_string()
-    };
-    let mut files: Vec<_> = std::fs::read_dir(site.join("content/articles"))
-        .expect("a gen_corpus site: content/articles")
-        .map(|e| e.expect("a folder entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".annotations.toml"))
+/// The quote cards of a site, as its build draws them: the site loaded as a build loads it
+/// (which stores each article's anchoring in its `.glossa-cache`, as a build does), each quote's
+/// text and its speaker's name, in the order of the annotation files (file name, then place in
+/// the file); and the site's title.
+fn corpus_cards(root: &std::path::Path) -> (Vec<Card>, String) {
+    let (mut diags, mut sources) = Default::default();
+    let site = glossa::site::load(
+        root,
+        &Default::default(),
+        None,
+        None,
+        false,
+        glossa::render::card::undrawable_in_quote,
+        &mut diags,
+        &mut sources,
+    );
+    assert!(!diags.has_errors(), "{} does not load: {diags:?}", root.display());
+    let mut quotes: Vec<_> = site.quotes.iter().collect();
+    quotes.sort_by_key(|q| (&site.articles[q.article].src.path, q.at.start));
+    let cards = quotes
+        .into_iter()
+        .map(|q| Card::Quote(q.text.clone(), site.entities[q.speaker].src.name.clone()))
         .collect();
-    files.sort();
-    let mut names = std::collections::HashMap::new();
-    let mut cards = Vec::new();
-    for f in files {
-        let table = toml(read(f));
-        for q in table.get("quote").and_then(|q| q.as_array()).into_iter().flatten() {
-            let (Some(text), Some(id)) = (
-                q.get("exact").and_then(|t| t.as_str()),
-                q.get("speaker").and_then(|s| s.as_str()),
-            ) else {
-                continue;
-            };
-            let speaker = names.entry(id.to_string()).or_insert_with(|| name(id)).clone();
-            cards.push(Card::Quote(text.to_string(), speaker));
-        }
-    }
-    (cards, title)
+    (cards, site.config.title.clone())
 }
 
 /// `n` cards from the sequence of `seed`.
