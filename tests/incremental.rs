@@ -167,6 +167,49 @@ fn output_changed_by_hand_is_restored() {
     assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
 }
 
+/// A card drawn at a build is kept in the card cache
+/// (`.glossa-cache/cards/`) as a link to its output file where the file
+/// system allows: an output card then changed in place (as an image
+/// optimiser run on the output may) must not come back from the cache into
+/// the next build.
+#[test]
+fn a_card_changed_in_place_in_the_output_is_not_taken_from_the_cache() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let want = snapshot(out.path());
+    let cards: Vec<PathBuf> = walkdir::WalkDir::new(out.path())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "card.png")
+        .map(|e| e.into_path())
+        .collect();
+    assert!(cards.len() > 1, "the fixture has cards: {cards:?}");
+    for card in &cards {
+        use std::io::{Seek, Write};
+        let mut f = std::fs::File::options().write(true).open(card).unwrap();
+        f.seek(std::io::SeekFrom::Start(60)).unwrap();
+        f.write_all(b"changed in place").unwrap();
+    }
+    std::fs::remove_dir_all(out.path()).unwrap();
+    let r = build_into(site.path(), out.path());
+    assert_eq!(r.rendered, r.pages);
+    assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
+    // and each card is stored again, as drawn
+    let stored: Vec<Vec<u8>> = std::fs::read_dir(site.path().join(".glossa-cache/cards"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    for card in &cards {
+        let drawn = &want[&*card.strip_prefix(out.path()).unwrap().to_string_lossy()];
+        assert!(
+            stored.contains(drawn),
+            "{} is not in the card cache as drawn",
+            card.display()
+        );
+    }
+}
+
 #[test]
 fn a_failed_build_leaves_output_and_manifest_that_agree() {
     let site = copy_site(&fixture("multi"), false);

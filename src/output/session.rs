@@ -385,7 +385,14 @@ impl Session {
                 let previous = fingerprints.get(&path).copied();
                 let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
                 let offered = match r.bytes {
-                    Some(bytes) => Some((r.fingerprint, stager.offer(&path, &bytes).map_err(|e| e.to_string())?)),
+                    Some(bytes) => {
+                        let offered = stager.offer(&path, &bytes).map_err(|e| e.to_string())?;
+                        if r.to_store {
+                            let file = stager.file_of(&offered);
+                            render::store_card(site, r.fingerprint, offered.hash, Some(&file), &bytes);
+                        }
+                        Some((r.fingerprint, offered))
+                    }
                     None => None,
                 };
                 Ok((path, deps, offered))
@@ -785,7 +792,14 @@ impl Session {
                 let r = render::render_changed(site, tera, *p, previous).map_err(Fail::Render)?;
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
-                    (Some(bytes), _) => stager.offer(&path, bytes).map_err(Fail::Io)?,
+                    (Some(bytes), _) => {
+                        let offered = stager.offer(&path, bytes).map_err(Fail::Io)?;
+                        if r.to_store {
+                            let file = stager.file_of(&offered);
+                            render::store_card(site, r.fingerprint, offered.hash, Some(&file), bytes);
+                        }
+                        offered
+                    }
                     // (no previous fingerprint without an intact file)
                     (None, None) => {
                         let bytes = render::render(site, tera, *p).map_err(Fail::Render)?;

@@ -433,6 +433,15 @@ impl<'k> Stager<'k> {
         })
     }
 
+    /// Where the bytes of an offer are on disk now: the staged file when it
+    /// was staged, else the output's file (which held the same bytes).
+    pub fn file_of(&self, offered: &Offered) -> PathBuf {
+        match offered.changed {
+            true => self.staging.join(&offered.path),
+            false => self.out.join(&offered.path),
+        }
+    }
+
     /// The hash of the bytes at `rel` and the file's stamp, when the bytes
     /// are known and the file is still there.
     pub fn intact(&self, rel: &str) -> Option<(u64, Stamp)> {

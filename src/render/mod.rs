@@ -331,12 +331,20 @@ pub struct Rendered {
     /// `None` when `fingerprint` equals the one the caller passed: the bytes
     /// were not made.
     pub bytes: Option<Vec<u8>>,
+    /// A social image drawn because the card cache did not have it: the
+    /// caller stores it there with [`store_card`] once it has written the
+    /// bytes to a file (its `fingerprint` is the cache key).
+    pub to_store: bool,
 }
 
-/// Renders one page.
+/// Renders one page (a social image not in the card cache is stored there).
 pub fn render(site: &Site, tera: &Templates, page: Page) -> Result<Vec<u8>, RenderError> {
     let r = render_changed(site, tera, page, None)?;
-    Ok(r.bytes.unwrap_or_default())
+    let bytes = r.bytes.unwrap_or_default();
+    if r.to_store {
+        store_card(site, r.fingerprint, crate::files::hash(&bytes), None, &bytes);
+    }
+    Ok(bytes)
 }
 
 /// Renders one page unless its fingerprint is `previous`: the view is made
@@ -350,6 +358,7 @@ pub fn render_changed(
     let unchanged = |fingerprint| Rendered {
         fingerprint,
         bytes: None,
+        to_store: false,
     };
     match prepare(site, page) {
         Prepared::Tera(template, ctx) => {
@@ -383,6 +392,7 @@ pub fn render_changed(
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
+                to_store: false,
             })
         }
         Prepared::Bytes(bytes) => {
@@ -393,6 +403,7 @@ pub fn render_changed(
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
+                to_store: false,
             })
         }
         Prepared::Card(key, make) => {
@@ -400,9 +411,11 @@ pub fn render_changed(
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }
+            let (bytes, to_store) = cached_card(site, fingerprint, make);
             Ok(Rendered {
                 fingerprint,
-                bytes: Some(cached_card(site, fingerprint, make)),
+                bytes: Some(bytes),
+                to_store,
             })
         }
     }
@@ -886,33 +899,84 @@ fn card_key(key: &[String]) -> u64 {
 }
 
 /// A social image from the content-addressed cache (`.glossa-cache/cards/`,
-/// keyed by the renderer version and every input), rendered and stored on a
-/// miss. Rendering is deterministic, so a hit gives the same bytes; the cache
-/// only saves time (cards are the slowest thing a large site renders).
-fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
-    let Some(dir) = &site.cache_dir else { return render() };
-    let cards = dir.join("cards");
-    let folder = *site.card_folder.get_or_init(|| {
-        let found = cards.is_dir();
-        let made = found || std::fs::create_dir_all(&cards).is_ok();
-        crate::site::CardFolder { found, made }
-    });
-    let file = cards.join(format!("{key:016x}.png"));
-    if folder.found
-        && let Ok(bytes) = std::fs::read(&file)
-        && bytes.starts_with(b"\x89PNG")
-    {
-        return bytes;
-    }
-    let bytes = render();
-    if folder.made {
-        // Write then rename, so a concurrent build never reads half a file.
-        let tmp = file.with_extension(format!("tmp{}", crate::files::process_id()));
-        if std::fs::write(&tmp, &bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &file);
+/// keyed by the renderer version and every input), or rendered on a miss —
+/// then `true`: the caller stores it ([`store_card`]). Rendering is
+/// deterministic, so a hit gives the same bytes; the cache only saves time
+/// (cards are the slowest thing a large site renders).
+fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<u8>, bool) {
+    let Some(folder) = card_folder(site) else {
+        return (render(), false);
+    };
+    if let Some(&digest) = folder.stored.get(&key) {
+        let file = card_file(site, key, digest);
+        match std::fs::read(&file) {
+            // (its bytes checked: the file may be an output's too, changed since)
+            Ok(bytes) if crate::files::hash(&bytes) == digest => return (bytes, false),
+            Ok(_) => {
+                let _ = std::fs::remove_file(&file);
+            }
+            Err(_) => {}
         }
     }
-    bytes
+    (render(), folder.made)
+}
+
+/// The card cache's folder as the first image looked up found it, listed
+/// (`None` without a cache).
+fn card_folder(site: &Site) -> Option<&crate::site::CardFolder> {
+    let dir = site.cache_dir.as_ref()?.join("cards");
+    Some(site.card_folder.get_or_init(|| {
+        let stored = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .flatten()
+                .filter_map(|e| parse_card_name(e.file_name().to_str()?))
+                .collect(),
+            Err(_) => Default::default(),
+        };
+        let found = dir.is_dir();
+        let made = found || std::fs::create_dir_all(&dir).is_ok();
+        crate::site::CardFolder { found, made, stored }
+    }))
+}
+
+/// `KEY-HASH.png` (each 16 hex digits) → (key, hash).
+fn parse_card_name(name: &str) -> Option<(u64, u64)> {
+    let (key, digest) = name.strip_suffix(".png")?.split_once('-')?;
+    let hex = |s: &str| (s.len() == 16).then(|| u64::from_str_radix(s, 16).ok()).flatten();
+    Some((hex(key)?, hex(digest)?))
+}
+
+fn card_file(site: &Site, key: u64, digest: u64) -> std::path::PathBuf {
+    let dir = site.cache_dir.as_ref().expect("a card cache").join("cards");
+    dir.join(format!("{key:016x}-{digest:016x}.png"))
+}
+
+/// Stores a social image in the card cache (`key`: its cache key, `digest`:
+/// [`crate::files::hash`] of its bytes). When the bytes were just written
+/// to a file (`written`: the output's staged copy), the cache entry is a
+/// hard link to it — no second copy of every card written at a cold build;
+/// the output is only ever replaced by renaming (`output::write`), and a
+/// file changed in place afterwards (an image optimiser run on the output)
+/// no longer matches the hash in its cache name and is not used. Else (no
+/// file, or no link across file systems) the bytes are written, then
+/// renamed into place so a concurrent build never reads half a file. A
+/// failure only leaves the cache without the image.
+pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path::Path>, bytes: &[u8]) {
+    if !card_folder(site).is_some_and(|f| f.made) {
+        return;
+    }
+    let file = card_file(site, key, digest);
+    if let Some(from) = written {
+        match std::fs::hard_link(from, &file) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return,
+            Err(_) => {} // (another file system, say: copied)
+        }
+    }
+    let tmp = file.with_extension(format!("tmp{}", crate::files::process_id()));
+    if std::fs::write(&tmp, bytes).is_ok() {
+        let _ = std::fs::rename(&tmp, &file);
+    }
 }
 
 pub use crate::anchor::article::MENTION_CONTEXT;

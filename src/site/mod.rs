@@ -285,10 +285,15 @@ pub fn build(
 /// cold build draws 24,640 at 10,000 articles) — and whether it is there
 /// now (found or made), so that images are written into it without making
 /// it again for each.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CardFolder {
     pub found: bool,
     pub made: bool,
+    /// The images it held: each one's cache key and the hash of its bytes,
+    /// both in its name (`KEY-HASH.png`), so that one changed after it was
+    /// stored — it may share its file with an output, see
+    /// `render::store_card` — is found out when read.
+    pub stored: HashMap<u64, u64>,
 }
 
 /// Entities by id, and the index of each id; a duplicate id is an error.
