@@ -1113,7 +1113,8 @@ fn netlify_recipe_downloads_builds_and_reuses_its_cache() {
 
     // Second deploy, fresh clone: the plugin restores the binary (no
     // download) and the cards. Netlify's copy does not keep modification
-    // times, so every saved card is marked (bytes after its end): a card
+    // times, so every saved card is marked (bytes after its end, and the
+    // hash of its bytes in its name, `KEY-HASH.png`, made to match): a card
     // drawn again would be published without the mark.
     const MARK: &[u8] = b"(from the cache)";
     for e in std::fs::read_dir(n.store.join(".glossa-cache/cards"))
@@ -1122,7 +1123,13 @@ fn netlify_recipe_downloads_builds_and_reuses_its_cache() {
     {
         let mut bytes = std::fs::read(e.path()).unwrap();
         bytes.extend_from_slice(MARK);
-        std::fs::write(e.path(), bytes).unwrap();
+        let name = e.file_name().into_string().unwrap();
+        let (key, _) = name.split_once('-').expect("a card cache entry is KEY-HASH.png");
+        let marked = e
+            .path()
+            .with_file_name(format!("{key}-{:016x}.png", glossa::files::hash(&bytes)));
+        std::fs::write(marked, bytes).unwrap();
+        std::fs::remove_file(e.path()).unwrap();
     }
     let said = n.deploy(&[]).unwrap_or_else(|e| panic!("second deploy failed:\n{e}"));
     assert_eq!(n.fakes.log("curl"), "", "downloaded again");
