@@ -169,9 +169,10 @@ fn output_changed_by_hand_is_restored() {
 
 /// A card drawn at a build is kept in the card cache
 /// (`.glossa-cache/cards/`) as a link to its output file where the file
-/// system allows: an output card then changed in place (as an image
-/// optimiser run on the output may) must not come back from the cache into
-/// the next build.
+/// system allows, and a card taken from the cache is linked into the
+/// output: an output card then changed in place (as an image optimiser run
+/// on the output may) must not come back from the cache into the next
+/// build.
 #[test]
 fn a_card_changed_in_place_in_the_output_is_not_taken_from_the_cache() {
     let site = copy_site(&fixture("multi"), false);
@@ -185,15 +186,28 @@ fn a_card_changed_in_place_in_the_output_is_not_taken_from_the_cache() {
         .map(|e| e.into_path())
         .collect();
     assert!(cards.len() > 1, "the fixture has cards: {cards:?}");
-    for card in &cards {
-        use std::io::{Seek, Write};
-        let mut f = std::fs::File::options().write(true).open(card).unwrap();
-        f.seek(std::io::SeekFrom::Start(60)).unwrap();
-        f.write_all(b"changed in place").unwrap();
-    }
+    let change_in_place = || {
+        for card in &cards {
+            use std::io::{Seek, Write};
+            let mut f = std::fs::File::options().write(true).open(card).unwrap();
+            f.seek(std::io::SeekFrom::Start(60)).unwrap();
+            f.write_all(b"changed in place").unwrap();
+        }
+    };
+    // Drawn, then changed in place: drawn again.
+    change_in_place();
     std::fs::remove_dir_all(out.path()).unwrap();
     let r = build_into(site.path(), out.path());
     assert_eq!(r.rendered, r.pages);
+    assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
+    // Taken from the cache (linked into the output where it can be), then
+    // changed in place: drawn again.
+    std::fs::remove_dir_all(out.path()).unwrap();
+    build_into(site.path(), out.path());
+    assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
+    change_in_place();
+    std::fs::remove_dir_all(out.path()).unwrap();
+    build_into(site.path(), out.path());
     assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
     // and each card is stored again, as drawn
     let stored: Vec<Vec<u8>> = std::fs::read_dir(site.path().join(".glossa-cache/cards"))

@@ -202,6 +202,21 @@ struct Made {
 }
 
 /// A template that failed on a page, as a diagnostic.
+/// Offers a rendered page's bytes; a social image read from the card cache
+/// is staged as a link to the cache's file (see [`render::store_card`] for
+/// why that is safe).
+fn offer_card(
+    stager: &write::Stager<'_>,
+    path: &str,
+    bytes: &[u8],
+    cache: &render::CardCache,
+) -> std::io::Result<write::Offered> {
+    match cache {
+        render::CardCache::Hit(file) => stager.offer_from(path, bytes, Some(file)),
+        _ => stager.offer(path, bytes),
+    }
+}
+
 fn render_failed(e: render::RenderError) -> Diagnostic {
     Diagnostic::error(
         Path::new("templates"),
@@ -386,8 +401,8 @@ impl Session {
                 let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
                 let offered = match r.bytes {
                     Some(bytes) => {
-                        let offered = stager.offer(&path, &bytes).map_err(|e| e.to_string())?;
-                        if r.to_store {
+                        let offered = offer_card(&stager, &path, &bytes, &r.card_cache).map_err(|e| e.to_string())?;
+                        if r.card_cache == render::CardCache::Missed {
                             let file = stager.file_of(&offered);
                             render::store_card(site, r.fingerprint, offered.hash, Some(&file), &bytes);
                         }
@@ -793,8 +808,8 @@ impl Session {
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
                     (Some(bytes), _) => {
-                        let offered = stager.offer(&path, bytes).map_err(Fail::Io)?;
-                        if r.to_store {
+                        let offered = offer_card(stager, &path, bytes, &r.card_cache).map_err(Fail::Io)?;
+                        if r.card_cache == render::CardCache::Missed {
                             let file = stager.file_of(&offered);
                             render::store_card(site, r.fingerprint, offered.hash, Some(&file), bytes);
                         }

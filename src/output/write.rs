@@ -390,6 +390,13 @@ impl<'k> Stager<'k> {
     /// Compares `bytes` with what the output holds at `rel` and stages it
     /// when it differs.
     pub fn offer(&self, rel: &str, bytes: &[u8]) -> io::Result<Offered> {
+        self.offer_from(rel, bytes, None)
+    }
+
+    /// [`Stager::offer`], the bytes staged as a hard link to `file` when
+    /// given (a file that holds them: a card of the card cache) and a link
+    /// can be made there, else written.
+    pub fn offer_from(&self, rel: &str, bytes: &[u8], file: Option<&Path>) -> io::Result<Offered> {
         if !is_safe_relative(rel) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -423,7 +430,9 @@ impl<'k> Stager<'k> {
             if let Some(parent) = p.parent() {
                 make_parent(parent)?;
             }
-            std::fs::write(&p, bytes)?;
+            if file.is_none_or(|f| std::fs::hard_link(f, &p).is_err()) {
+                std::fs::write(&p, bytes)?;
+            }
         }
         Ok(Offered {
             path: rel.to_string(),

@@ -331,17 +331,31 @@ pub struct Rendered {
     /// `None` when `fingerprint` equals the one the caller passed: the bytes
     /// were not made.
     pub bytes: Option<Vec<u8>>,
-    /// A social image drawn because the card cache did not have it: the
-    /// caller stores it there with [`store_card`] once it has written the
-    /// bytes to a file (its `fingerprint` is the cache key).
-    pub to_store: bool,
+    /// Where the bytes stand with the card cache (social images only).
+    pub card_cache: CardCache,
+}
+
+/// Where a rendered social image stands with the card cache
+/// (`.glossa-cache/cards/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardCache {
+    /// Not a social image, or no cache.
+    Out,
+    /// Drawn because the cache did not have it: the caller stores it there
+    /// with [`store_card`] once it has written the bytes to a file (the
+    /// page's `fingerprint` is the cache key).
+    Missed,
+    /// Read from this file of the cache (its bytes checked against the hash
+    /// in its name): the caller may link it into the output instead of
+    /// writing the bytes again.
+    Hit(std::path::PathBuf),
 }
 
 /// Renders one page (a social image not in the card cache is stored there).
 pub fn render(site: &Site, tera: &Templates, page: Page) -> Result<Vec<u8>, RenderError> {
     let r = render_changed(site, tera, page, None)?;
     let bytes = r.bytes.unwrap_or_default();
-    if r.to_store {
+    if r.card_cache == CardCache::Missed {
         store_card(site, r.fingerprint, crate::files::hash(&bytes), None, &bytes);
     }
     Ok(bytes)
@@ -358,7 +372,7 @@ pub fn render_changed(
     let unchanged = |fingerprint| Rendered {
         fingerprint,
         bytes: None,
-        to_store: false,
+        card_cache: CardCache::Out,
     };
     match prepare(site, page) {
         Prepared::Tera(template, ctx) => {
@@ -392,7 +406,7 @@ pub fn render_changed(
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
-                to_store: false,
+                card_cache: CardCache::Out,
             })
         }
         Prepared::Bytes(bytes) => {
@@ -403,7 +417,7 @@ pub fn render_changed(
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
-                to_store: false,
+                card_cache: CardCache::Out,
             })
         }
         Prepared::Card(key, make) => {
@@ -411,11 +425,11 @@ pub fn render_changed(
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }
-            let (bytes, to_store) = cached_card(site, fingerprint, make);
+            let (bytes, card_cache) = cached_card(site, fingerprint, make);
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
-                to_store,
+                card_cache,
             })
         }
     }
@@ -900,25 +914,26 @@ fn card_key(key: &[String]) -> u64 {
 
 /// A social image from the content-addressed cache (`.glossa-cache/cards/`,
 /// keyed by the renderer version and every input), or rendered on a miss —
-/// then `true`: the caller stores it ([`store_card`]). Rendering is
+/// which the caller then stores ([`store_card`]). Rendering is
 /// deterministic, so a hit gives the same bytes; the cache only saves time
 /// (cards are the slowest thing a large site renders).
-fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<u8>, bool) {
+fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<u8>, CardCache) {
     let Some(folder) = card_folder(site) else {
-        return (render(), false);
+        return (render(), CardCache::Out);
     };
     if let Some(&digest) = folder.stored.get(&key) {
         let file = card_file(site, key, digest);
         match std::fs::read(&file) {
             // (its bytes checked: the file may be an output's too, changed since)
-            Ok(bytes) if crate::files::hash(&bytes) == digest => return (bytes, false),
+            Ok(bytes) if crate::files::hash(&bytes) == digest => return (bytes, CardCache::Hit(file)),
             Ok(_) => {
                 let _ = std::fs::remove_file(&file);
             }
             Err(_) => {}
         }
     }
-    (render(), folder.made)
+    let cache = if folder.made { CardCache::Missed } else { CardCache::Out };
+    (render(), cache)
 }
 
 /// The card cache's folder as the first image looked up found it, listed
@@ -954,8 +969,10 @@ fn card_file(site: &Site, key: u64, digest: u64) -> std::path::PathBuf {
 /// Stores a social image in the card cache (`key`: its cache key, `digest`:
 /// [`crate::files::hash`] of its bytes). When the bytes were just written
 /// to a file (`written`: the output's staged copy), the cache entry is a
-/// hard link to it — no second copy of every card written at a cold build;
-/// the output is only ever replaced by renaming (`output::write`), and a
+/// hard link to it — no second copy of every card written at a cold build
+/// (and a card taken from the cache is linked into the output the same way,
+/// [`CardCache::Hit`]); the output is only ever replaced by renaming
+/// (`output::write`), and a
 /// file changed in place afterwards (an image optimiser run on the output)
 /// no longer matches the hash in its cache name and is not used. Else (no
 /// file, or no link across file systems) the bytes are written, then
