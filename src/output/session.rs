@@ -201,7 +201,6 @@ struct Made {
     failures: Vec<Fail>,
 }
 
-/// A template that failed on a page, as a diagnostic.
 /// Offers a rendered page's bytes; a social image read from the card cache
 /// is staged as a link to the cache's file (see [`render::store_card`] for
 /// why that is safe).
@@ -217,6 +216,7 @@ fn offer_card(
     }
 }
 
+/// A template that failed on a page, as a diagnostic.
 fn render_failed(e: render::RenderError) -> Diagnostic {
     Diagnostic::error(
         Path::new("templates"),

@@ -922,7 +922,7 @@ fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<
         return (render(), CardCache::Out);
     };
     if let Some(&digest) = folder.stored.get(&key) {
-        let file = card_file(site, key, digest);
+        let file = card_file(folder, key, digest);
         match std::fs::read(&file) {
             // (its bytes checked: the file may be an output's too, changed since)
             Ok(bytes) if crate::files::hash(&bytes) == digest => return (bytes, CardCache::Hit(file)),
@@ -948,9 +948,8 @@ fn card_folder(site: &Site) -> Option<&crate::site::CardFolder> {
                 .collect(),
             Err(_) => Default::default(),
         };
-        let found = dir.is_dir();
-        let made = found || std::fs::create_dir_all(&dir).is_ok();
-        crate::site::CardFolder { found, made, stored }
+        let made = dir.is_dir() || std::fs::create_dir_all(&dir).is_ok();
+        crate::site::CardFolder { dir, made, stored }
     }))
 }
 
@@ -961,28 +960,27 @@ fn parse_card_name(name: &str) -> Option<(u64, u64)> {
     Some((hex(key)?, hex(digest)?))
 }
 
-fn card_file(site: &Site, key: u64, digest: u64) -> std::path::PathBuf {
-    let dir = site.cache_dir.as_ref().expect("a card cache").join("cards");
-    dir.join(format!("{key:016x}-{digest:016x}.png"))
+fn card_file(folder: &crate::site::CardFolder, key: u64, digest: u64) -> std::path::PathBuf {
+    folder.dir.join(format!("{key:016x}-{digest:016x}.png"))
 }
 
 /// Stores a social image in the card cache (`key`: its cache key, `digest`:
 /// [`crate::files::hash`] of its bytes). When the bytes were just written
 /// to a file (`written`: the output's staged copy), the cache entry is a
-/// hard link to it — no second copy of every card written at a cold build
-/// (and a card taken from the cache is linked into the output the same way,
-/// [`CardCache::Hit`]); the output is only ever replaced by renaming
-/// (`output::write`), and a
-/// file changed in place afterwards (an image optimiser run on the output)
-/// no longer matches the hash in its cache name and is not used. Else (no
-/// file, or no link across file systems) the bytes are written, then
-/// renamed into place so a concurrent build never reads half a file. A
-/// failure only leaves the cache without the image.
+/// hard link to it: no second copy of every card written at a cold build
+/// (and a card taken from the cache is linked into the output the same
+/// way, [`CardCache::Hit`]). The output is only ever replaced by renaming
+/// (`output::write`); a file changed in place afterwards (an image
+/// optimiser run on the output) no longer matches the hash in its cache
+/// name and is not used. Else (no file, or no link across file systems)
+/// the bytes are written, then renamed into place so a concurrent build
+/// never reads half a file. A failure only leaves the cache without the
+/// image.
 pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path::Path>, bytes: &[u8]) {
-    if !card_folder(site).is_some_and(|f| f.made) {
+    let Some(folder) = card_folder(site).filter(|f| f.made) else {
         return;
-    }
-    let file = card_file(site, key, digest);
+    };
+    let file = card_file(folder, key, digest);
     if let Some(from) = written {
         match std::fs::hard_link(from, &file) {
             Ok(()) => return,

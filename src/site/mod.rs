@@ -280,14 +280,13 @@ pub fn build(
 }
 
 /// The folder of social images kept between builds, as the first image a
-/// site rendered found it: whether it was there — if not, no image can be
-/// read from it but one this site drew itself, and none is looked up (a
-/// cold build draws 24,640 at 10,000 articles) — and whether it is there
-/// now (found or made), so that images are written into it without making
-/// it again for each.
+/// site rendered found it: the images it held (listed once, so that a cold
+/// build, which draws 24,640 at 10,000 articles, looks none up), and
+/// whether it is there now (found or made), so that images are written
+/// into it without making it again for each.
 #[derive(Debug, Clone, Default)]
 pub struct CardFolder {
-    pub found: bool,
+    pub dir: std::path::PathBuf,
     pub made: bool,
     /// The images it held: each one's cache key and the hash of its bytes,
     /// both in its name (`KEY-HASH.png`), so that one changed after it was
