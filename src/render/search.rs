@@ -112,8 +112,8 @@ pub fn file(site: &Site, urls: &Urls, part: SearchPart) -> Vec<u8> {
 
 /// `bytes` gzipped, by zlib-rs at level 2: at 10,000 articles the texts
 /// (53 MB) take about as much CPU as with miniz_oxide at its fastest level
-/// (0.62–0.64 s for all the search files), and come out 17% smaller (23.0
-/// MB against 27.8 MB); zlib-rs's level 1 is faster (0.43–0.45 s) but 14%
+/// (all the search files 0.63–0.64 s against 0.58–0.63 s), and come out 17%
+/// smaller (23.0 MB against 27.8 MB); zlib-rs's level 1 is faster (0.43–0.45 s) but 14%
 /// larger, and its levels 3 and 4 make them 4% and 6% smaller for 10% and
 /// 40% more CPU.
 /// The same bytes every time (no time or system in the header; zlib-rs's
