@@ -201,19 +201,27 @@ struct Made {
     failures: Vec<Fail>,
 }
 
-/// Offers a rendered page's bytes; a social image read from the card cache
-/// is staged as a link to the cache's file (see [`render::store_card`] for
-/// why that is safe).
-fn offer_card(
+/// Offers a rendered page's bytes (`r`'s, given apart because the callers
+/// hold them differently). A social image read from the card cache is
+/// staged as a link to the cache's file; one drawn because the cache did
+/// not have it is stored there once staged, as a link to the staged file
+/// (see [`render::store_card`] for why that is safe).
+fn offer_rendered(
     stager: &write::Stager<'_>,
+    site: &crate::site::Site,
     path: &str,
     bytes: &[u8],
-    cache: &render::CardCache,
+    r: &render::Rendered,
 ) -> std::io::Result<write::Offered> {
-    match cache {
-        render::CardCache::Hit(file) => stager.offer_from(path, bytes, Some(file)),
-        _ => stager.offer(path, bytes),
+    let offered = match &r.card_cache {
+        render::CardCache::Hit(file) => stager.offer_from(path, bytes, Some(file))?,
+        _ => stager.offer(path, bytes)?,
+    };
+    if r.card_cache == render::CardCache::Missed {
+        let file = stager.file_of(&offered);
+        render::store_card(site, r.fingerprint, offered.hash, Some(&file), bytes);
     }
+    Ok(offered)
 }
 
 /// A template that failed on a page, as a diagnostic.
@@ -399,15 +407,11 @@ impl Session {
                 }
                 let previous = fingerprints.get(&path).copied();
                 let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
-                let offered = match r.bytes {
-                    Some(bytes) => {
-                        let offered = offer_card(&stager, &path, &bytes, &r.card_cache).map_err(|e| e.to_string())?;
-                        if r.card_cache == render::CardCache::Missed {
-                            let file = stager.file_of(&offered);
-                            render::store_card(site, r.fingerprint, offered.hash, Some(&file), &bytes);
-                        }
-                        Some((r.fingerprint, offered))
-                    }
+                let offered = match &r.bytes {
+                    Some(bytes) => Some((
+                        r.fingerprint,
+                        offer_rendered(&stager, site, &path, bytes, &r).map_err(|e| e.to_string())?,
+                    )),
                     None => None,
                 };
                 Ok((path, deps, offered))
@@ -807,14 +811,7 @@ impl Session {
                 let r = render::render_changed(site, tera, *p, previous).map_err(Fail::Render)?;
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
-                    (Some(bytes), _) => {
-                        let offered = offer_card(stager, &path, bytes, &r.card_cache).map_err(Fail::Io)?;
-                        if r.card_cache == render::CardCache::Missed {
-                            let file = stager.file_of(&offered);
-                            render::store_card(site, r.fingerprint, offered.hash, Some(&file), bytes);
-                        }
-                        offered
-                    }
+                    (Some(bytes), _) => offer_rendered(stager, site, &path, bytes, &r).map_err(Fail::Io)?,
                     // (no previous fingerprint without an intact file)
                     (None, None) => {
                         let bytes = render::render(site, tera, *p).map_err(Fail::Render)?;
