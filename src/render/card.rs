@@ -63,8 +63,9 @@ pub const HEIGHT: u32 = 630;
 /// Bump when a change here changes the bytes of existing cards: a cache of rendered cards keyed
 /// by a hash of (this, the function, its arguments) then stays correct. (2: 16 coverage levels,
 /// the palette in ramp order, our own filter choice; 3: 6 levels, a palette per kind of card,
-/// 4-bit pixels, a Huffman code tuned for cards.)
-pub const RENDER_VERSION: u32 = 3;
+/// 4-bit pixels, a Huffman code tuned for cards; 4: a run of zeros between two bytes of a row
+/// coded as one, where it was cut at every eighth byte.)
+pub const RENDER_VERSION: u32 = 4;
 
 static SERIF_TTF: &[u8] = include_bytes!("card/fonts/NotoSerif-Regular.ttf");
 static SANS_BOLD_TTF: &[u8] = include_bytes!("card/fonts/NotoSans-Bold.ttf");

@@ -1,12 +1,13 @@
 //! A drawn card (`Drawn`: palette indices, the columns drawn on in each row, the palette) as a
 //! palette PNG — 4 bits a pixel when the palette has at most 16 colours (a quote card), else 8 —
 //! written here rather than by the `png` crate so that it can skip what the drawing did not
-//! touch: the row filters are chosen here, and the DEFLATE stream is written here in the shape
-//! fdeflate gives (literals, and runs of zeros as copies at distance 1; its writer is MIT OR
-//! Apache-2.0) but with a Huffman code of our own, fitted to cards (`HUFFMAN_LENGTHS`), with
-//! blank rows and margins neither filtered, coded nor summed, and runs of rows that recur from
-//! card to card coded once per thread (`Blocks`). `deflate_decodes_to_the_filtered_rows` in the
-//! card tests checks the stream with fdeflate's decoder.
+//! touch: the row filters are chosen here, and the DEFLATE stream is written here (literals,
+//! and runs of zeros as a literal zero and a copy at distance 1, the shape of fdeflate's fast
+//! stream) with a Huffman code of our own, fitted to cards (`HUFFMAN_LENGTHS`), with blank rows
+//! and margins neither filtered, coded nor summed, the bytes of a row that are not zero found
+//! 64 at a time and each coded with the run before it (`Bits::row`), and runs of rows that
+//! recur from card to card coded once per thread (`Blocks`). `deflate_decodes_to_the_filtered_rows`
+//! in the card tests checks the stream with fdeflate's decoder.
 //!
 //! Stage 4 of the pipeline: rendering.
 
@@ -170,7 +171,7 @@ struct Block {
 
 /// A piece of DEFLATE code and the Adler-32 terms of the data it codes.
 struct Code {
-    /// Whole 64-bit words, little-endian bytes, then the last `nbits` bits.
+    /// Whole bytes, then the last `nbits` bits (fewer than eight).
     bytes: Vec<u8>,
     bits: u64,
     nbits: u32,
@@ -244,7 +245,8 @@ impl Blocks {
         for r in y..end {
             encode_row(&mut part, d, r, row, packed);
         }
-        let (bits, nbits, a, b) = (part.bits, part.nbits, part.a, part.b);
+        let (bits, nbits, a, b) = part.done();
+        bytes.shrink_to_fit();
         let len = ((end - y) * (row_bytes(packed) + 1)) as u64;
         let code = Code {
             bytes,
@@ -503,12 +505,32 @@ const RUN_CODES: [(u32, u8); 259] = {
     t
 };
 
-/// The DEFLATE stream `fdeflate::Compressor` writes when given the rows one `write_data` call
-/// each, byte for byte: literals, and runs of zeros as copies at distance 1 (a run is cut at the
-/// end of each call). Rows are given with the columns that may be non-zero, so the rest costs a
-/// few instructions instead of one per byte, for the code and for the Adler-32.
+/// The bits of the bytes of `chunk` that are not zero, the first byte's lowest: eight bytes at
+/// a time, each byte's bits or-ed into its lowest, then gathered by a multiplication (the
+/// products' bits never meet, so nothing carries).
+#[inline(always)]
+fn nonzero(chunk: &[u8; 64]) -> u64 {
+    let mut mask = 0u64;
+    for (k, c) in chunk.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        let mut t = w | w >> 4;
+        t |= t >> 2;
+        t |= t >> 1;
+        t &= 0x0101_0101_0101_0101;
+        mask |= (t.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    mask
+}
+
+/// The DEFLATE stream of a card: literals, and runs of zeros as a literal zero and a copy at
+/// distance 1 (the shape of fdeflate's fast stream), a run cut at the end of each row. Rows are
+/// given with the columns that may be non-zero, so the rest costs a few instructions instead
+/// of one per byte, for the code and for the Adler-32.
 struct Deflate<'a> {
+    /// Bytes written up to `pos`; past it, room to write eight bytes at a time (`room`).
     out: &'a mut Vec<u8>,
+    pos: usize,
+    /// Bits not yet written (fewer than eight).
     bits: u64,
     nbits: u32,
     /// Adler-32 of the data so far (reduced after each row).
@@ -521,20 +543,15 @@ const ADLER_MOD: u64 = 65521;
 impl<'a> Deflate<'a> {
     fn new(out: &'a mut Vec<u8>) -> Deflate<'a> {
         out.extend_from_slice(&DEFLATE_HEADER[..DEFLATE_HEADER.len() - 1]);
-        let mut z = Deflate {
-            out,
-            bits: 0,
-            nbits: 0,
-            a: 1,
-            b: 0,
-        };
-        z.put(DEFLATE_HEADER[DEFLATE_HEADER.len() - 1] as u64, HEADER_LAST_BITS);
+        let mut z = Deflate::bare(out);
+        z.with_bits(|w| w.put(DEFLATE_HEADER[DEFLATE_HEADER.len() - 1] as u64, HEADER_LAST_BITS));
         z
     }
 
     /// A writer of a piece of the stream: no header, the Adler-32 of its data alone.
     fn bare(out: &'a mut Vec<u8>) -> Deflate<'a> {
         Deflate {
+            pos: out.len(),
             out,
             bits: 0,
             nbits: 0,
@@ -543,31 +560,98 @@ impl<'a> Deflate<'a> {
         }
     }
 
+    /// Writes with `f` (at most `ROOM` bytes of code): the bit writer holds the output as a
+    /// slice and the state in registers.
+    #[inline(always)]
+    fn with_bits<R>(&mut self, f: impl FnOnce(&mut Bits) -> R) -> R {
+        if self.out.len() < self.pos + ROOM {
+            self.out.resize(self.pos + 2 * ROOM, 0);
+        }
+        let mut w = Bits {
+            buf: &mut self.out[..],
+            pos: self.pos,
+            bits: self.bits,
+            nbits: self.nbits,
+        };
+        let r = f(&mut w);
+        (self.pos, self.bits, self.nbits) = (w.pos, w.bits, w.nbits);
+        r
+    }
+
+    /// The bytes written, and the bits after them.
+    fn done(self) -> (u64, u32, u64, u64) {
+        self.out.truncate(self.pos);
+        (self.bits, self.nbits, self.a, self.b)
+    }
+
     /// Appends a piece of code made by a `bare` writer.
     fn append(&mut self, code: &Code) {
-        for w in code.bytes.chunks_exact(8) {
-            self.put(u64::from_le_bytes(w.try_into().expect("eight bytes")), 64);
+        for block in code.bytes.chunks(ROOM / 2) {
+            self.with_bits(|w| {
+                let words = block.chunks_exact(4);
+                let rest = words.remainder();
+                for c in words {
+                    w.put(u32::from_le_bytes(c.try_into().expect("four bytes")) as u64, 32);
+                }
+                for &b in rest {
+                    w.put(b as u64, 8);
+                }
+            });
         }
-        self.put(code.bits, code.nbits);
+        self.with_bits(|w| w.put(code.bits, code.nbits));
         // Over data x_1..x_n: a gains the sum, b gains n·a plus the sum of (n - i + 1)·x_i.
         self.b = (self.b + code.len * self.a + code.weighted) % ADLER_MOD;
         self.a = (self.a + code.sum) % ADLER_MOD;
     }
 
-    #[inline(always)]
-    fn put(&mut self, bits: u64, n: u32) {
-        self.bits |= bits << self.nbits;
-        self.nbits += n;
-        if self.nbits >= 64 {
-            self.out.extend_from_slice(&self.bits.to_le_bytes());
-            self.nbits -= 64;
-            self.bits = bits.checked_shr(n - self.nbits).unwrap_or(0);
-        }
+    /// One row (a filter type, then the filtered bytes): `data` is zero except at 0 and in
+    /// `lo..hi`.
+    fn row(&mut self, data: &[u8], lo: usize, hi: usize) {
+        let (sum, weighted) = self.with_bits(|w| w.row(data, lo, hi));
+        // Over the row's bytes x_0..x_{n-1}: `b` gains n·a plus the sum of (n - i)·x_i.
+        self.b = (self.b + data.len() as u64 * self.a + weighted) % ADLER_MOD;
+        self.a = (self.a + sum) % ADLER_MOD;
     }
 
+    /// The end-of-block code, the last bits and the Adler-32.
+    fn finish(mut self) {
+        self.with_bits(|w| {
+            w.put(HUFFMAN_CODES[256] as u64, HUFFMAN_LENGTHS[256] as u32);
+            if w.nbits > 0 {
+                w.put(0, 8 - w.nbits);
+            }
+        });
+        let adler = ((self.b << 16 | self.a) as u32).to_be_bytes();
+        self.out.truncate(self.pos);
+        self.out.extend_from_slice(&adler);
+    }
+}
+
+/// Bytes of code `Deflate::with_bits` makes room for: more than a row's longest (at most 35
+/// bits a byte, a run of zeros and a literal; a row is at most 1,201 bytes).
+const ROOM: usize = 8 << 10;
+
+/// A bit writer over a slice with room: DEFLATE's bits, least significant first.
+struct Bits<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+    bits: u64,
+    nbits: u32,
+}
+
+impl Bits<'_> {
+    /// Writes the `n` low bits of `bits` (no others set; `n` at most 56), with no branch: the
+    /// pending bits and these, as eight bytes at `pos`, which moves past the whole ones.
     #[inline(always)]
-    fn literal(&mut self, b: u8) {
-        self.put(HUFFMAN_CODES[b as usize] as u64, HUFFMAN_LENGTHS[b as usize] as u32);
+    fn put(&mut self, bits: u64, n: u32) {
+        debug_assert!(n <= 56 && bits >> n == 0);
+        self.bits |= bits << self.nbits;
+        self.nbits += n;
+        self.buf[self.pos..self.pos + 8].copy_from_slice(&self.bits.to_le_bytes());
+        let whole = self.nbits / 8;
+        self.pos += whole as usize;
+        self.bits >>= 8 * whole;
+        self.nbits -= 8 * whole;
     }
 
     /// A run of `run` zeros: a literal zero, then copies of it.
@@ -581,7 +665,7 @@ impl<'a> Deflate<'a> {
 
     #[inline(never)]
     fn long_run(&mut self, mut run: u32) {
-        self.literal(0);
+        self.put(HUFFMAN_CODES[0] as u64, HUFFMAN_LENGTHS[0] as u32);
         run -= 1;
         while run >= 258 {
             // Length 258 and the distance code, a 0 bit.
@@ -597,129 +681,60 @@ impl<'a> Deflate<'a> {
         }
     }
 
-    /// Eight bytes, as fdeflate takes them: `run` is the run of zeros before them.
+    /// A run of `run` zeros (none when 0), then the literal `x`, in one `put` when the run is
+    /// not longer than a copy.
     #[inline(always)]
-    fn eight(&mut self, chunk: &[u8], run: &mut u32) {
-        let chunk: &[u8; 8] = chunk.try_into().expect("eight bytes");
-        let word = u64::from_le_bytes(*chunk);
-        if word == 0 {
-            *run += 8;
-            self.b += 8 * self.a;
-            return;
-        }
-        // Adler-32 of the eight bytes: the sum of each half of 16-bit lanes (bytes at even and
-        // odd positions, at most 4 × 255 each), then the sums weighted 8, 7, …, 1 from the first
-        // byte, which a multiplication gathers into the top lane (at most 20 × 255: no carries).
-        const LANES: u64 = 0x00FF_00FF_00FF_00FF;
-        let (even, odd) = (word & LANES, word >> 8 & LANES);
-        self.b += 8 * self.a
-            + ((even.wrapping_mul(0x0008_0006_0004_0002) >> 48) + (odd.wrapping_mul(0x0007_0005_0003_0001) >> 48));
-        self.a += (even + odd).wrapping_mul(0x0001_0001_0001_0001) >> 48;
-        // Zeros at the start lengthen the run before them, if any; zeros at the end start the
-        // next one; the bytes between are literals.
-        let start = if *run > 0 {
-            let start = word.trailing_zeros() / 8;
-            self.run(*run + start);
-            start
-        } else {
-            0
-        };
-        *run = word.leading_zeros() / 8;
-        let count = 8 - *run - start;
-        if count == 8 {
-            for half in [word as u32, (word >> 32) as u32] {
-                let c: [u32; 4] = std::array::from_fn(|i| HUFFMAN_CODES_LENGTHS[(half >> (8 * i)) as u8 as usize]);
-                let n: [u32; 4] = std::array::from_fn(|i| c[i] >> 16);
-                let c: [u64; 4] = std::array::from_fn(|i| (c[i] & 0xFFFF) as u64);
-                let bits = c[0] | c[1] << n[0] | c[2] << (n[0] + n[1]) | c[3] << (n[0] + n[1] + n[2]);
-                self.put(bits, n[0] + n[1] + n[2] + n[3]);
+    fn zeros_then(&mut self, run: usize, x: u8) {
+        let c = HUFFMAN_CODES_LENGTHS[x as usize];
+        let (code, len) = ((c & 0xFFFF) as u64, c >> 16);
+        match RUN_CODES.get(run) {
+            Some(&(bits, n)) => self.put(bits as u64 | code << n, n as u32 + len),
+            None => {
+                self.long_run(run as u32);
+                self.put(code, len);
             }
-            return;
         }
-        // At most four codes of 12 bits per put.
-        let mut w = word >> (8 * start);
-        let (mut bits, mut n) = (0, 0);
-        for i in 0..count {
-            if i == 4 {
-                self.put(bits, n);
-                (bits, n) = (0, 0);
-            }
-            let c = HUFFMAN_CODES_LENGTHS[(w & 0xFF) as usize];
-            bits |= ((c & 0xFFFF) as u64) << n;
-            n += c >> 16;
-            w >>= 8;
-        }
-        self.put(bits, n);
     }
 
-    /// One `write_data` call with `data`, which is zero except at 0 and in `lo..hi`.
-    fn row(&mut self, data: &[u8], lo: usize, hi: usize) {
-        // On a copy of the state, which stays in registers.
-        let mut z = Deflate {
-            out: &mut *self.out,
-            bits: self.bits,
-            nbits: self.nbits,
-            a: self.a,
-            b: self.b,
-        };
-        z.row_here(data, lo, hi);
-        (self.bits, self.nbits, self.a, self.b) = (z.bits, z.nbits, z.a, z.b);
-    }
-
+    /// Codes a row, `data`, zero except at 0 and in `lo..hi`, and returns the Adler-32 terms
+    /// of its bytes x_i: their sum and the sum of (n - i)·x_i. The bytes that are not zero are
+    /// found 64 at a time as the bits of a word, and each is coded with the run of zeros before
+    /// it in one `put`: the cost goes with the bytes drawn, not with the row's width, and there
+    /// is no branch per byte to mispredict.
     #[inline(always)]
-    fn row_here(&mut self, data: &[u8], lo: usize, hi: usize) {
-        debug_assert!(data[1..lo].iter().chain(&data[hi..]).all(|&b| b == 0));
-        let n = data.len() / 8;
-        // Eights that may hold a non-zero byte: the first, and first..last.
-        let first = (lo / 8).max(1);
-        let last = hi.div_ceil(8).min(n).max(first);
-        let mut run = 0;
-        self.eight(&data[..8], &mut run);
-        // Zero eights (most of them) only lengthen the run, and add `a` to `b` per byte: they
-        // are counted in a tight loop and accounted for at the next non-zero one.
-        let mut zeros = first - 1;
-        let mut words = data[8 * first..8 * last].chunks_exact(8);
-        loop {
-            let mut chunk = None;
-            for c in words.by_ref() {
-                if c != [0; 8] {
-                    chunk = Some(c);
-                    break;
+    fn row(&mut self, data: &[u8], lo: usize, hi: usize) -> (u64, u64) {
+        debug_assert!(data[1..lo.max(1)].iter().chain(&data[hi.max(1)..]).all(|&b| b == 0));
+        let n = data.len();
+        let (mut sum, mut weighted) = (data[0] as u64, n as u64 * data[0] as u64);
+        self.zeros_then(0, data[0]);
+        let mut next = 1;
+        let mut base = lo.max(1);
+        while base < hi {
+            let end = (base + 64).min(n);
+            let mut tail = [0u8; 64];
+            let chunk: &[u8; 64] = match data[base..].first_chunk() {
+                Some(c) => c,
+                None => {
+                    tail[..end - base].copy_from_slice(&data[base..end]);
+                    &tail
                 }
-                zeros += 1;
+            };
+            let mut mask = nonzero(chunk);
+            while mask != 0 {
+                let j = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                let (i, x) = (base + j, chunk[j]);
+                self.zeros_then(i - next, x);
+                sum += x as u64;
+                weighted += (n - i) as u64 * x as u64;
+                next = i + 1;
             }
-            run += 8 * zeros as u32;
-            self.b += 8 * zeros as u64 * self.a;
-            zeros = 0;
-            match chunk {
-                Some(c) => self.eight(c, &mut run),
-                None => break,
-            }
+            base = end;
         }
-        run += 8 * (n - last) as u32;
-        self.b += 8 * (n - last) as u64 * self.a;
-        if run > 0 {
-            self.run(run);
+        if next < n {
+            self.run((n - next) as u32);
         }
-        for &b in &data[8 * n..] {
-            self.literal(b);
-            self.a += b as u64;
-            self.b += self.a;
-        }
-        self.a %= ADLER_MOD;
-        self.b %= ADLER_MOD;
-    }
-
-    /// The end-of-block code, the last bits and the Adler-32.
-    fn finish(mut self) {
-        self.put(HUFFMAN_CODES[256] as u64, HUFFMAN_LENGTHS[256] as u32);
-        if !self.nbits.is_multiple_of(8) {
-            self.put(0, 8 - self.nbits % 8);
-        }
-        let n = self.nbits as usize / 8;
-        self.out.extend_from_slice(&self.bits.to_le_bytes()[..n]);
-        self.out
-            .extend_from_slice(&((self.b << 16 | self.a) as u32).to_be_bytes());
+        (sum, weighted)
     }
 }
 
