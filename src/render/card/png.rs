@@ -51,8 +51,8 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
         let mut z = Deflate::new(o);
         let mut row = Scratch {
             row: [0; WIDTH as usize + 1],
-            cur: [0; WIDTH as usize / 2],
-            prev: [0; WIDTH as usize / 2],
+            packed_rows: [[0; WIDTH as usize / 2]; 2],
+            cur_at: 0,
             packed_last: None,
         };
         let blank = |y: usize| d.spans[y].0 >= d.spans[y].1;
@@ -94,12 +94,12 @@ fn pack(pixels: &[u8], out: &mut [u8]) {
 }
 
 /// Buffers for a row: the filter type and the filtered row (zero outside the columns last
-/// written), and the packed row and the one above it.
+/// written), and the packed row (`packed_rows[cur_at]`) and the one above it (the other).
 struct Scratch {
     row: [u8; WIDTH as usize + 1],
-    cur: [u8; WIDTH as usize / 2],
-    prev: [u8; WIDTH as usize / 2],
-    /// The row `cur` holds packed, and the bytes `a..b` it holds (at 4 bits a pixel): the next
+    packed_rows: [[u8; WIDTH as usize / 2]; 2],
+    cur_at: usize,
+    /// The row the current one holds packed, and the bytes `a..b` it holds (at 4 bits a pixel): the next
     /// row's `prev` there, without packing it again.
     packed_last: Option<(usize, usize, usize)>,
 }
@@ -123,17 +123,19 @@ fn encode_row(z: &mut Deflate, d: &Drawn, y: usize, s: &mut Scratch, packed: boo
         // The row above was packed as the last row, over `pa..pb`: only the rest is packed now.
         let (pa, pb) = match s.packed_last {
             Some((last, pa, pb)) if last + 1 == y => {
-                std::mem::swap(&mut s.cur, &mut s.prev);
+                s.cur_at ^= 1;
                 let pa = pa.clamp(a, b);
                 (pa, pb.clamp(pa, b))
             }
             _ => (a, a),
         };
-        pack(&cur[2 * a..2 * b], &mut s.cur[a..b]);
-        pack(&prev[2 * a..2 * pa], &mut s.prev[a..pa]);
-        pack(&prev[2 * pb..2 * b], &mut s.prev[pb..b]);
+        let [r0, r1] = &mut s.packed_rows;
+        let (cur_p, prev_p) = if s.cur_at == 0 { (r0, r1) } else { (r1, r0) };
+        pack(&cur[2 * a..2 * b], &mut cur_p[a..b]);
+        pack(&prev[2 * a..2 * pa], &mut prev_p[a..pa]);
+        pack(&prev[2 * pb..2 * b], &mut prev_p[pb..b]);
         s.packed_last = Some((y, a, b));
-        s.row[0] = filter_row(&s.prev[a..b], &s.cur[a..b], &mut s.row[1 + a..1 + b], false);
+        s.row[0] = filter_row(&prev_p[a..b], &cur_p[a..b], &mut s.row[1 + a..1 + b], false);
         (a, b)
     } else {
         let small = d.palette.len() <= 128;
@@ -506,21 +508,23 @@ const RUN_CODES: [(u32, u8); 259] = {
 };
 
 /// The bits of the bytes of `chunk` that are not zero, the first byte's lowest: eight bytes at
-/// a time, each byte's bits or-ed into its lowest, then gathered by a multiplication (the
-/// products' bits never meet, so nothing carries).
+/// a time, the top bit of each byte set when it is not zero (its low seven bits plus 127
+/// carry into it, or it was set), then the eight top bits gathered into the top byte by one
+/// multiplication (byte k's bit moves up 7·(7 - k); no two products' bits meet, so nothing
+/// carries).
 #[inline(always)]
 fn nonzero(chunk: &[u8; 64]) -> u64 {
     let mut mask = 0u64;
     for (k, c) in chunk.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let mut t = w | w >> 4;
-        t |= t >> 2;
-        t |= t >> 1;
-        t &= 0x0101_0101_0101_0101;
-        mask |= (t.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+        let top = ((w & LOW7) + LOW7 | w) & HIGH;
+        mask |= (top.wrapping_mul(0x0002_0408_1020_4081) >> 56) << (8 * k);
     }
     mask
 }
+
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The DEFLATE stream of a card: literals, and runs of zeros as a literal zero and a copy at
 /// distance 1 (the shape of fdeflate's fast stream), a run cut at the end of each row. Rows are
@@ -837,6 +841,27 @@ mod tests {
             b.put(v, n);
         }
         (b.out, b.acc as u8, b.n)
+    }
+
+    #[test]
+    fn nonzero_marks_the_bytes_that_are_not_zero() {
+        let mut chunk = [0u8; 64];
+        for seed in 0..2000u64 {
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for b in &mut chunk {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // mostly zeros, and every value (1, 127, 128 and 255 the edges)
+                *b = if x % 3 == 0 { (x >> 8) as u8 } else { 0 };
+            }
+            chunk[(seed % 64) as usize] = [1, 127, 128, 255][(seed / 64 % 4) as usize];
+            let want = chunk
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (j, &b)| m | ((b != 0) as u64) << j);
+            assert_eq!(nonzero(&chunk), want, "{chunk:?}");
+        }
     }
 
     #[test]
