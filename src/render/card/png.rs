@@ -517,7 +517,7 @@ fn nonzero(chunk: &[u8; 64]) -> u64 {
     let mut mask = 0u64;
     for (k, c) in chunk.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let top = ((w & LOW7) + LOW7 | w) & HIGH;
+        let top = (((w & LOW7) + LOW7) | w) & HIGH;
         mask |= (top.wrapping_mul(0x0002_0408_1020_4081) >> 56) << (8 * k);
     }
     mask
