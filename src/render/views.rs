@@ -268,7 +268,11 @@ impl Views<'_> {
         if keep.len() < 2 {
             return String::new();
         }
-        let index_of = |e: usize| keep.iter().position(|&k| k == e);
+        // The members by entity, each with its place in `keep`: an edge is looked up in a
+        // member's adjacency (sorted by the other end), in the adjacency's order, not the whole
+        // of it scanned (the strongest neighbours are the most connected entities).
+        let mut by_entity: Vec<(usize, usize)> = keep.iter().enumerate().map(|(b, &k)| (k, b)).collect();
+        by_entity.sort_unstable();
         let nodes: Vec<crate::render::entity_graph::Node> = keep
             .iter()
             .map(|&k| {
@@ -283,8 +287,9 @@ impl Views<'_> {
             .collect();
         let mut edges = Vec::new();
         for (a, &k) in keep.iter().enumerate() {
-            for &(o, w, relation) in &adj[k] {
-                if let Some(b) = index_of(o).filter(|&b| b > a) {
+            for &(o, b) in by_entity.iter().filter(|&&(_, b)| b > a) {
+                if let Ok(at) = adj[k].binary_search_by_key(&o, |e| e.0) {
+                    let (_, w, relation) = adj[k][at];
                     edges.push(crate::render::entity_graph::Edge {
                         a,
                         b,
