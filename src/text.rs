@@ -211,23 +211,35 @@ pub fn escape_html(s: &str) -> String {
 }
 
 pub fn escape_html_into(out: &mut String, s: &str) {
-    // Every template value goes through here (5% of a build when it went
-    // char by char). The five characters are ASCII, so scanning bytes finds
-    // them and the runs between them are copied whole, on char boundaries.
+    // Every template value goes through here (5% of a build when it went char by char, 1.8%
+    // byte by byte). The five characters are ASCII: memchr's vector searches find the next of
+    // `&`, `<`, `>` and the next of `"`, `'` (each search run again only past what it found),
+    // and the runs between are copied whole, on char boundaries.
     out.reserve(s.len());
+    let b = s.as_bytes();
+    let three = |from: usize| memchr::memchr3(b'&', b'<', b'>', &b[from..]).map_or(b.len(), |i| from + i);
+    let two = |from: usize| memchr::memchr2(b'"', b'\'', &b[from..]).map_or(b.len(), |i| from + i);
+    let (mut next3, mut next2) = (three(0), two(0));
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
+    loop {
+        let i = next3.min(next2);
+        if i == b.len() {
+            break;
+        }
+        out.push_str(&s[run..i]);
+        out.push_str(match b[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        out.push_str(entity);
+            _ => "&#39;",
+        });
         run = i + 1;
+        if i == next3 {
+            next3 = three(run);
+        } else {
+            next2 = two(run);
+        }
     }
     out.push_str(&s[run..]);
 }
@@ -353,6 +365,41 @@ mod tests {
         let mut out = String::from("kept ");
         escape_html_into(&mut out, "ở<");
         assert_eq!(out, "kept ở&lt;");
+    }
+
+    #[test]
+    fn escaping_agrees_with_one_char_at_a_time() {
+        let by_chars = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        };
+        // strings of up to 100 characters (past memchr's vector widths), the five among
+        // Vietnamese letters, in runs and alone, at the start and the end
+        let alphabet = ['&', '<', '>', '"', '\'', 'a', 'đ', 'ễ', ' ', 'Ư', 'x', 'y'];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..100 {
+            for _ in 0..20 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // mostly letters
+                        let k = (x % 40) as usize;
+                        alphabet[if k < alphabet.len() { k } else { 5 + k % 7 }]
+                    })
+                    .collect();
+                assert_eq!(escape_html(&s), by_chars(&s), "{s:?}");
+            }
+        }
     }
 
     /// `truncate_words` and `context` as they were first written (counting
