@@ -99,8 +99,8 @@ struct Scratch {
     row: [u8; WIDTH as usize + 1],
     packed_rows: [[u8; WIDTH as usize / 2]; 2],
     cur_at: usize,
-    /// The row the current one holds packed, and the bytes `a..b` it holds (at 4 bits a pixel): the next
-    /// row's `prev` there, without packing it again.
+    /// The row `packed_rows[cur_at]` holds packed, and the bytes `a..b` it holds (at 4 bits a
+    /// pixel): the next row's row above there, without packing it again.
     packed_last: Option<(usize, usize, usize)>,
 }
 
