@@ -246,23 +246,18 @@ fn adjacency_hash(site: &Site, e: usize) -> u64 {
 
 fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
     let keep = site.local_graph_members(i);
-    let mut sorted = keep.clone();
-    sorted.sort_unstable();
+    let edges = site.local_graph_edges(&keep);
+    let mut edges = edges.iter().peekable();
     let mut h = Xxh3::new();
-    for &k in &keep {
+    for (a, &k) in keep.iter().enumerate() {
         (
             entity_name[k],
             crate::render::dot_scale(site.entities[k].mentions.len()).to_bits(),
         )
             .hash(&mut h);
-        // the edges among the members: each looked up in `k`'s adjacency
-        // (sorted by the other end), not the whole of it scanned
-        let adjacency = &site.entity_adjacency[k];
-        for &o in &sorted {
-            if let Ok(at) = adjacency.binary_search_by_key(&o, |e| e.0) {
-                let (_, w, relation) = adjacency[at];
-                (id(site, k), id(site, o), w.to_bits(), relation).hash(&mut h);
-            }
+        // the member's edges among the members
+        while let Some(&(_, b, w, relation)) = edges.next_if(|e| e.0 == a) {
+            (id(site, k), id(site, keep[b]), w.to_bits(), relation).hash(&mut h);
         }
     }
     h.finish()

@@ -263,16 +263,10 @@ impl Views<'_> {
     /// the site's adjacency lists, so each page touches only the edges of
     /// the dozen entities it shows, not the whole graph.
     pub fn local_graph(&self, i: usize) -> String {
-        let adj = &self.site.entity_adjacency;
         let keep = self.site.local_graph_members(i);
         if keep.len() < 2 {
             return String::new();
         }
-        // The members by entity, each with its place in `keep`: an edge is looked up in a
-        // member's adjacency (sorted by the other end), in the adjacency's order, not the whole
-        // of it scanned (the strongest neighbours are the most connected entities).
-        let mut by_entity: Vec<(usize, usize)> = keep.iter().enumerate().map(|(b, &k)| (k, b)).collect();
-        by_entity.sort_unstable();
         let nodes: Vec<crate::render::entity_graph::Node> = keep
             .iter()
             .map(|&k| {
@@ -285,20 +279,14 @@ impl Views<'_> {
                 }
             })
             .collect();
-        let mut edges = Vec::new();
-        for (a, &k) in keep.iter().enumerate() {
-            for &(o, b) in by_entity.iter().filter(|&&(_, b)| b > a) {
-                if let Ok(at) = adj[k].binary_search_by_key(&o, |e| e.0) {
-                    let (_, w, relation) = adj[k][at];
-                    edges.push(crate::render::entity_graph::Edge {
-                        a,
-                        b,
-                        weight: w,
-                        relation,
-                    });
-                }
-            }
-        }
+        // (each edge once)
+        let edges: Vec<crate::render::entity_graph::Edge> = self
+            .site
+            .local_graph_edges(&keep)
+            .into_iter()
+            .filter(|&(a, b, _, _)| b > a)
+            .map(|(a, b, weight, relation)| crate::render::entity_graph::Edge { a, b, weight, relation })
+            .collect();
         crate::render::entity_graph::layout_svg(
             &nodes,
             &edges,

@@ -86,6 +86,28 @@ impl Site {
         keep.extend(neighbours.iter().take(11).map(|n| n.0));
         keep
     }
+
+    /// The edges among a local graph's `members`: for each member `a` in
+    /// order, each member `b` it has an edge to, by entity index, with the
+    /// edge's weight and whether it is a relation — each looked up in `a`'s
+    /// adjacency (sorted by the other end), not the whole of it scanned
+    /// (the strongest neighbours are the most connected entities). Both
+    /// directions of an edge are listed.
+    pub fn local_graph_edges(&self, members: &[usize]) -> Vec<(usize, usize, f64, bool)> {
+        let mut by_entity: Vec<(usize, usize)> = members.iter().enumerate().map(|(b, &k)| (k, b)).collect();
+        by_entity.sort_unstable();
+        let mut edges = Vec::new();
+        for (a, &k) in members.iter().enumerate() {
+            let adjacency = &self.entity_adjacency[k];
+            for &(o, b) in &by_entity {
+                if let Ok(at) = adjacency.binary_search_by_key(&o, |e| e.0) {
+                    let (_, w, relation) = adjacency[at];
+                    edges.push((a, b, w, relation));
+                }
+            }
+        }
+        edges
+    }
 }
 
 /// What one load keeps for the next (the rebuild loop holds one): files

@@ -484,7 +484,7 @@ const LENGTH_SYMBOLS: [(u16, u8); 256] = {
     t
 };
 
-/// The codes of runs of `1..=258` zeros (`Deflate::run`): a literal zero, then a copy of the
+/// The codes of runs of `1..=258` zeros (`Bits::run`): a literal zero, then a copy of the
 /// rest when longer than 4, else literal zeros; (bits, count), at most 2 + 12 + 5 + 1 bits.
 const RUN_CODES: [(u32, u8); 259] = {
     let mut t = [(0u32, 0u8); 259];
