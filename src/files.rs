@@ -126,7 +126,7 @@ pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathB
     if !base.is_dir() {
         return out;
     }
-    for entry in WalkDir::new(&base).follow_links(false).sort_by_file_name() {
+    for entry in WalkDir::new(&base).follow_links(false) {
         let Ok(entry) = entry else { continue };
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
         let name = entry.file_name().to_string_lossy();
@@ -144,7 +144,31 @@ pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathB
             out.push(rel);
         }
     }
+    // (sorted here rather than by walkdir, whose comparisons take each
+    // path's file name apart again, and by bytes rather than by `Path`'s
+    // order, which takes both paths apart into components: the two were 80%
+    // of listing 20,000 articles)
+    out.sort_unstable_by(|a, b| path_order(a, b));
     out
+}
+
+/// The order of `Path`'s `Ord` for the clean relative paths a walk gives
+/// (no `.`, no repeated separator): component by component, which is the
+/// order of their bytes with the separator below every other byte. Found
+/// from the bytes alone, without taking the paths apart.
+pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |c: u8| {
+        if c == b'/' || c == std::path::MAIN_SEPARATOR as u8 {
+            0
+        } else {
+            c
+        }
+    };
+    let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => key(a[i]).cmp(&key(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// Hidden files and editor temp files (`.x`, `*.swp`, `*~`, `4913`, `.#x`).
@@ -243,5 +267,22 @@ mod tests {
         assert_eq!(clean_text("Vie\u{0302}\u{0323}t"), "Việt");
         assert_eq!(clean_text("\u{feff}Việt"), "Việt");
         assert_eq!(clean_text(""), "");
+    }
+
+    #[test]
+    fn path_order_is_the_order_of_paths() {
+        // names that sort differently by bytes and by components: a
+        // separator against the characters below and above it ('-', '.',
+        // '0'), a prefix, a space, non-ASCII letters
+        let names = [
+            "a", "a/b", "a-b", "a.b", "a/b/c", "a0", "ab", "a b", "a/b-c", "a/b.c", "a/bc", "đ", "đ/x", "đa", "e",
+            "ê/1", "b/a/z", "b-a/z", "b/a-z",
+        ];
+        for x in names {
+            for y in names {
+                let (x, y) = (Path::new(x), Path::new(y));
+                assert_eq!(path_order(x, y), x.cmp(y), "{x:?} against {y:?}");
+            }
+        }
     }
 }

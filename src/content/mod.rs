@@ -335,6 +335,8 @@ pub struct Listing {
 impl Listing {
     pub fn new(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Listing {
         let articles = list_files(root, Path::new("content/articles"), diags);
+        // (the listing is sorted: a name is looked up in it, not on disk)
+        let listed = |p: &Path| articles.binary_search_by(|r| crate::files::path_order(r, p)).is_ok();
         for rel in &articles {
             let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if let Some(stem) = name
@@ -342,7 +344,7 @@ impl Listing {
                 .or_else(|| name.strip_suffix(".annotations.jsonld"))
             {
                 let md = rel.with_file_name(format!("{stem}.md"));
-                if !root.join(&md).is_file() {
+                if !listed(&md) {
                     diags.push(
                         Diagnostic::warning(rel, None, "annotation file without an article")
                             .with_hint(format!("expected the article at {}", md.display())),

@@ -95,7 +95,7 @@ fn digest_with(root: &Path, opts: &BuildOptions, with_known: bool) -> (u64, Know
             }
         }
     }
-    names.par_sort_unstable();
+    names.par_sort_unstable_by(|a, b| crate::files::path_order(a, b));
     // (the walk reads folders; the stamps, one call per file, in parallel)
     let files: Vec<(PathBuf, Option<std::fs::Metadata>)> = names
         .into_par_iter()
