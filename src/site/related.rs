@@ -4,8 +4,6 @@
 //!
 //! Stage 3 of the pipeline: the site graph.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::model::{ArticleNode, EntityEdge, EntityNode};
@@ -136,46 +134,59 @@ impl Postings {
 /// Related entities: co-mentioned in the same articles (weighted by how
 /// often), plus a bonus for a declared relation. Returns the graph's edges,
 /// sorted, for the entity graph views.
+///
+/// Each co-mention is one number (the two entities, smaller first); sorted,
+/// the co-mentions of a pair are neighbours and their count is the pair's
+/// weight. (A map from pair to weight took 1.5 million hashed insertions at
+/// 10,000 articles, a third of linking.)
 pub fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Vec<EntityEdge> {
-    let mut co: HashMap<(usize, usize), (f64, bool)> = HashMap::new();
-    for a in articles {
-        let es: Vec<usize> = a.entities.iter().map(|e| e.0).collect();
-        if es.len() > COOCCURRENCE_CAP {
-            continue;
-        }
-        for (i, &x) in es.iter().enumerate() {
-            for &y in &es[i + 1..] {
-                co.entry((x.min(y), x.max(y))).or_default().0 += 1.0;
+    let key = |x: usize, y: usize| ((x.min(y) as u64) << 32) | x.max(y) as u64;
+    let mut pairs: Vec<u64> = articles
+        .par_iter()
+        .filter(|a| a.entities.len() <= COOCCURRENCE_CAP)
+        .flat_map_iter(|a| {
+            let es = &a.entities;
+            (0..es.len()).flat_map(move |i| es[i + 1..].iter().map(move |y| key(es[i].0, y.0)))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    let mut weighted: Vec<(u64, f64, bool)> = pairs
+        .chunk_by(|a, b| a == b)
+        .map(|run| (run[0], run.len() as f64, false))
+        .collect();
+    let mut declared: Vec<u64> = entities
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| e.relations.iter().map(move |&(_, other)| key(i, other)))
+        .collect();
+    declared.sort_unstable();
+    declared.dedup();
+    let co_mentioned = weighted.len();
+    for k in declared {
+        match weighted[..co_mentioned].binary_search_by_key(&k, |w| w.0) {
+            Ok(at) => {
+                weighted[at].1 += 2.0;
+                weighted[at].2 = true;
             }
+            Err(_) => weighted.push((k, 2.0, true)),
         }
     }
-    for (i, e) in entities.iter().enumerate() {
-        for (_, other) in &e.relations {
-            let edge = co.entry((i.min(*other), i.max(*other))).or_default();
-            if !edge.1 {
-                edge.0 += 2.0;
-                edge.1 = true;
-            }
-        }
-    }
+    weighted.sort_unstable_by_key(|w| w.0);
     let mut per: Vec<Vec<(usize, f64)>> = vec![Vec::new(); entities.len()];
-    let mut edges = Vec::with_capacity(co.len());
-    for ((x, y), (w, relation)) in co {
-        per[x].push((y, w));
-        per[y].push((x, w));
-        edges.push(EntityEdge {
-            a: x,
-            b: y,
-            weight: w,
-            relation,
-        });
-    }
+    let edges: Vec<EntityEdge> = weighted
+        .into_iter()
+        .map(|(k, weight, relation)| {
+            let (a, b) = ((k >> 32) as usize, (k & u64::from(u32::MAX)) as usize);
+            per[a].push((b, weight));
+            per[b].push((a, weight));
+            EntityEdge { a, b, weight, relation }
+        })
+        .collect();
     for (e, mut v) in entities.iter_mut().zip(per) {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(RELATED_ENTITIES);
         e.related = v;
     }
-    edges.sort_by_key(|e| (e.a, e.b));
     edges
 }
 
@@ -234,6 +245,61 @@ mod tests {
             2 * WINDOW + 1,
             "positions 0 to 200 around position 100"
         );
+    }
+
+    #[test]
+    fn entities_are_related_by_articles_in_common_and_declared_relations() {
+        // 0 and 1 together in three articles, 1 and 2 in one; 2 and 3 in
+        // none but declared related (both ways, counted once), as are 0 and 1.
+        let nodes = articles(&[vec![0, 1], vec![1, 0, 2], vec![0, 1], vec![3]]);
+        let mut entities: Vec<EntityNode> = (0..4)
+            .map(|_| EntityNode {
+                src: crate::content::Entity {
+                    id: String::new(),
+                    path: Default::default(),
+                    name: String::new(),
+                    kind: crate::content::EntityKind::Person,
+                    aliases: Vec::new(),
+                    wikidata: None,
+                    url: None,
+                    image: None,
+                    relations: Vec::new(),
+                    front_span: 0..0,
+                    autolink: true,
+                    case_insensitive: false,
+                    description: String::new(),
+                    description_offset: 0,
+                },
+                description_html: String::new(),
+                summary: String::new(),
+                mentions: Vec::new(),
+                quotes: Vec::new(),
+                relations: Vec::new(),
+                related: Vec::new(),
+                articles: Vec::new(),
+            })
+            .collect();
+        entities[2].relations = vec![("x".into(), 3)];
+        entities[3].relations = vec![("y".into(), 2)];
+        entities[1].relations = vec![("z".into(), 0)];
+        let edges = related_entities(&nodes, &mut entities);
+        let found: Vec<(usize, usize, f64, bool)> = edges.iter().map(|e| (e.a, e.b, e.weight, e.relation)).collect();
+        assert_eq!(
+            found,
+            [
+                (0, 1, 5.0, true),
+                (0, 2, 1.0, false),
+                (1, 2, 1.0, false),
+                (2, 3, 2.0, true)
+            ]
+        );
+        assert_eq!(entities[0].related, [(1, 5.0), (2, 1.0)]);
+        assert_eq!(
+            entities[2].related,
+            [(3, 2.0), (0, 1.0), (1, 1.0)],
+            "heaviest first, then by entity"
+        );
+        assert_eq!(entities[3].related, [(2, 2.0)]);
     }
 
     #[test]
