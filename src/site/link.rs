@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::model::{ArticleNode, EntityNode, MentionNode, QuoteNode, TagNode};
 use crate::anchor::article::{Anchored, AnchoredQuote};
 use crate::anchor::markdown::{self, Document};
@@ -139,15 +141,20 @@ pub fn entity_nodes(
     quotes: &[QuoteNode],
     diags: &mut Diagnostics,
 ) -> Vec<EntityNode> {
-    let mut nodes: Vec<EntityNode> = entities
-        .into_iter()
+    // (the descriptions parsed and rendered in parallel, their problems
+    // reported in entity order)
+    let (mut nodes, problems): (Vec<EntityNode>, Vec<Vec<Diagnostic>>) = entities
+        .into_par_iter()
         .map(|e| {
             let doc = Document::parse(&e.description);
-            for (src, url) in markdown::unsafe_urls(&doc) {
-                let at = e.description_offset + src.start..e.description_offset + src.end;
-                diags.push(unsafe_url_diag(&e.path, at, &url));
-            }
-            EntityNode {
+            let problems = markdown::unsafe_urls(&doc)
+                .into_iter()
+                .map(|(src, url)| {
+                    let at = e.description_offset + src.start..e.description_offset + src.end;
+                    unsafe_url_diag(&e.path, at, &url)
+                })
+                .collect();
+            let node = EntityNode {
                 summary: entity_summary(&doc),
                 description_html: markdown::render(&doc, &[]),
                 src: e,
@@ -156,9 +163,11 @@ pub fn entity_nodes(
                 relations: Vec::new(),
                 related: Vec::new(),
                 articles: Vec::new(),
-            }
+            };
+            (node, problems)
         })
-        .collect();
+        .unzip();
+    diags.extend(problems.into_iter().flatten());
     for (ai, n) in articles.iter().enumerate() {
         for (mi, m) in n.mentions.iter().enumerate() {
             nodes[m.entity].mentions.push((ai, mi));
