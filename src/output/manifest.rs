@@ -326,13 +326,14 @@ pub fn remove(path: &Path) -> io::Result<()> {
 }
 
 /// Every file in the output directory with its stamp (none when it cannot
-/// be listed: then nothing of it is trusted).
-pub fn list_output(out: &Path) -> PathMap<Stamp> {
+/// be listed: then nothing of it is trusted); its folders read in parallel
+/// or in turn (see [`crate::output::write::output_stamps`]).
+pub fn list_output(out: &Path, parallel: bool) -> PathMap<Stamp> {
     let unknown = Stamp {
         size: u64::MAX,
         mtime: 0,
     };
-    crate::output::write::output_stamps(out)
+    crate::output::write::output_stamps(out, parallel)
         .unwrap_or_default()
         .into_iter()
         .map(|(rel, stamp)| (rel, stamp.unwrap_or(unknown)))

@@ -688,7 +688,7 @@ impl Session {
         );
         let earlier = match manifest {
             Some(read) if read.clean && read.inputs == inputs => {
-                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out), || read.manifest());
+                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out, true), || read.manifest());
                 let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
                 if let Some(m) = m
                     && on_disk.len() == m.files.len()
@@ -703,7 +703,8 @@ impl Session {
             read => {
                 let out = self.out.clone();
                 Earlier::Reading(std::thread::spawn(move || {
-                    let on_disk = manifest::list_output(&out);
+                    // (in turn: the load beside it has the cores busy)
+                    let on_disk = manifest::list_output(&out, false);
                     let records = read.and_then(|read| Records::of(&read, &on_disk));
                     (on_disk, records)
                 }))
