@@ -363,3 +363,23 @@ fn a_site_with_nothing_dated_has_no_archive() {
     assert!(acme.select(&sel(".entity-timeline")).next().is_none());
     assert!(acme.select(&sel(".mention-period")).next().is_none());
 }
+
+/// An entity's quotes over time as its page and its dependencies find them
+/// (through its own mentions) are the ones the pass over the whole site
+/// finds: on this site and on the example site.
+#[test]
+fn an_entitys_quotes_are_the_same_found_alone_or_all_at_once() {
+    let dir = site("en");
+    for root in [dir.path().to_path_buf(), common::seed_root()] {
+        let loaded = glossa::load(&root, &glossa::BuildOptions::default());
+        let site = &loaded.site;
+        let all = glossa::site::time::quotes_of_all(site);
+        let mut about = 0;
+        for (e, want) in all.iter().enumerate() {
+            let id = &site.entities[e].src.id;
+            assert_eq!(&glossa::site::time::quotes_of(site, e), want, "{root:?}: {id}");
+            about += want.iter().filter(|(_, said)| !said).count();
+        }
+        assert!(about > 0, "{root:?}: a quote is about an entity that did not say it");
+    }
+}
