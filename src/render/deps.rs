@@ -22,10 +22,10 @@ use std::hash::{Hash, Hasher};
 
 // (xxh3 rather than std's SipHash: a build after one edit hashes every page's
 // reads, and SipHash was a tenth of its CPU)
-use xxhash_rust::xxh3::Xxh3;
 
 use rayon::prelude::*;
 
+use crate::files::Digest;
 use crate::render::{Page, SearchPart, Templates};
 use crate::site::Site;
 use crate::site::terms::DocKind;
@@ -127,7 +127,7 @@ pub struct Versions {
 }
 
 fn hash(v: impl Hash) -> u64 {
-    let mut h = Xxh3::new();
+    let mut h = Digest::default();
     v.hash(&mut h);
     h.finish()
 }
@@ -248,7 +248,7 @@ fn local_graph_hash(site: &Site, i: usize, entity_name: &[u64]) -> u64 {
     let keep = site.local_graph_members(i);
     let edges = site.local_graph_edges(&keep);
     let mut edges = edges.iter().peekable();
-    let mut h = Xxh3::new();
+    let mut h = Digest::default();
     for (a, &k) in keep.iter().enumerate() {
         (
             entity_name[k],
@@ -277,7 +277,7 @@ fn quote_hash(site: &Site, q: usize) -> u64 {
 fn search_shard_hash(site: &Site, k: usize) -> u64 {
     let index = site.terms.get(site);
     let keys = &index.shards[k];
-    let mut h = Xxh3::new();
+    let mut h = Digest::default();
     for t in &keys.terms {
         (t, index.terms.get(t).map(|p| &p.0)).hash(&mut h);
     }
@@ -304,7 +304,7 @@ fn article_words_hash(site: &Site, i: usize) -> u64 {
 }
 
 fn structure_hash(site: &Site) -> u64 {
-    let mut h = Xxh3::new();
+    let mut h = Digest::default();
     for a in &site.articles {
         a.src.slug.hash(&mut h);
     }
@@ -624,7 +624,7 @@ impl Versions {
 
     /// The hash of everything `page` reads.
     pub fn page(&self, site: &Site, page: Page) -> u64 {
-        let mut h = Xxh3::new();
+        let mut h = Digest::default();
         // the kind, not the index: an article added before this page's
         // shifts the indices, not what the page shows (pages are keyed by
         // output path)
