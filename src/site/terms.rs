@@ -299,7 +299,13 @@ pub fn words(text: &str, mut word: impl FnMut(&str)) {
     split(&folded).for_each(&mut word);
 }
 
-type Hasher = xxhash_rust::xxh3::Xxh3DefaultBuilder;
+/// The hasher of the index's in-process maps (a document's words, the
+/// term ids): FxHash. XXH3 through `BuildHasher` set up its 256-byte
+/// streaming state for each of the millions of words hashed (a cold build's
+/// index at 10,000 articles: 0.43 s against 0.57 s); nothing hashed here is
+/// stored, and the output does not depend on these maps' order (a cold
+/// build's output is byte-identical with either).
+type Hasher = rustc_hash::FxBuildHasher;
 
 /// A document's terms with their strongest field: the terms joined by
 /// `\0`, and their fields in the same order.
