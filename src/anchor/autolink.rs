@@ -178,20 +178,8 @@ mod tests {
 
     fn entity(id: &str, name: &str, aliases: &[&str]) -> Entity {
         Entity {
-            id: id.into(),
-            path: format!("content/entities/{id}.md").into(),
-            name: name.into(),
-            kind: crate::content::EntityKind::Place,
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
-            wikidata: None,
-            url: None,
-            image: None,
-            relations: Vec::new(),
-            front_span: 0..0,
-            autolink: true,
-            case_insensitive: false,
-            description: String::new(),
-            description_offset: 0,
+            ..Entity::named(id, name)
         }
     }
 

@@ -304,6 +304,30 @@ pub struct Entity {
     pub description_offset: usize,
 }
 
+#[cfg(test)]
+impl Entity {
+    /// A place with `id` and `name` at `content/entities/ID.md`, linked
+    /// automatically, with nothing else set (for unit tests).
+    pub fn named(id: &str, name: &str) -> Entity {
+        Entity {
+            id: id.into(),
+            path: format!("content/entities/{id}.md").into(),
+            name: name.into(),
+            kind: EntityKind::Place,
+            aliases: Vec::new(),
+            wikidata: None,
+            url: None,
+            image: None,
+            relations: Vec::new(),
+            front_span: 0..0,
+            autolink: true,
+            case_insensitive: false,
+            description: String::new(),
+            description_offset: 0,
+        }
+    }
+}
+
 /// Loaded files kept between rebuilds (`serve`, `build --watch`): a file
 /// whose stamp (size, modification time) is unchanged is not read again.
 #[derive(Default)]

@@ -254,22 +254,7 @@ mod tests {
         let nodes = articles(&[vec![0, 1], vec![1, 0, 2], vec![0, 1], vec![3]]);
         let mut entities: Vec<EntityNode> = (0..4)
             .map(|_| EntityNode {
-                src: crate::content::Entity {
-                    id: String::new(),
-                    path: Default::default(),
-                    name: String::new(),
-                    kind: crate::content::EntityKind::Person,
-                    aliases: Vec::new(),
-                    wikidata: None,
-                    url: None,
-                    image: None,
-                    relations: Vec::new(),
-                    front_span: 0..0,
-                    autolink: true,
-                    case_insensitive: false,
-                    description: String::new(),
-                    description_offset: 0,
-                },
+                src: crate::content::Entity::named("e", "E"),
                 description_html: String::new(),
                 summary: String::new(),
                 mentions: Vec::new(),
