@@ -135,7 +135,9 @@ mod by_handle {
         .union(OFlags::NOFOLLOW);
 
     pub fn folder(out: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
-        let fd = rustix::fs::open(out, FOLDER, Mode::empty())?;
+        // (the output folder itself may be a link to one: followed, as
+        // `std::fs::read_dir` does; no link inside it is)
+        let fd = rustix::fs::open(out, FOLDER.difference(OFlags::NOFOLLOW), Mode::empty())?;
         inside(&fd, rel, walk)
     }
 
@@ -862,6 +864,9 @@ mod tests {
             assert_eq!(*stamp, Some(Stamp::of(&m)), "{rel}: the stamp a path's metadata gives");
         }
         assert!(output_files(&dir.path().join("none")).is_err());
+        // an output folder that is itself a link is listed through it
+        std::os::unix::fs::symlink(&out, dir.path().join("linked")).unwrap();
+        assert_eq!(output_files(&dir.path().join("linked")).unwrap(), want);
     }
 
     #[test]

@@ -232,7 +232,8 @@ fn quotes_mentioning(site: &Site, a: usize, found: &mut impl FnMut(usize, usize)
 ///
 /// (Found through `e`'s own mentions, each against its article's quotes —
 /// not every mention of every article naming `e`, eighteen times the work
-/// at 10,000 articles, where this was the largest of a rebuild's steps.)
+/// at 10,000 articles, where this was the largest function of a build
+/// after one edit.)
 pub fn quotes_of(site: &Site, e: usize) -> Vec<(usize, bool)> {
     let node = &site.entities[e];
     let mut v: Vec<(usize, bool)> = node.quotes.iter().map(|&q| (q, true)).collect();
