@@ -269,8 +269,9 @@ pub fn build(
     link::attribute(&mut nodes, &entities);
     let mut entity_nodes = link::entity_nodes(entities, &nodes, &quotes, diags);
     link::relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
-    related::related_articles(&mut nodes, entity_nodes.len());
-    let entity_edges = related::related_entities(&nodes, &mut entity_nodes);
+    let postings = related::Postings::of(&nodes, entity_nodes.len());
+    related::related_articles(&mut nodes, &postings);
+    let entity_edges = related::related_entities(&nodes, &postings, &mut entity_nodes);
     let mut entity_adjacency: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); entity_nodes.len()];
     for e in &entity_edges {
         entity_adjacency[e.a].push((e.b, e.weight, e.relation));

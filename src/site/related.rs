@@ -23,9 +23,8 @@ pub const WINDOW: usize = 100;
 /// articles links each article only to the `WINDOW` before and after it in
 /// date order, so the cost per article is bounded and linking grows linearly
 /// with the archive (not with the square of an entity's article count).
-pub fn related_articles(nodes: &mut [ArticleNode], entity_count: usize) {
+pub fn related_articles(nodes: &mut [ArticleNode], postings: &Postings) {
     let n = nodes.len();
-    let postings = Postings::of(nodes, entity_count);
     // Scores in a dense array per thread (only the touched slots are read
     // and reset), the best five picked by partial selection.
     let nodes_ro: &[ArticleNode] = nodes;
@@ -135,30 +134,27 @@ impl Postings {
 /// often), plus a bonus for a declared relation. Returns the graph's edges,
 /// sorted, for the entity graph views.
 ///
-/// Each entity counts the entities after it in the articles naming it, in
-/// a dense array per thread (only the touched slots read and reset), so
+/// Each entity counts the entities after it in the articles naming it
+/// (`postings`, the lists related articles are found from), in a dense
+/// array per thread (only the touched slots read and reset), so
 /// memory holds the pairs that occur, not each occurrence. (A map from
 /// pair to weight took 1.5 million hashed insertions at 10,000 articles, a
 /// third of linking; a sorted list of every occurrence, 12 MB there and
 /// five times that at 50,000.)
-pub fn related_entities(articles: &[ArticleNode], entities: &mut [EntityNode]) -> Vec<EntityEdge> {
+pub fn related_entities(articles: &[ArticleNode], postings: &Postings, entities: &mut [EntityNode]) -> Vec<EntityEdge> {
     let n = entities.len();
     let key = |x: usize, y: usize| ((x.min(y) as u64) << 32) | x.max(y) as u64;
-    let mut naming: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (ai, a) in articles.iter().enumerate() {
-        if a.entities.len() <= COOCCURRENCE_CAP {
-            for &(e, _) in &a.entities {
-                naming[e].push(ai);
-            }
-        }
-    }
     let co: Vec<Vec<(usize, u32)>> = (0..n)
         .into_par_iter()
         .map_init(
             || (vec![0u32; n], Vec::new()),
             |(count, touched), x| {
-                for &ai in &naming[x] {
-                    for &(y, _) in &articles[ai].entities {
+                for &ai in &postings.articles[x] {
+                    let named = &articles[ai].entities;
+                    if named.len() > COOCCURRENCE_CAP {
+                        continue;
+                    }
+                    for &(y, _) in named {
                         if y > x {
                             if count[y] == 0 {
                                 touched.push(y);
@@ -255,7 +251,8 @@ mod tests {
         named[600].push(1);
         named[990] = vec![1];
         let mut nodes = articles(&named);
-        related_articles(&mut nodes, 1002);
+        let postings = Postings::of(&nodes, 1002);
+        related_articles(&mut nodes, &postings);
         let related: Vec<usize> = nodes[600].related.iter().map(|r| r.0).collect();
         // 990 shares the rarer entity 1; then, among equal scores, the
         // lowest indices within WINDOW positions of 600 (position 150 of 250):
@@ -263,7 +260,6 @@ mod tests {
         assert_eq!(related, [990, 200, 204, 208, 212]);
         assert_eq!(nodes[600].related[1].2, [0], "entity 0 is shared with 200");
         // Symmetric: 200 is near 600 as 600 is near 200, and 0 is near neither.
-        let postings = Postings::of(&nodes, 1002);
         assert!(postings.near(0, 200).contains(&600) && postings.near(0, 600).contains(&200));
         assert!(!postings.near(0, 600).contains(&0) && !postings.near(0, 0).contains(&600));
         assert_eq!(
@@ -293,7 +289,7 @@ mod tests {
         entities[2].relations = vec![("x".into(), 3)];
         entities[3].relations = vec![("y".into(), 2)];
         entities[1].relations = vec![("z".into(), 0)];
-        let edges = related_entities(&nodes, &mut entities);
+        let edges = related_entities(&nodes, &Postings::of(&nodes, 4), &mut entities);
         let found: Vec<(usize, usize, f64, bool)> = edges.iter().map(|e| (e.a, e.b, e.weight, e.relation)).collect();
         assert_eq!(
             found,
