@@ -25,7 +25,7 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::files::Digest;
+use crate::files::{Digest, hash_value as hash};
 use crate::render::{Page, SearchPart, Templates};
 use crate::site::Site;
 use crate::site::terms::DocKind;
@@ -124,12 +124,6 @@ pub struct Versions {
     archive: u64,
     structure: u64,
     templates: Vec<(&'static str, u64)>,
-}
-
-fn hash(v: impl Hash) -> u64 {
-    let mut h = Digest::default();
-    v.hash(&mut h);
-    h.finish()
 }
 
 /// The page templates pages read, by name.
