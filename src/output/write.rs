@@ -90,7 +90,7 @@ struct Walk {
 /// Every file under `out` with its stamp when `walk.stamps` (else `None`),
 /// sorted by path.
 fn walk_output(out: &Path, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
-    let mut files = by_handle::folder(out, "", walk)?;
+    let mut files = folders::read(out, "", walk)?;
     files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
@@ -118,7 +118,7 @@ where
 /// root again (at 10,000 articles, 25,000 folders and 67,000 files: 28%
 /// less CPU than through paths, most of it the kernel's).
 #[cfg(unix)]
-mod by_handle {
+mod folders {
     use std::ffi::CString;
     use std::io;
     use std::os::fd::{AsFd, OwnedFd};
@@ -134,7 +134,7 @@ mod by_handle {
         .union(OFlags::CLOEXEC)
         .union(OFlags::NOFOLLOW);
 
-    pub fn folder(out: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
+    pub fn read(out: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
         // (the output folder itself may be a link to one: followed, as
         // `std::fs::read_dir` does; no link inside it is)
         let fd = rustix::fs::open(out, FOLDER.difference(OFlags::NOFOLLOW), Mode::empty())?;
@@ -203,14 +203,14 @@ mod by_handle {
 
 /// The walk elsewhere, through paths.
 #[cfg(not(unix))]
-mod by_handle {
+mod folders {
     use std::io;
     use std::path::{Path, PathBuf};
 
     use super::{Walk, each_folder};
     use crate::files::Stamp;
 
-    pub fn folder(path: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
+    pub fn read(path: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
         let (mut files, mut folders) = (Vec::new(), Vec::new());
         for entry in std::fs::read_dir(path)? {
             let entry = entry?;
@@ -236,7 +236,7 @@ mod by_handle {
         files.extend(each_folder(
             folders,
             walk.parallel,
-            |(path, rel): (PathBuf, String)| folder(&path, &rel, walk),
+            |(path, rel): (PathBuf, String)| read(&path, &rel, walk),
         )?);
         Ok(files)
     }
