@@ -209,6 +209,12 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
+/// Whether a quote spanning `quote` holds a mention spanning `mention`
+/// (both in its article's text): the quote is "about" the mention's entity.
+fn holds(quote: &Range<usize>, mention: &Range<usize>) -> bool {
+    quote.start <= mention.start && mention.end <= quote.end
+}
+
 /// The quotes of article `a` holding a mention: calls `found(entity,
 /// quote)` once per entity a quote mentions (its speaker's own name
 /// included), quotes in text order.
@@ -218,7 +224,7 @@ fn quotes_mentioning(site: &Site, a: usize, found: &mut impl FnMut(usize, usize)
         let range = &site.quotes[q].range;
         let mut seen: Vec<usize> = Vec::new();
         for m in &art.mentions {
-            if range.start <= m.range.start && m.range.end <= range.end && !seen.contains(&m.entity) {
+            if holds(range, &m.range) && !seen.contains(&m.entity) {
                 seen.push(m.entity);
                 found(m.entity, q);
             }
@@ -242,7 +248,7 @@ pub fn quotes_of(site: &Site, e: usize) -> Vec<(usize, bool)> {
         let m = &article.mentions[mi].range;
         for &q in &article.quotes {
             let quote = &site.quotes[q];
-            if quote.range.start <= m.start && m.end <= quote.range.end && quote.speaker != e {
+            if holds(&quote.range, m) && quote.speaker != e {
                 v.push((q, false));
             }
         }
