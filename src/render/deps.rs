@@ -20,11 +20,10 @@
 
 use std::hash::{Hash, Hasher};
 
-// (xxh3 rather than std's SipHash: a build after one edit hashes every page's
-// reads, and SipHash was a tenth of its CPU)
-
 use rayon::prelude::*;
 
+// (xxh3 rather than std's SipHash: a build after one edit hashes every page's
+// reads, and SipHash was a tenth of its CPU)
 use crate::files::{Digest, hash_value as hash};
 use crate::render::{Page, SearchPart, Templates};
 use crate::site::Site;
