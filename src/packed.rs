@@ -14,7 +14,10 @@
 //! entity pages and quote cards read an article's text once for each
 //! entity and quote that needs it — some 150,000 times at 10,000 articles —
 //! and reading it back and unpacking it each time was about 4% of a cold
-//! build there, for some 50 MB of text kept.
+//! build there, for some 50 MB of text kept. A build that takes most
+//! articles from the anchoring store, after an edit, keeps each packed until
+//! a page first reads it ([`Packed::plain_when_read`]): it makes few pages,
+//! and unpacking all 10,000 texts was a sixth of its CPU.
 //!
 //! Foundation: shared by every stage of the pipeline.
 
@@ -22,7 +25,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A string kept compressed; [`Packed::unpack`] gives it back.
 #[derive(Clone, Default)]
@@ -62,6 +65,12 @@ enum Bytes {
     },
     /// Not packed: the string itself ([`Packed::keep_plain`]).
     Plain(Arc<str>),
+    /// Packed until first read, then the string itself too
+    /// ([`Packed::plain_when_read`]).
+    Lazy {
+        packed: Box<[u8]>,
+        plain: OnceLock<Arc<str>>,
+    },
 }
 
 /// A packed string as read ([`Packed::shared`]): borrowed when it is kept
@@ -101,13 +110,19 @@ impl Packed {
         if self.len == 0 {
             return String::new();
         }
-        if let Bytes::Plain(s) = &self.bytes {
-            return s.to_string();
+        match self.plain() {
+            Some(s) => s.to_string(),
+            None => unpack_bytes(&self.packed()),
         }
-        let bytes = lz4_flex::decompress_size_prepended(&self.packed()).expect("packed by Packed::new");
-        // (entity pages unpack each article's text once per entity named in it,
-        // ~150,000 times at 10,000 articles: the fast UTF-8 check matters)
-        crate::text::string_from_utf8(bytes).expect("packed from a str")
+    }
+
+    /// The string when it is kept unpacked (unpacked now if it is kept so once read).
+    fn plain(&self) -> Option<&str> {
+        match &self.bytes {
+            Bytes::Plain(s) => Some(s),
+            Bytes::Lazy { packed, plain } => Some(plain.get_or_init(|| unpack_bytes(packed).into())),
+            Bytes::Memory(_) | Bytes::Spilled { .. } => None,
+        }
     }
 
     /// The string, unpacked once for several readers in a row: each thread keeps the last
@@ -115,7 +130,7 @@ impl Packed {
     /// pages and of the quote index come from the same article one after another, and each
     /// needs a few words of its text; unpacking the whole text for each was 2% of a cold build.
     pub fn shared(&self) -> Unpacked<'_> {
-        if let Bytes::Plain(s) = &self.bytes {
+        if let Some(s) = self.plain() {
             return Unpacked::Plain(s);
         }
         if self.id == 0 {
@@ -138,9 +153,9 @@ impl Packed {
     /// needs it once: it does not go through [`Packed::shared`]'s recent
     /// strings).
     pub fn read(&self) -> Cow<'_, str> {
-        match &self.bytes {
-            Bytes::Plain(s) => Cow::Borrowed(s),
-            _ => Cow::Owned(self.unpack()),
+        match self.plain() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.unpack()),
         }
     }
 
@@ -149,6 +164,20 @@ impl Packed {
     pub fn keep_plain(&mut self) {
         if self.len > 0 && !matches!(self.bytes, Bytes::Plain(_)) {
             self.bytes = Bytes::Plain(self.unpack().into());
+        }
+    }
+
+    /// Keeps the string packed in memory until it is first read, then
+    /// unpacked as well: for a build that may read few of its strings (see
+    /// the module's doc). A string already kept plain, or spilled, stays so.
+    pub fn plain_when_read(&mut self) {
+        if let Bytes::Memory(b) = &mut self.bytes
+            && self.len > 0
+        {
+            self.bytes = Bytes::Lazy {
+                packed: std::mem::take(b),
+                plain: OnceLock::new(),
+            };
         }
     }
 
@@ -161,12 +190,14 @@ impl Packed {
         self.len == 0
     }
 
-    /// The packed size in bytes (what it costs in memory, or in a spill).
+    /// The packed size in bytes (what it costs in memory, or in a spill;
+    /// with the string once read, when it is kept unpacked from then on).
     pub fn packed_len(&self) -> usize {
         match &self.bytes {
             Bytes::Memory(b) => b.len(),
             Bytes::Spilled { n, .. } => *n,
             Bytes::Plain(s) => s.len(),
+            Bytes::Lazy { packed, plain } => packed.len() + plain.get().map_or(0, |s| s.len()),
         }
     }
 
@@ -174,7 +205,7 @@ impl Packed {
     /// now if the string is kept plain).
     fn packed(&self) -> Cow<'_, [u8]> {
         match &self.bytes {
-            Bytes::Memory(b) => Cow::Borrowed(b),
+            Bytes::Memory(b) | Bytes::Lazy { packed: b, .. } => Cow::Borrowed(b),
             Bytes::Spilled { spill, at, n } => Cow::Owned(spill.read(*at, *n)),
             Bytes::Plain(s) => Cow::Owned(lz4_flex::compress_prepend_size(s.as_bytes())),
         }
@@ -194,6 +225,14 @@ impl Packed {
             };
         }
     }
+}
+
+/// A string packed by [`Packed::new`], unpacked.
+fn unpack_bytes(packed: &[u8]) -> String {
+    let bytes = lz4_flex::decompress_size_prepended(packed).expect("packed by Packed::new");
+    // (entity pages unpack each article's text once per entity named in it,
+    // ~150,000 times at 10,000 articles: the fast UTF-8 check matters)
+    crate::text::string_from_utf8(bytes).expect("packed from a str")
 }
 
 impl From<String> for Packed {
@@ -424,6 +463,44 @@ mod tests {
         assert!(matches!(plain.bytes, Bytes::Plain(_)));
         let mut empty = Packed::new("");
         empty.keep_plain();
+        assert_eq!(&*empty.shared(), "");
+        assert_eq!(empty.read(), "");
+    }
+
+    /// A string kept packed until read reads as it was given every way, is unpacked once (then
+    /// borrowed), is stored exactly as its packed form is, and stays in memory (not spilled).
+    #[test]
+    fn a_string_kept_packed_until_read_reads_and_stores_as_the_packed_one() {
+        let text = "Bà Đặng Thị Ngọc Thịnh phát biểu tại hội nghị. ".repeat(30);
+        let packed = Packed::new(&text);
+        let mut lazy = packed.clone();
+        lazy.plain_when_read();
+        assert!(matches!(&lazy.bytes, Bytes::Lazy { plain, .. } if plain.get().is_none()));
+        assert_eq!(lazy.packed_len(), packed.packed_len());
+        let dir = tempfile::tempdir().unwrap();
+        lazy.spill(&Spill::new(dir.path()).unwrap());
+        assert!(matches!(lazy.bytes, Bytes::Lazy { .. }));
+        assert_eq!(
+            postcard::to_stdvec(&lazy).unwrap(),
+            postcard::to_stdvec(&packed).unwrap()
+        );
+        assert_eq!(lazy.read(), text);
+        assert!(matches!(&lazy.bytes, Bytes::Lazy { plain, .. } if plain.get().is_some()));
+        assert!(matches!(lazy.read(), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(lazy.shared(), super::Unpacked::Plain(_)));
+        assert_eq!(&*lazy.shared(), text);
+        assert_eq!(lazy.unpack(), text);
+        assert_eq!(lazy.packed_len(), packed.packed_len() + text.len());
+        assert_eq!(
+            postcard::to_stdvec(&lazy).unwrap(),
+            postcard::to_stdvec(&packed).unwrap()
+        );
+        let mut kept = lazy.clone();
+        kept.keep_plain();
+        assert!(matches!(kept.bytes, Bytes::Plain(_)));
+        assert_eq!(kept.read(), text);
+        let mut empty = Packed::new("");
+        empty.plain_when_read();
         assert_eq!(&*empty.shared(), "");
         assert_eq!(empty.read(), "");
     }

@@ -46,6 +46,15 @@ pub const PLAIN_TEXTS_MAX: u64 = 128 << 20;
 /// the listing's order.
 pub type Anchoreds = Vec<(Article, (u64, Anchored))>;
 
+/// Where an article's anchoring came from.
+#[derive(Clone, Copy)]
+enum Made {
+    /// Anchored by this process.
+    Here,
+    /// Taken from the anchoring store.
+    Stored,
+}
+
 /// What every batch reads.
 pub struct Batches<'a> {
     pub root: &'a Path,
@@ -143,7 +152,7 @@ impl Batches<'_> {
                     return None;
                 }
                 let article = Article::from_meta(path.clone(), slug, meta?, hashes);
-                Some((article, self.spilled(Done::new(key, anchored))))
+                Some((article, self.spilled(Done::new(key, anchored), Made::Stored)))
             })
             .collect()
     }
@@ -162,7 +171,7 @@ impl Batches<'_> {
         let done = article::anchor_all(&mut batch, links, self.strings, sources, &cited, caches);
         batch
             .into_iter()
-            .zip(done.into_iter().map(|d| self.spilled(d)))
+            .zip(done.into_iter().map(|d| self.spilled(d, Made::Here)))
             .collect()
     }
 
@@ -174,11 +183,16 @@ impl Batches<'_> {
     }
 
     /// `d` with its texts moved to the spill (its rendered text kept
-    /// unpacked instead, on a small site), and without its explicit
-    /// annotations unless they are kept.
-    fn spilled(&self, mut d: Done) -> Done {
-        if self.plain_texts() {
-            d.anchored.text.keep_plain();
+    /// unpacked instead, on a small site: from now on when it was anchored
+    /// here, as in a cold build, where every page is made and reads it;
+    /// from its first read when it comes from the store, as after an edit,
+    /// where few pages are made), and without its explicit annotations
+    /// unless they are kept.
+    fn spilled(&self, mut d: Done, made: Made) -> Done {
+        match made {
+            _ if !self.plain_texts() => {}
+            Made::Here => d.anchored.text.keep_plain(),
+            Made::Stored => d.anchored.text.plain_when_read(),
         }
         if let Some(s) = &self.spill {
             d.anchored.text.spill(s);
@@ -216,7 +230,7 @@ impl Batches<'_> {
         let done = article::anchor_all(&mut batch, links, self.strings, sources, &cited, caches);
         for (a, d) in batch.into_iter().zip(done) {
             if let Some(&i) = again.iter().find(|&&i| all[i].0.path == a.path) {
-                all[i] = (a, self.spilled(d));
+                all[i] = (a, self.spilled(d, Made::Here));
             }
         }
     }
