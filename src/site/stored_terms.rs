@@ -235,22 +235,32 @@ impl Unsaved {
     }
 }
 
-/// The header and `view`'s payload, into a new file at `path`.
+/// The header and `view`'s payload, into a new file at `path`. postcard
+/// writes a few bytes at a time: they are gathered first, then counted,
+/// checksummed and written 256 KB at a time (a checksum updated for every
+/// few bytes cost more than encoding them).
 fn write_file(path: &Path, view: &View<'_>) -> std::io::Result<()> {
     use std::io::{Seek, Write};
-    let mut out = Summed {
-        inner: std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(path)?),
-        sum: xxhash_rust::xxh3::Xxh3::new(),
-        len: 0,
-    };
-    out.inner.write_all(&[0; HEADER])?;
+    let mut out = std::io::BufWriter::with_capacity(
+        256 * 1024,
+        Summed {
+            inner: std::fs::File::create(path)?,
+            sum: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+        },
+    );
+    out.get_mut().inner.write_all(&[0; HEADER])?;
     postcard::to_io(view, &mut out).map_err(std::io::Error::other)?;
+    let Summed {
+        inner: mut file,
+        sum,
+        len,
+    } = out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
     let mut head = [0; HEADER];
     head[..8].copy_from_slice(MAGIC);
     head[8..16].copy_from_slice(&identity().to_le_bytes());
-    head[16..24].copy_from_slice(&out.len.to_le_bytes());
-    head[24..32].copy_from_slice(&out.sum.digest().to_le_bytes());
-    let mut file = out.inner.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+    head[16..24].copy_from_slice(&len.to_le_bytes());
+    head[24..32].copy_from_slice(&sum.digest().to_le_bytes());
     file.seek(std::io::SeekFrom::Start(0))?;
     file.write_all(&head)
 }
