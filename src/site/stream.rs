@@ -254,3 +254,67 @@ pub fn finish(all: Vec<(Article, Done)>, caches: Caches<'_>) -> Anchoreds {
     caches.finish(&used);
     all.into_iter().map(|(a, d)| (a, (d.key as u64, d.anchored))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packed::Packed;
+
+    fn done(text: &str) -> Done {
+        Done::new(
+            1,
+            Anchored {
+                text: Packed::new(text),
+                body_html: Packed::new("<p>x</p>"),
+                explicit: Vec::new(),
+                mentions: Vec::new(),
+                mention_context: 0,
+                quotes: Vec::new(),
+                links: Vec::new(),
+                notes: Vec::new(),
+                diags: Vec::new(),
+                reanchored: Vec::new(),
+            },
+        )
+    }
+
+    /// On a small site an article anchored here keeps its text unpacked at once (a cold build
+    /// reads every one), one from the store only once a page reads it (after an edit, few
+    /// are); a large site's stay packed either way. Seen through `packed_len`: what the text
+    /// costs in memory.
+    #[test]
+    fn a_small_sites_texts_are_unpacked_when_anchored_here_or_once_read_when_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let listing = Listing::new(dir.path(), &mut Diagnostics::default(), &mut Sources::default());
+        let strings = i18n::Strings::builtin("vi");
+        let text = "Ông Đặng nói rằng học, học nữa, học mãi. ".repeat(40);
+        let packed = Packed::new(&text).packed_len();
+        assert!(packed < text.len());
+        for (size, small) in [(1 << 20, true), (PLAIN_TEXTS_MAX + 1, false)] {
+            let mut known = KnownHashes::default();
+            known.add(PathBuf::from("content/articles/a.md"), size, Some(1));
+            let batches = Batches {
+                root: dir.path(),
+                listing: &listing,
+                drafts: false,
+                strings: &strings,
+                spill: None,
+                known: Some(&known),
+                export_data: false,
+            };
+            let here = batches.spilled(done(&text), Made::Here).anchored.text;
+            let stored = batches.spilled(done(&text), Made::Stored).anchored.text;
+            if small {
+                assert_eq!(here.packed_len(), text.len(), "anchored here: unpacked");
+                assert_eq!(stored.packed_len(), packed, "stored: packed until read");
+                assert_eq!(stored.read(), text);
+                assert_eq!(stored.packed_len(), packed + text.len(), "stored, once read");
+            } else {
+                assert_eq!(here.packed_len(), packed, "a large site's: packed");
+                assert_eq!(stored.packed_len(), packed);
+                assert_eq!(stored.read(), text);
+                assert_eq!(stored.packed_len(), packed, "a large site's: packed after a read");
+            }
+        }
+    }
+}
