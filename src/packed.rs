@@ -461,10 +461,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         plain.spill(&Spill::new(dir.path()).unwrap());
         assert!(matches!(plain.bytes, Bytes::Plain(_)));
-        let mut empty = Packed::new("");
-        empty.keep_plain();
-        assert_eq!(&*empty.shared(), "");
-        assert_eq!(empty.read(), "");
     }
 
     /// A string kept packed until read reads as it was given every way, is unpacked once (then
@@ -499,9 +495,18 @@ mod tests {
         kept.keep_plain();
         assert!(matches!(kept.bytes, Bytes::Plain(_)));
         assert_eq!(kept.read(), text);
-        let mut empty = Packed::new("");
-        empty.plain_when_read();
-        assert_eq!(&*empty.shared(), "");
-        assert_eq!(empty.read(), "");
+    }
+
+    /// The empty string reads empty however it is kept.
+    #[test]
+    fn the_empty_string_reads_empty_however_kept() {
+        let keep: [fn(&mut Packed); 3] = [|_| {}, Packed::keep_plain, Packed::plain_when_read];
+        for k in keep {
+            let mut empty = Packed::new("");
+            k(&mut empty);
+            assert_eq!(&*empty.shared(), "");
+            assert_eq!(empty.read(), "");
+            assert_eq!(empty.unpack(), "");
+        }
     }
 }
