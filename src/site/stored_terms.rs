@@ -249,6 +249,8 @@ fn write_file(path: &Path, view: &View<'_>) -> std::io::Result<()> {
             len: 0,
         },
     );
+    // (room for the header, which the sum leaves out: straight to the file,
+    // past the buffer, still empty)
     out.get_mut().inner.write_all(&[0; HEADER])?;
     postcard::to_io(view, &mut out).map_err(std::io::Error::other)?;
     let Summed {
