@@ -17,7 +17,7 @@
 //! build there, for some 50 MB of text kept. A build that takes most
 //! articles from the anchoring store, after an edit, keeps each packed until
 //! a page first reads it ([`Packed::plain_when_read`]): it makes few pages,
-//! and unpacking all 10,000 texts was a sixth of its CPU.
+//! and unpacking all 10,000 texts was 6% of its CPU samples.
 //!
 //! Foundation: shared by every stage of the pipeline.
 
