@@ -76,6 +76,11 @@ impl PostingList {
         self.len == 0
     }
 
+    /// The last entry's document (the greatest), if there is one.
+    pub fn last_doc(&self) -> Option<usize> {
+        (self.len > 0).then_some(self.last as usize)
+    }
+
     /// The entries, in document order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
