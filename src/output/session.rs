@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::files::{KnownHashes, Stamp};
-use crate::output::{PathMap, manifest, write};
+use crate::output::{Last, PathMap, manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
 use crate::{content, render, site};
@@ -63,14 +63,11 @@ pub struct Session {
     root: PathBuf,
     opts: BuildOptions,
     out: PathBuf,
-    /// Output path → hash of the bytes last written there (by this session
-    /// or, from the manifest, by the last build).
-    written: Option<PathMap<u64>>,
-    /// Output path → fingerprint of what the page was made from.
-    fingerprints: PathMap<u64>,
-    /// Output path → hash of the graph nodes the page's view reads (see
-    /// [`crate::render::deps`]), from the last rebuild of this session.
-    deps: PathMap<u64>,
+    /// Output path → what was last written there (by this session or, from
+    /// the manifest, by the last build): the hash of its bytes, what the page
+    /// was made from, the hash of the graph nodes its view read (see
+    /// [`crate::render::deps`]). `None`: nothing known.
+    last: Option<PathMap<Last>>,
     manifest: PathBuf,
     /// Loaded files and articles' anchoring from the last rebuild, reused
     /// when unchanged (kept only by a session that rebuilds again: it costs
@@ -99,9 +96,7 @@ struct Deferred {
 struct Saved {
     path: String,
     bytes: Option<Vec<u8>>,
-    written: Option<u64>,
-    fingerprint: Option<u64>,
-    deps: Option<u64>,
+    last: Option<Last>,
 }
 
 /// What a watching session keeps of its last good build to patch it.
@@ -142,33 +137,25 @@ enum Earlier {
 }
 
 /// What the last build's manifest says of the files still as it left them.
-struct Records {
-    written: PathMap<u64>,
-    fingerprints: PathMap<u64>,
-    deps: PathMap<u64>,
-}
+struct Records(PathMap<Last>);
 
 impl Records {
     /// The records of `read` whose file `on_disk` still has the stamp the
     /// manifest gives; `None` when the manifest is damaged.
     fn of(read: &manifest::Read, on_disk: &PathMap<Stamp>) -> Option<Records> {
-        let map = || PathMap::with_capacity_and_hasher(on_disk.len(), Default::default());
-        let mut r = Records {
-            written: map(),
-            fingerprints: map(),
-            deps: map(),
-        };
+        let mut r = PathMap::with_capacity_and_hasher(on_disk.len(), Default::default());
         read.records(|path, rec| {
             if on_disk.get(path) != Some(&rec.stamp) {
                 return;
             }
-            if rec.deps != 0 {
-                r.deps.insert(path.to_string(), rec.deps);
-            }
-            r.fingerprints.insert(path.to_string(), rec.fingerprint);
-            r.written.insert(path.to_string(), rec.hash);
+            let last = Last {
+                hash: rec.hash,
+                fingerprint: Some(rec.fingerprint),
+                deps: rec.deps,
+            };
+            r.insert(path.to_string(), last);
         })?;
-        Some(r)
+        Some(Records(r))
     }
 }
 
@@ -248,9 +235,7 @@ impl Session {
             root: root.to_path_buf(),
             opts,
             out,
-            written: None,
-            fingerprints: PathMap::default(),
-            deps: PathMap::default(),
+            last: None,
             manifest,
             reuse: None,
             kept: None,
@@ -357,7 +342,7 @@ impl Session {
     /// the others are left for [`Session::finish`].
     fn patch(&mut self, changed: &[PathBuf], split: bool) -> Option<Outcome> {
         let kept = self.kept.as_mut()?;
-        if changed.is_empty() || self.written.is_none() {
+        if changed.is_empty() || self.last.is_none() {
             return None;
         }
         let (affected, edited) = kept.patch_graph(&self.root, changed)?;
@@ -392,8 +377,8 @@ impl Session {
         let kept = self.kept.as_ref()?;
         let t = std::time::Instant::now();
         let (site, tera, versions) = (&kept.site, &kept.tera, &kept.versions);
-        let stager = write::Stager::new(&self.out, self.written.as_ref(), None).ok()?;
-        let (fingerprints, last_deps) = (&self.fingerprints, &self.deps);
+        let stager = write::Stager::new(&self.out, self.last.as_ref(), None).ok()?;
+        let last = self.last.as_ref();
         // (page path, dependencies, fingerprint, what was offered if rendered)
         type Looked = (String, u64, Option<(u64, write::Offered)>);
         let looked: Vec<Result<Looked, String>> = pages
@@ -402,10 +387,11 @@ impl Session {
                 let page = kept.pages[pi];
                 let path = page.path(site);
                 let deps = versions.page(site, page);
-                if last_deps.get(&path) == Some(&deps) {
+                let was = last.and_then(|l| l.get(&path));
+                if was.is_some_and(|w| w.deps == deps && deps != 0) {
                     return Ok((path, deps, None));
                 }
-                let previous = fingerprints.get(&path).copied();
+                let previous = was.and_then(|w| w.fingerprint);
                 let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
                 let offered = match &r.bytes {
                     Some(bytes) => Some((
@@ -419,18 +405,22 @@ impl Session {
             .collect();
         let t = crate::timing::lap(&format!("  patch: render + stage {} pages", pages.len()), t);
         let mut offered = Vec::new();
-        let mut updates = Vec::new();
         // (recorded only once everything rendered: a full rebuild after a
         // failure must not take these pages for up to date)
-        let mut new_deps = Vec::new();
+        let mut updates = Vec::new();
         for r in looked {
             match r {
                 Ok((path, deps, made)) => {
-                    if let Some((fingerprint, o)) = made {
-                        updates.push((path.clone(), fingerprint, o.hash));
+                    let made = made.map(|(fingerprint, o)| {
+                        let last = Last {
+                            hash: o.hash,
+                            fingerprint: Some(fingerprint),
+                            deps,
+                        };
                         offered.push(o);
-                    }
-                    new_deps.push((path, deps));
+                        last
+                    });
+                    updates.push((path, deps, made));
                 }
                 // a template failing on the patched graph: the full way
                 // reports it properly
@@ -442,7 +432,6 @@ impl Session {
         }
         let rendered = offered.len();
         let _ = manifest::remove(&self.manifest);
-        self.deps.extend(new_deps);
         let report = match stager.commit_changes(&offered) {
             Ok(r) => r,
             Err(e) => {
@@ -453,7 +442,7 @@ impl Session {
         crate::timing::lap("  patch: commit", t);
         self.record(updates);
         let kept = self.kept.as_ref()?;
-        let written = self.written.as_ref().map_or(0, HashMap::len);
+        let written = self.last.as_ref().map_or(0, HashMap::len);
         Some(Outcome::Built {
             pages: kept.pages.len(),
             rendered,
@@ -466,28 +455,35 @@ impl Session {
         })
     }
 
-    /// Remembers pages a patch wrote: their fingerprints and hashes, and
-    /// their records for the manifest written when idle.
-    fn record(&mut self, updates: Vec<(String, u64, u64)>) {
+    /// Remembers the pages a patch looked at: the dependencies of each, and
+    /// of those it wrote (`Some`) their fingerprints and hashes, and their
+    /// records for the manifest written when idle.
+    fn record(&mut self, updates: Vec<(String, u64, Option<Last>)>) {
         let Some(kept) = self.kept.as_ref() else { return };
-        let written = self.written.get_or_insert_with(PathMap::default);
+        let known = self.last.get_or_insert_with(PathMap::default);
         let pending = self.pending.get_or_insert_with(|| manifest::Manifest {
             inputs: 0,
             clean: kept.diags.is_empty(),
             pages: kept.pages.len(),
             files: PathMap::default(),
         });
-        for (path, fingerprint, hash) in updates {
-            self.fingerprints.insert(path.clone(), fingerprint);
-            written.insert(path.clone(), hash);
+        for (path, deps, made) in updates {
+            let Some(last) = made else {
+                // (not written: the file it had before, found unchanged)
+                if let Some(was) = known.get_mut(&path) {
+                    was.deps = deps;
+                }
+                continue;
+            };
+            known.insert(path.clone(), last);
             match crate::files::Stamp::read(&self.out.join(&path)) {
                 Some(stamp) => pending.files.insert(
                     path.clone(),
                     manifest::Record {
-                        fingerprint,
-                        hash,
+                        fingerprint: last.fingerprint.unwrap_or(0),
+                        hash: last.hash,
                         stamp,
-                        deps: self.deps.get(&path).copied().unwrap_or(0),
+                        deps,
                     },
                 ),
                 None => pending.files.remove(&path),
@@ -509,9 +505,7 @@ impl Session {
                 let path = kept.pages[pi].path(&kept.site);
                 Saved {
                     bytes: std::fs::read(self.out.join(&path)).ok(),
-                    written: self.written.as_ref().and_then(|w| w.get(&path).copied()),
-                    fingerprint: self.fingerprints.get(&path).copied(),
-                    deps: self.deps.get(&path).copied(),
+                    last: self.last.as_ref().and_then(|l| l.get(&path).copied()),
                     path,
                 }
             })
@@ -521,12 +515,6 @@ impl Session {
     /// Puts pages back as [`Session::save`] found them (best effort: what
     /// cannot be put back is forgotten, so the next build writes it).
     fn put_back(&mut self, saved: Vec<Saved>) {
-        fn restore<T>(map: &mut PathMap<T>, path: &str, was: Option<T>) {
-            match was {
-                Some(v) => map.insert(path.to_string(), v),
-                None => map.remove(path),
-            };
-        }
         // (through a stager: atomic, as every write of the output)
         let back = write::Stager::new(&self.out, None, None).and_then(|stager| {
             let mut offered = Vec::new();
@@ -542,12 +530,12 @@ impl Session {
             stager.commit_changes(&offered)
         });
         for s in saved {
-            let ok = back.is_ok();
-            if let Some(w) = self.written.as_mut() {
-                restore(w, &s.path, s.written.filter(|_| ok));
+            if let Some(known) = self.last.as_mut() {
+                match s.last.filter(|_| back.is_ok()) {
+                    Some(v) => known.insert(s.path.clone(), v),
+                    None => known.remove(&s.path),
+                };
             }
-            restore(&mut self.fingerprints, &s.path, s.fingerprint.filter(|_| ok));
-            restore(&mut self.deps, &s.path, s.deps.filter(|_| ok));
             if let Some(p) = self.pending.as_mut() {
                 p.files.remove(&s.path);
             }
@@ -574,6 +562,7 @@ impl Session {
         // (a path and a hash for each file of `content/articles/`: not kept
         // while the pages render)
         drop(known);
+        crate::memory::release();
         let tera = render::templates::load(&self.root, &mut diags, &mut sources);
         let listing = earlier.map(|e| self.take_earlier(e));
         diags.sort();
@@ -584,7 +573,7 @@ impl Session {
         let t = std::time::Instant::now();
         let pages = render::Page::all(&site);
         let statics = self.statics(&site, &pages, &mut diags);
-        let stager = match write::Stager::new(&self.out, self.written.as_ref(), listing) {
+        let stager = match write::Stager::new(&self.out, self.last.as_ref(), listing) {
             Ok(s) => s,
             Err(e) => return self.write_failed(diags, sources, e),
         };
@@ -592,6 +581,7 @@ impl Session {
         let versions = Versions::of(&site, &tera);
         let t = crate::timing::lap("page dependencies", t);
         let mut made = self.render_and_stage(&site, &tera, &pages, versions.as_ref(), &statics, &stager);
+        crate::memory::release();
         let t = crate::timing::lap("render + stage", t);
         let mut io_error = None;
         for e in std::mem::take(&mut made.failures) {
@@ -665,7 +655,7 @@ impl Session {
     /// When an input changed, the output is listed on a thread of its own
     /// while the site loads ([`Earlier`]).
     fn start_from_manifest(&mut self) -> Result<(Option<Earlier>, u64, Option<KnownHashes>), Box<Outcome>> {
-        if self.written.is_some() {
+        if self.last.is_some() {
             return Ok((None, 0, None));
         }
         let t = std::time::Instant::now();
@@ -718,13 +708,12 @@ impl Session {
     /// whose manifest is `m`.
     fn nothing_changed(&mut self, m: manifest::Manifest) -> Outcome {
         let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
-        let (written, fingerprints) = m
-            .files
-            .into_iter()
-            .map(|(p, r)| ((p.clone(), r.hash), (p, r.fingerprint)))
-            .unzip();
-        self.written = Some(written);
-        self.fingerprints = fingerprints;
+        let last = |r: manifest::Record| Last {
+            hash: r.hash,
+            fingerprint: Some(r.fingerprint),
+            deps: 0,
+        };
+        self.last = Some(m.files.into_iter().map(|(p, r)| (p, last(r))).collect());
         Outcome::Built {
             pages,
             rendered: 0,
@@ -744,10 +733,8 @@ impl Session {
             Earlier::Read(on_disk, records) => (on_disk, records),
             Earlier::Reading(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         };
-        if let Some(r) = records {
-            self.written = Some(r.written);
-            self.fingerprints = r.fingerprints;
-            self.deps = r.deps;
+        if let Some(Records(r)) = records {
+            self.last = Some(r);
         }
         on_disk
     }
@@ -778,7 +765,7 @@ impl Session {
         statics: &[(String, Vec<u8>)],
         stager: &write::Stager<'_>,
     ) -> Made {
-        let (fingerprints, last_deps) = (&self.fingerprints, &self.deps);
+        let last = self.last.as_ref();
         let rendered = std::sync::atomic::AtomicUsize::new(0);
         let per_kind = crate::timing::PerKind::default();
         let skipped = crate::timing::PerKind::default();
@@ -796,11 +783,12 @@ impl Session {
                 let path = p.path(site);
                 // the last fingerprint counts only if its output is still there
                 let intact = stager.intact(&path);
-                let previous = fingerprints.get(&path).copied().filter(|_| intact.is_some());
+                let was = last.and_then(|l| l.get(&path)).filter(|_| intact.is_some());
+                let previous = was.and_then(|w| w.fingerprint);
                 let deps = versions.map(|v| v.page(site, *p));
                 // Nothing the view reads changed: not even the view is built.
                 if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
-                    && last_deps.get(&path) == Some(&d)
+                    && was.is_some_and(|w| w.deps == d && d != 0)
                 {
                     skipped.add("(view not built)", start);
                     return Ok(Output {
@@ -900,18 +888,19 @@ impl Session {
     /// manifest the next build just renders everything.
     fn remember(&mut self, m: manifest::Manifest, made: Made, t: std::time::Instant) {
         if self.reuse.is_some() {
-            self.fingerprints = m.files.iter().map(|(p, r)| (p.clone(), r.fingerprint)).collect();
-            self.deps = made
-                .outputs
-                .iter()
-                .filter_map(|o| Some((o.offered.path.clone(), o.deps?)))
-                .collect();
-            self.written = Some(
-                made.outputs
-                    .into_iter()
-                    .map(|o| (o.offered.path, o.offered.hash))
-                    .collect(),
-            );
+            let last = |o: Output| {
+                let fingerprint = m.files.get(&o.offered.path).map(|r| r.fingerprint);
+                let deps = o.deps.unwrap_or(0);
+                (
+                    o.offered.path,
+                    Last {
+                        hash: o.offered.hash,
+                        fingerprint,
+                        deps,
+                    },
+                )
+            };
+            self.last = Some(made.outputs.into_iter().map(last).collect());
             self.pending = Some(m);
         } else {
             // (the offered files' records, their paths moved into `m`: 60 MB at
@@ -919,16 +908,12 @@ impl Session {
             drop(made);
             let _ = manifest::write(&self.manifest, &self.out, &m);
             crate::timing::lap("write the manifest", t);
-            self.fingerprints.clear();
-            self.deps.clear();
-            self.written = None;
+            self.last = None;
         }
     }
 
     fn write_failed(&mut self, mut diags: Diagnostics, sources: Sources, e: std::io::Error) -> Outcome {
-        self.written = None;
-        self.fingerprints.clear();
-        self.deps.clear();
+        self.last = None;
         diags.push(Diagnostic::error(
             &self.out,
             None,

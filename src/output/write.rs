@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::files::{Stamp, hash};
-use crate::output::PathMap;
+use crate::output::{Last, PathMap};
 
 /// What a write did, in counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -250,9 +250,9 @@ pub struct Plan<'a> {
     pub unchanged: usize,
 }
 
-/// Compares `files` with the output: with `known` (path → hash of what the
-/// last write put there) it trusts that record; without, it reads the disk.
-pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&PathMap<u64>>) -> io::Result<Plan<'a>> {
+/// Compares `files` with the output: with `known` (path → what the last
+/// write put there) it trusts that record; without, it reads the disk.
+pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&PathMap<Last>>) -> io::Result<Plan<'a>> {
     let mut plan = Plan::default();
     for (rel, bytes) in files {
         if !is_safe_relative(rel) {
@@ -262,7 +262,7 @@ pub fn plan<'a>(out: &Path, files: &'a [(String, Vec<u8>)], known: Option<&PathM
             ));
         }
         let same = match known {
-            Some(k) => k.get(rel) == Some(&hash(bytes)) && out.join(rel).is_file(),
+            Some(k) => k.get(rel).map(|l| l.hash) == Some(hash(bytes)) && out.join(rel).is_file(),
             None => same_file_bytes(&out.join(rel), bytes),
         };
         if same {
@@ -495,7 +495,7 @@ fn make_dirs(out: &Path, dir: &Path) -> io::Result<()> {
 pub struct Stager<'k> {
     out: PathBuf,
     staging: PathBuf,
-    known: Option<&'k PathMap<u64>>,
+    known: Option<&'k PathMap<Last>>,
     /// Every file in the output directory with its stamp, when known (a
     /// listing just taken): what is not produced again is removed, and a
     /// file is found intact by its listed stamp, not looked up again.
@@ -524,10 +524,15 @@ impl AsRef<Offered> for Offered {
 
 impl<'k> Stager<'k> {
     /// Finishes or discards an earlier interrupted write first. `known`:
-    /// what the output holds (path → hash), when known; `listing`: every
+    /// what the output holds (path → the hash of its bytes, with what else
+    /// the last build recorded), when known; `listing`: every
     /// file in it with its stamp, when known (else, without `known`, it is
     /// walked).
-    pub fn new(out: &Path, known: Option<&'k PathMap<u64>>, listing: Option<PathMap<Stamp>>) -> io::Result<Stager<'k>> {
+    pub fn new(
+        out: &Path,
+        known: Option<&'k PathMap<Last>>,
+        listing: Option<PathMap<Stamp>>,
+    ) -> io::Result<Stager<'k>> {
         recover(out)?;
         Ok(Stager {
             out: out.to_path_buf(),
@@ -557,7 +562,7 @@ impl<'k> Stager<'k> {
         }
         let h = hash(bytes);
         let same = match (self.known, &self.listing) {
-            (Some(k), _) => k.get(rel) == Some(&h) && self.is_there(rel),
+            (Some(k), _) => k.get(rel).map(|l| l.hash) == Some(h) && self.is_there(rel),
             // (not listed, or listed with another size: not the same, without looking — a
             // cold build offers every file of an empty output)
             (None, Some(listed)) => {
@@ -607,7 +612,7 @@ impl<'k> Stager<'k> {
     /// The hash of the bytes at `rel` and the file's stamp, when the bytes
     /// are known and the file is still there.
     pub fn intact(&self, rel: &str) -> Option<(u64, Stamp)> {
-        let h = *self.known?.get(rel)?;
+        let h = self.known?.get(rel)?.hash;
         let stamp = match &self.listing {
             Some(listed) => *listed.get(rel)?,
             None => Stamp::read(&self.out.join(rel))?,
@@ -803,9 +808,9 @@ mod tests {
         write_site(&out, &files(&all)).unwrap();
         std::fs::remove_file(out.join("c.html")).unwrap(); // removed by hand
         // (b's record says other bytes than the page has now)
-        let known: PathMap<u64> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
+        let known: PathMap<Last> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
             .iter()
-            .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
+            .map(|(p, b)| (p.to_string(), Last::of_hash(hash(b.as_bytes()))))
             .collect();
         let now = files(&all[..3]);
         let p = plan(&out, &now, Some(&known)).unwrap();
@@ -903,9 +908,9 @@ mod tests {
         let out = dir.path().join("public");
         write_site(&out, &files(&[("x/y/z.html", "Z"), ("gone.html", "G")])).unwrap();
         std::fs::remove_file(out.join("gone.html")).unwrap();
-        let known: PathMap<u64> = [("x/y/z.html", "Z"), ("gone.html", "G")]
+        let known: PathMap<Last> = [("x/y/z.html", "Z"), ("gone.html", "G")]
             .iter()
-            .map(|(p, b)| (p.to_string(), hash(b.as_bytes())))
+            .map(|(p, b)| (p.to_string(), Last::of_hash(hash(b.as_bytes()))))
             .collect();
         let p = plan(&out, &[], Some(&known)).unwrap();
         assert_eq!(p.remove, ["gone.html", "x/y/z.html"]);
