@@ -19,7 +19,7 @@
 //! On top: [`serve`] (watch, rebuild, HTTP, live reload) and [`commands`]
 //! (`check`, `suggest`, `export`, `init`). Under everything, the foundation:
 //! [`config`], [`i18n`], [`diagnostics`], [`schema`], [`files`], [`text`],
-//! [`urls`], [`packed`], [`timing`]. The functions below are the pipeline's
+//! [`urls`], [`packed`], [`timing`], [`memory`]. The functions below are the pipeline's
 //! entry points, top-down.
 
 pub mod anchor;
@@ -29,6 +29,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod files;
 pub mod i18n;
+pub mod memory;
 pub mod output;
 pub mod packed;
 pub mod progress;
