@@ -8,10 +8,11 @@
 //! pages render, and a build after one edit lasts a few seconds. At
 //! 50,000 articles such a build peaked at 525–537 MB with the pages kept,
 //! some 45 MB more than with every freed page returned at once (which
-//! costs a fifth more time: each new allocation is a page fault). So the
-//! build returns them twice, once, at the ends of its heaviest phases
-//! ([`release`]); the binary says how ([`on_release`]). A library user
-//! with another allocator gives nothing, and nothing happens.
+//! costs a fifth more time: each new allocation is a page fault). So a
+//! build gives them back at two points, when the graph is built and when
+//! the pages are rendered ([`release`]), for no time measurable (482 MB);
+//! the binary says how ([`on_release`]). A library user with another
+//! allocator gives nothing, and nothing happens.
 //!
 //! Foundation: shared by every stage of the pipeline.
 
