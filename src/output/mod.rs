@@ -37,14 +37,3 @@ pub struct Last {
     /// ([`crate::render::deps`]); 0 when not known.
     pub deps: u64,
 }
-
-impl Last {
-    /// The record of bytes of hash `hash`, nothing else known.
-    pub fn of_hash(hash: u64) -> Last {
-        Last {
-            hash,
-            fingerprint: None,
-            deps: 0,
-        }
-    }
-}

@@ -722,6 +722,15 @@ pub fn write_site(out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<WriteRe
 mod tests {
     use super::*;
 
+    /// The record of a file that holds `bytes`, nothing else known.
+    fn last(bytes: &str) -> Last {
+        Last {
+            hash: hash(bytes.as_bytes()),
+            fingerprint: None,
+            deps: 0,
+        }
+    }
+
     #[test]
     fn unsafe_paths_are_refused() {
         assert!(is_safe_relative("articles/x/index.html"));
@@ -810,7 +819,7 @@ mod tests {
         // (b's record says other bytes than the page has now)
         let known: PathMap<Last> = [("a.html", "A"), ("b.html", "B0"), ("c.html", "C"), ("old.html", "O")]
             .iter()
-            .map(|(p, b)| (p.to_string(), Last::of_hash(hash(b.as_bytes()))))
+            .map(|(p, b)| (p.to_string(), last(b)))
             .collect();
         let now = files(&all[..3]);
         let p = plan(&out, &now, Some(&known)).unwrap();
@@ -910,7 +919,7 @@ mod tests {
         std::fs::remove_file(out.join("gone.html")).unwrap();
         let known: PathMap<Last> = [("x/y/z.html", "Z"), ("gone.html", "G")]
             .iter()
-            .map(|(p, b)| (p.to_string(), Last::of_hash(hash(b.as_bytes()))))
+            .map(|(p, b)| (p.to_string(), last(b)))
             .collect();
         let p = plan(&out, &[], Some(&known)).unwrap();
         assert_eq!(p.remove, ["gone.html", "x/y/z.html"]);
