@@ -82,20 +82,20 @@ pub fn mark_periods(groups: &mut [super::views::MentionGroup], periods: &[Mentio
 
 /// A quote on an entity's page: said by it, or about it.
 #[derive(Serialize)]
-pub struct EntityQuote {
+pub struct EntityQuote<'a> {
     #[serde(flatten)]
-    pub card: QuoteCard,
+    pub card: QuoteCard<'a>,
     pub said: bool,
 }
 
 /// An entity's quotes in one period (the undated last, with an empty `id`
 /// and `label`).
 #[derive(Serialize)]
-pub struct QuotePeriod {
+pub struct QuotePeriod<'a> {
     /// `tq-2026-11`.
     pub id: String,
     pub label: String,
-    pub quotes: Vec<EntityQuote>,
+    pub quotes: Vec<EntityQuote<'a>>,
 }
 
 /// The name of a period in the site's language.
@@ -217,12 +217,12 @@ pub fn mention_periods(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> V
 
 /// Entity `e`'s quotes (said by it, about it) by period, newest first;
 /// `made` gives the card of a quote whose card was made already.
-pub fn quote_periods(
-    v: &Views,
+pub fn quote_periods<'a>(
+    v: &Views<'a>,
     e: usize,
     tl: &Timeline,
-    made: impl Fn(usize) -> Option<QuoteCard>,
-) -> Vec<QuotePeriod> {
+    made: impl Fn(usize) -> Option<QuoteCard<'a>>,
+) -> Vec<QuotePeriod<'a>> {
     let mut out: Vec<(Option<Period>, QuotePeriod)> = Vec::new();
     for (q, said) in st::quotes_of(v.site, e) {
         let a = &v.site.articles[v.site.quotes[q].article];
@@ -249,9 +249,9 @@ pub fn quote_periods(
 /// An entity in the news: its link, its mentions in the window and its
 /// small timeline.
 #[derive(Serialize)]
-pub struct NewsItem {
+pub struct NewsItem<'a> {
     #[serde(flatten)]
-    pub entity: EntityItem,
+    pub entity: EntityItem<'a>,
     /// Mentions in the window's articles.
     pub mentions: usize,
     /// The compact timeline, inline SVG.
@@ -260,15 +260,15 @@ pub struct NewsItem {
 
 /// The home page's "in the news".
 #[derive(Serialize, Default)]
-pub struct NewsView {
+pub struct NewsView<'a> {
     /// What the window is ("Most mentioned in the articles of the 30 days
     /// up to 28 November 2026").
     pub window: String,
-    pub entities: Vec<NewsItem>,
+    pub entities: Vec<NewsItem<'a>>,
 }
 
 /// The entities in the news (see [`st::in_the_news`]).
-pub fn news(v: &Views) -> NewsView {
+pub fn news<'a>(v: &Views<'a>) -> NewsView<'a> {
     let news = st::in_the_news(v.site);
     if news.entities.is_empty() {
         return NewsView::default();

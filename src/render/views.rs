@@ -28,55 +28,55 @@ pub struct TagItem {
 }
 
 #[derive(Serialize, Clone)]
-pub struct TagLink {
-    pub name: String,
+pub struct TagLink<'a> {
+    pub name: &'a str,
     pub url: String,
 }
 
 #[derive(Serialize, Clone)]
-pub struct ArticleItem {
-    pub title: String,
+pub struct ArticleItem<'a> {
+    pub title: &'a str,
     pub url: String,
     pub date: String,
     pub date_display: String,
-    pub description: String,
-    pub tags: Vec<TagLink>,
+    pub description: &'a str,
+    pub tags: Vec<TagLink<'a>>,
 }
 
 #[derive(Serialize, Clone)]
-pub struct EntityItem {
-    pub id: String,
-    pub name: String,
+pub struct EntityItem<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     pub url: String,
     pub kind: &'static str,
-    pub kind_label: String,
-    pub summary: String,
+    pub kind_label: &'a str,
+    pub summary: &'a str,
     pub count: usize,
 }
 
 #[derive(Serialize, Clone)]
-pub struct SpeakerRef {
-    pub id: String,
-    pub name: String,
+pub struct SpeakerRef<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     pub url: String,
-    pub kind_label: String,
+    pub kind_label: &'a str,
 }
 
 #[derive(Serialize, Clone)]
-pub struct ArticleRef {
-    pub title: String,
+pub struct ArticleRef<'a> {
+    pub title: &'a str,
     pub url: String,
     pub date: String,
     pub date_display: String,
 }
 
 #[derive(Serialize, Clone)]
-pub struct QuoteCard {
-    pub id: String,
+pub struct QuoteCard<'a> {
+    pub id: &'a str,
     pub url: String,
-    pub text: String,
-    pub speaker: SpeakerRef,
-    pub article: ArticleRef,
+    pub text: &'a str,
+    pub speaker: SpeakerRef<'a>,
+    pub article: ArticleRef<'a>,
     pub anchor_url: String,
     pub before: String,
     pub after: String,
@@ -90,16 +90,16 @@ pub struct NoteView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct RelatedArticle {
+pub struct RelatedArticle<'a> {
     #[serde(flatten)]
-    pub item: ArticleItem,
+    pub item: ArticleItem<'a>,
     pub shared: Vec<String>,
 }
 
 #[derive(Serialize)]
 pub struct ArticleView<'a> {
     #[serde(flatten)]
-    pub item: ArticleItem,
+    pub item: ArticleItem<'a>,
     /// Its month's archive page (empty when undated): the date links there.
     pub archive_url: String,
     /// The article's own language when it differs from the site's.
@@ -111,16 +111,16 @@ pub struct ArticleView<'a> {
     pub via: &'a str,
     pub via_entity_url: String,
     pub body_html: String,
-    pub entities: Vec<EntityItem>,
-    pub quotes: Vec<QuoteCard>,
+    pub entities: Vec<EntityItem<'a>>,
+    pub quotes: Vec<QuoteCard<'a>>,
     pub notes: Vec<NoteView<'a>>,
-    pub related: Vec<RelatedArticle>,
+    pub related: Vec<RelatedArticle<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct RelationView {
+pub struct RelationView<'a> {
     pub label: String,
-    pub other: EntityItem,
+    pub other: EntityItem<'a>,
 }
 
 #[derive(Serialize)]
@@ -132,8 +132,8 @@ pub struct MentionContext {
 }
 
 #[derive(Serialize)]
-pub struct MentionGroup {
-    pub article: ArticleItem,
+pub struct MentionGroup<'a> {
+    pub article: ArticleItem<'a>,
     pub mentions: Vec<MentionContext>,
     /// On the first group of a period: the period (its heading); else
     /// null. Undated articles' groups are in none.
@@ -144,42 +144,42 @@ pub struct MentionGroup {
 }
 
 #[derive(Serialize)]
-pub struct RelatedEntity {
+pub struct RelatedEntity<'a> {
     #[serde(flatten)]
-    pub item: EntityItem,
+    pub item: EntityItem<'a>,
     pub weight: f64,
 }
 
 #[derive(Serialize)]
 pub struct EntityView<'a> {
     #[serde(flatten)]
-    pub item: EntityItem,
+    pub item: EntityItem<'a>,
     pub aliases: &'a [String],
     pub description_html: &'a str,
     pub wikidata: &'a str,
     pub wikidata_url: String,
     pub external_url: &'a str,
-    pub relations: Vec<RelationView>,
-    pub mention_groups: Vec<MentionGroup>,
+    pub relations: Vec<RelationView<'a>>,
+    pub mention_groups: Vec<MentionGroup<'a>>,
     /// The mention list's runs by period: `mention_groups[start..end]`.
     pub mention_periods: Vec<super::time::MentionPeriod>,
     /// Its mentions over time: the chart and its counts.
     pub timeline: super::time::TimelineView,
     /// Quotes it said (site order).
-    pub quotes: Vec<QuoteCard>,
+    pub quotes: Vec<QuoteCard<'a>>,
     /// Quotes it said or that mention it, by period, newest first.
-    pub quote_periods: Vec<super::time::QuotePeriod>,
-    pub related: Vec<RelatedEntity>,
+    pub quote_periods: Vec<super::time::QuotePeriod<'a>>,
+    pub related: Vec<RelatedEntity<'a>>,
     /// The articles that name the entity without a mention in their text (those with one are
     /// in `mention_groups`, with their description and tags).
-    pub articles: Vec<ArticleItem>,
+    pub articles: Vec<ArticleItem<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct EntityGroup {
+pub struct EntityGroup<'a> {
     pub kind: &'static str,
     pub label: String,
-    pub entities: Vec<EntityItem>,
+    pub entities: Vec<EntityItem<'a>>,
 }
 
 /// What an article page carries of each entity it mentions, for the hover
@@ -199,7 +199,7 @@ pub fn dot_scale(mentions: usize) -> f64 {
     (1u64 << (mentions as u64 + 1).ilog2()) as f64
 }
 
-impl Views<'_> {
+impl<'a> Views<'a> {
     fn graph_nodes(
         &self,
     ) -> (
@@ -310,21 +310,21 @@ impl Views<'_> {
         }
     }
 
-    pub fn article_item(&self, i: usize) -> ArticleItem {
+    pub fn article_item(&self, i: usize) -> ArticleItem<'a> {
         let a = &self.site.articles[i];
         let (date, date_display) = self.dates(a.src.date.as_deref());
         ArticleItem {
-            title: a.src.title.clone(),
+            title: &a.src.title,
             url: self.urls.article(&a.src.slug),
             date,
             date_display,
-            description: a.src.description.clone().unwrap_or_default(),
+            description: a.src.description.as_deref().unwrap_or(""),
             tags: a
                 .tag_slugs
                 .iter()
                 .zip(&a.src.tags)
                 .map(|(slug, name)| TagLink {
-                    name: name.clone(),
+                    name,
                     url: self.urls.tag(slug),
                 })
                 .collect(),
@@ -334,28 +334,28 @@ impl Views<'_> {
     /// [`Views::entity_item`] without the mention count and summary: for
     /// lists on other pages, which then do not change with every mention
     /// added or summary edited.
-    pub fn entity_ref(&self, i: usize) -> EntityItem {
+    pub fn entity_ref(&self, i: usize) -> EntityItem<'a> {
         EntityItem {
             count: 0,
-            summary: String::new(),
+            summary: "",
             ..self.entity_item(i)
         }
     }
 
-    pub fn entity_item(&self, i: usize) -> EntityItem {
+    pub fn entity_item(&self, i: usize) -> EntityItem<'a> {
         let e = &self.site.entities[i];
         EntityItem {
-            id: e.src.id.clone(),
-            name: e.src.name.clone(),
+            id: &e.src.id,
+            name: &e.src.name,
             url: self.urls.entity(&e.src.id),
             kind: e.src.kind.as_str(),
-            kind_label: e.src.kind.label(&self.t.kind).to_string(),
-            summary: e.summary.clone(),
+            kind_label: e.src.kind.label(&self.t.kind),
+            summary: &e.summary,
             count: e.mentions.len(),
         }
     }
 
-    pub fn quote_card(&self, i: usize) -> QuoteCard {
+    pub fn quote_card(&self, i: usize) -> QuoteCard<'a> {
         let q = &self.site.quotes[i];
         let a = &self.site.articles[q.article];
         let s = &self.site.entities[q.speaker];
@@ -363,17 +363,17 @@ impl Views<'_> {
         let (date, date_display) = self.dates(a.src.date.as_deref());
         let (before, after) = q.around(&a.text.shared());
         QuoteCard {
-            id: q.id.clone(),
+            id: &q.id,
             url: self.urls.quote(&q.id),
-            text: q.text.clone(),
+            text: &q.text,
             speaker: SpeakerRef {
-                id: s.src.id.clone(),
-                name: s.src.name.clone(),
+                id: &s.src.id,
+                name: &s.src.name,
                 url: self.urls.entity(&s.src.id),
-                kind_label: s.src.kind.label(&self.t.kind).to_string(),
+                kind_label: s.src.kind.label(&self.t.kind),
             },
             article: ArticleRef {
-                title: a.src.title.clone(),
+                title: &a.src.title,
                 date,
                 date_display,
                 url: article_url.clone(),
@@ -553,7 +553,7 @@ impl Views<'_> {
     }
 
     /// Entities by kind (fixed order), names in the language's alphabet.
-    pub fn entity_groups(&self) -> Vec<EntityGroup> {
+    pub fn entity_groups(&self) -> Vec<EntityGroup<'a>> {
         let alpha = Alphabet::new(&self.site.config.language);
         EntityKind::ALL
             .iter()
