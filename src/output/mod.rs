@@ -37,3 +37,21 @@ pub struct Last {
     /// ([`crate::render::deps`]); 0 when not known.
     pub deps: u64,
 }
+
+impl Last {
+    /// Whether the page's view read nodes of hash `deps` then too (never
+    /// when that is not known): then it need not even be built again.
+    pub fn read_the_same(&self, deps: u64) -> bool {
+        self.deps != 0 && self.deps == deps
+    }
+}
+
+impl From<&manifest::Record> for Last {
+    fn from(r: &manifest::Record) -> Last {
+        Last {
+            hash: r.hash,
+            fingerprint: Some(r.fingerprint),
+            deps: r.deps,
+        }
+    }
+}

@@ -148,12 +148,7 @@ impl Records {
             if on_disk.get(path) != Some(&rec.stamp) {
                 return;
             }
-            let last = Last {
-                hash: rec.hash,
-                fingerprint: Some(rec.fingerprint),
-                deps: rec.deps,
-            };
-            r.insert(path.to_string(), last);
+            r.insert(path.to_string(), Last::from(&rec));
         })?;
         Some(Records(r))
     }
@@ -388,7 +383,7 @@ impl Session {
                 let path = page.path(site);
                 let deps = versions.page(site, page);
                 let was = last.and_then(|l| l.get(&path));
-                if was.is_some_and(|w| w.deps == deps && deps != 0) {
+                if was.is_some_and(|w| w.read_the_same(deps)) {
                     return Ok((path, deps, None));
                 }
                 let previous = was.and_then(|w| w.fingerprint);
@@ -708,10 +703,10 @@ impl Session {
     /// whose manifest is `m`.
     fn nothing_changed(&mut self, m: manifest::Manifest) -> Outcome {
         let (pages, unchanged, size) = (m.pages, m.files.len(), output_size(&m));
+        // (its pages' dependencies not taken: the next build compares views)
         let last = |r: manifest::Record| Last {
-            hash: r.hash,
-            fingerprint: Some(r.fingerprint),
             deps: 0,
+            ..Last::from(&r)
         };
         self.last = Some(m.files.into_iter().map(|(p, r)| (p, last(r))).collect());
         Outcome::Built {
@@ -765,7 +760,6 @@ impl Session {
         statics: &[(String, Vec<u8>)],
         stager: &write::Stager<'_>,
     ) -> Made {
-        let last = self.last.as_ref();
         let rendered = std::sync::atomic::AtomicUsize::new(0);
         let per_kind = crate::timing::PerKind::default();
         let skipped = crate::timing::PerKind::default();
@@ -783,12 +777,12 @@ impl Session {
                 let path = p.path(site);
                 // the last fingerprint counts only if its output is still there
                 let intact = stager.intact(&path);
-                let was = last.and_then(|l| l.get(&path)).filter(|_| intact.is_some());
+                let was = intact.map(|(w, _)| w);
                 let previous = was.and_then(|w| w.fingerprint);
                 let deps = versions.map(|v| v.page(site, *p));
                 // Nothing the view reads changed: not even the view is built.
                 if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
-                    && was.is_some_and(|w| w.deps == d && d != 0)
+                    && was.is_some_and(|w| w.read_the_same(d))
                 {
                     skipped.add("(view not built)", start);
                     return Ok(Output {

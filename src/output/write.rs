@@ -609,15 +609,15 @@ impl<'k> Stager<'k> {
         }
     }
 
-    /// The hash of the bytes at `rel` and the file's stamp, when the bytes
-    /// are known and the file is still there.
-    pub fn intact(&self, rel: &str) -> Option<(u64, Stamp)> {
-        let h = self.known?.get(rel)?.hash;
+    /// What the last build left at `rel` (the hash of its bytes first) and
+    /// the file's stamp, when that is known and the file is still there.
+    pub fn intact(&self, rel: &str) -> Option<(&'k Last, Stamp)> {
+        let last = self.known?.get(rel)?;
         let stamp = match &self.listing {
             Some(listed) => *listed.get(rel)?,
             None => Stamp::read(&self.out.join(rel))?,
         };
-        Some((h, stamp))
+        Some((last, stamp))
     }
 
     /// Whether a file is at `rel` (as listed, when there is a listing).
@@ -629,10 +629,10 @@ impl<'k> Stager<'k> {
     }
 
     /// Keeps the file at `rel` as it is (as [`Stager::intact`] found it).
-    pub fn keep(&self, rel: &str, (hash, stamp): (u64, Stamp)) -> Offered {
+    pub fn keep(&self, rel: &str, (last, stamp): (&Last, Stamp)) -> Offered {
         Offered {
             path: rel.to_string(),
-            hash,
+            hash: last.hash,
             stamp: Some(stamp),
             changed: false,
         }
