@@ -681,6 +681,38 @@ struct Drawn {
     /// Ink bounds of every line of text drawn, in pixels (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     ink: Vec<Ink>,
+    /// The footer band, when it is one this thread drew before: its rows (`BAND_ROW..`) are then
+    /// blank here, and the PNG has the footer's own code there.
+    footer: Option<Rc<Footer>>,
+}
+
+/// The first row of the footer band.
+const BAND_ROW: usize = BAND_TOP as usize;
+const _: () = assert!(BAND_ROW as f32 == BAND_TOP, "the band starts at a whole pixel");
+
+/// A footer band drawn once per thread for each site name and palette (the kind of card), and
+/// given to every later card that has the same: what the band and the site's name cost each
+/// card — filling and clearing 100 KB of pixels, drawing the name, comparing the rows with
+/// those of the card before to reuse their code — was about 8% of drawing and coding a card.
+/// Its rows do not depend on the rest of the card: nothing is drawn in them or in the row above
+/// them before the footer (checked for each card), and its rows' DEFLATE code, after a blank
+/// row, is the same wherever it is (see `png::Blocks`).
+struct Footer {
+    site_name: String,
+    palette: Vec<[u8; 3]>,
+    /// Rows `BAND_ROW..HEIGHT`: their pixels and spans, and the ink of the name.
+    pixels: Vec<u8>,
+    spans: Vec<Span>,
+    ink: Vec<Ink>,
+    /// The rows' code after a blank row, at 8 and at 4 bits a pixel, made when first needed.
+    code: [std::cell::OnceCell<png::Code>; 2],
+}
+
+/// How many footers a thread keeps (a site has one per kind of card).
+const FOOTERS_KEPT: usize = 8;
+
+thread_local! {
+    static FOOTERS: RefCell<Vec<Rc<Footer>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A box in pixels: left, top, right, bottom.
@@ -746,6 +778,7 @@ struct Canvas {
     /// Colour → palette index, open addressing keyed by the colour as `u32`.
     slots: Vec<(u32, u8)>,
     ink: Vec<Ink>,
+    footer: Option<Rc<Footer>>,
 }
 
 const SLOTS: usize = 1024;
@@ -816,6 +849,7 @@ impl Canvas {
             ramps: Vec::with_capacity(ramps.len()),
             slots: vec![(EMPTY, 0); SLOTS],
             ink: Vec::new(),
+            footer: None,
         };
         c.colour(rgb(PAPER));
         for &(bg, fg) in ramps {
@@ -1011,8 +1045,56 @@ impl Canvas {
         }
     }
 
-    /// The footer band with the site name, elided to one line.
+    /// The footer band with the site name, elided to one line: the thread's [`Footer`] for
+    /// this site and palette when it has one and nothing was drawn where it goes, else drawn
+    /// (and kept as the thread's footer when it added no colour).
     fn footer(&mut self, fonts: &Fonts, site_name: &str) {
+        let w = WIDTH as usize;
+        let clear = self.spans[BAND_ROW - 1..].iter().all(|s| s.0 >= s.1);
+        if !clear {
+            return self.draw_footer(fonts, site_name);
+        }
+        let same = |f: &&Rc<Footer>| f.site_name == site_name && f.palette == self.palette;
+        if let Some(f) = FOOTERS.with(|k| k.borrow().iter().find(same).cloned()) {
+            self.ink.extend_from_slice(&f.ink);
+            self.footer = Some(f);
+            return;
+        }
+        let (colours, inked) = (self.palette.len(), self.ink.len());
+        let palette = self.palette.clone();
+        self.draw_footer(fonts, site_name);
+        if self.palette.len() != colours {
+            return;
+        }
+        let f = Rc::new(Footer {
+            site_name: site_name.to_string(),
+            palette,
+            pixels: self.idx[BAND_ROW * w..].to_vec(),
+            spans: self.spans[BAND_ROW..].to_vec(),
+            ink: self.ink[inked..].to_vec(),
+            code: Default::default(),
+        });
+        // (the rows are the footer's from now on, here as on the next cards)
+        for (row, span) in self.idx[BAND_ROW * w..]
+            .chunks_exact_mut(w)
+            .zip(&mut self.spans[BAND_ROW..])
+        {
+            if span.0 < span.1 {
+                row[span.0 as usize..span.1 as usize].fill(PAPER_IDX);
+            }
+            *span = NO_SPAN;
+        }
+        FOOTERS.with(|k| {
+            let mut k = k.borrow_mut();
+            if k.len() >= FOOTERS_KEPT {
+                k.remove(0);
+            }
+            k.push(Rc::clone(&f));
+        });
+        self.footer = Some(f);
+    }
+
+    fn draw_footer(&mut self, fonts: &Fonts, site_name: &str) {
         self.rect(0.0, BAND_TOP, W, BAND_H, BAND);
         self.rect(0.0, BAND_TOP, W, STRIPE_H, ACCENT);
         let fit = Fit {
@@ -1036,6 +1118,7 @@ impl Canvas {
             spans: self.spans,
             palette: self.palette,
             ink: self.ink,
+            footer: self.footer,
         }
     }
 }
@@ -1290,6 +1373,16 @@ fn draw_title(title: &str, subtitle: &str, site_name: &str) -> Drawn {
 }
 
 impl Drawn {
+    /// Every pixel, the footer's too (for the tests).
+    #[cfg(test)]
+    fn pixels(&self) -> Vec<u8> {
+        let mut idx = self.idx.clone();
+        if let Some(f) = &self.footer {
+            idx[BAND_ROW * WIDTH as usize..].copy_from_slice(&f.pixels);
+        }
+        idx
+    }
+
     /// The PNG, giving the pixel buffer back to the thread for its next card.
     fn encode(self) -> Vec<u8> {
         let png = png::encode(&self);
@@ -1362,7 +1455,7 @@ mod tests {
         const W: usize = WIDTH as usize;
         let packed = d.palette.len() <= 16;
         let rows: Vec<Vec<u8>> = d
-            .idx
+            .pixels()
             .chunks_exact(W)
             .map(|r| match packed {
                 true => r.chunks_exact(2).map(|p| p[0] << 4 | p[1]).collect(),
@@ -1459,10 +1552,38 @@ mod tests {
         for d in cases {
             let (w, h, rgb) = decode(&png::encode(&d));
             assert_eq!((w, h), (WIDTH, HEIGHT));
-            for (px, &i) in rgb.chunks_exact(3).zip(&d.idx) {
+            for (px, &i) in rgb.chunks_exact(3).zip(&d.pixels()) {
                 assert_eq!(px, d.palette[i as usize]);
             }
             d.encode();
+        }
+    }
+
+    /// A card given the thread's footer codes as it would with the footer's rows drawn on it:
+    /// the first card of a site and kind (which keeps the footer) and the next ones, of both
+    /// kinds and both bit depths.
+    #[test]
+    fn a_kept_footer_codes_as_its_rows_drawn() {
+        let cards = [
+            draw_quote(LONG_VI, "Hồ Xuân Hương", "Trích dẫn"),
+            draw_quote(SHORT_VI, "", "Trích dẫn"),
+            draw_quote("f\u{301}\u{303}\u{309} ĩ\u{323}\u{300} VAVAV", "", "Trích dẫn"),
+            draw_title("Ỗ Ễ Ặ Ở Ừ ở đâu gỵ", "Ấn Độ · ngày 2", "Trích dẫn"),
+            draw_title(SHORT_VI, "", "Trích dẫn"),
+        ];
+        assert!(cards[2].palette.len() > 16, "some colours off the ramps");
+        for (i, d) in cards.iter().enumerate() {
+            let f = d.footer.as_ref().expect("a footer kept");
+            let mut spans = d.spans.clone();
+            spans[BAND_ROW..].copy_from_slice(&f.spans);
+            let drawn = Drawn {
+                idx: d.pixels(),
+                spans,
+                palette: d.palette.clone(),
+                ink: Vec::new(),
+                footer: None,
+            };
+            assert!(png::encode(d) == png::encode(&drawn), "card {i}");
         }
     }
 
@@ -1766,11 +1887,12 @@ mod tests {
         ];
         // Close-ups (3×): the stacked marks of capitals under descenders, at the quote line height.
         let zoom = |d: &Drawn, (x0, y0, w, h): (usize, usize, usize, usize), name: &str| {
+            let pixels = d.pixels();
             let mut out = Vec::with_capacity(w * h * 27);
             for y in 0..h * 3 {
                 for x in 0..w * 3 {
                     let i = (y0 + y / 3) * WIDTH as usize + x0 + x / 3;
-                    out.extend_from_slice(&d.palette[d.idx[i] as usize]);
+                    out.extend_from_slice(&d.palette[pixels[i] as usize]);
                 }
             }
             let mut bytes = Vec::new();

@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use super::{Drawn, HEIGHT, NO_SPAN, Span, WIDTH};
+use super::{BAND_ROW, Drawn, Footer, HEIGHT, NO_SPAN, Span, WIDTH};
 
 /// Whether a card is stored at 4 bits a pixel (two pixels a byte, the left one in the high
 /// nibble): its palette has at most 16 colours.
@@ -49,15 +49,16 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
     chunk(&mut out, b"PLTE", |o| o.extend_from_slice(d.palette.as_flattened()));
     chunk(&mut out, b"IDAT", |o| {
         let mut z = Deflate::new(o);
-        let mut row = Scratch {
-            row: [0; WIDTH as usize + 1],
-            packed_rows: [[0; WIDTH as usize / 2]; 2],
-            cur_at: 0,
-            packed_last: None,
-        };
+        let mut row = Scratch::new();
         let blank = |y: usize| d.spans[y].0 >= d.spans[y].1;
         let mut y = 0;
         while y < HEIGHT as usize {
+            if let Some(f) = &d.footer
+                && y == BAND_ROW
+            {
+                z.append(footer_code(f, d, packed));
+                break;
+            }
             if blank(y) || (y > 0 && !blank(y - 1)) {
                 encode_row(&mut z, d, y, &mut row, packed);
                 y += 1;
@@ -102,6 +103,17 @@ struct Scratch {
     /// The row `packed_rows[cur_at]` holds packed, and the bytes `a..b` it holds (at 4 bits a
     /// pixel): the next row's row above there, without packing it again.
     packed_last: Option<(usize, usize, usize)>,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            row: [0; WIDTH as usize + 1],
+            packed_rows: [[0; WIDTH as usize / 2]; 2],
+            cur_at: 0,
+            packed_last: None,
+        }
+    }
 }
 
 /// Filters and encodes row `y` (`packed`: 4 bits a pixel).
@@ -172,7 +184,7 @@ struct Block {
 }
 
 /// A piece of DEFLATE code and the Adler-32 terms of the data it codes.
-struct Code {
+pub(super) struct Code {
     /// Whole bytes, then the last `nbits` bits (fewer than eight).
     bytes: Vec<u8>,
     bits: u64,
@@ -242,22 +254,7 @@ impl Blocks {
             }
             return;
         }
-        let mut bytes = Vec::new();
-        let mut part = Deflate::bare(&mut bytes);
-        for r in y..end {
-            encode_row(&mut part, d, r, row, packed);
-        }
-        let (bits, nbits, a, b) = part.done();
-        bytes.shrink_to_fit();
-        let len = ((end - y) * (row_bytes(packed) + 1)) as u64;
-        let code = Code {
-            bytes,
-            bits,
-            nbits,
-            len: len % ADLER_MOD,
-            sum: (a + ADLER_MOD - 1) % ADLER_MOD,
-            weighted: (b + ADLER_MOD - len % ADLER_MOD) % ADLER_MOD,
-        };
+        let code = coded(d, y, end, row, packed);
         z.append(&code);
         let block = Block {
             packed,
@@ -274,6 +271,48 @@ impl Blocks {
         }
         self.kept.insert(h, block);
     }
+}
+
+/// Rows `y..end` of `d` coded on their own, as a piece of the stream that can be appended
+/// after any row (`y - 1` must be blank).
+fn coded(d: &Drawn, y: usize, end: usize, row: &mut Scratch, packed: bool) -> Code {
+    let mut bytes = Vec::new();
+    let mut part = Deflate::bare(&mut bytes);
+    for r in y..end {
+        encode_row(&mut part, d, r, row, packed);
+    }
+    let (bits, nbits, a, b) = part.done();
+    bytes.shrink_to_fit();
+    let len = ((end - y) * (row_bytes(packed) + 1)) as u64;
+    Code {
+        bytes,
+        bits,
+        nbits,
+        len: len % ADLER_MOD,
+        sum: (a + ADLER_MOD - 1) % ADLER_MOD,
+        weighted: (b + ADLER_MOD - len % ADLER_MOD) % ADLER_MOD,
+    }
+}
+
+/// The code of a footer's rows in a card coded as `d` is (`packed`: at 4 bits a pixel), made the
+/// first time: from a card that is the footer's rows under one blank row.
+fn footer_code<'f>(f: &'f Footer, d: &Drawn, packed: bool) -> &'f Code {
+    f.code[packed as usize].get_or_init(|| {
+        const W: usize = WIDTH as usize;
+        let mut idx = vec![0; W];
+        idx.extend_from_slice(&f.pixels);
+        let mut spans = vec![NO_SPAN];
+        spans.extend_from_slice(&f.spans);
+        let rows = spans.len();
+        let alone = Drawn {
+            idx,
+            spans,
+            palette: d.palette.clone(),
+            ink: Vec::new(),
+            footer: None,
+        };
+        coded(&alone, 1, rows, &mut Scratch::new(), packed)
+    })
 }
 
 /// The columns where a row or the one above may differ from paper, and one more on the right
