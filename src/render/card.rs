@@ -50,7 +50,6 @@ use std::rc::Rc;
 use ab_glyph_rasterizer::{Point, Rasterizer, point};
 use rustybuzz::ttf_parser::{GlyphId, OutlineBuilder, Rect};
 use rustybuzz::{Direction, Face, Language, ShapePlan, UnicodeBuffer, script};
-use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 mod png;
@@ -576,7 +575,9 @@ fn trim_punct(text: &str, s: usize, mut e: usize) -> usize {
 fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.nfc() {
+    // (borrowed when it is NFC already, as a site's texts are once loaded: `nfc()` composes
+    // character by character, 3% of a card)
+    for c in crate::text::nfc(s).chars() {
         if c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}') {
             space = !out.is_empty();
         } else if !c.is_control() {
@@ -1394,6 +1395,7 @@ impl Drawn {
 #[cfg(test)]
 mod tests {
     use super::png::{BLOCKS, costs, costs_small, filter_row};
+    use unicode_normalization::UnicodeNormalization;
     use super::*;
 
     const SHORT_VI: &str = "Học, học nữa, học mãi.";
