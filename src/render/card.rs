@@ -1395,8 +1395,8 @@ impl Drawn {
 #[cfg(test)]
 mod tests {
     use super::png::{BLOCKS, costs, costs_small, filter_row};
-    use unicode_normalization::UnicodeNormalization;
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     const SHORT_VI: &str = "Học, học nữa, học mãi.";
     const LONG_VI: &str = "Ở đâu có những người dân biết đứng lên, ở đó có hy vọng. Chúng ta phải nhớ rằng \

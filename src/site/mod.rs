@@ -76,14 +76,24 @@ pub struct Site {
     pub terms: terms::Terms,
 }
 
+/// How many neighbours an entity's local graph shows.
+const LOCAL_NEIGHBOURS: usize = 11;
+
 impl Site {
     /// The entities entity `i`'s local graph shows: itself and its eleven
-    /// strongest neighbours.
+    /// strongest neighbours (by weight, then by index).
     pub fn local_graph_members(&self, i: usize) -> Vec<usize> {
         let mut neighbours: Vec<(usize, f64)> = self.entity_adjacency[i].iter().map(|&(o, w, _)| (o, w)).collect();
-        neighbours.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        // (the eleven first in that order without sorting the rest: the most connected
+        // entities have a neighbour in most of the others)
+        if neighbours.len() > LOCAL_NEIGHBOURS {
+            neighbours.select_nth_unstable_by(LOCAL_NEIGHBOURS, order);
+            neighbours.truncate(LOCAL_NEIGHBOURS);
+        }
+        neighbours.sort_by(order);
         let mut keep = vec![i];
-        keep.extend(neighbours.iter().take(11).map(|n| n.0));
+        keep.extend(neighbours.iter().map(|n| n.0));
         keep
     }
 
