@@ -17,8 +17,9 @@
 //! card in coverage order (16 colours at most, so 4 bits a pixel), and encodes that as a PNG
 //! itself (`card/png.rs`: row filters chosen there, a DEFLATE stream with a Huffman code fitted
 //! to cards written there, skipping the rows and columns nothing was drawn on, and copying the
-//! code of rows that recur from card to card — the footer band, the quote mark, a speaker — from
-//! a per-thread cache).
+//! code of rows that recur from card to card — the quote mark, a speaker — from a per-thread
+//! cache). The footer band with the site's name is drawn and coded once per thread for each
+//! site and kind of card (`Footer`), and its code appended to every card that has it.
 //!
 //! Why not resvg: going through an SVG string would only be a detour. We must measure and break
 //! the lines ourselves anyway (SVG has no wrapping), and usvg would bring an XML parser, CSS, a

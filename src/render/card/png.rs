@@ -5,8 +5,9 @@
 //! and runs of zeros as a literal zero and a copy at distance 1, the shape of fdeflate's fast
 //! stream) with a Huffman code of our own, fitted to cards (`HUFFMAN_LENGTHS`), with blank rows
 //! and margins neither filtered, coded nor summed, the bytes of a row that are not zero found
-//! 64 at a time and each coded with the run before it (`Bits::row`), and runs of rows that
-//! recur from card to card coded once per thread (`Blocks`). `deflate_decodes_to_the_filtered_rows`
+//! 64 at a time and each coded with the run before it (`Bits::row`), runs of rows that recur
+//! from card to card coded once per thread (`Blocks`), and a kept footer band's rows coded once
+//! (`footer_code`). `deflate_decodes_to_the_filtered_rows`
 //! in the card tests checks the stream with fdeflate's decoder.
 //!
 //! Stage 4 of the pipeline: rendering.
