@@ -695,7 +695,7 @@ const _: () = assert!(BAND_ROW as f32 == BAND_TOP, "the band starts at a whole p
 /// A footer band drawn once per thread for each site name and palette (the kind of card), and
 /// given to every later card that has the same: what the band and the site's name cost each
 /// card — filling and clearing 100 KB of pixels, drawing the name, comparing the rows with
-/// those of the card before to reuse their code — was about 8% of drawing and coding a card.
+/// those of the card before to reuse their code — was about 7% of drawing and coding a card.
 /// Its rows do not depend on the rest of the card: nothing is drawn in them or in the row above
 /// them before the footer (checked for each card), and its rows' DEFLATE code, after a blank
 /// row, is the same wherever it is (see `png::Blocks`).
