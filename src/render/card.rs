@@ -706,8 +706,10 @@ struct Footer {
     pixels: Vec<u8>,
     spans: Vec<Span>,
     ink: Vec<Ink>,
-    /// The rows' code after a blank row, at 8 and at 4 bits a pixel, made when first needed.
-    code: [std::cell::OnceCell<png::Code>; 2],
+    /// The rows' code after a blank row, made when first needed (at the bit depth of
+    /// `palette`, which is that of every card given this footer: it is the last thing drawn,
+    /// and adds no colour).
+    code: std::cell::OnceCell<png::Code>,
 }
 
 /// How many footers a thread keeps (a site has one per kind of card).
@@ -828,18 +830,24 @@ thread_local! {
     static SPARE: RefCell<(Vec<u8>, Vec<Span>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Rows of pixels (`WIDTH` each) made paper again where their spans say they were drawn on,
+/// and their spans emptied.
+fn clear_rows(idx: &mut [u8], spans: &mut [Span]) {
+    for (row, span) in idx.chunks_exact_mut(WIDTH as usize).zip(spans) {
+        if span.0 < span.1 {
+            row[span.0 as usize..span.1 as usize].fill(PAPER_IDX);
+        }
+        *span = NO_SPAN;
+    }
+}
+
 impl Canvas {
     /// A blank card (paper) whose palette starts with `ramps`.
     fn new(ramps: &[(Rgb, Rgb)]) -> Canvas {
         let (mut idx, mut spans) = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
         let w = WIDTH as usize;
         if idx.len() == w * HEIGHT as usize && spans.len() == HEIGHT as usize {
-            for (row, span) in idx.chunks_exact_mut(w).zip(&mut spans) {
-                if span.0 < span.1 {
-                    row[span.0 as usize..span.1 as usize].fill(PAPER_IDX);
-                }
-                *span = NO_SPAN;
-            }
+            clear_rows(&mut idx, &mut spans);
         } else {
             idx = vec![PAPER_IDX; w * HEIGHT as usize];
             spans = vec![NO_SPAN; HEIGHT as usize];
@@ -1052,8 +1060,8 @@ impl Canvas {
     /// (and kept as the thread's footer when it added no colour).
     fn footer(&mut self, fonts: &Fonts, site_name: &str) {
         let w = WIDTH as usize;
-        let clear = self.spans[BAND_ROW - 1..].iter().all(|s| s.0 >= s.1);
-        if !clear {
+        let untouched = self.spans[BAND_ROW - 1..].iter().all(|s| s.0 >= s.1);
+        if !untouched {
             return self.draw_footer(fonts, site_name);
         }
         let same = |f: &&Rc<Footer>| f.site_name == site_name && f.palette == self.palette;
@@ -1077,15 +1085,7 @@ impl Canvas {
             code: Default::default(),
         });
         // (the rows are the footer's from now on, here as on the next cards)
-        for (row, span) in self.idx[BAND_ROW * w..]
-            .chunks_exact_mut(w)
-            .zip(&mut self.spans[BAND_ROW..])
-        {
-            if span.0 < span.1 {
-                row[span.0 as usize..span.1 as usize].fill(PAPER_IDX);
-            }
-            *span = NO_SPAN;
-        }
+        clear_rows(&mut self.idx[BAND_ROW * w..], &mut self.spans[BAND_ROW..]);
         FOOTERS.with(|k| {
             let mut k = k.borrow_mut();
             if k.len() >= FOOTERS_KEPT {

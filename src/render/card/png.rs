@@ -57,7 +57,7 @@ pub(super) fn encode(d: &Drawn) -> Vec<u8> {
             if let Some(f) = &d.footer
                 && y == BAND_ROW
             {
-                z.append(footer_code(f, d, packed));
+                z.append(footer_code(f));
                 break;
             }
             if blank(y) || (y > 0 && !blank(y - 1)) {
@@ -295,10 +295,10 @@ fn coded(d: &Drawn, y: usize, end: usize, row: &mut Scratch, packed: bool) -> Co
     }
 }
 
-/// The code of a footer's rows in a card coded as `d` is (`packed`: at 4 bits a pixel), made the
-/// first time: from a card that is the footer's rows under one blank row.
-fn footer_code<'f>(f: &'f Footer, d: &Drawn, packed: bool) -> &'f Code {
-    f.code[packed as usize].get_or_init(|| {
+/// The code of a footer's rows, made the first time: from a card that is the footer's rows
+/// under one blank row, with the footer's palette (every card given it has that palette).
+fn footer_code(f: &Footer) -> &Code {
+    f.code.get_or_init(|| {
         const W: usize = WIDTH as usize;
         let mut idx = vec![0; W];
         idx.extend_from_slice(&f.pixels);
@@ -308,11 +308,11 @@ fn footer_code<'f>(f: &'f Footer, d: &Drawn, packed: bool) -> &'f Code {
         let alone = Drawn {
             idx,
             spans,
-            palette: d.palette.clone(),
+            palette: f.palette.clone(),
             ink: Vec::new(),
             footer: None,
         };
-        coded(&alone, 1, rows, &mut Scratch::new(), packed)
+        coded(&alone, 1, rows, &mut Scratch::new(), packed(&alone))
     })
 }
 
