@@ -89,6 +89,7 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         let t_render = std::time::Instant::now();
         let progress = crate::progress::Bar::new("rendering pages", pages.len());
         let failed = std::sync::Mutex::new(Vec::new());
+        let shared = render::Shared::new(&site);
         let mut files: Vec<Option<linkcheck::PageLinks>> = pages
             .par_iter()
             .enumerate()
@@ -97,7 +98,7 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
                 if !links.file(at).ends_with(".html") {
                     return None; // exists; its bytes are not needed
                 }
-                match render::render(&site, &tera, page) {
+                match render::render(&site, &tera, page, &shared) {
                     Ok(bytes) => {
                         let html = simdutf8::basic::from_utf8(&bytes).map(std::borrow::Cow::Borrowed);
                         let html = html.unwrap_or_else(|_| String::from_utf8_lossy(&bytes));

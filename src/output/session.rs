@@ -374,6 +374,7 @@ impl Session {
         let (site, tera, versions) = (&kept.site, &kept.tera, &kept.versions);
         let stager = write::Stager::new(&self.out, self.last.as_ref(), None).ok()?;
         let last = self.last.as_ref();
+        let shared = render::Shared::new(site);
         // (page path, dependencies, fingerprint, what was offered if rendered)
         type Looked = (String, u64, Option<(u64, write::Offered)>);
         let looked: Vec<Result<Looked, String>> = pages
@@ -387,7 +388,7 @@ impl Session {
                     return Ok((path, deps, None));
                 }
                 let previous = was.and_then(|w| w.fingerprint);
-                let r = render::render_changed(site, tera, page, previous).map_err(|e| e.message)?;
+                let r = render::render_changed(site, tera, page, previous, &shared).map_err(|e| e.message)?;
                 let offered = match &r.bytes {
                     Some(bytes) => Some((
                         r.fingerprint,
@@ -764,6 +765,7 @@ impl Session {
         let per_kind = crate::timing::PerKind::default();
         let skipped = crate::timing::PerKind::default();
         let bar = crate::progress::Bar::new("rendering pages", pages.len());
+        let shared = render::Shared::new(site);
         // per output: what was offered, its view fingerprint, its dependencies
         let results: Vec<Result<Output, Fail>> = pages
             .par_iter()
@@ -791,13 +793,13 @@ impl Session {
                         deps,
                     });
                 }
-                let r = render::render_changed(site, tera, *p, previous).map_err(Fail::Render)?;
+                let r = render::render_changed(site, tera, *p, previous, &shared).map_err(Fail::Render)?;
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
                     (Some(bytes), _) => offer_rendered(stager, site, &path, bytes, &r).map_err(Fail::Io)?,
                     // (no previous fingerprint without an intact file)
                     (None, None) => {
-                        let bytes = render::render(site, tera, *p).map_err(Fail::Render)?;
+                        let bytes = render::render(site, tera, *p, &shared).map_err(Fail::Render)?;
                         stager.offer(&path, &bytes).map_err(Fail::Io)?
                     }
                 };

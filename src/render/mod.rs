@@ -14,7 +14,7 @@ pub mod templates;
 mod time;
 pub mod timeline;
 mod views;
-pub use views::dot_scale;
+pub use views::{Shared, dot_scale};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -237,11 +237,12 @@ pub fn render_all(site: &Site, tera: &Templates) -> Result<Vec<(String, Vec<u8>)
     // (the search index, once, before the pages that read it)
     site.terms.get(site);
     let per_kind = crate::timing::PerKind::default();
+    let shared = Shared::new(site);
     let results: Vec<Result<(String, Vec<u8>), RenderError>> = pages
         .par_iter()
         .map(|p| {
             let start = std::time::Instant::now();
-            let r = render(site, tera, *p).map(|b| (p.path(site), b));
+            let r = render(site, tera, *p, &shared).map(|b| (p.path(site), b));
             per_kind.add(p.kind_name(), start);
             r
         })
@@ -351,9 +352,10 @@ pub enum CardCache {
     Hit(std::path::PathBuf),
 }
 
-/// Renders one page (a social image not in the card cache is stored there).
-pub fn render(site: &Site, tera: &Templates, page: Page) -> Result<Vec<u8>, RenderError> {
-    let r = render_changed(site, tera, page, None)?;
+/// Renders one page (a social image not in the card cache is stored there); `shared` as in
+/// [`render_changed`].
+pub fn render(site: &Site, tera: &Templates, page: Page, shared: &Shared) -> Result<Vec<u8>, RenderError> {
+    let r = render_changed(site, tera, page, None, shared)?;
     let bytes = r.bytes.unwrap_or_default();
     if r.card_cache == CardCache::Missed {
         store_card(site, r.fingerprint, crate::files::hash(&bytes), None, &bytes);
@@ -362,19 +364,21 @@ pub fn render(site: &Site, tera: &Templates, page: Page) -> Result<Vec<u8>, Rend
 }
 
 /// Renders one page unless its fingerprint is `previous`: the view is made
-/// (cheap) and hashed, and Tera (expensive) runs only when it changed.
+/// (cheap) and hashed, and Tera (expensive) runs only when it changed. `shared`: made with
+/// [`Shared::new`] for the pages rendered together from `site`.
 pub fn render_changed(
     site: &Site,
     tera: &Templates,
     page: Page,
     previous: Option<u64>,
+    shared: &Shared,
 ) -> Result<Rendered, RenderError> {
     let unchanged = |fingerprint| Rendered {
         fingerprint,
         bytes: None,
         card_cache: CardCache::Out,
     };
-    match prepare(site, page) {
+    match prepare(site, page, shared) {
         Prepared::Tera(template, ctx) => {
             let mut view = ctx.into_json();
             let (strings, strings_hash) = strings_view(site);
@@ -566,13 +570,14 @@ enum Prepared<'a> {
     Card(Vec<String>, Box<dyn FnOnce() -> Vec<u8> + 'a>),
 }
 
-fn prepare(site: &Site, page: Page) -> Prepared<'_> {
+fn prepare<'s>(site: &'s Site, page: Page, shared: &Shared) -> Prepared<'s> {
     let cfg = &site.config;
     let urls = Urls { root: cfg.root_path() };
     let v = Views {
         site,
         urls: &urls,
         t: &site.strings,
+        shared,
     };
     match page {
         Page::SearchIndex(part) => Prepared::Bytes(search::file(site, &urls, part)),

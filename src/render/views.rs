@@ -4,6 +4,7 @@
 //! Stage 4 of the pipeline: rendering.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -18,6 +19,52 @@ pub struct Views<'a> {
     pub site: &'a Site,
     pub urls: &'a Urls,
     pub t: &'a Strings,
+    /// What the pages of this render share of each article, quote and entity.
+    pub shared: &'a Shared,
+}
+
+/// What many pages of one render show of the same article, quote or entity — its links and
+/// dates, a quote's words around it — made by the first page that needs it and lent to the
+/// views of the others. An article's item is in its related articles' pages, on the entity
+/// pages of what it mentions, on its tags' and month's pages; a quote's card on its article's
+/// page, its own, the quote index and the entity pages of who said it and whom it names —
+/// made page by page, they cost a cold build 1.8% more instructions (`docs/performance.md`).
+///
+/// Made for one render (a build, or a patch of the pages an edit changed) from the graph it
+/// renders, and dropped with it: nothing in it outlives the graph it was made from.
+pub struct Shared {
+    articles: Box<[OnceLock<ArticleShared>]>,
+    quotes: Box<[OnceLock<QuoteShared>]>,
+    entity_urls: Box<[OnceLock<String>]>,
+}
+
+struct ArticleShared {
+    url: String,
+    date: String,
+    date_display: String,
+    /// Each tag's URL, in the order of the article's tags.
+    tag_urls: Vec<String>,
+}
+
+struct QuoteShared {
+    url: String,
+    anchor_url: String,
+    before: String,
+    after: String,
+}
+
+impl Shared {
+    /// Nothing made yet, room for everything in `site`.
+    pub fn new(site: &Site) -> Shared {
+        fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
+            (0..n).map(|_| OnceLock::new()).collect()
+        }
+        Shared {
+            articles: slots(site.articles.len()),
+            quotes: slots(site.quotes.len()),
+            entity_urls: slots(site.entities.len()),
+        }
+    }
 }
 
 #[derive(Serialize, Clone)]
@@ -30,15 +77,15 @@ pub struct TagItem {
 #[derive(Serialize, Clone)]
 pub struct TagLink<'a> {
     pub name: &'a str,
-    pub url: String,
+    pub url: &'a str,
 }
 
 #[derive(Serialize, Clone)]
 pub struct ArticleItem<'a> {
     pub title: &'a str,
-    pub url: String,
-    pub date: String,
-    pub date_display: String,
+    pub url: &'a str,
+    pub date: &'a str,
+    pub date_display: &'a str,
     pub description: &'a str,
     pub tags: Vec<TagLink<'a>>,
 }
@@ -47,7 +94,7 @@ pub struct ArticleItem<'a> {
 pub struct EntityItem<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    pub url: String,
+    pub url: &'a str,
     pub kind: &'static str,
     pub kind_label: &'a str,
     pub summary: &'a str,
@@ -58,28 +105,28 @@ pub struct EntityItem<'a> {
 pub struct SpeakerRef<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    pub url: String,
+    pub url: &'a str,
     pub kind_label: &'a str,
 }
 
 #[derive(Serialize, Clone)]
 pub struct ArticleRef<'a> {
     pub title: &'a str,
-    pub url: String,
-    pub date: String,
-    pub date_display: String,
+    pub url: &'a str,
+    pub date: &'a str,
+    pub date_display: &'a str,
 }
 
 #[derive(Serialize, Clone)]
 pub struct QuoteCard<'a> {
     pub id: &'a str,
-    pub url: String,
+    pub url: &'a str,
     pub text: &'a str,
     pub speaker: SpeakerRef<'a>,
     pub article: ArticleRef<'a>,
-    pub anchor_url: String,
-    pub before: String,
-    pub after: String,
+    pub anchor_url: &'a str,
+    pub before: &'a str,
+    pub after: &'a str,
 }
 
 #[derive(Serialize)]
@@ -189,7 +236,7 @@ pub struct EntityGroup<'a> {
 struct Preview<'a> {
     name: &'a str,
     kind_label: String,
-    url: String,
+    url: &'a str,
 }
 
 /// The weight of an entity's dot in a local graph: its mention count (+1)
@@ -310,23 +357,40 @@ impl<'a> Views<'a> {
         }
     }
 
+    /// What the pages share of article `i` (made now if no page made it yet).
+    fn article_shared(&self, i: usize) -> &'a ArticleShared {
+        self.shared.articles[i].get_or_init(|| {
+            let a = &self.site.articles[i];
+            let (date, date_display) = self.dates(a.src.date.as_deref());
+            ArticleShared {
+                url: self.urls.article(&a.src.slug),
+                date,
+                date_display,
+                tag_urls: a.tag_slugs.iter().map(|slug| self.urls.tag(slug)).collect(),
+            }
+        })
+    }
+
+    /// Entity `i`'s URL (made once a render).
+    pub fn entity_url(&self, i: usize) -> &'a str {
+        self.shared.entity_urls[i].get_or_init(|| self.urls.entity(&self.site.entities[i].src.id))
+    }
+
     pub fn article_item(&self, i: usize) -> ArticleItem<'a> {
         let a = &self.site.articles[i];
-        let (date, date_display) = self.dates(a.src.date.as_deref());
+        let s = self.article_shared(i);
         ArticleItem {
             title: &a.src.title,
-            url: self.urls.article(&a.src.slug),
-            date,
-            date_display,
+            url: &s.url,
+            date: &s.date,
+            date_display: &s.date_display,
             description: a.src.description.as_deref().unwrap_or(""),
             tags: a
-                .tag_slugs
+                .src
+                .tags
                 .iter()
-                .zip(&a.src.tags)
-                .map(|(slug, name)| TagLink {
-                    name,
-                    url: self.urls.tag(slug),
-                })
+                .zip(&s.tag_urls)
+                .map(|(name, url)| TagLink { name, url })
                 .collect(),
         }
     }
@@ -347,7 +411,7 @@ impl<'a> Views<'a> {
         EntityItem {
             id: &e.src.id,
             name: &e.src.name,
-            url: self.urls.entity(&e.src.id),
+            url: self.entity_url(i),
             kind: e.src.kind.as_str(),
             kind_label: e.src.kind.label(&self.t.kind),
             summary: &e.summary,
@@ -359,28 +423,35 @@ impl<'a> Views<'a> {
         let q = &self.site.quotes[i];
         let a = &self.site.articles[q.article];
         let s = &self.site.entities[q.speaker];
-        let article_url = self.urls.article(&a.src.slug);
-        let (date, date_display) = self.dates(a.src.date.as_deref());
-        let (before, after) = q.around(&a.text.shared());
+        let article = self.article_shared(q.article);
+        let shared = self.shared.quotes[i].get_or_init(|| {
+            let (before, after) = q.around(&a.text.shared());
+            QuoteShared {
+                url: self.urls.quote(&q.id),
+                anchor_url: format!("{}#{}", article.url, q.element_id()),
+                before,
+                after,
+            }
+        });
         QuoteCard {
             id: &q.id,
-            url: self.urls.quote(&q.id),
+            url: &shared.url,
             text: &q.text,
             speaker: SpeakerRef {
                 id: &s.src.id,
                 name: &s.src.name,
-                url: self.urls.entity(&s.src.id),
+                url: self.entity_url(q.speaker),
                 kind_label: s.src.kind.label(&self.t.kind),
             },
             article: ArticleRef {
                 title: &a.src.title,
-                date,
-                date_display,
-                url: article_url.clone(),
+                date: &article.date,
+                date_display: &article.date_display,
+                url: &article.url,
             },
-            anchor_url: format!("{article_url}#{}", q.element_id()),
-            before,
-            after,
+            anchor_url: &shared.anchor_url,
+            before: &shared.before,
+            after: &shared.after,
         }
     }
 
@@ -443,7 +514,7 @@ impl<'a> Views<'a> {
                 Preview {
                     name: &n.src.name,
                     kind_label: n.src.kind.label(&self.t.kind).to_string(),
-                    url: self.urls.entity(&n.src.id),
+                    url: self.entity_url(e),
                 },
             );
         }
@@ -468,6 +539,7 @@ impl<'a> Views<'a> {
         let mut group_articles: Vec<(usize, usize)> = Vec::new();
         let mut last_article = usize::MAX;
         let mut text = std::borrow::Cow::Borrowed("");
+        let mut article_url = "";
         for &(ai, mi) in &e.mentions {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
@@ -483,6 +555,7 @@ impl<'a> Views<'a> {
                 group_articles.push((ai, 0));
                 // (mentions come grouped by article)
                 text = a.text.read();
+                article_url = &self.article_shared(ai).url;
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = group_articles.last_mut() {
@@ -493,11 +566,7 @@ impl<'a> Views<'a> {
                     before,
                     text: text[m.range.clone()].to_string(),
                     after,
-                    url: format!(
-                        "{}#{}",
-                        self.urls.article(&a.src.slug),
-                        m.element_id(&self.site.entities[m.entity].src.id)
-                    ),
+                    url: format!("{article_url}#{}", m.element_id(&self.site.entities[m.entity].src.id)),
                 });
             }
         }
