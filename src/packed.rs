@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A string kept compressed; [`Packed::unpack`] gives it back.
 #[derive(Clone, Default)]
@@ -309,7 +309,8 @@ impl<'de> serde::Deserialize<'de> for ByteBuf {
 /// at its end, read anywhere.
 pub struct Spill {
     file: std::fs::File,
-    end: Mutex<u64>,
+    /// Where the next bytes go.
+    end: AtomicU64,
 }
 
 impl Spill {
@@ -319,16 +320,15 @@ impl Spill {
         let file = tempfile::tempfile_in(dir).ok()?;
         Some(Arc::new(Spill {
             file,
-            end: Mutex::new(0),
+            end: AtomicU64::new(0),
         }))
     }
 
-    /// Appends `bytes`; where they start.
+    /// Appends `bytes`; where they start. Each write takes its place first, so threads spill
+    /// side by side (a failed write leaves a gap no one reads).
     fn write(&self, bytes: &[u8]) -> Option<u64> {
-        let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
-        let at = *end;
+        let at = self.end.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         write_at(&self.file, bytes, at).ok()?;
-        *end += bytes.len() as u64;
         Some(at)
     }
 

@@ -169,10 +169,10 @@ impl Batches<'_> {
         batch.retain(|a| self.drafts || !a.draft);
         let cited: HashSet<PathBuf> = diags.cited_files().into_iter().map(Path::to_path_buf).collect();
         let done = article::anchor_all(&mut batch, links, self.strings, sources, &cited, caches);
-        batch
-            .into_iter()
-            .zip(done.into_iter().map(|d| self.spilled(d, Made::Here)))
-            .collect()
+        // (in parallel: one thread unpacking and spilling a batch's texts left the other core
+        // idle for 60-70 ms of a cold build at 10,000 articles)
+        let done: Vec<Done> = done.into_par_iter().map(|d| self.spilled(d, Made::Here)).collect();
+        batch.into_iter().zip(done).collect()
     }
 
     /// Whether the articles' rendered texts stay unpacked (see
