@@ -20,6 +20,9 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::i18n;
 use crate::text::{first_sentence, fold, slugify};
 
+/// Each entity an article names and how many times, the most named first.
+type EntityCounts = Vec<(usize, usize)>;
+
 /// The article nodes, in the order given, and the site's quotes (newest
 /// article first, then in text order). A quote id used twice is an error
 /// at the second; that quote is left out.
@@ -32,7 +35,18 @@ pub fn articles_and_quotes(
     let mut quotes: Vec<QuoteNode> = Vec::new();
     let mut quote_ids: HashMap<String, usize> = HashMap::new();
     let mut nodes: Vec<ArticleNode> = Vec::with_capacity(articles.len());
-    for (ai, (src, (input_key, an))) in articles.into_iter().zip(anchored).enumerate() {
+    // (what each article's node makes of its own parts, in parallel: the loop below numbers
+    // the quotes in site order on one thread, and the build after an edit waits for it)
+    let own: Vec<(EntityCounts, Vec<String>)> = articles
+        .par_iter()
+        .zip(&anchored)
+        .map(|(src, (_, an))| {
+            let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
+            (entity_counts(&an.mentions), tag_slugs)
+        })
+        .collect();
+    let each = articles.into_iter().zip(anchored).zip(own);
+    for (ai, ((src, (input_key, an)), (entities, tag_slugs))) in each.enumerate() {
         diags.extend(an.diags);
         reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
@@ -70,11 +84,10 @@ pub fn articles_and_quotes(
                 context,
             });
         }
-        let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
         nodes.push(ArticleNode {
             text: an.text,
             body_html: an.body_html,
-            entities: entity_counts(&an.mentions),
+            entities,
             mention_context: an.mention_context,
             mentions: an.mentions,
             quotes: qidx,
@@ -250,7 +263,7 @@ pub fn tags(nodes: &[ArticleNode]) -> Vec<TagNode> {
 }
 
 /// Per entity, how many times the mentions name it: most named first.
-pub fn entity_counts(mentions: &[MentionNode]) -> Vec<(usize, usize)> {
+pub fn entity_counts(mentions: &[MentionNode]) -> EntityCounts {
     let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
     for m in mentions {
         *counts.entry(m.entity).or_default() += 1;
