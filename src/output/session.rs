@@ -677,6 +677,11 @@ impl Session {
         // reads every article, so that its caches hold them all: it is given
         // no hashes to make them from the store instead)
         let one_off = self.reuse.is_none();
+        // The output is listed from the start, on a thread of its own: the digest beside it
+        // keeps a core busy only part of the time, and either way below needs the listing.
+        let out = self.out.clone();
+        let listing = std::thread::spawn(move || manifest::list_output(&out, false));
+        let listed = move || listing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let ((inputs, known), manifest) = rayon::join(
             || match one_off {
                 true => {
@@ -689,7 +694,7 @@ impl Session {
         );
         let earlier = match manifest {
             Some(read) if read.clean && read.inputs == inputs => {
-                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out, true), || read.manifest());
+                let (on_disk, m) = rayon::join(listed, || read.manifest());
                 let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
                 if let Some(m) = m
                     && on_disk.len() == m.files.len()
@@ -701,15 +706,12 @@ impl Session {
                 let records = Records::of(&read, &on_disk);
                 Earlier::Read(on_disk, records)
             }
-            read => {
-                let out = self.out.clone();
-                Earlier::Reading(std::thread::spawn(move || {
-                    // (in turn: the load beside it has the cores busy)
-                    let on_disk = manifest::list_output(&out, false);
-                    let records = read.and_then(|read| Records::of(&read, &on_disk));
-                    (on_disk, records)
-                }))
-            }
+            read => Earlier::Reading(std::thread::spawn(move || {
+                // (listed in turn: the load beside it has the cores busy)
+                let on_disk = listed();
+                let records = read.and_then(|read| Records::of(&read, &on_disk));
+                (on_disk, records)
+            })),
         };
         crate::timing::lap("read the manifest", t);
         Ok((Some(earlier), inputs, known))
