@@ -117,3 +117,44 @@ fn the_issue_13_site_builds_and_passes_check() {
         report.diags.render(&report.sources, false)
     );
 }
+
+/// A tag made only of punctuation has nothing to make its URL from: it is left out with a
+/// warning, and the tags after it keep their own pages (their names and URLs were paired by
+/// position, so one such tag gave every later tag the next one's page). An emoji has a name
+/// to make one from (`🔥` → `fire`).
+#[test]
+fn a_tag_without_letters_is_left_out_and_the_others_keep_their_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "glossa.toml", "title = \"Kho\"\n");
+    write(
+        root,
+        "content/articles/bai.md",
+        "+++\ntitle = \"Bài\"\ndate = 2024-05-01\ntags = [\"🔥\", \"!!!\", \"Hà Nội\", \"—\", \"Kinh tế\"]\n+++\nThân bài.\n",
+    );
+    let built = common::build(root);
+    let html = built.html("articles/bai/index.html");
+    let links: Vec<(String, String)> = html
+        .select(&common::sel(".article-header .tag-list a"))
+        .map(|a| (a.text().collect(), a.value().attr("href").unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("🔥".to_string(), "/tags/fire/".to_string()),
+            ("Hà Nội".to_string(), "/tags/ha-noi/".to_string()),
+            ("Kinh tế".to_string(), "/tags/kinh-te/".to_string())
+        ]
+    );
+    let tag_page = built.html("tags/ha-noi/index.html");
+    let title: String = tag_page.select(&common::sel("h1")).flat_map(|h| h.text()).collect();
+    assert!(title.contains("Hà Nội"), "{title}");
+    let (code, out, err) = common::glossa(root, &["check"]);
+    let said = format!("{out}{err}");
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("warning") && said.contains("\"!!!\"") && said.contains("\"—\""),
+        "{said}"
+    );
+    assert!(said.contains("content/articles/bai.md"), "{said}");
+}

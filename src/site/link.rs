@@ -41,12 +41,14 @@ pub fn articles_and_quotes(
         .par_iter()
         .zip(&anchored)
         .map(|(src, (_, an))| {
-            let tag_slugs = src.tags.iter().map(|t| slugify(t)).filter(|s| !s.is_empty()).collect();
+            // (one per tag, in its order: a tag without a letter or digit gets an empty one)
+            let tag_slugs = src.tags.iter().map(|t| slugify(t)).collect();
             (entity_counts(&an.mentions), tag_slugs)
         })
         .collect();
     let each = articles.into_iter().zip(anchored).zip(own);
-    for (ai, ((src, (input_key, an)), (entities, tag_slugs))) in each.enumerate() {
+    for (ai, ((mut src, (input_key, an)), (entities, mut tag_slugs))) in each.enumerate() {
+        unlinkable_tags(&mut src, &mut tag_slugs, diags);
         diags.extend(an.diags);
         reanchored.extend(an.reanchored);
         let mut qidx = Vec::new();
@@ -102,6 +104,31 @@ pub fn articles_and_quotes(
         });
     }
     (nodes, quotes)
+}
+
+/// Leaves out of `src.tags` (and `slugs`, one per tag) each tag whose name has no letter or
+/// digit to make its URL from (`!!!`, `—`), with a warning at the article: the rest keep
+/// their own slugs (a tag's name and URL are read side by side).
+fn unlinkable_tags(src: &mut Article, slugs: &mut Vec<String>, diags: &mut Diagnostics) {
+    if slugs.iter().all(|s| !s.is_empty()) {
+        return;
+    }
+    let tags = std::mem::take(&mut src.tags);
+    for (tag, slug) in tags.into_iter().zip(std::mem::take(slugs)) {
+        if slug.is_empty() {
+            diags.push(
+                Diagnostic::warning(
+                    &src.path,
+                    None,
+                    format!("tag {tag:?} has no letter or digit to make its page's URL from; it is left out"),
+                )
+                .with_hint("give the tag a name with a letter or digit in it (punctuation alone has none)"),
+            );
+        } else {
+            src.tags.push(tag);
+            slugs.push(slug);
+        }
+    }
 }
 
 /// Two quotes of different articles with one id: an error at the later
