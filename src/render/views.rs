@@ -154,9 +154,9 @@ pub struct ArticleView<'a> {
     pub authors: &'a [String],
     pub source: &'a str,
     pub source_url: &'a str,
-    pub source_entity_url: String,
+    pub source_entity_url: &'a str,
     pub via: &'a str,
-    pub via_entity_url: String,
+    pub via_entity_url: &'a str,
     pub body_html: String,
     pub entities: Vec<EntityItem<'a>>,
     pub quotes: Vec<QuoteCard<'a>>,
@@ -457,10 +457,7 @@ impl<'a> Views<'a> {
 
     pub fn article(&self, i: usize) -> ArticleView<'_> {
         let a = &self.site.articles[i];
-        let entity_url = |e: Option<usize>| {
-            e.map(|e| self.urls.entity(&self.site.entities[e].src.id))
-                .unwrap_or_default()
-        };
+        let entity_url = |e: Option<usize>| e.map_or("", |e| self.entity_url(e));
         ArticleView {
             item: self.article_item(i),
             archive_url: crate::site::time::month_of(self.site, i)
