@@ -121,7 +121,7 @@ where
 mod folders {
     use std::ffi::CString;
     use std::io;
-    use std::os::fd::{AsFd, OwnedFd};
+    use std::os::fd::OwnedFd;
     use std::path::Path;
 
     use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, Stat};
@@ -138,15 +138,18 @@ mod folders {
         // (the output folder itself may be a link to one: followed, as
         // `std::fs::read_dir` does; no link inside it is)
         let fd = rustix::fs::open(out, FOLDER.difference(OFlags::NOFOLLOW), Mode::empty())?;
-        inside(&fd, rel, walk)
+        inside(fd, rel, walk)
     }
 
-    fn inside(fd: &OwnedFd, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
+    fn inside(folder: OwnedFd, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
         let (mut files, mut folders) = (Vec::new(), Vec::new());
-        // (a copy of the handle to read the entries through: `Dir::read_from`
-        // would open the folder again)
-        for entry in Dir::new(rustix::io::dup(fd)?)? {
+        // (the entries are read through the handle itself, which the status calls below share:
+        // they do not move its position; a copy of it, or `Dir::read_from`'s new handle, was two
+        // more system calls for each of a large site's 38,000 folders)
+        let mut dir = Dir::new(folder)?;
+        while let Some(entry) = dir.read() {
             let entry = entry?;
+            let fd = dir.fd()?;
             let name = entry.file_name();
             if matches!(name.to_bytes(), b"." | b"..") {
                 continue;
@@ -175,12 +178,13 @@ mod folders {
                 files.push((path, stamp));
             }
         }
+        let fd = dir.fd()?;
         files.extend(each_folder(
             folders,
             walk.parallel,
             |(name, path): (CString, String)| {
-                let sub = rustix::fs::openat(fd.as_fd(), &name, FOLDER, Mode::empty())?;
-                inside(&sub, &path, walk)
+                let sub = rustix::fs::openat(fd, &name, FOLDER, Mode::empty())?;
+                inside(sub, &path, walk)
             },
         )?);
         Ok(files)
@@ -659,7 +663,9 @@ impl<'k> Stager<'k> {
     fn commit_with(self, produced: &[impl AsRef<Offered>], remove_others: bool) -> io::Result<WriteReport> {
         let count = produced.len();
         let produced = || produced.iter().map(AsRef::as_ref);
-        let names: HashSet<&str> = produced().map(|o| o.path.as_str()).collect();
+        // (hashed with FxHash, as the output's other path maps: 70,000 paths at 10,000 articles)
+        let mut names = rustc_hash::FxHashSet::with_capacity_and_hasher(count, Default::default());
+        names.extend(produced().map(|o| o.path.as_str()));
         let mut remove: Vec<String> = match (self.known, &self.listing) {
             _ if !remove_others => Vec::new(),
             (_, Some(all)) => all.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
