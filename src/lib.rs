@@ -19,10 +19,11 @@
 //! On top: [`serve`] (watch, rebuild, HTTP, live reload) and [`commands`]
 //! (`check`, `suggest`, `export`, `init`). Under everything, the foundation:
 //! [`config`], [`i18n`], [`diagnostics`], [`schema`], [`files`], [`text`],
-//! [`urls`], [`packed`], [`timing`], [`memory`]. The functions below are the pipeline's
-//! entry points, top-down.
+//! [`urls`], [`packed`], [`timing`], [`memory`], [`background`]. The functions below are the
+//! pipeline's entry points, top-down.
 
 pub mod anchor;
+pub mod background;
 pub mod commands;
 pub mod config;
 pub mod content;
