@@ -4,6 +4,7 @@
 //! tells a changed file without reading it, the content hash of bytes, and
 //! the hashes of the files a build found ([`KnownHashes`]).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -57,13 +58,20 @@ fn read_utf8(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<String>
 /// started (the inputs' digest, which keeps them by stamp and so need not
 /// read an unchanged file), by path relative to the site root; and the
 /// files it could not hash (symbolic links, unreadable files). A loader
-/// may take a file's hash from here instead of reading it.
+/// may take a file's hash from here instead of reading it. The digest's
+/// walk of `content/articles/` comes with them ([`KnownHashes::articles`]),
+/// so that the articles are not listed twice.
 #[derive(Debug, Default)]
 pub struct KnownHashes {
-    hashes: std::collections::HashMap<PathBuf, u64>,
-    unknown: std::collections::HashSet<PathBuf>,
+    // (by the paths' bytes, hashed with FxHash: a build after one edit looks up three files of
+    // each of its 10,000 articles, and hashing a `Path` takes it apart into components)
+    hashes: rustc_hash::FxHashMap<OsString, u64>,
+    unknown: rustc_hash::FxHashSet<OsString>,
     /// The files' sizes added up.
     bytes: u64,
+    /// What the walk found in `content/articles/`, sorted as [`list_files`] sorts; `None` when
+    /// it did not walk that folder (it is not one, or is a link to one).
+    articles: Option<Vec<(PathBuf, Found)>>,
 }
 
 impl KnownHashes {
@@ -73,10 +81,10 @@ impl KnownHashes {
         self.bytes += size;
         match hash {
             Some(h) => {
-                self.hashes.insert(rel, h);
+                self.hashes.insert(rel.into_os_string(), h);
             }
             None => {
-                self.unknown.insert(rel);
+                self.unknown.insert(rel.into_os_string());
             }
         }
     }
@@ -90,11 +98,24 @@ impl KnownHashes {
     /// `Some(None)`: it was not there; `None`: it was, but its bytes are
     /// not known (read it).
     pub fn get(&self, rel: &Path) -> Option<Option<u64>> {
-        match self.hashes.get(rel) {
+        match self.hashes.get(rel.as_os_str()) {
             Some(&h) => Some(Some(h)),
-            None if self.unknown.contains(rel) => None,
+            None if self.unknown.contains(rel.as_os_str()) => None,
             None => Some(None),
         }
+    }
+
+    /// Sets what the digest's walk found in `content/articles/`, sorted by [`path_order`].
+    pub fn set_articles(&mut self, found: Vec<(PathBuf, Found)>) {
+        debug_assert!(found.is_sorted_by(|a, b| path_order(&a.0, &b.0).is_le()));
+        self.articles = Some(found);
+    }
+
+    /// The files of `content/articles/` as [`list_files`] gives them, from the digest's walk (the
+    /// same warnings into `diags`); `None` when it did not walk that folder.
+    pub fn articles(&self, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
+        let found = self.articles.as_ref()?;
+        Some(listed(found.iter().map(|(rel, f)| (rel.clone(), *f)), diags))
     }
 }
 
@@ -121,34 +142,74 @@ fn clean_owned(mut text: String) -> String {
 /// Regular files under `root/dir`, relative to root, sorted. Symlinks are not
 /// followed (a warning says so); hidden and editor temp files are skipped.
 pub fn list_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
-    let mut out = Vec::new();
     let base = root.join(dir);
     if !base.is_dir() {
-        return out;
+        return Vec::new();
     }
-    for entry in WalkDir::new(&base).follow_links(false) {
-        let Ok(entry) = entry else { continue };
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-        let name = entry.file_name().to_string_lossy();
-        if is_ignored_name(&name) {
-            continue;
-        }
-        if entry.path_is_symlink() {
-            diags.push(
-                Diagnostic::warning(&rel, None, "symbolic link not followed")
-                    .with_hint("glossa reads only real files inside the site; copy the file in instead"),
-            );
-            continue;
-        }
-        if entry.file_type().is_file() {
-            out.push(rel);
-        }
-    }
+    let mut found: Vec<(PathBuf, Found)> = WalkDir::new(&base)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .map(|entry| {
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+            (rel, Found::of(&entry))
+        })
+        .collect();
     // (sorted here rather than by walkdir, whose comparisons take each
     // path's file name apart again, and by bytes rather than by `Path`'s
     // order, which takes both paths apart into components: the two were 80%
     // of listing 20,000 articles)
-    out.sort_unstable_by(|a, b| path_order(a, b));
+    found.sort_unstable_by(|a, b| path_order(&a.0, &b.0));
+    listed(found, diags)
+}
+
+/// What a walk found at a path, as far as listing goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    File,
+    /// A symbolic link (not followed).
+    Link,
+    /// A folder, or anything else that is not a file.
+    Other,
+}
+
+impl Found {
+    /// What `entry` is (a walk that does not follow links).
+    pub fn of(entry: &walkdir::DirEntry) -> Found {
+        match entry.path_is_symlink() {
+            true => Found::Link,
+            false => Found::of_type(entry.file_type()),
+        }
+    }
+
+    /// What a file of this type is (as a link's own status gives it).
+    pub fn of_type(t: std::fs::FileType) -> Found {
+        match t {
+            t if t.is_symlink() => Found::Link,
+            t if t.is_file() => Found::File,
+            _ => Found::Other,
+        }
+    }
+}
+
+/// The files of a walk (`found`, in order) that a build reads: hidden and
+/// editor temp files skipped, links left out with a warning.
+fn listed(found: impl IntoIterator<Item = (PathBuf, Found)>, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (rel, what) in found {
+        let name = rel.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        if is_ignored_name(&name) {
+            continue;
+        }
+        match what {
+            Found::Link => diags.push(
+                Diagnostic::warning(&rel, None, "symbolic link not followed")
+                    .with_hint("glossa reads only real files inside the site; copy the file in instead"),
+            ),
+            Found::File => out.push(rel),
+            Found::Other => {}
+        }
+    }
     out
 }
 

@@ -21,7 +21,7 @@ pub use annotations::{Annotation, Kind, Selector};
 use frontmatter::{Format, FrontMatterError};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::files::{list_files, read_text, read_text_hashed};
+use crate::files::{KnownHashes, list_files, read_text, read_text_hashed};
 use crate::schema;
 use crate::text::{nfc, slugify};
 
@@ -357,8 +357,13 @@ pub struct Listing {
 }
 
 impl Listing {
-    pub fn new(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Listing {
-        let articles = list_files(root, Path::new("content/articles"), diags);
+    /// The articles of the site at `root`: as the inputs' digest found them when it gives them
+    /// (`known`, see [`KnownHashes::articles`]), else listed here.
+    pub fn new(root: &Path, known: Option<&KnownHashes>, diags: &mut Diagnostics, sources: &mut Sources) -> Listing {
+        let articles = match known.and_then(|k| k.articles(diags)) {
+            Some(articles) => articles,
+            None => list_files(root, Path::new("content/articles"), diags),
+        };
         // (the listing is sorted: a name is looked up in it, not on disk)
         let listed = |p: &Path| articles.binary_search_by(|r| crate::files::path_order(r, p)).is_ok();
         for rel in &articles {

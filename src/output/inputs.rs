@@ -84,14 +84,21 @@ fn digest_with(root: &Path, opts: &BuildOptions, with_known: bool) -> (u64, Know
     let kept_at = root.join(".glossa-cache").join("inputs");
     let kept = read(&kept_at);
     let mut names = vec![PathBuf::from("glossa.toml")];
+    // (whether the walk goes into `content/articles/` as the site's listing of its articles would:
+    // then what it finds there is that listing)
+    let articles_dir = Path::new("content/articles");
+    let mut articles_walked = false;
     for dir in ["content", "templates", "static", "i18n"] {
         for entry in walkdir::WalkDir::new(root.join(dir))
             .follow_links(false)
             .into_iter()
             .flatten()
         {
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
             if !entry.file_type().is_dir() {
-                names.push(entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf());
+                names.push(rel.to_path_buf());
+            } else if rel == articles_dir {
+                articles_walked = !entry.path_is_symlink();
             }
         }
     }
@@ -144,10 +151,17 @@ fn digest_with(root: &Path, opts: &BuildOptions, with_known: bool) -> (u64, Know
     let articles = files
         .iter()
         .zip(&hashed)
-        .filter(|((rel, _), _)| with_known && rel.starts_with("content/articles"));
+        .filter(|((rel, _), _)| with_known && rel.starts_with(articles_dir));
+    let mut found = Vec::new();
     for ((rel, meta), &(link, hash, _)) in articles {
         let size = meta.as_ref().map_or(0, |m| m.len());
         known.add(rel.clone(), size, hash.filter(|_| !link));
+        if articles_walked && let Some(m) = meta {
+            found.push((rel.clone(), crate::files::Found::of_type(m.file_type())));
+        }
+    }
+    if articles_walked && with_known {
+        known.set_articles(found);
     }
     let mut h = DefaultHasher::new();
     (names, &opts.base_url, opts.drafts, &opts.output_dir).hash(&mut h);
@@ -208,6 +222,7 @@ fn write(path: &Path, keep: &[(&Path, Stamp, u64)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Diagnostics;
 
     fn site() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("a temporary folder");
@@ -273,5 +288,52 @@ mod tests {
         assert!(read(&path).is_empty());
         std::fs::write(&path, "glossa-inputs 0\n").expect("written");
         assert!(read(&path).is_empty());
+    }
+
+    /// The digest's walk stands for the site's listing of its articles: the same files in the
+    /// same order, the same warnings — and none when it did not go into the folder as the
+    /// listing does.
+    #[cfg(unix)]
+    #[test]
+    fn the_articles_the_digest_found_are_the_ones_the_listing_finds() {
+        let dir = site();
+        let articles = dir.path().join("content/articles");
+        for name in [
+            "b.md",
+            "a.annotations.toml",
+            ".hidden.md",
+            "x.md~",
+            "Ä-z.md",
+            "sub/c.md",
+        ] {
+            let p = articles.join(name);
+            std::fs::create_dir_all(p.parent().expect("a folder")).expect("made");
+            std::fs::write(p, "# x\n").expect("written");
+        }
+        std::os::unix::fs::symlink(articles.join("b.md"), articles.join("leak.md")).expect("linked");
+        let listed = |known: Option<&KnownHashes>| {
+            let mut diags = Diagnostics::default();
+            let files = match known {
+                Some(k) => k.articles(&mut diags),
+                None => Some(crate::files::list_files(
+                    dir.path(),
+                    Path::new("content/articles"),
+                    &mut diags,
+                )),
+            };
+            let warnings: Vec<String> = diags.iter().map(|d| format!("{d:?}")).collect();
+            (files, warnings)
+        };
+        let (_, known) = digest_and_known(dir.path(), &BuildOptions::default());
+        let (files, warnings) = listed(Some(&known));
+        assert_eq!((files.clone(), warnings.clone()), listed(None));
+        assert_eq!(files.expect("walked").len(), 5, "a, a's annotations, b, Ä-z, sub/c");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        // the folder itself a link: the listing goes in, the digest's walk does not
+        let elsewhere = tempfile::tempdir().expect("a temporary folder");
+        std::fs::rename(&articles, elsewhere.path().join("articles")).expect("moved");
+        std::os::unix::fs::symlink(elsewhere.path().join("articles"), &articles).expect("linked");
+        let (_, known) = digest_and_known(dir.path(), &BuildOptions::default());
+        assert_eq!(known.articles(&mut Diagnostics::default()), None);
     }
 }

@@ -156,7 +156,7 @@ pub fn load(
         None => (None, None),
     };
     let strings = i18n::load(root, &config.language, diags, sources);
-    let listing = content::Listing::new(root, diags, sources);
+    let listing = content::Listing::new(root, known, diags, sources);
     let brat = listing.load(root, &listing.brat, diags, sources, files.as_deref_mut());
     let entities = content::load_entities(root, &brat, diags, sources, files.as_deref_mut());
     let t = timing::lap("load entities", t);

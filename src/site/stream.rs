@@ -88,6 +88,7 @@ impl Batches<'_> {
         sources: &mut Sources,
     ) -> Vec<(Article, Done)> {
         let mut all = self.anchor(links, brat, caches, diags, sources);
+        all.reserve(self.listing.markdown.len());
         for chunk in self.listing.markdown.chunks(BATCH) {
             let mut stored = self.stored(links, chunk, caches.disk);
             let unread: Vec<PathBuf> = chunk
@@ -285,7 +286,7 @@ mod tests {
     #[test]
     fn a_small_sites_texts_are_unpacked_when_anchored_here_or_once_read_when_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let listing = Listing::new(dir.path(), &mut Diagnostics::default(), &mut Sources::default());
+        let listing = Listing::new(dir.path(), None, &mut Diagnostics::default(), &mut Sources::default());
         let strings = i18n::Strings::builtin("vi");
         let text = "Ông Đặng nói rằng học, học nữa, học mãi. ".repeat(40);
         let packed = Packed::new(&text).packed_len();
