@@ -3,8 +3,8 @@
 //! module of a later stage. The stages, in order:
 //!
 //! 0. the foundation: `config`, `i18n`, `diagnostics`, `schema`, `files`,
-//!    `text`, `urls`, `packed`, `timing`, `progress`, `memory` (top-level files; they may
-//!    use each other);
+//!    `text`, `urls`, `packed`, `timing`, `progress`, `memory`, `background` (top-level
+//!    files; they may use each other);
 //! 1. `content/` — load and normalise;
 //! 2. `anchor/` — annotations → spans, the article's HTML;
 //! 3. `site/` — the graph;
@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-const FOUNDATION: [&str; 11] = [
+const FOUNDATION: [&str; 12] = [
     "config",
     "i18n",
     "diagnostics",
@@ -30,6 +30,7 @@ const FOUNDATION: [&str; 11] = [
     "timing",
     "progress",
     "memory",
+    "background",
 ];
 const STAGES: [&str; 5] = ["content", "anchor", "site", "render", "output"];
 const TOP: [&str; 2] = ["serve", "commands"];
