@@ -329,15 +329,27 @@ pub fn remove(path: &Path) -> io::Result<()> {
 /// be listed: then nothing of it is trusted); its folders read in parallel
 /// or in turn (see [`crate::output::write::output_stamps`]).
 pub fn list_output(out: &Path, parallel: bool) -> PathMap<Stamp> {
+    stamped(crate::output::write::output_stamps(out, parallel).unwrap_or_default())
+}
+
+/// [`list_output`], the folders read in turn until `stop` is set: `None` if it was.
+pub fn list_output_until(out: &Path, stop: &std::sync::atomic::AtomicBool) -> Option<PathMap<Stamp>> {
+    let listed = crate::output::write::output_stamps_until(out, stop);
+    match stop.load(std::sync::atomic::Ordering::Relaxed) {
+        true => None,
+        false => Some(stamped(listed.unwrap_or_default())),
+    }
+}
+
+/// The files listed, by path (a file whose stamp could not be read has one no record has).
+fn stamped(listed: Vec<(String, Option<Stamp>)>) -> PathMap<Stamp> {
     let unknown = Stamp {
         size: u64::MAX,
         mtime: 0,
     };
-    crate::output::write::output_stamps(out, parallel)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(rel, stamp)| (rel, stamp.unwrap_or(unknown)))
-        .collect()
+    let mut map = PathMap::with_capacity_and_hasher(listed.len(), Default::default());
+    map.extend(listed.into_iter().map(|(rel, stamp)| (rel, stamp.unwrap_or(unknown))));
+    map
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -677,10 +679,14 @@ impl Session {
         // reads every article, so that its caches hold them all: it is given
         // no hashes to make them from the store instead)
         let one_off = self.reuse.is_none();
-        // The output is listed from the start, on a thread of its own: the digest beside it
-        // keeps a core busy only part of the time, and either way below needs the listing.
-        let out = self.out.clone();
-        let listing = crate::background::spawn(move || manifest::list_output(&out, false));
+        // The output is listed from the start, on a thread of its own at the lowest priority:
+        // when an input changed (the usual case), the listing is needed only once the site is
+        // loaded, and fills the gaps the digest and the load leave. When none did, it is needed
+        // at once: it is stopped, and the output listed again, in parallel.
+        let (out, stop) = (self.out.clone(), Arc::new(AtomicBool::new(false)));
+        let stopped = stop.clone();
+        let listing = crate::background::spawn(move || manifest::list_output_until(&out, &stopped));
+        listing.lower();
         let ((inputs, known), manifest) = rayon::join(
             || match one_off {
                 true => {
@@ -693,7 +699,8 @@ impl Session {
         );
         let earlier = match manifest {
             Some(read) if read.clean && read.inputs == inputs => {
-                let (on_disk, m) = rayon::join(|| listing.join(), || read.manifest());
+                stop.store(true, Ordering::Relaxed);
+                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out, true), || read.manifest());
                 let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
                 if let Some(m) = m
                     && on_disk.len() == m.files.len()
@@ -706,12 +713,10 @@ impl Session {
                 Earlier::Read(on_disk, records)
             }
             read => {
-                // The site must be loaded: the listing and the records are not needed before its
-                // pages are, and go on at a low priority, in the gaps the load and link leave.
-                listing.lower();
+                // (the records too are not needed before the pages are)
                 let reading = crate::background::spawn(move || {
-                    // (listed in turn: the load beside it has the cores busy)
-                    let on_disk = listing.join();
+                    // (never stopped on this way)
+                    let on_disk = listing.join().unwrap_or_default();
                     let records = read.and_then(|read| Records::of(&read, &on_disk));
                     (on_disk, records)
                 });

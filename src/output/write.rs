@@ -17,6 +17,7 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use rayon::prelude::*;
 
@@ -63,6 +64,7 @@ pub fn output_files(out: &Path) -> io::Result<Vec<String>> {
     let walk = Walk {
         stamps: false,
         parallel: true,
+        stop: None,
     };
     Ok(walk_output(out, walk)?.into_iter().map(|(rel, _)| rel).collect())
 }
@@ -77,14 +79,42 @@ pub fn output_files(out: &Path) -> io::Result<Vec<String>> {
 /// 0.21 s), so a listing on a thread beside the site's load, which has the
 /// cores busy, reads them one after the other.
 pub fn output_stamps(out: &Path, parallel: bool) -> io::Result<Vec<(String, Option<Stamp>)>> {
-    walk_output(out, Walk { stamps: true, parallel })
+    let walk = Walk {
+        stamps: true,
+        parallel,
+        stop: None,
+    };
+    walk_output(out, walk)
+}
+
+/// [`output_stamps`] in no order, the folders read one after the other until `stop` is set
+/// (then an error of kind `Interrupted`).
+pub fn output_stamps_until(out: &Path, stop: &AtomicBool) -> io::Result<Vec<(String, Option<Stamp>)>> {
+    let walk = Walk {
+        stamps: true,
+        parallel: false,
+        stop: Some(stop),
+    };
+    folders::read(out, "", walk)
 }
 
 /// What a walk of the output reads, and how.
 #[derive(Clone, Copy)]
-struct Walk {
+struct Walk<'a> {
     stamps: bool,
     parallel: bool,
+    /// Set: the walk stops at the next folder.
+    stop: Option<&'a AtomicBool>,
+}
+
+impl Walk<'_> {
+    /// Fails when the walk was told to stop.
+    fn go_on(&self) -> io::Result<()> {
+        match self.stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+            true => Err(io::Error::from(io::ErrorKind::Interrupted)),
+            false => Ok(()),
+        }
+    }
 }
 
 /// Every file under `out` with its stamp when `walk.stamps` (else `None`),
@@ -142,6 +172,7 @@ mod folders {
     }
 
     fn inside(folder: OwnedFd, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
+        walk.go_on()?;
         let (mut files, mut folders) = (Vec::new(), Vec::new());
         // (the entries are read through the handle itself, which the status calls below share:
         // they do not move its position; a copy of it, or `Dir::read_from`'s new handle, was two
@@ -215,6 +246,7 @@ mod folders {
     use crate::files::Stamp;
 
     pub fn read(path: &Path, rel: &str, walk: Walk) -> io::Result<Vec<(String, Option<Stamp>)>> {
+        walk.go_on()?;
         let (mut files, mut folders) = (Vec::new(), Vec::new());
         for entry in std::fs::read_dir(path)? {
             let entry = entry?;
@@ -896,6 +928,14 @@ mod tests {
         );
         let names: Vec<&str> = stamps.iter().map(|(rel, _)| rel.as_str()).collect();
         assert_eq!(names, want);
+        // the walk a build starts early: the same files, in no order; none once told to stop
+        let stop = AtomicBool::new(false);
+        let mut early = output_stamps_until(&out, &stop).unwrap();
+        early.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(early, stamps);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let stopped = output_stamps_until(&out, &stop).unwrap_err();
+        assert_eq!(stopped.kind(), io::ErrorKind::Interrupted);
         let size = |rel: &str| stamps.iter().find(|s| s.0 == rel).unwrap().1.unwrap().size;
         assert_eq!((size("a/b/c/d.png"), size("a/index.html"), size("b/x")), (3, 2, 0));
         for (rel, stamp) in &stamps {
