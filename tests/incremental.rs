@@ -1143,3 +1143,80 @@ fn a_ui_string_only_templates_show_reaches_every_page() {
     let d = differences(&got, &fresh(root));
     assert!(d.is_empty(), "{d:?}");
 }
+
+/// The related articles and entities a build keeps (`.glossa-cache/related`)
+/// are read back by the next process only while what they are found from is
+/// unchanged: after each change below (each one changes the lists) a new
+/// process must give what a fresh build gives. An edit of an article's words
+/// alone reads them back (the file is not written again).
+#[test]
+fn stored_related_lists_follow_the_entities_named_and_the_relations() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let stored = root.join(".glossa-cache/related");
+    build_into(root, out.path());
+    let written = || std::fs::read(&stored).unwrap();
+    // (what is changed, how)
+    type Change = (&'static str, fn(&Path));
+    let changes: [Change; 6] = [
+        ("an article names one more entity", |r| {
+            replace(r, "content/articles/plain.md", "không nhắc", "nhắc Huawei, không nhắc")
+        }),
+        // (as many entities as before: only which changes)
+        ("an article names another entity instead", |r| {
+            replace(r, "content/articles/plain.md", "nhắc Huawei,", "nhắc Alibaba,")
+        }),
+        ("a relation is added", |r| {
+            replace(
+                r,
+                "content/entities/ho.md",
+                "kind =",
+                "relations = [{ type = \"competitor_of\", target = \"ha\" }]\nkind =",
+            )
+        }),
+        // (every entity keeps as many relations: only where they point changes)
+        ("two relations swap their targets", |r| {
+            replace(
+                r,
+                "content/entities/huawei.md",
+                "target = \"alibaba\"",
+                "target = \"ha\"",
+            );
+            replace(r, "content/entities/ho.md", "target = \"ha\"", "target = \"alibaba\"");
+        }),
+        ("an article is added", |r| {
+            common::write(
+                r,
+                "content/articles/moi.md",
+                "+++\ntitle = \"Mới\"\ndate = \"2026-11-02\"\n+++\nHuawei và SMIC.\n",
+            )
+        }),
+        ("an entity is added", |r| {
+            common::write(
+                r,
+                "content/entities/zte.md",
+                "+++\nname = \"ZTE\"\nkind = \"organization\"\n+++\nMột hãng.\n",
+            );
+            replace(r, "content/articles/moi.md", "Huawei và SMIC.", "Huawei, ZTE và SMIC.");
+        }),
+    ];
+    let mut last = fresh(root);
+    for (what, change) in changes {
+        change(root);
+        build_into(root, out.path());
+        let want = fresh(root);
+        assert!(want != last, "{what}: the output is the same, the step tests nothing");
+        let d = differences(&snapshot(out.path()), &want);
+        assert!(d.is_empty(), "after: {what}: {d:?}");
+        last = want;
+    }
+    // words alone: read back, not found and written again
+    let before = written();
+    let modified = std::fs::metadata(&stored).unwrap().modified().unwrap();
+    replace(root, "content/articles/plain.md", "Bài này", "Bài viết này");
+    build_into(root, out.path());
+    assert_eq!(differences(&snapshot(out.path()), &fresh(root)), Vec::<String>::new());
+    assert_eq!(written(), before);
+    assert_eq!(std::fs::metadata(&stored).unwrap().modified().unwrap(), modified);
+}

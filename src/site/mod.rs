@@ -13,6 +13,7 @@ pub mod model;
 pub mod patch;
 pub mod posting_list;
 pub mod related;
+pub mod stored_related;
 pub mod stored_terms;
 pub mod stream;
 pub mod time;
@@ -242,6 +243,8 @@ pub fn build(
     let mut anchoring = Anchoring::new(assumed.clone(), &entities, config.autolink, &urls, &strings, undrawable);
     let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
     let export_data = articles.export_data;
+    // (a one-off build's related lists are kept for the next one: see `stored_related`)
+    let stored_related_dir = articles.known.map(|_| articles.root.join(".glossa-cache"));
     let batches = stream::Batches {
         root: articles.root,
         listing: articles.listing,
@@ -279,9 +282,7 @@ pub fn build(
     link::attribute(&mut nodes, &entities);
     let mut entity_nodes = link::entity_nodes(entities, &nodes, &quotes, diags);
     link::relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
-    let postings = related::Postings::of(&nodes, entity_nodes.len());
-    related::related_articles(&mut nodes, &postings);
-    let entity_edges = related::related_entities(&nodes, &postings, &mut entity_nodes);
+    let entity_edges = related(&mut nodes, &mut entity_nodes, stored_related_dir.as_deref());
     let mut entity_adjacency: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); entity_nodes.len()];
     for e in &entity_edges {
         entity_adjacency[e.a].push((e.b, e.weight, e.relation));
@@ -310,6 +311,25 @@ pub fn build(
         export_data,
         terms: Default::default(),
     }
+}
+
+/// Related articles and entities, and the entity graph's edges: as stored in `dir` (a site's
+/// cache folder, see [`stored_related`]) when what they are found from is unchanged, else found
+/// (and stored there).
+fn related(articles: &mut [ArticleNode], entities: &mut [EntityNode], dir: Option<&Path>) -> Vec<EntityEdge> {
+    let key = dir.map(|_| stored_related::key(articles, entities));
+    if let (Some(dir), Some(key)) = (dir, key)
+        && let Some(edges) = stored_related::load(dir, key, articles, entities)
+    {
+        return edges;
+    }
+    let postings = related::Postings::of(articles, entities.len());
+    related::related_articles(articles, &postings);
+    let edges = related::related_entities(articles, &postings, entities);
+    if let (Some(dir), Some(key)) = (dir, key) {
+        stored_related::save(dir, key, articles, entities, &edges);
+    }
+    edges
 }
 
 /// The folder of social images kept between builds, as the first image a

@@ -97,7 +97,7 @@ pub struct TagNode {
 
 /// An edge of the entity graph: co-mentions (articles in common) and/or a
 /// declared relation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EntityEdge {
     pub a: usize,
     pub b: usize,

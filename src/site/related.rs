@@ -213,30 +213,52 @@ pub fn related_entities(articles: &[ArticleNode], postings: &Postings, entities:
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::content::Article;
     use crate::packed::Packed;
+
+    /// An article naming no entity.
+    pub(crate) fn article() -> ArticleNode {
+        ArticleNode {
+            src: Article::default(),
+            text: Packed::new(""),
+            body_html: Packed::new(""),
+            mentions: Vec::new(),
+            mention_context: 0,
+            quotes: Vec::new(),
+            notes: Vec::new(),
+            entities: Vec::new(),
+            related: Vec::new(),
+            tag_slugs: Vec::new(),
+            source_entity: None,
+            via_entity: None,
+            explicit: Vec::new(),
+            input_key: 0,
+        }
+    }
+
+    /// An entity with no mentions or relations.
+    pub(crate) fn entity() -> EntityNode {
+        EntityNode {
+            src: crate::content::Entity::named("e", "E"),
+            description_html: String::new(),
+            summary: String::new(),
+            mentions: Vec::new(),
+            quotes: Vec::new(),
+            relations: Vec::new(),
+            related: Vec::new(),
+            articles: Vec::new(),
+        }
+    }
 
     /// Articles (newest first) naming the given entities.
     fn articles(named: &[Vec<usize>]) -> Vec<ArticleNode> {
         named
             .iter()
             .map(|es| ArticleNode {
-                src: Article::default(),
-                text: Packed::new(""),
-                body_html: Packed::new(""),
-                mentions: Vec::new(),
-                mention_context: 0,
-                quotes: Vec::new(),
-                notes: Vec::new(),
                 entities: es.iter().map(|&e| (e, 1)).collect(),
-                related: Vec::new(),
-                tag_slugs: Vec::new(),
-                source_entity: None,
-                via_entity: None,
-                explicit: Vec::new(),
-                input_key: 0,
+                ..article()
             })
             .collect()
     }
@@ -274,18 +296,7 @@ mod tests {
         // 0 and 1 together in three articles, 1 and 2 in one; 2 and 3 in
         // none but declared related (both ways, counted once), as are 0 and 1.
         let nodes = articles(&[vec![0, 1], vec![1, 0, 2], vec![0, 1], vec![3]]);
-        let mut entities: Vec<EntityNode> = (0..4)
-            .map(|_| EntityNode {
-                src: crate::content::Entity::named("e", "E"),
-                description_html: String::new(),
-                summary: String::new(),
-                mentions: Vec::new(),
-                quotes: Vec::new(),
-                relations: Vec::new(),
-                related: Vec::new(),
-                articles: Vec::new(),
-            })
-            .collect();
+        let mut entities: Vec<EntityNode> = (0..4).map(|_| entity()).collect();
         entities[2].relations = vec![("x".into(), 3)];
         entities[3].relations = vec![("y".into(), 2)];
         entities[1].relations = vec![("z".into(), 0)];
