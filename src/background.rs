@@ -37,6 +37,9 @@ pub struct Background<T> {
 
 /// Starts `work` on a thread of its own, at the normal priority.
 pub fn spawn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Background<T> {
+    // (a thread starts at the priority of the thread that makes it: rayon's workers are made
+    // now if they were not, so that a lowered thread's first parallel call cannot make them)
+    let _ = rayon::current_num_threads();
     let state = Arc::new(Mutex::new(State::Starting));
     let shared = state.clone();
     let thread = std::thread::spawn(move || {
