@@ -258,7 +258,8 @@ mod walk {
             .collect()
     }
 
-    /// [`Stamp::of`]'s values from a file's status (a time before 1970 is 0).
+    /// The values `Stamp::of` reads from `std`'s metadata, from a file's status (a time before
+    /// 1970 is 0).
     // (the nanoseconds are unsigned on Linux, signed on other systems)
     #[allow(clippy::unnecessary_cast)]
     fn stamp_of(s: &rustix::fs::Stat) -> Stamp {

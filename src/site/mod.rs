@@ -282,7 +282,7 @@ pub fn build(
     link::attribute(&mut nodes, &entities);
     let mut entity_nodes = link::entity_nodes(entities, &nodes, &quotes, diags);
     link::relations(&mut entity_nodes, &entity_index, &config.language, sources, diags);
-    let entity_edges = related(&mut nodes, &mut entity_nodes, stored_related_dir.as_deref());
+    let entity_edges = related_lists(&mut nodes, &mut entity_nodes, stored_related_dir.as_deref());
     let mut entity_adjacency: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); entity_nodes.len()];
     for e in &entity_edges {
         entity_adjacency[e.a].push((e.b, e.weight, e.relation));
@@ -316,7 +316,7 @@ pub fn build(
 /// Related articles and entities, and the entity graph's edges: as stored in `dir` (a site's
 /// cache folder, see [`stored_related`]) when what they are found from is unchanged, else found
 /// (and stored there).
-fn related(articles: &mut [ArticleNode], entities: &mut [EntityNode], dir: Option<&Path>) -> Vec<EntityEdge> {
+fn related_lists(articles: &mut [ArticleNode], entities: &mut [EntityNode], dir: Option<&Path>) -> Vec<EntityEdge> {
     let key = dir.map(|_| stored_related::key(articles, entities));
     if let (Some(dir), Some(key)) = (dir, key)
         && let Some(edges) = stored_related::load(dir, key, articles, entities)
