@@ -252,6 +252,40 @@ pub fn hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// How many bytes [`seal`] puts before a payload sealed with `ids` of this many.
+pub const fn sealed_header(ids: usize) -> usize {
+    8 + 8 * ids + 8 + 8
+}
+
+/// A file of `.glossa-cache` as its bytes: `magic` (its format), `ids` (what the payload is
+/// for: this glossa, a key; little-endian), the payload's length and its xxh3 checksum, then
+/// the payload.
+pub fn seal(magic: &[u8; 8], ids: &[u64], payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(sealed_header(ids.len()) + payload.len());
+    bytes.extend_from_slice(magic);
+    for id in ids {
+        bytes.extend_from_slice(&id.to_le_bytes());
+    }
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The payload of a file [`seal`] made with `magic` and `ids`; `None` when anything differs
+/// (another format, glossa or key; a length or checksum that does not match: a file cut short,
+/// damaged or grown).
+pub fn unseal<'a>(bytes: &'a [u8], magic: &[u8; 8], ids: &[u64]) -> Option<&'a [u8]> {
+    let (head, payload) = bytes.split_at_checked(sealed_header(ids.len()))?;
+    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
+    let n = ids.len();
+    let sound = head.starts_with(magic)
+        && ids.iter().enumerate().all(|(i, id)| u64_at(8 + 8 * i) == Some(*id))
+        && u64_at(8 + 8 * n)? == payload.len() as u64
+        && u64_at(16 + 8 * n)? == hash(payload);
+    sound.then_some(payload)
+}
+
 /// XXH3 of a value through `Hash`: the same for the same value in every
 /// process of one executable, so it can be stored in `.glossa-cache`.
 pub fn hash_value(v: impl std::hash::Hash) -> u64 {

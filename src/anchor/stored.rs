@@ -18,8 +18,8 @@
 //! reported nothing) the article is made without reading them at all
 //! (`site::stream`).
 //!
-//! A file is a header (magic, format version, the key again, the payload's
-//! length and xxh3 checksum) and the [`Anchored`] with the article's
+//! A file is a header ([`crate::files::seal`]: magic, format version, the key
+//! again, the payload's length and xxh3 checksum) and the [`Anchored`] with the article's
 //! [`Meta`] (or none) in postcard. Only results without diagnostics are
 //! kept (those point into sources that must be loaded anyway). Anything
 //! unreadable, truncated, damaged or of another format is a miss: the
@@ -43,8 +43,10 @@ const MAGIC: &[u8; 8] = b"glsanc01";
 /// changes every key anyway).
 pub const FORMAT: u32 = 5;
 
-/// Header: magic, key (16 bytes), payload length (8), payload checksum (8).
-const HEADER: usize = 8 + 16 + 8 + 8;
+/// The key as the file's ids (its two halves, the low one first: the key's 16 bytes).
+fn ids(key: Key) -> [u64; 2] {
+    [key as u64, (key >> 64) as u64]
+}
 
 /// A key: see the module's doc.
 pub type Key = u128;
@@ -120,27 +122,12 @@ impl Store {
 /// The file's bytes for `an` and `meta` under `key`.
 fn encode(key: Key, an: &Anchored, meta: Option<&Meta>) -> Option<Vec<u8>> {
     let payload = postcard::to_stdvec(&(an, meta)).ok()?;
-    let mut bytes = Vec::with_capacity(HEADER + payload.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&key.to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
-    Some(bytes)
+    Some(crate::files::seal(MAGIC, &ids(key), &payload))
 }
 
 /// The result in a file's bytes, if they are sound and for `key`.
 fn decode(bytes: &[u8], key: Key) -> Option<(Anchored, Option<Meta>)> {
-    let (head, payload) = bytes.split_at_checked(HEADER)?;
-    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
-    let sound = head.starts_with(MAGIC)
-        && head[8..24] == key.to_le_bytes()
-        && u64_at(24)? == payload.len() as u64
-        && u64_at(32)? == xxhash_rust::xxh3::xxh3_64(payload);
-    if !sound {
-        return None;
-    }
-    postcard::from_bytes(payload).ok()
+    postcard::from_bytes(crate::files::unseal(bytes, MAGIC, &ids(key))?).ok()
 }
 
 #[cfg(test)]
@@ -201,7 +188,9 @@ mod tests {
             std::fs::write(store.file(1), &bad).unwrap();
             assert!(store.get(1).is_none(), "byte {i} flipped");
         }
-        for n in [0, 5, HEADER, good.len() - 1] {
+        // (the header: magic, key, the payload's length and checksum)
+        let header = crate::files::sealed_header(2);
+        for n in [0, 5, header, good.len() - 1] {
             std::fs::write(store.file(1), &good[..n]).unwrap();
             assert!(store.get(1).is_none(), "cut at {n}");
         }

@@ -3,9 +3,9 @@
 //! deploy) does not find them all again: at 10,000 articles that was 55-60 ms
 //! of such a build's 640, most of it on one core.
 //!
-//! One file, `.glossa-cache/related`: a header (magic, this executable's
-//! identity and the format, the key, the payload's length and xxh3
-//! checksum), then in postcard each article's related articles, each
+//! One file, `.glossa-cache/related`: a header ([`crate::files::seal`]:
+//! magic, this executable's identity and the format, the key, the payload's
+//! length and xxh3 checksum), then in postcard each article's related articles, each
 //! entity's related entities and the entity graph's edges. The key hashes
 //! everything [`super::related`] finds them from ([`key`]): how many articles
 //! and entities there are, each article's entities in its order, each
@@ -26,9 +26,6 @@ const MAGIC: &[u8; 8] = b"glsrel01";
 /// The version of the payload, part of the identity: bump it when what is
 /// stored, or what the key covers, changes.
 const FORMAT: u64 = 1;
-
-/// Header: magic, identity (8), key (8), payload length (8), payload checksum (8).
-const HEADER: usize = 8 + 8 + 8 + 8 + 8;
 
 /// The file, in the site's cache folder.
 const FILE: &str = "related";
@@ -98,13 +95,7 @@ pub fn save(dir: &Path, key: u64, articles: &[ArticleNode], entities: &[EntityNo
     let Ok(payload) = postcard::to_stdvec(&(related, entity_related, edges)) else {
         return;
     };
-    let mut bytes = Vec::with_capacity(HEADER + payload.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&identity().to_le_bytes());
-    bytes.extend_from_slice(&key.to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
+    let bytes = crate::files::seal(MAGIC, &[identity(), key], &payload);
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
@@ -123,17 +114,7 @@ fn identity() -> u64 {
 
 /// The payload of a file's bytes, if they are sound, of this executable and under `key`.
 fn decode(bytes: &[u8], key: u64) -> Option<Stored> {
-    let (head, payload) = bytes.split_at_checked(HEADER)?;
-    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
-    let sound = head.starts_with(MAGIC)
-        && u64_at(8)? == identity()
-        && u64_at(16)? == key
-        && u64_at(24)? == payload.len() as u64
-        && u64_at(32)? == xxhash_rust::xxh3::xxh3_64(payload);
-    if !sound {
-        return None;
-    }
-    postcard::from_bytes(payload).ok()
+    postcard::from_bytes(crate::files::unseal(bytes, MAGIC, &[identity(), key])?).ok()
 }
 
 #[cfg(test)]

@@ -33,8 +33,8 @@ const MAGIC: &[u8; 8] = b"glstrm01";
 /// [`Stored`] or what a document's key covers changes.
 const FORMAT: u64 = 1;
 
-/// Header: magic, identity (8), payload length (8), payload checksum (8).
-const HEADER: usize = 8 + 8 + 8 + 8;
+/// Header ([`crate::files::seal`]): magic, identity (8), payload length (8), payload checksum (8).
+const HEADER: usize = crate::files::sealed_header(1);
 
 /// The file, in the site's cache folder.
 const FILE: &str = "search-terms";
@@ -320,16 +320,7 @@ impl<W: std::io::Write> std::io::Write for Summed<W> {
 
 /// The payload of a file's bytes, if they are sound and of this executable.
 fn decode(bytes: &[u8]) -> Option<Stored> {
-    let (head, payload) = bytes.split_at_checked(HEADER)?;
-    let u64_at = |i: usize| Some(u64::from_le_bytes(head.get(i..i + 8)?.try_into().ok()?));
-    let sound = head.starts_with(MAGIC)
-        && u64_at(8)? == identity()
-        && u64_at(16)? == payload.len() as u64
-        && u64_at(24)? == xxhash_rust::xxh3::xxh3_64(payload);
-    if !sound {
-        return None;
-    }
-    postcard::from_bytes(payload).ok()
+    postcard::from_bytes(crate::files::unseal(bytes, MAGIC, &[identity()])?).ok()
 }
 
 #[cfg(test)]
