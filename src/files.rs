@@ -1,8 +1,9 @@
 //! Foundation: the site's files as every stage reads them — walking a
 //! folder (hidden and editor temp files skipped, symlinks refused), reading
 //! text clean (UTF-8 checked, BOM dropped, CRLF as LF, NFC), the stamp that
-//! tells a changed file without reading it, the content hash of bytes, and
-//! the hashes of the files a build found ([`KnownHashes`]).
+//! tells a changed file without reading it, the content hash of bytes, the
+//! hashes of the files a build found ([`KnownHashes`]), and the header that
+//! seals every file of `.glossa-cache` ([`seal`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
