@@ -317,8 +317,8 @@ pub fn build(
 /// cache folder, see [`stored_related`]) when what they are found from is unchanged, else found
 /// (and stored there).
 fn related_lists(articles: &mut [ArticleNode], entities: &mut [EntityNode], dir: Option<&Path>) -> Vec<EntityEdge> {
-    let key = dir.map(|_| stored_related::key(articles, entities));
-    if let (Some(dir), Some(key)) = (dir, key)
+    let stored = dir.map(|dir| (dir, stored_related::key(articles, entities)));
+    if let Some((dir, key)) = stored
         && let Some(edges) = stored_related::load(dir, key, articles, entities)
     {
         return edges;
@@ -326,7 +326,7 @@ fn related_lists(articles: &mut [ArticleNode], entities: &mut [EntityNode], dir:
     let postings = related::Postings::of(articles, entities.len());
     related::related_articles(articles, &postings);
     let edges = related::related_entities(articles, &postings, entities);
-    if let (Some(dir), Some(key)) = (dir, key) {
+    if let Some((dir, key)) = stored {
         stored_related::save(dir, key, articles, entities, &edges);
     }
     edges
