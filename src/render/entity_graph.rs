@@ -11,7 +11,8 @@
 //! **Size.** The layout is Fruchterman–Reingold with the cut-off repulsion
 //! of its grid variant (only pairs closer than `2k` push each other), the
 //! pairs found and far clumps summed through a Barnes–Hut quadtree, so one
-//! iteration is O(n log n + e) rather than O(n²), and it runs a fixed
+//! iteration is O(n log n + e) rather than O(n²) (up to [`DIRECT`] nodes, an
+//! entity page's neighbourhood, every pair is summed instead), and it runs a fixed
 //! [`ITERATIONS`] with linear cooling: about 20 ms for 150 nodes and 0.4 s
 //! for 2,000 (release build, one core). But a picture of 2,000 dots is not
 //! readable, and the markup grows with every node and edge. So [`Options::max_nodes`]
@@ -497,7 +498,7 @@ fn select(nodes: &[Node], max: usize, highlight: Option<usize>) -> Vec<usize> {
 
 /// Fruchterman–Reingold in the frame `[-fw, fw] × [-fh, fh]`: repulsion
 /// `k²/d` between nodes closer than [`CUTOFF`]`·k`, summed by Barnes–Hut
-/// ([`QuadTree`]); attraction `s·d²/k` along each spring of strength `s`; a
+/// ([`QuadTree`]) or, up to [`DIRECT`] nodes, pair by pair; attraction `s·d²/k` along each spring of strength `s`; a
 /// weak pull to the centre, stronger along the frame's short side, that keeps
 /// loose components in; moves capped by a temperature that cools linearly to
 /// nothing over [`ITERATIONS`], positions clamped to the frame. Starts from
@@ -545,11 +546,36 @@ fn force_layout(
     let iterations = if n <= 40 { ITERATIONS / 3 } else { ITERATIONS };
     for it in 0..iterations {
         let t = t0 * (1.0 - it as f64 / iterations as f64);
-        tree.build(&pos);
-        for (i, d) in disp.iter_mut().enumerate() {
-            let (rx, ry) = tree.repulsion(i, &pos, k2, cut2);
-            let (x, y) = pos[i];
-            *d = (rx - gx * x, ry - gy * y);
+        if n > DIRECT {
+            tree.build(&pos);
+            for (i, d) in disp.iter_mut().enumerate() {
+                *d = tree.repulsion(i, &pos, k2, cut2);
+            }
+        } else {
+            disp.fill((0.0, 0.0));
+            // Each pair once, the push on one the other's reversed (but for a coincident pair,
+            // which `push` parts by its own rule).
+            for i in 0..n {
+                for j in i + 1..n {
+                    let (dx, dy) = (pos[i].0 - pos[j].0, pos[i].1 - pos[j].1);
+                    let d2 = dx * dx + dy * dy;
+                    let ((px, py), (qx, qy)) = match d2 {
+                        _ if d2 >= cut2 => continue,
+                        _ if d2 < 1e-6 => (push(i, j, &pos, k2, cut2), push(j, i, &pos, k2, cut2)),
+                        _ => {
+                            let f = k2 / d2;
+                            ((dx * f, dy * f), (-dx * f, -dy * f))
+                        }
+                    };
+                    disp[i].0 += px;
+                    disp[i].1 += py;
+                    disp[j].0 += qx;
+                    disp[j].1 += qy;
+                }
+            }
+        }
+        for (d, &(x, y)) in disp.iter_mut().zip(&pos) {
+            *d = (d.0 - gx * x, d.1 - gy * y);
         }
         for &(a, b, s) in springs {
             let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
@@ -575,6 +601,33 @@ fn force_layout(
         }
     }
     pos
+}
+
+/// Up to this many nodes (an entity page's neighbourhood is twelve) every pair's repulsion is
+/// summed as it is: cheaper than building a quadtree a round for so few (an entity page's
+/// layout took 2% of a cold build's CPU at 10,000 articles, the tree most of it).
+const DIRECT: usize = 2 * LEAF;
+
+/// The repulsion `k²/d` on body `i` from body `j` (none from itself or from beyond `√cut2`).
+#[inline(always)]
+fn push(i: usize, j: usize, pos: &[(f64, f64)], k2: f64, cut2: f64) -> (f64, f64) {
+    if j == i {
+        return (0.0, 0.0);
+    }
+    let (x, y) = pos[i];
+    let (mut dx, mut dy) = (x - pos[j].0, y - pos[j].1);
+    let mut d2 = dx * dx + dy * dy;
+    if d2 >= cut2 {
+        return (0.0, 0.0);
+    }
+    if d2 < 1e-6 {
+        // Coincident: part them along a direction fixed by the pair.
+        dx = if i < j { 0.01 } else { -0.01 };
+        dy = if (i + j).is_multiple_of(2) { 0.01 } else { -0.01 };
+        d2 = dx * dx + dy * dy;
+    }
+    // (dx/d)·(k²/d) = dx·k²/d²
+    (dx * k2 / d2, dy * k2 / d2)
 }
 
 /// Strength of the pull to the centre, in `k` at the frame's edge.
@@ -721,23 +774,9 @@ impl QuadTree {
             }
             if cell.children == 0 {
                 for &j in &self.bodies[cell.start..cell.end] {
-                    if j == i {
-                        continue;
-                    }
-                    let (mut dx, mut dy) = (x - pos[j].0, y - pos[j].1);
-                    let mut d2 = dx * dx + dy * dy;
-                    if d2 >= cut2 {
-                        continue;
-                    }
-                    if d2 < 1e-6 {
-                        // Coincident: part them along a direction fixed by the pair.
-                        dx = if i < j { 0.01 } else { -0.01 };
-                        dy = if (i + j).is_multiple_of(2) { 0.01 } else { -0.01 };
-                        d2 = dx * dx + dy * dy;
-                    }
-                    // (dx/d)·(k²/d) = dx·k²/d²
-                    fx += dx * k2 / d2;
-                    fy += dy * k2 / d2;
+                    let (px, py) = push(i, j, pos, k2, cut2);
+                    fx += px;
+                    fy += py;
                 }
                 continue;
             }
