@@ -11,7 +11,7 @@
 //! **Size.** The layout is Fruchterman–Reingold with the cut-off repulsion
 //! of its grid variant (only pairs closer than `2k` push each other), the
 //! pairs found and far clumps summed through a Barnes–Hut quadtree, so one
-//! iteration is O(n log n + e) rather than O(n²) (up to [`DIRECT`] nodes, an
+//! iteration is O(n log n + e) rather than O(n²) (up to sixteen nodes, an
 //! entity page's neighbourhood, every pair is summed instead), and it runs a fixed
 //! [`ITERATIONS`] with linear cooling: about 20 ms for 150 nodes and 0.4 s
 //! for 2,000 (release build, one core). But a picture of 2,000 dots is not
