@@ -538,10 +538,6 @@ pub struct Stager<'k> {
     listing: Option<PathMap<Stamp>>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
-    /// The staging folder's folders made so far (relative): a page's second file goes into
-    /// its folder without asking the kernel to make it again (29,000 such files at 10,000
-    /// articles: a quote's card beside its page).
-    folders: std::sync::Mutex<rustc_hash::FxHashSet<String>>,
 }
 
 /// What happened to one offered file.
@@ -581,7 +577,6 @@ impl<'k> Stager<'k> {
             listing,
             staged: std::sync::atomic::AtomicUsize::new(0),
             ready: std::sync::OnceLock::new(),
-            folders: Default::default(),
         })
     }
 
@@ -626,14 +621,8 @@ impl<'k> Stager<'k> {
             let n = self.staged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             injected_failure(n)?;
             let p = self.staging.join(rel);
-            if let (Some(parent), Some((folder, _))) = (p.parent(), rel.rsplit_once('/')) {
-                let made = |f: &str| self.folders.lock().map(|m| m.contains(f)).unwrap_or(false);
-                if !made(folder) {
-                    make_parent(parent)?;
-                    if let Ok(mut m) = self.folders.lock() {
-                        m.insert(folder.to_string());
-                    }
-                }
+            if let Some(parent) = p.parent() {
+                make_parent(parent)?;
             }
             if file.is_none_or(|f| std::fs::hard_link(f, &p).is_err()) {
                 stamp = Some(write_stamped(&p, bytes)?);
