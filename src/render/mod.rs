@@ -14,7 +14,7 @@ pub mod templates;
 mod time;
 pub mod timeline;
 mod views;
-pub use views::{Shared, dot_scale};
+pub use views::{ARTICLES_KEPT_MAX, QUOTES_KEPT_MAX, Shared, dot_scale};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -1084,6 +1084,49 @@ fn rfc3339(date: &str) -> String {
 mod tests {
     use super::view_hash;
     use serde_json::json;
+
+    /// A large site's pages make what they show of each article and quote again instead of
+    /// sharing it ([`super::Shared`]): the example site rendered both ways, page by page, the
+    /// same bytes (its social images and search files left out: they share nothing).
+    #[test]
+    fn pages_that_share_nothing_are_the_pages_that_share() {
+        let site_dir = tempfile::tempdir().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for entry in walkdir::WalkDir::new(root.join("content")) {
+            let entry = entry.unwrap();
+            let to = site_dir.path().join(entry.path().strip_prefix(root).unwrap());
+            match entry.file_type().is_dir() {
+                true => std::fs::create_dir_all(&to).unwrap(),
+                false => drop(std::fs::copy(entry.path(), &to).unwrap()),
+            }
+        }
+        std::fs::copy(root.join("glossa.toml"), site_dir.path().join("glossa.toml")).unwrap();
+        let (mut diags, mut sources) = Default::default();
+        let site = crate::site::load(
+            site_dir.path(),
+            &Default::default(),
+            None,
+            None,
+            false,
+            super::card::undrawable_in_quote,
+            &mut diags,
+            &mut sources,
+        );
+        let tera = super::templates::load(site_dir.path(), &mut diags, &mut sources).unwrap();
+        assert!(!diags.has_errors(), "{diags:?}");
+        let (shared, unshared) = (super::Shared::new(&site), super::Shared::as_if_large(&site));
+        let mut compared = 0;
+        for page in super::Page::all(&site) {
+            if matches!(page.kind_name(), "image" | "search index") {
+                continue;
+            }
+            let one = super::render(&site, &tera, page, &shared).unwrap();
+            let other = super::render(&site, &tera, page, &unshared).unwrap();
+            assert!(one == other, "{} differs", page.path(&site));
+            compared += 1;
+        }
+        assert!(compared > 50, "{compared} pages");
+    }
 
     /// The layout is hashed 64 KB at a time: a difference anywhere in a
     /// large view, before, across or past a chunk's end, changes its hash,

@@ -3,6 +3,7 @@
 //!
 //! Stage 4 of the pipeline: rendering.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -32,11 +33,25 @@ pub struct Views<'a> {
 ///
 /// Made for one render (a build, or a patch of the pages an edit changed) from the graph it
 /// renders, and dropped with it: nothing in it outlives the graph it was made from.
+///
+/// It holds all it made to the end of the render, so on a large site (more than
+/// [`ARTICLES_KEPT_MAX`] articles or [`QUOTES_KEPT_MAX`] quotes) it holds nothing of the articles
+/// and quotes, and each page makes what it shows of them again: at 50,000 articles they came to
+/// about 100 MB (the quotes' links and surrounding words 59 MB and their slots 13 MB, the
+/// articles' 17 MB), and a cold build's peak to 531 MB against 469 MB before they were kept.
 pub struct Shared {
+    /// One for each article and quote, or none on a large site.
     articles: Box<[OnceLock<ArticleShared>]>,
     quotes: Box<[OnceLock<QuoteShared>]>,
     entity_urls: Box<[OnceLock<String>]>,
 }
+
+/// The most articles whose links and dates a render keeps ([`Shared`]).
+pub const ARTICLES_KEPT_MAX: usize = 20_000;
+/// The most quotes whose links and surrounding words a render keeps ([`Shared`]): about
+/// 35 MB of them. The 10,000-article bench site has 24,639 quotes, the 50,000-article one
+/// 122,809.
+pub const QUOTES_KEPT_MAX: usize = 50_000;
 
 struct ArticleShared {
     url: String,
@@ -54,14 +69,31 @@ struct QuoteShared {
 }
 
 impl Shared {
-    /// Nothing made yet, room for everything in `site`.
+    /// Whether `site` is too large for a render to keep what its pages share of its articles and
+    /// quotes: more than [`ARTICLES_KEPT_MAX`] articles or [`QUOTES_KEPT_MAX`] quotes.
+    pub fn large(site: &Site) -> bool {
+        site.articles.len() > ARTICLES_KEPT_MAX || site.quotes.len() > QUOTES_KEPT_MAX
+    }
+
+    /// A render's sharing as on a large site, whatever the size of `site` (for the tests).
+    #[cfg(test)]
+    pub(crate) fn as_if_large(site: &Site) -> Shared {
+        Shared {
+            articles: Box::default(),
+            quotes: Box::default(),
+            ..Shared::new(site)
+        }
+    }
+
+    /// Nothing made yet, room for everything in `site` (for its entities alone on a large site).
     pub fn new(site: &Site) -> Shared {
         fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
             (0..n).map(|_| OnceLock::new()).collect()
         }
+        let large = Shared::large(site);
         Shared {
-            articles: slots(site.articles.len()),
-            quotes: slots(site.quotes.len()),
+            articles: slots(if large { 0 } else { site.articles.len() }),
+            quotes: slots(if large { 0 } else { site.quotes.len() }),
             entity_urls: slots(site.entities.len()),
         }
     }
@@ -77,15 +109,15 @@ pub struct TagItem {
 #[derive(Serialize, Clone)]
 pub struct TagLink<'a> {
     pub name: &'a str,
-    pub url: &'a str,
+    pub url: Cow<'a, str>,
 }
 
 #[derive(Serialize, Clone)]
 pub struct ArticleItem<'a> {
     pub title: &'a str,
-    pub url: &'a str,
-    pub date: &'a str,
-    pub date_display: &'a str,
+    pub url: Cow<'a, str>,
+    pub date: Cow<'a, str>,
+    pub date_display: Cow<'a, str>,
     pub description: &'a str,
     pub tags: Vec<TagLink<'a>>,
 }
@@ -112,21 +144,21 @@ pub struct SpeakerRef<'a> {
 #[derive(Serialize, Clone)]
 pub struct ArticleRef<'a> {
     pub title: &'a str,
-    pub url: &'a str,
-    pub date: &'a str,
-    pub date_display: &'a str,
+    pub url: Cow<'a, str>,
+    pub date: Cow<'a, str>,
+    pub date_display: Cow<'a, str>,
 }
 
 #[derive(Serialize, Clone)]
 pub struct QuoteCard<'a> {
     pub id: &'a str,
-    pub url: &'a str,
+    pub url: Cow<'a, str>,
     pub text: &'a str,
     pub speaker: SpeakerRef<'a>,
     pub article: ArticleRef<'a>,
-    pub anchor_url: &'a str,
-    pub before: &'a str,
-    pub after: &'a str,
+    pub anchor_url: Cow<'a, str>,
+    pub before: Cow<'a, str>,
+    pub after: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -357,9 +389,10 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// What the pages share of article `i` (made now if no page made it yet).
-    fn article_shared(&self, i: usize) -> &'a ArticleShared {
-        self.shared.articles[i].get_or_init(|| {
+    /// What the pages share of article `i` (made now if no page made it yet), as its URL, its
+    /// dates and its tags' URLs (made for this page alone on a site too large to keep them).
+    fn article_shared(&self, i: usize) -> ([Cow<'a, str>; 3], Vec<Cow<'a, str>>) {
+        let make = || {
             let a = &self.site.articles[i];
             let (date, date_display) = self.dates(a.src.date.as_deref());
             ArticleShared {
@@ -368,7 +401,21 @@ impl<'a> Views<'a> {
                 date_display,
                 tag_urls: a.tag_slugs.iter().map(|slug| self.urls.tag(slug)).collect(),
             }
-        })
+        };
+        match self.shared.articles.get(i) {
+            Some(slot) => {
+                let s = slot.get_or_init(make);
+                let strings = [&s.url, &s.date, &s.date_display].map(|s| Cow::Borrowed(s.as_str()));
+                (strings, s.tag_urls.iter().map(|u| Cow::Borrowed(u.as_str())).collect())
+            }
+            None => {
+                let s = make();
+                (
+                    [s.url, s.date, s.date_display].map(Cow::Owned),
+                    s.tag_urls.into_iter().map(Cow::Owned).collect(),
+                )
+            }
+        }
     }
 
     /// Entity `i`'s URL (made once a render).
@@ -378,18 +425,18 @@ impl<'a> Views<'a> {
 
     pub fn article_item(&self, i: usize) -> ArticleItem<'a> {
         let a = &self.site.articles[i];
-        let s = self.article_shared(i);
+        let ([url, date, date_display], tag_urls) = self.article_shared(i);
         ArticleItem {
             title: &a.src.title,
-            url: &s.url,
-            date: &s.date,
-            date_display: &s.date_display,
+            url,
+            date,
+            date_display,
             description: a.src.description.as_deref().unwrap_or(""),
             tags: a
                 .src
                 .tags
                 .iter()
-                .zip(&s.tag_urls)
+                .zip(tag_urls)
                 .map(|(name, url)| TagLink { name, url })
                 .collect(),
         }
@@ -423,19 +470,29 @@ impl<'a> Views<'a> {
         let q = &self.site.quotes[i];
         let a = &self.site.articles[q.article];
         let s = &self.site.entities[q.speaker];
-        let article = self.article_shared(q.article);
-        let shared = self.shared.quotes[i].get_or_init(|| {
+        let ([article_url, article_date, article_date_display], _) = self.article_shared(q.article);
+        let make = || {
             let (before, after) = q.around(&a.text.shared());
             QuoteShared {
                 url: self.urls.quote(&q.id),
-                anchor_url: format!("{}#{}", article.url, q.element_id()),
+                anchor_url: format!("{article_url}#{}", q.element_id()),
                 before,
                 after,
             }
-        });
+        };
+        let [url, anchor_url, before, after] = match self.shared.quotes.get(i) {
+            Some(slot) => {
+                let s = slot.get_or_init(make);
+                [&s.url, &s.anchor_url, &s.before, &s.after].map(|s| Cow::Borrowed(s.as_str()))
+            }
+            None => {
+                let s = make();
+                [s.url, s.anchor_url, s.before, s.after].map(Cow::Owned)
+            }
+        };
         QuoteCard {
             id: &q.id,
-            url: &shared.url,
+            url,
             text: &q.text,
             speaker: SpeakerRef {
                 id: &s.src.id,
@@ -445,13 +502,13 @@ impl<'a> Views<'a> {
             },
             article: ArticleRef {
                 title: &a.src.title,
-                date: &article.date,
-                date_display: &article.date_display,
-                url: &article.url,
+                date: article_date,
+                date_display: article_date_display,
+                url: article_url,
             },
-            anchor_url: &shared.anchor_url,
-            before: &shared.before,
-            after: &shared.after,
+            anchor_url,
+            before,
+            after,
         }
     }
 
@@ -535,8 +592,8 @@ impl<'a> Views<'a> {
         // (each group's article and mention count, for the periods)
         let mut group_articles: Vec<(usize, usize)> = Vec::new();
         let mut last_article = usize::MAX;
-        let mut text = std::borrow::Cow::Borrowed("");
-        let mut article_url = "";
+        let mut text = Cow::Borrowed("");
+        let mut article_url = Cow::Borrowed("");
         for &(ai, mi) in &e.mentions {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
@@ -552,7 +609,7 @@ impl<'a> Views<'a> {
                 group_articles.push((ai, 0));
                 // (mentions come grouped by article)
                 text = a.text.read();
-                article_url = &self.article_shared(ai).url;
+                article_url = self.article_shared(ai).0[0].clone();
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = group_articles.last_mut() {
