@@ -611,6 +611,7 @@ impl Session {
             };
         }
         let page_count = pages.len();
+        let large = render::Shared::large(&site);
         // A watching session keeps the graph to patch it; a one-off build
         // is done with it (the commit and the manifest need none of it): on
         // a thread of its own, beside the commit and the manifest, it takes
@@ -630,8 +631,10 @@ impl Session {
                 (None, Some(std::thread::spawn(free)))
             }
         };
-        // (joined before this returns, whatever it returns)
-        let freed = Freed(freeing);
+        // (joined before this returns, whatever it returns; on a large site before the manifest
+        // is made, so that the graph and the manifest are not held at once: at 50,000 articles
+        // the build after one edit peaked at 505 MB, and at 481 MB so, for 0.1 s more)
+        let mut freed = Freed(freeing);
         // The old manifest stops describing the output once the commit starts.
         let _ = manifest::remove(&self.manifest);
         let report = match stager.commit(&made.outputs) {
@@ -639,6 +642,9 @@ impl Session {
             Err(e) => return self.write_failed(diags, sources, e),
         };
         let t = crate::timing::lap("commit writes", t);
+        if large {
+            drop(std::mem::replace(&mut freed, Freed(None)));
+        }
         let m = self.manifest(inputs, diags.is_empty(), page_count, &mut made);
         let size = output_size(&m);
         let rendered = made.rendered;
