@@ -37,7 +37,7 @@ pub struct Views<'a> {
 /// It holds all it made to the end of the render, so on a large site (more than
 /// [`ARTICLES_KEPT_MAX`] articles or [`QUOTES_KEPT_MAX`] quotes) it holds nothing of the articles
 /// and quotes, and each page makes what it shows of them again: at 50,000 articles they came to
-/// about 100 MB (the quotes' links and surrounding words 59 MB and their slots 13 MB, the
+/// about 90 MB (the quotes' links and surrounding words 59 MB and their slots 13 MB, the
 /// articles' 17 MB), and a cold build's peak to 531 MB against 469 MB before they were kept.
 pub struct Shared {
     /// One for each article and quote, or none on a large site.
