@@ -53,6 +53,7 @@ pub const ARTICLES_KEPT_MAX: usize = 20_000;
 /// 122,809.
 pub const QUOTES_KEPT_MAX: usize = 50_000;
 
+#[derive(Clone)]
 struct ArticleShared {
     url: String,
     date: String,
@@ -389,9 +390,9 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// What the pages share of article `i` (made now if no page made it yet), as its URL, its
-    /// dates and its tags' URLs (made for this page alone on a site too large to keep them).
-    fn article_shared(&self, i: usize) -> ([Cow<'a, str>; 3], Vec<Cow<'a, str>>) {
+    /// What the pages share of article `i` (made now if no page made it yet; made for this page
+    /// alone on a site too large to keep it).
+    fn article_shared(&self, i: usize) -> Cow<'a, ArticleShared> {
         let make = || {
             let a = &self.site.articles[i];
             let (date, date_display) = self.dates(a.src.date.as_deref());
@@ -403,18 +404,16 @@ impl<'a> Views<'a> {
             }
         };
         match self.shared.articles.get(i) {
-            Some(slot) => {
-                let s = slot.get_or_init(make);
-                let strings = [&s.url, &s.date, &s.date_display].map(|s| Cow::Borrowed(s.as_str()));
-                (strings, s.tag_urls.iter().map(|u| Cow::Borrowed(u.as_str())).collect())
-            }
-            None => {
-                let s = make();
-                (
-                    [s.url, s.date, s.date_display].map(Cow::Owned),
-                    s.tag_urls.into_iter().map(Cow::Owned).collect(),
-                )
-            }
+            Some(slot) => Cow::Borrowed(slot.get_or_init(make)),
+            None => Cow::Owned(make()),
+        }
+    }
+
+    /// Article `i`'s URL and dates ([`Views::article_shared`]), without its tags' URLs.
+    fn article_link(&self, i: usize) -> [Cow<'a, str>; 3] {
+        match self.article_shared(i) {
+            Cow::Borrowed(s) => [&s.url, &s.date, &s.date_display].map(|s| Cow::Borrowed(s.as_str())),
+            Cow::Owned(s) => [s.url, s.date, s.date_display].map(Cow::Owned),
         }
     }
 
@@ -425,7 +424,16 @@ impl<'a> Views<'a> {
 
     pub fn article_item(&self, i: usize) -> ArticleItem<'a> {
         let a = &self.site.articles[i];
-        let ([url, date, date_display], tag_urls) = self.article_shared(i);
+        let ([url, date, date_display], tag_urls): (_, Vec<Cow<'a, str>>) = match self.article_shared(i) {
+            Cow::Borrowed(s) => (
+                [&s.url, &s.date, &s.date_display].map(|s| Cow::Borrowed(s.as_str())),
+                s.tag_urls.iter().map(|u| Cow::Borrowed(u.as_str())).collect(),
+            ),
+            Cow::Owned(s) => (
+                [s.url, s.date, s.date_display].map(Cow::Owned),
+                s.tag_urls.into_iter().map(Cow::Owned).collect(),
+            ),
+        };
         ArticleItem {
             title: &a.src.title,
             url,
@@ -470,7 +478,7 @@ impl<'a> Views<'a> {
         let q = &self.site.quotes[i];
         let a = &self.site.articles[q.article];
         let s = &self.site.entities[q.speaker];
-        let ([article_url, article_date, article_date_display], _) = self.article_shared(q.article);
+        let [article_url, article_date, article_date_display] = self.article_link(q.article);
         let make = || {
             let (before, after) = q.around(&a.text.shared());
             QuoteShared {
@@ -609,7 +617,7 @@ impl<'a> Views<'a> {
                 group_articles.push((ai, 0));
                 // (mentions come grouped by article)
                 text = a.text.read();
-                article_url = self.article_shared(ai).0[0].clone();
+                [article_url, ..] = self.article_link(ai);
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
             if let Some(g) = group_articles.last_mut() {
