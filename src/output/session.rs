@@ -612,6 +612,14 @@ impl Session {
         }
         let page_count = pages.len();
         let large = render::Shared::large(&site);
+        let unused_cards = {
+            let images = made
+                .outputs
+                .iter()
+                .map(|o| &o.offered)
+                .filter(|o| o.path.ends_with(".png"));
+            render::unused_cards(&site, &images.map(|o| o.hash).collect())
+        };
         // A watching session keeps the graph to patch it; a one-off build
         // is done with it (the commit and the manifest need none of it): on
         // a thread of its own, beside the commit and the manifest, it takes
@@ -642,6 +650,15 @@ impl Session {
             Err(e) => return self.write_failed(diags, sources, e),
         };
         let t = crate::timing::lap("commit writes", t);
+        // The cards this output no longer shows leave the card cache, which would otherwise gain
+        // a whole set at each change that every card shows (the site's title).
+        unused_cards.par_iter().for_each(|file| {
+            let _ = std::fs::remove_file(file);
+        });
+        let t = crate::timing::lap(
+            &format!("removed {} unused cards from the cache", unused_cards.len()),
+            t,
+        );
         if large {
             drop(std::mem::replace(&mut freed, Freed(None)));
         }

@@ -958,6 +958,22 @@ fn card_folder(site: &Site) -> Option<&crate::site::CardFolder> {
     }))
 }
 
+/// The card cache's files that are no image of the output: `used` holds
+/// the hashes of the output's images (the new output's, once it is
+/// committed). Only the files listed when this build first looked a card up
+/// are candidates; a build that looked none up has none.
+pub fn unused_cards(site: &Site, used: &std::collections::HashSet<u64>) -> Vec<std::path::PathBuf> {
+    let Some(folder) = site.card_folder.get() else {
+        return Vec::new();
+    };
+    folder
+        .stored
+        .iter()
+        .filter(|(_, digest)| !used.contains(digest))
+        .map(|(&key, &digest)| card_file(folder, key, digest))
+        .collect()
+}
+
 /// `KEY-HASH.png` (each 16 hex digits) → (key, hash).
 fn parse_card_name(name: &str) -> Option<(u64, u64)> {
     let (key, digest) = name.strip_suffix(".png")?.split_once('-')?;
