@@ -232,22 +232,36 @@ fn a_card_changed_in_place_in_the_output_is_not_taken_from_the_cache() {
 fn the_card_cache_holds_the_cards_of_the_output() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
-    let cached = || {
-        let mut v: Vec<Vec<u8>> = std::fs::read_dir(site.path().join(".glossa-cache/cards"))
-            .unwrap()
-            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+    // (each image by a hash of its bytes, sorted: a failure prints numbers, not images)
+    let sorted = |images: Vec<Vec<u8>>| {
+        let mut v: Vec<u64> = images
+            .iter()
+            .map(|bytes| {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::hash::DefaultHasher::new();
+                bytes.hash(&mut h);
+                h.finish()
+            })
             .collect();
         v.sort();
         v
     };
+    let cached = || {
+        sorted(
+            std::fs::read_dir(site.path().join(".glossa-cache/cards"))
+                .unwrap()
+                .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+                .collect(),
+        )
+    };
     let shown = || {
-        let mut v: Vec<Vec<u8>> = snapshot(out.path())
-            .into_iter()
-            .filter(|(path, _)| path.ends_with(".png"))
-            .map(|(_, bytes)| bytes)
-            .collect();
-        v.sort();
-        v
+        sorted(
+            snapshot(out.path())
+                .into_iter()
+                .filter(|(path, _)| path.ends_with(".png"))
+                .map(|(_, bytes)| bytes)
+                .collect(),
+        )
     };
     build_into(site.path(), out.path());
     let first = cached();
@@ -265,9 +279,27 @@ fn the_card_cache_holds_the_cards_of_the_output() {
         "every card was drawn again"
     );
 
+    // One quote changed: its card is drawn again and the old one leaves; the
+    // cards of the pages not made again (their files kept) stay.
+    for file in ["chip-war.md", "chip-war.annotations.toml"] {
+        let path = site.path().join("content/articles").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("Chúng tôi sẽ tự chủ.", "Chúng tôi sẽ tự lực.")).unwrap();
+    }
+    let r = build_into(site.path(), out.path());
+    assert!(r.rendered < r.pages, "pages were kept: {} of {}", r.rendered, r.pages);
+    let third = cached();
+    assert_eq!(third, shown());
+    assert_eq!(third.len(), second.len());
+    assert_eq!(
+        third.iter().filter(|card| !second.contains(card)).count(),
+        1,
+        "one card drawn again"
+    );
+
     // A build that looks no card up (nothing changed) leaves the cache as it is.
     build_into(site.path(), out.path());
-    assert_eq!(cached(), second);
+    assert_eq!(cached(), third);
 }
 
 #[test]
