@@ -145,8 +145,9 @@ where
 
 /// The walk on Unix: each folder opened and each file's stamp read through
 /// the handle of the folder holding it, so no path is looked up from the
-/// root again (at 10,000 articles, 25,000 folders and 67,000 files: 28%
-/// less CPU than through paths, most of it the kernel's).
+/// root again (28% less CPU than through paths, most of it the kernel's,
+/// measured when the 10,000-article output had 25,000 folders and 67,000
+/// files; it has 38,448 folders and 67,570 files now).
 #[cfg(unix)]
 mod folders {
     use std::ffi::CString;
