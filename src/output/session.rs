@@ -612,14 +612,12 @@ impl Session {
         }
         let page_count = pages.len();
         let large = render::Shared::large(&site);
-        let unused_cards = {
-            let images = made
-                .outputs
-                .iter()
-                .map(|o| &o.offered)
-                .filter(|o| o.path.ends_with(".png"));
-            render::unused_cards(&site, &images.map(|o| o.hash).collect())
-        };
+        let images = made
+            .outputs
+            .iter()
+            .map(|o| &o.offered)
+            .filter(|o| o.path.ends_with(".png"));
+        let unused_cards = render::unused_cards(&site, images.map(|o| o.hash));
         // A watching session keeps the graph to patch it; a one-off build
         // is done with it (the commit and the manifest need none of it): on
         // a thread of its own, beside the commit and the manifest, it takes

@@ -958,14 +958,16 @@ fn card_folder(site: &Site) -> Option<&crate::site::CardFolder> {
     }))
 }
 
-/// The card cache's files that are no image of the output: `used` holds
+/// The card cache's files that are no image of the output: `images` gives
 /// the hashes of the output's images (the new output's, once it is
 /// committed). Only the files listed when this build first looked a card up
-/// are candidates; a build that looked none up has none.
-pub fn unused_cards(site: &Site, used: &std::collections::HashSet<u64>) -> Vec<std::path::PathBuf> {
+/// are candidates; a build that looked none up has none, and does not go
+/// through `images`.
+pub fn unused_cards(site: &Site, images: impl Iterator<Item = u64>) -> Vec<std::path::PathBuf> {
     let Some(folder) = site.card_folder.get() else {
         return Vec::new();
     };
+    let used: std::collections::HashSet<u64> = images.collect();
     folder
         .stored
         .iter()
