@@ -630,6 +630,9 @@ impl Session {
                 let free = move || {
                     let unsaved = site.terms.unsaved(&site);
                     drop((site, tera, pages));
+                    // (the graph's pages given back now, not over the next second, while the
+                    // commit runs: they are most of the build's memory)
+                    crate::memory::release();
                     if let Some(u) = unsaved {
                         u.save();
                     }
