@@ -86,10 +86,15 @@ impl Page {
         if cfg.cards.site() {
             v.push(Page::SiteImage);
         }
-        // (entity pages first: the largest take tens of megabytes while they render, and they
-        // do so while few of the other pages' records are kept, not at the end of rendering,
-        // when the build's memory peaks)
-        v.extend((0..site.entities.len()).map(Page::Entity));
+        // (entity pages first, the largest first: the largest take tens of megabytes while they
+        // render, and they do so while few of the other pages' records are kept, not later in
+        // rendering, when more are and the build's memory peaks)
+        let mut entities: Vec<usize> = (0..site.entities.len()).collect();
+        entities.sort_by_key(|&e| {
+            let n = &site.entities[e];
+            std::cmp::Reverse(n.mentions.len() + n.quotes.len())
+        });
+        v.extend(entities.into_iter().map(Page::Entity));
         v.extend(SearchPart::all(site).into_iter().map(Page::SearchIndex));
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
         v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
