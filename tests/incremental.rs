@@ -121,6 +121,13 @@ fn an_edit_renders_only_what_it_affects_and_equals_a_fresh_build() {
         .count();
     assert!(quote_pages >= 5);
     assert_eq!(r.rendered, quote_pages, "only the quote pages use quote.html");
+    // (a new process, the last build's records read back with the listing: the other files
+    // are known to be as it left them, and neither read nor written)
+    assert_eq!(
+        (r.stats.written, r.stats.removed),
+        (quote_pages, 0),
+        "only the quote pages' files are written again"
+    );
     assert_eq!(
         differences(&snapshot(out.path()), &fresh(site.path())),
         Vec::<String>::new()

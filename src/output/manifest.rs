@@ -26,7 +26,7 @@ use rayon::slice::ParallelSliceMut;
 
 use crate::config::BuildOptions;
 use crate::files::Stamp;
-use crate::output::PathMap;
+use crate::output::{Listed, PathMap};
 
 const HEADER: &str = "glossa-manifest 2";
 
@@ -328,12 +328,12 @@ pub fn remove(path: &Path) -> io::Result<()> {
 /// Every file in the output directory with its stamp (none when it cannot
 /// be listed: then nothing of it is trusted); its folders read in parallel
 /// or in turn (see [`crate::output::write::output_stamps`]).
-pub fn list_output(out: &Path, parallel: bool) -> PathMap<Stamp> {
+pub fn list_output(out: &Path, parallel: bool) -> PathMap<Listed> {
     stamped(crate::output::write::output_stamps(out, parallel).unwrap_or_default())
 }
 
 /// [`list_output`], the folders read in turn until `stop` is set: `None` if it was.
-pub fn list_output_until(out: &Path, stop: &std::sync::atomic::AtomicBool) -> Option<PathMap<Stamp>> {
+pub fn list_output_until(out: &Path, stop: &std::sync::atomic::AtomicBool) -> Option<PathMap<Listed>> {
     let listed = crate::output::write::output_stamps_until(out, stop);
     match stop.load(std::sync::atomic::Ordering::Relaxed) {
         true => None,
@@ -341,14 +341,18 @@ pub fn list_output_until(out: &Path, stop: &std::sync::atomic::AtomicBool) -> Op
     }
 }
 
-/// The files listed, by path (a file whose stamp could not be read has one no record has).
-fn stamped(listed: Vec<(String, Option<Stamp>)>) -> PathMap<Stamp> {
+/// The files listed, by path, with no record yet (a file whose stamp could
+/// not be read has one no record has).
+fn stamped(listed: Vec<(String, Option<Stamp>)>) -> PathMap<Listed> {
     let unknown = Stamp {
         size: u64::MAX,
         mtime: 0,
     };
     let mut map = PathMap::with_capacity_and_hasher(listed.len(), Default::default());
-    map.extend(listed.into_iter().map(|(rel, stamp)| (rel, stamp.unwrap_or(unknown))));
+    map.extend(listed.into_iter().map(|(rel, stamp)| {
+        let stamp = stamp.unwrap_or(unknown);
+        (rel, Listed { stamp, last: None })
+    }));
     map
 }
 

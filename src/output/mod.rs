@@ -55,3 +55,25 @@ impl From<&manifest::Record> for Last {
         }
     }
 }
+
+/// One file of the output as a listing found it, with what the last build
+/// recorded of it when the file is still as that build left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    pub stamp: crate::files::Stamp,
+    pub last: Option<Last>,
+}
+
+/// Every file of the output directory ([`manifest::list_output`]), each with
+/// the last build's record of it when there is one: one map, not a listing
+/// and a map of records beside it — at 50,000 articles the two held the
+/// 320,282 paths twice, some 80 MB, through the whole build after a change
+/// every page shows.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub files: PathMap<Listed>,
+    /// Whether the last build's records were read (its manifest still
+    /// describes this output): then a file without one is not the same as
+    /// anything, and is written again without being read.
+    pub recorded: bool,
+}

@@ -34,8 +34,8 @@ use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
-use crate::files::{KnownHashes, Stamp};
-use crate::output::{Last, PathMap, manifest, write};
+use crate::files::KnownHashes;
+use crate::output::{Last, Listing, PathMap, manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
 use crate::{content, render, site};
@@ -65,10 +65,12 @@ pub struct Session {
     root: PathBuf,
     opts: BuildOptions,
     out: PathBuf,
-    /// Output path → what was last written there (by this session or, from
-    /// the manifest, by the last build): the hash of its bytes, what the page
-    /// was made from, the hash of the graph nodes its view read (see
-    /// [`crate::render::deps`]). `None`: nothing known.
+    /// Output path → what was last written there (by this session, or by
+    /// the last build when it found nothing changed): the hash of its bytes,
+    /// what the page was made from, the hash of the graph nodes its view read
+    /// (see [`crate::render::deps`]). `None`: nothing known — a session's
+    /// first build reads the last build's records with the output's listing
+    /// ([`Listing`]), not into this.
     last: Option<PathMap<Last>>,
     manifest: PathBuf,
     /// Loaded files and articles' anchoring from the last rebuild, reused
@@ -130,29 +132,34 @@ impl AsRef<write::Offered> for Output {
     }
 }
 
-/// The output's listing (path → stamp) and the last build's records, read
+/// The output's listing (path → stamp) with the last build's records, read
 /// on a thread while the site loads ([`Session::start_from_manifest`]), or
 /// already read.
 enum Earlier {
-    Read(PathMap<Stamp>, Option<Records>),
-    Reading(crate::background::Background<(PathMap<Stamp>, Option<Records>)>),
+    Read(Listing),
+    Reading(crate::background::Background<Listing>),
 }
 
-/// What the last build's manifest says of the files still as it left them.
-struct Records(PathMap<Last>);
-
-impl Records {
-    /// The records of `read` whose file `on_disk` still has the stamp the
-    /// manifest gives; `None` when the manifest is damaged.
-    fn of(read: &manifest::Read, on_disk: &PathMap<Stamp>) -> Option<Records> {
-        let mut r = PathMap::with_capacity_and_hasher(on_disk.len(), Default::default());
-        read.records(|path, rec| {
-            if on_disk.get(path) != Some(&rec.stamp) {
-                return;
-            }
-            r.insert(path.to_string(), Last::from(&rec));
-        })?;
-        Some(Records(r))
+/// The listing `files` with the records of `read` whose file still has the
+/// stamp the manifest gives (none, and not `recorded`, when the manifest is
+/// damaged or there is none).
+fn recorded(read: Option<&manifest::Read>, mut files: PathMap<crate::output::Listed>) -> Listing {
+    let Some(read) = read else {
+        return Listing { files, recorded: false };
+    };
+    let whole = read.records(|path, rec| {
+        if let Some(l) = files.get_mut(path)
+            && l.stamp == rec.stamp
+        {
+            l.last = Some(Last::from(&rec));
+        }
+    });
+    if whole.is_none() {
+        files.values_mut().for_each(|l| l.last = None);
+    }
+    Listing {
+        files,
+        recorded: whole.is_some(),
     }
 }
 
@@ -725,7 +732,7 @@ impl Session {
             Some(read) if read.clean && read.inputs == inputs => {
                 stop.store(true, Ordering::Relaxed);
                 let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out, true), || read.manifest());
-                let intact = |path: &String, r: &manifest::Record| on_disk.get(path) == Some(&r.stamp);
+                let intact = |path: &String, r: &manifest::Record| on_disk.get(path).map(|l| l.stamp) == Some(r.stamp);
                 if let Some(m) = m
                     && on_disk.len() == m.files.len()
                     && m.files.iter().all(|(path, r)| intact(path, r))
@@ -733,16 +740,14 @@ impl Session {
                     crate::timing::lap("nothing changed (manifest)", t);
                     return Err(Box::new(self.nothing_changed(m)));
                 }
-                let records = Records::of(&read, &on_disk);
-                Earlier::Read(on_disk, records)
+                Earlier::Read(recorded(Some(&read), on_disk))
             }
             read => {
                 // (the records too are not needed before the pages are)
                 let reading = crate::background::spawn(move || {
                     // (never stopped on this way)
                     let on_disk = listing.join().unwrap_or_default();
-                    let records = read.and_then(|read| Records::of(&read, &on_disk));
-                    (on_disk, records)
+                    recorded(read.as_ref(), on_disk)
                 });
                 reading.lower();
                 Earlier::Reading(reading)
@@ -774,17 +779,13 @@ impl Session {
         }
     }
 
-    /// The listing of the output (path → stamp), taking on the last build's
+    /// The listing of the output (path → stamp), with the last build's
     /// records of the files it still holds as that build left them.
-    fn take_earlier(&mut self, earlier: Earlier) -> PathMap<Stamp> {
-        let (on_disk, records) = match earlier {
-            Earlier::Read(on_disk, records) => (on_disk, records),
+    fn take_earlier(&mut self, earlier: Earlier) -> Listing {
+        match earlier {
+            Earlier::Read(listing) => listing,
             Earlier::Reading(thread) => thread.join(),
-        };
-        if let Some(Records(r)) = records {
-            self.last = Some(r);
         }
-        on_disk
     }
 
     /// The static files to publish: a page of the same path wins.

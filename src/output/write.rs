@@ -22,7 +22,7 @@ use std::sync::atomic::AtomicBool;
 use rayon::prelude::*;
 
 use crate::files::{Stamp, hash};
-use crate::output::{Last, PathMap};
+use crate::output::{Last, Listing, PathMap};
 
 /// What a write did, in counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -568,9 +568,10 @@ pub struct Stager<'k> {
     staging: PathBuf,
     known: Option<&'k PathMap<Last>>,
     /// Every file in the output directory with its stamp, when known (a
-    /// listing just taken): what is not produced again is removed, and a
-    /// file is found intact by its listed stamp, not looked up again.
-    listing: Option<PathMap<Stamp>>,
+    /// listing just taken), and the last build's record of it: what is not
+    /// produced again is removed, and a file is found intact by its listed
+    /// stamp, not looked up again.
+    listing: Option<Listing>,
     staged: std::sync::atomic::AtomicUsize,
     ready: std::sync::OnceLock<io::Result<()>>,
 }
@@ -596,14 +597,10 @@ impl AsRef<Offered> for Offered {
 impl<'k> Stager<'k> {
     /// Finishes or discards an earlier interrupted write first. `known`:
     /// what the output holds (path → the hash of its bytes, with what else
-    /// the last build recorded), when known; `listing`: every
-    /// file in it with its stamp, when known (else, without `known`, it is
-    /// walked).
-    pub fn new(
-        out: &Path,
-        known: Option<&'k PathMap<Last>>,
-        listing: Option<PathMap<Stamp>>,
-    ) -> io::Result<Stager<'k>> {
+    /// the last build recorded), when known; `listing`: every file in it
+    /// with its stamp, when known (else, without `known`, it is walked),
+    /// and the last build's records when `known` is not given.
+    pub fn new(out: &Path, known: Option<&'k PathMap<Last>>, listing: Option<Listing>) -> io::Result<Stager<'k>> {
         recover(out)?;
         Ok(Stager {
             out: out.to_path_buf(),
@@ -634,10 +631,17 @@ impl<'k> Stager<'k> {
         let h = hash(bytes);
         let same = match (self.known, &self.listing) {
             (Some(k), _) => k.get(rel).map(|l| l.hash) == Some(h) && self.is_there(rel),
+            // (a file not as the last build left it is not the same, without looking)
+            (None, Some(listing)) if listing.recorded => {
+                listing.files.get(rel).and_then(|l| l.last).map(|l| l.hash) == Some(h)
+            }
             // (not listed, or listed with another size: not the same, without looking — a
             // cold build offers every file of an empty output)
-            (None, Some(listed)) => {
-                listed.get(rel).is_some_and(|s| s.size == bytes.len() as u64)
+            (None, Some(listing)) => {
+                listing
+                    .files
+                    .get(rel)
+                    .is_some_and(|l| l.stamp.size == bytes.len() as u64)
                     && same_file_bytes(&self.out.join(rel), bytes)
             }
             (None, None) => same_file_bytes(&self.out.join(rel), bytes),
@@ -682,19 +686,29 @@ impl<'k> Stager<'k> {
 
     /// What the last build left at `rel` (the hash of its bytes first) and
     /// the file's stamp, when that is known and the file is still there.
-    pub fn intact(&self, rel: &str) -> Option<(&'k Last, Stamp)> {
-        let last = self.known?.get(rel)?;
-        let stamp = match &self.listing {
-            Some(listed) => *listed.get(rel)?,
-            None => Stamp::read(&self.out.join(rel))?,
-        };
-        Some((last, stamp))
+    pub fn intact(&self, rel: &str) -> Option<(&Last, Stamp)> {
+        let listed = |listing: &Listing| listing.files.get(rel).copied();
+        match (self.known, &self.listing) {
+            (Some(k), listing) => {
+                let last = k.get(rel)?;
+                let stamp = match listing {
+                    Some(listing) => listed(listing)?.stamp,
+                    None => Stamp::read(&self.out.join(rel))?,
+                };
+                Some((last, stamp))
+            }
+            (None, Some(listing)) => {
+                let l = listing.files.get(rel)?;
+                Some((l.last.as_ref()?, l.stamp))
+            }
+            (None, None) => None,
+        }
     }
 
     /// Whether a file is at `rel` (as listed, when there is a listing).
     fn is_there(&self, rel: &str) -> bool {
         match &self.listing {
-            Some(listed) => listed.contains_key(rel),
+            Some(listing) => listing.files.contains_key(rel),
             None => self.out.join(rel).is_file(),
         }
     }
@@ -735,7 +749,7 @@ impl<'k> Stager<'k> {
             // the listing's own, moved (at 50,000 articles a change every page shows writes
             // 305,000 files: copies of their paths, and a set of the 320,000 produced, held
             // 30 MB more at the end of the build)
-            Some(mut all) if remove_others => {
+            Some(Listing { files: mut all, .. }) if remove_others => {
                 let mut written = Vec::new();
                 for o in produced() {
                     let listed = all.remove_entry(o.path.as_str()).map(|(path, _)| path);
@@ -751,7 +765,7 @@ impl<'k> Stager<'k> {
                 names.extend(produced().map(|o| o.path.as_str()));
                 let remove = match (self.known, listing) {
                     _ if !remove_others => Vec::new(),
-                    (_, Some(all)) => all.into_keys().filter(|p| !names.contains(p.as_str())).collect(),
+                    (_, Some(all)) => all.files.into_keys().filter(|p| !names.contains(p.as_str())).collect(),
                     (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
                     (None, None) if self.out.is_dir() => output_files(&self.out)?
                         .into_iter()
