@@ -231,6 +231,37 @@ fn a_card_changed_in_place_in_the_output_is_not_taken_from_the_cache() {
     }
 }
 
+/// A card's temporary file, left by a process that stopped between writing
+/// the card and renaming it into the cache, is removed by a later build that
+/// looks cards up once it is old; one as new as a write in progress stays, as
+/// does a file that is no card's.
+#[test]
+fn a_card_left_half_stored_is_removed_later() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let cards = site.path().join(".glossa-cache/cards");
+    let old = cards.join("0123456789abcdef-0123456789abcdef.tmp4242");
+    let new = cards.join("0123456789abcdef-fedcba9876543210.tmp4243");
+    let other = cards.join("notes.tmp1");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for file in [&old, &new, &other] {
+        std::fs::write(file, b"half a card").unwrap();
+    }
+    for file in [&old, &other] {
+        let f = std::fs::File::options().write(true).open(file).unwrap();
+        f.set_modified(hour_ago).unwrap();
+    }
+    // (a change every card shows: the next build looks cards up)
+    let config = site.path().join("glossa.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("Fixture: nhiều bài", "Fixture: một tên khác")).unwrap();
+    build_into(site.path(), out.path());
+    assert!(!old.exists(), "an old temporary file is removed");
+    assert!(new.exists(), "a write that may be in progress is left alone");
+    assert!(other.exists(), "a file that is no card's is left alone");
+}
+
 /// The card cache holds the cards of the output, not every card ever
 /// drawn: a change that every card shows (the site's title) draws them all
 /// again, and the old ones leave the cache (at 50,000 articles, four title

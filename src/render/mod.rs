@@ -947,14 +947,23 @@ fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<
 }
 
 /// The card cache's folder as the first image looked up found it, listed
-/// (`None` without a cache).
+/// (`None` without a cache). A temporary file a process left there (it
+/// stopped between writing a card and renaming it, [`store_card`]) is
+/// removed once it is older than any write in progress can be.
 fn card_folder(site: &Site) -> Option<&crate::site::CardFolder> {
     let dir = site.cache_dir.as_ref()?.join("cards");
     Some(site.card_folder.get_or_init(|| {
         let stored = match std::fs::read_dir(&dir) {
             Ok(entries) => entries
                 .flatten()
-                .filter_map(|e| parse_card_name(e.file_name().to_str()?))
+                .filter_map(|e| {
+                    let name = e.file_name();
+                    let name = name.to_str()?;
+                    if is_card_temporary(name) && is_stale(&e) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                    parse_card_name(name)
+                })
                 .collect(),
             Err(_) => Default::default(),
         };
@@ -981,6 +990,24 @@ pub fn unused_cards(site: &Site, images: impl Iterator<Item = u64>) -> Vec<std::
         .collect()
 }
 
+/// How old a card's temporary file must be to be taken for a leftover: a
+/// write and its rename take microseconds, so none in progress is this old.
+const CARD_TEMPORARY_STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// `KEY-HASH.tmpPID`: a card being written ([`store_card`]).
+fn is_card_temporary(name: &str) -> bool {
+    name.rsplit_once(".tmp").is_some_and(|(card, pid)| {
+        pid.bytes().all(|b| b.is_ascii_digit()) && parse_card_name(&format!("{card}.png")).is_some()
+    })
+}
+
+/// Whether the folder entry was last modified longer ago than
+/// [`CARD_TEMPORARY_STALE`] (not when that cannot be told).
+fn is_stale(entry: &std::fs::DirEntry) -> bool {
+    let modified = entry.metadata().and_then(|m| m.modified());
+    modified.is_ok_and(|t| t.elapsed().is_ok_and(|age| age > CARD_TEMPORARY_STALE))
+}
+
 /// `KEY-HASH.png` (each 16 hex digits) → (key, hash).
 fn parse_card_name(name: &str) -> Option<(u64, u64)> {
     let (key, digest) = name.strip_suffix(".png")?.split_once('-')?;
@@ -1003,7 +1030,8 @@ fn card_file(folder: &crate::site::CardFolder, key: u64, digest: u64) -> std::pa
 /// name and is not used. Else (no file, or no link across file systems)
 /// the bytes are written, then renamed into place so a concurrent build
 /// never reads half a file. A failure only leaves the cache without the
-/// image.
+/// image (and a process stopped between the two, a temporary file that a
+/// later build removes, [`card_folder`]).
 pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path::Path>, bytes: &[u8]) {
     let Some(folder) = card_folder(site).filter(|f| f.made) else {
         return;
@@ -1017,8 +1045,12 @@ pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path
         }
     }
     let tmp = file.with_extension(format!("tmp{}", crate::files::process_id()));
-    if std::fs::write(&tmp, bytes).is_ok() {
-        let _ = std::fs::rename(&tmp, &file);
+    // (a write that fails — a full disk — or a rename that does leaves no temporary file)
+    if std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, &file))
+        .is_err()
+    {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 
