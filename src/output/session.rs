@@ -591,7 +591,8 @@ impl Session {
             return Outcome::Failed { diags, sources };
         };
         let t = std::time::Instant::now();
-        let pages = render::Page::all(&site);
+        let mut pages = render::Page::all(&site);
+        render::Page::largest_first(&site, &mut pages);
         let statics = self.statics(&site, &pages, &mut diags);
         let stager = match write::Stager::new(&self.out, self.last.as_ref(), listing) {
             Ok(s) => s,
