@@ -1044,7 +1044,7 @@ fn card_file(folder: &crate::site::CardFolder, key: u64, digest: u64) -> std::pa
 /// the bytes are written, then renamed into place so a concurrent build
 /// never reads half a file. A failure only leaves the cache without the
 /// image (and a process stopped between the two, a temporary file that a
-/// later build removes, [`card_folder`]).
+/// later build removes when it lists the cache).
 pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path::Path>, bytes: &[u8]) {
     let Some(folder) = card_folder(site).filter(|f| f.made) else {
         return;
