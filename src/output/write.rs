@@ -687,12 +687,11 @@ impl<'k> Stager<'k> {
     /// What the last build left at `rel` (the hash of its bytes first) and
     /// the file's stamp, when that is known and the file is still there.
     pub fn intact(&self, rel: &str) -> Option<(&Last, Stamp)> {
-        let listed = |listing: &Listing| listing.files.get(rel).copied();
         match (self.known, &self.listing) {
             (Some(k), listing) => {
                 let last = k.get(rel)?;
                 let stamp = match listing {
-                    Some(listing) => listed(listing)?.stamp,
+                    Some(listing) => listing.files.get(rel)?.stamp,
                     None => Stamp::read(&self.out.join(rel))?,
                 };
                 Some((last, stamp))
@@ -744,12 +743,14 @@ impl<'k> Stager<'k> {
     fn commit_with(mut self, produced: &[impl AsRef<Offered>], remove_others: bool) -> io::Result<WriteReport> {
         let count = produced.len();
         let produced = || produced.iter().map(AsRef::as_ref);
+        let changed = || produced().filter(|o| o.changed).map(|o| o.path.clone()).collect();
         let (mut written, mut remove): (Vec<String>, Vec<String>) = match self.listing.take() {
+            _ if !remove_others => (changed(), Vec::new()),
             // What the output held less what was produced is what goes; the paths written are
             // the listing's own, moved (at 50,000 articles a change every page shows writes
             // 305,000 files: copies of their paths, and a set of the 320,000 produced, held
             // 30 MB more at the end of the build)
-            Some(Listing { files: mut all, .. }) if remove_others => {
+            Some(Listing { files: mut all, .. }) => {
                 let mut written = Vec::new();
                 for o in produced() {
                     let listed = all.remove_entry(o.path.as_str()).map(|(path, _)| path);
@@ -759,22 +760,19 @@ impl<'k> Stager<'k> {
                 }
                 (written, all.into_keys().collect())
             }
-            listing => {
+            None => {
                 // (hashed with FxHash, as the output's other path maps: 70,000 paths at 10,000 articles)
                 let mut names = rustc_hash::FxHashSet::with_capacity_and_hasher(count, Default::default());
                 names.extend(produced().map(|o| o.path.as_str()));
-                let remove = match (self.known, listing) {
-                    _ if !remove_others => Vec::new(),
-                    (_, Some(all)) => all.files.into_keys().filter(|p| !names.contains(p.as_str())).collect(),
-                    (Some(k), None) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
-                    (None, None) if self.out.is_dir() => output_files(&self.out)?
+                let remove = match self.known {
+                    Some(k) => k.keys().filter(|p| !names.contains(p.as_str())).cloned().collect(),
+                    None if self.out.is_dir() => output_files(&self.out)?
                         .into_iter()
                         .filter(|rel| !names.contains(rel.as_str()))
                         .collect(),
-                    (None, None) => Vec::new(),
+                    None => Vec::new(),
                 };
-                let written = produced().filter(|o| o.changed).map(|o| o.path.clone()).collect();
-                (written, remove)
+                (changed(), remove)
             }
         };
         remove.sort_unstable();

@@ -1009,9 +1009,8 @@ const CARD_TEMPORARY_STALE: std::time::Duration = std::time::Duration::from_secs
 
 /// `KEY-HASH.tmpPID`: a card being written ([`store_card`]).
 fn is_card_temporary(name: &str) -> bool {
-    name.rsplit_once(".tmp").is_some_and(|(card, pid)| {
-        pid.bytes().all(|b| b.is_ascii_digit()) && parse_card_name(&format!("{card}.png")).is_some()
-    })
+    name.rsplit_once(".tmp")
+        .is_some_and(|(card, pid)| pid.bytes().all(|b| b.is_ascii_digit()) && parse_card_stem(card).is_some())
 }
 
 /// Whether the folder entry was last modified longer ago than
@@ -1023,7 +1022,12 @@ fn is_stale(entry: &std::fs::DirEntry) -> bool {
 
 /// `KEY-HASH.png` (each 16 hex digits) → (key, hash).
 fn parse_card_name(name: &str) -> Option<(u64, u64)> {
-    let (key, digest) = name.strip_suffix(".png")?.split_once('-')?;
+    parse_card_stem(name.strip_suffix(".png")?)
+}
+
+/// `KEY-HASH` (a card's name without its extension) → (key, hash).
+fn parse_card_stem(stem: &str) -> Option<(u64, u64)> {
+    let (key, digest) = stem.split_once('-')?;
     let hex = |s: &str| (s.len() == 16).then(|| u64::from_str_radix(s, 16).ok()).flatten();
     Some((hex(key)?, hex(digest)?))
 }
