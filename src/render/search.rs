@@ -110,20 +110,32 @@ pub fn file(site: &Site, urls: &Urls, part: SearchPart) -> Vec<u8> {
     .into_bytes()
 }
 
-/// `bytes` gzipped, by zlib-rs at level 2: at 10,000 articles the texts
-/// (53 MB) take about as much CPU as with miniz_oxide at its fastest level
-/// (all the search files 0.63–0.64 s against 0.58–0.63 s), and come out 17%
-/// smaller (23.0 MB against 27.8 MB); zlib-rs's level 1 is faster (0.43–0.45 s) but 14%
-/// larger, and its levels 3 and 4 make them 4% and 6% smaller for 10% and
-/// 40% more CPU.
-/// The same bytes every time (no time or system in the header; zlib-rs's
-/// hash does not depend on the processor).
+/// `bytes` gzipped, by libdeflate at level 1. At 10,000 articles the
+/// texts (53.0 MB in 1,250 chunks) come out at 22.7 MB in 0.26 s of CPU,
+/// where zlib-rs (through flate2) took 0.45 s at its level 2 for 23.0 MB,
+/// and 0.29 s at its level 1 for 31.6 MB (libdeflate's level 2 gives 22.0 MB
+/// in 0.39 s; `docs/performance.md`, stop 46). The same bytes every time:
+/// no time or system in the header, and libdeflate's matches do not depend
+/// on the processor. A compressor is kept per thread (its tables are made
+/// once).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = flate2::GzBuilder::new().write(Vec::with_capacity(bytes.len() / 2), flate2::Compression::new(2));
-    // (writing to memory cannot fail)
-    let _ = z.write_all(bytes);
-    z.finish().unwrap_or_default()
+    // (1–12 compress; 0 would store the text as it is)
+    const LEVEL: libdeflater::CompressionLvl = match libdeflater::CompressionLvl::new(1) {
+        Ok(level) => level,
+        Err(_) => unreachable!(),
+    };
+    thread_local! {
+        static GZIP: std::cell::RefCell<libdeflater::Compressor> =
+            std::cell::RefCell::new(libdeflater::Compressor::new(LEVEL));
+    }
+    GZIP.with(|z| {
+        let mut z = z.borrow_mut();
+        let mut out = vec![0; z.gzip_compress_bound(bytes.len())];
+        // (the bound always suffices)
+        let n = z.gzip_compress(bytes, &mut out).unwrap_or_default();
+        out.truncate(n);
+        out
+    })
 }
 
 #[derive(Serialize)]
