@@ -470,6 +470,47 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
     }
 }
 
+/// A tag that gains an article of the others' gains a page of its list
+/// (`paginate_by` articles a page), though no tag comes or goes: the
+/// sitemap, which lists every page, must follow, and must drop the page
+/// again when the tag loses it. (The site's structure, which the sitemap
+/// reads, was the articles', entities', quotes' and tags' names alone: an
+/// edit build kept the last sitemap, without the new page.)
+#[test]
+fn a_tag_page_gained_or_lost_reaches_the_sitemap() {
+    let site = copy_site(&fixture("multi"), false);
+    let toml = site.path().join("glossa.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{config}paginate_by = 1\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let sitemap = |out: &Path| String::from_utf8(snapshot(out)["sitemap.xml"].clone()).unwrap();
+    assert!(!sitemap(out.path()).contains("/tags/ai/page/2/"));
+    let chip_war = "content/articles/chip-war.md";
+    let (one_tag, two_tags) = (
+        r#"tags = ["Bán dẫn", "Trung Quốc"]"#,
+        r#"tags = ["Bán dẫn", "Trung Quốc", "AI"]"#,
+    );
+    let mut session = None;
+    for watch in [false, true] {
+        if watch {
+            let s = session.insert(watching(site.path(), out.path()));
+            assert!(matches!(s.rebuild(&[]), glossa::output::session::Outcome::Built { .. }));
+        }
+        for (from, to) in [(one_tag, two_tags), (two_tags, one_tag)] {
+            replace(site.path(), chip_war, from, to);
+            match &mut session {
+                Some(s) => drop(s.rebuild(&[PathBuf::from(chip_war)])),
+                None => drop(build_into(site.path(), out.path())),
+            }
+            let now = snapshot(out.path());
+            assert_eq!(now.contains_key("tags/ai/page/2/index.html"), to == two_tags);
+            assert_eq!(sitemap(out.path()).contains("/tags/ai/page/2/"), to == two_tags);
+            assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+        }
+    }
+}
+
 /// `serve` writes an edited article's page first and the pages the edit
 /// changes besides after (`Session::rebuild_first`, `Session::finish`).
 /// When a template fails on one of those later pages, the article's page is

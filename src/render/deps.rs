@@ -90,7 +90,8 @@ pub enum Node {
     /// The date archive: every month with articles and how many (so which
     /// archive pages there are).
     Archive,
-    /// Which pages exist: article slugs, entity ids, quote ids, tags.
+    /// Which pages exist: article slugs, entity ids, quote ids, tags and
+    /// how many pages each tag's list takes.
     Structure,
 }
 
@@ -307,8 +308,10 @@ fn structure_hash(site: &Site) -> u64 {
     for q in &site.quotes {
         q.id.hash(&mut h);
     }
+    // (a tag's pages: a tag may gain or lose one while no name changes)
     for t in &site.tags {
         t.slug.hash(&mut h);
+        site.config.pages_for(t.articles.len()).hash(&mut h);
     }
     h.finish()
 }
