@@ -511,6 +511,49 @@ fn a_tag_page_gained_or_lost_reaches_the_sitemap() {
     }
 }
 
+/// An entity named in one more article gains a page of its mentions
+/// (`paginate_by` articles a page), and loses it when the name goes: the
+/// new page is written and the sitemap lists it, the others' pagers follow,
+/// by a new process and in the watch loop (where the edit is patched in
+/// place until the pages change, then built the full way), each time as a
+/// fresh build would.
+#[test]
+fn an_entity_page_gained_or_lost_follows_its_mentions() {
+    let site = copy_site(&fixture("multi"), false);
+    let toml = site.path().join("glossa.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{config}paginate_by = 1\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let sitemap = |out: &Path| String::from_utf8(snapshot(out)["sitemap.xml"].clone()).unwrap();
+    // Huawei: named in two articles, two pages
+    assert!(snapshot(out.path()).contains_key("entities/huawei/page/2/index.html"));
+    assert!(!sitemap(out.path()).contains("/entities/huawei/page/3/"));
+    let plain = "content/articles/plain.md";
+    let (nobody, named) = ("Bài này không nhắc đến ai cả.", "Bài này nhắc đến Huawei một lần.");
+    let mut session = None;
+    for watch in [false, true] {
+        if watch {
+            let s = session.insert(watching(site.path(), out.path()));
+            assert!(matches!(s.rebuild(&[]), glossa::output::session::Outcome::Built { .. }));
+        }
+        for (from, to) in [(nobody, named), (named, nobody)] {
+            replace(site.path(), plain, from, to);
+            match &mut session {
+                Some(s) => drop(s.rebuild(&[PathBuf::from(plain)])),
+                None => drop(build_into(site.path(), out.path())),
+            }
+            let now = snapshot(out.path());
+            let third = to == named;
+            assert_eq!(now.contains_key("entities/huawei/page/3/index.html"), third);
+            assert_eq!(sitemap(out.path()).contains("/entities/huawei/page/3/"), third);
+            let second = String::from_utf8_lossy(&now["entities/huawei/page/2/index.html"]).into_owned();
+            assert_eq!(second.contains("huawei/page/3/"), third, "page 2's pager");
+            assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
+        }
+    }
+}
+
 /// `serve` writes an edited article's page first and the pages the edit
 /// changes besides after (`Session::rebuild_first`, `Session::finish`).
 /// When a template fails on one of those later pages, the article's page is

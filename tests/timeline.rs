@@ -113,33 +113,102 @@ fn bars(page: &Html) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// The pages of a paginated list from its first, through the pager.
+fn pages(b: &Built, first: &str) -> Vec<String> {
+    let mut out = vec![first.to_string()];
+    while let Some(a) = b.html(out.last().unwrap()).select(&sel("nav.pager a[rel=next]")).next() {
+        let next = b
+            .target_of(a.value().attr("href").unwrap(), out.last().unwrap())
+            .unwrap()
+            .0;
+        out.push(next);
+    }
+    out
+}
+
 #[test]
 fn a_timeline_counts_what_its_periods_list_and_every_bar_leads_there() {
     let dir = site("vi");
     let b = build(dir.path());
-    let page = b.html("entities/acme/index.html");
-    let bars = bars(&page);
-    let periods = mention_periods(&page);
-    // Nov (4), Sep (1), Jun (1), months between without a bar; undated not counted
+    // six articles mention Acme, two a page (`paginate_by = 2`): three pages, newest first
+    let acme = pages(&b, "entities/acme/index.html");
     assert_eq!(
-        bars,
-        vec![
-            ("#t-2026-06".into(), 1),
-            ("#t-2026-09".into(), 1),
-            ("#t-2026-11".into(), 4)
+        acme,
+        [
+            "entities/acme/index.html",
+            "entities/acme/page/2/index.html",
+            "entities/acme/page/3/index.html"
         ]
     );
-    for (href, count) in &bars {
-        assert!(b.resolves(href, "entities/acme/index.html"), "{href}");
-        let (_, heading, listed, dates) = periods.iter().find(|p| format!("#{}", p.0) == *href).unwrap();
-        assert_eq!((heading, listed), (count, count), "{href}");
-        assert!(dates.iter().all(|d| href.ends_with(&d[..7])), "{href}: {dates:?}");
+    let sections: Vec<(String, Vec<_>)> = acme.iter().map(|p| (p.clone(), mention_periods(&b.html(p)))).collect();
+    // every page has the whole chart; each bar leads to the page where its period starts
+    // (Nov: 4 mentions in n1, n2 on page 1 and n3 on page 2; Sep: s1, page 2; Jun: j1, page 3)
+    let want = [("2026-06", 1, 2), ("2026-09", 1, 1), ("2026-11", 4, 0)];
+    for (rel, _) in &sections {
+        let page = b.html(rel);
+        let bars = bars(&page);
+        assert_eq!(bars.len(), want.len(), "{rel}");
+        for ((href, count), (month, n, on)) in bars.iter().zip(want) {
+            assert_eq!(*count, n, "{rel}: {href}");
+            assert_eq!(
+                b.target_of(href, rel),
+                Some((acme[on].clone(), Some(format!("t-{month}")))),
+                "{rel}: {href}"
+            );
+            assert!(b.resolves(href, rel), "{rel}: {href}");
+            let here = acme[on] == *rel;
+            assert_eq!(
+                href.starts_with('#'),
+                here,
+                "{rel}: {href} (a link within the page when it can be)"
+            );
+        }
+        let rows = page.select(&sel("figure.timeline table tbody tr")).count();
+        assert_eq!(rows, 3, "{rel}: the chart's table");
     }
-    assert_eq!(periods.len(), bars.len(), "a heading per bar");
-    // the undated article's three mentions: listed, under no period
-    let all = page.select(&sel(".entity-mentions .mention-list li")).count();
+    // a period's heading on each page it is listed on, with the whole period's count; its
+    // mentions listed across those pages add up to it, each under its month
+    for (month, n, _) in want {
+        let id = format!("t-{month}");
+        let mut listed = 0;
+        for (rel, periods) in &sections {
+            for (pid, heading, on_page, dates) in periods.iter().filter(|p| p.0 == id) {
+                assert_eq!(*heading, n, "{rel}: {pid}");
+                assert!(dates.iter().all(|d| d.starts_with(month)), "{rel}: {dates:?}");
+                listed += on_page;
+            }
+        }
+        assert_eq!(listed, n, "{id}");
+    }
+    // the undated article's three mentions: listed, under no period, on the last page
+    let all: usize = acme
+        .iter()
+        .map(|p| b.html(p).select(&sel(".entity-mentions .mention-list li")).count())
+        .sum();
     assert_eq!(all, 6 + 3);
+    let last = b.html(&acme[2]);
+    assert_eq!(
+        last.select(&sel(".entity-mentions > section.mention-group .mention-list li"))
+            .count(),
+        3
+    );
+    // the quotes, relations and related entities on the first page only
+    for (k, rel) in acme.iter().enumerate() {
+        let page = b.html(rel);
+        for part in [".entity-quotes", ".entity-related"] {
+            assert_eq!(page.select(&sel(part)).next().is_some(), k == 0, "{rel}: {part}");
+        }
+    }
+    // every page is in the sitemap
+    let sitemap = b.text("sitemap.xml");
+    for rel in &acme {
+        assert!(
+            sitemap.contains(&format!("/{}</loc>", rel.trim_end_matches("index.html"))),
+            "{rel}"
+        );
+    }
     // the text alternative: the same counts as a table
+    let page = b.html(&acme[0]);
     let rows: Vec<String> = page
         .select(&sel("figure.timeline table tbody tr"))
         .map(|tr| tr.child_elements().map(text).collect::<Vec<_>>().join(" | "))

@@ -981,6 +981,11 @@ impl Drop for Session {
     }
 }
 
+/// Every page of entity `e`'s (its mentions take one or more).
+fn entity_pages(site: &Site, e: usize) -> impl Iterator<Item = render::Page> {
+    (0..render::Page::entity_pages(site, e)).map(move |p| render::Page::Entity(e, p))
+}
+
 impl Kept {
     /// Edits the graph in place for the changed files (see the module
     /// docs): the pages to look at again, and among them those of the
@@ -1028,7 +1033,7 @@ impl Kept {
         let edited = articles
             .iter()
             .map(|&ai| render::Page::Article(ai))
-            .chain(entities.iter().map(|&e| render::Page::Entity(e)))
+            .chain(entities.iter().flat_map(|&e| entity_pages(&self.site, e)))
             .filter_map(|p| self.page_index.get(&p).copied())
             .collect();
         Some((affected, edited))
@@ -1046,7 +1051,7 @@ impl Kept {
         // the pages whose reads may change with the graph's shape
         let reshaped: Vec<(usize, render::Page)> = std::iter::once(render::Page::Article(ai))
             .chain(edit.related.iter().map(|&b| render::Page::Article(b)))
-            .chain(edit.entities.iter().map(|&e| render::Page::Entity(e)))
+            .chain(edit.entities.iter().flat_map(|&e| entity_pages(&self.site, e)))
             .filter_map(|p| Some((*self.page_index.get(&p)?, p)))
             .collect();
         let before = Readers::snapshot(&self.site, &reshaped);
@@ -1058,12 +1063,18 @@ impl Kept {
                 .map(|&e| !site.entities[e].mentions.is_empty())
                 .collect()
         };
+        // (and an entity whose mentions gain or lose a page of their list, a page)
+        let pages = |site: &Site, entities: &[usize]| -> Vec<usize> {
+            entities.iter().map(|&e| render::Page::entity_pages(site, e)).collect()
+        };
         let (was, touched) = (mentioned(&self.site), edit.entities.clone());
+        let pages_were = pages(&self.site, &touched);
         self.site.apply_article(edit, patched);
         if touched
             .iter()
             .zip(was)
             .any(|(&e, was)| self.site.entities[e].mentions.is_empty() == was)
+            || pages(&self.site, &touched) != pages_were
         {
             return None;
         }

@@ -90,8 +90,8 @@ pub enum Node {
     /// The date archive: every month with articles and how many (so which
     /// archive pages there are).
     Archive,
-    /// Which pages exist: article slugs, entity ids, quote ids, tags and
-    /// how many pages each tag's list takes.
+    /// Which pages exist: article slugs, entity ids, quote ids, tags, and
+    /// how many pages each tag's list and each entity's mentions take.
     Structure,
 }
 
@@ -302,8 +302,9 @@ fn structure_hash(site: &Site) -> u64 {
     for a in &site.articles {
         a.src.slug.hash(&mut h);
     }
-    for e in &site.entities {
+    for (i, e) in site.entities.iter().enumerate() {
         e.src.id.hash(&mut h);
+        crate::render::Page::entity_pages(site, i).hash(&mut h);
     }
     for q in &site.quotes {
         q.id.hash(&mut h);
@@ -640,7 +641,9 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     read(Node::Global);
     match page {
         Page::Article(i) => article_reads(site, i, read),
-        Page::Entity(i) => entity_reads(site, i, read),
+        // (every page of an entity: which of its groups a page shows, and how many pages,
+        // follow from its mentions)
+        Page::Entity(i, _) => entity_reads(site, i, read),
         Page::EntityPreview(i) => read(Node::Entity(n32(i))),
         Page::Quote(q) => {
             let quote = &site.quotes[q];

@@ -36,7 +36,10 @@ pub enum Page {
     Home(usize),
     Article(usize),
     EntityIndex,
-    Entity(usize),
+    /// Entity E's page N (from 0): its mentions, `paginate_by` articles a
+    /// page (see [`Page::entity_pages`]); the first page also shows its
+    /// quotes, relations, related entities and graph.
+    Entity(usize, usize),
     /// Page N (from 0) of every quote.
     QuoteIndex(usize),
     Quote(usize),
@@ -89,7 +92,9 @@ impl Page {
         // (entity pages first: the largest take tens of megabytes while they render, and they
         // do so while few of the other pages' records are kept, not at the end of rendering,
         // when the build's memory peaks; a build renders the largest first, `largest_first`)
-        v.extend((0..site.entities.len()).map(Page::Entity));
+        for e in 0..site.entities.len() {
+            v.extend((0..Page::entity_pages(site, e)).map(|p| Page::Entity(e, p)));
+        }
         v.extend(SearchPart::all(site).into_iter().map(Page::SearchIndex));
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
         v.extend((0..cfg.pages_for(site.quotes.len())).map(Page::QuoteIndex));
@@ -126,12 +131,18 @@ impl Page {
     /// structure).
     pub fn largest_first(site: &Site, pages: &mut [Page]) {
         pages.sort_by_key(|p| match *p {
-            Page::Entity(e) => {
+            Page::Entity(e, _) => {
                 let n = &site.entities[e];
                 std::cmp::Reverse(n.mentions.len() + n.quotes.len() + 1)
             }
             _ => std::cmp::Reverse(0),
         });
+    }
+
+    /// How many pages entity `e`'s page takes: its mention groups (one per
+    /// article that mentions it), `paginate_by` a page; one when it has none.
+    pub fn entity_pages(site: &Site, e: usize) -> usize {
+        site.config.pages_for(site.entities[e].mentioning_articles())
     }
 
     /// Whether the page is an HTML page at its own URL (`…/index.html`):
@@ -142,7 +153,7 @@ impl Page {
             Page::Home(_)
                 | Page::Article(_)
                 | Page::EntityIndex
-                | Page::Entity(_)
+                | Page::Entity(..)
                 | Page::QuoteIndex(_)
                 | Page::Quote(_)
                 | Page::TagIndex
@@ -159,7 +170,7 @@ impl Page {
             Page::Home(_) => "home",
             Page::Article(_) => "article",
             Page::EntityIndex => "entity index",
-            Page::Entity(_) => "entity",
+            Page::Entity(..) => "entity",
             Page::QuoteIndex(_) => "quote index",
             Page::Quote(_) => "quote",
             Page::TagIndex => "tag index",
@@ -183,7 +194,8 @@ impl Page {
             Page::Home(p) => format!("page/{}/index.html", p + 1),
             Page::Article(i) => format!("articles/{}/index.html", site.articles[i].src.slug),
             Page::EntityIndex => "entities/index.html".into(),
-            Page::Entity(i) => format!("entities/{}/index.html", site.entities[i].src.id),
+            Page::Entity(i, 0) => format!("entities/{}/index.html", site.entities[i].src.id),
+            Page::Entity(i, p) => format!("entities/{}/page/{}/index.html", site.entities[i].src.id, p + 1),
             Page::QuoteIndex(0) => "quotes/index.html".into(),
             Page::QuoteIndex(p) => format!("quotes/page/{}/index.html", p + 1),
             Page::Quote(i) => format!("quotes/{}/index.html", site.quotes[i].id),
@@ -707,14 +719,17 @@ fn template_page(v: &Views<'_>, page: Page) -> (&'static str, Context) {
             ctx.insert("preview_json", &v.preview_json(i));
             "article.html"
         }
-        Page::Entity(i) => {
+        Page::Entity(i, p) => {
             let e = &site.entities[i];
             ctx.insert(
                 "page",
                 &meta(e.src.name.clone(), e.summary.clone()).with_ld(jsonld::entity(site, urls, i)),
             );
-            ctx.insert("entity", &v.entity(i));
-            ctx.insert("graph_svg", &v.local_graph(i));
+            ctx.insert("entity", &v.entity(i, p));
+            // (the graph with the quotes and related entities, on the first page)
+            ctx.insert("graph_svg", &if p == 0 { v.local_graph(i) } else { String::new() });
+            let groups = e.mentioning_articles();
+            ctx.insert("paginator", &paginator(site, p, groups, |p| Page::Entity(i, p)));
             "entity.html"
         }
         Page::EntityIndex => {

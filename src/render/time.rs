@@ -17,7 +17,8 @@ use crate::site::time::{self as st, Period, Step, Timeline};
 pub struct PeriodCount {
     pub label: String,
     pub count: usize,
-    /// Its part of the page's mention list (`#t-2026-11`).
+    /// Its part of the mention list (`#t-2026-11`, or the URL of the page
+    /// of the list it starts on, then `#t-2026-11`).
     pub url: String,
 }
 
@@ -61,6 +62,21 @@ pub struct PeriodHead {
     pub id: String,
     pub label: String,
     pub count: usize,
+}
+
+/// The runs of `periods` (over the whole mention list) within the groups
+/// `on_page` of it, as runs of that page's groups: a run cut by the page's
+/// start or end keeps its id, label and whole count.
+pub fn periods_on_page(periods: Vec<MentionPeriod>, on_page: std::ops::Range<usize>) -> Vec<MentionPeriod> {
+    periods
+        .into_iter()
+        .filter(|p| p.start < on_page.end && on_page.start < p.end)
+        .map(|p| MentionPeriod {
+            start: p.start.max(on_page.start) - on_page.start,
+            end: p.end.min(on_page.end) - on_page.start,
+            ..p
+        })
+        .collect()
 }
 
 /// Puts each dated period's heading on its first mention group and marks
@@ -128,7 +144,9 @@ fn tick(tl: &Timeline, i: usize) -> String {
     }
 }
 
-fn bars(v: &Views, tl: &Timeline, link: bool) -> Vec<Bar> {
+/// The chart's bars; `href` (given a period's element id, `t-2026-11`) the
+/// link of each, none when not given.
+fn bars(v: &Views, tl: &Timeline, href: Option<&dyn Fn(&str) -> String>) -> Vec<Bar> {
     (0..tl.bars.len())
         .map(|i| {
             let (p, count) = tl.bars[i];
@@ -136,14 +154,16 @@ fn bars(v: &Views, tl: &Timeline, link: bool) -> Vec<Bar> {
                 label: period_label(v, p),
                 tick: tick(tl, i),
                 count,
-                href: if link { format!("#t-{}", p.key()) } else { String::new() },
+                href: href.map(|h| h(&format!("t-{}", p.key()))).unwrap_or_default(),
             }
         })
         .collect()
 }
 
-/// Entity `e`'s timeline view (see [`TimelineView`]).
-pub fn timeline_view(v: &Views, e: usize, tl: &Timeline) -> TimelineView {
+/// Entity `e`'s timeline view (see [`TimelineView`]); `href` gives the link
+/// to a period of the mention list from its element id (`t-2026-11`): on
+/// this page, `#t-2026-11`, else on the page of the list it starts on.
+pub fn timeline_view(v: &Views, e: usize, tl: &Timeline, href: impl Fn(&str) -> String) -> TimelineView {
     if tl.bars.is_empty() {
         return TimelineView::default();
     }
@@ -155,7 +175,7 @@ pub fn timeline_view(v: &Views, e: usize, tl: &Timeline) -> TimelineView {
         .map(|&(p, count)| PeriodCount {
             label: period_label(v, p),
             count,
-            url: format!("#t-{}", p.key()),
+            url: href(&format!("t-{}", p.key())),
         })
         .collect();
     if tl.articles == 1 {
@@ -169,7 +189,7 @@ pub fn timeline_view(v: &Views, e: usize, tl: &Timeline) -> TimelineView {
         return TimelineView {
             single: v.t.mentioned_on.replace("{date}", &v.t.format_date(date)),
             single_date: date.get(..10).unwrap_or(date).to_string(),
-            single_url: format!("#t-{}", tl.bars[0].0.key()),
+            single_url: href(&format!("t-{}", tl.bars[0].0.key())),
             title,
             periods,
             svg: String::new(),
@@ -182,7 +202,7 @@ pub fn timeline_view(v: &Views, e: usize, tl: &Timeline) -> TimelineView {
         compact: false,
     };
     TimelineView {
-        svg: timeline::svg(&bars(v, tl, true), &options),
+        svg: timeline::svg(&bars(v, tl, Some(&href)), &options),
         title,
         periods,
         ..Default::default()
@@ -293,7 +313,7 @@ pub fn news<'a>(v: &Views<'a>) -> NewsView<'a> {
                 compact: true,
             };
             NewsItem {
-                svg: timeline::svg(&bars(v, &tl, false), &options),
+                svg: timeline::svg(&bars(v, &tl, None), &options),
                 entity: item,
                 mentions: count,
             }

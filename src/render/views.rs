@@ -594,15 +594,24 @@ impl<'a> Views<'a> {
         .to_string()
     }
 
-    pub fn entity(&self, i: usize) -> EntityView<'_> {
+    /// Entity `i`'s page `page` (from 0; see [`super::Page::Entity`]): the
+    /// mention groups of its articles on that page; the first page also has
+    /// its quotes, relations, related entities and other articles, the
+    /// others leave those empty.
+    pub fn entity(&self, i: usize, page: usize) -> EntityView<'_> {
         let e = &self.site.entities[i];
-        let mut groups: Vec<MentionGroup> = Vec::new();
-        // (each group's article and mention count, for the periods)
-        let mut group_articles: Vec<(usize, usize)> = Vec::new();
+        // (each group's article and mention count, for the periods and the pages: mentions
+        // come grouped by article)
+        let group_articles = e.mention_groups();
+        let on_page = self.site.config.page_range(group_articles.len(), page);
+        let first = page == 0;
+        let skip: usize = group_articles[..on_page.start].iter().map(|g| g.1).sum();
+        let take: usize = group_articles[on_page.clone()].iter().map(|g| g.1).sum();
+        let mut groups: Vec<MentionGroup> = Vec::with_capacity(on_page.len());
         let mut last_article = usize::MAX;
         let mut text = Cow::Borrowed("");
         let mut article_url = Cow::Borrowed("");
-        for &(ai, mi) in &e.mentions {
+        for &(ai, mi) in e.mentions.iter().skip(skip).take(take) {
             let a = &self.site.articles[ai];
             let m = &a.mentions[mi];
             if ai != last_article {
@@ -614,15 +623,10 @@ impl<'a> Views<'a> {
                     period_end: false,
                 });
                 last_article = ai;
-                group_articles.push((ai, 0));
-                // (mentions come grouped by article)
                 text = a.text.read();
                 [article_url, ..] = self.article_link(ai);
             }
             let (before, after) = context(&text, &m.range, super::MENTION_CONTEXT);
-            if let Some(g) = group_articles.last_mut() {
-                g.1 += 1;
-            }
             if let Some(g) = groups.last_mut() {
                 g.mentions.push(MentionContext {
                     before,
@@ -633,18 +637,37 @@ impl<'a> Views<'a> {
             }
         }
         // (the articles listed with their mentions are not listed again)
-        let mentioned: std::collections::HashSet<usize> = e.mentions.iter().map(|&(ai, _)| ai).collect();
+        let mentioned: std::collections::HashSet<usize> =
+            e.mentions.iter().filter(|_| first).map(|&(ai, _)| ai).collect();
         let timeline = crate::site::time::timeline(self.site, i);
-        let mention_periods = super::time::mention_periods(self, &timeline, &group_articles);
+        let all_periods = super::time::mention_periods(self, &timeline, &group_articles);
+        // (a timeline's link to a period goes to the page its first group is on)
+        let href = |id: &str| {
+            let start = all_periods.iter().find(|p| p.id == id).map_or(0, |p| p.start);
+            let at = start.checked_div(self.site.config.paginate_by).unwrap_or(0);
+            match at == page {
+                true => format!("#{id}"),
+                false => format!("{}#{id}", super::Page::Entity(i, at).url(self.site)),
+            }
+        };
+        let timeline_view = super::time::timeline_view(self, i, &timeline, href);
+        let mention_periods = super::time::periods_on_page(all_periods, on_page);
         super::time::mark_periods(&mut groups, &mention_periods);
         // (the quotes it said are listed twice, alone and among the quotes by period: each card
         // is made once)
-        let quotes: Vec<QuoteCard> = e.quotes.iter().map(|&q| self.quote_card(q)).collect();
+        let quotes: Vec<QuoteCard> = match first {
+            true => e.quotes.iter().map(|&q| self.quote_card(q)).collect(),
+            false => Vec::new(),
+        };
         let said = |q: usize| e.quotes.binary_search(&q).ok().map(|k| quotes[k].clone());
+        let quote_periods = match first {
+            true => super::time::quote_periods(self, i, &timeline, said),
+            false => Vec::new(),
+        };
         EntityView {
             mention_periods,
-            quote_periods: super::time::quote_periods(self, i, &timeline, said),
-            timeline: super::time::timeline_view(self, i, &timeline),
+            quote_periods,
+            timeline: timeline_view,
             item: self.entity_item(i),
             aliases: &e.src.aliases,
             description_html: &e.description_html,
@@ -659,6 +682,7 @@ impl<'a> Views<'a> {
             relations: e
                 .relations
                 .iter()
+                .filter(|_| first)
                 .map(|(label, o)| RelationView {
                     label: label.clone(),
                     other: self.entity_ref(*o),
@@ -669,6 +693,7 @@ impl<'a> Views<'a> {
             related: e
                 .related
                 .iter()
+                .filter(|_| first)
                 .map(|&(o, w)| RelatedEntity {
                     item: self.entity_ref(o),
                     weight: w,
@@ -677,7 +702,7 @@ impl<'a> Views<'a> {
             articles: e
                 .articles
                 .iter()
-                .filter(|&&a| !mentioned.contains(&a))
+                .filter(|&&a| first && !mentioned.contains(&a))
                 .map(|&a| self.article_item(a))
                 .collect(),
         }

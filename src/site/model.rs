@@ -88,6 +88,27 @@ pub struct EntityNode {
     pub articles: Vec<usize>,
 }
 
+impl EntityNode {
+    /// Its mentions by article: each article that mentions it, in the order
+    /// of `mentions` (which come grouped by article), and how many times.
+    pub fn mention_groups(&self) -> Vec<(usize, usize)> {
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        for &(a, _) in &self.mentions {
+            match groups.last_mut() {
+                Some(g) if g.0 == a => g.1 += 1,
+                _ => groups.push((a, 1)),
+            }
+        }
+        groups
+    }
+
+    /// How many articles mention it: the groups of [`EntityNode::mention_groups`].
+    pub fn mentioning_articles(&self) -> usize {
+        let starts = self.mentions.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        if self.mentions.is_empty() { 0 } else { starts + 1 }
+    }
+}
+
 #[derive(Debug)]
 pub struct TagNode {
     pub slug: String,
