@@ -38,7 +38,7 @@ pub enum Page {
     EntityIndex,
     /// Entity E's page N (from 0): its mentions, `paginate_by` articles a
     /// page (see [`Page::entity_pages`]); the first page also shows its
-    /// quotes, relations, related entities and graph.
+    /// timeline, quotes, relations, related entities and graph.
     Entity(usize, usize),
     /// Page N (from 0) of every quote.
     QuoteIndex(usize),

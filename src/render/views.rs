@@ -596,8 +596,9 @@ impl<'a> Views<'a> {
 
     /// Entity `i`'s page `page` (from 0; see [`super::Page::Entity`]): the
     /// mention groups of its articles on that page; the first page also has
-    /// its quotes, relations, related entities and other articles, the
-    /// others leave those empty.
+    /// its timeline (whose bars lead to the page where each period starts),
+    /// quotes, relations, related entities and other articles, the others
+    /// leave those empty.
     pub fn entity(&self, i: usize, page: usize) -> EntityView<'_> {
         let e = &self.site.entities[i];
         // (each group's article and mention count, for the periods and the pages: mentions
@@ -650,7 +651,10 @@ impl<'a> Views<'a> {
                 false => format!("{}#{id}", super::Page::Entity(i, at).url(self.site)),
             }
         };
-        let timeline_view = super::time::timeline_view(self, i, &timeline, href);
+        let timeline_view = match first {
+            true => super::time::timeline_view(self, i, &timeline, href),
+            false => Default::default(),
+        };
         let mention_periods = super::time::periods_on_page(all_periods, on_page);
         super::time::mark_periods(&mut groups, &mention_periods);
         // (the quotes it said are listed twice, alone and among the quotes by period: each card
