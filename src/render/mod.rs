@@ -89,7 +89,7 @@ impl Page {
         if cfg.cards.site() {
             v.push(Page::SiteImage);
         }
-        // (entity pages first: the largest take tens of megabytes while they render, and they
+        // (entity pages first: the largest take the most memory while they render, and they
         // do so while few of the other pages' records are kept, not at the end of rendering,
         // when the build's memory peaks; a build renders the largest first, `largest_first`)
         for e in 0..site.entities.len() {
@@ -122,10 +122,12 @@ impl Page {
     }
 
     /// `pages` (from [`Page::all`]) in the order a build renders them: the
-    /// entity pages first, the largest first (most mentions and quotes), the
-    /// others as they were. At 50,000 articles the largest entity page (13,668
-    /// mentions) adds 70-90 MB while it renders; first, it meets the fewest
-    /// records of pages already rendered (docs/performance.md, stop 45).
+    /// entity pages first, the largest entities' first (most mentions and
+    /// quotes), the others as they were. Before entity pages were paginated
+    /// (stop 46), the largest at 50,000 articles (13,668 mentions) added
+    /// 70-90 MB while it rendered; the first page of an entity still holds
+    /// all its quotes, and first, it meets the fewest records of pages
+    /// already rendered (docs/performance.md, stops 45 and 46).
     /// [`Page::all`]'s own order stays the entities' (the sitemap's parts
     /// follow it, and an entity's mention count is not part of the site's
     /// structure).
