@@ -470,6 +470,53 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
     }
 }
 
+/// The `multi` fixture with one item a page (`paginate_by = 1`), built
+/// into a new output: (site, output).
+fn one_a_page() -> (tempfile::TempDir, tempfile::TempDir) {
+    let site = copy_site(&fixture("multi"), false);
+    let toml = site.path().join("glossa.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{config}paginate_by = 1\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    (site, out)
+}
+
+/// Replaces `there` with `back` in `rel` and then `back` with `there`,
+/// each edit built by a new build, then again in the watch loop; after each,
+/// `check` is given the output and whether the edit was the first (`there`),
+/// and the output must be a fresh build's.
+fn there_and_back(
+    site: &Path,
+    out: &Path,
+    rel: &str,
+    (back, there): (&str, &str),
+    check: impl Fn(&BTreeMap<String, Vec<u8>>, bool),
+) {
+    let mut session = None;
+    for watch in [false, true] {
+        if watch {
+            let s = session.insert(watching(site, out));
+            assert!(matches!(s.rebuild(&[]), glossa::output::session::Outcome::Built { .. }));
+        }
+        for (from, to) in [(back, there), (there, back)] {
+            replace(site, rel, from, to);
+            match &mut session {
+                Some(s) => drop(s.rebuild(&[PathBuf::from(rel)])),
+                None => drop(build_into(site, out)),
+            }
+            let now = snapshot(out);
+            check(&now, to == there);
+            assert_eq!(differences(&now, &fresh(site)), Vec::<String>::new());
+        }
+    }
+}
+
+/// The sitemap's text in an output's snapshot.
+fn sitemap(out: &BTreeMap<String, Vec<u8>>) -> String {
+    String::from_utf8(out["sitemap.xml"].clone()).unwrap()
+}
+
 /// A tag that gains an article of the others' gains a page of its list
 /// (`paginate_by` articles a page), though no tag comes or goes: the
 /// sitemap, which lists every page, must follow, and must drop the page
@@ -478,37 +525,22 @@ fn the_feed_goes_and_comes_back_with_the_dates() {
 /// edit build kept the last sitemap, without the new page.)
 #[test]
 fn a_tag_page_gained_or_lost_reaches_the_sitemap() {
-    let site = copy_site(&fixture("multi"), false);
-    let toml = site.path().join("glossa.toml");
-    let config = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, format!("{config}paginate_by = 1\n")).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    build_into(site.path(), out.path());
-    let sitemap = |out: &Path| String::from_utf8(snapshot(out)["sitemap.xml"].clone()).unwrap();
-    assert!(!sitemap(out.path()).contains("/tags/ai/page/2/"));
-    let chip_war = "content/articles/chip-war.md";
-    let (one_tag, two_tags) = (
+    let (site, out) = one_a_page();
+    assert!(!sitemap(&snapshot(out.path())).contains("/tags/ai/page/2/"));
+    let tags = (
         r#"tags = ["Bán dẫn", "Trung Quốc"]"#,
         r#"tags = ["Bán dẫn", "Trung Quốc", "AI"]"#,
     );
-    let mut session = None;
-    for watch in [false, true] {
-        if watch {
-            let s = session.insert(watching(site.path(), out.path()));
-            assert!(matches!(s.rebuild(&[]), glossa::output::session::Outcome::Built { .. }));
-        }
-        for (from, to) in [(one_tag, two_tags), (two_tags, one_tag)] {
-            replace(site.path(), chip_war, from, to);
-            match &mut session {
-                Some(s) => drop(s.rebuild(&[PathBuf::from(chip_war)])),
-                None => drop(build_into(site.path(), out.path())),
-            }
-            let now = snapshot(out.path());
-            assert_eq!(now.contains_key("tags/ai/page/2/index.html"), to == two_tags);
-            assert_eq!(sitemap(out.path()).contains("/tags/ai/page/2/"), to == two_tags);
-            assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
-        }
-    }
+    there_and_back(
+        site.path(),
+        out.path(),
+        "content/articles/chip-war.md",
+        tags,
+        |now, two| {
+            assert_eq!(now.contains_key("tags/ai/page/2/index.html"), two);
+            assert_eq!(sitemap(now).contains("/tags/ai/page/2/"), two);
+        },
+    );
 }
 
 /// An entity named in one more article gains a page of its mentions
@@ -519,39 +551,24 @@ fn a_tag_page_gained_or_lost_reaches_the_sitemap() {
 /// fresh build would.
 #[test]
 fn an_entity_page_gained_or_lost_follows_its_mentions() {
-    let site = copy_site(&fixture("multi"), false);
-    let toml = site.path().join("glossa.toml");
-    let config = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, format!("{config}paginate_by = 1\n")).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    build_into(site.path(), out.path());
-    let sitemap = |out: &Path| String::from_utf8(snapshot(out)["sitemap.xml"].clone()).unwrap();
+    let (site, out) = one_a_page();
     // Huawei: named in two articles, two pages
-    assert!(snapshot(out.path()).contains_key("entities/huawei/page/2/index.html"));
-    assert!(!sitemap(out.path()).contains("/entities/huawei/page/3/"));
-    let plain = "content/articles/plain.md";
-    let (nobody, named) = ("Bài này không nhắc đến ai cả.", "Bài này nhắc đến Huawei một lần.");
-    let mut session = None;
-    for watch in [false, true] {
-        if watch {
-            let s = session.insert(watching(site.path(), out.path()));
-            assert!(matches!(s.rebuild(&[]), glossa::output::session::Outcome::Built { .. }));
-        }
-        for (from, to) in [(nobody, named), (named, nobody)] {
-            replace(site.path(), plain, from, to);
-            match &mut session {
-                Some(s) => drop(s.rebuild(&[PathBuf::from(plain)])),
-                None => drop(build_into(site.path(), out.path())),
-            }
-            let now = snapshot(out.path());
-            let third = to == named;
+    let first = snapshot(out.path());
+    assert!(first.contains_key("entities/huawei/page/2/index.html"));
+    assert!(!sitemap(&first).contains("/entities/huawei/page/3/"));
+    let text = ("Bài này không nhắc đến ai cả.", "Bài này nhắc đến Huawei một lần.");
+    there_and_back(
+        site.path(),
+        out.path(),
+        "content/articles/plain.md",
+        text,
+        |now, third| {
             assert_eq!(now.contains_key("entities/huawei/page/3/index.html"), third);
-            assert_eq!(sitemap(out.path()).contains("/entities/huawei/page/3/"), third);
+            assert_eq!(sitemap(now).contains("/entities/huawei/page/3/"), third);
             let second = String::from_utf8_lossy(&now["entities/huawei/page/2/index.html"]).into_owned();
             assert_eq!(second.contains("huawei/page/3/"), third, "page 2's pager");
-            assert_eq!(differences(&now, &fresh(site.path())), Vec::<String>::new());
-        }
-    }
+        },
+    );
 }
 
 /// `serve` writes an edited article's page first and the pages the edit

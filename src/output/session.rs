@@ -981,7 +981,7 @@ impl Drop for Session {
     }
 }
 
-/// Every page of entity `e`'s (its mentions take one or more).
+/// Every page of entity `e` (its mentions take one or more).
 fn entity_pages(site: &Site, e: usize) -> impl Iterator<Item = render::Page> {
     (0..render::Page::entity_pages(site, e)).map(move |p| render::Page::Entity(e, p))
 }
