@@ -237,7 +237,8 @@ impl<'a> Search<'a> {
         v
     }
 
-    /// An article's text, as the excerpt is cut from it (gzipped JSON).
+    /// An article's text, as the excerpt is cut from it (gzipped JSON, and
+    /// compressed: a gzip of stored blocks would decode the same).
     fn text(&self, article: usize) -> String {
         use std::io::Read;
         let per = self.n("x");
@@ -246,6 +247,13 @@ impl<'a> Search<'a> {
         flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
             .read_to_string(&mut json)
             .unwrap();
+        let gz = std::fs::metadata(&file).unwrap().len();
+        assert!(
+            gz < json.len() as u64,
+            "{}: {gz} bytes for {} of JSON",
+            file.display(),
+            json.len()
+        );
         let texts: Value = serde_json::from_str(&json).unwrap();
         texts[article % per].as_str().unwrap().to_string()
     }
