@@ -1,13 +1,13 @@
-//! Every page of the example site and of the fixtures passes the Nu HTML
-//! Checker (vnu.jar, from npm's `vnu-jar`) with zero errors, in one batch
-//! call. `.ci/run` installs it and sets `VNU_JAR`; elsewhere the test says
+//! Every page of the example site and of the fixtures (one of them also
+//! with one item a page) passes the Nu HTML Checker (vnu.jar, from npm's
+//! `vnu-jar`) with zero errors, in one batch call. `.ci/run` installs it and sets `VNU_JAR`; elsewhere the test says
 //! it was skipped, and under CI a missing checker is a failure.
 
 mod common;
 
 use std::process::Command;
 
-use common::{build, fixture, seed_root};
+use common::{build, copy_site, fixture, seed_root};
 
 #[test]
 fn every_page_is_valid_html5() {
@@ -18,8 +18,14 @@ fn every_page_is_valid_html5() {
     };
     let seed = build(&seed_root());
     let multi = build(&fixture("multi"));
+    // (and with one item a page, so that every list has pages, an entity's mentions among them)
+    let paged_site = copy_site(&fixture("multi"), false);
+    let toml = paged_site.path().join("glossa.toml");
+    std::fs::write(&toml, std::fs::read_to_string(&toml).unwrap() + "paginate_by = 1\n").unwrap();
+    let paged = build(paged_site.path());
+    assert!(paged.exists("entities/huawei/page/2/index.html"));
     let mut files = Vec::new();
-    for site in [&seed, &multi] {
+    for site in [&seed, &multi, &paged] {
         files.extend(site.html_files().into_iter().map(|f| site.path(&f)));
     }
     assert!(
