@@ -981,11 +981,6 @@ impl Drop for Session {
     }
 }
 
-/// Every page of entity `e` (its mentions take one or more).
-fn entity_pages(site: &Site, e: usize) -> impl Iterator<Item = render::Page> {
-    (0..render::Page::entity_pages(site, e)).map(move |p| render::Page::Entity(e, p))
-}
-
 impl Kept {
     /// Edits the graph in place for the changed files (see the module
     /// docs): the pages to look at again, and among them those of the
@@ -1033,7 +1028,7 @@ impl Kept {
         let edited = articles
             .iter()
             .map(|&ai| render::Page::Article(ai))
-            .chain(entities.iter().flat_map(|&e| entity_pages(&self.site, e)))
+            .chain(entities.iter().flat_map(|&e| render::Page::of_entity(&self.site, e)))
             .filter_map(|p| self.page_index.get(&p).copied())
             .collect();
         Some((affected, edited))
@@ -1051,7 +1046,11 @@ impl Kept {
         // the pages whose reads may change with the graph's shape
         let reshaped: Vec<(usize, render::Page)> = std::iter::once(render::Page::Article(ai))
             .chain(edit.related.iter().map(|&b| render::Page::Article(b)))
-            .chain(edit.entities.iter().flat_map(|&e| entity_pages(&self.site, e)))
+            .chain(
+                edit.entities
+                    .iter()
+                    .flat_map(|&e| render::Page::of_entity(&self.site, e)),
+            )
             .filter_map(|p| Some((*self.page_index.get(&p)?, p)))
             .collect();
         let before = Readers::snapshot(&self.site, &reshaped);

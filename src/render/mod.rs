@@ -93,7 +93,7 @@ impl Page {
         // do so while few of the other pages' records are kept, not at the end of rendering,
         // when the build's memory peaks; a build renders the largest first, `largest_first`)
         for e in 0..site.entities.len() {
-            v.extend((0..Page::entity_pages(site, e)).map(|p| Page::Entity(e, p)));
+            v.extend(Page::of_entity(site, e));
         }
         v.extend(SearchPart::all(site).into_iter().map(Page::SearchIndex));
         v.extend((0..cfg.pages_for(site.articles.len())).map(Page::Home));
@@ -145,6 +145,11 @@ impl Page {
     /// article that mentions it), `paginate_by` a page; one when it has none.
     pub fn entity_pages(site: &Site, e: usize) -> usize {
         site.config.pages_for(site.entities[e].mentioning_articles())
+    }
+
+    /// Every page of entity `e` (its mentions take one or more).
+    pub fn of_entity(site: &Site, e: usize) -> impl Iterator<Item = Page> + use<> {
+        (0..Page::entity_pages(site, e)).map(move |p| Page::Entity(e, p))
     }
 
     /// Whether the page is an HTML page at its own URL (`…/index.html`):
