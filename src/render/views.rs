@@ -290,14 +290,16 @@ impl<'a> Views<'a> {
     pub fn site_graph(&self) -> String {
         use crate::render::entity_graph::{Edge, Node};
         let site = self.site;
-        let mut index = vec![usize::MAX; site.entities.len()];
+        let mut connected = vec![false; site.entities.len()];
         for e in &site.entity_edges {
-            index[e.a] = 0;
-            index[e.b] = 0;
+            connected[e.a] = true;
+            connected[e.b] = true;
         }
+        // (each connected entity's number in the graph)
+        let mut index = vec![usize::MAX; site.entities.len()];
         let mut nodes = Vec::new();
-        for (i, at) in index.iter_mut().enumerate().filter(|(_, at)| **at == 0) {
-            *at = nodes.len();
+        for i in (0..site.entities.len()).filter(|&i| connected[i]) {
+            index[i] = nodes.len();
             let e = &site.entities[i];
             nodes.push(Node {
                 label: e.src.name.clone(),
