@@ -187,12 +187,14 @@ fn a_timeline_counts_what_its_periods_list_and_every_bar_leads_there() {
             .count(),
         3
     );
-    // the timeline, quotes and related entities on the first page only
+    // the timeline and related entities on the first page only; the one quote about Acme
+    // (September, in s1) on the page with September's mentions, the second
     for (k, rel) in acme.iter().enumerate() {
         let page = b.html(rel);
-        for part in [".entity-timeline", ".entity-quotes", ".entity-related"] {
+        for part in [".entity-timeline", ".entity-related"] {
             assert_eq!(page.select(&sel(part)).next().is_some(), k == 0, "{rel}: {part}");
         }
+        assert_eq!(page.select(&sel(".entity-quotes")).next().is_some(), k == 1, "{rel}");
     }
     // every page is in the sitemap
     let sitemap = b.text("sitemap.xml");
@@ -250,13 +252,14 @@ fn quotes_over_time_said_by_and_about() {
     let (h, said) = quote("entities/bob/index.html", "quote-said");
     assert_eq!(h.as_deref(), Some("September 2026"));
     assert!(said.unwrap().starts_with("Said Acme will grow."));
-    let (h, about) = quote("entities/acme/index.html", "quote-about");
+    // (on the page of Acme's mentions from September: its second)
+    let (h, about) = quote("entities/acme/page/2/index.html", "quote-about");
     assert_eq!(h.as_deref(), Some("September 2026"));
     assert!(about.unwrap().starts_with("Mentioned Acme will grow."));
     // said by someone else: it names the speaker; said by the page's own
     // entity: it does not repeat the name
     for (page, speaker) in [
-        ("entities/acme/index.html", Some("Bob Tran")),
+        ("entities/acme/page/2/index.html", Some("Bob Tran")),
         ("entities/bob/index.html", None),
     ] {
         let html = b.html(page);
@@ -278,6 +281,81 @@ fn quotes_over_time_said_by_and_about() {
     assert!(
         zed.select(&sel(".entity-quotes")).next().is_none(),
         "no quote mentions Zed"
+    );
+}
+
+/// The ids of the quotes an entity page lists, by period heading (empty: undated).
+fn quotes_by_period(page: &Html) -> Vec<(String, Vec<String>)> {
+    page.select(&sel(".entity-quotes section.quote-period"))
+        .map(|p| {
+            let heading = p.select(&sel("h3")).next().map(text).unwrap_or_default();
+            let ids = p
+                .select(&sel("a[rel=bookmark]"))
+                .map(|a| {
+                    let href = a.value().attr("href").unwrap();
+                    href.trim_end_matches('/').rsplit('/').next().unwrap().to_string()
+                })
+                .collect();
+            (heading, ids)
+        })
+        .collect()
+}
+
+#[test]
+fn an_entitys_quotes_sit_on_the_page_of_the_mentions_of_their_time() {
+    let dir = site("en");
+    let root = dir.path();
+    // one article a page, and three more quotes of Bob's about Acme: in November (in n3, on
+    // the third of November's pages), in June, and undated
+    write(
+        root,
+        "glossa.toml",
+        "title = \"T\"\nlanguage = \"en\"\npaginate_by = 1\n",
+    );
+    write(
+        root,
+        "content/articles/n3.annotations.toml",
+        "[[quote]]\nid = \"bob-nov\"\nspeaker = \"bob\"\nexact = \"Acme and Zed met.\"\n\n\
+         [[mention]]\nentity = \"acme\"\nexact = \"Acme\"\n",
+    );
+    write(
+        root,
+        "content/articles/j1.annotations.toml",
+        "[[quote]]\nid = \"bob-june\"\nspeaker = \"bob\"\nexact = \"Acme in June.\"\n\n\
+         [[mention]]\nentity = \"acme\"\nexact = \"Acme\"\n",
+    );
+    write(
+        root,
+        "content/articles/u1.annotations.toml",
+        "[[quote]]\nid = \"bob-undated\"\nspeaker = \"bob\"\nexact = \"Acme Acme Acme, undated.\"\n\n\
+         [[mention]]\nentity = \"acme\"\nexact = \"Acme\"\nall = true\n",
+    );
+    let b = build(root);
+    let on_pages = |first: &str| -> Vec<Vec<(String, Vec<String>)>> {
+        pages(&b, first).iter().map(|p| quotes_by_period(&b.html(p))).collect()
+    };
+    let q = |h: &str, ids: &[&str]| vec![(h.to_string(), ids.iter().map(|s| s.to_string()).collect())];
+    // Acme's pages: n1, n2, n3 (November), s1 (September), j1 (June), u1 (undated): each quote
+    // on the page where the mentions of its article's period start, the undated one on the last
+    assert_eq!(
+        on_pages("entities/acme/index.html"),
+        [
+            q("November 2026", &["bob-nov"]),
+            vec![],
+            vec![],
+            q("September 2026", &["bob-acme"]),
+            q("June 2026", &["bob-june"]),
+            q("", &["bob-undated"]),
+        ]
+    );
+    // Bob's mentions: n1 (November), s1 (September); his quote of June is older than all of
+    // them, and he is mentioned in no undated article: both on his last page, after September's
+    let mut last = q("September 2026", &["bob-acme"]);
+    last.extend(q("June 2026", &["bob-june"]));
+    last.extend(q("", &["bob-undated"]));
+    assert_eq!(
+        on_pages("entities/bob/index.html"),
+        [q("November 2026", &["bob-nov"]), last]
     );
 }
 

@@ -235,18 +235,23 @@ pub fn mention_periods(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> V
     out.into_iter().map(|r| r.1).collect()
 }
 
-/// Entity `e`'s quotes (said by it, about it) by period, newest first;
-/// `made` gives the card of a quote whose card was made already.
+/// Entity `e`'s quotes (said by it, about it) by period, newest first, those
+/// of the periods `keep` keeps (`None`: the undated); `made` gives the card of
+/// a quote whose card was made already.
 pub fn quote_periods<'a>(
     v: &Views<'a>,
     e: usize,
     tl: &Timeline,
+    keep: impl Fn(Option<Period>) -> bool,
     made: impl Fn(usize) -> Option<QuoteCard<'a>>,
 ) -> Vec<QuotePeriod<'a>> {
     let mut out: Vec<(Option<Period>, QuotePeriod)> = Vec::new();
     for (q, said) in st::quotes_of(v.site, e) {
         let a = &v.site.articles[v.site.quotes[q].article];
         let p = a.src.date.as_deref().and_then(|d| tl.period(d));
+        if !keep(p) {
+            continue;
+        }
         let quote = EntityQuote {
             card: made(q).unwrap_or_else(|| v.quote_card(q)),
             said,
@@ -264,6 +269,18 @@ pub fn quote_periods<'a>(
         }
     }
     out.into_iter().map(|r| r.1).collect()
+}
+
+/// The page of an entity's mention list a period's quotes go on, given the
+/// period of each page's oldest mention group (`None`: undated, older than
+/// any date): the first page whose mentions reach back to the period, so
+/// its quotes sit beside the mentions of their time; quotes older than every
+/// mention go on the last page, and with no mentions on the first.
+pub fn quote_page(oldest: &[Option<Period>], p: Option<Period>) -> usize {
+    oldest
+        .iter()
+        .position(|&o| o <= p)
+        .unwrap_or(oldest.len().saturating_sub(1))
 }
 
 /// An entity in the news: its link, its mentions in the window and its

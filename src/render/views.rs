@@ -650,17 +650,31 @@ impl<'a> Views<'a> {
         };
         let mention_periods = super::time::periods_on_page(all_periods, on_page);
         super::time::mark_periods(&mut groups, &mention_periods);
-        // (the quotes it said are listed twice, alone and among the quotes by period: each card
-        // is made once)
+        // (the quotes it said are listed twice on the first page, alone and among the quotes by
+        // period: each card is made once)
         let quotes: Vec<QuoteCard> = match first {
             true => e.quotes.iter().map(|&q| self.quote_card(q)).collect(),
             false => Vec::new(),
         };
-        let said = |q: usize| e.quotes.binary_search(&q).ok().map(|k| quotes[k].clone());
-        let quote_periods = match first {
-            true => super::time::quote_periods(self, i, &timeline, said),
-            false => Vec::new(),
-        };
+        let said = |q: usize| e.quotes.binary_search(&q).ok().and_then(|k| quotes.get(k).cloned());
+        // Its quotes by period go on the pages of its mentions, each period's beside the
+        // mentions of its time (a prolific speaker's quotes all on the first page made it the
+        // largest page of the site).
+        let oldest: Vec<Option<crate::site::time::Period>> = (0..super::Page::entity_pages(self.site, i))
+            .filter_map(|k| {
+                let on = self.site.config.page_range(group_articles.len(), k);
+                let &(a, _) = group_articles.get(on.end.checked_sub(1)?)?;
+                Some(
+                    self.site.articles[a]
+                        .src
+                        .date
+                        .as_deref()
+                        .and_then(|d| timeline.period(d)),
+                )
+            })
+            .collect();
+        let here = |p| super::time::quote_page(&oldest, p) == page;
+        let quote_periods = super::time::quote_periods(self, i, &timeline, here, said);
         EntityView {
             mention_periods,
             quote_periods,
