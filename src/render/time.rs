@@ -271,6 +271,18 @@ pub fn quote_periods<'a>(
     out.into_iter().map(|r| r.1).collect()
 }
 
+/// The period of the oldest mention group on each of an entity's `pages`
+/// pages of `groups` (`None`: undated), for [`quote_page`].
+pub fn oldest_on_pages(v: &Views, tl: &Timeline, groups: &[(usize, usize)], pages: usize) -> Vec<Option<Period>> {
+    (0..pages)
+        .filter_map(|k| {
+            let on = v.site.config.page_range(groups.len(), k);
+            let &(a, _) = groups.get(on.end.checked_sub(1)?)?;
+            Some(v.site.articles[a].src.date.as_deref().and_then(|d| tl.period(d)))
+        })
+        .collect()
+}
+
 /// The page of an entity's mention list a period's quotes go on, given the
 /// period of each page's oldest mention group (`None`: undated, older than
 /// any date): the first page whose mentions reach back to the period, so

@@ -660,19 +660,8 @@ impl<'a> Views<'a> {
         // Its quotes by period go on the pages of its mentions, each period's beside the
         // mentions of its time (a prolific speaker's quotes all on the first page made it the
         // largest page of the site).
-        let oldest: Vec<Option<crate::site::time::Period>> = (0..super::Page::entity_pages(self.site, i))
-            .filter_map(|k| {
-                let on = self.site.config.page_range(group_articles.len(), k);
-                let &(a, _) = group_articles.get(on.end.checked_sub(1)?)?;
-                Some(
-                    self.site.articles[a]
-                        .src
-                        .date
-                        .as_deref()
-                        .and_then(|d| timeline.period(d)),
-                )
-            })
-            .collect();
+        let pages = super::Page::entity_pages(self.site, i);
+        let oldest = super::time::oldest_on_pages(self, &timeline, &group_articles, pages);
         let here = |p| super::time::quote_page(&oldest, p) == page;
         let quote_periods = super::time::quote_periods(self, i, &timeline, here, said);
         EntityView {
