@@ -37,8 +37,9 @@ pub enum Page {
     Article(usize),
     EntityIndex,
     /// Entity E's page N (from 0): its mentions, `paginate_by` articles a
-    /// page (see [`Page::entity_pages`]); the first page also shows its
-    /// timeline, quotes, relations, related entities and graph.
+    /// page (see [`Page::entity_pages`]), and the quotes of their periods;
+    /// the first page also shows its timeline, relations, related entities
+    /// and graph.
     Entity(usize, usize),
     /// Page N (from 0) of every quote.
     QuoteIndex(usize),
@@ -125,9 +126,9 @@ impl Page {
     /// entity pages first, the largest entities' first (most mentions and
     /// quotes), the others as they were. Before entity pages were paginated
     /// (stop 46), the largest at 50,000 articles (13,668 mentions) added
-    /// 70-90 MB while it rendered; the first page of an entity still holds
-    /// all its quotes, and first, it meets the fewest records of pages
-    /// already rendered (docs/performance.md, stops 45 and 46).
+    /// 70-90 MB while it rendered; its first page is still its largest, and
+    /// first, it meets the fewest records of pages already rendered
+    /// (docs/performance.md, stops 45 and 46).
     /// [`Page::all`]'s own order stays the entities' (the sitemap's parts
     /// follow it, and an entity's mention count is not part of the site's
     /// structure).

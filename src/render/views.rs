@@ -588,10 +588,11 @@ impl<'a> Views<'a> {
     }
 
     /// Entity `i`'s page `page` (from 0; see [`super::Page::Entity`]): the
-    /// mention groups of its articles on that page; the first page also has
-    /// its timeline (whose bars lead to the page where each period starts),
-    /// quotes, relations, related entities and other articles, the others
-    /// leave those empty.
+    /// mention groups of its articles on that page, and the quotes of their
+    /// periods ([`super::time::quote_page`]); the first page also has its
+    /// timeline (whose bars lead to the page where each period starts), the
+    /// quotes it said, relations, related entities and other articles, the
+    /// others leave those empty.
     pub fn entity(&self, i: usize, page: usize) -> EntityView<'_> {
         let e = &self.site.entities[i];
         // (each group's article and mention count, for the periods and the pages: mentions
