@@ -214,7 +214,7 @@ pub fn timeline_view(v: &Views, e: usize, tl: &Timeline, href: impl Fn(&str) -> 
 pub fn mention_periods(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> Vec<MentionPeriod> {
     let mut out: Vec<(Option<Period>, MentionPeriod)> = Vec::new();
     for (gi, &(a, count)) in groups.iter().enumerate() {
-        let p = v.site.articles[a].src.date.as_deref().and_then(|d| tl.period(d));
+        let p = tl.period_of(v.site, a);
         match out.last_mut() {
             Some((last, run)) if *last == p => {
                 run.end = gi + 1;
@@ -247,8 +247,7 @@ pub fn quote_periods<'a>(
 ) -> Vec<QuotePeriod<'a>> {
     let mut out: Vec<(Option<Period>, QuotePeriod)> = Vec::new();
     for (q, said) in st::quotes_of(v.site, e) {
-        let a = &v.site.articles[v.site.quotes[q].article];
-        let p = a.src.date.as_deref().and_then(|d| tl.period(d));
+        let p = tl.period_of(v.site, v.site.quotes[q].article);
         if !keep(p) {
             continue;
         }
@@ -271,14 +270,14 @@ pub fn quote_periods<'a>(
     out.into_iter().map(|r| r.1).collect()
 }
 
-/// The period of the oldest mention group on each of an entity's `pages`
-/// pages of `groups` (`None`: undated), for [`quote_page`].
-pub fn oldest_on_pages(v: &Views, tl: &Timeline, groups: &[(usize, usize)], pages: usize) -> Vec<Option<Period>> {
-    (0..pages)
+/// The period of the oldest mention group on each page of an entity's
+/// mention `groups` (`None`: undated), for [`quote_page`].
+pub fn oldest_on_pages(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> Vec<Option<Period>> {
+    (0..v.site.config.pages_for(groups.len()))
         .filter_map(|k| {
             let on = v.site.config.page_range(groups.len(), k);
             let &(a, _) = groups.get(on.end.checked_sub(1)?)?;
-            Some(v.site.articles[a].src.date.as_deref().and_then(|d| tl.period(d)))
+            Some(tl.period_of(v.site, a))
         })
         .collect()
 }

@@ -661,8 +661,7 @@ impl<'a> Views<'a> {
         // Its quotes by period go on the pages of its mentions, each period's beside the
         // mentions of its time (a prolific speaker's quotes all on the first page made it the
         // largest page of the site).
-        let pages = super::Page::entity_pages(self.site, i);
-        let oldest = super::time::oldest_on_pages(self, &timeline, &group_articles, pages);
+        let oldest = super::time::oldest_on_pages(self, &timeline, &group_articles);
         let here = |p| super::time::quote_page(&oldest, p) == page;
         let quote_periods = super::time::quote_periods(self, i, &timeline, here, said);
         EntityView {

@@ -99,6 +99,11 @@ impl Timeline {
         })
     }
 
+    /// The period of article `a` on this timeline, `None` when undated.
+    pub fn period_of(&self, site: &Site, a: usize) -> Option<Period> {
+        self.period(site.articles[a].src.date.as_deref()?)
+    }
+
     /// Mentions counted in all (those in dated articles).
     pub fn total(&self) -> usize {
         self.bars.iter().map(|b| b.1).sum()
