@@ -174,6 +174,57 @@ fn output_changed_by_hand_is_restored() {
     assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
 }
 
+/// A build after another finds the output's folders as the last one left
+/// them by their stamps, not by reading each (see `output::listing`): a
+/// file changed by hand deep down, one added, one removed and a folder
+/// added are still found and put right, long after the build that wrote
+/// them.
+#[test]
+fn output_changed_by_hand_in_folders_the_last_build_did_not_touch_is_restored() {
+    let site = copy_site(&fixture("multi"), false);
+    let out = tempfile::tempdir().unwrap();
+    build_into(site.path(), out.path());
+    let want = snapshot(out.path());
+    // (a folder stamped within 0.1 s of a listing is read again by the next one, trusted only
+    // after: so a build well after the first, which changes no output file, records them all)
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let config = site.path().join("glossa.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n# a comment changes no page\n")).unwrap();
+    let r = build_into(site.path(), out.path());
+    assert_eq!((r.stats.written, r.stats.removed), (0, 0));
+    let first = |dir: &str| {
+        let mut pages: Vec<_> = std::fs::read_dir(out.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        pages.sort();
+        pages.remove(0)
+    };
+    let (quote, entity, article) = (first("quotes"), first("entities"), first("articles"));
+    std::fs::write(quote.join("stray.html"), "not ours").unwrap();
+    std::fs::create_dir_all(entity.join("extra")).unwrap();
+    std::fs::write(entity.join("extra/x.html"), "not ours either").unwrap();
+    std::fs::remove_file(article.join("index.html")).unwrap();
+    let page = quote.join("index.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    let at = bytes.iter().position(|&b| b == b'<').unwrap();
+    bytes[at + 1] = b'X';
+    let built = std::fs::metadata(&page).unwrap().modified().unwrap();
+    std::fs::write(&page, &bytes).unwrap();
+    let file = std::fs::File::options().write(true).open(&page).unwrap();
+    if file.metadata().unwrap().modified().unwrap() == built {
+        file.set_modified(built + std::time::Duration::from_secs(1)).unwrap();
+    }
+    drop(file);
+    let r = build_into(site.path(), out.path());
+    assert_eq!(r.stats.removed, 2, "the two files added go");
+    assert_eq!(r.stats.written, 2, "the page removed and the page changed come back");
+    assert_eq!(differences(&snapshot(out.path()), &want), Vec::<String>::new());
+    assert!(!entity.join("extra").exists(), "the folder added goes with its file");
+}
+
 /// A card drawn at a build is kept in the card cache
 /// (`.glossa-cache/cards/`) as a link to its output file where the file
 /// system allows, and a card taken from the cache is linked into the

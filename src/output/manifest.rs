@@ -12,6 +12,10 @@
 //!   not rendered again — either only if its output file is still there with
 //!   the recorded size and modification time.
 //!
+//! It records every folder of the output too, with its stamp, so that the
+//! next build need not read the folders that did not change
+//! ([`crate::output::listing`]).
+//!
 //! The manifest is tied to the glossa executable (a different build of glossa
 //! may render the same view differently) and removed before a build changes
 //! the output, so an interrupted build never leaves one that lies.
@@ -22,13 +26,17 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::files::Stamp;
-use crate::output::{Listed, PathMap};
+use crate::output::PathMap;
+use crate::output::listing::FolderStamp;
 
-const HEADER: &str = "glossa-manifest 2";
+const HEADER: &str = "glossa-manifest 3";
+
+/// How a folder's line starts.
+const FOLDER: &str = "d ";
 
 /// One output file as the last build left it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +103,8 @@ pub struct Read {
     text: String,
     /// Where the records start in `text`.
     body: usize,
+    /// Where the folders' lines start (after the files').
+    folders_at: usize,
     pub inputs: u64,
     pub clean: bool,
     pub pages: usize,
@@ -119,9 +129,16 @@ impl Read {
         let clean = head.next()? == "clean";
         let pages = head.next()?.parse().ok()?;
         // the rest of the line names the output directory (see `prune`)
+        let folders_at = match text[body..].starts_with(FOLDER) {
+            true => body,
+            false => text[body..]
+                .find(&format!("\n{FOLDER}"))
+                .map_or(text.len(), |at| body + at + 1),
+        };
         Some(Read {
             text,
             body,
+            folders_at,
             inputs,
             clean,
             pages,
@@ -133,7 +150,7 @@ impl Read {
     pub fn records(&self, mut each: impl FnMut(&str, Record)) -> Option<()> {
         // (read as bytes at the places `write` puts them: the three hashes
         // are 16 digits each; a build after one edit reads 67,000 lines)
-        for line in self.text[self.body..].lines() {
+        for line in self.text[self.body..self.folders_at].lines() {
             let b = line.as_bytes();
             let field = |k: usize| b.get(17 * k..17 * k + 16).filter(|_| b.get(17 * k + 16) == Some(&b' '));
             let (fingerprint, hash, deps) = (hex16(field(0)?)?, hex16(field(1)?)?, hex16(field(2)?)?);
@@ -152,7 +169,33 @@ impl Read {
         Some(())
     }
 
-    /// The whole manifest.
+    /// The paths of the files recorded; `None` when a line is damaged.
+    pub fn paths(&self) -> Option<Vec<&str>> {
+        let text = &self.text[self.body..self.folders_at];
+        text.lines().map(|line| line.get(51..)?.splitn(3, ' ').nth(2)).collect()
+    }
+
+    /// The folders recorded, with their stamps, sorted by path; `None`
+    /// when there are none (a watching session's manifest) or a line is
+    /// damaged.
+    pub fn folders(&self) -> Option<Vec<(&str, FolderStamp)>> {
+        let text = &self.text[self.folders_at..];
+        let folders: Vec<_> = text
+            .lines()
+            .map(|line| {
+                let b = line.strip_prefix(FOLDER)?.as_bytes();
+                let field = |k: usize| b.get(17 * k..17 * k + 16).filter(|_| b.get(17 * k + 16) == Some(&b' '));
+                let stamp = FolderStamp {
+                    ctime: hex16(field(0)?)?,
+                    inode: hex16(field(1)?)?,
+                };
+                Some((line.get(FOLDER.len() + 34..)?, stamp))
+            })
+            .collect::<Option<_>>()?;
+        (!folders.is_empty()).then_some(folders)
+    }
+
+    /// The whole manifest (its files; not its folders).
     pub fn manifest(&self) -> Option<Manifest> {
         let mut files = PathMap::with_capacity_and_hasher(self.pages, Default::default());
         self.records(|path, r| {
@@ -171,14 +214,17 @@ impl Read {
 /// the output directory `out`, and removes the manifests of output
 /// directories that no longer exist (test runs and one-off builds into
 /// temporary directories would otherwise pile up).
-pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
+///
+/// The folders' stamps are asked for once the files' lines are written
+/// (a build takes them on another thread meanwhile).
+pub fn write(path: &Path, out: &Path, m: &Manifest, folders: impl FnOnce() -> PathMap<FolderStamp>) -> io::Result<()> {
     let mut records: Vec<(&String, &Record)> = m.files.iter().collect();
     records.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let written = write_lines(&tmp, out, m, &records);
+    let written = write_lines(&tmp, out, m, &records, folders);
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -189,10 +235,20 @@ pub fn write(path: &Path, out: &Path, m: &Manifest) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the header and one line per record into `file`, a piece at a
-/// time: the whole text would be about 140 bytes a file (45 MB at 50,000
-/// articles), held at the end of a build, when its memory peaks.
-fn write_lines(file: &Path, out: &Path, m: &Manifest, records: &[(&String, &Record)]) -> io::Result<()> {
+/// How many files' lines are made at once (in parallel, some 2 MB of text).
+const LINES_AT_ONCE: usize = 16_384;
+
+/// Writes the header and one line per record into `file`, then one per
+/// folder, a piece at a time: the whole text would be about 140 bytes a
+/// file (45 MB at 50,000 articles), held at the end of a build, when its
+/// memory peaks.
+fn write_lines(
+    file: &Path,
+    out: &Path,
+    m: &Manifest,
+    records: &[(&String, &Record)],
+    folders: impl FnOnce() -> PathMap<FolderStamp>,
+) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(file)?);
     writeln!(
@@ -204,25 +260,61 @@ fn write_lines(file: &Path, out: &Path, m: &Manifest, records: &[(&String, &Reco
         m.pages,
         out.display()
     )?;
-    // (a line is three hashes, two numbers and a path: written straight into
-    // a line buffer, as `Read::records` reads it back)
-    let mut s = String::with_capacity(256);
-    for (n, r) in records {
-        s.clear();
-        for h in [r.fingerprint, r.hash, r.deps] {
-            push_hex(&mut s, h);
+    // (made in parallel: one after the other they were 7% of a build after one edit)
+    write_in_parallel(&mut w, records, |s, (n, r)| push_line(s, n, r))?;
+    // (then the folders, each `d CTIME INODE PATH`: no file's line starts so)
+    let folders = folders();
+    let mut folders: Vec<(&String, &FolderStamp)> = folders.iter().collect();
+    folders.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    write_in_parallel(&mut w, &folders, |s, (n, f)| {
+        s.push_str(FOLDER);
+        for h in [f.ctime, f.inode] {
+            push_hex(s, h);
             s.push(' ');
         }
-        let Stamp { size, mtime } = r.stamp;
-        s.push_str(itoa::Buffer::new().format(size));
-        s.push(' ');
-        s.push_str(itoa::Buffer::new().format(mtime));
-        s.push(' ');
         s.push_str(n);
         s.push('\n');
-        w.write_all(s.as_bytes())?;
-    }
+    })?;
     w.flush()
+}
+
+/// Writes the lines `push` makes of `items` to `w`, in order, the lines
+/// of [`LINES_AT_ONCE`] items made at a time, in parallel.
+fn write_in_parallel<T: Sync>(
+    w: &mut impl io::Write,
+    items: &[T],
+    push: impl Fn(&mut String, &T) + Sync,
+) -> io::Result<()> {
+    for group in items.chunks(LINES_AT_ONCE) {
+        let texts: Vec<String> = group
+            .par_chunks(1024)
+            .map(|items| {
+                let mut s = String::with_capacity(items.len() * 140);
+                items.iter().for_each(|item| push(&mut s, item));
+                s
+            })
+            .collect();
+        for text in texts {
+            w.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// A file's line: three hashes, two numbers and a path, as
+/// [`Read::records`] reads it back.
+fn push_line(s: &mut String, path: &str, r: &Record) {
+    for h in [r.fingerprint, r.hash, r.deps] {
+        push_hex(s, h);
+        s.push(' ');
+    }
+    let Stamp { size, mtime } = r.stamp;
+    s.push_str(itoa::Buffer::new().format(size));
+    s.push(' ');
+    s.push_str(itoa::Buffer::new().format(mtime));
+    s.push(' ');
+    s.push_str(path);
+    s.push('\n');
 }
 
 /// 16 lowercase hex digits as `push_hex` writes them.
@@ -278,6 +370,7 @@ pub fn last_build(root: &Path, opts: &BuildOptions) -> Option<(PathBuf, Vec<Stri
     // HEADER (two words), identity, inputs, clean, pages, then the directory
     let out = lines.next()?.splitn(7, ' ').nth(6).map(PathBuf::from)?;
     let files = lines
+        .filter(|l| !l.starts_with(FOLDER))
         .filter_map(|l| l.splitn(6, ' ').nth(5))
         .map(String::from)
         .collect();
@@ -325,37 +418,6 @@ pub fn remove(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Every file in the output directory with its stamp (none when it cannot
-/// be listed: then nothing of it is trusted); its folders read in parallel
-/// or in turn (see [`crate::output::write::output_stamps`]).
-pub fn list_output(out: &Path, parallel: bool) -> PathMap<Listed> {
-    stamped(crate::output::write::output_stamps(out, parallel).unwrap_or_default())
-}
-
-/// [`list_output`], the folders read in turn until `stop` is set: `None` if it was.
-pub fn list_output_until(out: &Path, stop: &std::sync::atomic::AtomicBool) -> Option<PathMap<Listed>> {
-    let listed = crate::output::write::output_stamps_until(out, stop);
-    match stop.load(std::sync::atomic::Ordering::Relaxed) {
-        true => None,
-        false => Some(stamped(listed.unwrap_or_default())),
-    }
-}
-
-/// The files listed, by path, with no record yet (a file whose stamp could
-/// not be read has one no record has).
-fn stamped(listed: Vec<(String, Option<Stamp>)>) -> PathMap<Listed> {
-    let unknown = Stamp {
-        size: u64::MAX,
-        mtime: 0,
-    };
-    let mut map = PathMap::with_capacity_and_hasher(listed.len(), Default::default());
-    map.extend(listed.into_iter().map(|(rel, stamp)| {
-        let stamp = stamp.unwrap_or(unknown);
-        (rel, Listed { stamp, last: None })
-    }));
-    map
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,7 +445,7 @@ mod tests {
         for (n, p) in ["b/index.html", "a b/ç.html", "0"].iter().enumerate() {
             m.files.insert(p.to_string(), record(n as u64));
         }
-        write(&path, &out, &m).unwrap();
+        write(&path, &out, &m, PathMap::default).unwrap();
         let read = Read::at(&path).unwrap();
         assert_eq!((read.inputs, read.clean, read.pages), (0xabc, true, 3));
         let mut back = Vec::new();

@@ -6,6 +6,8 @@
 //!   skip-unchanged, staging and a journalled commit, stale files);
 //! - [`manifest`]: what the last build wrote and from what, so the next
 //!   one skips what did not change;
+//! - [`listing`]: what the output holds now, walked or guided by the
+//!   manifest's folders;
 //! - [`inputs`]: the digest of every input, each file's hash kept by its
 //!   stamp;
 //! - [`statics`]: the static files, built-in and the site's own;
@@ -13,10 +15,13 @@
 
 pub mod hosting;
 pub mod inputs;
+pub mod listing;
 pub mod manifest;
 pub mod session;
 pub mod statics;
 pub mod write;
+
+pub use listing::{Listed, Listing};
 
 /// A map keyed by output path (relative, `/`-separated). A build after one
 /// edit fills several with each of the site's ~70,000 outputs and looks
@@ -54,26 +59,4 @@ impl From<&manifest::Record> for Last {
             deps: r.deps,
         }
     }
-}
-
-/// One file of the output as a listing found it, with what the last build
-/// recorded of it when the file is still as that build left it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Listed {
-    pub stamp: crate::files::Stamp,
-    pub last: Option<Last>,
-}
-
-/// Every file of the output directory ([`manifest::list_output`]), each with
-/// the last build's record of it when there is one: one map, not a listing
-/// and a map of records beside it — at 50,000 articles the two held the
-/// 320,282 paths twice, some 80 MB, through the whole build after a change
-/// every page shows.
-#[derive(Debug, Default)]
-pub struct Listing {
-    pub files: PathMap<Listed>,
-    /// Whether the last build's records were read (its manifest still
-    /// describes this output): then a file without one is not the same as
-    /// anything, and is written again without being read.
-    pub recorded: bool,
 }

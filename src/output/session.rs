@@ -27,15 +27,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::config::BuildOptions;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources};
 use crate::files::KnownHashes;
-use crate::output::{Last, Listing, PathMap, manifest, write};
+use crate::output::{Last, Listing, PathMap, listing, manifest, write};
 use crate::render::deps::{Readers, Versions};
 use crate::site::{Patched, Site};
 use crate::{content, render, site};
@@ -140,13 +138,14 @@ enum Earlier {
     Reading(crate::background::Background<Listing>),
 }
 
-/// The listing `files` with the records of `read` whose file still has the
-/// stamp the manifest gives (none, and not `recorded`, when the manifest is
-/// damaged or there is none).
-fn recorded(read: Option<&manifest::Read>, mut files: PathMap<crate::output::Listed>) -> Listing {
+/// `listing` with the records of `read` whose file still has the stamp the
+/// manifest gives (none, and not `recorded`, when the manifest is damaged or
+/// there is none).
+fn recorded(read: Option<&manifest::Read>, mut listing: Listing) -> Listing {
     let Some(read) = read else {
-        return Listing { files, recorded: false };
+        return listing;
     };
+    let files = &mut listing.files;
     let whole = read.records(|path, rec| {
         if let Some(l) = files.get_mut(path)
             && l.stamp == rec.stamp
@@ -157,10 +156,8 @@ fn recorded(read: Option<&manifest::Read>, mut files: PathMap<crate::output::Lis
     if whole.is_none() {
         files.values_mut().for_each(|l| l.last = None);
     }
-    Listing {
-        files,
-        recorded: whole.is_some(),
-    }
+    listing.recorded = whole.is_some();
+    listing
 }
 
 /// A thread saving a build's search index and freeing its graph, joined
@@ -337,7 +334,7 @@ impl Session {
     pub fn flush(&mut self) {
         let _ = self.finish();
         if let Some(m) = self.pending.take() {
-            let _ = manifest::write(&self.manifest, &self.out, &m);
+            let _ = manifest::write(&self.manifest, &self.out, &m, PathMap::default);
         }
     }
 
@@ -584,7 +581,9 @@ impl Session {
             }
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        let listing = earlier.map(|e| self.take_earlier(e));
+        let mut listing = earlier.map(|e| self.take_earlier(e));
+        // (the folders' stamps, which a one-off build's manifest records)
+        let folders = listing.as_mut().map(|l| std::mem::take(&mut l.folders));
         diags.sort();
         sources.retain_cited(&diags);
         let Some(tera) = tera.filter(|_| !diags.has_errors()) else {
@@ -664,17 +663,28 @@ impl Session {
         unused_cards.par_iter().for_each(|file| {
             let _ = std::fs::remove_file(file);
         });
-        let t = crate::timing::lap(
+        crate::timing::lap(
             &format!("removed {} unused cards from the cache", unused_cards.len()),
             t,
         );
         if large {
             drop(std::mem::replace(&mut freed, Freed(None)));
         }
-        let m = self.manifest(inputs, diags.is_empty(), page_count, &mut made);
-        let size = output_size(&m);
-        let rendered = made.rendered;
-        self.remember(m, made, t);
+        let t = std::time::Instant::now();
+        // A one-off build's manifest records the folders' stamps: the ones the commit touched
+        // are looked up again on a thread of their own while the files' records are made.
+        let stamping = folders.filter(|_| self.reuse.is_none());
+        let (written, removed) = (&report.written, &report.removed);
+        let out = self.out.clone();
+        let (size, rendered) = std::thread::scope(|scope| {
+            let folders = stamping.map(|f| scope.spawn(move || listing::after_commit(&out, f, written, removed)));
+            let folders = || folders.and_then(|f| f.join().ok()).unwrap_or_default();
+            let m = self.manifest(inputs, diags.is_empty(), page_count, &mut made);
+            let size = output_size(&m);
+            let rendered = made.rendered;
+            self.remember(m, made, t, folders);
+            (size, rendered)
+        });
         if let Some((site, tera, versions, pages)) = graph {
             let t = std::time::Instant::now();
             self.kept = Some(Kept::new(site, tera, versions, pages, &diags, &sources));
@@ -711,14 +721,6 @@ impl Session {
         // reads every article, so that its caches hold them all: it is given
         // no hashes to make them from the store instead)
         let one_off = self.reuse.is_none();
-        // The output is listed from the start, on a thread of its own at the lowest priority:
-        // when an input changed (the usual case), the listing is needed only once the site is
-        // loaded, and fills the gaps the digest and the load leave. When none did, it is needed
-        // at once: it is stopped, and the output listed again, in parallel.
-        let (out, stop) = (self.out.clone(), Arc::new(AtomicBool::new(false)));
-        let stopped = stop.clone();
-        let listing = crate::background::spawn(move || manifest::list_output_until(&out, &stopped));
-        listing.lower();
         let ((inputs, known), manifest) = rayon::join(
             || match one_off {
                 true => {
@@ -730,12 +732,13 @@ impl Session {
             || manifest::Read::at(&self.manifest),
         );
         let earlier = match manifest {
+            // When no input changed, the listing is needed at once: the folders read in parallel.
             Some(read) if read.clean && read.inputs == inputs => {
-                stop.store(true, Ordering::Relaxed);
-                let (on_disk, m) = rayon::join(|| manifest::list_output(&self.out, true), || read.manifest());
-                let intact = |path: &String, r: &manifest::Record| on_disk.get(path).map(|l| l.stamp) == Some(r.stamp);
+                let (on_disk, m) = rayon::join(|| listing::list(&self.out, Some(&read), true), || read.manifest());
+                let files = &on_disk.files;
+                let intact = |path: &String, r: &manifest::Record| files.get(path).map(|l| l.stamp) == Some(r.stamp);
                 if let Some(m) = m
-                    && on_disk.len() == m.files.len()
+                    && files.len() == m.files.len()
                     && m.files.iter().all(|(path, r)| intact(path, r))
                 {
                     crate::timing::lap("nothing changed (manifest)", t);
@@ -743,11 +746,12 @@ impl Session {
                 }
                 Earlier::Read(recorded(Some(&read), on_disk))
             }
+            // When one did (the usual case), the listing is needed only once the site is loaded:
+            // on a thread of its own at the lowest priority, it fills the gaps the load leaves.
             read => {
-                // (the records too are not needed before the pages are)
+                let out = self.out.clone();
                 let reading = crate::background::spawn(move || {
-                    // (never stopped on this way)
-                    let on_disk = listing.join().unwrap_or_default();
+                    let on_disk = listing::list(&out, read.as_ref(), false);
                     recorded(read.as_ref(), on_disk)
                 });
                 reading.lower();
@@ -938,7 +942,13 @@ impl Session {
     /// compares with (and writes the manifest when idle); a one-off build
     /// writes the manifest for the next process and keeps nothing. Without a
     /// manifest the next build just renders everything.
-    fn remember(&mut self, m: manifest::Manifest, made: Made, t: std::time::Instant) {
+    fn remember(
+        &mut self,
+        m: manifest::Manifest,
+        made: Made,
+        t: std::time::Instant,
+        folders: impl FnOnce() -> PathMap<listing::FolderStamp>,
+    ) {
         if self.reuse.is_some() {
             let last = |o: Output| {
                 let fingerprint = m.files.get(&o.offered.path).map(|r| r.fingerprint);
@@ -958,7 +968,7 @@ impl Session {
             // (the offered files' records, their paths moved into `m`: 60 MB at
             // 50,000 articles, not held while the manifest is written)
             drop(made);
-            let _ = manifest::write(&self.manifest, &self.out, &m);
+            let _ = manifest::write(&self.manifest, &self.out, &m, folders);
             crate::timing::lap("write the manifest", t);
             self.last = None;
         }
