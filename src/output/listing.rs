@@ -25,6 +25,7 @@
 
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -102,13 +103,46 @@ impl Found {
 }
 
 /// What the output holds now, guided by the folders the last build's
-/// manifest recorded when it can be, else walked; its folders read in
-/// parallel or in turn. None of it (nothing trusted) when it cannot be
-/// listed. The records are not joined to the files here (see
-/// [`Listing::recorded`]).
-pub fn list(out: &Path, last: Option<&manifest::Read>, parallel: bool) -> Listing {
+/// manifest recorded when it can be, else walked, its folders read in
+/// parallel. None of it (nothing trusted) when it cannot be listed. The
+/// records are not joined to the files here (see [`Listing::recorded`]).
+pub fn list(out: &Path, last: Option<&manifest::Read>) -> Listing {
+    let how = How {
+        parallel: true,
+        stop: None,
+    };
+    listed(out, last, how).unwrap_or_default()
+}
+
+/// [`list`], the folders read one after the other (on a thread beside the
+/// site's load, which has the cores busy), until `stop` is set: `None` if
+/// it was.
+pub fn list_until(out: &Path, last: Option<&manifest::Read>, stop: &AtomicBool) -> Option<Listing> {
+    let how = How {
+        parallel: false,
+        stop: Some(stop),
+    };
+    match listed(out, last, how) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
+        listed => Some(listed.unwrap_or_default()),
+    }
+}
+
+/// How a listing goes: its folders read in parallel (then it cannot be
+/// stopped), or one after the other until `stop` is set.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    parallel: bool,
+    stop: Option<&'a AtomicBool>,
+}
+
+fn listed(out: &Path, last: Option<&manifest::Read>, how: How<'_>) -> io::Result<Listing> {
     let t = std::time::Instant::now();
-    let Found { files, folders, read } = found(out, last, crate::files::now_ns(), parallel).unwrap_or_default();
+    let found = match found(out, last, crate::files::now_ns(), how) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+        found => found.unwrap_or_default(),
+    };
+    let Found { files, folders, read } = found;
     crate::timing::lap(
         &format!("listed the output ({} folders, {read} of them read)", folders.len()),
         t,
@@ -122,17 +156,17 @@ pub fn list(out: &Path, last: Option<&manifest::Read>, parallel: bool) -> Listin
         let stamp = stamp.unwrap_or(unknown);
         (rel, Listed { stamp, last: None })
     }));
-    Listing {
+    Ok(Listing {
         files: map,
         recorded: false,
         folders: folders.into_iter().collect(),
-    }
+    })
 }
 
 /// [`list`]'s findings, started at `before`.
-fn found(out: &Path, last: Option<&manifest::Read>, before: u64, parallel: bool) -> io::Result<Found> {
-    last.and_then(|last| guided(out, last, before, parallel))
-        .unwrap_or_else(|| walked(out, before, parallel))
+fn found(out: &Path, last: Option<&manifest::Read>, before: u64, how: How<'_>) -> io::Result<Found> {
+    last.and_then(|last| guided(out, last, before, how))
+        .unwrap_or_else(|| walked(out, before, how))
 }
 
 /// Every file (not folder) under `out`: its path relative to `out`,
@@ -140,7 +174,10 @@ fn found(out: &Path, last: Option<&manifest::Read>, before: u64, parallel: bool)
 pub fn output_files(out: &Path) -> io::Result<Vec<String>> {
     let walk = Walk {
         stamps: false,
-        parallel: true,
+        how: How {
+            parallel: true,
+            stop: None,
+        },
         before: 0,
     };
     let mut files: Vec<String> = folders::read(out, walk)?
@@ -160,10 +197,10 @@ pub fn output_files(out: &Path) -> io::Result<Vec<String>> {
 /// against 0.21 s), but the kernel's locks make that cost a third more CPU
 /// (0.28 s against 0.21 s), so a listing on a thread beside the site's
 /// load, which has the cores busy, reads them one after the other.
-fn walked(out: &Path, before: u64, parallel: bool) -> io::Result<Found> {
+fn walked(out: &Path, before: u64, how: How<'_>) -> io::Result<Found> {
     let walk = Walk {
         stamps: true,
-        parallel,
+        how,
         before,
     };
     folders::read(out, walk)
@@ -171,20 +208,28 @@ fn walked(out: &Path, before: u64, parallel: bool) -> io::Result<Found> {
 
 /// What a walk of the output reads, and how.
 #[derive(Clone, Copy)]
-struct Walk {
+struct Walk<'a> {
     /// The files' and folders' stamps too.
     stamps: bool,
-    parallel: bool,
+    how: How<'a>,
     /// When the listing started ([`FolderStamp::unless_racy`]).
     before: u64,
 }
 
-/// `items` mapped by `f`, in parallel or in turn.
-fn each<T: Sync, U: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> U + Sync + Send) -> Vec<U> {
-    match parallel {
-        true => items.par_iter().map(f).collect(),
-        false => items.iter().map(f).collect(),
+/// `items` mapped by `f`, in parallel or in turn; in turn, an error of
+/// kind `Interrupted` once `how.stop` is set.
+fn each<T: Sync, U: Send>(items: &[T], how: How<'_>, f: impl Fn(&T) -> U + Sync + Send) -> io::Result<Vec<U>> {
+    if how.parallel {
+        return Ok(items.par_iter().map(f).collect());
     }
+    let mut done = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if i % 256 == 0 && how.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        done.push(f(item));
+    }
+    Ok(done)
 }
 
 /// The folder holding `rel` (`""`: the output itself).
@@ -197,7 +242,7 @@ fn parent(rel: &str) -> &str {
 /// together (a folder or file whose folder it does not record): then it
 /// is walked.
 #[cfg(unix)]
-fn guided(out: &Path, last: &manifest::Read, before: u64, parallel: bool) -> Option<io::Result<Found>> {
+fn guided(out: &Path, last: &manifest::Read, before: u64, how: How<'_>) -> Option<io::Result<Found>> {
     let recorded = last.folders()?;
     if recorded.first().map(|f| f.0) != Some("") {
         return None;
@@ -208,7 +253,10 @@ fn guided(out: &Path, last: &manifest::Read, before: u64, parallel: bool) -> Opt
         Ok(fd) => fd,
         Err(e) => return Some(Err(e)),
     };
-    let now = each(&recorded, parallel, |(rel, _)| folders::status(&root, rel));
+    let now = match each(&recorded, how, |(rel, _)| folders::status(&root, rel)) {
+        Ok(now) => now,
+        Err(e) => return Some(Err(e)),
+    };
     let state = states(&recorded, &now, &index)?;
     // the files of trusted folders: their stamps, looked up by path
     let holders: Vec<usize> = paths
@@ -222,10 +270,10 @@ fn guided(out: &Path, last: &manifest::Read, before: u64, parallel: bool) -> Opt
         .filter(|(_, h)| state[**h] == State::Trusted)
         .map(|(rel, _)| *rel)
         .collect();
-    found.files = each(&trusted, parallel, |rel| folders::file_status(&root, rel))
-        .into_iter()
-        .flatten()
-        .collect();
+    found.files = match each(&trusted, how, |rel| folders::file_status(&root, rel)) {
+        Ok(files) => files.into_iter().flatten().collect(),
+        Err(e) => return Some(Err(e)),
+    };
     found.folders = (recorded.iter().zip(&state))
         .filter(|(_, s)| **s == State::Trusted)
         .map(|((rel, stamp), _)| (rel.to_string(), *stamp))
@@ -238,16 +286,17 @@ fn guided(out: &Path, last: &manifest::Read, before: u64, parallel: bool) -> Opt
         .collect();
     let walk = Walk {
         stamps: true,
-        parallel,
+        how,
         before,
     };
-    for one in each(&read, parallel, |rel| folders::read_one(&root, rel, walk, &known)) {
-        match one {
-            Ok(one) => found.add(one),
-            Err(e) => return Some(Err(e)),
+    let read = each(&read, how, |rel| folders::read_one(&root, rel, walk, &known));
+    let add = |read: Vec<io::Result<Found>>| {
+        for one in read {
+            found.add(one?);
         }
-    }
-    Some(Ok(found))
+        Ok(found)
+    };
+    Some(read.and_then(add))
 }
 
 /// What a guided listing makes of each `recorded` folder, whose stamp is
@@ -277,7 +326,7 @@ fn states(
 }
 
 #[cfg(not(unix))]
-fn guided(_: &Path, _: &manifest::Read, _: u64, _: bool) -> Option<io::Result<Found>> {
+fn guided(_: &Path, _: &manifest::Read, _: u64, _: How<'_>) -> Option<io::Result<Found>> {
     None
 }
 
@@ -486,7 +535,7 @@ mod folders {
             let sub = rustix::fs::openat(fd.as_fd(), name, FOLDER, Mode::empty())?;
             inside(sub, path, walk, &|_| false)
         };
-        for one in super::each(&folders, walk.parallel, read) {
+        for one in super::each(&folders, walk.how, read)? {
             found.add(one?);
         }
         Ok(found)
@@ -565,7 +614,7 @@ mod folders {
         }
         // (each folder's handle is closed before the ones inside are read)
         let read = |(path, rel): &(PathBuf, String)| inside(path, rel, walk);
-        for one in super::each(&folders, walk.parallel, read) {
+        for one in super::each(&folders, walk.how, read)? {
             found.add(one?);
         }
         Ok(found)
@@ -575,6 +624,15 @@ mod folders {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    const PARALLEL: How<'static> = How {
+        parallel: true,
+        stop: None,
+    };
+    const IN_TURN: How<'static> = How {
+        parallel: false,
+        stop: None,
+    };
 
     /// Writes `files` (path, text) under `out`.
     fn put(out: &Path, files: &[(&str, &str)]) {
@@ -614,10 +672,10 @@ mod tests {
         let want = ["a/b/c/d.png", "a/index.html", "a/link", "b/x", "z.html"];
         assert_eq!(output_files(&out).unwrap(), want);
         let far = crate::files::now_ns() + 3_600_000_000_000;
-        let found = walked(&out, far, true).unwrap();
+        let found = walked(&out, far, PARALLEL).unwrap();
         let files = sorted(&found);
         assert_eq!(
-            sorted(&walked(&out, far, false).unwrap()),
+            sorted(&walked(&out, far, IN_TURN).unwrap()),
             files,
             "the same in parallel or in turn"
         );
@@ -638,7 +696,7 @@ mod tests {
             assert_eq!((stamp.ctime, stamp.inode), (ctime, m.ino()), "{rel:?}");
         }
         // just stamped: not trusted
-        let now = walked(&out, crate::files::now_ns(), true).unwrap();
+        let now = walked(&out, crate::files::now_ns(), PARALLEL).unwrap();
         assert!(now.folders.iter().all(|(_, s)| *s == FolderStamp::UNKNOWN));
         assert!(output_files(&dir.path().join("none")).is_err());
         // an output folder that is itself a link is listed through it
@@ -650,7 +708,7 @@ mod tests {
     /// folders' stamps, taken as long enough ago to be trusted.
     fn manifest_of(out: &Path, at: &Path) -> manifest::Read {
         let far = crate::files::now_ns() + 3_600_000_000_000;
-        let found = walked(out, far, true).unwrap();
+        let found = walked(out, far, PARALLEL).unwrap();
         let record = |stamp: Option<Stamp>| manifest::Record {
             fingerprint: 1,
             hash: 2,
@@ -692,8 +750,8 @@ mod tests {
         );
         let read = manifest_of(&out, &dir.path().join("m.manifest"));
         let far = crate::files::now_ns() + 3_600_000_000_000;
-        let guided = |out: &Path| guided(out, &read, far, true).unwrap().unwrap();
-        let walk = |out: &Path| walked(out, far, true).unwrap();
+        let guided = |out: &Path| guided(out, &read, far, PARALLEL).unwrap().unwrap();
+        let walk = |out: &Path| walked(out, far, PARALLEL).unwrap();
         let nothing = guided(&out);
         assert_eq!(sorted(&nothing), sorted(&walk(&out)));
         assert_eq!((nothing.read, nothing.folders.len()), (0, 8), "every folder trusted");
@@ -747,14 +805,14 @@ mod tests {
         let at = dir.path().join("m.manifest");
         let read = manifest_of(&out, &at);
         let far = crate::files::now_ns() + 3_600_000_000_000;
-        assert!(guided(&out, &read, far, true).is_some());
+        assert!(guided(&out, &read, far, PARALLEL).is_some());
         let text = std::fs::read_to_string(&at).unwrap();
         for drop in ["a", "a/b", ""] {
             let line = text.lines().find(|l| l.starts_with("d ") && &l[36..] == drop);
             let cut = text.replace(&format!("{}\n", line.unwrap()), "");
             std::fs::write(&at, cut).unwrap();
             let read = manifest::Read::at(&at).unwrap();
-            assert!(guided(&out, &read, far, true).is_none(), "without {drop:?}");
+            assert!(guided(&out, &read, far, PARALLEL).is_none(), "without {drop:?}");
         }
         let files_only: String = text
             .lines()
@@ -763,10 +821,16 @@ mod tests {
             .collect();
         std::fs::write(&at, files_only).unwrap();
         let read = manifest::Read::at(&at).unwrap();
-        assert!(guided(&out, &read, far, true).is_none());
-        let listing = list(&out, Some(&read), true);
+        assert!(guided(&out, &read, far, PARALLEL).is_none());
+        let listing = list(&out, Some(&read));
         assert_eq!(listing.files.len(), 2);
         assert_eq!(listing.folders.len(), 3);
+        // in turn, the same; none once told to stop
+        let stop = AtomicBool::new(false);
+        let in_turn = list_until(&out, Some(&read), &stop).unwrap();
+        assert_eq!((in_turn.files, in_turn.folders), (listing.files, listing.folders));
+        stop.store(true, Ordering::Relaxed);
+        assert!(list_until(&out, Some(&read), &stop).is_none());
     }
 
     /// After a commit, the folders it touched are stamped again, the ones
@@ -787,7 +851,7 @@ mod tests {
             ],
         );
         let far = crate::files::now_ns() + 3_600_000_000_000;
-        let before: PathMap<FolderStamp> = walked(&out, far, true).unwrap().folders.into_iter().collect();
+        let before: PathMap<FolderStamp> = walked(&out, far, PARALLEL).unwrap().folders.into_iter().collect();
         std::thread::sleep(std::time::Duration::from_millis(50));
         put(&out, &[("a/x/card.png", "png"), ("n/m/index.html", "nm")]);
         std::fs::remove_dir_all(out.join("b/y")).unwrap();
@@ -796,7 +860,7 @@ mod tests {
         let written = ["a/x/card.png", "n/m/index.html", "c/d"].map(String::from);
         let removed = ["b/y/index.html".to_string()];
         let after = after_commit_at(&out, before.clone(), &written, &removed, far);
-        let now: PathMap<FolderStamp> = walked(&out, far, true).unwrap().folders.into_iter().collect();
+        let now: PathMap<FolderStamp> = walked(&out, far, PARALLEL).unwrap().folders.into_iter().collect();
         assert_eq!(after, now, "each folder there, stamped as it is");
         assert_eq!(after["k"], before["k"], "k: not touched");
         for moved in ["", "a/x", "b", "c"] {

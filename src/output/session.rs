@@ -27,6 +27,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -135,7 +137,7 @@ impl AsRef<write::Offered> for Output {
 /// already read.
 enum Earlier {
     Read(Listing),
-    Reading(crate::background::Background<Listing>),
+    Reading(crate::background::Background<Option<Listing>>),
 }
 
 /// `listing` with the records of `read` whose file still has the stamp the
@@ -721,7 +723,12 @@ impl Session {
         // reads every article, so that its caches hold them all: it is given
         // no hashes to make them from the store instead)
         let one_off = self.reuse.is_none();
-        let ((inputs, known), manifest) = rayon::join(
+        // The output is listed as soon as the manifest is read, on a thread of its own at the
+        // lowest priority: when an input changed (the usual case), the listing is needed only
+        // once the site is loaded, and fills the gaps the digest and the load leave. When none
+        // did, it is needed at once: it is stopped, and the output listed again, in parallel.
+        let stop = Arc::new(AtomicBool::new(false));
+        let ((inputs, known), (manifest, listing)) = rayon::join(
             || match one_off {
                 true => {
                     let (inputs, known) = crate::output::inputs::digest_and_known(&self.root, &self.opts);
@@ -729,12 +736,21 @@ impl Session {
                 }
                 false => (crate::output::inputs::digest(&self.root, &self.opts), None),
             },
-            || manifest::Read::at(&self.manifest),
+            || {
+                let read = manifest::Read::at(&self.manifest).map(Arc::new);
+                let (out, last, stopped) = (self.out.clone(), read.clone(), stop.clone());
+                let listing = crate::background::spawn(move || {
+                    let on_disk = listing::list_until(&out, last.as_deref(), &stopped)?;
+                    Some(recorded(last.as_deref(), on_disk))
+                });
+                listing.lower();
+                (read, listing)
+            },
         );
         let earlier = match manifest {
-            // When no input changed, the listing is needed at once: the folders read in parallel.
             Some(read) if read.clean && read.inputs == inputs => {
-                let (on_disk, m) = rayon::join(|| listing::list(&self.out, Some(&read), true), || read.manifest());
+                stop.store(true, Ordering::Relaxed);
+                let (on_disk, m) = rayon::join(|| listing::list(&self.out, Some(&read)), || read.manifest());
                 let files = &on_disk.files;
                 let intact = |path: &String, r: &manifest::Record| files.get(path).map(|l| l.stamp) == Some(r.stamp);
                 if let Some(m) = m
@@ -746,17 +762,8 @@ impl Session {
                 }
                 Earlier::Read(recorded(Some(&read), on_disk))
             }
-            // When one did (the usual case), the listing is needed only once the site is loaded:
-            // on a thread of its own at the lowest priority, it fills the gaps the load leaves.
-            read => {
-                let out = self.out.clone();
-                let reading = crate::background::spawn(move || {
-                    let on_disk = listing::list(&out, read.as_ref(), false);
-                    recorded(read.as_ref(), on_disk)
-                });
-                reading.lower();
-                Earlier::Reading(reading)
-            }
+            // (never stopped on this way)
+            _ => Earlier::Reading(listing),
         };
         crate::timing::lap("read the manifest", t);
         Ok((Some(earlier), inputs, known))
@@ -789,7 +796,7 @@ impl Session {
     fn take_earlier(&mut self, earlier: Earlier) -> Listing {
         match earlier {
             Earlier::Read(listing) => listing,
-            Earlier::Reading(thread) => thread.join(),
+            Earlier::Reading(thread) => thread.join().unwrap_or_default(),
         }
     }
 
