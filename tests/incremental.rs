@@ -145,27 +145,30 @@ fn an_edit_renders_only_what_it_affects_and_equals_a_fresh_build() {
     );
 }
 
+/// Changes an output page in place: the same length, other bytes, so that
+/// only its modification time tells.
+fn change_in_place(page: &Path) {
+    let mut bytes = std::fs::read(page).unwrap();
+    let at = bytes.iter().position(|&b| b == b'<').unwrap();
+    bytes[at + 1] = b'X';
+    let built = std::fs::metadata(page).unwrap().modified().unwrap();
+    std::fs::write(page, &bytes).unwrap();
+    // A file system with coarse timestamps may give the write the build's
+    // time: then move it on by hand rather than wait for the clock.
+    let file = std::fs::File::options().write(true).open(page).unwrap();
+    if file.metadata().unwrap().modified().unwrap() == built {
+        file.set_modified(built + std::time::Duration::from_secs(1)).unwrap();
+    }
+    assert_ne!(file.metadata().unwrap().modified().unwrap(), built);
+}
+
 #[test]
 fn output_changed_by_hand_is_restored() {
     let site = copy_site(&fixture("multi"), false);
     let out = tempfile::tempdir().unwrap();
     build_into(site.path(), out.path());
     let want = snapshot(out.path());
-    let home = out.path().join("index.html");
-    // same length, different bytes: only the modification time tells
-    let mut bytes = std::fs::read(&home).unwrap();
-    let at = bytes.iter().position(|&b| b == b'<').unwrap();
-    bytes[at + 1] = b'X';
-    let built = std::fs::metadata(&home).unwrap().modified().unwrap();
-    std::fs::write(&home, &bytes).unwrap();
-    // A file system with coarse timestamps may give the write the build's
-    // time: then move it on by hand rather than wait for the clock.
-    let file = std::fs::File::options().write(true).open(&home).unwrap();
-    if file.metadata().unwrap().modified().unwrap() == built {
-        file.set_modified(built + std::time::Duration::from_secs(1)).unwrap();
-    }
-    assert_ne!(file.metadata().unwrap().modified().unwrap(), built);
-    drop(file);
+    change_in_place(&out.path().join("index.html"));
     std::fs::remove_file(out.path().join("entities/index.html")).unwrap();
     std::fs::write(out.path().join("stray.html"), "not ours").unwrap();
     let r = build_into(site.path(), out.path());
@@ -207,17 +210,7 @@ fn output_changed_by_hand_in_folders_the_last_build_did_not_touch_is_restored() 
     std::fs::create_dir_all(entity.join("extra")).unwrap();
     std::fs::write(entity.join("extra/x.html"), "not ours either").unwrap();
     std::fs::remove_file(article.join("index.html")).unwrap();
-    let page = quote.join("index.html");
-    let mut bytes = std::fs::read(&page).unwrap();
-    let at = bytes.iter().position(|&b| b == b'<').unwrap();
-    bytes[at + 1] = b'X';
-    let built = std::fs::metadata(&page).unwrap().modified().unwrap();
-    std::fs::write(&page, &bytes).unwrap();
-    let file = std::fs::File::options().write(true).open(&page).unwrap();
-    if file.metadata().unwrap().modified().unwrap() == built {
-        file.set_modified(built + std::time::Duration::from_secs(1)).unwrap();
-    }
-    drop(file);
+    change_in_place(&quote.join("index.html"));
     let r = build_into(site.path(), out.path());
     assert_eq!(r.stats.removed, 2, "the two files added go");
     assert_eq!(r.stats.written, 2, "the page removed and the page changed come back");
