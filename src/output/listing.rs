@@ -16,10 +16,15 @@
 //!   is 108,000 status calls instead of 39,540 opens, 79,000 reads of
 //!   entries and 68,000 status calls.
 //!
-//! A folder stamped within `RACY` of when its stamp was taken could change
-//! again within the file system's timestamp granularity and keep it (git's
-//! "racy clean" problem): it is recorded as [`FolderStamp::UNKNOWN`], so the
-//! next build reads it. Elsewhere than on Unix the output is always walked.
+//! A folder stamped within 0.1 s of when its stamp was taken (2 s on a file
+//! system that keeps whole seconds) could change again within the file
+//! system's timestamp granularity and keep it (git's "racy clean" problem):
+//! it is recorded as [`FolderStamp::UNKNOWN`], so the next build reads it
+//! (`FolderStamp::unless_racy`). The folders that a commit touched are
+//! looked up again after it ([`after_commit`]); a file another program puts
+//! into one of them while the build runs may so be taken in, and stay until
+//! that folder changes again. Elsewhere than on Unix the output is always
+//! walked.
 //!
 //! Stage 5 of the pipeline: output.
 
