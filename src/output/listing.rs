@@ -298,25 +298,25 @@ fn guided(out: &Path, last: &manifest::Read, before: u64, how: How<'_>) -> Optio
     };
     let state = states(&recorded, &now, &index)?;
     // the files of trusted folders: their stamps, looked up by path
-    let holders: Vec<usize> = paths
-        .iter()
-        .map(|rel| index.get(parent(rel)).copied())
-        .collect::<Option<_>>()?;
-    let mut found = Found::default();
-    let trusted: Vec<&str> = paths
-        .iter()
-        .zip(&holders)
-        .filter(|(_, h)| state[**h] == State::Trusted)
-        .map(|(rel, _)| *rel)
-        .collect();
-    found.files = match each(&trusted, how, |rel| folders::file_status(&root, rel)) {
+    let mut trusted = Vec::new();
+    for rel in paths {
+        if state[*index.get(parent(rel))?] == State::Trusted {
+            trusted.push(rel);
+        }
+    }
+    let files = match each(&trusted, how, |rel| folders::file_status(&root, rel)) {
         Ok(files) => files.into_iter().flatten().collect(),
         Err(e) => return Some(Err(e)),
     };
-    found.folders = (recorded.iter().zip(&state))
+    let folders = (recorded.iter().zip(&state))
         .filter(|(_, s)| **s == State::Trusted)
         .map(|((rel, stamp), _)| (rel.to_string(), *stamp))
         .collect();
+    let mut found = Found {
+        files,
+        folders,
+        read: 0,
+    };
     // the others read (and those they hold that the manifest does not know, walked)
     let known = |rel: &str| index.get(rel).is_some_and(|&i| state[i] != State::Gone);
     let read: Vec<&str> = (recorded.iter().zip(&state))
