@@ -347,10 +347,21 @@ impl Site {
                         }
                         ("break templates/base.html (syntax error)".into(), vec![rel])
                     }
-                    _ => {
+                    2 => {
                         let at = base.rfind("</body>").unwrap();
                         self.write(&rel, format!("{}<!-- sửa {n} -->\n{}", &base[..at], &base[at..]));
                         (format!("override templates/base.html (edit {n})"), vec![rel])
+                    }
+                    _ => {
+                        // the header or footer, rendered once for many pages (`render/layout.rs`)
+                        let (name, end) = *rng
+                            .pick(&[("site_header.html", "</header>"), ("site_footer.html", "</footer>")])
+                            .unwrap();
+                        let rel = PathBuf::from("templates").join(name);
+                        let text = std::fs::read_to_string(common::seed_root().join(&rel)).unwrap();
+                        let at = text.rfind(end).unwrap();
+                        self.write(&rel, format!("{}<!-- sửa {n} -->{}", &text[..at], &text[at..]));
+                        (format!("override templates/{name} (edit {n})"), vec![rel])
                     }
                 }
             }

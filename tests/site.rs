@@ -883,3 +883,73 @@ fn small_site(entities: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// The header and footer are rendered once for each index page the navigation links to and
+/// once for all the other pages (`render/layout.rs`): each index page marks its own link, and
+/// no other page marks any — not an article, an entity page, nor a later page of an index.
+#[test]
+fn the_navigation_marks_only_the_index_page_it_is_on() {
+    let site = build(&seed_root());
+    let marked = |rel: &str| -> Vec<String> {
+        let (page, current) = (site.html(rel), sel("header.site-header [aria-current]"));
+        let links = page.select(&current);
+        links
+            .map(|a| a.value().attr("href").unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(marked("index.html"), ["/", "/"], "the site's name and Home");
+    for index in ["entities", "quotes", "tags", "search"] {
+        assert_eq!(marked(&format!("{index}/index.html")), [format!("/{index}/")]);
+    }
+    for other in [
+        SEED_ARTICLE,
+        "entities/huawei/index.html",
+        "quotes/chan-bi-cat-dut/index.html",
+        "404.html",
+    ] {
+        assert!(marked(other).is_empty(), "{other}: {:?}", marked(other));
+    }
+    // (every page has the footer, with the site's name)
+    for rel in site.html_files() {
+        let footer: String = site
+            .html(&rel)
+            .select(&sel("footer.site-footer"))
+            .flat_map(|f| f.text())
+            .collect();
+        assert!(footer.contains("glossa"), "{rel}: {footer:?}");
+    }
+}
+
+/// A site's own `site_header.html` reaches every page, sees `current` on the index pages, and
+/// one that reads the page (which it cannot see) is an error naming it, not a page without a
+/// header.
+#[test]
+fn a_sites_own_header_is_on_every_page_and_may_not_read_the_page() {
+    let dir = copy_site(&seed_root(), false);
+    let header = "<header class=\"site-header\"><p class=\"mine\">{{ site.title }}|{{ current }}</p></header>\n";
+    common::write(dir.path(), "templates/site_header.html", header);
+    let site = build(dir.path());
+    let mine = |rel: &str| -> String { site.html(rel).select(&sel("p.mine")).flat_map(|p| p.text()).collect() };
+    let title = site.html("index.html").select(&sel("a.site-title")).count();
+    assert_eq!(title, 0, "the built-in header is replaced");
+    let name = mine("index.html").split('|').next().unwrap().to_string();
+    assert!(!name.is_empty());
+    assert_eq!(mine("index.html"), format!("{name}|/"));
+    assert_eq!(mine("entities/index.html"), format!("{name}|/entities/"));
+    for rel in site.html_files() {
+        assert_eq!(site.html(&rel).select(&sel("p.mine")).count(), 1, "{rel}");
+    }
+    assert_eq!(mine(SEED_ARTICLE), format!("{name}|"));
+
+    common::write(
+        dir.path(),
+        "templates/site_header.html",
+        "<header>{{ page.title }}</header>\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = common::glossa(dir.path(), &["build", "--output-dir", out.path().to_str().unwrap()]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("site_header.html") && err.contains("page.title"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one error for all the pages: {err}");
+    assert!(!out.path().join("index.html").exists(), "nothing written");
+}

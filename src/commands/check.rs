@@ -115,16 +115,7 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         crate::progress::start("checking links");
         let mut failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
         failed.sort_by_key(|f| f.0);
-        for (_, e) in failed {
-            diags.push(
-                Diagnostic::error(
-                    Path::new("templates"),
-                    None,
-                    format!("rendering {} failed: {}", e.page, e.message),
-                )
-                .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-            )
-        }
+        diags.extend(render::RenderError::diagnostics(failed.into_iter().map(|(_, e)| e)));
         files.resize_with(files.len() + statics, || None);
         let t_links = std::time::Instant::now();
         diags.extend(links.check(files));

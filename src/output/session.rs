@@ -215,15 +215,6 @@ fn offer_rendered(
 }
 
 /// A template that failed on a page, as a diagnostic.
-fn render_failed(e: render::RenderError) -> Diagnostic {
-    Diagnostic::error(
-        Path::new("templates"),
-        None,
-        format!("rendering {} failed: {}", e.page, e.message),
-    )
-    .with_hint("a template uses a variable the page does not have; see docs/templates.md")
-}
-
 #[derive(Clone, Copy)]
 enum Input {
     Article(usize),
@@ -606,12 +597,14 @@ impl Session {
         crate::memory::release();
         let t = crate::timing::lap("render + stage", t);
         let mut io_error = None;
+        let mut failed = Vec::new();
         for e in std::mem::take(&mut made.failures) {
             match e {
-                Fail::Render(e) => diags.push(render_failed(e)),
+                Fail::Render(e) => failed.push(e),
                 Fail::Io(e) => io_error = io_error.or(Some(e)),
             }
         }
+        diags.extend(render::RenderError::diagnostics(failed));
         if diags.has_errors() || io_error.is_some() {
             stager.abort();
             return match io_error {

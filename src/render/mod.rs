@@ -8,6 +8,7 @@ pub mod card;
 pub mod deps;
 pub mod entity_graph;
 mod jsonld;
+mod layout;
 pub mod search;
 mod sitemap;
 pub mod templates;
@@ -16,6 +17,8 @@ pub mod timeline;
 mod views;
 pub use views::{ARTICLES_KEPT_MAX, QUOTES_KEPT_MAX, Shared, dot_scale};
 
+use std::path::Path;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
@@ -23,6 +26,7 @@ use tera::Context;
 pub use search::SearchPart;
 pub use templates::Templates;
 
+use crate::diagnostics::Diagnostic;
 use crate::site::Site;
 use crate::text::escape_html;
 use crate::urls::Urls;
@@ -266,6 +270,36 @@ fn archive_pages(site: &Site) -> Vec<Page> {
 pub struct RenderError {
     pub page: String,
     pub message: String,
+    /// Whether it was the site's header or footer that failed (`layout.rs`): the same error
+    /// on every page.
+    pub in_layout: bool,
+}
+
+impl RenderError {
+    /// The diagnostics of a render's failures: one a page, and one in all for the header and
+    /// footer, which every page shares.
+    pub fn diagnostics(errors: impl IntoIterator<Item = RenderError>) -> Vec<Diagnostic> {
+        let mut layout_told = false;
+        let mut out = Vec::new();
+        for e in errors {
+            if !e.in_layout {
+                out.push(
+                    Diagnostic::error(
+                        Path::new("templates"),
+                        None,
+                        format!("rendering {} failed: {}", e.page, e.message),
+                    )
+                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
+                );
+            } else if !std::mem::replace(&mut layout_told, true) {
+                out.push(
+                    Diagnostic::error(Path::new("templates"), None, format!("rendering the site's header and footer failed: {}", e.message))
+                        .with_hint("site_header.html and site_footer.html see only `site`, `t` and `current`: what depends on the page goes in base.html (see docs/templates.md)"),
+                );
+            }
+        }
+        out
+    }
 }
 
 /// Renders every page; returns (output path, bytes) sorted by path.
@@ -428,12 +462,19 @@ pub fn render_changed(
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }
+            let layout = shared.layouts.of(site, tera, page).map_err(|message| RenderError {
+                page: page.path(site),
+                message,
+                in_layout: true,
+            })?;
             if let serde_json::Value::Object(m) = &mut view {
                 m.insert("t".to_string(), LentStrings::lend(strings, *strings_hash));
+                m.insert("layout".to_string(), layout);
             }
             let mut ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
                 message: templates::error_chain(&e),
+                in_layout: false,
             })?;
             // (into bytes: `render` would check the UTF-8 it just wrote)
             let mut bytes = Vec::with_capacity(16 * 1024);
@@ -444,6 +485,7 @@ pub fn render_changed(
             rendered.map_err(|e| RenderError {
                 page: page.path(site),
                 message: templates::error_chain(&e),
+                in_layout: false,
             })?;
             Ok(Rendered {
                 fingerprint,

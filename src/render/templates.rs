@@ -15,6 +15,8 @@ use crate::files::read_text;
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    ("site_header.html", include_str!("../../templates/site_header.html")),
+    ("site_footer.html", include_str!("../../templates/site_footer.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("article.html", include_str!("../../templates/article.html")),
     ("entity.html", include_str!("../../templates/entity.html")),

@@ -44,6 +44,8 @@ pub struct Shared {
     articles: Box<[OnceLock<ArticleShared>]>,
     quotes: Box<[OnceLock<QuoteShared>]>,
     entity_urls: Box<[OnceLock<String>]>,
+    /// The site's header and footer, rendered once for the render's pages.
+    pub layouts: super::layout::Layouts,
 }
 
 /// The most articles whose links and dates a render keeps ([`Shared`]).
@@ -96,6 +98,7 @@ impl Shared {
             articles: slots(if large { 0 } else { site.articles.len() }),
             quotes: slots(if large { 0 } else { site.quotes.len() }),
             entity_urls: slots(site.entities.len()),
+            layouts: Default::default(),
         }
     }
 }

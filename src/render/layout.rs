@@ -1,0 +1,91 @@
+//! The site's header and footer (`site_header.html`, `site_footer.html`), rendered once per
+//! render for each index page the navigation links to and once for every other page, instead
+//! of on every page: `base.html` puts them in as `layout.header_html` and
+//! `layout.footer_html`. They see `site`, `t` and `current` (the index page's URL, empty for
+//! the others) and nothing of the page, so one rendering serves every page of its kind —
+//! like Hugo's `partialCached`. On the 10,000-article bench site they were about a third of
+//! the layout's cost (`docs/performance.md`).
+//!
+//! A page's fingerprint covers what they show without them: `site` is in every page's view,
+//! `t` is in the strings' hash, `current` follows from `page.url`, and the two templates are
+//! in every page template's fingerprint (they are not page templates).
+//!
+//! Stage 4 of the pipeline: rendering.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tera::Context;
+
+use super::{Page, templates::Templates};
+use crate::site::Site;
+
+/// The header and footer of one render, made by the first page that asks.
+#[derive(Default)]
+pub struct Layouts {
+    /// `(current, {"header_html": …, "footer_html": …})`, the first with `current` empty; or
+    /// the error rendering them gave.
+    made: OnceLock<Result<Vec<(String, Value)>, String>>,
+}
+
+/// The index pages the navigation links to: each gets its own header and footer (with its
+/// link marked `aria-current`); every other page shares one.
+fn is_index(page: Page) -> bool {
+    matches!(
+        page,
+        Page::Home(0) | Page::EntityIndex | Page::QuoteIndex(0) | Page::TagIndex | Page::Search | Page::ArchiveIndex
+    )
+}
+
+impl Layouts {
+    /// The `layout` value of `page`'s context: `{"header_html": …, "footer_html": …}`.
+    pub fn of(&self, site: &Site, tera: &Templates, page: Page) -> Result<Value, String> {
+        let made = self.made.get_or_init(|| make(site, tera)).as_ref()?;
+        let current = if is_index(page) { page.url(site) } else { String::new() };
+        let (_, value) = made.iter().find(|(c, _)| *c == current).unwrap_or(&made[0]);
+        Ok(value.clone())
+    }
+}
+
+/// Renders both templates for every page kind: for no index page (`current` empty), then
+/// for each index page.
+fn make(site: &Site, tera: &Templates) -> Result<Vec<(String, Value)>, String> {
+    let currents = std::iter::once(String::new()).chain(
+        [
+            Page::Home(0),
+            Page::EntityIndex,
+            Page::QuoteIndex(0),
+            Page::TagIndex,
+            Page::Search,
+            Page::ArchiveIndex,
+        ]
+        .into_iter()
+        .map(|p| p.url(site)),
+    );
+    let mut ctx = Context::new();
+    ctx.insert(
+        "site",
+        &super::site_view(
+            site,
+            &crate::urls::Urls {
+                root: site.config.root_path(),
+            },
+        ),
+    );
+    ctx.insert("t", &super::strings_view(site).0);
+    currents
+        .map(|current| {
+            ctx.insert("current", &current);
+            let render = |name: &str| {
+                tera.tera
+                    .render(name, &ctx)
+                    .map_err(|e| super::templates::error_chain(&e))
+            };
+            let value = serde_json::json!({
+                "header_html": render("site_header.html")?,
+                "footer_html": render("site_footer.html")?,
+            });
+            Ok((current, value))
+        })
+        .collect()
+}
