@@ -30,38 +30,33 @@ pub struct Layouts {
 
 /// The index pages the navigation links to: each gets its own header and footer (with its
 /// link marked `aria-current`); every other page shares one.
-fn is_index(page: Page) -> bool {
-    matches!(
-        page,
-        Page::Home(0) | Page::EntityIndex | Page::QuoteIndex(0) | Page::TagIndex | Page::Search | Page::ArchiveIndex
-    )
-}
+const INDEX_PAGES: [Page; 6] = [
+    Page::Home(0),
+    Page::EntityIndex,
+    Page::QuoteIndex(0),
+    Page::TagIndex,
+    Page::Search,
+    Page::ArchiveIndex,
+];
 
 impl Layouts {
     /// The `layout` value of `page`'s context: `{"header_html": …, "footer_html": …}`.
     pub fn of(&self, site: &Site, tera: &Templates, page: Page) -> Result<Value, String> {
         let made = self.made.get_or_init(|| make(site, tera)).as_ref()?;
-        let current = if is_index(page) { page.url(site) } else { String::new() };
-        let (_, value) = made.iter().find(|(c, _)| *c == current).unwrap_or(&made[0]);
-        Ok(value.clone())
+        let current = match INDEX_PAGES.contains(&page) {
+            true => page.url(site),
+            false => String::new(),
+        };
+        // (the first is for every other page)
+        let found = made.iter().find(|(c, _)| *c == current).or(made.first());
+        Ok(found.map(|(_, value)| value.clone()).unwrap_or_default())
     }
 }
 
 /// Renders both templates for every page kind: for no index page (`current` empty), then
 /// for each index page.
 fn make(site: &Site, tera: &Templates) -> Result<Vec<(String, Value)>, String> {
-    let currents = std::iter::once(String::new()).chain(
-        [
-            Page::Home(0),
-            Page::EntityIndex,
-            Page::QuoteIndex(0),
-            Page::TagIndex,
-            Page::Search,
-            Page::ArchiveIndex,
-        ]
-        .into_iter()
-        .map(|p| p.url(site)),
-    );
+    let currents = std::iter::once(String::new()).chain(INDEX_PAGES.iter().map(|p| p.url(site)));
     let mut ctx = Context::new();
     ctx.insert(
         "site",
