@@ -839,8 +839,8 @@ fn what_loading_an_article_reports_is_reported_by_every_build() {
 }
 
 /// `glossa build` of `root` into `out`, a new process that must succeed,
-/// with `GLOSSA_TIMINGS=1`: what it says of the search index.
-fn search_index_timing(root: &Path, out: &Path) -> String {
+/// with `GLOSSA_TIMINGS=1`: the lines of its timings that contain `about`.
+fn timings(root: &Path, out: &Path, about: &str) -> String {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_glossa"))
         .env("GLOSSA_TIMINGS", "1")
         .arg("--root")
@@ -851,10 +851,46 @@ fn search_index_timing(root: &Path, out: &Path) -> String {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    err.lines()
-        .filter(|l| l.contains("search index:"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    err.lines().filter(|l| l.contains(about)).collect::<Vec<_>>().join("\n")
+}
+
+/// What a build in a new process says of the search index.
+fn search_index_timing(root: &Path, out: &Path) -> String {
+    timings(root, out, "search index:")
+}
+
+/// A build in a new process after one article changed anchors that article alone: the
+/// others come from the anchoring store (`.glossa-cache/anchors`), as `GLOSSA_TIMINGS=1`
+/// counts them. A build with no store looks nothing up.
+#[test]
+fn a_new_process_after_one_edit_takes_the_other_articles_from_the_anchoring_store() {
+    let site = copy_site(&fixture("multi"), false);
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let from_store = || -> usize {
+        let line = timings(root, out.path(), "load + anchor articles");
+        let n = line.split("in batches, ").nth(1).and_then(|r| r.split(' ').next());
+        n.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{line}"))
+    };
+    let articles = std::fs::read_dir(root.join("content/articles"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "md"))
+        .count();
+    assert!(articles >= 3);
+    assert_eq!(from_store(), 0, "the first build");
+    let edited = root.join("content/articles/chip-war.md");
+    for n in 1..=2 {
+        let text = std::fs::read_to_string(&edited).unwrap();
+        std::fs::write(&edited, format!("{text}\nMột câu mới {n}.\n")).unwrap();
+        assert_eq!(from_store(), articles - 1, "after edit {n}");
+    }
+    std::fs::remove_dir_all(root.join(".glossa-cache/anchors")).unwrap();
+    std::fs::write(
+        &edited,
+        format!("{}\nMột câu nữa.\n", std::fs::read_to_string(&edited).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(from_store(), 0, "the store removed");
 }
 
 /// The search index a build stores (`.glossa-cache/search-terms`) is read

@@ -54,22 +54,37 @@ fn ids(key: Key) -> [u64; 2] {
 pub type Key = u128;
 
 /// The folder of stored anchoring results.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
     /// Whether the folder was made (or found), once, when the first result
     /// was put: not again for each of a cold build's 10,000 articles.
     made: std::sync::OnceLock<bool>,
+    /// Whether the folder was there when the store was opened (a store is opened for one load
+    /// of the site). If it was not, nothing is looked up: a cold build looked each of its
+    /// 10,000 articles up twice, 20,000 opens that all failed. What the load puts is for the
+    /// next one; a result another process puts meanwhile is missed, which only costs time.
+    found: bool,
+    /// How many lookups found a sound result.
+    hits: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {
     /// The store in `cache_dir` (a site's `.glossa-cache`); nothing is
     /// created until something is put.
     pub fn new(cache_dir: &Path) -> Store {
+        let dir = cache_dir.join("anchors");
         Store {
-            dir: cache_dir.join("anchors"),
+            found: dir.is_dir(),
+            dir,
             made: std::sync::OnceLock::new(),
+            hits: Default::default(),
         }
+    }
+
+    /// How many lookups found a sound result so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn file(&self, key: Key) -> PathBuf {
@@ -79,7 +94,12 @@ impl Store {
     /// The result stored under `key`, if a sound one is there, with the
     /// article's values when they were stored too.
     pub fn get(&self, key: Key) -> Option<(Anchored, Option<Meta>)> {
-        decode(&std::fs::read(self.file(key)).ok()?, key)
+        if !self.found {
+            return None;
+        }
+        let found = decode(&std::fs::read(self.file(key)).ok()?, key)?;
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(found)
     }
 
     /// Stores `an` under `key` when it has no diagnostics, with the
@@ -163,6 +183,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         store.put(7, &sample(), None);
+        // (opened with no folder, it looks nothing up: what a load puts is for the next one)
+        assert!(store.get(7).is_none());
+        let store = Store::new(dir.path());
         let (got, meta) = store.get(7).expect("stored");
         assert!(meta.is_none());
         assert_eq!(got.text.unpack(), "Ông Đặng nói rằng");
@@ -178,8 +201,8 @@ mod tests {
     #[test]
     fn damaged_or_foreign_files_are_misses() {
         let dir = tempfile::tempdir().unwrap();
+        Store::new(dir.path()).put(1, &sample(), None);
         let store = Store::new(dir.path());
-        store.put(1, &sample(), None);
         let good = std::fs::read(store.file(1)).unwrap();
         for i in 0..good.len() {
             let mut bad = good.clone();
@@ -205,9 +228,10 @@ mod tests {
         an.diags
             .push(crate::diagnostics::Diagnostic::warning(Path::new("a.md"), None, "w"));
         store.put(1, &an, None);
-        assert!(store.get(1).is_none());
         store.put(2, &sample(), None);
         store.put(3, &sample(), None);
+        let store = Store::new(dir.path());
+        assert!(store.get(1).is_none() && store.get(2).is_some());
         std::fs::write(dir.path().join("anchors/junk.tmp1"), "x").unwrap();
         store.prune(&HashSet::from([3]));
         assert!(store.get(2).is_none() && store.get(3).is_some());

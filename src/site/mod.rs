@@ -273,9 +273,13 @@ pub fn build(
         };
         batches.relink(&links, &mut all, &missing, &mut caches, diags, sources);
     }
+    let from_store = caches.disk.map_or(0, Store::hits);
     let anchored = order_articles(stream::finish(all, caches), &config.language, diags);
     let (articles, anchored): (Vec<Article>, Vec<(u64, Anchored)>) = anchored.into_iter().unzip();
-    let t = timing::lap("  load + anchor articles (in batches)", t);
+    let t = timing::lap(
+        &format!("  load + anchor articles (in batches, {from_store} from the anchoring store)"),
+        t,
+    );
 
     let mut reanchored = Vec::new();
     let (mut nodes, quotes) = link::articles_and_quotes(articles, anchored, diags, &mut reanchored);
