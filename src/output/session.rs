@@ -214,7 +214,6 @@ fn offer_rendered(
     Ok(offered)
 }
 
-/// A template that failed on a page, as a diagnostic.
 #[derive(Clone, Copy)]
 enum Input {
     Article(usize),

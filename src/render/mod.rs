@@ -279,23 +279,19 @@ impl RenderError {
     /// The diagnostics of a render's failures: one a page, and one in all for the header and
     /// footer, which every page shares.
     pub fn diagnostics(errors: impl IntoIterator<Item = RenderError>) -> Vec<Diagnostic> {
+        const HINT: &str = "a template uses a variable the page does not have; see docs/templates.md";
+        const LAYOUT_HINT: &str = "site_header.html and site_footer.html see only `site`, `t` and \
+            `current`: what depends on the page goes in base.html (see docs/templates.md)";
+        let templates = Path::new("templates");
         let mut layout_told = false;
         let mut out = Vec::new();
         for e in errors {
             if !e.in_layout {
-                out.push(
-                    Diagnostic::error(
-                        Path::new("templates"),
-                        None,
-                        format!("rendering {} failed: {}", e.page, e.message),
-                    )
-                    .with_hint("a template uses a variable the page does not have; see docs/templates.md"),
-                );
+                let message = format!("rendering {} failed: {}", e.page, e.message);
+                out.push(Diagnostic::error(templates, None, message).with_hint(HINT));
             } else if !std::mem::replace(&mut layout_told, true) {
-                out.push(
-                    Diagnostic::error(Path::new("templates"), None, format!("rendering the site's header and footer failed: {}", e.message))
-                        .with_hint("site_header.html and site_footer.html see only `site`, `t` and `current`: what depends on the page goes in base.html (see docs/templates.md)"),
-                );
+                let message = format!("rendering the site's header and footer failed: {}", e.message);
+                out.push(Diagnostic::error(templates, None, message).with_hint(LAYOUT_HINT));
             }
         }
         out
