@@ -825,15 +825,21 @@ mod tests {
         assert!(out.join("a.html").is_file() && !out.join("stale.html").exists());
     }
 
+    /// A temporary folder with an output folder's path in it (not made) and
+    /// a file holding `PNG`, as a card of the card cache would.
+    fn output_and_a_cached_card() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, cached) = (dir.path().join("public"), dir.path().join("cached.png"));
+        std::fs::write(&cached, b"PNG").unwrap();
+        (dir, out, cached)
+    }
+
     /// A folder is made once, by the first file offered into it; should it be
     /// gone when a later file is staged (taken away, or another folder with
     /// the same hash), that file makes it again, whether written or linked.
     #[test]
     fn a_folder_made_once_is_made_again_when_it_is_gone() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("public");
-        let cached = dir.path().join("cached.png");
-        std::fs::write(&cached, b"PNG").unwrap();
+        let (_dir, out, cached) = output_and_a_cached_card();
         let stager = Stager::new(&out, None, None).unwrap();
         let mut offered = Vec::new();
         for (folder, file, cached) in [("q/a", "more.html", None), ("q/c", "card.png", Some(&cached))] {
@@ -855,10 +861,7 @@ mod tests {
     /// new output folder and into one that exists; a staged link does not.
     #[test]
     fn a_written_file_is_stamped_as_the_output_has_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("public");
-        let cached = dir.path().join("cached.png");
-        std::fs::write(&cached, b"PNG").unwrap();
+        let (_dir, out, cached) = output_and_a_cached_card();
         for (a, b) in [("A", "B"), ("AA", "BBB")] {
             let stager = Stager::new(&out, None, None).unwrap();
             let offered = vec![
