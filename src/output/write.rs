@@ -365,6 +365,12 @@ pub struct Stager<'k> {
     folders: std::sync::Mutex<rustc_hash::FxHashSet<u64>>,
 }
 
+/// How many folders a stager knows it made before it forgets them all (and
+/// makes a forgotten folder's next file try a `mkdir` that fails, as before):
+/// some 0.6 MB. At 10,000 articles the output has 39,540 folders; at 50,000,
+/// where the peak is within a few MB of its target, some 200,000.
+const FOLDERS_KNOWN: usize = 50_000;
+
 /// What happened to one offered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offered {
@@ -481,7 +487,12 @@ impl<'k> Stager<'k> {
     /// file fails to stage for want of it, and makes it then.
     fn first_into(&self, folder: &Path) -> bool {
         let h = hash(folder.as_os_str().as_encoded_bytes());
-        self.folders.lock().is_ok_and(|mut made| made.insert(h))
+        self.folders.lock().is_ok_and(|mut made| {
+            if made.len() >= FOLDERS_KNOWN && !made.contains(&h) {
+                made.clear();
+            }
+            made.insert(h)
+        })
     }
 
     /// Where the bytes of an offer are on disk now: the staged file when it
