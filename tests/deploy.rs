@@ -1302,10 +1302,12 @@ fn dist_config() -> toml::Table {
 }
 
 /// The x86_64 Linux release binary — the one the recipes download — is built
-/// with profile-guided optimisation: the build job runs `bench/pgo --profile`
-/// before `dist build` and hands dist the profile in `RUSTFLAGS`; the other
-/// targets' jobs skip it. The steps are `.github/build-setup.yml`'s, as dist
-/// puts them in the workflow (`github-build-setup`; run `dist generate`).
+/// with profile-guided optimisation and BOLT: the build job runs `bench/pgo
+/// --profile` and `bench/bolt --install` before `dist build`, hands dist the
+/// profile and the relocations BOLT needs in `RUSTFLAGS`, and bench/bolt-link as
+/// the linker; the other targets' jobs skip it. The steps are
+/// `.github/build-setup.yml`'s, as dist puts them in the workflow
+/// (`github-build-setup`; run `dist generate`).
 #[test]
 fn release_builds_the_linux_binary_profile_guided() {
     const SETUP: &str = ".github/build-setup.yml";
@@ -1343,17 +1345,47 @@ fn release_builds_the_linux_binary_profile_guided() {
     );
     let run = text(&step["run"]);
     assert!(
-        run.contains(r#"RUSTFLAGS=-Cprofile-use=$PWD/target/pgo/glossa.profdata" >> "$GITHUB_ENV""#),
-        "{RELEASE}: `dist build` is not given the profile: {run}"
+        run.contains(
+            r#"RUSTFLAGS=-Cprofile-use=$PWD/target/pgo/glossa.profdata -Clink-arg=-Wl,--emit-relocs" >> "$GITHUB_ENV""#
+        ),
+        "{RELEASE}: `dist build` is not given the profile and the relocations: {run}"
     );
-    // bench/pgo writes the profile there, and parses.
+    assert!(
+        run.contains("bench/bolt --install")
+            && run.contains(r#"CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER=$PWD/bench/bolt-link" >> "$GITHUB_ENV""#),
+        "{RELEASE}: `dist build` does not link with bench/bolt-link: {run}"
+    );
+    // bench/pgo writes the profile there, and the scripts parse.
     let script = read("bench/pgo");
     assert!(script.contains(r#"PGO=$PWD/$TARGET/pgo"#) && script.contains(r#""$PGO/glossa.profdata""#));
-    let ok = Command::new("bash")
-        .args(["-n", "bench/pgo"])
-        .current_dir(REPO)
-        .status();
-    assert!(ok.is_ok_and(|s| s.success()), "bench/pgo does not parse");
+    for script in ["bench/pgo", "bench/bolt", "bench/bolt-link", "bench/train"] {
+        let ok = Command::new("bash").args(["-n", script]).current_dir(REPO).status();
+        assert!(ok.is_ok_and(|s| s.success()), "{script} does not parse");
+    }
+}
+
+/// bench/bolt-link, the release's linker, links what is not the glossa binary
+/// (build scripts, proc macros) as `cc` does, and leaves it alone: a program
+/// linked through it runs. (Linking glossa itself runs llvm-bolt, which this
+/// machine need not have: `bench/pgo` does that.)
+#[test]
+fn the_bolt_linker_links_other_programs_as_cc_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("main.rs");
+    std::fs::write(&src, "fn main() { println!(\"linked: {}\", 6 * 7); }\n").unwrap();
+    let exe = tmp.path().join("build_script_build-0123");
+    let linker = Path::new(REPO).join("bench/bolt-link");
+    let out = Command::new("rustc")
+        .arg("-C")
+        .arg(format!("linker={}", linker.display()))
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .expect("rustc runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ran = Command::new(&exe).output().expect("the linked program runs");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "linked: 42\n");
 }
 
 #[test]
