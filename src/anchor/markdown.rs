@@ -246,6 +246,23 @@ fn push_text(rt: &mut RenderedText, s: &str, event: usize) {
     let bytes = s.as_bytes();
     let mut off = 0;
     while off < bytes.len() {
+        if plain(bytes, off) || (bytes[off] == b' ' && !after_space) {
+            // Words and the single spaces between them, stepped over a byte at a time (decoding
+            // each character and asking whether it is white space was 1.5% of a cold build's
+            // samples): they extend the run.
+            run.get_or_insert(off);
+            while off < bytes.len() {
+                if plain(bytes, off) {
+                    after_space = false;
+                } else if bytes[off] == b' ' && !after_space {
+                    after_space = true;
+                } else {
+                    break;
+                }
+                off += 1;
+            }
+            continue;
+        }
         let (white, space, len) = match bytes[off] {
             b' ' => (true, true, 1),
             b'\t'..=b'\r' => (true, false, 1),
@@ -275,6 +292,35 @@ fn push_text(rt: &mut RenderedText, s: &str, event: usize) {
     }
     if let Some(st) = run {
         push_run(rt, &s[st..], event, st);
+    }
+}
+
+/// Whether the byte at `at` of a text cannot start white space: an ASCII byte other than a
+/// space or `\t`..`\r`, a byte inside a character, or a character's first byte that no white
+/// space (`char::is_whitespace`: U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
+/// U+202F, U+205F, U+3000) starts with — every first byte but `C2`, `E1 9A`, `E2` and `E3`.
+/// (`E1` starts most of Vietnamese's letters with tone marks, so it looks at the next byte.)
+#[inline(always)]
+fn plain(bytes: &[u8], at: usize) -> bool {
+    /// Per first byte: 0 plain, 1 not, 2 plain unless `9A` follows.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 9;
+        while b <= 13 {
+            t[b] = 1;
+            b += 1;
+        }
+        t[b' ' as usize] = 1;
+        t[0xC2] = 1;
+        t[0xE2] = 1;
+        t[0xE3] = 1;
+        t[0xE1] = 2;
+        t
+    };
+    match CLASS[bytes[at] as usize] {
+        0 => true,
+        1 => false,
+        _ => bytes.get(at + 1) != Some(&0x9A),
     }
 }
 
@@ -676,6 +722,25 @@ pub fn render_inline(md: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Document, is_safe_url};
+
+    /// No white space starts with a byte `plain` steps over, and no character's later byte is
+    /// one it stops at (so it stops only where a character starts); it steps over ASCII
+    /// letters and Vietnamese ones.
+    #[test]
+    fn plain_bytes_start_no_white_space() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            if c.is_whitespace() {
+                assert!(!super::plain(b, 0), "{c:?} is white space");
+            }
+            assert!((1..b.len()).all(|i| super::plain(b, i)), "{c:?}");
+        }
+        for c in "aZ09.,ĐđƯươÂâẠạẶặỄễỰựỹ“”".chars() {
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(super::plain(b, 0), !"“”".contains(c), "{c:?}");
+        }
+    }
 
     /// A note's body is inline HTML: formatting and links kept, each block
     /// ending in a `<br>` but the last, raw HTML and images' tags dropped.
