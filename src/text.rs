@@ -289,11 +289,11 @@ pub fn truncate_words(s: &str, max_chars: usize) -> String {
     out
 }
 
-/// The text around `range` in its block: up to `max` characters each side,
-/// cut at word boundaries, with `…` where cut.
-pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String) {
-    // Look only at a window of at most 4·max bytes each side (max chars fit
-    // in it), so a mention in a huge paragraph costs O(max), not O(paragraph).
+/// The bytes [`context`] looks at for `range`: at most 4·max bytes each side (`max` characters
+/// fit in them), so that a mention in a huge paragraph costs O(max), not O(paragraph). What
+/// it gives is made from these bytes, where `range` is in them, and whether they start at the
+/// text's start and end at its end — and from nothing else.
+pub fn context_window(text: &str, range: &Range<usize>, max: usize) -> Range<usize> {
     let reach = max * 4 + 4;
     let mut from = range.start.saturating_sub(reach);
     while !text.is_char_boundary(from) {
@@ -303,6 +303,13 @@ pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String)
     while !text.is_char_boundary(to) {
         to -= 1;
     }
+    from..to
+}
+
+/// The text around `range` in its block: up to `max` characters each side,
+/// cut at word boundaries, with `…` where cut.
+pub fn context(text: &str, range: &Range<usize>, max: usize) -> (String, String) {
+    let Range { start: from, end: to } = context_window(text, range, max);
     let (before, before_cut) = match text[from..range.start].rfind('\n') {
         Some(i) => (&text[from + i + 1..range.start], false),
         None => (&text[from..range.start], from > 0),

@@ -43,7 +43,7 @@ const MAGIC: &[u8; 8] = b"glsanc01";
 /// The version of what is stored, part of every key: bump it when
 /// [`Anchored`] or what anchoring reads changes (a different executable
 /// changes every key anyway).
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// The key as the file's ids (its two halves, the low one first: the key's 16 bytes).
 fn ids(key: Key) -> [u64; 2] {

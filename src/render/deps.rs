@@ -184,8 +184,9 @@ fn article_hash(site: &Site, i: usize) -> u64 {
 
 fn article_text_hash(site: &Site, i: usize) -> u64 {
     // what entity pages show of each mention: its text and id, and the
-    // words around it (an edit away from every mention changes none), hashed
-    // when the article was anchored; here, the ids its entity indices are
+    // bytes the words around it are made from (an edit away from every
+    // mention changes none), hashed when the article was anchored; here, the
+    // ids its entity indices are
     let a = &site.articles[i];
     let ids: Vec<&str> = a.mentions.iter().map(|m| id(site, m.entity)).collect();
     hash((a.mention_context, ids))
