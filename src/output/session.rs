@@ -825,6 +825,10 @@ impl Session {
         let skipped = crate::timing::PerKind::default();
         let bar = crate::progress::Bar::new("rendering pages", pages.len());
         let shared = render::Shared::new(site);
+        // (every page of an entity reads the same: hashed once, not once a page — the largest
+        // entity's pages each went through all its mentions)
+        let entity_deps: Vec<std::sync::OnceLock<Option<u64>>> =
+            site.entities.iter().map(|_| std::sync::OnceLock::new()).collect();
         // per output: what was offered, its view fingerprint, its dependencies
         let results: Vec<Result<Output, Fail>> = pages
             .par_iter()
@@ -840,7 +844,10 @@ impl Session {
                 let intact = stager.intact(&path);
                 let was = intact.map(|(w, _)| w);
                 let previous = was.and_then(|w| w.fingerprint);
-                let deps = versions.map(|v| v.page(site, *p));
+                let deps = match *p {
+                    render::Page::Entity(i, _) => *entity_deps[i].get_or_init(|| versions.map(|v| v.page(site, *p))),
+                    _ => versions.map(|v| v.page(site, *p)),
+                };
                 // Nothing the view reads changed: not even the view is built.
                 if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
                     && was.is_some_and(|w| w.read_the_same(d))

@@ -643,7 +643,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     match page {
         Page::Article(i) => article_reads(site, i, read),
         // (every page of an entity: which of its groups a page shows, and how many pages,
-        // follow from its mentions)
+        // follow from its mentions; a build hashes them once for all its pages)
         Page::Entity(i, _) => entity_reads(site, i, read),
         Page::EntityPreview(i) => read(Node::Entity(n32(i))),
         Page::Quote(q) => {

@@ -44,6 +44,8 @@ pub struct Shared {
     articles: Box<[OnceLock<ArticleShared>]>,
     quotes: Box<[OnceLock<QuoteShared>]>,
     entity_urls: Box<[OnceLock<String>]>,
+    /// What each page of an entity works out from all its mentions and quotes.
+    entities: Box<[OnceLock<EntityShared>]>,
     /// The site's header and footer, rendered once for the render's pages.
     pub layouts: super::layout::Layouts,
 }
@@ -62,6 +64,15 @@ struct ArticleShared {
     date_display: String,
     /// Each tag's URL, in the order of the article's tags.
     tag_urls: Vec<String>,
+}
+
+/// What every page of an entity of more than one page works out from all its mentions and
+/// quotes: once, not once a page (each page of the largest entities went through all their
+/// mentions again). An entity of one page keeps nothing.
+struct EntityShared {
+    timeline: crate::site::time::Timeline,
+    /// Its quotes, said (true) or about it ([`crate::site::time::quotes_of`]).
+    quotes: Vec<(usize, bool)>,
 }
 
 struct QuoteShared {
@@ -98,6 +109,7 @@ impl Shared {
             articles: slots(if large { 0 } else { site.articles.len() }),
             quotes: slots(if large { 0 } else { site.quotes.len() }),
             entity_urls: slots(site.entities.len()),
+            entities: slots(site.entities.len()),
             layouts: Default::default(),
         }
     }
@@ -600,7 +612,22 @@ impl<'a> Views<'a> {
         let e = &self.site.entities[i];
         // (each group's article and mention count, for the periods and the pages: mentions
         // come grouped by article)
-        let group_articles = e.mention_groups();
+        let group_articles = &e.mention_groups();
+        let make = || EntityShared {
+            timeline: crate::site::time::timeline(self.site, i),
+            quotes: crate::site::time::quotes_of(self.site, i),
+        };
+        let alone;
+        let EntityShared {
+            timeline,
+            quotes: quotes_of,
+        } = match self.site.config.pages_for(group_articles.len()) > 1 {
+            true => self.shared.entities[i].get_or_init(make),
+            false => {
+                alone = make();
+                &alone
+            }
+        };
         let on_page = self.site.config.page_range(group_articles.len(), page);
         let first = page == 0;
         let skip: usize = group_articles[..on_page.start].iter().map(|g| g.1).sum();
@@ -637,8 +664,7 @@ impl<'a> Views<'a> {
         // (the articles listed with their mentions are not listed again)
         let mentioned: std::collections::HashSet<usize> =
             e.mentions.iter().filter(|_| first).map(|&(ai, _)| ai).collect();
-        let timeline = crate::site::time::timeline(self.site, i);
-        let all_periods = super::time::mention_periods(self, &timeline, &group_articles);
+        let all_periods = super::time::mention_periods(self, timeline, group_articles);
         // (a timeline's link to a period goes to the page its first group is on)
         let href = |id: &str| {
             let start = all_periods.iter().find(|p| p.id == id).map_or(0, |p| p.start);
@@ -649,7 +675,7 @@ impl<'a> Views<'a> {
             }
         };
         let timeline_view = match first {
-            true => super::time::timeline_view(self, i, &timeline, href),
+            true => super::time::timeline_view(self, i, timeline, href),
             false => Default::default(),
         };
         let mention_periods = super::time::periods_on_page(all_periods, on_page);
@@ -664,9 +690,9 @@ impl<'a> Views<'a> {
         // Its quotes by period go on the pages of its mentions, each period's beside the
         // mentions of its time (a prolific speaker's quotes all on the first page made it the
         // largest page of the site).
-        let oldest = super::time::oldest_on_pages(self, &timeline, &group_articles);
+        let oldest = super::time::oldest_on_pages(self, timeline, group_articles);
         let here = |p| super::time::quote_page(&oldest, p) == page;
-        let quote_periods = super::time::quote_periods(self, i, &timeline, here, said);
+        let quote_periods = super::time::quote_periods(self, quotes_of, timeline, here, said);
         EntityView {
             mention_periods,
             quote_periods,
