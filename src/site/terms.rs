@@ -258,7 +258,23 @@ fn table() -> &'static [u32] {
 pub fn fold_words(text: &str, out: &mut String) {
     let table = table();
     let mut gap = out.is_empty() || out.ends_with(' ');
-    for c in text.chars() {
+    let mut rest = text;
+    while let Some(&b) = rest.as_bytes().first() {
+        // (ASCII, most of the bytes even of Vietnamese text, without decoding it: a letter
+        // lowercased, a digit kept, anything else between words)
+        if b.is_ascii() {
+            rest = &rest[1..];
+            if b.is_ascii_alphanumeric() {
+                out.push(b.to_ascii_lowercase() as char);
+                gap = false;
+            } else if !gap {
+                out.push(' ');
+                gap = true;
+            }
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
         let t = table.get(c as usize).copied().unwrap_or(SLOW);
         let word = match t {
             SPLIT => false,
@@ -727,6 +743,17 @@ mod tests {
         let mut v = Vec::new();
         words("Đặng Bắc Kinh", |w| v.push(w.to_string()));
         assert_eq!(v, ["dang", "bac", "kinh"]);
+        // every ASCII character between two letters folds as the slow way folds it
+        for b in 0..128u8 {
+            let (c, mut ours, mut slow) = (b as char, String::new(), String::from("a"));
+            fold_words(&format!("a{c}b"), &mut ours);
+            if !fold_char(c, &mut slow) {
+                slow.truncate(1);
+                slow.push(' ');
+            }
+            slow.push('b');
+            assert_eq!(ours, slow, "{c:?}");
+        }
     }
 
     #[test]
