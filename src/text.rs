@@ -291,8 +291,8 @@ pub fn truncate_words(s: &str, max_chars: usize) -> String {
 
 /// The bytes [`context`] looks at for `range`: at most 4·max bytes each side (`max` characters
 /// fit in them), so that a mention in a huge paragraph costs O(max), not O(paragraph). What
-/// it gives is made from these bytes, where `range` is in them, and whether they start at the
-/// text's start and end at its end — and from nothing else.
+/// [`context`] gives is made from these bytes, where `range` is in them, and whether they start
+/// at the text's start and end at its end — and from nothing else.
 pub fn context_window(text: &str, range: &Range<usize>, max: usize) -> Range<usize> {
     let reach = max * 4 + 4;
     let mut from = range.start.saturating_sub(reach);

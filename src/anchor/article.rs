@@ -476,6 +476,7 @@ pub fn anchor_article(a: &Article, links: &LinkTargets<'_>, strings: &i18n::Stri
 pub const MENTION_CONTEXT: usize = 80;
 
 /// See [`Anchored::mention_context`].
+///
 /// Each mention's number, and what its context is made from ([`crate::text::context_window`]:
 /// the bytes around it, where it is in them, whether they reach the text's ends) rather than
 /// the context itself: the same pages change, but for an edit near a mention outside what is

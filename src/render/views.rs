@@ -44,7 +44,7 @@ pub struct Shared {
     articles: Box<[OnceLock<ArticleShared>]>,
     quotes: Box<[OnceLock<QuoteShared>]>,
     entity_urls: Box<[OnceLock<String>]>,
-    /// What each page of an entity works out from all its mentions and quotes.
+    /// What each page of an entity of more than one page works out from all its mentions.
     entities: Box<[OnceLock<EntityShared>]>,
     /// The site's header and footer, rendered once for the render's pages.
     pub layouts: super::layout::Layouts,
@@ -68,8 +68,8 @@ struct ArticleShared {
 
 /// What every page of an entity of more than one page works out from all its mentions: once,
 /// not once a page (each page of the largest entities went through all their mentions again).
-/// An entity of one page keeps nothing. (Its quotes, kept too, took the peak of a build at
-/// 50,000 articles 5-14 MB higher, for 0.1% of the samples.)
+/// An entity of one page keeps nothing. (Its quotes are made again for each page: kept, they
+/// would be most of what this holds, for 0.1% of a cold build's samples.)
 struct EntityShared {
     timeline: crate::site::time::Timeline,
 }
