@@ -373,6 +373,7 @@ impl Session {
         let stager = write::Stager::new(&self.out, self.last.as_ref(), None).ok()?;
         let last = self.last.as_ref();
         let shared = render::Shared::new(site);
+        let page_hashes = versions.pages(site);
         // (page path, dependencies, fingerprint, what was offered if rendered)
         type Looked = (String, u64, Option<(u64, write::Offered)>);
         let looked: Vec<Result<Looked, String>> = pages
@@ -380,7 +381,7 @@ impl Session {
             .map(|&pi| {
                 let page = kept.pages[pi];
                 let path = page.path(site);
-                let deps = versions.page(site, page);
+                let deps = page_hashes.of(site, page);
                 let was = last.and_then(|l| l.get(&path));
                 if was.is_some_and(|w| w.read_the_same(deps)) {
                     return Ok((path, deps, None));
@@ -825,10 +826,7 @@ impl Session {
         let skipped = crate::timing::PerKind::default();
         let bar = crate::progress::Bar::new("rendering pages", pages.len());
         let shared = render::Shared::new(site);
-        // (every page of an entity reads the same: hashed once, not once a page — the largest
-        // entity's pages each went through all its mentions)
-        let entity_deps: Vec<std::sync::OnceLock<Option<u64>>> =
-            site.entities.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let page_hashes = versions.map(|v| v.pages(site));
         // per output: what was offered, its view fingerprint, its dependencies
         let results: Vec<Result<Output, Fail>> = pages
             .par_iter()
@@ -844,10 +842,7 @@ impl Session {
                 let intact = stager.intact(&path);
                 let was = intact.map(|(w, _)| w);
                 let previous = was.and_then(|w| w.fingerprint);
-                let deps = match *p {
-                    render::Page::Entity(i, _) => *entity_deps[i].get_or_init(|| versions.map(|v| v.page(site, *p))),
-                    _ => versions.map(|v| v.page(site, *p)),
-                };
+                let deps = page_hashes.as_ref().map(|h| h.of(site, *p));
                 // Nothing the view reads changed: not even the view is built.
                 if let (Some(d), Some(fp), Some(found)) = (deps, previous, intact)
                     && was.is_some_and(|w| w.read_the_same(d))

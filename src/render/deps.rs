@@ -620,6 +620,15 @@ impl Versions {
         changed
     }
 
+    /// [`Versions::page`] for the pages of one render, each entity's hashed
+    /// once for all its pages ([`PageHashes`]).
+    pub fn pages(&self, site: &Site) -> PageHashes<'_> {
+        PageHashes {
+            versions: self,
+            entities: site.entities.iter().map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+
     /// The hash of everything `page` reads.
     pub fn page(&self, site: &Site, page: Page) -> u64 {
         let mut h = Digest::default();
@@ -635,6 +644,24 @@ impl Versions {
     }
 }
 
+/// [`Versions::page`] over the pages of one render of one graph: every page of
+/// an entity reads the same ([`reads`]), so its hash is made once for them all
+/// (each page of the largest entities went through all their mentions again).
+pub struct PageHashes<'v> {
+    versions: &'v Versions,
+    entities: Box<[std::sync::OnceLock<u64>]>,
+}
+
+impl PageHashes<'_> {
+    /// The hash of everything `page` reads.
+    pub fn of(&self, site: &Site, page: Page) -> u64 {
+        match page {
+            Page::Entity(i, _) => *self.entities[i].get_or_init(|| self.versions.page(site, page)),
+            _ => self.versions.page(site, page),
+        }
+    }
+}
+
 /// Calls `read` with every node `page` reads, in a fixed order.
 pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     let n32 = |i: usize| i as u32;
@@ -643,7 +670,7 @@ pub fn reads(site: &Site, page: Page, read: &mut impl FnMut(Node)) {
     match page {
         Page::Article(i) => article_reads(site, i, read),
         // (every page of an entity: which of its groups a page shows, and how many pages,
-        // follow from its mentions; a build hashes them once for all its pages)
+        // follow from its mentions; `PageHashes` hashes them once for all its pages)
         Page::Entity(i, _) => entity_reads(site, i, read),
         Page::EntityPreview(i) => read(Node::Entity(n32(i))),
         Page::Quote(q) => {
