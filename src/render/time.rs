@@ -235,18 +235,18 @@ pub fn mention_periods(v: &Views, tl: &Timeline, groups: &[(usize, usize)]) -> V
     out.into_iter().map(|r| r.1).collect()
 }
 
-/// An entity's quotes (`quotes`: [`st::quotes_of`], said by it or about it) by
-/// period, newest first, those of the periods `keep` keeps (`None`: the
-/// undated); `made` gives the card of a quote whose card was made already.
+/// Entity `e`'s quotes (said by it, about it) by period, newest first, those
+/// of the periods `keep` keeps (`None`: the undated); `made` gives the card of
+/// a quote whose card was made already.
 pub fn quote_periods<'a>(
     v: &Views<'a>,
-    quotes: &[(usize, bool)],
+    e: usize,
     tl: &Timeline,
     keep: impl Fn(Option<Period>) -> bool,
     made: impl Fn(usize) -> Option<QuoteCard<'a>>,
 ) -> Vec<QuotePeriod<'a>> {
     let mut out: Vec<(Option<Period>, QuotePeriod)> = Vec::new();
-    for &(q, said) in quotes {
+    for (q, said) in st::quotes_of(v.site, e) {
         let p = tl.period_of(v.site, v.site.quotes[q].article);
         if !keep(p) {
             continue;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::content::EntityKind;
 use crate::i18n::Strings;
 use crate::site::Site;
+use crate::site::time::Timeline;
 use crate::text::context;
 use crate::text::{Alphabet, json_for_script};
 use crate::urls::Urls;
@@ -44,8 +45,10 @@ pub struct Shared {
     articles: Box<[OnceLock<ArticleShared>]>,
     quotes: Box<[OnceLock<QuoteShared>]>,
     entity_urls: Box<[OnceLock<String>]>,
-    /// What each page of an entity of more than one page works out from all its mentions.
-    entities: Box<[OnceLock<EntityShared>]>,
+    /// The timeline of each entity of more than one page, made from all its mentions once, not
+    /// once a page (each page of the largest entities went through all their mentions again);
+    /// an entity of one page keeps none.
+    timelines: Box<[OnceLock<Timeline>]>,
     /// The site's header and footer, rendered once for the render's pages.
     pub layouts: super::layout::Layouts,
 }
@@ -64,14 +67,6 @@ struct ArticleShared {
     date_display: String,
     /// Each tag's URL, in the order of the article's tags.
     tag_urls: Vec<String>,
-}
-
-/// What every page of an entity of more than one page works out from all its mentions: once,
-/// not once a page (each page of the largest entities went through all their mentions again).
-/// An entity of one page keeps nothing. (Its quotes are made again for each page: kept, they
-/// would be most of what this holds, for 0.1% of a cold build's samples.)
-struct EntityShared {
-    timeline: crate::site::time::Timeline,
 }
 
 struct QuoteShared {
@@ -108,7 +103,7 @@ impl Shared {
             articles: slots(if large { 0 } else { site.articles.len() }),
             quotes: slots(if large { 0 } else { site.quotes.len() }),
             entity_urls: slots(site.entities.len()),
-            entities: slots(site.entities.len()),
+            timelines: slots(site.entities.len()),
             layouts: Default::default(),
         }
     }
@@ -612,12 +607,10 @@ impl<'a> Views<'a> {
         // (each group's article and mention count, for the periods and the pages: mentions
         // come grouped by article)
         let group_articles = &e.mention_groups();
-        let make = || EntityShared {
-            timeline: crate::site::time::timeline(self.site, i),
-        };
+        let make = || crate::site::time::timeline(self.site, i);
         let alone;
-        let EntityShared { timeline } = match self.site.config.pages_for(group_articles.len()) > 1 {
-            true => self.shared.entities[i].get_or_init(make),
+        let timeline = match self.site.config.pages_for(group_articles.len()) > 1 {
+            true => self.shared.timelines[i].get_or_init(make),
             false => {
                 alone = make();
                 &alone
@@ -687,8 +680,7 @@ impl<'a> Views<'a> {
         // largest page of the site).
         let oldest = super::time::oldest_on_pages(self, timeline, group_articles);
         let here = |p| super::time::quote_page(&oldest, p) == page;
-        let quote_periods =
-            super::time::quote_periods(self, &crate::site::time::quotes_of(self.site, i), timeline, here, said);
+        let quote_periods = super::time::quote_periods(self, i, timeline, here, said);
         EntityView {
             mention_periods,
             quote_periods,
