@@ -655,9 +655,7 @@ impl Session {
         let t = crate::timing::lap("commit writes", t);
         // The cards this output no longer shows leave the card cache, which would otherwise gain
         // a whole set at each change that every card shows (the site's title).
-        unused_cards.par_iter().for_each(|file| {
-            let _ = std::fs::remove_file(file);
-        });
+        unused_cards.remove();
         crate::timing::lap(
             &format!("removed {} unused cards from the cache", unused_cards.len()),
             t,
