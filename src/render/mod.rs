@@ -1006,7 +1006,7 @@ fn cached_card(site: &Site, key: u64, render: impl FnOnce() -> Vec<u8>) -> (Vec<
         return (render(), CardCache::Out);
     };
     if let Some(&digest) = folder.stored.get(&key) {
-        let file = card_file(folder, key, digest);
+        let file = card_path(&folder.dir, key, digest);
         match std::fs::read(&file) {
             // (its bytes checked: the file may be an output's too, changed since)
             Ok(bytes) if crate::files::hash(&bytes) == digest => return (bytes, CardCache::Hit(file)),
@@ -1068,8 +1068,9 @@ pub fn unused_cards(site: &Site, images: impl Iterator<Item = u64>) -> UnusedCar
 }
 
 /// Cards in the card cache that the output does not show ([`unused_cards`]), by their key and
-/// hash: a path each (some 100 bytes) came to 13 MB at 50,000 articles after a change that
-/// every card shows, held beside the graph as the build's memory peaked.
+/// hash. They are found while the graph is still held, when a build's memory peaks: as a path
+/// each (some 100 bytes), the 122,810 of a change every card shows at 50,000 articles took that
+/// peak from 486–488 MB to 505 MB (docs/performance.md, stop 53).
 #[derive(Default)]
 pub struct UnusedCards {
     dir: std::path::PathBuf,
@@ -1123,11 +1124,7 @@ fn parse_card_stem(stem: &str) -> Option<(u64, u64)> {
     Some((hex(key)?, hex(digest)?))
 }
 
-fn card_file(folder: &crate::site::CardFolder, key: u64, digest: u64) -> std::path::PathBuf {
-    card_path(&folder.dir, key, digest)
-}
-
-/// The card cache's file for `key` with bytes of hash `digest`, in `dir`.
+/// The card cache's file for `key` with bytes of hash `digest`, in `dir` (the cache's folder).
 fn card_path(dir: &std::path::Path, key: u64, digest: u64) -> std::path::PathBuf {
     dir.join(format!("{key:016x}-{digest:016x}.png"))
 }
@@ -1149,7 +1146,7 @@ pub fn store_card(site: &Site, key: u64, digest: u64, written: Option<&std::path
     let Some(folder) = card_folder(site).filter(|f| f.made) else {
         return;
     };
-    let file = card_file(folder, key, digest);
+    let file = card_path(&folder.dir, key, digest);
     if let Some(from) = written {
         match std::fs::hard_link(from, &file) {
             Ok(()) => return,

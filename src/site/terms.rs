@@ -346,8 +346,8 @@ impl DocTerms {
 /// count.
 fn collect(parts: &[(String, Field)]) -> DocTerms {
     // (sized for a distinct word every 8 bytes of folded text: the example site's articles
-    // and the bench's have one every 8 to 13; grown from empty, the map was made again five or
-    // six times an article)
+    // and the bench's have one every 8 to 13; grown from empty, the map was made again some
+    // seven times an article)
     let bytes: usize = parts.iter().map(|(text, _)| text.len()).sum();
     let mut seen: std::collections::HashMap<&str, (Field, u32), Hasher> =
         std::collections::HashMap::with_capacity_and_hasher(bytes / 8, Hasher::default());
