@@ -5,7 +5,7 @@
 //! reads. Two uses:
 //!
 //! - a page whose nodes' hashes are all unchanged since the last rebuild is
-//!   not even given a view ([`Versions::page`]);
+//!   not even given a view ([`Versions::pages`]);
 //! - [`Readers`] turns that around — node → pages reading it — so that after
 //!   an edit the rebuild loop can go from the nodes the edit changed straight
 //!   to the pages to render, without looking at the other 70,000 (see
@@ -620,8 +620,8 @@ impl Versions {
         changed
     }
 
-    /// [`Versions::page`] for the pages of one render, each entity's hashed
-    /// once for all its pages ([`PageHashes`]).
+    /// The hash of everything each page reads, for the pages of one render
+    /// ([`PageHashes`]: each entity's made once for all its pages).
     pub fn pages(&self, site: &Site) -> PageHashes<'_> {
         PageHashes {
             versions: self,
@@ -629,8 +629,9 @@ impl Versions {
         }
     }
 
-    /// The hash of everything `page` reads.
-    pub fn page(&self, site: &Site, page: Page) -> u64 {
+    /// The hash of everything `page` reads (callers go through
+    /// [`Versions::pages`], which makes an entity's once for all its pages).
+    fn page(&self, site: &Site, page: Page) -> u64 {
         let mut h = Digest::default();
         // the kind, not the index: an article added before this page's
         // shifts the indices, not what the page shows (pages are keyed by
@@ -644,8 +645,8 @@ impl Versions {
     }
 }
 
-/// [`Versions::page`] over the pages of one render of one graph: every page of
-/// an entity reads the same ([`reads`]), so its hash is made once for them all
+/// The hash of everything a page reads, over the pages of one render of one
+/// graph ([`Versions::pages`]): every page of an entity reads the same ([`reads`]), so its hash is made once for them all
 /// (each page of the largest entities went through all their mentions again).
 pub struct PageHashes<'v> {
     versions: &'v Versions,
