@@ -588,7 +588,8 @@ fn run_doc(rel: &str) -> Run {
 }
 
 /// Every relative link and image of `rel` points at a file of the
-/// repository.
+/// repository, and a link's `#fragment` into a Markdown file (this one or
+/// another) at one of its headings.
 fn check_links(rel: &str) {
     let text = std::fs::read_to_string(Path::new(REPO).join(rel)).unwrap();
     let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
@@ -607,6 +608,11 @@ fn check_links(rel: &str) {
         }
         let path = dest.split('#').next().unwrap();
         if path.is_empty() {
+            let fragment = &dest[1..];
+            assert!(
+                anchors(&text).contains(fragment),
+                "{rel}:{line}: `{dest}`: this page has no heading whose anchor is `#{fragment}`"
+            );
             continue;
         }
         let target = normalise_path(&dir.join(path));
@@ -619,7 +625,69 @@ fn check_links(rel: &str) {
             Path::new(REPO).join(&target).exists() || PENDING.contains(&shown.as_str()),
             "{rel}:{line}: `{dest}` points at {shown}, which does not exist"
         );
+        if let Some((_, fragment)) = dest.split_once('#')
+            && shown.ends_with(".md")
+        {
+            let file = std::fs::read_to_string(Path::new(REPO).join(&target)).unwrap();
+            assert!(
+                anchors(&file).contains(fragment),
+                "{rel}:{line}: `{dest}`: {shown} has no heading whose anchor is `#{fragment}`"
+            );
+        }
     }
+}
+
+/// The anchors GitHub gives the headings of a Markdown text: a heading's
+/// text lower-cased, with what is not a letter, a digit, `_`, `-` or a
+/// space left out and each space made `-`; the second of two alike gets
+/// `-1`, the third `-2`.
+fn anchors(text: &str) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut out = std::collections::HashSet::new();
+    let mut heading: Option<String> = None;
+    for ev in Parser::new(text) {
+        match ev {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let h = heading.take().unwrap_or_default();
+                let slug: String = h
+                    .trim()
+                    .to_lowercase()
+                    .chars()
+                    .filter_map(|c| match c {
+                        ' ' | '-' => Some('-'),
+                        c if c == '_' || c.is_alphanumeric() => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                let n = seen.entry(slug.clone()).or_insert(0);
+                out.insert(if *n == 0 { slug } else { format!("{slug}-{n}") });
+                *n += 1;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_link_to_a_heading_that_is_not_there_is_caught() {
+    let text = "# Performance\n\n## Scaling: 1,000 → 10,000\n\n### `glossa check` with nothing changed\n\n## Scaling: 1,000 → 10,000\n";
+    let found = anchors(text);
+    for a in [
+        "performance",
+        "scaling-1000--10000",
+        "glossa-check-with-nothing-changed",
+        "scaling-1000--10000-1",
+    ] {
+        assert!(found.contains(a), "{a} not in {found:?}");
+    }
+    assert_eq!(found.len(), 4);
 }
 
 /// `a/b/../c` → `a/c`.
