@@ -723,6 +723,7 @@ const DOCS: &[&str] = &[
     "docs/i18n.md",
     "docs/deploy.md",
     "docs/performance.md",
+    "docs/performance-history.md",
     "docs/architecture.md",
     "docs/contributing.md",
 ];
@@ -903,6 +904,11 @@ fn docs_annotate() {
 #[test]
 fn docs_performance() {
     run_doc("docs/performance.md");
+}
+
+#[test]
+fn docs_performance_history() {
+    run_doc("docs/performance-history.md");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! `layout.footer_html`. They see `site`, `t` and `current` (the index page's URL, empty for
 //! the others) and nothing of the page, so one rendering serves every page of its kind —
 //! like Hugo's `partialCached`. On the 10,000-article bench site they were about a third of
-//! the layout's cost (`docs/performance.md`).
+//! the layout's cost (`docs/performance-history.md`, stop 49).
 //!
 //! A page's fingerprint covers what they show without them: `site` is in every page's view,
 //! `t` is in the strings' hash, `current` follows from `page.url`, and the two templates are

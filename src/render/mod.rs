@@ -132,7 +132,7 @@ impl Page {
     /// (stop 46), the largest at 50,000 articles (13,668 mentions) added
     /// 70-90 MB while it rendered; its first page is still its largest, and
     /// first, it meets the fewest records of pages already rendered
-    /// (docs/performance.md, stops 45 and 46).
+    /// (docs/performance-history.md, stops 45 and 46).
     /// [`Page::all`]'s own order stays the entities' (the sitemap's parts
     /// follow it, and an entity's mention count is not part of the site's
     /// structure).
@@ -1070,7 +1070,7 @@ pub fn unused_cards(site: &Site, images: impl Iterator<Item = u64>) -> UnusedCar
 /// Cards in the card cache that the output does not show ([`unused_cards`]), by their key and
 /// hash. They are found while the graph is still held, when a build's memory peaks: as a path
 /// each (some 100 bytes), the 122,810 of a change every card shows at 50,000 articles took that
-/// peak from 486–488 MB to 505 MB (docs/performance.md, stop 53).
+/// peak from 486–488 MB to 505 MB (docs/performance-history.md, stop 53).
 #[derive(Default)]
 pub struct UnusedCards {
     dir: std::path::PathBuf,

@@ -30,7 +30,7 @@ pub struct Views<'a> {
 /// views of the others. An article's item is in its related articles' pages, on the entity
 /// pages of what it mentions, on its tags' and month's pages; a quote's card on its article's
 /// page, its own, the quote index and the entity pages of who said it and whom it names —
-/// made page by page, they cost a cold build 1.8% more instructions (`docs/performance.md`).
+/// made page by page, they cost a cold build 1.8% more instructions (`docs/performance-history.md`, stop 41).
 ///
 /// Made for one render (a build, or a patch of the pages an edit changed) from the graph it
 /// renders, and dropped with it: nothing in it outlives the graph it was made from.
@@ -295,7 +295,7 @@ impl<'a> Views<'a> {
     /// edges in one pass: at 50,000 articles they are 517,885 (16.6 MB as
     /// drawing edges), and a copy of them all, then a second one grown edge
     /// by edge for the connected entities, had added about 40 MB while this
-    /// page rendered (docs/performance.md, stop 46).
+    /// page rendered (docs/performance-history.md, stop 46).
     pub fn site_graph(&self) -> String {
         use crate::render::entity_graph::{Edge, Node};
         let site = self.site;
