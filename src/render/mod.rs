@@ -6,6 +6,7 @@
 
 pub mod card;
 pub mod deps;
+mod dump;
 pub mod entity_graph;
 mod jsonld;
 mod layout;
@@ -466,6 +467,9 @@ pub fn render_changed(
             if let serde_json::Value::Object(m) = &mut view {
                 m.insert("t".to_string(), LentStrings::lend(strings, *strings_hash));
                 m.insert("layout".to_string(), layout);
+            }
+            if dump::on() {
+                dump::context(template, &page.path(site), &view);
             }
             let mut ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
