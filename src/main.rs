@@ -29,8 +29,9 @@ unsafe impl Sync for JemallocConf {}
 /// `glossa check` renders every page and writes none, so it frees what a
 /// page's rendering used faster than a build does; with freed pages kept for
 /// a second its peak was above a build's (138–141 MB against 132–142 MB at
-/// 10,000 articles, docs/performance-history.md, "How each target got here"), though it holds less. It gives
-/// them back after a tenth of a second (every arena, and those made later):
+/// 10,000 articles; docs/performance-history.md, "How each target got
+/// here"), though it holds less. It gives them back after a tenth of a
+/// second (every arena, and those made later):
 /// 126–129 MB, for 1–3% more time.
 fn purge_sooner() {
     #[cfg(not(target_env = "msvc"))]

@@ -114,9 +114,9 @@ pub fn file(site: &Site, urls: &Urls, part: SearchPart) -> Vec<u8> {
 /// texts (53.0 MB in 1,250 chunks) come out at 22.7 MB in 0.26 s of CPU,
 /// where zlib-rs (through flate2) took 0.45 s at its level 2 for 23.0 MB,
 /// and 0.29 s at its level 1 for 31.6 MB (libdeflate's level 2 gives 22.0 MB
-/// in 0.39 s; `docs/performance.md`, "Output size by kind of file"). The same bytes every time:
-/// no time or system in the header, and libdeflate's matches do not depend
-/// on the processor. A compressor is kept per thread (its tables are made
+/// in 0.39 s; `docs/performance.md`, "Output size by kind of file"). The
+/// same bytes every time: no time or system in the header, and libdeflate's
+/// matches do not depend on the processor. A compressor is kept per thread (its tables are made
 /// once).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     // (1–12 compress; 0 would store the text as it is)

@@ -30,7 +30,8 @@ pub struct Views<'a> {
 /// views of the others. An article's item is in its related articles' pages, on the entity
 /// pages of what it mentions, on its tags' and month's pages; a quote's card on its article's
 /// page, its own, the quote index and the entity pages of who said it and whom it names —
-/// made page by page, they cost a cold build 1.8% more instructions (`docs/performance-history.md`, stop 41).
+/// made page by page, they cost a cold build 1.8% more instructions
+/// (`docs/performance-history.md`, stop 41).
 ///
 /// Made for one render (a build, or a patch of the pages an edit changed) from the graph it
 /// renders, and dropped with it: nothing in it outlives the graph it was made from.
