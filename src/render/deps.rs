@@ -646,8 +646,9 @@ impl Versions {
 }
 
 /// The hash of everything a page reads, over the pages of one render of one
-/// graph ([`Versions::pages`]): every page of an entity reads the same ([`reads`]), so its hash is made once for them all
-/// (each page of the largest entities went through all their mentions again).
+/// graph ([`Versions::pages`]): every page of an entity reads the same
+/// ([`reads`]), so its hash is made once for them all (each page of the
+/// largest entities went through all their mentions again).
 pub struct PageHashes<'v> {
     versions: &'v Versions,
     entities: Box<[std::sync::OnceLock<u64>]>,

@@ -19,16 +19,12 @@ fn folder() -> Option<&'static PathBuf> {
         .as_ref()
 }
 
-/// Whether contexts are written out.
-pub(super) fn on() -> bool {
-    folder().is_some()
-}
-
-/// Writes `context`, the context of the page at `path` rendered by
-/// `template`, when dumping is on and the page is one it picks.
-pub(super) fn context(template: &str, path: &str, context: &serde_json::Value) {
+/// Writes `context`, the context of the page at `path()` rendered by
+/// `template`, when dumping is on and the page is one it picks (the path is
+/// made only then).
+pub(super) fn context(template: &str, path: impl FnOnce() -> String, context: &serde_json::Value) {
     if let Some(dir) = folder() {
-        write_picked(dir, template, path, context);
+        write_picked(dir, template, &path(), context);
     }
 }
 

@@ -468,9 +468,7 @@ pub fn render_changed(
                 m.insert("t".to_string(), LentStrings::lend(strings, *strings_hash));
                 m.insert("layout".to_string(), layout);
             }
-            if dump::on() {
-                dump::context(template, &page.path(site), &view);
-            }
+            dump::context(template, || page.path(site), &view);
             let mut ctx = Context::from_value(view).map_err(|e| RenderError {
                 page: page.path(site),
                 message: templates::error_chain(&e),
