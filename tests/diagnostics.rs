@@ -563,3 +563,48 @@ fn no_reanchoring_into_code() {
     assert_has(&r, &["`exact` not found", "1 error"]);
     assert!(!r.contains("re-anchored"), "{r}");
 }
+
+/// A template Tera 2 cannot read is an error at its file, line and column as written (the
+/// indentation glossa takes off each line counted back in); a Tera 1 filter Tera 2 lacks gets
+/// a hint saying what to write instead; a template written for Tera 1 loads as it is.
+#[test]
+fn template_errors_point_at_the_line_written() {
+    let broken = "{% extends \"base.html\" %}\n{% block content %}\n    <p>{{ page.title | nope_filter }}</p>\n{% endblock content %}\n";
+    let r = report(&[("templates/404.html", broken)]);
+    assert_has(
+        &r,
+        &[
+            "templates/404.html:3:",
+            "Unknown filter `nope_filter`",
+            "{{ page.title | nope_filter }}",
+        ],
+    );
+    let col: usize = r
+        .split("templates/404.html:3:")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((8..=25).contains(&col), "column {col} in:\n{r}");
+
+    let json = "{% extends \"base.html\" %}\n{% block content %}{{ page | json_encode }}{% endblock content %}\n";
+    let r = report(&[("templates/404.html", json)]);
+    assert_has(
+        &r,
+        &[
+            "templates/404.html:2:",
+            "`json_encode` is a Tera 1 filter that Tera 2 does not have",
+        ],
+    );
+
+    let syntax = "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n";
+    let r = report(&[("templates/404.html", syntax)]);
+    assert_has(&r, &["templates/404.html:3:", "template error"]);
+
+    let tera1 = "{% extends \"base.html\" %}\n{% import \"macros.html\" as m %}\n{% block content %}{{ m::tag_links(tags=[], own=false) }}{{ page.title | trim_end_matches(pat=\"x\") }}{% endblock content %}\n";
+    let r = report(&[("templates/404.html", tera1)]);
+    assert!(r.contains("0 errors") && !r.contains("template error"), "{r}");
+}

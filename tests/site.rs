@@ -949,7 +949,10 @@ fn a_sites_own_header_is_on_every_page_and_may_not_read_the_page() {
     let out = tempfile::tempdir().unwrap();
     let (code, _, err) = common::glossa(dir.path(), &["build", "--output-dir", out.path().to_str().unwrap()]);
     assert_ne!(code, 0, "{err}");
-    assert!(err.contains("site_header.html") && err.contains("page.title"), "{err}");
+    assert!(
+        err.contains("site_header.html") && err.contains("`page` is not defined"),
+        "{err}"
+    );
     assert_eq!(err.matches("error:").count(), 1, "one error for all the pages: {err}");
     assert!(!out.path().join("index.html").exists(), "nothing written");
     let (code, _, err) = common::glossa(dir.path(), &["check"]);

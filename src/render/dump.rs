@@ -22,7 +22,7 @@ fn folder() -> Option<&'static PathBuf> {
 /// Writes `context`, the context of the page at `path()` rendered by
 /// `template`, when dumping is on and the page is one it picks (the path is
 /// made only then).
-pub(super) fn context(template: &str, path: impl FnOnce() -> String, context: &serde_json::Value) {
+pub(super) fn context(template: &str, path: impl FnOnce() -> String, context: &impl serde::Serialize) {
     if let Some(dir) = folder() {
         write_picked(dir, template, &path(), context);
     }
@@ -30,7 +30,7 @@ pub(super) fn context(template: &str, path: impl FnOnce() -> String, context: &s
 
 /// Writes `context` into `dir` as `TEMPLATE.HASH.json` when the page at
 /// `path` is one in ten by its hash, or at most one folder down.
-fn write_picked(dir: &Path, template: &str, path: &str, context: &serde_json::Value) {
+fn write_picked(dir: &Path, template: &str, path: &str, context: &impl serde::Serialize) {
     let hash = xxhash_rust::xxh3::xxh3_64(path.as_bytes());
     if !hash.is_multiple_of(10) && path.matches('/').count() > 1 {
         return;

@@ -14,10 +14,9 @@
 
 use std::sync::OnceLock;
 
-use serde_json::Value;
-use tera::Context;
+use tera::{Context, Value};
 
-use super::{Page, templates::Templates};
+use super::{Page, Shared, templates::Templates};
 use crate::site::Site;
 
 /// The header and footer of one render, made by the first page that asks.
@@ -41,21 +40,21 @@ const INDEX_PAGES: [Page; 6] = [
 
 impl Layouts {
     /// The `layout` value of `page`'s context: `{"header_html": …, "footer_html": …}`.
-    pub fn of(&self, site: &Site, tera: &Templates, page: Page) -> Result<Value, String> {
-        let made = self.made.get_or_init(|| make(site, tera)).as_ref()?;
+    pub fn of(&self, site: &Site, tera: &Templates, shared: &Shared, page: Page) -> Result<Value, String> {
+        let made = self.made.get_or_init(|| make(site, tera, shared)).as_ref()?;
         let current = match INDEX_PAGES.contains(&page) {
             true => page.url(site),
             false => String::new(),
         };
         // (the first is for every other page)
         let found = made.iter().find(|(c, _)| *c == current).or(made.first());
-        Ok(found.map(|(_, value)| value.clone()).unwrap_or_default())
+        Ok(found.map_or_else(Value::none, |(_, value)| value.clone()))
     }
 }
 
 /// Renders both templates for every page kind: for no index page (`current` empty), then
 /// for each index page.
-fn make(site: &Site, tera: &Templates) -> Result<Vec<(String, Value)>, String> {
+fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, Value)>, String> {
     let currents = std::iter::once(String::new()).chain(INDEX_PAGES.iter().map(|p| p.url(site)));
     let mut ctx = Context::new();
     ctx.insert(
@@ -67,7 +66,7 @@ fn make(site: &Site, tera: &Templates) -> Result<Vec<(String, Value)>, String> {
             },
         ),
     );
-    ctx.insert("t", &super::strings_view(site).0);
+    ctx.insert_value("t", shared.strings(site).0.clone());
     currents
         .map(|current| {
             ctx.insert("current", &current);
@@ -76,10 +75,10 @@ fn make(site: &Site, tera: &Templates) -> Result<Vec<(String, Value)>, String> {
                     .render(name, &ctx)
                     .map_err(|e| super::templates::error_chain(&e))
             };
-            let value = serde_json::json!({
-                "header_html": render("site_header.html")?,
-                "footer_html": render("site_footer.html")?,
-            });
+            let mut value = tera::Map::new();
+            value.insert("header_html".into(), Value::from(render("site_header.html")?));
+            value.insert("footer_html".into(), Value::from(render("site_footer.html")?));
+            let value = Value::from(value);
             Ok((current, value))
         })
         .collect()

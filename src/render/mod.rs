@@ -5,11 +5,13 @@
 //! Stage 4 of the pipeline: rendering.
 
 pub mod card;
+mod context;
 pub mod deps;
 mod dump;
 pub mod entity_graph;
 mod jsonld;
 mod layout;
+mod port;
 pub mod search;
 mod sitemap;
 pub mod templates;
@@ -22,8 +24,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
 
+use context::PageContext;
 pub use search::SearchPart;
 pub use templates::Templates;
 
@@ -448,43 +450,37 @@ pub fn render_changed(
         card_cache: CardCache::Out,
     };
     match prepare(site, page, shared) {
-        Prepared::Tera(template, ctx) => {
-            let mut view = ctx.into_json();
-            let (strings, strings_hash) = strings_view(site);
+        Prepared::Tera(template, view) => {
+            let (strings, strings_hash) = shared.strings(site);
             // (XXH3: every page's view goes through this; SipHash took 2-3% of a build)
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            let parts = (template, tera.fingerprint(template), strings_hash, view_hash(&view));
+            let parts = (template, tera.fingerprint(template), strings_hash, view.hash());
             std::hash::Hash::hash(&parts, &mut h);
             let fingerprint = std::hash::Hasher::finish(&h);
             if previous == Some(fingerprint) {
                 return Ok(unchanged(fingerprint));
             }
-            let layout = shared.layouts.of(site, tera, page).map_err(|message| RenderError {
-                page: page.path(site),
-                message,
-                in_layout: true,
-            })?;
-            if let serde_json::Value::Object(m) = &mut view {
-                m.insert("t".to_string(), LentStrings::lend(strings, *strings_hash));
-                m.insert("layout".to_string(), layout);
-            }
+            let layout = shared
+                .layouts
+                .of(site, tera, shared, page)
+                .map_err(|message| RenderError {
+                    page: page.path(site),
+                    message,
+                    in_layout: true,
+                })?;
+            // (the strings and the layout are shared values: each page takes a reference)
+            let view = view.with([("t", strings.clone()), ("layout", layout)]);
             dump::context(template, || page.path(site), &view);
-            let mut ctx = Context::from_value(view).map_err(|e| RenderError {
-                page: page.path(site),
-                message: templates::error_chain(&e),
-                in_layout: false,
-            })?;
+            let ctx = view.into_context();
             // (into bytes: `render` would check the UTF-8 it just wrote)
             let mut bytes = Vec::with_capacity(16 * 1024);
-            let rendered = tera.tera.render_to(template, &ctx, &mut bytes);
-            if let Some(t) = ctx.remove("t") {
-                LentStrings::give_back(t, *strings_hash);
-            }
-            rendered.map_err(|e| RenderError {
-                page: page.path(site),
-                message: templates::error_chain(&e),
-                in_layout: false,
-            })?;
+            tera.tera
+                .render_to(template, &ctx, &mut bytes)
+                .map_err(|e| RenderError {
+                    page: page.path(site),
+                    message: templates::error_chain(&e),
+                    in_layout: false,
+                })?;
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),
@@ -517,131 +513,10 @@ pub fn render_changed(
     }
 }
 
-/// The UI strings' template value, lent to one page at a time on each thread: each page's
-/// context takes the value and gives it back after rendering, instead of taking a copy of
-/// some fifty strings (keyed by the strings' hash, so that a site with other strings — `serve`
-/// after an edit to them — gets its own).
-struct LentStrings;
-
-thread_local! {
-    static LENT: std::cell::RefCell<Option<(u64, serde_json::Value)>> = const { std::cell::RefCell::new(None) };
-}
-
-impl LentStrings {
-    fn lend(strings: &serde_json::Value, hash: u64) -> serde_json::Value {
-        match LENT.with(|l| l.borrow_mut().take()) {
-            Some((h, v)) if h == hash => v,
-            _ => strings.clone(),
-        }
-    }
-
-    fn give_back(v: serde_json::Value, hash: u64) {
-        LENT.with(|l| *l.borrow_mut() = Some((hash, v)));
-    }
-}
-
-/// The UI strings as templates see them (`t`) and their hash, made once per site: each thread
-/// lends a copy of the value to its pages ([`LentStrings`]) instead of serialising the strings
-/// for each page, and their hash is added to each page's fingerprint instead of hashing them
-/// again.
-fn strings_view(site: &Site) -> &(serde_json::Value, u64) {
-    site.strings_view.get_or_init(|| {
-        let v = serde_json::to_value(&site.strings).unwrap_or_default();
-        let h = view_hash(&v);
-        (v, h)
-    })
-}
-
-/// Hashes a view: every value with a tag for its kind (so `"1"` and `1`,
-/// or `[a, b]` and `[ab]`, differ), object keys in their (sorted) order.
-/// Much cheaper than writing it out as JSON, which escapes every string; the
-/// view is laid out in a buffer the thread keeps and hashed 64 KB at a time
-/// (the same hash as the whole layout's), which costs less than feeding the
-/// hasher value by value, and holds no more than 64 KB of a large view.
-fn view_hash(v: &serde_json::Value) -> u64 {
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    BUF.with(|b| {
-        let mut out = Layout {
-            buf: std::mem::take(&mut *b.borrow_mut()),
-            hash: xxhash_rust::xxh3::Xxh3::new(),
-        };
-        out.buf.clear();
-        lay_out(v, &mut out);
-        out.hash.update(&out.buf);
-        let h = out.hash.digest();
-        *b.borrow_mut() = out.buf;
-        h
-    })
-}
-
-/// A view's layout being hashed: the bytes not hashed yet.
-struct Layout {
-    buf: Vec<u8>,
-    hash: xxhash_rust::xxh3::Xxh3,
-}
-
-impl Layout {
-    const CHUNK: usize = 64 << 10;
-
-    fn push(&mut self, bytes: &[u8]) {
-        if self.buf.len() + bytes.len() > Self::CHUNK {
-            self.hash.update(&self.buf);
-            self.buf.clear();
-            if bytes.len() > Self::CHUNK {
-                self.hash.update(bytes);
-                return;
-            }
-        }
-        self.buf.extend_from_slice(bytes);
-    }
-}
-
-/// `v` as bytes no other value gives: a tag per kind, lengths before
-/// contents.
-fn lay_out(v: &serde_json::Value, out: &mut Layout) {
-    use serde_json::Value;
-    let len = |out: &mut Layout, n: usize| out.push(&(n as u64).to_le_bytes());
-    match v {
-        Value::Null => out.push(&[0]),
-        Value::Bool(b) => out.push(&[1, *b as u8]),
-        Value::Number(n) => {
-            out.push(&[2]);
-            let parts = [n.as_u64(), n.as_i64().map(|i| i as u64), n.as_f64().map(f64::to_bits)];
-            for p in parts {
-                out.push(&[p.is_some() as u8]);
-                out.push(&p.unwrap_or(0).to_le_bytes());
-            }
-        }
-        Value::String(s) => {
-            out.push(&[3]);
-            len(out, s.len());
-            out.push(s.as_bytes());
-        }
-        Value::Array(a) => {
-            out.push(&[4]);
-            len(out, a.len());
-            for x in a {
-                lay_out(x, out);
-            }
-        }
-        Value::Object(m) => {
-            out.push(&[5]);
-            len(out, m.len());
-            for (k, x) in m {
-                len(out, k.len());
-                out.push(k.as_bytes());
-                lay_out(x, out);
-            }
-        }
-    }
-}
-
 /// A page's inputs, before the expensive step.
 enum Prepared<'a> {
     /// A template and its view.
-    Tera(&'static str, Context),
+    Tera(&'static str, PageContext),
     /// Bytes made directly (feeds, sitemap, search index).
     Bytes(Vec<u8>),
     /// A social image: its inputs and how to draw it.
@@ -736,12 +611,12 @@ impl PageMeta {
 }
 
 /// A page made with a template: which one, and its context.
-fn template_page(v: &Views<'_>, page: Page) -> (&'static str, Context) {
+fn template_page(v: &Views<'_>, page: Page) -> (&'static str, PageContext) {
     let (site, urls, t) = (v.site, v.urls, v.t);
     let cfg = &site.config;
     let url = page.url(site);
     let meta = |title: String, description: String| meta(site, urls, &url, title, description);
-    let mut ctx = Context::new();
+    let mut ctx = PageContext::default();
     ctx.insert("site", &site_view(site, urls));
     // (and `t`, the UI strings: `render_changed` adds them)
     let template = match page {
@@ -851,7 +726,7 @@ fn template_page(v: &Views<'_>, page: Page) -> (&'static str, Context) {
 
 /// The home page's lists: page `p` of the articles, and on the first page
 /// the featured quotes and the entities in the news.
-fn home(v: &Views<'_>, ctx: &mut Context, p: usize) {
+fn home(v: &Views<'_>, ctx: &mut PageContext, p: usize) {
     let site = v.site;
     let n = site.articles.len();
     ctx.insert(
@@ -913,7 +788,7 @@ fn quote_meta(v: &Views<'_>, m: PageMeta, i: usize) -> PageMeta {
 }
 
 /// Page `p` of tag `i`'s articles.
-fn tag(v: &Views<'_>, ctx: &mut Context, i: usize, p: usize) {
+fn tag(v: &Views<'_>, ctx: &mut PageContext, i: usize, p: usize) {
     let (site, urls) = (v.site, v.urls);
     let tag = &site.tags[i];
     ctx.insert(
@@ -1249,9 +1124,6 @@ fn rfc3339(date: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::view_hash;
-    use serde_json::json;
-
     /// A large site's pages make what they show of each article and quote again instead of
     /// sharing it ([`super::Shared`]): the example site rendered both ways, page by page, the
     /// same bytes (its social images and search files left out: they share nothing).
@@ -1293,28 +1165,5 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 50, "{compared} pages");
-    }
-
-    /// The layout is hashed 64 KB at a time: a difference anywhere in a
-    /// large view, before, across or past a chunk's end, changes its hash,
-    /// and so do the kinds the layout tells apart.
-    #[test]
-    fn a_view_hash_sees_every_byte_and_every_kind() {
-        let long = "Đặng ".repeat(30_000); // 180,000 bytes: three chunks and more
-        let view = |s: &str| json!({"a": [long.clone(), s, long.clone()], "b": {"c": long.clone()}});
-        let base = view_hash(&view("x"));
-        assert_eq!(base, view_hash(&view("x")), "the same view, the same hash");
-        assert_ne!(base, view_hash(&view("y")));
-        for at in [0, 65_535, 65_536, 100_000, long.len() - 1] {
-            let mut other = long.clone().into_bytes();
-            other[at] ^= 1;
-            let other = String::from_utf8_lossy(&other).into_owned();
-            let changed = json!({"a": [long.clone(), "x", long.clone()], "b": {"c": other}});
-            assert_ne!(base, view_hash(&changed), "a byte at {at} of the last string");
-        }
-        assert_ne!(view_hash(&json!("1")), view_hash(&json!(1)));
-        assert_ne!(view_hash(&json!(["a", "b"])), view_hash(&json!(["ab"])));
-        assert_ne!(view_hash(&json!({"ab": "c"})), view_hash(&json!({"a": "bc"})));
-        assert_ne!(view_hash(&json!(null)), view_hash(&json!(false)));
     }
 }

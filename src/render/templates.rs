@@ -107,9 +107,12 @@ impl Templates {
     }
 }
 
-/// Loads the templates; `None` (with diagnostics) when one does not parse.
+/// Loads the templates; `None` (with diagnostics) when one does not parse. Each is unindented
+/// (`unindent`); a site's own, if written for Tera 1, is rewritten for Tera 2 (`render/port.rs`).
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Templates> {
     let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), unindent(t))).collect();
+    // the site's own, by name: where their errors are reported
+    let mut own: BTreeMap<String, std::sync::Arc<str>> = BTreeMap::new();
     let dir = root.join("templates");
     if dir.is_dir() {
         for rel in crate::files::list_files(root, Path::new("templates"), diags) {
@@ -118,28 +121,104 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
             };
             let name = name.to_string_lossy().replace('\\', "/");
             if let Some(text) = read_text(root, &rel, diags) {
-                all.insert(name, unindent(&text));
-                sources.insert(&rel, text.into());
+                all.insert(name.clone(), super::port::port(&unindent(&text)));
+                let text: std::sync::Arc<str> = text.into();
+                own.insert(name, text.clone());
+                sources.insert(&rel, text);
             }
         }
     }
-    let mut tera = Tera::default();
+    let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
     // Tera's default escaper also rewrites `/` as `&#x2F;`, which is safe but
     // bloats every URL; ours escapes the five characters that matter.
-    tera.set_escape_fn(crate::text::escape_html);
+    tera.set_escape_fn(crate::text::escape_html_to);
     if let Err(e) = tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-        diags.push(
-            Diagnostic::error(
-                Path::new("templates"),
-                None,
-                format!("template error: {}", error_chain(&e)),
-            )
-            .with_hint("fix the template syntax; see docs/templates.md for what each template gets"),
-        );
+        diags.extend(load_errors(&e, &own));
         return None;
     }
     Some(Templates::new(tera, &all))
+}
+
+/// What to do about a template Tera refuses, when the error is not one a Tera 1 template makes.
+const LOAD_HINT: &str = "fix the template; see docs/templates.md for what each template gets";
+
+/// The diagnostics of Tera's refusal of the templates: one per error it reports, at its line in
+/// the site's template when it is the site's (the line as written: neither [`unindent`] nor
+/// the port moves a line), with a hint for what Tera 1 wrote otherwise.
+fn load_errors(e: &tera::Error, own: &BTreeMap<String, std::sync::Arc<str>>) -> Vec<Diagnostic> {
+    if let tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) = e.kind() {
+        let at = r.span();
+        return vec![diagnostic(
+            r.filename(),
+            at.start_line,
+            at.start_col + 1,
+            r.message(),
+            own,
+        )];
+    }
+    // several reports in one message, each `error: …` then `--> name:line:col`
+    let text = error_chain(e);
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(message) = line.strip_prefix("error: ") else {
+            continue;
+        };
+        let at = lines.peek().and_then(|l| l.trim_start().strip_prefix("--> "));
+        let (name, line_no, col) = at.and_then(locus).unwrap_or_default();
+        out.push(diagnostic(name, line_no, col, message, own));
+    }
+    if out.is_empty() {
+        let message = format!("template error: {text}");
+        let hint = super::port::hint(&text).unwrap_or_else(|| LOAD_HINT.to_string());
+        out.push(Diagnostic::error(Path::new("templates"), None, message).with_hint(hint));
+    }
+    out
+}
+
+/// The diagnostic of one error Tera located in template `name` (`line`, `col` from 1): at the
+/// spot in the site's own file, or naming the built-in template.
+fn diagnostic(
+    name: &str,
+    line: usize,
+    col: usize,
+    message: &str,
+    own: &BTreeMap<String, std::sync::Arc<str>>,
+) -> Diagnostic {
+    let file = Path::new("templates").join(name);
+    let span = own.get(name).and_then(|t| offset(t, line, col)).map(|o| o..o + 1);
+    let hint = super::port::hint(message).unwrap_or_else(|| LOAD_HINT.to_string());
+    let message = match own.contains_key(name) || name.is_empty() {
+        true => format!("template error: {message}"),
+        false => format!("template error in the built-in {name}:{line}: {message}"),
+    };
+    Diagnostic::error(file, span, message).with_hint(hint)
+}
+
+/// `name:line:col` (line from 1, column from 1) as Tera reports where an error is.
+fn locus(at: &str) -> Option<(&str, usize, usize)> {
+    let mut parts = at.trim().rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?, line, col))
+}
+
+/// The byte offset in `text` (as written) of `line`:`col` of the same text unindented: the
+/// indentation [`unindent`] took off the line is counted back in.
+fn offset(text: &str, line: usize, col: usize) -> Option<usize> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let this = text[start..].split('\n').next()?;
+    let indent = this.len() - this.trim_start_matches([' ', '\t']).len();
+    let in_line = this[indent..]
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(this.len() - indent, |(i, _)| i);
+    Some(start + indent + in_line)
 }
 
 /// A template without the indentation at the start of its lines, outside `<pre>` and
@@ -168,9 +247,22 @@ fn unindent(template: &str) -> String {
     out
 }
 
-/// Tera's error with its causes, on one line.
+/// Tera's error on one line, with its causes: where it is (`name:line:col`, line and column
+/// from 1) and what, for an error Tera locates.
 pub fn error_chain(e: &tera::Error) -> String {
-    let mut s = e.to_string();
+    let mut s = match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let at = r.span();
+            format!(
+                "{}:{}:{}: {}",
+                r.filename(),
+                at.start_line,
+                at.start_col + 1,
+                r.message()
+            )
+        }
+        _ => e.to_string(),
+    };
     let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(c) = cur {
         s.push_str(": ");

@@ -5,8 +5,8 @@
 //! is drawn by [`super::timeline`].
 
 use serde::Serialize;
-use tera::Context;
 
+use super::context::PageContext;
 use super::timeline::{self, Bar};
 use super::views::{EntityItem, QuoteCard, Views};
 use super::{Page, paginator};
@@ -425,7 +425,7 @@ fn link_of(v: &Views, a: usize, year: bool) -> Option<ArchiveLink> {
 /// with month 0). Everything is found by binary search in the site's
 /// (date-sorted) articles: an archive page is one of hundreds, and a pass
 /// over every article for each would cost more than the page.
-pub fn archive_page(v: &Views, ctx: &mut Context, p: Period, page: usize) {
+pub fn archive_page(v: &Views, ctx: &mut PageContext, p: Period, page: usize) {
     let site = v.site;
     let range = st::articles_in(site, p);
     let year = st::articles_in(site, p.whole_year());

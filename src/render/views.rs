@@ -52,6 +52,9 @@ pub struct Shared {
     timelines: Box<[OnceLock<Timeline>]>,
     /// The site's header and footer, rendered once for the render's pages.
     pub layouts: super::layout::Layouts,
+    /// The UI strings as every template sees them (`t`), and their hash: made once, by the
+    /// first page rendered, and shared by every page (a Tera value is shared, not copied).
+    strings: OnceLock<(tera::Value, u64)>,
 }
 
 /// The most articles whose links and dates a render keeps ([`Shared`]).
@@ -106,7 +109,17 @@ impl Shared {
             entity_urls: slots(site.entities.len()),
             timelines: slots(site.entities.len()),
             layouts: Default::default(),
+            strings: OnceLock::new(),
         }
+    }
+
+    /// The UI strings' template value (`t`) and its hash (see [`Shared`]).
+    pub fn strings(&self, site: &Site) -> &(tera::Value, u64) {
+        self.strings.get_or_init(|| {
+            let v = tera::Value::from_serializable(&site.strings);
+            let h = super::context::hash_values([("t", &v)]);
+            (v, h)
+        })
     }
 }
 

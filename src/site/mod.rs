@@ -52,9 +52,6 @@ pub struct Site {
     pub reanchored: Vec<Reanchored>,
     /// UI strings in the site's language.
     pub strings: i18n::Strings,
-    /// The same strings as every template sees them (`t`), and their hash: made once, by
-    /// the first page rendered, instead of for each of the site's pages.
-    pub strings_view: std::sync::OnceLock<(serde_json::Value, u64)>,
     /// The entity graph: co-mentions and relations, sorted by (a, b).
     pub entity_edges: Vec<EntityEdge>,
     /// The same edges per entity: (other, weight, relation), by other.
@@ -306,7 +303,6 @@ pub fn build(
         tags,
         reanchored,
         strings,
-        strings_view: Default::default(),
         entity_edges,
         entity_adjacency,
         cache_dir: None,
