@@ -103,9 +103,10 @@ fn calls(t: &str, start: &Regex) -> String {
         if whole.start() < from {
             continue;
         }
-        let Some(args_end) = closing_paren(&t[whole.end()..]).map(|i| whole.end() + i) else {
+        let Some((args, close_at)) = arg_list(&t[whole.end()..]) else {
             continue;
         };
+        let args_end = whole.end() + close_at;
         let rest = &t[args_end + 1..];
         let after = rest.trim_start();
         let (trim, close) = match after.strip_prefix("-}}") {
@@ -114,7 +115,7 @@ fn calls(t: &str, start: &Regex) -> String {
             None => continue,
         };
         let end = args_end + 1 + (rest.len() - after.len()) + close;
-        let args: Vec<String> = split_args(&t[whole.end()..args_end])
+        let args: Vec<String> = args
             .iter()
             .map(|a| match a.split_once('=') {
                 Some((k, v)) => format!("{}={{{}}}", k.trim(), v.trim()),
@@ -137,45 +138,31 @@ fn calls(t: &str, start: &Regex) -> String {
     out
 }
 
-/// Where the `)` closing an argument list that `s` begins just inside is.
-fn closing_paren(s: &str) -> Option<usize> {
-    let (mut depth, mut quote) = (0i32, None);
+/// The argument list `s` begins just inside: each argument (split at the commas outside
+/// brackets and quotes, blank ones left out) and where the `)` closing it is; `None` when
+/// nothing closes it.
+fn arg_list(s: &str) -> Option<(Vec<&str>, usize)> {
+    let (mut args, mut depth, mut from, mut quote) = (Vec::new(), 0i32, 0, None);
     for (i, c) in s.char_indices() {
         match (quote, c) {
             (Some(q), _) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'' | '`') => quote = Some(c),
             (None, '(' | '[' | '{') => depth += 1,
-            (None, ')') if depth == 0 => return Some(i),
-            (None, ')' | ']' | '}') => depth -= 1,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// `a=b, c=f(x, y)` → `["a=b", "c=f(x, y)"]`: the arguments of a call, split at the commas
-/// outside brackets and quotes.
-fn split_args(s: &str) -> Vec<&str> {
-    let (mut out, mut depth, mut from, mut quote) = (Vec::new(), 0i32, 0, None);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'' | '`') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')') if depth == 0 => {
+                args.push(&s[from..i]);
+                let args = args.into_iter().map(str::trim).filter(|a| !a.is_empty()).collect();
+                return Some((args, i));
+            }
             (None, ')' | ']' | '}') => depth -= 1,
             (None, ',') if depth == 0 => {
-                out.push(&s[from..i]);
+                args.push(&s[from..i]);
                 from = i + 1;
             }
             _ => {}
         }
     }
-    if !s[from..].trim().is_empty() {
-        out.push(&s[from..]);
-    }
-    out
+    None
 }
 
 /// What to write instead, for an error Tera 2 gave on a template: a Tera 1 filter it does not
