@@ -58,6 +58,9 @@ fn failed_builds_leave_the_previous_output_byte_identical() {
             .render(&failure.sources, false)
             .contains("rendering entities/")
     );
+    // the spot in the site's template: the field that is not there
+    let told = failure.diags.render(&failure.sources, false);
+    assert!(told.contains("templates/entity.html:1:11"), "{told}");
     assert_eq!(snapshot(&out), before);
 
     // Fixed: the build goes through, with the edit, and stale files go.

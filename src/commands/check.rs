@@ -115,7 +115,8 @@ pub fn check(root: &Path, opts: &BuildOptions, loaded: Loaded, fix: bool) -> Che
         crate::progress::start("checking links");
         let mut failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
         failed.sort_by_key(|f| f.0);
-        diags.extend(render::RenderError::diagnostics(failed.into_iter().map(|(_, e)| e)));
+        let failed = failed.into_iter().map(|(_, e)| e);
+        diags.extend(render::RenderError::diagnostics(failed, &tera, &mut sources));
         files.resize_with(files.len() + statics, || None);
         let t_links = std::time::Instant::now();
         diags.extend(links.check(files));

@@ -604,7 +604,7 @@ impl Session {
                 Fail::Io(e) => io_error = io_error.or(Some(e)),
             }
         }
-        diags.extend(render::RenderError::diagnostics(failed));
+        diags.extend(render::RenderError::diagnostics(failed, &tera, &mut sources));
         if diags.has_errors() || io_error.is_some() {
             stager.abort();
             return match io_error {

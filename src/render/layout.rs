@@ -19,12 +19,16 @@ use tera::{Context, Value};
 use super::{Page, Shared, templates::Templates};
 use crate::site::Site;
 
+/// Why the header or footer did not render: Tera's message, and where in the site's own
+/// template.
+pub type LayoutError = (String, Option<super::templates::Spot>);
+
 /// The header and footer of one render, made by the first page that asks.
 #[derive(Default)]
 pub struct Layouts {
     /// `(current, {"header_html": …, "footer_html": …})`, the first with `current` empty; or
     /// the error rendering them gave.
-    made: OnceLock<Result<Vec<(String, Value)>, String>>,
+    made: OnceLock<Result<Vec<(String, Value)>, LayoutError>>,
 }
 
 /// The index pages the navigation links to: each gets its own header and footer (with its
@@ -40,8 +44,12 @@ const INDEX_PAGES: [Page; 6] = [
 
 impl Layouts {
     /// The `layout` value of `page`'s context: `{"header_html": …, "footer_html": …}`.
-    pub fn of(&self, site: &Site, tera: &Templates, shared: &Shared, page: Page) -> Result<Value, String> {
-        let made = self.made.get_or_init(|| make(site, tera, shared)).as_ref()?;
+    pub fn of(&self, site: &Site, tera: &Templates, shared: &Shared, page: Page) -> Result<Value, LayoutError> {
+        let made = self
+            .made
+            .get_or_init(|| make(site, tera, shared))
+            .as_ref()
+            .map_err(Clone::clone)?;
         let current = match INDEX_PAGES.contains(&page) {
             true => page.url(site),
             false => String::new(),
@@ -54,7 +62,7 @@ impl Layouts {
 
 /// Renders both templates for every page kind: for no index page (`current` empty), then
 /// for each index page.
-fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, Value)>, String> {
+fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, Value)>, LayoutError> {
     let currents = std::iter::once(String::new()).chain(INDEX_PAGES.iter().map(|p| p.url(site)));
     let mut ctx = Context::new();
     ctx.insert(
@@ -70,11 +78,7 @@ fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, V
     currents
         .map(|current| {
             ctx.insert("current", &current);
-            let render = |name: &str| {
-                tera.tera
-                    .render(name, &ctx)
-                    .map_err(|e| super::templates::error_chain(&e))
-            };
+            let render = |name: &str| tera.tera.render(name, &ctx).map_err(|e| tera.failure(&e));
             let mut value = tera::Map::new();
             value.insert("header_html".into(), Value::from(render("site_header.html")?));
             value.insert("footer_html".into(), Value::from(render("site_footer.html")?));

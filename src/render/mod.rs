@@ -273,6 +273,8 @@ fn archive_pages(site: &Site) -> Vec<Page> {
 pub struct RenderError {
     pub page: String,
     pub message: String,
+    /// Where in the site's own template it failed, when it was one of those.
+    pub at: Option<templates::Spot>,
     /// Whether it was the site's header or footer that failed (`layout.rs`): the same error
     /// on every page.
     pub in_layout: bool,
@@ -280,21 +282,34 @@ pub struct RenderError {
 
 impl RenderError {
     /// The diagnostics of a render's failures: one a page, and one in all for the header and
-    /// footer, which every page shares.
-    pub fn diagnostics(errors: impl IntoIterator<Item = RenderError>) -> Vec<Diagnostic> {
+    /// footer, which every page shares. The text of a site's template they point into is put
+    /// back in `sources` (which keeps only the files cited after loading).
+    pub fn diagnostics(
+        errors: impl IntoIterator<Item = RenderError>,
+        tera: &Templates,
+        sources: &mut crate::diagnostics::Sources,
+    ) -> Vec<Diagnostic> {
         const HINT: &str = "a template uses a variable the page does not have; see docs/templates.md";
         const LAYOUT_HINT: &str = "site_header.html and site_footer.html see only `site`, `t` and \
             `current`: what depends on the page goes in base.html (see docs/templates.md)";
-        let templates = Path::new("templates");
         let mut layout_told = false;
         let mut out = Vec::new();
         for e in errors {
+            let (file, span) = match e.at {
+                Some((file, span)) => {
+                    if let Some(text) = tera.source(&file) {
+                        sources.insert(&file, text);
+                    }
+                    (file, Some(span))
+                }
+                None => (Path::new("templates").to_path_buf(), None),
+            };
             if !e.in_layout {
                 let message = format!("rendering {} failed: {}", e.page, e.message);
-                out.push(Diagnostic::error(templates, None, message).with_hint(HINT));
+                out.push(Diagnostic::error(file, span, message).with_hint(HINT));
             } else if !std::mem::replace(&mut layout_told, true) {
                 let message = format!("rendering the site's header and footer failed: {}", e.message);
-                out.push(Diagnostic::error(templates, None, message).with_hint(LAYOUT_HINT));
+                out.push(Diagnostic::error(file, span, message).with_hint(LAYOUT_HINT));
             }
         }
         out
@@ -463,9 +478,10 @@ pub fn render_changed(
             let layout = shared
                 .layouts
                 .of(site, tera, shared, page)
-                .map_err(|message| RenderError {
+                .map_err(|(message, at)| RenderError {
                     page: page.path(site),
                     message,
+                    at,
                     in_layout: true,
                 })?;
             // (the strings and the layout are shared values: each page takes a reference)
@@ -474,13 +490,15 @@ pub fn render_changed(
             let ctx = view.into_context();
             // (into bytes: `render` would check the UTF-8 it just wrote)
             let mut bytes = Vec::with_capacity(16 * 1024);
-            tera.tera
-                .render_to(template, &ctx, &mut bytes)
-                .map_err(|e| RenderError {
+            tera.tera.render_to(template, &ctx, &mut bytes).map_err(|e| {
+                let (message, at) = tera.failure(&e);
+                RenderError {
                     page: page.path(site),
-                    message: templates::error_chain(&e),
+                    message,
+                    at,
                     in_layout: false,
-                })?;
+                }
+            })?;
             Ok(Rendered {
                 fingerprint,
                 bytes: Some(bytes),

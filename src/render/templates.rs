@@ -4,7 +4,9 @@
 //! Stage 4 of the pipeline: rendering.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tera::Tera;
 
@@ -64,7 +66,12 @@ const PAGE_TEMPLATES: &[&str] = &[
 pub struct Templates {
     pub tera: Tera,
     fingerprints: BTreeMap<String, u64>,
+    /// The site's own templates as written, by name: where their errors are reported.
+    own: BTreeMap<String, Arc<str>>,
 }
+
+/// A spot in one of the site's own templates: its file (`templates/…`) and a byte span.
+pub type Spot = (PathBuf, Range<usize>);
 
 impl Templates {
     /// A hash of the sources `name` can use: itself, every shared template,
@@ -75,7 +82,34 @@ impl Templates {
         self.fingerprints.get(name).copied().unwrap_or(0)
     }
 
-    fn new(tera: Tera, all: &BTreeMap<String, String>) -> Templates {
+    /// What `e`, an error rendering a page, says, and where it is in the site's own template
+    /// as written (`None` when it is in a built-in template, or Tera does not say where; the
+    /// message then names the template, line and column).
+    pub fn failure(&self, e: &tera::Error) -> (String, Option<Spot>) {
+        let tera::ErrorKind::RenderingError(r) = e.kind() else {
+            return (error_chain(e), None);
+        };
+        let (line, col) = (r.span().start_line, r.span().start_col + 1);
+        match self.own.get(r.filename()).and_then(|text| offset(text, line, col)) {
+            Some(at) => {
+                let file = Path::new("templates").join(r.filename());
+                (r.message().to_string(), Some((file, at..at + 1)))
+            }
+            None => (error_chain(e), None),
+        }
+    }
+
+    /// The text of the site's own template at `file` (`templates/…`), as written.
+    pub fn source(&self, file: &Path) -> Option<Arc<str>> {
+        let name = file
+            .strip_prefix("templates")
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        self.own.get(&name).cloned()
+    }
+
+    fn new(tera: Tera, all: &BTreeMap<String, String>, own: BTreeMap<String, Arc<str>>) -> Templates {
         let is_page = |n: &str| PAGE_TEMPLATES.contains(&n);
         let mut fingerprints = BTreeMap::new();
         for name in all.keys() {
@@ -103,7 +137,11 @@ impl Templates {
             }
             fingerprints.insert(name.clone(), std::hash::Hasher::finish(&h));
         }
-        Templates { tera, fingerprints }
+        Templates {
+            tera,
+            fingerprints,
+            own,
+        }
     }
 }
 
@@ -112,7 +150,7 @@ impl Templates {
 pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Option<Templates> {
     let mut all: BTreeMap<String, String> = DEFAULTS.iter().map(|(n, t)| (n.to_string(), unindent(t))).collect();
     // the site's own, by name: where their errors are reported
-    let mut own: BTreeMap<String, std::sync::Arc<str>> = BTreeMap::new();
+    let mut own: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let dir = root.join("templates");
     if dir.is_dir() {
         for rel in crate::files::list_files(root, Path::new("templates"), diags) {
@@ -122,7 +160,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
             let name = name.to_string_lossy().replace('\\', "/");
             if let Some(text) = read_text(root, &rel, diags) {
                 all.insert(name.clone(), super::port::port(&unindent(&text)));
-                let text: std::sync::Arc<str> = text.into();
+                let text: Arc<str> = text.into();
                 own.insert(name, text.clone());
                 sources.insert(&rel, text);
             }
@@ -137,7 +175,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics, sources: &mut Sources) -> Opti
         diags.extend(load_errors(&e, &own));
         return None;
     }
-    Some(Templates::new(tera, &all))
+    Some(Templates::new(tera, &all, own))
 }
 
 /// What to do about a template Tera refuses, when the error is not one a Tera 1 template makes.
@@ -146,7 +184,7 @@ const LOAD_HINT: &str = "fix the template; see docs/templates.md for what each t
 /// The diagnostics of Tera's refusal of the templates: one per error it reports, at its line in
 /// the site's template when it is the site's (the line as written: neither [`unindent`] nor
 /// the port moves a line), with a hint for what Tera 1 wrote otherwise.
-fn load_errors(e: &tera::Error, own: &BTreeMap<String, std::sync::Arc<str>>) -> Vec<Diagnostic> {
+fn load_errors(e: &tera::Error, own: &BTreeMap<String, Arc<str>>) -> Vec<Diagnostic> {
     if let tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) = e.kind() {
         let at = r.span();
         return vec![diagnostic(
@@ -179,13 +217,7 @@ fn load_errors(e: &tera::Error, own: &BTreeMap<String, std::sync::Arc<str>>) -> 
 
 /// The diagnostic of one error Tera located in template `name` (`line`, `col` from 1): at the
 /// spot in the site's own file, or naming the built-in template.
-fn diagnostic(
-    name: &str,
-    line: usize,
-    col: usize,
-    message: &str,
-    own: &BTreeMap<String, std::sync::Arc<str>>,
-) -> Diagnostic {
+fn diagnostic(name: &str, line: usize, col: usize, message: &str, own: &BTreeMap<String, Arc<str>>) -> Diagnostic {
     let file = Path::new("templates").join(name);
     let span = own.get(name).and_then(|t| offset(t, line, col)).map(|o| o..o + 1);
     let hint = super::port::hint(message).unwrap_or_else(|| LOAD_HINT.to_string());
