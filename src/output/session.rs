@@ -179,7 +179,8 @@ impl Drop for Freed {
 
 /// Why a page could not be made.
 enum Fail {
-    Render(render::RenderError),
+    /// (boxed: a result must stay the size of an [`Output`], see the test below)
+    Render(Box<render::RenderError>),
     Io(std::io::Error),
 }
 
@@ -600,7 +601,7 @@ impl Session {
         let mut failed = Vec::new();
         for e in std::mem::take(&mut made.failures) {
             match e {
-                Fail::Render(e) => failed.push(e),
+                Fail::Render(e) => failed.push(*e),
                 Fail::Io(e) => io_error = io_error.or(Some(e)),
             }
         }
@@ -852,13 +853,14 @@ impl Session {
                         deps,
                     });
                 }
-                let r = render::render_changed(site, tera, *p, previous, &shared).map_err(Fail::Render)?;
+                let r =
+                    render::render_changed(site, tera, *p, previous, &shared).map_err(|e| Fail::Render(Box::new(e)))?;
                 let offered = match (&r.bytes, intact) {
                     (None, Some(found)) => stager.keep(&path, found),
                     (Some(bytes), _) => offer_rendered(stager, site, &path, bytes, &r).map_err(Fail::Io)?,
                     // (no previous fingerprint without an intact file)
                     (None, None) => {
-                        let bytes = render::render(site, tera, *p, &shared).map_err(Fail::Render)?;
+                        let bytes = render::render(site, tera, *p, &shared).map_err(|e| Fail::Render(Box::new(e)))?;
                         stager.offer(&path, &bytes).map_err(Fail::Io)?
                     }
                 };
