@@ -60,7 +60,8 @@ const GONE: &[(&str, &str)] = &[
 ///   `{% endcomponent %}` (Tera 2 takes a default's type for the argument's, so a `false`
 ///   default would refuse a map; `none` is false in a test as `false` was);
 /// - `{{ m::name(a=x, b=f(y)) }}` (or `self::`): `{{ <name a={x} b={f(y)} /> }}`;
-/// - the filters and tests of [`RENAMED`]: their Tera 2 name.
+/// - the filters and tests of [`RENAMED`]: their Tera 2 name;
+/// - `xs.0` (Tera 1's indexing) inside `{{ … }}` and `{% … %}`: `xs[0]`.
 pub fn port(template: &str) -> String {
     static IMPORT: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"\{%-?\s*import\s+"[^"]+"\s+as\s+\w+\s*-?%\}"#).expect("a valid regex"));
@@ -72,7 +73,9 @@ pub fn port(template: &str) -> String {
         let names: Vec<&str> = RENAMED.iter().map(|(old, _)| *old).collect();
         Regex::new(&format!(r"(\||\bis\s+(?:not\s+)?)(\s*)({})\b", names.join("|"))).expect("a valid regex")
     });
-    if !template.contains("macro") && !template.contains("::") && !RENAME.is_match(template) {
+    static INDEX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_\])]\.[0-9]").expect("a valid regex"));
+    let plain = !template.contains("macro") && !template.contains("::");
+    if plain && !RENAME.is_match(template) && !INDEX.is_match(template) {
         return template.to_string();
     }
     let t = IMPORT.replace_all(template, "");
@@ -82,6 +85,7 @@ pub fn port(template: &str) -> String {
     });
     let t = END.replace_all(&t, "{%$1 endcomponent");
     let t = calls(&t, &CALL);
+    let t = indexes(&t);
     RENAME
         .replace_all(&t, |c: &Captures| {
             let new = RENAMED
@@ -135,6 +139,49 @@ fn calls(t: &str, start: &Regex) -> String {
         from = end;
     }
     out.push_str(&t[from..]);
+    out
+}
+
+/// `t` with each `name.N` inside a tag (`{{ … }}`, `{% … %}`) written `name[N]`, outside
+/// string literals; a number's fraction (`1.5`) is left alone.
+fn indexes(t: &str) -> String {
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{.*?\}\}|\{%.*?%\}").expect("a valid regex"));
+    TAG.replace_all(t, |c: &Captures| indexes_in_tag(&c[0])).into_owned()
+}
+
+/// [`indexes`] in one tag.
+fn indexes_in_tag(tag: &str) -> String {
+    let b = tag.as_bytes();
+    let mut out = String::with_capacity(tag.len() + 8);
+    // `name`: what the `.` would follow is a name, or something indexed (`)`, `]`)
+    let (mut quote, mut in_token, mut name, mut copied, mut i) = (None, false, false, 0, 0);
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            quote = (c != q).then_some(q);
+            i += 1;
+            continue;
+        }
+        if c == b'.' && name && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let end = i + 1 + b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+            out.push_str(&tag[copied..i]);
+            out.push('[');
+            out.push_str(&tag[i + 1..end]);
+            out.push(']');
+            (copied, i, in_token) = (end, end, false);
+            continue;
+        }
+        match c {
+            b'"' | b'\'' | b'`' => (quote, in_token, name) = (Some(c), false, false),
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' if !in_token => (in_token, name) = (true, true),
+            b'0'..=b'9' if !in_token => (in_token, name) = (true, false),
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' | b'0'..=b'9' => {}
+            b']' | b')' => (in_token, name) = (false, true),
+            _ => (in_token, name) = (false, false),
+        }
+        i += 1;
+    }
+    out.push_str(&tag[copied..]);
     out
 }
 
@@ -218,6 +265,16 @@ mod tests {
         );
         // a variable or a field named like a filter is not a filter
         assert_eq!(port("{{ as_str }}{{ a.object }}"), "{{ as_str }}{{ a.object }}");
+    }
+
+    #[test]
+    fn tera_1_indexing_becomes_brackets_inside_tags_only() {
+        assert_eq!(
+            port(
+                "<p>v1.0</p>{{ xs.0 }}{{ a.b.12.c }}{% if xs.1 > 1.5 %}{{ f(x).0 }}{{ \"s.0\" ~ ys[0].2 }}{% endif %}"
+            ),
+            "<p>v1.0</p>{{ xs[0] }}{{ a.b[12].c }}{% if xs[1] > 1.5 %}{{ f(x)[0] }}{{ \"s.0\" ~ ys[0][2] }}{% endif %}"
+        );
     }
 
     #[test]
