@@ -237,19 +237,19 @@ fn locus(at: &str) -> Option<(&str, usize, usize)> {
 }
 
 /// The byte offset in `text` (as written) of `line`:`col` of the same text unindented: the
-/// indentation [`unindent`] took off the line is counted back in.
+/// indentation [`unindent`] took off the line (none inside `<pre>`) is counted back in.
 fn offset(text: &str, line: usize, col: usize) -> Option<usize> {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.checked_sub(1)?)
-        .map(str::len)
-        .sum();
-    let this = text[start..].split('\n').next()?;
-    let indent = this.len() - this.trim_start_matches([' ', '\t']).len();
-    let in_line = this[indent..]
+    let nth_line = |t: &str| -> Option<(usize, usize)> {
+        let start: usize = t.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum();
+        Some((start, t.get(start..)?.split('\n').next()?.len()))
+    };
+    let (start, len) = nth_line(text)?;
+    let indent = len - nth_line(&unindent(text))?.1;
+    let this = &text[start + indent..start + len];
+    let in_line = this
         .char_indices()
         .nth(col.saturating_sub(1))
-        .map_or(this.len() - indent, |(i, _)| i);
+        .map_or(this.len(), |(i, _)| i);
     Some(start + indent + in_line)
 }
 
@@ -279,8 +279,8 @@ fn unindent(template: &str) -> String {
     out
 }
 
-/// Tera's error on one line, with its causes: where it is (`name:line:col`, line and column
-/// from 1) and what, for an error Tera locates.
+/// Tera's error with its causes; one Tera locates as `name:line:col: what` (line and column
+/// from 1).
 pub fn error_chain(e: &tera::Error) -> String {
     let mut s = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
@@ -307,6 +307,16 @@ pub fn error_chain(e: &tera::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_counts_back_the_indentation_taken_off_and_none_inside_pre() {
+        let t = "<div>\n    <p>{{ x }}</p>\n  <pre>\n    {{ y }}\n  </pre>\n</div>\n";
+        // line 2, column 7 of the unindented text is `x`; line 4, column 8 is `y` (kept indented)
+        assert_eq!(&t[offset(t, 2, 7).unwrap()..][..1], "x");
+        assert_eq!(&t[offset(t, 4, 8).unwrap()..][..1], "y");
+        assert_eq!(offset(t, 0, 1), None);
+        assert_eq!(offset(t, 2, 99), Some(t.find("</p>").unwrap() + 4));
+    }
 
     #[test]
     fn unindent_keeps_every_line_break_and_drops_only_leading_blanks() {
