@@ -212,19 +212,22 @@ fn arg_list(s: &str) -> Option<(Vec<&str>, usize)> {
     None
 }
 
-/// What to write instead, for an error Tera 2 gave on a template: a Tera 1 filter it does not
-/// have, a macro it could not rewrite. `None` when the error is not about Tera 1.
-pub fn hint(message: &str) -> Option<String> {
+/// What to write instead, for an error Tera 2 gave on a template (`line`: the template's line
+/// it points at, when known): a Tera 1 filter it does not have, a macro it could not rewrite.
+/// `None` when the error is not about Tera 1.
+pub fn hint(message: &str, line: Option<&str>) -> Option<String> {
     let gone = named(message, "Unknown filter `").and_then(|name| GONE.iter().find(|(old, _)| *old == name));
     if let Some((name, instead)) = gone {
         return Some(format!(
             "`{name}` is a Tera 1 filter that Tera 2 does not have: {instead}"
         ));
     }
-    if message.contains("::") || message.contains("macro") {
+    let macro_call = line.is_some_and(|l| l.contains("::") || l.contains("macro"));
+    if macro_call || message.contains("::") || message.contains("macro") {
         return Some(
             "macros are components in Tera 2: `{% component name(a, b=none) %}` … \
-             `{% endcomponent %}`, called as `{{ <name a={x} /> }}` (see docs/templates.md)"
+             `{% endcomponent %}`, called as `{{ <name a={x} /> }}`, alone in `{{ … }}` \
+             (see docs/templates.md)"
                 .to_string(),
         );
     }
@@ -286,9 +289,11 @@ mod tests {
 
     #[test]
     fn a_filter_tera_2_lacks_gets_a_hint_and_other_errors_none() {
-        let h = hint("error: Unknown filter `json_encode`\n --> a.html:1:5").unwrap();
+        let h = hint("error: Unknown filter `json_encode`\n --> a.html:1:5", None).unwrap();
         assert!(h.contains("`json_encode` is a Tera 1 filter"), "{h}");
-        assert_eq!(hint("error: Unknown filter `nope`"), None);
-        assert!(hint("unexpected `::`").unwrap().contains("components"));
+        assert_eq!(hint("error: Unknown filter `nope`", None), None);
+        assert_eq!(hint("Found `:` but expected %}.", Some("{{ x }}")), None);
+        let call = hint("Found `:` but expected %}.", Some("{% set x = m::f(a=1) %}"));
+        assert!(call.unwrap().contains("components"));
     }
 }

@@ -209,7 +209,7 @@ fn load_errors(e: &tera::Error, own: &BTreeMap<String, Arc<str>>) -> Vec<Diagnos
     }
     if out.is_empty() {
         let message = format!("template error: {text}");
-        let hint = super::port::hint(&text).unwrap_or_else(|| LOAD_HINT.to_string());
+        let hint = super::port::hint(&text, None).unwrap_or_else(|| LOAD_HINT.to_string());
         out.push(Diagnostic::error(Path::new("templates"), None, message).with_hint(hint));
     }
     out
@@ -219,8 +219,10 @@ fn load_errors(e: &tera::Error, own: &BTreeMap<String, Arc<str>>) -> Vec<Diagnos
 /// spot in the site's own file, or naming the built-in template.
 fn diagnostic(name: &str, line: usize, col: usize, message: &str, own: &BTreeMap<String, Arc<str>>) -> Diagnostic {
     let file = Path::new("templates").join(name);
-    let span = own.get(name).and_then(|t| offset(t, line, col)).map(|o| o..o + 1);
-    let hint = super::port::hint(message).unwrap_or_else(|| LOAD_HINT.to_string());
+    let text = own.get(name);
+    let span = text.and_then(|t| offset(t, line, col)).map(|o| o..o + 1);
+    let written = text.and_then(|t| t.lines().nth(line.checked_sub(1)?));
+    let hint = super::port::hint(message, written).unwrap_or_else(|| LOAD_HINT.to_string());
     let message = match own.contains_key(name) || name.is_empty() {
         true => format!("template error: {message}"),
         false => format!("template error in the built-in {name}:{line}: {message}"),
