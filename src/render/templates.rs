@@ -86,15 +86,12 @@ impl Templates {
     /// as written (`None` when it is in a built-in template, or Tera does not say where; the
     /// message then names the template, line and column).
     pub fn failure(&self, e: &tera::Error) -> (String, Option<Spot>) {
-        let tera::ErrorKind::RenderingError(r) = e.kind() else {
-            return (error_chain(e), None);
-        };
-        let (line, col) = (r.span().start_line, r.span().start_col + 1);
-        match self.own.get(r.filename()).and_then(|text| offset(text, line, col)) {
-            Some(at) => {
-                let file = Path::new("templates").join(r.filename());
-                (r.message().to_string(), Some((file, at..at + 1)))
-            }
+        let spot = located(e).and_then(|(name, line, col, message)| {
+            let at = offset(self.own.get(name)?, line, col)?;
+            Some((message.to_string(), (Path::new("templates").join(name), at..at + 1)))
+        });
+        match spot {
+            Some((message, spot)) => (message, Some(spot)),
             None => (error_chain(e), None),
         }
     }
@@ -185,15 +182,8 @@ const LOAD_HINT: &str = "fix the template; see docs/templates.md for what each t
 /// the site's template when it is the site's (the line as written: neither [`unindent`] nor
 /// the port moves a line), with a hint for what Tera 1 wrote otherwise.
 fn load_errors(e: &tera::Error, own: &BTreeMap<String, Arc<str>>) -> Vec<Diagnostic> {
-    if let tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) = e.kind() {
-        let at = r.span();
-        return vec![diagnostic(
-            r.filename(),
-            at.start_line,
-            at.start_col + 1,
-            r.message(),
-            own,
-        )];
+    if let Some((name, line, col, message)) = located(e) {
+        return vec![diagnostic(name, line, col, message, own)];
     }
     // several reports in one message, each `error: …` then `--> name:line:col`
     let text = error_chain(e);
@@ -281,21 +271,20 @@ fn unindent(template: &str) -> String {
     out
 }
 
-/// Tera's error with its causes; one Tera locates as `name:line:col: what` (line and column
-/// from 1).
-pub fn error_chain(e: &tera::Error) -> String {
-    let mut s = match e.kind() {
-        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
-            let at = r.span();
-            format!(
-                "{}:{}:{}: {}",
-                r.filename(),
-                at.start_line,
-                at.start_col + 1,
-                r.message()
-            )
-        }
-        _ => e.to_string(),
+/// Where Tera says `e` is, for an error it locates: the template's name, the line and column
+/// (from 1) and what is wrong.
+fn located(e: &tera::Error) -> Option<(&str, usize, usize, &str)> {
+    let (tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r)) = e.kind() else {
+        return None;
+    };
+    Some((r.filename(), r.span().start_line, r.span().start_col + 1, r.message()))
+}
+
+/// Tera's error with its causes; one Tera locates as `name:line:col: what`.
+fn error_chain(e: &tera::Error) -> String {
+    let mut s = match located(e) {
+        Some((name, line, col, message)) => format!("{name}:{line}:{col}: {message}"),
+        None => e.to_string(),
     };
     let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(c) = cur {
