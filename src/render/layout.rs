@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use tera::{Context, Value};
 
-use super::{Page, Shared, templates::Templates};
+use super::{Page, templates::Templates};
 use crate::site::Site;
 
 /// Why the header or footer did not render: Tera's message, and where in the site's own
@@ -44,10 +44,11 @@ const INDEX_PAGES: [Page; 6] = [
 
 impl Layouts {
     /// The `layout` value of `page`'s context: `{"header_html": …, "footer_html": …}`.
-    pub fn of(&self, site: &Site, tera: &Templates, shared: &Shared, page: Page) -> Result<Value, LayoutError> {
+    /// (`strings`: the UI strings' value, `t`.)
+    pub fn of(&self, site: &Site, tera: &Templates, strings: &Value, page: Page) -> Result<Value, LayoutError> {
         let made = self
             .made
-            .get_or_init(|| make(site, tera, shared))
+            .get_or_init(|| make(site, tera, strings))
             .as_ref()
             .map_err(Clone::clone)?;
         let current = match INDEX_PAGES.contains(&page) {
@@ -62,7 +63,7 @@ impl Layouts {
 
 /// Renders both templates for every page kind: for no index page (`current` empty), then
 /// for each index page.
-fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, Value)>, LayoutError> {
+fn make(site: &Site, tera: &Templates, strings: &Value) -> Result<Vec<(String, Value)>, LayoutError> {
     let currents = std::iter::once(String::new()).chain(INDEX_PAGES.iter().map(|p| p.url(site)));
     let mut ctx = Context::new();
     ctx.insert(
@@ -74,7 +75,7 @@ fn make(site: &Site, tera: &Templates, shared: &Shared) -> Result<Vec<(String, V
             },
         ),
     );
-    ctx.insert_value("t", shared.strings(site).0.clone());
+    ctx.insert_value("t", strings.clone());
     currents
         .map(|current| {
             ctx.insert("current", &current);

@@ -477,7 +477,7 @@ pub fn render_changed(
             }
             let layout = shared
                 .layouts
-                .of(site, tera, shared, page)
+                .of(site, tera, strings, page)
                 .map_err(|(message, at)| RenderError {
                     page: page.path(site),
                     message,
