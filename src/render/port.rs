@@ -85,16 +85,40 @@ pub fn port(template: &str) -> String {
     });
     let t = END.replace_all(&t, "{%$1 endcomponent");
     let t = calls(&t, &CALL);
-    let t = indexes(&t);
-    RENAME
-        .replace_all(&t, |c: &Captures| {
-            let new = RENAMED
-                .iter()
-                .find(|(old, _)| *old == &c[3])
-                .map_or(&c[3], |(_, new)| *new);
-            format!("{}{}{new}", &c[1], &c[2])
+    in_tags(&t, |tag| {
+        outside_strings(&indexes_in_tag(tag), |code| {
+            RENAME.replace_all(code, |c: &Captures| {
+                let new = RENAMED
+                    .iter()
+                    .find(|(old, _)| *old == &c[3])
+                    .map_or(&c[3], |(_, new)| *new);
+                format!("{}{}{new}", &c[1], &c[2])
+            })
         })
-        .into_owned()
+    })
+}
+
+/// `t` with each tag (`{{ … }}`, `{% … %}`) given to `f`; the text between tags (what a page
+/// shows as written, where "is object" is prose) is left as it is.
+fn in_tags(t: &str, f: impl Fn(&str) -> String) -> String {
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{.*?\}\}|\{%.*?%\}").expect("a valid regex"));
+    TAG.replace_all(t, |c: &Captures| f(&c[0])).into_owned()
+}
+
+/// `tag` with each stretch outside its string literals given to `f`; the literals kept as
+/// written.
+fn outside_strings<'a>(tag: &'a str, f: impl Fn(&'a str) -> std::borrow::Cow<'a, str>) -> String {
+    let mut out = String::with_capacity(tag.len());
+    let mut rest = tag;
+    while let Some(open) = rest.find(['"', '\'', '`']) {
+        out.push_str(&f(&rest[..open]));
+        let quote = rest.as_bytes()[open] as char;
+        let close = rest[open + 1..].find(quote).map_or(rest.len(), |i| open + 1 + i + 1);
+        out.push_str(&rest[open..close]);
+        rest = &rest[close..];
+    }
+    out.push_str(&f(rest));
+    out
 }
 
 /// Each `{{ m::name(args) }}` of `t` (found by `start`, up to its `(`) as a component call;
@@ -142,14 +166,8 @@ fn calls(t: &str, start: &Regex) -> String {
     out
 }
 
-/// `t` with each `name.N` inside a tag (`{{ … }}`, `{% … %}`) written `name[N]`, outside
-/// string literals; a number's fraction (`1.5`) is left alone.
-fn indexes(t: &str) -> String {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{.*?\}\}|\{%.*?%\}").expect("a valid regex"));
-    TAG.replace_all(t, |c: &Captures| indexes_in_tag(&c[0])).into_owned()
-}
-
-/// [`indexes`] in one tag.
+/// `tag` (one `{{ … }}` or `{% … %}`) with each `name.N` written `name[N]`, outside string
+/// literals; a number's fraction (`1.5`) is left alone.
 fn indexes_in_tag(tag: &str) -> String {
     let b = tag.as_bytes();
     let mut out = String::with_capacity(tag.len() + 8);
@@ -268,6 +286,12 @@ mod tests {
         );
         // a variable or a field named like a filter is not a filter
         assert_eq!(port("{{ as_str }}{{ a.object }}"), "{{ as_str }}{{ a.object }}");
+        // nor is the page's own text, or a string literal
+        let prose = "<p>What is object storage? a | object</p>{{ \"it is object\" | upper }}{% if x is object %}";
+        assert_eq!(
+            port(prose),
+            "<p>What is object storage? a | object</p>{{ \"it is object\" | upper }}{% if x is map %}"
+        );
     }
 
     #[test]
