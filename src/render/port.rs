@@ -86,14 +86,17 @@ pub fn port(template: &str) -> String {
     let t = END.replace_all(&t, "{%$1 endcomponent");
     let t = calls(&t, &CALL);
     in_tags(&t, |tag| {
-        outside_strings(&indexes_in_tag(tag), |code| {
-            RENAME.replace_all(code, |c: &Captures| {
-                let new = RENAMED
-                    .iter()
-                    .find(|(old, _)| *old == &c[3])
-                    .map_or(&c[3], |(_, new)| *new);
-                format!("{}{}{new}", &c[1], &c[2])
-            })
+        outside_strings(tag, |code| {
+            let code = indexes(code);
+            RENAME
+                .replace_all(&code, |c: &Captures| {
+                    let new = RENAMED
+                        .iter()
+                        .find(|(old, _)| *old == &c[3])
+                        .map_or(&c[3], |(_, new)| *new);
+                    format!("{}{}{new}", &c[1], &c[2])
+                })
+                .into_owned()
         })
     })
 }
@@ -107,7 +110,7 @@ fn in_tags(t: &str, f: impl Fn(&str) -> String) -> String {
 
 /// `tag` with each stretch outside its string literals given to `f`; the literals kept as
 /// written.
-fn outside_strings<'a>(tag: &'a str, f: impl Fn(&'a str) -> std::borrow::Cow<'a, str>) -> String {
+fn outside_strings(tag: &str, f: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(tag.len());
     let mut rest = tag;
     while let Some(open) = rest.find(['"', '\'', '`']) {
@@ -166,31 +169,25 @@ fn calls(t: &str, start: &Regex) -> String {
     out
 }
 
-/// `tag` (one `{{ … }}` or `{% … %}`) with each `name.N` written `name[N]`, outside string
-/// literals; a number's fraction (`1.5`) is left alone.
-fn indexes_in_tag(tag: &str) -> String {
-    let b = tag.as_bytes();
-    let mut out = String::with_capacity(tag.len() + 8);
+/// `code` (a stretch of a tag outside its string literals, see [`outside_strings`]) with each
+/// `name.N` written `name[N]`; a number's fraction (`1.5`) is left alone.
+fn indexes(code: &str) -> String {
+    let b = code.as_bytes();
+    let mut out = String::with_capacity(code.len() + 8);
     // `name`: what the `.` would follow is a name, or something indexed (`)`, `]`)
-    let (mut quote, mut in_token, mut name, mut copied, mut i) = (None, false, false, 0, 0);
+    let (mut in_token, mut name, mut copied, mut i) = (false, false, 0, 0);
     while i < b.len() {
         let c = b[i];
-        if let Some(q) = quote {
-            quote = (c != q).then_some(q);
-            i += 1;
-            continue;
-        }
         if c == b'.' && name && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
             let end = i + 1 + b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
-            out.push_str(&tag[copied..i]);
+            out.push_str(&code[copied..i]);
             out.push('[');
-            out.push_str(&tag[i + 1..end]);
+            out.push_str(&code[i + 1..end]);
             out.push(']');
             (copied, i, in_token) = (end, end, false);
             continue;
         }
         match c {
-            b'"' | b'\'' | b'`' => (quote, in_token, name) = (Some(c), false, false),
             b'A'..=b'Z' | b'a'..=b'z' | b'_' if !in_token => (in_token, name) = (true, true),
             b'0'..=b'9' if !in_token => (in_token, name) = (true, false),
             b'A'..=b'Z' | b'a'..=b'z' | b'_' | b'0'..=b'9' => {}
@@ -199,7 +196,7 @@ fn indexes_in_tag(tag: &str) -> String {
         }
         i += 1;
     }
-    out.push_str(&tag[copied..]);
+    out.push_str(&code[copied..]);
     out
 }
 
